@@ -1,0 +1,12 @@
+/* PLACEHOLDER: replaced by the owner of this command. */
+#include <stdio.h>
+
+#include "../profiler/cmds.h"
+
+int cmd_convert(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "prowl convert: not built yet\n");
+	return EX_UNAVAILABLE;
+}

@@ -1,0 +1,12 @@
+/* PLACEHOLDER: replaced by the owner of this command. */
+#include <stdio.h>
+
+#include "../profiler/cmds.h"
+
+int cmd_report(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "prowl report: not built yet\n");
+	return EX_UNAVAILABLE;
+}

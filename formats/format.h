@@ -1,0 +1,48 @@
+/*
+ * format: choosing a profile format and writing or reading profiles. Every
+ * writer reads one struct profile and none knows which backend captured it.
+ * Writers go to a temporary file in the same folder, renamed into place only
+ * when complete ("-" writes to stdout). Functions return 0 or a negative errno
+ * and never print; the command line turns errors into messages.
+ */
+#ifndef PROWL_FORMAT_H
+#define PROWL_FORMAT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../profiler/profile.h"
+
+enum format {
+	FORMAT_NONE = 0,
+	FORMAT_COLLAPSED,  /* .folded .collapsed .txt */
+	FORMAT_SVG,        /* .svg */
+	FORMAT_SPEEDSCOPE, /* .json */
+	FORMAT_PPROF,      /* .pb.gz .pprof */
+	FORMAT_REPORT,     /* text report (prowl report) */
+};
+
+struct write_opts {
+	bool threads; /* --threads: root each stack at "name (tid)" */
+	bool lines;   /* --lines: frames are function:line */
+	bool icicle;  /* --icicle: SVG top-down */
+	const char *title; /* SVG title, NULL for the default */
+	int top;      /* report: how many rows, 0 for the default */
+};
+
+/* "svg", "folded", "collapsed", "speedscope", "pprof", "report"; FORMAT_NONE if unknown. */
+enum format format_by_name(const char *name);
+/* From a file name's extension; FORMAT_NONE if none matches. */
+enum format format_by_path(const char *path);
+const char *format_name(enum format f);
+
+/* Writes p as f to path ("-" for stdout), atomically. */
+int profile_write(const struct profile *p, enum format f, const char *path, const struct write_opts *o);
+/* Writes p as f to an open stream (used by profile_write and tests). */
+int profile_write_stream(const struct profile *p, enum format f, FILE *out, const struct write_opts *o);
+
+/* Reads a profile prowl can read (collapsed stacks, perf script text, pprof,
+ * speedscope written by prowl), detecting the format. NULL and errno on error. */
+struct profile *profile_read(const char *path);
+
+#endif

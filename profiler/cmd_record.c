@@ -1,0 +1,12 @@
+/* PLACEHOLDER: replaced by the owner of this command. */
+#include <stdio.h>
+
+#include "../profiler/cmds.h"
+
+int cmd_record(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "prowl record: not built yet\n");
+	return EX_UNAVAILABLE;
+}

@@ -1,0 +1,55 @@
+/*
+ * prowl: the command line. A table of subcommands, each in cmd_<name>.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "util.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "record", cmd_record, "sample a process or command and write a profile" },
+	{ "top", cmd_top, "live view of the hottest functions" },
+	{ "dump", cmd_dump, "print every thread's stack once" },
+	{ "report", cmd_report, "print the top functions of a profile file" },
+	{ "convert", cmd_convert, "convert collapsed stacks or perf script text to any format" },
+	{ "diff", cmd_diff, "differential flame graph or text of two profiles" },
+	{ "addr2line", cmd_addr2line, "addresses to function, file:line and inlined frames" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: prowl <command> [options]\n\n"
+		     "a sampling profiler for native Linux processes\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(out, "\n'prowl <command> --help' shows a command's options; 'prowl --version' the version.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		printf("prowl %s\n", PROWL_VERSION);
+		return EX_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (!strcmp(name, subcommands[i].name))
+			return subcommands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "prowl: '%s' is not a command (see 'prowl --help')\n", name);
+	return EX_USAGE;
+}

@@ -1,0 +1,465 @@
+#include "profile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/*
+ * Interning tables: open addressing over uint32 indices into the profile's
+ * arrays, with the hash kept beside each slot so growth never rehashes keys.
+ */
+struct itab {
+	uint32_t *idx;
+	uint64_t *hash;
+	size_t cap; /* power of two, or 0 */
+	size_t n;
+};
+
+struct profile_index {
+	struct itab frames, modules, threads, nodes, counts;
+};
+
+#define EMPTY UINT32_MAX
+
+typedef bool (*itab_eq)(const struct profile *p, uint32_t idx, const void *key);
+
+static void itab_release(struct itab *t)
+{
+	free(t->idx);
+	free(t->hash);
+	memset(t, 0, sizeof(*t));
+}
+
+static void itab_put(struct itab *t, uint64_t h, uint32_t v);
+
+static void itab_grow(struct itab *t)
+{
+	struct itab old = *t;
+	t->cap = old.cap ? old.cap * 2 : 64;
+	t->idx = xmalloc(t->cap * sizeof(*t->idx));
+	t->hash = xmalloc(t->cap * sizeof(*t->hash));
+	memset(t->idx, 0xff, t->cap * sizeof(*t->idx));
+	t->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.idx[i] != EMPTY)
+			itab_put(t, old.hash[i], old.idx[i]);
+	free(old.idx);
+	free(old.hash);
+}
+
+static void itab_put(struct itab *t, uint64_t h, uint32_t v)
+{
+	if ((t->n + 1) * 4 > t->cap * 3)
+		itab_grow(t);
+	size_t m = t->cap - 1, i = h & m;
+	while (t->idx[i] != EMPTY)
+		i = (i + 1) & m;
+	t->idx[i] = v;
+	t->hash[i] = h;
+	t->n++;
+}
+
+static uint32_t itab_find(const struct itab *t, const struct profile *p, uint64_t h, itab_eq eq,
+			  const void *key)
+{
+	if (!t->cap)
+		return EMPTY;
+	size_t m = t->cap - 1, i = h & m;
+	while (t->idx[i] != EMPTY) {
+		if (t->hash[i] == h && eq(p, t->idx[i], key))
+			return t->idx[i];
+		i = (i + 1) & m;
+	}
+	return EMPTY;
+}
+
+static uint64_t hash_str(const char *s, uint64_t h)
+{
+	return s ? hash_bytes(s, strlen(s), h) : hash_mix(h, 0x5a5a);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct profile *profile_new(void)
+{
+	struct profile *p = xcalloc(1, sizeof(*p));
+	p->index = xcalloc(1, sizeof(*p->index));
+	xgrow((void **)&p->nodes, &p->cap_nodes, 1, sizeof(*p->nodes));
+	p->nodes[0].parent = PROFILE_ROOT;
+	p->nodes[0].frame = PROFILE_NONE;
+	p->nnodes = 1;
+	return p;
+}
+
+static void meta_release(struct profile_meta *m)
+{
+	free(m->command);
+	free(m->backend);
+	free(m->mode);
+	free(m->event);
+}
+
+void profile_free(struct profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nframes; i++) {
+		free(p->frames[i].name);
+		free(p->frames[i].system_name);
+		free(p->frames[i].file);
+	}
+	for (size_t i = 0; i < p->nmodules; i++) {
+		free(p->modules[i].path);
+		free(p->modules[i].build_id);
+	}
+	for (size_t i = 0; i < p->nthreads; i++)
+		free(p->threads[i].name);
+	free(p->frames);
+	free(p->modules);
+	free(p->threads);
+	free(p->nodes);
+	free(p->counts);
+	meta_release(&p->meta);
+	if (p->index) {
+		itab_release(&p->index->frames);
+		itab_release(&p->index->modules);
+		itab_release(&p->index->threads);
+		itab_release(&p->index->nodes);
+		itab_release(&p->index->counts);
+		free(p->index);
+	}
+	free(p);
+}
+
+void profile_set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = dup_or_null(value);
+}
+
+static uint64_t frame_hash(const struct profile_frame *f)
+{
+	uint64_t h = hash_str(f->name, 1);
+	h = hash_str(f->system_name, h);
+	h = hash_str(f->file, h);
+	h = hash_mix(h, f->line);
+	h = hash_mix(h, f->column);
+	h = hash_mix(h, (uint64_t)(int64_t)f->module);
+	h = hash_mix(h, f->address);
+	h = hash_mix(h, (uint64_t)f->kind << 8 | f->inlined);
+	return h;
+}
+
+static bool frame_eq(const struct profile *p, uint32_t idx, const void *key)
+{
+	const struct profile_frame *a = &p->frames[idx], *b = key;
+	return a->line == b->line && a->column == b->column && a->module == b->module &&
+	       a->address == b->address && a->kind == b->kind && a->inlined == b->inlined &&
+	       str_eq(a->name, b->name) && str_eq(a->system_name, b->system_name) &&
+	       str_eq(a->file, b->file);
+}
+
+uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
+{
+	struct profile_frame key = *f;
+	if (!key.name)
+		key.name = "[unknown]";
+	uint64_t h = frame_hash(&key);
+	uint32_t i = itab_find(&p->index->frames, p, h, frame_eq, &key);
+	if (i != EMPTY)
+		return i;
+	xgrow((void **)&p->frames, &p->cap_frames, p->nframes + 1, sizeof(*p->frames));
+	struct profile_frame *n = &p->frames[p->nframes];
+	*n = key;
+	n->name = xstrdup(key.name);
+	n->system_name = dup_or_null(key.system_name);
+	n->file = dup_or_null(key.file);
+	i = (uint32_t)p->nframes++;
+	itab_put(&p->index->frames, h, i);
+	return i;
+}
+
+uint32_t profile_frame_named(struct profile *p, const char *name, enum frame_kind kind)
+{
+	struct profile_frame f = { .name = (char *)name, .module = -1, .kind = (uint8_t)kind };
+	return profile_frame_intern(p, &f);
+}
+
+static bool module_eq(const struct profile *p, uint32_t idx, const void *key)
+{
+	const struct profile_module *a = &p->modules[idx], *b = key;
+	return str_eq(a->path, b->path) && str_eq(a->build_id, b->build_id);
+}
+
+int32_t profile_module_intern(struct profile *p, const struct profile_module *m)
+{
+	uint64_t h = hash_str(m->build_id, hash_str(m->path, 7));
+	uint32_t i = itab_find(&p->index->modules, p, h, module_eq, m);
+	if (i != EMPTY)
+		return (int32_t)i;
+	xgrow((void **)&p->modules, &p->cap_modules, p->nmodules + 1, sizeof(*p->modules));
+	struct profile_module *n = &p->modules[p->nmodules];
+	*n = *m;
+	n->path = xstrdup(m->path ? m->path : "[unknown]");
+	n->build_id = dup_or_null(m->build_id);
+	i = (uint32_t)p->nmodules++;
+	itab_put(&p->index->modules, h, i);
+	return (int32_t)i;
+}
+
+struct thread_key {
+	int32_t pid, tid;
+};
+
+static bool thread_eq(const struct profile *p, uint32_t idx, const void *key)
+{
+	const struct thread_key *k = key;
+	return p->threads[idx].pid == k->pid && p->threads[idx].tid == k->tid;
+}
+
+uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, const char *name)
+{
+	struct thread_key k = { pid, tid };
+	uint64_t h = hash_mix(hash_mix(3, (uint32_t)pid), (uint32_t)tid);
+	uint32_t i = itab_find(&p->index->threads, p, h, thread_eq, &k);
+	if (i != EMPTY) {
+		if (name && strcmp(name, p->threads[i].name) != 0)
+			profile_set_str(&p->threads[i].name, name);
+		return i;
+	}
+	xgrow((void **)&p->threads, &p->cap_threads, p->nthreads + 1, sizeof(*p->threads));
+	struct profile_thread *t = &p->threads[p->nthreads];
+	t->pid = pid;
+	t->tid = tid;
+	t->name = xstrdup(name ? name : "");
+	t->samples = 0;
+	i = (uint32_t)p->nthreads++;
+	itab_put(&p->index->threads, h, i);
+	return i;
+}
+
+static bool node_eq(const struct profile *p, uint32_t idx, const void *key)
+{
+	const struct profile_node *k = key;
+	return p->nodes[idx].parent == k->parent && p->nodes[idx].frame == k->frame;
+}
+
+uint32_t profile_node_child(struct profile *p, uint32_t parent, uint32_t frame)
+{
+	struct profile_node k = { parent, frame };
+	uint64_t h = hash_mix(hash_mix(11, parent), frame);
+	uint32_t i = itab_find(&p->index->nodes, p, h, node_eq, &k);
+	if (i != EMPTY)
+		return i;
+	xgrow((void **)&p->nodes, &p->cap_nodes, p->nnodes + 1, sizeof(*p->nodes));
+	p->nodes[p->nnodes] = k;
+	i = (uint32_t)p->nnodes++;
+	itab_put(&p->index->nodes, h, i);
+	return i;
+}
+
+uint32_t profile_node_path(struct profile *p, const uint32_t *frames, size_t n)
+{
+	uint32_t node = PROFILE_ROOT;
+	for (size_t i = 0; i < n; i++)
+		node = profile_node_child(p, node, frames[i]);
+	return node;
+}
+
+struct count_key {
+	uint32_t thread, node;
+};
+
+static bool count_eq(const struct profile *p, uint32_t idx, const void *key)
+{
+	const struct count_key *k = key;
+	return p->counts[idx].thread == k->thread && p->counts[idx].node == k->node;
+}
+
+void profile_add(struct profile *p, uint32_t thread, uint32_t node, uint64_t count)
+{
+	struct count_key k = { thread, node };
+	uint64_t h = hash_mix(hash_mix(13, thread), node);
+	uint32_t i = itab_find(&p->index->counts, p, h, count_eq, &k);
+	if (i == EMPTY) {
+		xgrow((void **)&p->counts, &p->cap_counts, p->ncounts + 1, sizeof(*p->counts));
+		p->counts[p->ncounts] = (struct profile_count){ thread, node, 0 };
+		i = (uint32_t)p->ncounts++;
+		itab_put(&p->index->counts, h, i);
+	}
+	p->counts[i].count += count;
+	if (thread < p->nthreads)
+		p->threads[thread].samples += count;
+	p->total += count;
+}
+
+size_t profile_node_depth(const struct profile *p, uint32_t node)
+{
+	size_t d = 0;
+	while (node != PROFILE_ROOT && node < p->nnodes) {
+		d++;
+		node = p->nodes[node].parent;
+	}
+	return d;
+}
+
+size_t profile_node_frames(const struct profile *p, uint32_t node, uint32_t *out, size_t max)
+{
+	size_t d = profile_node_depth(p, node);
+	size_t i = d;
+	while (node != PROFILE_ROOT && node < p->nnodes) {
+		i--;
+		if (i < max)
+			out[i] = p->nodes[node].frame;
+		node = p->nodes[node].parent;
+	}
+	return d;
+}
+
+static void meta_copy(struct profile_meta *dst, const struct profile_meta *src)
+{
+	meta_release(dst);
+	*dst = *src;
+	dst->command = dup_or_null(src->command);
+	dst->backend = dup_or_null(src->backend);
+	dst->mode = dup_or_null(src->mode);
+	dst->event = dup_or_null(src->event);
+}
+
+/* Copies modules and threads (same indices) and metadata from src into an empty dst. */
+static void copy_frame_of_reference(struct profile *dst, const struct profile *src)
+{
+	for (size_t i = 0; i < src->nmodules; i++)
+		profile_module_intern(dst, &src->modules[i]);
+	for (size_t i = 0; i < src->nthreads; i++)
+		profile_thread_intern(dst, src->threads[i].pid, src->threads[i].tid, src->threads[i].name);
+	meta_copy(&dst->meta, &src->meta);
+}
+
+/* Maps every node of src to a node of dst, frames through fmap (PROFILE_NONE drops
+ * the frame). Parents always come before children in nodes[], so one pass works. */
+static uint32_t *map_nodes(struct profile *dst, const struct profile *src, const uint32_t *fmap)
+{
+	uint32_t *nmap = xmalloc(src->nnodes * sizeof(*nmap));
+	nmap[0] = PROFILE_ROOT;
+	for (size_t i = 1; i < src->nnodes; i++) {
+		uint32_t parent = nmap[src->nodes[i].parent];
+		uint32_t f = fmap[src->nodes[i].frame];
+		nmap[i] = f == PROFILE_NONE ? parent : profile_node_child(dst, parent, f);
+	}
+	return nmap;
+}
+
+struct profile *profile_fold(const struct profile *p, unsigned flags)
+{
+	struct profile *q = profile_new();
+	copy_frame_of_reference(q, p);
+	uint32_t *fmap = xmalloc((p->nframes + 1) * sizeof(*fmap));
+	for (size_t i = 0; i < p->nframes; i++) {
+		const struct profile_frame *f = &p->frames[i];
+		if ((flags & PROFILE_FOLD_NO_INLINE) && f->inlined) {
+			fmap[i] = PROFILE_NONE;
+			continue;
+		}
+		struct profile_frame g = {
+			.name = f->name,
+			.module = f->module,
+			.kind = f->kind,
+			.inlined = f->inlined,
+		};
+		if (flags & PROFILE_FOLD_LINES) {
+			g.file = f->file;
+			g.line = f->line;
+		}
+		fmap[i] = profile_frame_intern(q, &g);
+	}
+	uint32_t *nmap = map_nodes(q, p, fmap);
+	uint32_t *thread_root = NULL;
+	if (flags & PROFILE_FOLD_THREADS) {
+		thread_root = xmalloc((p->nthreads + 1) * sizeof(*thread_root));
+		for (size_t t = 0; t < p->nthreads; t++) {
+			char *label = xasprintf("%s (%d)", p->threads[t].name, p->threads[t].tid);
+			thread_root[t] = profile_frame_named(q, label, FRAME_THREAD);
+			free(label);
+		}
+	}
+	uint32_t *stack = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i < p->ncounts; i++) {
+		const struct profile_count *c = &p->counts[i];
+		uint32_t node = nmap[c->node];
+		if (thread_root && c->thread < p->nthreads) {
+			size_t d = profile_node_depth(q, node);
+			xgrow((void **)&stack, &cap, d + 1, sizeof(*stack));
+			stack[0] = thread_root[c->thread];
+			profile_node_frames(q, node, stack + 1, d);
+			node = profile_node_path(q, stack, d + 1);
+		}
+		profile_add(q, c->thread, node, c->count);
+	}
+	free(stack);
+	free(thread_root);
+	free(nmap);
+	free(fmap);
+	return q;
+}
+
+struct profile *profile_copy(const struct profile *p)
+{
+	struct profile *q = profile_new();
+	profile_merge(q, p, +1);
+	meta_copy(&q->meta, &p->meta);
+	return q;
+}
+
+void profile_merge(struct profile *dst, const struct profile *src, int sign)
+{
+	int32_t *mmap = xmalloc((src->nmodules + 1) * sizeof(*mmap));
+	for (size_t i = 0; i < src->nmodules; i++)
+		mmap[i] = profile_module_intern(dst, &src->modules[i]);
+	uint32_t *fmap = xmalloc((src->nframes + 1) * sizeof(*fmap));
+	for (size_t i = 0; i < src->nframes; i++) {
+		struct profile_frame f = src->frames[i];
+		if (f.module >= 0 && (size_t)f.module < src->nmodules)
+			f.module = mmap[f.module];
+		fmap[i] = profile_frame_intern(dst, &f);
+	}
+	uint32_t *tmap = xmalloc((src->nthreads + 1) * sizeof(*tmap));
+	for (size_t i = 0; i < src->nthreads; i++)
+		tmap[i] = profile_thread_intern(dst, src->threads[i].pid, src->threads[i].tid,
+						src->threads[i].name);
+	uint32_t *nmap = map_nodes(dst, src, fmap);
+	for (size_t i = 0; i < src->ncounts; i++) {
+		const struct profile_count *c = &src->counts[i];
+		uint32_t t = c->thread < src->nthreads ? tmap[c->thread] : c->thread;
+		if (sign >= 0) {
+			profile_add(dst, t, nmap[c->node], c->count);
+			continue;
+		}
+		/* Subtract, clamping at zero, and keep the totals in step. */
+		profile_add(dst, t, nmap[c->node], 0);
+		struct count_key k = { t, nmap[c->node] };
+		uint64_t h = hash_mix(hash_mix(13, t), nmap[c->node]);
+		uint32_t j = itab_find(&dst->index->counts, dst, h, count_eq, &k);
+		uint64_t sub = c->count < dst->counts[j].count ? c->count : dst->counts[j].count;
+		dst->counts[j].count -= sub;
+		dst->total -= sub;
+		if (t < dst->nthreads)
+			dst->threads[t].samples -= sub < dst->threads[t].samples ? sub : dst->threads[t].samples;
+	}
+	free(nmap);
+	free(tmap);
+	free(fmap);
+	free(mmap);
+}

@@ -1,0 +1,141 @@
+/*
+ * profile: the one model every writer, reader and the live view share.
+ * Distinct frames, a trie of call paths (nodes: node 0 is the root, every other
+ * node is (parent, frame)), and sample counts per (thread, leaf node), with the
+ * recording's metadata. The profile owns every string in it (copies are made
+ * on the way in). Building cannot fail except out of memory, which is fatal.
+ * Capture builds one from its address trie after symbolization; readers build
+ * one from files; writers and the TUI only read.
+ */
+#ifndef PROWL_PROFILE_H
+#define PROWL_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROFILE_ROOT 0u
+#define PROFILE_NONE UINT32_MAX
+
+enum frame_kind {
+	FRAME_USER = 0,   /* native code of the target */
+	FRAME_KERNEL = 1, /* kernel code (from the callchain, named by kallsyms) */
+	FRAME_JIT = 2,    /* named from /tmp/perf-PID.map */
+	FRAME_STATE = 3,  /* pseudo leaf for wall-clock samples: "[sleeping]", "[I/O wait]" */
+	FRAME_THREAD = 4, /* pseudo root "name (tid)" added by --threads */
+};
+
+struct profile_frame {
+	char *name;        /* display name: demangled function, "libfoo.so+0x1a2b", "[unknown]" */
+	char *system_name; /* raw (mangled) symbol, or NULL when unknown */
+	char *file;        /* source file, or NULL */
+	uint32_t line;     /* 0 when unknown */
+	uint32_t column;   /* 0 when unknown */
+	int32_t module;    /* index into modules, -1 when none */
+	uint64_t address;  /* module-relative address (ELF vaddr) the frame was sampled at, 0 if none */
+	uint8_t kind;      /* enum frame_kind */
+	uint8_t inlined;   /* 1: this frame is inlined into the next frame towards the root */
+};
+
+struct profile_module {
+	char *path;       /* as mapped in the target, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6 */
+	char *build_id;   /* lowercase hex, or NULL */
+	uint64_t start, limit, offset; /* first executable mapping, for pprof; 0 if unknown */
+	uint8_t kernel;   /* the kernel image ([kernel.kallsyms]) */
+	uint8_t has_functions, has_filenames, has_line_numbers, has_inline_frames;
+};
+
+struct profile_thread {
+	int32_t pid;
+	int32_t tid;
+	char *name;        /* thread name (comm), never NULL */
+	uint64_t samples;  /* total samples of this thread */
+};
+
+struct profile_node {
+	uint32_t parent; /* PROFILE_ROOT for top-level frames; the root's parent is itself */
+	uint32_t frame;  /* PROFILE_NONE for the root */
+};
+
+struct profile_count {
+	uint32_t thread; /* index into threads */
+	uint32_t node;   /* leaf node of the stack */
+	uint64_t count;  /* samples */
+};
+
+struct profile_meta {
+	char *command;        /* target command line, or NULL */
+	int32_t pid;          /* main target pid, 0 if unknown */
+	uint64_t start_ns;    /* wall-clock start, ns since the epoch; 0 if unknown */
+	uint64_t duration_ns; /* 0 if unknown */
+	uint64_t period_ns;   /* time one sample stands for; 0 if unknown */
+	uint32_t freq;        /* asked sampling rate in Hz; 0 if unknown */
+	char *backend;        /* "perf", "ptrace", or NULL (read from a file) */
+	char *mode;           /* "cpu" or "wall", or NULL */
+	char *event;          /* "cpu-clock", ... or NULL */
+	uint64_t lost;        /* samples lost by the capture */
+	uint64_t partial;     /* samples whose unwind stopped early */
+	uint64_t truncated;   /* samples whose stack copy was too short */
+};
+
+struct profile {
+	struct profile_frame *frames;
+	size_t nframes;
+	struct profile_module *modules;
+	size_t nmodules;
+	struct profile_thread *threads;
+	size_t nthreads;
+	struct profile_node *nodes; /* nodes[0] is the root */
+	size_t nnodes;
+	struct profile_count *counts;
+	size_t ncounts;
+	uint64_t total; /* sum of all counts */
+	struct profile_meta meta;
+	struct profile_index *index; /* private: interning tables */
+	size_t cap_frames, cap_modules, cap_threads, cap_nodes, cap_counts;
+};
+
+struct profile *profile_new(void);
+void profile_free(struct profile *p);
+
+/* Sets a metadata string (copied; NULL clears). field points into p->meta. */
+void profile_set_str(char **field, const char *value);
+
+/* Returns the index of an equal frame (all fields compared), adding a copy if new. */
+uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f);
+/* Shorthand: a frame with only a name and kind. */
+uint32_t profile_frame_named(struct profile *p, const char *name, enum frame_kind kind);
+/* Returns the index of the module with this path and build-id, adding a copy if new. */
+int32_t profile_module_intern(struct profile *p, const struct profile_module *m);
+/* Returns the index of thread (pid, tid), adding it if new; a non-NULL name replaces the old. */
+uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, const char *name);
+/* Returns the child of parent for frame, adding it if new. */
+uint32_t profile_node_child(struct profile *p, uint32_t parent, uint32_t frame);
+/* Returns the node of a stack given root first (frames[0] is the outermost). */
+uint32_t profile_node_path(struct profile *p, const uint32_t *frames, size_t n);
+/* Adds count samples of thread at leaf node (counts of equal pairs are merged). */
+void profile_add(struct profile *p, uint32_t thread, uint32_t node, uint64_t count);
+
+/* Depth of node (the root is 0). */
+size_t profile_node_depth(const struct profile *p, uint32_t node);
+/* Writes the frames of node's stack into out, root first; returns the depth
+ * (which may exceed max: then only the max outermost frames are written). */
+size_t profile_node_frames(const struct profile *p, uint32_t node, uint32_t *out, size_t max);
+
+enum profile_fold_flags {
+	PROFILE_FOLD_LINES = 1,   /* keep file:line apart: frames become function:line */
+	PROFILE_FOLD_THREADS = 2, /* root every stack at a "name (tid)" frame */
+	PROFILE_FOLD_NO_INLINE = 4, /* drop inlined frames (keep only real calls) */
+};
+/* A new profile whose frames are merged by function (name, kind, inlined,
+ * and with LINES file and line), addresses dropped, so stacks that differ only
+ * by address are one. Threads, modules and metadata are copied. */
+struct profile *profile_fold(const struct profile *p, unsigned flags);
+
+/* A deep copy (used by diff and by the live view for windows of time). */
+struct profile *profile_copy(const struct profile *p);
+/* Adds every count of src (scaled by sign: +1 or -1) into dst, interning as needed.
+ * Counts that would go below zero are clamped at zero. */
+void profile_merge(struct profile *dst, const struct profile *src, int sign);
+
+#endif

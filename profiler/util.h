@@ -1,0 +1,54 @@
+/*
+ * util: memory helpers that never return NULL, a growable string buffer and a
+ * hash. Out of memory is fatal (xmalloc and friends print one line and exit 70);
+ * nothing else here fails. The caller owns every returned buffer.
+ */
+#ifndef PROWL_UTIL_H
+#define PROWL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grows *p (of *cap elements of size elem) so that it holds at least need. */
+void xgrow(void **p, size_t *cap, size_t need, size_t elem);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable, always NUL-terminated byte buffer. */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+void strbuf_init(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_add(struct strbuf *sb, const void *data, size_t n);
+void strbuf_adds(struct strbuf *sb, const char *s);
+void strbuf_addc(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Hands the buffer to the caller and leaves sb empty. */
+char *strbuf_detach(struct strbuf *sb);
+
+/* 64-bit FNV-1a, and a mixer for combining integer keys. */
+uint64_t hash_bytes(const void *data, size_t n, uint64_t seed);
+static inline uint64_t hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 33);
+}
+
+/* Monotonic and wall clocks in nanoseconds. */
+uint64_t now_ns(void);
+uint64_t wall_ns(void);
+
+#endif

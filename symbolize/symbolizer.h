@@ -1,0 +1,78 @@
+/*
+ * symbolizer: turns (module, address) into what a person reads: function
+ * (demangled and raw), file:line:column, and the chain of inlined calls.
+ * Engine: libdw. Modules are opened lazily and cached by build-id (or by path,
+ * size and mtime when there is none); a symbolizer owns its modules and every
+ * string it returns stays valid until symbolizer_free(). Functions return 0 or
+ * a negative errno, never print, and never crash on malformed ELF/DWARF: a bad
+ * file yields unknown frames. Never used on the sampling path.
+ */
+#ifndef PROWL_SYMBOLIZER_H
+#define PROWL_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum sym_source_kind {
+	SYM_ELF = 0,    /* an ELF file on disk (executable, library, or vdso image below) */
+	SYM_KERNEL = 1, /* the kernel: names from /proc/kallsyms, addresses absolute */
+	SYM_JIT = 2,    /* /tmp/perf-PID.map: addresses absolute */
+};
+
+/* Where a module's code comes from. Only path is required for SYM_ELF. */
+struct sym_source {
+	enum sym_source_kind kind;
+	const char *path;      /* file to open, e.g. /proc/PID/map_files/... or /proc/PID/root/usr/lib/... */
+	const char *name;      /* path as the target maps it (for display and debug-file search); NULL = path */
+	const unsigned char *build_id; /* raw bytes if known (from MMAP2 or the ELF note), else NULL */
+	size_t build_id_len;
+	const void *image;     /* an in-memory ELF image instead of path (the vDSO), or NULL */
+	size_t image_len;
+	pid_t pid;             /* SYM_JIT: whose perf map; also for /proc/PID/root lookups */
+};
+
+struct sym_frame {
+	const char *function;  /* demangled name, or NULL when unknown */
+	const char *raw;       /* mangled (linkage) name, or NULL */
+	const char *file;      /* source file, or NULL */
+	uint32_t line;         /* 0 when unknown */
+	uint32_t column;       /* 0 when unknown */
+	bool inlined;          /* this frame was inlined into the next one in the array */
+};
+
+struct symbolizer_opts {
+	bool no_debuginfod;    /* never ask debuginfod, even with DEBUGINFOD_URLS set */
+	bool no_demangle;      /* keep raw names as function */
+	const char *debug_dir; /* global debug folder, default /usr/lib/debug */
+};
+
+struct symbolizer;
+struct sym_module;
+
+struct symbolizer *symbolizer_new(const struct symbolizer_opts *opts);
+void symbolizer_free(struct symbolizer *s);
+
+/* Returns the module for src (opened lazily; cached, so two equal sources give
+ * the same module). NULL with errno only for bad arguments: a file that cannot be
+ * read still gives a module, whose lookups find nothing. */
+struct sym_module *symbolizer_module(struct symbolizer *s, const struct sym_source *src);
+
+/* Resolves addr, a module-relative address in the ELF's own vaddr space (what
+ * `nm` and DWARF use) for SYM_ELF, or an absolute address for SYM_KERNEL and
+ * SYM_JIT. Callers pass return addresses already minus one. Fills out[0..max)
+ * innermost (most inlined) frame first, the real function last; returns the
+ * number of frames (0 when nothing is known). */
+int sym_lookup(struct sym_module *m, uint64_t addr, struct sym_frame *out, size_t max);
+
+/* The module's build-id as lowercase hex, or NULL; its path as given. */
+const char *sym_module_build_id(struct sym_module *m);
+/* What the module had: bit 0 symbols, bit 1 file names, bit 2 lines, bit 3 inlines. */
+unsigned sym_module_caps(struct sym_module *m);
+
+/* Demangles C++ and Rust (legacy and v0) names; returns a new string or NULL
+ * when name is not mangled. */
+char *sym_demangle(const char *name);
+
+#endif

@@ -1,0 +1,61 @@
+# Shared helpers for integration tests (sourced by tests/integration/test_*.sh).
+# A test exits 0 to pass, 77 to skip (reason on the last line), else it fails.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PROWL=${PROWL:-$ROOT/prowl}
+BUILD=${BUILD:-$ROOT/build}
+SAMPLES=$ROOT/samples/bin
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/prowl-test.XXXXXX")
+PIDS_TO_KILL=""
+
+cleanup() {
+	for p in $PIDS_TO_KILL; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+skip() { echo "$*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+info() { echo "# $*"; }
+
+# Runs in the background and remembers the pid for cleanup: bg CMD...; pid in $BG
+bg() { "$@" & BG=$!; PIDS_TO_KILL="$PIDS_TO_KILL $BG"; }
+
+require_perf() {
+	"$BUILD/tests/helpers/probe" perf >/dev/null 2>"$TMP/probe.err" ||
+		skip "perf_event_open denied here: $(cat "$TMP/probe.err")"
+}
+require_ptrace() {
+	"$BUILD/tests/helpers/probe" ptrace >/dev/null 2>"$TMP/probe.err" ||
+		skip "ptrace denied here: $(cat "$TMP/probe.err")"
+}
+require_cmd() {
+	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (run: sh scripts/setup-deps.sh test)"
+}
+
+# Sum of the counts of folded lines whose stack matches an extended regex.
+folded_count() { # FILE REGEX
+	grep -E "$2" "$1" | awk '{ s += $NF } END { print s + 0 }'
+}
+folded_total() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
+
+# Percentage a/b with one decimal.
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print 0; else printf "%.1f\n", 100 * a / b }'; }
+# Succeeds when |a - b| <= tol (numbers with decimals).
+within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+# Succeeds when a >= b.
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+# Waits until a process has at least N threads (or 5 s pass).
+wait_threads() { # PID N
+	i=0
+	while [ $i -lt 100 ]; do
+		n=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
+		[ "$n" -ge "$2" ] && return 0
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
+# The state letter and tracer of a process, for "the target is unharmed" checks.
+proc_state() { awk '/^State:/ { print $2 }' "/proc/$1/status"; }
+proc_tracer() { awk '/^TracerPid:/ { print $2 }' "/proc/$1/status"; }

@@ -1,0 +1,141 @@
+/* Unit tests for profiler/profile.c and profiler/util.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "profiler/profile.h"
+#include "profiler/util.h"
+
+static uint32_t stack_of(struct profile *p, const char *const *names, size_t n)
+{
+	uint32_t frames[16];
+	for (size_t i = 0; i < n; i++)
+		frames[i] = profile_frame_named(p, names[i], FRAME_USER);
+	return profile_node_path(p, frames, n);
+}
+
+static void test_intern_dedups(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t a = profile_frame_named(p, "main", FRAME_USER);
+	uint32_t b = profile_frame_named(p, "main", FRAME_USER);
+	uint32_t k = profile_frame_named(p, "main", FRAME_KERNEL);
+	assert_int_equal(a, b);
+	assert_int_not_equal(a, k);
+	assert_int_equal(p->nframes, 2);
+	struct profile_frame f = { .name = "work", .file = "w.c", .line = 10, .module = -1 };
+	uint32_t w1 = profile_frame_intern(p, &f);
+	f.line = 11;
+	uint32_t w2 = profile_frame_intern(p, &f);
+	assert_int_not_equal(w1, w2);
+	assert_string_equal(p->frames[w1].file, "w.c");
+	profile_free(p);
+}
+
+static void test_paths_and_counts(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t t1 = profile_thread_intern(p, 10, 10, "main");
+	uint32_t t2 = profile_thread_intern(p, 10, 11, "worker");
+	assert_int_equal(profile_thread_intern(p, 10, 11, "renamed"), t2);
+	assert_string_equal(p->threads[t2].name, "renamed");
+	const char *s1[] = { "main", "a", "b" };
+	const char *s2[] = { "main", "a", "c" };
+	uint32_t n1 = stack_of(p, s1, 3), n2 = stack_of(p, s2, 3);
+	assert_int_equal(stack_of(p, s1, 3), n1);
+	assert_int_equal(p->nnodes, 5); /* root, main, a, b, c */
+	profile_add(p, t1, n1, 5);
+	profile_add(p, t1, n1, 2);
+	profile_add(p, t2, n2, 3);
+	assert_int_equal(p->ncounts, 2);
+	assert_int_equal(p->total, 10);
+	assert_int_equal(p->threads[t1].samples, 7);
+	uint32_t out[8];
+	assert_int_equal(profile_node_frames(p, n2, out, 8), 3);
+	assert_string_equal(p->frames[out[0]].name, "main");
+	assert_string_equal(p->frames[out[2]].name, "c");
+	assert_int_equal(profile_node_depth(p, PROFILE_ROOT), 0);
+	profile_free(p);
+}
+
+static void test_fold_merges_addresses_and_roots_threads(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t t = profile_thread_intern(p, 1, 2, "w");
+	struct profile_frame f = { .name = "hot", .module = -1, .address = 0x10, .line = 3 };
+	uint32_t a = profile_frame_intern(p, &f);
+	f.address = 0x20;
+	f.line = 4;
+	uint32_t b = profile_frame_intern(p, &f);
+	profile_add(p, t, profile_node_path(p, &a, 1), 1);
+	profile_add(p, t, profile_node_path(p, &b, 1), 2);
+	struct profile *q = profile_fold(p, 0);
+	assert_int_equal(q->ncounts, 1);
+	assert_int_equal(q->counts[0].count, 3);
+	profile_free(q);
+	q = profile_fold(p, PROFILE_FOLD_LINES);
+	assert_int_equal(q->ncounts, 2);
+	profile_free(q);
+	q = profile_fold(p, PROFILE_FOLD_THREADS);
+	uint32_t out[4];
+	assert_int_equal(profile_node_frames(q, q->counts[0].node, out, 4), 2);
+	assert_string_equal(q->frames[out[0]].name, "w (2)");
+	assert_int_equal(q->frames[out[0]].kind, FRAME_THREAD);
+	profile_free(q);
+	profile_free(p);
+}
+
+static void test_merge_subtracts_and_clamps(void **state)
+{
+	(void)state;
+	struct profile *a = profile_new(), *b = profile_new();
+	const char *s[] = { "main", "x" };
+	uint32_t ta = profile_thread_intern(a, 1, 1, "m"), tb = profile_thread_intern(b, 1, 1, "m");
+	profile_add(a, ta, stack_of(a, s, 2), 10);
+	profile_add(b, tb, stack_of(b, s, 2), 4);
+	struct profile *c = profile_copy(a);
+	profile_merge(c, b, -1);
+	assert_int_equal(c->total, 6);
+	profile_merge(c, a, -1);
+	assert_int_equal(c->total, 0);
+	profile_free(a);
+	profile_free(b);
+	profile_free(c);
+}
+
+static void test_strbuf(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (int i = 0; i < 1000; i++)
+		strbuf_addf(&sb, "%d;", i);
+	assert_int_equal(sb.len, strlen(sb.buf));
+	assert_memory_equal(sb.buf, "0;1;2;", 6);
+	char *s = strbuf_detach(&sb);
+	assert_true(strstr(s, "999;") != NULL);
+	free(s);
+	char *x = xasprintf("%s-%d", "a", 7);
+	assert_string_equal(x, "a-7");
+	free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intern_dedups),
+		cmocka_unit_test(test_paths_and_counts),
+		cmocka_unit_test(test_fold_merges_addresses_and_roots_threads),
+		cmocka_unit_test(test_merge_subtracts_and_clamps),
+		cmocka_unit_test(test_strbuf),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
