@@ -4,8 +4,8 @@
 # Usage: scripts/setup-deps.sh [build|test|all]   (default: build)
 set -eu
 
-build_pkgs="gcc make pkg-config libunwind-dev libdw-dev libelf-dev libncurses-dev zlib1g-dev libiberty-dev"
-test_pkgs="libcmocka-dev g++ elfutils binutils tmux valgrind clang llvm libclang-rt-14-dev libc6-dbg golang-go debuginfod chromium python3 python3-jsonschema linux-perf procps util-linux xz-utils gzip curl"
+build_pkgs="gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev libncurses-dev zlib1g-dev libiberty-dev"
+test_pkgs="libcmocka-dev elfutils binutils tmux valgrind clang llvm libclang-rt-14-dev libc6-dbg golang-go debuginfod chromium python3 python3-jsonschema linux-perf procps util-linux xz-utils gzip curl"
 
 what=${1:-build}
 case "$what" in
