@@ -20,6 +20,7 @@ enum format {
 	FORMAT_SPEEDSCOPE, /* .json */
 	FORMAT_PPROF,      /* .pb.gz .pprof */
 	FORMAT_REPORT,     /* text report (prowl report) */
+	FORMAT_PERF_SCRIPT, /* `perf script` text: read only */
 };
 
 struct write_opts {
@@ -41,8 +42,25 @@ int profile_write(const struct profile *p, enum format f, const char *path, cons
 /* Writes p as f to an open stream (used by profile_write and tests). */
 int profile_write_stream(const struct profile *p, enum format f, FILE *out, const struct write_opts *o);
 
+/* How `perf script` text is read: the option words of stackcollapse-perf.pl. */
+struct read_opts {
+	bool pid;     /* --pid: root frame "comm-pid" */
+	bool tid;     /* --tid: root frame "comm-pid/tid" */
+	bool kernel;  /* --kernel: kernel frames are kind FRAME_KERNEL (written _[k]) */
+	bool jit;     /* --jit: /tmp/perf-N.map frames are FRAME_JIT (written _[j]) */
+	bool inlined; /* --all also marks inlined frames (written _[i]) */
+	bool addrs;   /* --addrs: unknown frames keep their address */
+	enum format format; /* FORMAT_NONE: detect from the content */
+};
+
 /* Reads a profile prowl can read (collapsed stacks, perf script text, pprof,
  * speedscope written by prowl), detecting the format. NULL and errno on error. */
 struct profile *profile_read(const char *path);
+/* The same with reading options (o may be NULL); path "-" reads stdin. */
+struct profile *profile_read_opts(const char *path, const struct read_opts *o);
+/* Reads from a memory buffer (used by profile_read_opts, tests and fuzzing). */
+struct profile *profile_read_mem(const char *data, size_t len, const struct read_opts *o);
+/* The format a buffer looks like (FORMAT_NONE when none). */
+enum format format_detect(const char *data, size_t len);
 
 #endif

@@ -1,0 +1,187 @@
+#include "collapsed.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stacks.h"
+
+struct line_ref {
+	size_t off;     /* into the text buffer */
+	uint64_t count;
+};
+
+static const char *sort_text;
+
+static int line_cmp(const void *a, const void *b)
+{
+	const struct line_ref *x = a, *y = b;
+	return strcmp(sort_text + x->off, sort_text + y->off);
+}
+
+/* Lines come out sorted bytewise, as stackcollapse-perf.pl prints them, so
+ * the same profile always gives the same file. */
+int collapsed_write(const struct profile *src, FILE *out, const struct write_opts *o)
+{
+	struct stacks s;
+	stacks_init(&s, src, o);
+	const struct profile *p = s.p;
+	size_t *label_off = xmalloc((p->nframes + 1) * sizeof(*label_off));
+	struct strbuf labels;
+	strbuf_init(&labels);
+	for (size_t f = 0; f < p->nframes; f++) {
+		label_off[f] = labels.len;
+		stacks_label(&s, (uint32_t)f, true, &labels);
+		strbuf_addc(&labels, '\0');
+	}
+	struct strbuf text;
+	strbuf_init(&text);
+	struct line_ref *lines = NULL;
+	size_t nlines = 0, cap = 0;
+	uint32_t *stack = NULL;
+	size_t scap = 0;
+	for (size_t n = 1; n < p->nnodes; n++) {
+		if (!s.self[n])
+			continue;
+		size_t d = profile_node_depth(p, (uint32_t)n);
+		xgrow((void **)&stack, &scap, d + 1, sizeof(*stack));
+		profile_node_frames(p, (uint32_t)n, stack, d);
+		xgrow((void **)&lines, &cap, nlines + 1, sizeof(*lines));
+		lines[nlines].off = text.len;
+		lines[nlines].count = s.self[n];
+		nlines++;
+		for (size_t i = 0; i < d; i++) {
+			if (i)
+				strbuf_addc(&text, ';');
+			strbuf_adds(&text, labels.buf + label_off[stack[i]]);
+		}
+		strbuf_addc(&text, '\0');
+	}
+	sort_text = text.buf;
+	if (nlines)
+		qsort(lines, nlines, sizeof(*lines), line_cmp);
+	for (size_t i = 0; i < nlines; i++)
+		fprintf(out, "%s %llu\n", text.buf + lines[i].off, (unsigned long long)lines[i].count);
+	free(stack);
+	free(lines);
+	strbuf_release(&text);
+	strbuf_release(&labels);
+	free(label_off);
+	stacks_release(&s);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* A line is "stack count": the count is after the last space or tab
+ * (flamegraph.pl also takes a fractional count; we keep its integer part).
+ * Returns the length of the stack part, or -1 when the line has no count. */
+static long split_count(const char *line, size_t len, uint64_t *count)
+{
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	size_t i = len;
+	while (i && line[i - 1] != ' ' && line[i - 1] != '\t')
+		i--;
+	if (!i || i == len)
+		return -1;
+	uint64_t c = 0;
+	size_t digits = 0, k = i;
+	for (; k < len && line[k] >= '0' && line[k] <= '9'; k++, digits++) {
+		if (c > (UINT64_MAX - 9) / 10)
+			return -1;
+		c = c * 10 + (uint64_t)(line[k] - '0');
+	}
+	if (!digits)
+		return -1;
+	if (k < len && line[k] == '.')
+		for (k++; k < len && line[k] >= '0' && line[k] <= '9'; k++)
+			;
+	if (k != len)
+		return -1;
+	*count = c;
+	size_t end = i - 1;
+	while (end && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+		end--;
+	return (long)end;
+}
+
+static void add_frame(struct profile *p, const char *name, size_t len, uint32_t *out)
+{
+	struct profile_frame f = { .module = -1, .kind = FRAME_USER };
+	if (len > 4 && name[len - 4] == '_' && name[len - 3] == '[' && name[len - 1] == ']') {
+		char m = name[len - 2];
+		if (m == 'k' || m == 'j' || m == 'i') {
+			len -= 4;
+			if (m == 'k')
+				f.kind = FRAME_KERNEL;
+			else if (m == 'j')
+				f.kind = FRAME_JIT;
+			else
+				f.inlined = 1;
+		}
+	}
+	char *copy = xstrndup(name, len);
+	f.name = copy;
+	*out = profile_frame_intern(p, &f);
+	free(copy);
+}
+
+int collapsed_probe(const char *data, size_t len)
+{
+	size_t good = 0, bad = 0, i = 0;
+	while (i < len && good + bad < 50) {
+		const char *nl = memchr(data + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - data) : len;
+		uint64_t c;
+		if (e > i && data[i] != '#' && data[i] != '\r') {
+			if (split_count(data + i, e - i, &c) >= 0)
+				good++;
+			else
+				bad++;
+		}
+		i = e + 1;
+	}
+	return good > 0 && bad == 0;
+}
+
+struct profile *collapsed_read(const char *data, size_t len)
+{
+	struct profile *p = profile_new();
+	uint32_t thread = profile_thread_intern(p, 0, 0, "all");
+	uint32_t *stack = NULL;
+	size_t scap = 0, good = 0, bad = 0, i = 0;
+	while (i < len) {
+		const char *nl = memchr(data + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - data) : len;
+		const char *line = data + i;
+		size_t n = e - i;
+		i = e + 1;
+		if (!n || line[0] == '#' || (n == 1 && line[0] == '\r'))
+			continue;
+		uint64_t count;
+		long sl = split_count(line, n, &count);
+		if (sl < 0 || memchr(line, '\0', n)) {
+			bad++;
+			continue;
+		}
+		size_t depth = 0, a = 0;
+		for (size_t k = 0; k <= (size_t)sl; k++) {
+			if (k == (size_t)sl || line[k] == ';') {
+				if (k > a) {
+					xgrow((void **)&stack, &scap, depth + 1, sizeof(*stack));
+					add_frame(p, line + a, k - a, &stack[depth++]);
+				}
+				a = k + 1;
+			}
+		}
+		good++;
+		if (count)
+			profile_add(p, thread, profile_node_path(p, stack, depth), count);
+	}
+	free(stack);
+	if (!good || bad > good) {
+		profile_free(p);
+		errno = EINVAL;
+		return NULL;
+	}
+	return p;
+}

@@ -1,0 +1,304 @@
+#include "format.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../profiler/util.h"
+#include "collapsed.h"
+
+static const struct {
+	const char *name;
+	enum format f;
+} names[] = {
+	{ "folded", FORMAT_COLLAPSED },
+	{ "collapsed", FORMAT_COLLAPSED },
+	{ "svg", FORMAT_SVG },
+	{ "flamegraph", FORMAT_SVG },
+	{ "speedscope", FORMAT_SPEEDSCOPE },
+	{ "json", FORMAT_SPEEDSCOPE },
+	{ "pprof", FORMAT_PPROF },
+	{ "report", FORMAT_REPORT },
+	{ "perf-script", FORMAT_PERF_SCRIPT },
+};
+
+enum format format_by_name(const char *name)
+{
+	if (!name)
+		return FORMAT_NONE;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(names[i].name, name) == 0)
+			return names[i].f;
+	return FORMAT_NONE;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+enum format format_by_path(const char *path)
+{
+	static const struct {
+		const char *ext;
+		enum format f;
+	} exts[] = {
+		{ ".svg", FORMAT_SVG },
+		{ ".folded", FORMAT_COLLAPSED },
+		{ ".collapsed", FORMAT_COLLAPSED },
+		{ ".txt", FORMAT_COLLAPSED },
+		{ ".json", FORMAT_SPEEDSCOPE },
+		{ ".speedscope", FORMAT_SPEEDSCOPE },
+		{ ".pb.gz", FORMAT_PPROF },
+		{ ".pprof", FORMAT_PPROF },
+		{ ".pb", FORMAT_PPROF },
+	};
+	if (!path)
+		return FORMAT_NONE;
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+		if (ends_with(path, exts[i].ext))
+			return exts[i].f;
+	return FORMAT_NONE;
+}
+
+const char *format_name(enum format f)
+{
+	switch (f) {
+	case FORMAT_COLLAPSED: return "collapsed";
+	case FORMAT_SVG: return "svg";
+	case FORMAT_SPEEDSCOPE: return "speedscope";
+	case FORMAT_PPROF: return "pprof";
+	case FORMAT_REPORT: return "report";
+	case FORMAT_PERF_SCRIPT: return "perf-script";
+	case FORMAT_NONE: break;
+	}
+	return "none";
+}
+
+int profile_write_stream(const struct profile *p, enum format f, FILE *out,
+			 const struct write_opts *o)
+{
+	static const struct write_opts none;
+	if (!o)
+		o = &none;
+	int rc;
+	switch (f) {
+	case FORMAT_COLLAPSED:
+		rc = collapsed_write(p, out, o);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (rc < 0)
+		return rc;
+	if (fflush(out) != 0 || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/*
+ * The file is written unnamed (O_TMPFILE) in the destination folder, so a
+ * writer killed halfway leaves nothing behind; once complete and synced it
+ * gets a temporary name and is renamed over the destination, so readers only
+ * ever see the old file or the whole new one. Filesystems without O_TMPFILE
+ * get a named temporary file instead, removed on every error path.
+ */
+static int open_temp(const char *path, char **tmpname, bool *unnamed)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (!slash) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (slash == dir) {
+		slash[1] = '\0';
+	} else {
+		*slash = '\0';
+	}
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	free(dir);
+	if (fd >= 0) {
+		*unnamed = true;
+		*tmpname = NULL;
+		return fd;
+	}
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
+		return -errno;
+	if (errno == ENOENT) {
+		/* O_TMPFILE says ENOENT for a missing folder and for old kernels alike. */
+		struct stat st;
+		char *d = xstrdup(path);
+		char *sl = strrchr(d, '/');
+		int missing = sl && sl != d && (*sl = '\0', stat(d, &st) != 0);
+		free(d);
+		if (missing)
+			return -ENOENT;
+	}
+	*unnamed = false;
+	*tmpname = xasprintf("%s.tmpXXXXXX", path);
+	fd = mkostemp(*tmpname, O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		free(*tmpname);
+		*tmpname = NULL;
+		return -e;
+	}
+	/* mkstemp makes 0600; a profile is as readable as any file the user writes. */
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	return fd;
+}
+
+static int publish(int fd, const char *path, char **tmpname, bool unnamed)
+{
+	if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+		return -errno;
+	if (unnamed) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		for (int tries = 0; tries < 100; tries++) {
+			char *name = xasprintf("%s.tmp%06x", path, (unsigned)(rand() ^ getpid() ^ tries) & 0xffffff);
+			if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0) {
+				*tmpname = name;
+				break;
+			}
+			int e = errno;
+			free(name);
+			if (e != EEXIST)
+				return -e;
+		}
+		if (!*tmpname)
+			return -EEXIST;
+	}
+	if (rename(*tmpname, path) != 0)
+		return -errno;
+	free(*tmpname);
+	*tmpname = NULL;
+	return 0;
+}
+
+int profile_write(const struct profile *p, enum format f, const char *path,
+		  const struct write_opts *o)
+{
+	if (!p || !path || f == FORMAT_NONE || f == FORMAT_PERF_SCRIPT)
+		return -EINVAL;
+	if (strcmp(path, "-") == 0)
+		return profile_write_stream(p, f, stdout, o);
+	char *tmpname = NULL;
+	bool unnamed = false;
+	int fd = open_temp(path, &tmpname, &unnamed);
+	if (fd < 0)
+		return fd;
+	int rc = 0;
+	FILE *out = fdopen(fd, "w");
+	if (!out) {
+		rc = -errno;
+		close(fd);
+		goto fail;
+	}
+	char *buf = xmalloc(1 << 16);
+	setvbuf(out, buf, _IOFBF, 1 << 16);
+	rc = profile_write_stream(p, f, out, o);
+	if (rc == 0)
+		rc = publish(fileno(out), path, &tmpname, unnamed);
+	if (fclose(out) != 0 && rc == 0)
+		rc = -errno;
+	free(buf);
+fail:
+	if (tmpname) {
+		unlink(tmpname);
+		free(tmpname);
+	}
+	return rc;
+}
+
+enum format format_detect(const char *data, size_t len)
+{
+	if (len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b)
+		return FORMAT_PPROF;
+	size_t i = 0;
+	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
+		i++;
+	if (i < len && data[i] == '{')
+		return FORMAT_SPEEDSCOPE;
+	if (collapsed_probe(data, len))
+		return FORMAT_COLLAPSED;
+	return FORMAT_NONE;
+}
+
+struct profile *profile_read_mem(const char *data, size_t len, const struct read_opts *o)
+{
+	enum format f = o && o->format != FORMAT_NONE ? o->format : format_detect(data, len);
+	switch (f) {
+	case FORMAT_COLLAPSED:
+		return collapsed_read(data, len);
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
+}
+
+/* Reads a whole file (or stdin) into memory; profiles are read at once anyway. */
+static char *slurp(const char *path, size_t *len)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return NULL;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			if (fd)
+				close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (fd)
+		close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+struct profile *profile_read_opts(const char *path, const struct read_opts *o)
+{
+	size_t len;
+	char *data = slurp(path, &len);
+	if (!data)
+		return NULL;
+	struct profile *p = profile_read_mem(data, len, o);
+	int e = errno;
+	free(data);
+	errno = e;
+	return p;
+}
+
+struct profile *profile_read(const char *path)
+{
+	return profile_read_opts(path, NULL);
+}

@@ -1,0 +1,142 @@
+#include "stacks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Folding drops file and line unless --lines; tooltips and the report still
+ * want to say where a function lives, so each folded frame gets the file of
+ * its source frames and the smallest line seen (closest to the function's
+ * start). Looking a source frame up in the folded profile is interning the
+ * same key profile_fold() interned, which finds the existing frame.
+ */
+static void attach_sources(struct stacks *s, const struct profile *src, unsigned flags)
+{
+	struct profile *q = s->p;
+	size_t n = q->nframes;
+	s->file = xcalloc(n + 1, sizeof(*s->file));
+	s->line = xcalloc(n + 1, sizeof(*s->line));
+	s->nfile = n;
+	for (size_t i = 0; i < src->nframes; i++) {
+		const struct profile_frame *f = &src->frames[i];
+		struct profile_frame g = {
+			.name = f->name,
+			.module = f->module,
+			.kind = f->kind,
+			.inlined = f->inlined,
+		};
+		if (flags & PROFILE_FOLD_LINES) {
+			g.file = f->file;
+			g.line = f->line;
+		}
+		uint32_t k = profile_frame_intern(q, &g);
+		if (k >= n)
+			continue; /* fold did not keep this key: nothing to attach */
+		if (!s->file[k] && f->file)
+			s->file[k] = q->frames[k].file ? q->frames[k].file : f->file;
+		if (f->line && (!s->line[k] || f->line < s->line[k]))
+			s->line[k] = f->line;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (q->frames[k].file)
+			s->file[k] = q->frames[k].file;
+		if (q->frames[k].line)
+			s->line[k] = q->frames[k].line;
+	}
+}
+
+/* attach_sources borrowed from src, which may go away before the view. */
+static void own_sources(struct stacks *s)
+{
+	for (size_t k = 0; k < s->nfile; k++)
+		if (s->file[k])
+			s->file[k] = xstrdup(s->file[k]);
+}
+
+void stacks_init(struct stacks *s, const struct profile *src, const struct write_opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	unsigned flags = 0;
+	if (o && o->lines)
+		flags |= PROFILE_FOLD_LINES;
+	if (o && o->threads)
+		flags |= PROFILE_FOLD_THREADS;
+	s->lines = o && o->lines;
+	s->p = profile_fold(src, flags);
+	attach_sources(s, src, flags);
+	own_sources(s);
+	struct profile *p = s->p;
+	s->self = xcalloc(p->nnodes + 1, sizeof(*s->self));
+	s->total = xcalloc(p->nnodes + 1, sizeof(*s->total));
+	for (size_t i = 0; i < p->ncounts; i++)
+		if (p->counts[i].node < p->nnodes)
+			s->self[p->counts[i].node] += p->counts[i].count;
+	/* Children are always created after their parent, so one backward pass sums. */
+	for (size_t n = p->nnodes; n-- > 0;) {
+		s->total[n] += s->self[n];
+		if (n != PROFILE_ROOT)
+			s->total[p->nodes[n].parent] += s->total[n];
+	}
+}
+
+void stacks_release(struct stacks *s)
+{
+	if (s->p && s->file)
+		for (size_t k = 0; k < s->nfile; k++)
+			free(s->file[k]);
+	free(s->file);
+	free(s->line);
+	free(s->self);
+	free(s->total);
+	profile_free(s->p);
+	memset(s, 0, sizeof(*s));
+}
+
+const char *stacks_suffix(const struct profile_frame *f)
+{
+	if (f->kind == FRAME_KERNEL)
+		return "_[k]";
+	if (f->kind == FRAME_JIT)
+		return "_[j]";
+	if (f->inlined)
+		return "_[i]";
+	return "";
+}
+
+void stacks_label(const struct stacks *s, uint32_t frame, bool mark, struct strbuf *out)
+{
+	const struct profile_frame *f = &s->p->frames[frame];
+	const char *name = f->name ? f->name : "[unknown]";
+	size_t start = out->len;
+	strbuf_adds(out, name);
+	for (size_t i = start; i < out->len; i++) {
+		char c = out->buf[i];
+		if (c == ';')
+			out->buf[i] = ':';
+		else if (c == '\n' || c == '\r' || c == '\t')
+			out->buf[i] = ' ';
+	}
+	if (s->lines && f->kind != FRAME_THREAD && f->kind != FRAME_STATE) {
+		uint32_t line = f->line ? f->line : frame < s->nfile ? s->line[frame] : 0;
+		if (line)
+			strbuf_addf(out, ":%u", line);
+	}
+	if (mark)
+		strbuf_adds(out, stacks_suffix(f));
+}
+
+void stacks_children(const struct profile *p, uint32_t **child, uint32_t **next)
+{
+	uint32_t *c = xmalloc((p->nnodes + 1) * sizeof(*c));
+	uint32_t *nx = xmalloc((p->nnodes + 1) * sizeof(*nx));
+	memset(c, 0xff, (p->nnodes + 1) * sizeof(*c));
+	memset(nx, 0xff, (p->nnodes + 1) * sizeof(*nx));
+	/* Walk backwards so each list ends up in creation order. */
+	for (size_t n = p->nnodes; n-- > 1;) {
+		uint32_t par = p->nodes[n].parent;
+		nx[n] = c[par];
+		c[par] = (uint32_t)n;
+	}
+	*child = c;
+	*next = nx;
+}
