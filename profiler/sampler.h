@@ -1,0 +1,136 @@
+/*
+ * sampler: the interface every capture backend implements (perf_event,
+ * ptrace, a fake one in tests). A backend samples the threads of a struct
+ * target, unwinds each sample (through profiler/unwind.h with its own memory
+ * reader) and hands the session events through sampler_env.emit(). Ops return
+ * 0 or a negative errno and never print; a short reason for the last error
+ * may be left in sampler.err for the command line.
+ *
+ * Lifecycle, driven by the session:
+ *   open(s)  -- set up for every process already in env->target (a launched
+ *               command is still held before exec: enable on exec);
+ *               -EACCES/-EPERM means "not allowed" (auto falls back to ptrace),
+ *               -ENOSYS/-EOPNOTSUPP "not available here";
+ *   start(s) -- begin sampling (attached processes);
+ *   fds(s)   -- the fds to poll for input (may change after poll: call again);
+ *   poll(s)  -- process what is ready (non-blocking), emitting events;
+ *   tick(s)  -- called every tick_ns if the backend sets it (ptrace sampling clock);
+ *   stop(s)  -- stop sampling and drain what is buffered (events are emitted);
+ *   close(s) -- release everything, detach: never leaves a target stopped.
+ *
+ * Bookkeeping: the backend applies mappings to the process's maps (the
+ * unwinder needs them in order) and creates the target_proc of a followed
+ * child (target_proc(t, pid, true), maps copied or loaded) before emitting
+ * MMAP/FORK; the session updates thread records (names, exits, the thread
+ * filter) from COMM/FORK/EXIT and feeds samples to the aggregator.
+ */
+#ifndef PROWL_SAMPLER_H
+#define PROWL_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "capture.h"
+#include "target.h"
+#include "unwind.h"
+
+/* Thread state of a wall-mode sample (FRAME_STATE pseudo leaf). */
+enum sample_state {
+	SAMPLE_STATE_NONE = 0,   /* cpu mode, or running */
+	SAMPLE_STATE_RUNNING,
+	SAMPLE_STATE_SLEEPING,   /* S: interruptible wait (sleep, poll, futex) */
+	SAMPLE_STATE_IO,         /* D: uninterruptible (disk I/O) */
+	SAMPLE_STATE_STOPPED,    /* T/t */
+	SAMPLE_STATE_OTHER,
+};
+
+/* Flags of a sample. */
+enum {
+	SAMPLE_PARTIAL = 1,   /* unwinding stopped early: frames are the ones found */
+	SAMPLE_TRUNCATED = 2, /* the stack copy or max depth was too short */
+};
+
+struct sampler_sample {
+	pid_t pid, tid;
+	uint64_t time_ns;          /* CLOCK_MONOTONIC */
+	const uint64_t *user;      /* absolute user addresses, leaf first: user[0] is the pc, */
+	size_t nuser;              /*   the others return addresses (looked up at pc-1) */
+	const uint64_t *kernel;    /* absolute kernel addresses, leaf first (--kernel) */
+	size_t nkernel;
+	unsigned flags;            /* SAMPLE_* */
+	enum sample_state state;   /* wall mode */
+	uint64_t weight;           /* samples this stands for (normally 1) */
+};
+
+enum sampler_event_kind {
+	SAMPLER_SAMPLE = 1,
+	SAMPLER_COMM,   /* a thread's name changed (or exec: comm.exec set) */
+	SAMPLER_FORK,   /* new thread (pid == ppid) or new process */
+	SAMPLER_EXIT,   /* a thread exited (tid == pid: the process) */
+	SAMPLER_MMAP,   /* the backend already applied it to the process's maps */
+	SAMPLER_LOST,   /* samples the kernel dropped */
+	SAMPLER_THROTTLE,
+};
+
+struct sampler_event {
+	enum sampler_event_kind kind;
+	pid_t pid, tid;
+	uint64_t time_ns;
+	union {
+		struct sampler_sample sample;
+		struct {
+			const char *name;
+			bool exec;
+		} comm;
+		struct {
+			pid_t ppid, ptid;
+		} fork;
+		struct {
+			uint64_t start, len;
+			const char *path;
+		} mmap;
+		struct {
+			uint64_t count;
+		} lost;
+	};
+};
+
+/* What the session gives a backend. */
+struct sampler_env {
+	const struct capture_opts *opts;
+	struct target *target;     /* processes, threads, maps (the backend may add to it) */
+	struct unwinder *unwinder; /* shared; NULL in --unwind fp mode */
+	/* Hands one event to the session (the pointers in ev are valid only during the call). */
+	void (*emit)(void *ctx, const struct sampler_event *ev);
+	void *ctx;
+	/* Thread filter decided at capture time: false = do not sample this thread name. */
+	bool (*thread_wanted)(void *ctx, const char *name);
+};
+
+struct sampler {
+	const struct sampler_ops *ops;
+	struct sampler_env env;
+	void *priv;        /* the backend's state */
+	uint64_t tick_ns;  /* >0: the session calls ops->tick at this period */
+	char err[256];     /* reason of the last failure, for messages ("" if none) */
+};
+
+struct sampler_ops {
+	const char *name;  /* "perf", "ptrace" */
+	int (*open)(struct sampler *s);
+	int (*start)(struct sampler *s);
+	/* Writes up to max fds to poll for POLLIN; returns how many. */
+	size_t (*fds)(struct sampler *s, int *fds, size_t max);
+	int (*poll)(struct sampler *s);
+	int (*tick)(struct sampler *s); /* may be NULL */
+	int (*stop)(struct sampler *s);
+	void (*close)(struct sampler *s);
+	/* A process was added to the target after open (may be NULL). */
+	int (*add_process)(struct sampler *s, struct target_proc *p);
+};
+
+extern const struct sampler_ops perf_sampler_ops, ptrace_sampler_ops;
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * session: one profiling run and its event loop. Launches or attaches to the
+ * target, opens a sampler backend (auto: perf, else ptrace with one line of
+ * explanation), polls ring buffers, a signalfd (SIGINT SIGTERM SIGHUP SIGUSR1
+ * SIGCHLD), a timerfd (duration, backend ticks) and one extra fd of the
+ * caller's (stdin for `prowl top`), aggregates samples, and builds symbolized
+ * profile snapshots. Functions return 0 or a negative errno (pointers: NULL
+ * with errno); session_error() holds the one-line reason of the last failure.
+ */
+#ifndef PROWL_SESSION_H
+#define PROWL_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "profile.h"
+
+/* What session_poll() saw (a bit set; 0 = the timeout passed with nothing to report). */
+enum session_event {
+	SESSION_INTERRUPTED = 1, /* SIGINT, SIGTERM or SIGHUP: stop and write */
+	SESSION_USR1 = 2,        /* SIGUSR1: write the profile so far, keep going */
+	SESSION_EXITED = 4,      /* every target process has exited */
+	SESSION_DURATION = 8,    /* -d SECONDS is over */
+	SESSION_EXTRA_FD = 16,   /* the caller's extra fd is readable */
+};
+
+struct session_stats {
+	uint64_t samples;    /* samples aggregated */
+	uint64_t lost;       /* samples the kernel (or the backend) dropped */
+	uint64_t partial;    /* unwinds that stopped early */
+	uint64_t truncated;  /* stacks cut by --stack-size or --max-depth */
+	uint64_t threads;    /* threads seen with at least one sample */
+	uint64_t threads_live;
+	uint64_t elapsed_ns; /* since session_start */
+	uint64_t cpu_ns;     /* prowl's own CPU time (user + system) */
+	uint64_t unique_stacks;
+	const char *backend; /* "perf", "ptrace" */
+};
+
+/* session_profile() flags. */
+enum {
+	SESSION_PROFILE_RESET = 1, /* start counting afresh after this snapshot (windows for top) */
+};
+
+struct session;
+
+/* Checks the options, launches (held) or attaches, and opens the backend.
+ * NULL with errno on failure; then *errmsg (if given) is a malloc'd one-line
+ * message ("cannot attach to 4242: no such process") to print and free. */
+struct session *session_new(const struct capture_opts *opts, char **errmsg);
+/* Starts sampling (lets a launched command exec). Fails like session_new. */
+int session_start(struct session *s, char **errmsg);
+/* Waits up to timeout_ms (-1: forever, 0: no wait) for something to happen and
+ * processes what is ready; extra_fd < 0 for none. Returns enum session_event
+ * bits, or -errno. */
+int session_poll(struct session *s, int timeout_ms, int extra_fd);
+/* A symbolized snapshot of what was aggregated so far (caller frees). Cheap
+ * enough to call once a second: only addresses not seen before are looked up. */
+struct profile *session_profile(struct session *s, unsigned flags);
+void session_stats(struct session *s, struct session_stats *st);
+/* Stops sampling and drains buffered samples (they are aggregated). */
+int session_stop(struct session *s);
+/* Releases everything; a launched command still running is left to run
+ * (it received any terminal signal itself). */
+void session_free(struct session *s);
+
+/* The launched command's shell-style exit code (status, or 128+signal), or -1
+ * if none was launched or it has not exited. */
+int session_exit_code(struct session *s);
+/* The message of the last failure, or "". */
+const char *session_error(struct session *s);
+/* Lines the capture printed nothing about but the user should know (e.g. "kernel
+ * frames missing: ..."), joined by newlines; "" if none. */
+const char *session_notes(struct session *s);
+
+#endif

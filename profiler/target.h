@@ -1,0 +1,77 @@
+/*
+ * target: the processes and threads being profiled. Launches a command held
+ * at the exec until the backend is ready (so events enabled on exec see no
+ * sample of prowl's fork code), attaches to running PIDs, scans
+ * /proc/PID/task, tracks thread names, exits and the launched command's exit
+ * status. Owns one struct maps per process. Returns 0 or a negative errno.
+ */
+#ifndef PROWL_TARGET_H
+#define PROWL_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../symbolize/maps.h"
+
+struct target_thread {
+	pid_t tid;
+	char name[16];  /* comm */
+	bool exited;
+	bool excluded;  /* --thread REGEX did not match */
+	bool seen;      /* scratch for rescans */
+};
+
+struct target_proc {
+	pid_t pid;
+	char *command;  /* /proc/PID/cmdline joined by spaces, or NULL */
+	struct maps *maps;
+	struct target_thread *threads;
+	size_t nthreads, cap;
+	bool exited;
+	bool root;      /* given with -p or launched (not a followed child) */
+	void *backend;  /* the sampler backend's per-process data */
+};
+
+struct target {
+	struct module_set *modules; /* owned */
+	struct target_proc **procs;
+	size_t nprocs, cap;
+	pid_t child;        /* launched command, 0 if none */
+	int child_status;   /* wait status once reaped */
+	bool child_reaped;
+	int go_fd;          /* write end: releases the held child to exec */
+	int err_fd;         /* read end: errno of a failed exec (close-on-exec pipe) */
+};
+
+struct target *target_new(void);
+/* Kills nothing: a launched child still held is killed, a running one is left alone. */
+void target_free(struct target *t);
+
+/* Resolves argv[0] through PATH as execvp would: 0, -ENOENT or -EACCES. */
+int target_find_command(const char *cmd, char **path_out);
+/* Forks the command, held before execvp until target_release(). */
+int target_launch(struct target *t, char *const argv[]);
+/* Lets the held child exec; returns -errno of a failed exec (the child is reaped). */
+int target_release(struct target *t);
+/* Adds a running process: checks it exists (-ESRCH) and reads its threads and maps. */
+int target_attach(struct target *t, pid_t pid);
+
+/* The process record for pid, or NULL. add: create it when missing (fork of a followed child). */
+struct target_proc *target_proc(struct target *t, pid_t pid, bool add);
+/* The thread record, adding it when add is set. */
+struct target_thread *target_thread(struct target_proc *p, pid_t tid, bool add);
+/* Rescans /proc/PID/task; newly found threads are added with their names. Returns
+ * how many were new, or -errno (-ESRCH when the process is gone). */
+int target_scan_threads(struct target_proc *p);
+/* Sets a thread's name (truncated to 15 bytes). */
+void target_thread_set_name(struct target_thread *th, const char *name);
+size_t target_live_threads(const struct target *t);
+
+/* Reaps the launched child if it exited (non-blocking): true once it has. */
+bool target_child_done(struct target *t);
+/* The shell-style exit code of the launched child: status, or 128+signal. */
+int target_exit_code(const struct target *t);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * unwind: turns the registers and memory of a sampled thread into return
+ * addresses, with libunwind driven by prowl's own accessors: unwind tables
+ * from the module files (.eh_frame_hdr, else .debug_frame, also from separate
+ * debug files), memory from the backend's reader (perf: the stack copy;
+ * ptrace: process_vm_readv) and read-only file mappings from disk. One
+ * unwinder serves every process (a libunwind address space per process, with
+ * caching on; unwind tables kept per module). Returns frame counts or -errno.
+ */
+#ifndef PROWL_UNWIND_H
+#define PROWL_UNWIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../symbolize/maps.h"
+
+/* Registers by DWARF number (x86_64): 0 rax 1 rdx 2 rcx 3 rbx 4 rsi 5 rdi
+ * 6 rbp 7 rsp 8..15 r8..r15 16 rip. */
+enum {
+	UNWIND_REG_RAX = 0, UNWIND_REG_RDX, UNWIND_REG_RCX, UNWIND_REG_RBX, UNWIND_REG_RSI,
+	UNWIND_REG_RDI, UNWIND_REG_RBP, UNWIND_REG_RSP, UNWIND_REG_R8, UNWIND_REG_R9,
+	UNWIND_REG_R10, UNWIND_REG_R11, UNWIND_REG_R12, UNWIND_REG_R13, UNWIND_REG_R14,
+	UNWIND_REG_R15, UNWIND_REG_RIP, UNWIND_NREGS
+};
+
+struct unwind_regs {
+	uint64_t r[UNWIND_NREGS];
+};
+
+/* The backend's view of the target's memory. read() returns 0, -EFAULT when
+ * the address cannot be read, or -ERANGE when it lies on the stack past the
+ * end of the copy (that makes the sample "truncated" rather than "partial"). */
+struct unwind_mem {
+	int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+	void *ctx;
+};
+
+/* Flags of one unwind. */
+enum {
+	UNWIND_PARTIAL = 1,   /* stopped early (no CFI, bad memory, loop) */
+	UNWIND_TRUNCATED = 2, /* needed stack beyond the copy (--stack-size) */
+	UNWIND_DEPTH = 4,     /* hit max frames (counted as truncated) */
+};
+
+struct unwinder;
+
+/* max_depth bounds every unwind. */
+struct unwinder *unwinder_new(struct module_set *ms, unsigned max_depth);
+void unwinder_free(struct unwinder *u);
+
+/* DWARF unwind: fills ips[0..max) leaf first (ips[0] = the sampled pc, the rest
+ * return addresses, absolute) and *flags; returns the number of frames (>= 1
+ * when regs has a pc) or -errno. */
+int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs *regs,
+		 const struct unwind_mem *mem, uint64_t *ips, size_t max, unsigned *flags);
+/* Frame-pointer walk over mem (for backends without a kernel callchain). */
+int unwind_fp(const struct unwind_regs *regs, const struct unwind_mem *mem, uint64_t *ips,
+	      size_t max, unsigned *flags);
+/* Drops what is cached for this process (its maps changed wholesale, or it exited). */
+void unwinder_forget(struct unwinder *u, struct maps *maps);
+
+#endif
