@@ -60,8 +60,16 @@ int collapsed_write(const struct profile *src, FILE *out, const struct write_opt
 	sort_text = text.buf;
 	if (nlines)
 		qsort(lines, nlines, sizeof(*lines), line_cmp);
-	for (size_t i = 0; i < nlines; i++)
-		fprintf(out, "%s %llu\n", text.buf + lines[i].off, (unsigned long long)lines[i].count);
+	/* Distinct frames can print the same (say "f_[i]" the name and "f" inlined):
+	 * equal lines after sorting are one line. */
+	for (size_t i = 0; i < nlines;) {
+		uint64_t c = lines[i].count;
+		size_t j = i + 1;
+		while (j < nlines && strcmp(text.buf + lines[j].off, text.buf + lines[i].off) == 0)
+			c += lines[j++].count;
+		fprintf(out, "%s %llu\n", text.buf + lines[i].off, (unsigned long long)c);
+		i = j;
+	}
 	free(stack);
 	free(lines);
 	strbuf_release(&text);

@@ -10,6 +10,7 @@
 
 #include "../profiler/util.h"
 #include "collapsed.h"
+#include "perfscript.h"
 
 static const struct {
 	const char *name;
@@ -227,6 +228,9 @@ enum format format_detect(const char *data, size_t len)
 		i++;
 	if (i < len && data[i] == '{')
 		return FORMAT_SPEEDSCOPE;
+	/* Before collapsed: "comm 1234" alone would pass for a folded line. */
+	if (perfscript_probe(data, len))
+		return FORMAT_PERF_SCRIPT;
 	if (collapsed_probe(data, len))
 		return FORMAT_COLLAPSED;
 	return FORMAT_NONE;
@@ -238,6 +242,8 @@ struct profile *profile_read_mem(const char *data, size_t len, const struct read
 	switch (f) {
 	case FORMAT_COLLAPSED:
 		return collapsed_read(data, len);
+	case FORMAT_PERF_SCRIPT:
+		return perfscript_read(data, len, o);
 	default:
 		errno = EINVAL;
 		return NULL;
@@ -301,4 +307,56 @@ struct profile *profile_read_opts(const char *path, const struct read_opts *o)
 struct profile *profile_read(const char *path)
 {
 	return profile_read_opts(path, NULL);
+}
+
+static const char *option_value(int argc, char **argv, int *i, const char *opt)
+{
+	size_t n = strlen(opt);
+	const char *a = argv[*i];
+	if (strncmp(a, opt, n) == 0 && a[n] == '=')
+		return a + n + 1;
+	if (strcmp(a, opt) != 0)
+		return NULL;
+	if (*i + 1 >= argc)
+		return "";
+	return argv[++*i];
+}
+
+int output_option(int argc, char **argv, int *i, struct output_opts *out, const char **err)
+{
+	const char *a = argv[*i], *v;
+	static char msg[256];
+	if (!strcmp(a, "--threads")) {
+		out->w.threads = true;
+	} else if (!strcmp(a, "--lines")) {
+		out->w.lines = true;
+	} else if (!strcmp(a, "--icicle")) {
+		out->w.icicle = true;
+	} else if ((v = option_value(argc, argv, i, "-o")) || (v = option_value(argc, argv, i, "--output"))) {
+		if (!*v) {
+			*err = "-o needs a file name (or - for stdout)";
+			return -EINVAL;
+		}
+		out->path = v;
+	} else if ((v = option_value(argc, argv, i, "-f")) || (v = option_value(argc, argv, i, "--format"))) {
+		out->format = format_by_name(v);
+		if (out->format == FORMAT_NONE || out->format == FORMAT_PERF_SCRIPT) {
+			snprintf(msg, sizeof(msg), "unknown format '%s' (use svg, folded, speedscope, pprof or report)", v);
+			*err = msg;
+			return -EINVAL;
+		}
+	} else if ((v = option_value(argc, argv, i, "--title"))) {
+		out->w.title = v;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+enum format output_format(const struct output_opts *out, enum format dflt)
+{
+	if (out->format != FORMAT_NONE)
+		return out->format;
+	enum format f = out->path ? format_by_path(out->path) : FORMAT_NONE;
+	return f != FORMAT_NONE ? f : dflt;
 }

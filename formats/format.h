@@ -48,7 +48,7 @@ struct read_opts {
 	bool tid;     /* --tid: root frame "comm-pid/tid" */
 	bool kernel;  /* --kernel: kernel frames are kind FRAME_KERNEL (written _[k]) */
 	bool jit;     /* --jit: /tmp/perf-N.map frames are FRAME_JIT (written _[j]) */
-	bool inlined; /* --all also marks inlined frames (written _[i]) */
+	/* --all is kernel + jit; inlined frames ("a->b") are always marked _[i], as upstream. */
 	bool addrs;   /* --addrs: unknown frames keep their address */
 	enum format format; /* FORMAT_NONE: detect from the content */
 };
@@ -62,5 +62,22 @@ struct profile *profile_read_opts(const char *path, const struct read_opts *o);
 struct profile *profile_read_mem(const char *data, size_t len, const struct read_opts *o);
 /* The format a buffer looks like (FORMAT_NONE when none). */
 enum format format_detect(const char *data, size_t len);
+
+/*
+ * The output options every command that writes a profile takes: -o FILE,
+ * -f/--format FMT, --threads, --lines, --icicle, --title TEXT. For the
+ * command-line files only (they print the message).
+ */
+struct output_opts {
+	const char *path;    /* -o, NULL when not given */
+	enum format format;  /* -f, FORMAT_NONE when not given */
+	struct write_opts w;
+};
+/* Consumes the output option at argv[*i] (advancing *i past its value):
+ * 1 when consumed, 0 when argv[*i] is not an output option, -EINVAL on a
+ * usage error (then *err says what, as one line without "prowl: "). */
+int output_option(int argc, char **argv, int *i, struct output_opts *out, const char **err);
+/* The format to write: -f, else from -o's extension, else dflt. */
+enum format output_format(const struct output_opts *out, enum format dflt);
 
 #endif

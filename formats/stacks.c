@@ -94,12 +94,14 @@ void stacks_release(struct stacks *s)
 
 const char *stacks_suffix(const struct profile_frame *f)
 {
+	/* The order stackcollapse-perf.pl gives them: an inlined frame is _[i]
+	 * even in the kernel. */
+	if (f->inlined)
+		return "_[i]";
 	if (f->kind == FRAME_KERNEL)
 		return "_[k]";
 	if (f->kind == FRAME_JIT)
 		return "_[j]";
-	if (f->inlined)
-		return "_[i]";
 	return "";
 }
 
@@ -113,7 +115,7 @@ void stacks_label(const struct stacks *s, uint32_t frame, bool mark, struct strb
 		char c = out->buf[i];
 		if (c == ';')
 			out->buf[i] = ':';
-		else if (c == '\n' || c == '\r' || c == '\t')
+		else if (c == '\n' || c == '\r')
 			out->buf[i] = ' ';
 	}
 	if (s->lines && f->kind != FRAME_THREAD && f->kind != FRAME_STATE) {

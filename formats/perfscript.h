@@ -1,0 +1,19 @@
+/*
+ * perfscript: reads `perf script` text into a profile the way FlameGraph's
+ * stackcollapse-perf.pl reads it (same option words, same names, same
+ * counts), so converting gives what the reference would. NULL + errno
+ * (EINVAL: not perf script text) on error.
+ */
+#ifndef PROWL_PERFSCRIPT_H
+#define PROWL_PERFSCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "format.h"
+
+struct profile *perfscript_read(const char *data, size_t len, const struct read_opts *o);
+/* True when data starts like perf script output (an event line, then frames). */
+bool perfscript_probe(const char *data, size_t len);
+
+#endif
