@@ -1,0 +1,123 @@
+/*
+ * procstat: see procstat.h. stat is parsed from the last ')' because a thread
+ * name may itself contain spaces and parentheses.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procstat.h"
+#include "util.h"
+
+int procstat_read(pid_t pid, pid_t tid, struct procstat *st)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int e = errno;
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -e : -ENOENT; /* ESRCH while the thread dies */
+	buf[n] = 0;
+	char *open_paren = strchr(buf, '(');
+	char *close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ')
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	size_t len = (size_t)(close_paren - open_paren - 1);
+	if (len >= sizeof(st->comm))
+		len = sizeof(st->comm) - 1;
+	memcpy(st->comm, open_paren + 1, len);
+	st->comm[len] = 0;
+	st->state = close_paren[2];
+	/* Fields after the name, counting state as field 3. */
+	char *f = close_paren + 2;
+	int field = 3;
+	unsigned long long utime = 0, stime = 0;
+	while (f && *f) {
+		if (field == 14)
+			utime = strtoull(f, NULL, 10);
+		else if (field == 15)
+			stime = strtoull(f, NULL, 10);
+		else if (field == 39) {
+			st->processor = atoi(f);
+			break;
+		}
+		f = strchr(f, ' ');
+		if (f)
+			f++;
+		field++;
+	}
+	st->cpu_ticks = utime + stime;
+	return 0;
+}
+
+char procstat_state(pid_t pid, pid_t tid)
+{
+	struct procstat st;
+	return procstat_read(pid, tid, &st) == 0 ? st.state : 0;
+}
+
+const char *procstat_state_label(char state)
+{
+	switch (state) {
+	case 'R':
+		return "[running]";
+	case 'S':
+		return "[sleeping]";
+	case 'D':
+		return "[I/O wait]";
+	case 'T':
+		return "[stopped]";
+	case 't':
+		return "[traced]";
+	case 'Z':
+	case 'X':
+		return "[exiting]";
+	case 'I':
+		return "[idle]";
+	case 'P':
+		return "[parked]";
+	case 'W':
+		return "[paging]";
+	default:
+		return "[unknown state]";
+	}
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+int procstat_tasks(pid_t pid, pid_t **tids)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	*tids = NULL;
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	size_t n = 0, cap = 0;
+	pid_t *out = NULL;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		xgrow((void **)&out, &cap, n + 1, sizeof(*out));
+		out[n++] = (pid_t)atoi(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(out, n, sizeof(*out), cmp_pid);
+	*tids = out;
+	return (int)n;
+}

@@ -1,0 +1,33 @@
+/*
+ * procstat: what /proc says about a thread (scheduler state letter, name, CPU
+ * time) and the label a wall-clock profile shows for a state. Owned by the
+ * ptrace backend and `prowl dump`; functions return 0 or a negative errno.
+ */
+#ifndef PROWL_PROCSTAT_H
+#define PROWL_PROCSTAT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct procstat {
+	char state;          /* R S D T t Z X I W P ... as in proc(5) */
+	char comm[64];       /* thread name (comm) */
+	uint64_t cpu_ticks;  /* utime + stime, in clock ticks */
+	int processor;       /* CPU last run on */
+};
+
+/* Reads /proc/PID/task/TID/stat (tid == pid for the leader). -ENOENT when gone. */
+int procstat_read(pid_t pid, pid_t tid, struct procstat *st);
+
+/* Just the state letter, or 0 when the thread is gone. */
+char procstat_state(pid_t pid, pid_t tid);
+
+/* The pseudo-frame of a wall-clock sample for a state letter: "[running]",
+ * "[sleeping]", "[I/O wait]", "[stopped]", ... never NULL. */
+const char *procstat_state_label(char state);
+
+/* Lists /proc/PID/task into a new array (sorted ascending); returns the count
+ * or a negative errno (-ESRCH when the process is gone). */
+int procstat_tasks(pid_t pid, pid_t **tids);
+
+#endif

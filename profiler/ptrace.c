@@ -1,0 +1,519 @@
+/*
+ * ptrace: see ptrace.h. The rule everything here follows: a thread we hold in
+ * a ptrace-stop is always resumed the way it would have gone on without us
+ * (its signal re-injected, its group-stop kept with LISTEN), and a wait status
+ * is never dropped, because a dropped stop leaves a thread stopped for good.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ptrace.h"
+#include "util.h"
+
+#define PTRACE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+
+struct ptrace_thread *ptrace_proc_find(struct ptrace_proc *p, pid_t tid)
+{
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].tid == tid)
+			return &p->threads[i];
+	return NULL;
+}
+
+static struct ptrace_thread *thread_add(struct ptrace_proc *p, pid_t tid, enum ptrace_tstate st)
+{
+	struct ptrace_thread *t = ptrace_proc_find(p, tid);
+	if (t)
+		return t;
+	xgrow((void **)&p->threads, &p->cap, p->nthreads + 1, sizeof(*p->threads));
+	t = &p->threads[p->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->state = st;
+	return t;
+}
+
+/* Removing shifts the table: callers iterating by index must not advance. */
+static void thread_remove(struct ptrace_proc *p, pid_t tid)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		if (p->threads[i].tid == tid) {
+			memmove(&p->threads[i], &p->threads[i + 1],
+				(p->nthreads - i - 1) * sizeof(*p->threads));
+			p->nthreads--;
+			return;
+		}
+	}
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Our tracer status of tid from /proc: is it already traced by us? */
+static bool traced_by_us(pid_t pid, pid_t tid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool ours = false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "TracerPid:", 10)) {
+			ours = atoi(line + 10) == (int)getpid();
+			break;
+		}
+	}
+	fclose(f);
+	return ours;
+}
+
+/* One pass over /proc/PID/task: seizes what is new. Returns the number of new
+ * threads, or a negative errno when seizing failed for a reason other than the
+ * thread having gone. */
+static int seize_new(struct ptrace_proc *p)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	int added = 0, err = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		pid_t tid = (pid_t)atoi(de->d_name);
+		if (ptrace_proc_find(p, tid))
+			continue;
+		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)PTRACE_OPTS) == 0) {
+			thread_add(p, tid, PT_RUNNING);
+			added++;
+			continue;
+		}
+		int e = errno;
+		if (e == ESRCH)
+			continue; /* exited between the scan and the seize */
+		if (e == EPERM && traced_by_us(p->pid, tid)) {
+			/* Auto-attached clone of a thread we seized: its first stop is pending. */
+			thread_add(p, tid, PT_NEW);
+			added++;
+			continue;
+		}
+		err = -e;
+		break;
+	}
+	closedir(d);
+	return err ? err : added;
+}
+
+int ptrace_proc_attach(struct ptrace_proc *p, pid_t pid)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->exit_status = -1;
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return -ESRCH;
+	/* Seize the leader first so every clone after this moment is followed. */
+	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)PTRACE_OPTS) != 0) {
+		int e = errno;
+		return e == ESRCH ? -ESRCH : -e;
+	}
+	thread_add(p, pid, PT_RUNNING);
+	/* Threads may be cloned by threads not yet seized: rescan until stable. */
+	for (int round = 0; round < 1000; round++) {
+		int n = seize_new(p);
+		if (n < 0) {
+			ptrace_proc_detach(p);
+			ptrace_proc_release(p);
+			p->pid = pid;
+			return n;
+		}
+		if (n == 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* Records what a wait status says about t. Afterwards t is PT_STOPPED (it waits
+ * for us) or removed (it exited). Returns true when t still exists. */
+static bool handle_status(struct ptrace_proc *p, pid_t tid, int status)
+{
+	struct ptrace_thread *t = ptrace_proc_find(p, tid);
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		if (tid == p->pid) {
+			/* The leader is reported last, once the whole group is gone. */
+			p->exited = true;
+			p->exit_status = status;
+		}
+		thread_remove(p, tid);
+		if (p->nthreads == 0)
+			p->exited = true;
+		return false;
+	}
+	if (!WIFSTOPPED(status))
+		return t != NULL;
+	if (!t) /* a clone whose parent's event we have not seen yet */
+		t = thread_add(p, tid, PT_NEW);
+	int sig = WSTOPSIG(status);
+	int event = status >> 16;
+	t->state = PT_STOPPED;
+	t->stop_ns = now_ns();
+	t->group_stop = false;
+	t->resume_sig = 0;
+	switch (event) {
+	case 0:
+		/* Signal-delivery-stop: the signal goes on when we resume. */
+		t->resume_sig = sig;
+		break;
+	case PTRACE_EVENT_STOP:
+		/* Group-stop when the signal is a stop signal; otherwise our interrupt,
+		 * a new clone's first stop, or the end of a group-stop (SIGCONT). */
+		t->group_stop = is_stop_signal(sig);
+		break;
+	case PTRACE_EVENT_CLONE: {
+		unsigned long msg = 0;
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && msg) {
+			thread_add(p, (pid_t)msg, PT_NEW);
+			t = ptrace_proc_find(p, tid); /* the table may have moved */
+		}
+		break;
+	}
+	case PTRACE_EVENT_EXEC: {
+		/* Every other thread is gone; the execing thread now has the leader's id. */
+		unsigned long former = 0;
+		ptrace(PTRACE_GETEVENTMSG, tid, 0, &former);
+		for (size_t i = 0; i < p->nthreads;) {
+			if (p->threads[i].tid != tid)
+				thread_remove(p, p->threads[i].tid);
+			else
+				i++;
+		}
+		p->exec_seen = true;
+		break;
+	}
+	default:
+		break;
+	}
+	return true;
+}
+
+int ptrace_thread_resume(struct ptrace_proc *p, struct ptrace_thread *t)
+{
+	(void)p;
+	if (t->state != PT_STOPPED)
+		return 0;
+	long r;
+	if (t->group_stop) {
+		r = ptrace(PTRACE_LISTEN, t->tid, 0, 0);
+		t->state = PT_LISTENING;
+	} else {
+		if (t->resume_sig)
+			p->signals_reinjected++;
+		r = ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)t->resume_sig);
+		t->state = PT_RUNNING;
+	}
+	t->resume_sig = 0;
+	/* ESRCH: killed while stopped; its exit will be reported to a wait. */
+	return r == 0 || errno == ESRCH ? 0 : -errno;
+}
+
+/* waitpid on one thread; returns 1 with a status, 0 when nothing is waiting,
+ * -ECHILD when the thread is gone without a status for us. */
+static int wait_one(pid_t tid, int *status, bool block)
+{
+	for (;;) {
+		pid_t r = waitpid(tid, status, __WALL | (block ? 0 : WNOHANG));
+		if (r == tid)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		return -errno;
+	}
+}
+
+int ptrace_proc_poll(struct ptrace_proc *p)
+{
+	int handled = 0;
+	for (size_t i = 0; i < p->nthreads;) {
+		struct ptrace_thread *t = &p->threads[i];
+		pid_t tid = t->tid;
+		if (t->state == PT_STOPPED) {
+			ptrace_thread_resume(p, t);
+			i++;
+			continue;
+		}
+		int status;
+		int r = wait_one(tid, &status, false);
+		if (r == 0) {
+			i++;
+			continue;
+		}
+		handled++;
+		if (r < 0) {
+			/* Reaped elsewhere or gone with its whole group. */
+			thread_remove(p, tid);
+			if (tid == p->pid || p->nthreads == 0)
+				p->exited = true;
+			continue;
+		}
+		size_t before = p->nthreads;
+		if (handle_status(p, tid, status)) {
+			struct ptrace_thread *u = ptrace_proc_find(p, tid);
+			if (u)
+				ptrace_thread_resume(p, u);
+		}
+		/* Tables changed (exec, exit): start over, the wait statuses are still queued. */
+		if (p->nthreads < before)
+			i = 0;
+		else
+			i++;
+	}
+	if (p->nthreads == 0)
+		p->exited = true;
+	return handled;
+}
+
+int ptrace_thread_interrupt(struct ptrace_proc *p, struct ptrace_thread *t)
+{
+	(void)p;
+	if (t->state != PT_RUNNING)
+		return -EINVAL;
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0)
+		return -errno;
+	t->state = PT_INTERRUPTED;
+	t->sampled = false;
+	return 0;
+}
+
+static void sleep_ns(long ns)
+{
+	struct timespec ts = { 0, ns };
+	nanosleep(&ts, NULL);
+}
+
+int ptrace_proc_collect(struct ptrace_proc *p, uint64_t deadline_ns,
+			void (*cb)(struct ptrace_proc *p, struct ptrace_thread *t, void *arg), void *arg)
+{
+	uint64_t start = now_ns();
+	int done = 0;
+	unsigned spins = 0;
+	for (;;) {
+		size_t waiting = 0;
+		for (size_t i = 0; i < p->nthreads;) {
+			struct ptrace_thread *t = &p->threads[i];
+			/* New clones are let go as soon as they show up, never sampled
+			 * before the next tick. */
+			if (t->state != PT_INTERRUPTED && t->state != PT_NEW) {
+				i++;
+				continue;
+			}
+			bool fresh = t->state == PT_NEW;
+			pid_t tid = t->tid;
+			int status;
+			int r = wait_one(tid, &status, false);
+			if (r == 0) {
+				if (!fresh)
+					waiting++;
+				i++;
+				continue;
+			}
+			size_t before = p->nthreads;
+			if (r < 0) {
+				thread_remove(p, tid);
+				if (tid == p->pid || p->nthreads == 0)
+					p->exited = true;
+			} else if (handle_status(p, tid, status)) {
+				struct ptrace_thread *u = ptrace_proc_find(p, tid);
+				if (u && u->state == PT_STOPPED && fresh) {
+					ptrace_thread_resume(p, u);
+				} else if (u && u->state == PT_STOPPED) {
+					p->stops++;
+					p->stop_wait_ns += u->stop_ns - start;
+					if (cb)
+						cb(p, u, arg);
+					done++;
+					/* cb never changes the table, so u is still valid. */
+					ptrace_thread_resume(p, u);
+				}
+			}
+			if (p->nthreads < before)
+				i = 0;
+			else
+				i++;
+		}
+		if (!waiting)
+			break;
+		uint64_t el = now_ns() - start;
+		if (el >= deadline_ns) {
+			p->late += waiting;
+			break;
+		}
+		/* Stops take tens of microseconds when idle: yield first, then sleep. */
+		if (spins++ < 20)
+			sched_yield();
+		else
+			sleep_ns(20000);
+	}
+	return done;
+}
+
+int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs)
+{
+	struct iovec iov = { regs, sizeof(*regs) };
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)(long)NT_PRSTATUS, &iov) != 0)
+		return -errno;
+	return 0;
+}
+
+void ptrace_proc_detach(struct ptrace_proc *p)
+{
+	if (!p->threads)
+		return;
+	/* A thread can only be detached from a ptrace-stop: bring each one into
+	 * one, then detach with whatever signal it holds. Clones made meanwhile
+	 * join the table and are detached the same way. */
+	uint64_t start = now_ns();
+	unsigned spins = 0;
+	for (;;) {
+		for (size_t i = 0; i < p->nthreads;) {
+			struct ptrace_thread *t = &p->threads[i];
+			pid_t tid = t->tid;
+			if (t->state == PT_STOPPED) {
+				/* The kernel puts a thread of a stopped group back into its group-stop. */
+				if (ptrace(PTRACE_DETACH, tid, 0, (void *)(long)t->resume_sig) == 0 && t->resume_sig)
+					p->signals_reinjected++;
+				thread_remove(p, tid);
+				continue;
+			}
+			if (t->state == PT_RUNNING || t->state == PT_LISTENING) {
+				if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0) {
+					/* A zombie, or gone: reap it if we can, else leave it
+					 * to the kernel, which detaches on our exit. */
+					int st;
+					if (wait_one(tid, &st, false) == 1 && handle_status(p, tid, st))
+						continue;
+					thread_remove(p, tid);
+					continue;
+				}
+				t->state = PT_INTERRUPTED;
+			}
+			int status;
+			int r = wait_one(tid, &status, false);
+			if (r == 0) {
+				i++;
+				continue;
+			}
+			size_t before = p->nthreads;
+			if (r < 0)
+				thread_remove(p, tid);
+			else
+				handle_status(p, tid, status);
+			if (p->nthreads < before)
+				i = 0;
+			/* A stopped thread is detached on the next visit of this slot. */
+		}
+		if (p->nthreads == 0)
+			break;
+		if (now_ns() - start > 2000000000ull)
+			break; /* stuck in D state: the kernel detaches when we exit */
+		if (spins++ < 20)
+			sched_yield();
+		else
+			sleep_ns(50000);
+	}
+	/* Leftovers (stuck threads) are forgotten; the kernel detaches them on our exit. */
+	p->nthreads = 0;
+}
+
+void ptrace_proc_release(struct ptrace_proc *p)
+{
+	free(p->threads);
+	p->threads = NULL;
+	p->nthreads = p->cap = 0;
+}
+
+/* The memory reader. */
+
+void ptrace_mem_init(struct ptrace_mem *m, pid_t pid)
+{
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+}
+
+void ptrace_mem_reset(struct ptrace_mem *m)
+{
+	memset(m->valid, 0, sizeof(m->valid));
+	m->used = m->next = 0;
+}
+
+static int mem_slot(struct ptrace_mem *m)
+{
+	int s = (int)m->next;
+	m->next = (m->next + 1) % PTRACE_MEM_PAGES;
+	return s;
+}
+
+/* Returns the cache slot holding the page at pa, reading it (and the page
+ * after it, since stacks are walked upwards) on a miss; -EFAULT if unreadable. */
+static int mem_page(struct ptrace_mem *m, uint64_t pa)
+{
+	for (int i = 0; i < PTRACE_MEM_PAGES; i++)
+		if (m->valid[i] && m->addr[i] == pa) {
+			m->hits++;
+			return i;
+		}
+	int s0 = mem_slot(m);
+	int s1 = mem_slot(m);
+	struct iovec local[2] = { { m->page[s0], PTRACE_MEM_PAGE }, { m->page[s1], PTRACE_MEM_PAGE } };
+	/* Two remote elements: a partial transfer stops at an element boundary. */
+	struct iovec remote[2] = { { (void *)(uintptr_t)pa, PTRACE_MEM_PAGE },
+				   { (void *)(uintptr_t)(pa + PTRACE_MEM_PAGE), PTRACE_MEM_PAGE } };
+	m->valid[s0] = m->valid[s1] = false;
+	m->reads++;
+	ssize_t n = process_vm_readv(m->pid, local, 2, remote, 2, 0);
+	if (n < (ssize_t)PTRACE_MEM_PAGE)
+		return n < 0 && errno != EFAULT ? -errno : -EFAULT;
+	m->addr[s0] = pa;
+	m->valid[s0] = true;
+	if (n >= (ssize_t)(2 * PTRACE_MEM_PAGE)) {
+		m->addr[s1] = pa + PTRACE_MEM_PAGE;
+		m->valid[s1] = true;
+	}
+	return s0;
+}
+
+int ptrace_mem_read(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
+{
+	unsigned char *out = buf;
+	while (n) {
+		uint64_t pa = addr & ~(uint64_t)(PTRACE_MEM_PAGE - 1);
+		size_t off = (size_t)(addr - pa);
+		size_t take = PTRACE_MEM_PAGE - off;
+		if (take > n)
+			take = n;
+		int s = mem_page(m, pa);
+		if (s < 0)
+			return s;
+		memcpy(out, m->page[s] + off, take);
+		out += take;
+		addr += take;
+		n -= take;
+	}
+	return 0;
+}
