@@ -76,14 +76,14 @@ int cmd_convert(int argc, char **argv)
 		if (e == EINVAL)
 			fprintf(stderr, "prowl convert: %s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)\n", in);
 		else
-			fprintf(stderr, "prowl convert: cannot read %s: %s\n", in, strerror(e));
+			fprintf(stderr, "prowl convert: cannot read %s: %s\n", in, format_strerror(e));
 		return EX_NOINPUT;
 	}
 	int rc = profile_write(p, f, out.path, &out.w);
 	profile_free(p);
 	if (rc < 0) {
 		fprintf(stderr, "prowl convert: cannot write %s: %s (the old file, if any, is unchanged)\n",
-			out.path, strerror(-rc));
+			out.path, format_strerror(-rc));
 		return EX_CANTCREAT;
 	}
 	return EX_OK;

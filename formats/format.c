@@ -11,6 +11,7 @@
 #include "../profiler/util.h"
 #include "collapsed.h"
 #include "perfscript.h"
+#include "report.h"
 
 static const struct {
 	const char *name;
@@ -91,6 +92,9 @@ int profile_write_stream(const struct profile *p, enum format f, FILE *out,
 	switch (f) {
 	case FORMAT_COLLAPSED:
 		rc = collapsed_write(p, out, o);
+		break;
+	case FORMAT_REPORT:
+		rc = report_write(p, out, o);
 		break;
 	default:
 		return -EINVAL;
@@ -359,4 +363,13 @@ enum format output_format(const struct output_opts *out, enum format dflt)
 		return out->format;
 	enum format f = out->path ? format_by_path(out->path) : FORMAT_NONE;
 	return f != FORMAT_NONE ? f : dflt;
+}
+
+const char *format_strerror(int err)
+{
+	static char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(err < 0 ? -err : err));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
 }

@@ -65,7 +65,14 @@ void stacks_init(struct stacks *s, const struct profile *src, const struct write
 	s->p = profile_fold(src, flags);
 	attach_sources(s, src, flags);
 	own_sources(s);
+	stacks_recount(s);
+}
+
+void stacks_recount(struct stacks *s)
+{
 	struct profile *p = s->p;
+	free(s->self);
+	free(s->total);
 	s->self = xcalloc(p->nnodes + 1, sizeof(*s->self));
 	s->total = xcalloc(p->nnodes + 1, sizeof(*s->total));
 	for (size_t i = 0; i < p->ncounts; i++)
@@ -141,4 +148,129 @@ void stacks_children(const struct profile *p, uint32_t **child, uint32_t **next)
 	}
 	*child = c;
 	*next = nx;
+}
+
+void stacks_functions(const struct stacks *s, uint64_t **self_out, uint64_t **total_out)
+{
+	const struct profile *p = s->p;
+	uint64_t *self = xcalloc(p->nframes + 1, sizeof(*self));
+	uint64_t *total = xcalloc(p->nframes + 1, sizeof(*total));
+	/* stamp[f] = the last leaf that counted f, so recursion counts once. */
+	uint32_t *stamp = xmalloc((p->nframes + 1) * sizeof(*stamp));
+	memset(stamp, 0xff, (p->nframes + 1) * sizeof(*stamp));
+	for (size_t n = 1; n < p->nnodes; n++) {
+		uint64_t c = s->self[n];
+		if (!c)
+			continue;
+		self[p->nodes[n].frame] += c;
+		for (uint32_t m = (uint32_t)n; m != PROFILE_ROOT; m = p->nodes[m].parent) {
+			uint32_t f = p->nodes[m].frame;
+			if (stamp[f] == n)
+				continue;
+			stamp[f] = (uint32_t)n;
+			total[f] += c;
+		}
+	}
+	free(stamp);
+	*self_out = self;
+	*total_out = total;
+}
+
+void stacks_where(const struct stacks *s, uint32_t frame, struct strbuf *out)
+{
+	const struct profile_frame *f = &s->p->frames[frame];
+	const char *file = f->file ? f->file : frame < s->nfile ? s->file[frame] : NULL;
+	uint32_t line = f->line ? f->line : frame < s->nfile ? s->line[frame] : 0;
+	if (file) {
+		strbuf_adds(out, file);
+		if (line)
+			strbuf_addf(out, ":%u", line);
+		return;
+	}
+	if (f->module >= 0 && (size_t)f->module < s->p->nmodules && s->p->modules[f->module].path) {
+		const char *m = s->p->modules[f->module].path;
+		const char *b = strrchr(m, '/');
+		strbuf_adds(out, b ? b + 1 : m);
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t n;
+	unsigned min;
+	unsigned cp;
+	if ((c & 0xe0) == 0xc0)
+		n = 2, cp = c & 0x1f, min = 0x80;
+	else if ((c & 0xf0) == 0xe0)
+		n = 3, cp = c & 0x0f, min = 0x800;
+	else if ((c & 0xf8) == 0xf0)
+		n = 4, cp = c & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return n;
+}
+
+void xml_escape(struct strbuf *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	while (*s) {
+		size_t n = utf8_len(s);
+		if (!n) {
+			strbuf_addc(out, '?');
+			s++;
+			continue;
+		}
+		if (n > 1) {
+			strbuf_add(out, s, n);
+			s += n;
+			continue;
+		}
+		switch (*s) {
+		case '&': strbuf_adds(out, "&amp;"); break;
+		case '<': strbuf_adds(out, "&lt;"); break;
+		case '>': strbuf_adds(out, "&gt;"); break;
+		case '"': strbuf_adds(out, "&quot;"); break;
+		case '\'': strbuf_adds(out, "&#39;"); break;
+		case '\n': strbuf_adds(out, "&#10;"); break;
+		default:
+			strbuf_addc(out, *s < 0x20 || *s == 0x7f ? '?' : (char)*s);
+		}
+		s++;
+	}
+}
+
+void json_escape(struct strbuf *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	while (*s) {
+		size_t n = utf8_len(s);
+		if (!n) {
+			strbuf_adds(out, "\\ufffd");
+			s++;
+			continue;
+		}
+		if (n > 1) {
+			strbuf_add(out, s, n);
+			s += n;
+			continue;
+		}
+		if (*s == '"' || *s == '\\')
+			strbuf_addc(out, '\\'), strbuf_addc(out, (char)*s);
+		else if (*s < 0x20)
+			strbuf_addf(out, "\\u%04x", *s);
+		else
+			strbuf_addc(out, (char)*s);
+		s++;
+	}
 }

@@ -29,6 +29,8 @@ struct stacks {
 /* Folds src for o (o may be NULL) and computes totals. */
 void stacks_init(struct stacks *s, const struct profile *src, const struct write_opts *o);
 void stacks_release(struct stacks *s);
+/* Recomputes self and total after nodes or counts were added to s->p. */
+void stacks_recount(struct stacks *s);
 
 /* Appends a frame's display name: the name with ";" and newlines replaced,
  * ":line" with --lines, and with mark the FlameGraph suffix (_[k] kernel,
@@ -41,5 +43,18 @@ const char *stacks_suffix(const struct profile_frame *f);
 /* First children lists of the node trie: child[n] is the first child of node n
  * and next[n] its next sibling (PROFILE_NONE at the end). Caller frees both. */
 void stacks_children(const struct profile *p, uint32_t **child, uint32_t **next);
+
+/* Per frame of s->p: self samples and total samples (stacks containing the
+ * frame, each counted once even when it recurses). Caller frees both. */
+void stacks_functions(const struct stacks *s, uint64_t **self, uint64_t **total);
+
+/* "file:line", the module's base name, or "" for a frame (into out). */
+void stacks_where(const struct stacks *s, uint32_t frame, struct strbuf *out);
+
+/* Appends s escaped for XML text and attributes; invalid UTF-8 bytes and
+ * control characters become '?', so the output always parses. */
+void xml_escape(struct strbuf *out, const char *s);
+/* Appends s as the contents of a JSON string (without quotes). */
+void json_escape(struct strbuf *out, const char *s);
 
 #endif

@@ -1,0 +1,113 @@
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stacks.h"
+
+void report_summary(const struct profile *p, struct strbuf *out)
+{
+	size_t start = out->len;
+	if (p->meta.command)
+		strbuf_adds(out, p->meta.command);
+	if (p->meta.pid)
+		strbuf_addf(out, "%s(pid %d)", out->len > start ? " " : "", p->meta.pid);
+	if (out->len > start)
+		strbuf_adds(out, ", ");
+	if (p->meta.duration_ns)
+		strbuf_addf(out, "%.2f s, ", (double)p->meta.duration_ns / 1e9);
+	strbuf_addf(out, "%llu samples", (unsigned long long)p->total);
+	uint64_t samples = 0;
+	for (size_t i = 0; i < p->nthreads; i++)
+		samples += p->threads[i].samples;
+	if (p->meta.duration_ns && p->total)
+		strbuf_addf(out, ", %.0f Hz", (double)p->total * 1e9 / (double)p->meta.duration_ns);
+	else if (p->meta.freq)
+		strbuf_addf(out, ", %u Hz asked", p->meta.freq);
+	if (p->nthreads > 1)
+		strbuf_addf(out, ", %zu threads", p->nthreads);
+	if (p->meta.lost)
+		strbuf_addf(out, ", %llu lost", (unsigned long long)p->meta.lost);
+	(void)samples;
+}
+
+static const uint64_t *sort_key;
+
+/* Larger first; ties by frame index so the order is stable across runs. */
+static int by_key(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_key[x] != sort_key[y])
+		return sort_key[x] < sort_key[y] ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+static double share(uint64_t n, uint64_t total)
+{
+	return total ? 100.0 * (double)n / (double)total : 0.0;
+}
+
+static void table(const struct stacks *s, FILE *out, const char *title, const uint64_t *key,
+		  const uint64_t *self, const uint64_t *total, int top)
+{
+	const struct profile *p = s->p;
+	uint32_t *order = xmalloc((p->nframes + 1) * sizeof(*order));
+	size_t n = 0;
+	for (size_t f = 0; f < p->nframes; f++)
+		if (key[f] && p->frames[f].kind != FRAME_THREAD)
+			order[n++] = (uint32_t)f;
+	sort_key = key;
+	qsort(order, n, sizeof(*order), by_key);
+	fprintf(out, "\n%s\n%7s %9s %7s %9s  %-40s %s\n", title, "self%", "self", "total%", "total",
+		"function", "where");
+	struct strbuf name, where;
+	strbuf_init(&name);
+	strbuf_init(&where);
+	for (size_t i = 0; i < n && i < (size_t)top; i++) {
+		uint32_t f = order[i];
+		strbuf_reset(&name);
+		strbuf_reset(&where);
+		stacks_label(s, f, false, &name);
+		if (p->frames[f].inlined)
+			strbuf_adds(&name, " [inlined]");
+		else if (p->frames[f].kind == FRAME_KERNEL)
+			strbuf_adds(&name, " [kernel]");
+		else if (p->frames[f].kind == FRAME_JIT)
+			strbuf_adds(&name, " [jit]");
+		stacks_where(s, f, &where);
+		fprintf(out, "%6.2f%% %9llu %6.2f%% %9llu  %-40s %s\n", share(self[f], p->total),
+			(unsigned long long)self[f], share(total[f], p->total),
+			(unsigned long long)total[f], name.buf, where.buf);
+	}
+	strbuf_release(&name);
+	strbuf_release(&where);
+	free(order);
+}
+
+int report_write(const struct profile *src, FILE *out, const struct write_opts *o)
+{
+	struct stacks s;
+	stacks_init(&s, src, o);
+	uint64_t *self, *total;
+	stacks_functions(&s, &self, &total);
+	int top = o && o->top > 0 ? o->top : 20;
+	struct strbuf sum;
+	strbuf_init(&sum);
+	report_summary(src, &sum);
+	fprintf(out, "prowl report: %s\n", sum.buf);
+	strbuf_release(&sum);
+	if (src->meta.partial || src->meta.truncated)
+		fprintf(out, "note: %llu samples had an incomplete stack (unwind stopped early or stack copy too short)\n",
+			(unsigned long long)(src->meta.partial + src->meta.truncated));
+	if (!s.p->total) {
+		fprintf(out, "no samples\n");
+	} else {
+		table(&s, out, "top functions by self", self, self, total, top);
+		table(&s, out, "top functions by total", total, self, total, top);
+	}
+	free(self);
+	free(total);
+	stacks_release(&s);
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,18 @@
+/*
+ * report: the text report, top functions by self and by total samples with
+ * their share and file:line, from any profile. Returns 0 or a negative errno.
+ */
+#ifndef PROWL_REPORT_H
+#define PROWL_REPORT_H
+
+#include <stdio.h>
+
+#include "format.h"
+
+int report_write(const struct profile *p, FILE *out, const struct write_opts *o);
+
+/* A one-line summary: "command (pid N), 2.00 s, 1996 samples, 998 Hz" (into out). */
+struct strbuf;
+void report_summary(const struct profile *p, struct strbuf *out);
+
+#endif
