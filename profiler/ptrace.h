@@ -31,6 +31,7 @@ struct ptrace_thread {
 	bool group_stop;   /* the stop is the user's group-stop: resume with LISTEN */
 	bool sampled;      /* a sample was taken in the current stop (for the caller) */
 	uint64_t stop_ns;  /* when the current stop was seen */
+	char sched;        /* the caller's scratch: scheduler state read before the interrupt */
 };
 
 struct ptrace_proc {

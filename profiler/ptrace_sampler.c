@@ -1,19 +1,429 @@
-/* PLACEHOLDER: the ptrace backend; replaced by its owner. */
+/*
+ * ptrace_sampler: the ptrace backend. At each tick it reads every traced
+ * thread's state from /proc, interrupts the ones to sample (cpu mode: those
+ * running; wall mode: all but the user-stopped), and as each one stops reads
+ * its registers, unwinds it over live memory (process_vm_readv through a page
+ * cache) and lets it go at once, so a thread is held only for its own unwind.
+ * The time the target spends with a thread held is measured; when it would
+ * pass PAUSE_BUDGET of the run the rate is lowered (one line on stderr, since
+ * a silent slowdown of the target is the thing a user must know about).
+ */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 
+#include "procstat.h"
+#include "ptrace.h"
 #include "sampler.h"
+#include "util.h"
+
+/* Fraction of the time the target may have a thread held by us. */
+#define PAUSE_BUDGET 0.05
+/* Stop waiting for a thread's interrupt-stop after this (D state); its stop
+ * is handled by a later poll. */
+#define STOP_DEADLINE_NS 50000000ull
+/* Cost is judged over windows of this length (and at least this many ticks). */
+#define COST_WINDOW_NS 250000000ull
+#define COST_WINDOW_TICKS 8
+
+struct pt_proc {
+	struct ptrace_proc pp;
+	struct target_proc *tp;
+	struct ptrace_mem *mem;
+	pid_t *known;          /* threads already announced (FORK), sorted */
+	size_t nknown, capknown;
+	bool attached;
+	bool gone;             /* exit announced */
+};
+
+struct pt_backend {
+	struct pt_proc **procs;
+	size_t nprocs, cap;
+	uint64_t base_tick_ns; /* from --freq */
+	uint64_t tick_ns;      /* current period (a multiple of base_tick_ns) */
+	uint64_t next_due_ns;  /* ticks before this only handle events */
+	uint64_t *ips;
+	size_t max_ips;
+	bool wall;
+	bool started, detached;
+	/* Cost control. */
+	uint64_t win_start_ns, win_paused_ns;
+	unsigned win_ticks;
+	uint64_t run_start_ns, run_paused_ns, ticks, samples;
+	/* The tick in progress. */
+	struct sampler *s;
+	struct pt_proc *cur;
+	uint64_t weight;
+};
+
+static uint64_t tick_for_freq(unsigned freq)
+{
+	return 1000000000ull / (freq ? freq : CAPTURE_DEFAULT_FREQ);
+}
+
+static void emit(struct sampler *s, const struct sampler_event *ev)
+{
+	if (s->env.emit)
+		s->env.emit(s->env.ctx, ev);
+}
+
+static void emit_simple(struct sampler *s, enum sampler_event_kind kind, pid_t pid, pid_t tid)
+{
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.pid = pid;
+	ev.tid = tid;
+	ev.time_ns = now_ns();
+	if (kind == SAMPLER_FORK) {
+		ev.fork.ppid = pid;
+		ev.fork.ptid = pid;
+	}
+	emit(s, &ev);
+}
+
+static void emit_comm(struct sampler *s, pid_t pid, pid_t tid, const char *name, bool exec)
+{
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_COMM;
+	ev.pid = pid;
+	ev.tid = tid;
+	ev.time_ns = now_ns();
+	ev.comm.name = name;
+	ev.comm.exec = exec;
+	emit(s, &ev);
+}
+
+static bool known_has(const struct pt_proc *pr, pid_t tid)
+{
+	size_t lo = 0, hi = pr->nknown;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (pr->known[mid] == tid)
+			return true;
+		if (pr->known[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Tells the session about threads that appeared or went since last time,
+ * and about an exec (new address space, new name). */
+static void sync_threads(struct sampler *s, struct pt_proc *pr)
+{
+	struct ptrace_proc *pp = &pr->pp;
+	pid_t pid = pp->pid;
+	if (pp->exec_seen) {
+		pp->exec_seen = false;
+		if (pr->tp->maps) {
+			if (s->env.unwinder)
+				unwinder_forget(s->env.unwinder, pr->tp->maps);
+			maps_clear(pr->tp->maps);
+			maps_load(pr->tp->maps);
+		}
+		ptrace_mem_reset(pr->mem);
+		struct procstat st;
+		if (procstat_read(pid, pid, &st) == 0) {
+			struct target_thread *th = target_thread(pr->tp, pid, true);
+			target_thread_set_name(th, st.comm);
+			emit_comm(s, pid, pid, st.comm, true);
+		}
+	}
+	/* Gone: known but no longer traced. */
+	for (size_t i = 0; i < pr->nknown; i++) {
+		pid_t tid = pr->known[i];
+		if (!ptrace_proc_find(pp, tid) && tid != pid)
+			emit_simple(s, SAMPLER_EXIT, pid, tid);
+	}
+	/* New: traced but not known. */
+	size_t n = 0;
+	for (size_t i = 0; i < pp->nthreads; i++) {
+		pid_t tid = pp->threads[i].tid;
+		if (!known_has(pr, tid)) {
+			struct target_thread *th = target_thread(pr->tp, tid, true);
+			struct procstat st;
+			if (procstat_read(pid, tid, &st) == 0)
+				target_thread_set_name(th, st.comm);
+			if (tid != pid) {
+				emit_simple(s, SAMPLER_FORK, pid, tid);
+				emit_comm(s, pid, tid, th->name, false);
+			}
+		}
+		n++;
+	}
+	xgrow((void **)&pr->known, &pr->capknown, n, sizeof(*pr->known));
+	pr->nknown = 0;
+	for (size_t i = 0; i < pp->nthreads; i++)
+		pr->known[pr->nknown++] = pp->threads[i].tid;
+	qsort(pr->known, pr->nknown, sizeof(*pr->known), cmp_pid);
+
+	if (pp->exited && !pr->gone) {
+		pr->gone = true;
+		struct target *t = s->env.target;
+		/* The launched command is our child: its exit status came to our wait. */
+		if (t && t->child == pid && pp->exit_status != -1 && !t->child_reaped) {
+			t->child_status = pp->exit_status;
+			t->child_reaped = true;
+		}
+		emit_simple(s, SAMPLER_EXIT, pid, pid);
+	}
+}
+
+static int mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return ptrace_mem_read(ctx, addr, buf, len);
+}
+
+static enum sample_state state_of(char c)
+{
+	switch (c) {
+	case 'R':
+		return SAMPLE_STATE_RUNNING;
+	case 'S':
+		return SAMPLE_STATE_SLEEPING;
+	case 'D':
+		return SAMPLE_STATE_IO;
+	case 'T':
+	case 't':
+		return SAMPLE_STATE_STOPPED;
+	default:
+		return SAMPLE_STATE_OTHER;
+	}
+}
+
+static void regs_convert(const struct user_regs_struct *r, struct unwind_regs *u)
+{
+	u->r[UNWIND_REG_RAX] = r->rax;
+	u->r[UNWIND_REG_RDX] = r->rdx;
+	u->r[UNWIND_REG_RCX] = r->rcx;
+	u->r[UNWIND_REG_RBX] = r->rbx;
+	u->r[UNWIND_REG_RSI] = r->rsi;
+	u->r[UNWIND_REG_RDI] = r->rdi;
+	u->r[UNWIND_REG_RBP] = r->rbp;
+	u->r[UNWIND_REG_RSP] = r->rsp;
+	u->r[UNWIND_REG_R8] = r->r8;
+	u->r[UNWIND_REG_R9] = r->r9;
+	u->r[UNWIND_REG_R10] = r->r10;
+	u->r[UNWIND_REG_R11] = r->r11;
+	u->r[UNWIND_REG_R12] = r->r12;
+	u->r[UNWIND_REG_R13] = r->r13;
+	u->r[UNWIND_REG_R14] = r->r14;
+	u->r[UNWIND_REG_R15] = r->r15;
+	u->r[UNWIND_REG_RIP] = r->rip;
+}
+
+/* Called by ptrace_proc_collect for each thread as it stops. */
+static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
+{
+	struct pt_backend *b = arg;
+	struct sampler *s = b->s;
+	struct pt_proc *pr = b->cur;
+	struct user_regs_struct regs;
+	if (ptrace_thread_regs(t->tid, &regs) != 0)
+		return;
+	/* A user-stopped thread is not time the program spent anywhere. */
+	if (t->group_stop)
+		return;
+	struct unwind_regs ur;
+	regs_convert(&regs, &ur);
+	ptrace_mem_reset(pr->mem);
+	struct unwind_mem um = { mem_read, pr->mem };
+	unsigned uflags = 0;
+	int n;
+	if (s->env.unwinder && pr->tp->maps)
+		n = unwind_dwarf(s->env.unwinder, pr->tp->maps, &ur, &um, b->ips, b->max_ips, &uflags);
+	else
+		n = unwind_fp(&ur, &um, b->ips, b->max_ips, &uflags);
+	if (n <= 0)
+		return;
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_SAMPLE;
+	ev.pid = ev.sample.pid = pp->pid;
+	ev.tid = ev.sample.tid = t->tid;
+	ev.time_ns = ev.sample.time_ns = t->stop_ns;
+	ev.sample.user = b->ips;
+	ev.sample.nuser = (size_t)n;
+	if (uflags & UNWIND_PARTIAL)
+		ev.sample.flags |= SAMPLE_PARTIAL;
+	if (uflags & (UNWIND_TRUNCATED | UNWIND_DEPTH))
+		ev.sample.flags |= SAMPLE_TRUNCATED;
+	ev.sample.state = b->wall ? state_of(t->sched) : SAMPLE_STATE_NONE;
+	ev.sample.weight = b->weight;
+	t->sampled = true;
+	b->samples++;
+	emit(s, &ev);
+}
+
+static bool thread_wanted(struct sampler *s, struct pt_proc *pr, pid_t tid, const char *comm)
+{
+	struct target_thread *th = target_thread(pr->tp, tid, true);
+	if (strncmp(th->name, comm, sizeof(th->name) - 1) != 0) {
+		/* Renamed since we last looked (no COMM records under ptrace). */
+		target_thread_set_name(th, comm);
+		emit_comm(s, pr->pp.pid, tid, th->name, false);
+	}
+	if (th->excluded)
+		return false;
+	if (s->env.thread_wanted && !s->env.thread_wanted(s->env.ctx, comm))
+		return false;
+	return true;
+}
+
+/* Samples one process; returns the ns during which one of its threads was held. */
+static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
+{
+	struct sampler *s = b->s;
+	struct ptrace_proc *pp = &pr->pp;
+	size_t asked = 0;
+	uint64_t t0 = 0;
+	for (size_t i = 0; i < pp->nthreads; i++) {
+		struct ptrace_thread *t = &pp->threads[i];
+		if (t->state != PT_RUNNING)
+			continue; /* user-stopped (listening), new, or a stop still pending */
+		struct procstat st;
+		if (procstat_read(pp->pid, t->tid, &st) != 0)
+			continue;
+		if (st.state == 'Z' || st.state == 'X')
+			continue;
+		if (!b->wall && st.state != 'R')
+			continue;
+		if (!thread_wanted(s, pr, t->tid, st.comm))
+			continue;
+		/* thread_wanted may add a target thread, never a ptrace thread: t is valid. */
+		t->sched = st.state;
+		if (!t0)
+			t0 = now_ns();
+		if (ptrace_thread_interrupt(pp, t) == 0)
+			asked++;
+	}
+	if (!asked)
+		return 0;
+	b->cur = pr;
+	ptrace_proc_collect(pp, STOP_DEADLINE_NS, on_stop, b);
+	return now_ns() - t0;
+}
+
+static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
+{
+	b->win_paused_ns += paused;
+	b->run_paused_ns += paused;
+	b->win_ticks++;
+	uint64_t el = now - b->win_start_ns;
+	if (el < COST_WINDOW_NS || b->win_ticks < COST_WINDOW_TICKS)
+		return;
+	double frac = (double)b->win_paused_ns / (double)el;
+	if (frac > PAUSE_BUDGET) {
+		/* Period that brings the measured cost per tick under the budget,
+		 * with some headroom, as a whole multiple of the asked period. */
+		double per_tick = (double)b->win_paused_ns / b->win_ticks;
+		uint64_t want = (uint64_t)(per_tick / (PAUSE_BUDGET * 0.8));
+		uint64_t k = (want + b->base_tick_ns - 1) / b->base_tick_ns;
+		if (k * b->base_tick_ns <= b->tick_ns)
+			k = b->tick_ns / b->base_tick_ns + 1;
+		uint64_t old = b->tick_ns;
+		b->tick_ns = k * b->base_tick_ns;
+		bool first = old == b->base_tick_ns;
+		/* One line the first time; again only when the rate halves once more. */
+		if (first || b->tick_ns >= 2 * old)
+			fprintf(stderr,
+				"prowl: ptrace stops held the target %.1f%% of the time at %.0f Hz; lowering the rate to %.0f Hz to stay under %.0f%% (perf_event costs far less where it is allowed)\n",
+				100 * frac, 1e9 / (double)old, 1e9 / (double)b->tick_ns, 100 * PAUSE_BUDGET);
+		b->s->tick_ns = b->tick_ns;
+	}
+	b->win_start_ns = now;
+	b->win_paused_ns = 0;
+	b->win_ticks = 0;
+}
+
+static int attach_proc(struct sampler *s, struct target_proc *tp)
+{
+	struct pt_backend *b = s->priv;
+	struct pt_proc *pr = xcalloc(1, sizeof(*pr));
+	pr->tp = tp;
+	int r = ptrace_proc_attach(&pr->pp, tp->pid);
+	if (r < 0) {
+		ptrace_proc_release(&pr->pp);
+		free(pr);
+		if (r == -EPERM || r == -EACCES)
+			snprintf(s->err, sizeof(s->err),
+				 "cannot trace %d: permission denied (run as the process owner or root, and check kernel.yama.ptrace_scope)",
+				 (int)tp->pid);
+		else if (r == -ESRCH)
+			snprintf(s->err, sizeof(s->err), "cannot trace %d: no such process", (int)tp->pid);
+		else
+			snprintf(s->err, sizeof(s->err), "cannot trace %d: %s", (int)tp->pid, strerror(-r));
+		return r;
+	}
+	pr->attached = true;
+	pr->mem = xmalloc(sizeof(*pr->mem));
+	ptrace_mem_init(pr->mem, tp->pid);
+	tp->backend = pr;
+	xgrow((void **)&b->procs, &b->cap, b->nprocs + 1, sizeof(*b->procs));
+	b->procs[b->nprocs++] = pr;
+	/* Announce what is there now as "known" without FORK events: the session
+	 * scanned these threads itself. */
+	for (size_t i = 0; i < pr->pp.nthreads; i++) {
+		xgrow((void **)&pr->known, &pr->capknown, pr->nknown + 1, sizeof(*pr->known));
+		pr->known[pr->nknown++] = pr->pp.threads[i].tid;
+	}
+	qsort(pr->known, pr->nknown, sizeof(*pr->known), cmp_pid);
+	return 0;
+}
+
+static void detach_all(struct pt_backend *b)
+{
+	for (size_t i = 0; i < b->nprocs; i++) {
+		struct pt_proc *pr = b->procs[i];
+		if (pr->attached) {
+			ptrace_proc_detach(&pr->pp);
+			pr->attached = false;
+		}
+	}
+	b->detached = true;
+}
 
 static int ptrace_open(struct sampler *s)
 {
-	snprintf(s->err, sizeof(s->err), "the ptrace backend is not built yet");
-	return -ENOSYS;
+	struct pt_backend *b = xcalloc(1, sizeof(*b));
+	s->priv = b;
+	b->s = s;
+	const struct capture_opts *o = s->env.opts;
+	b->base_tick_ns = b->tick_ns = tick_for_freq(o ? o->freq : 0);
+	b->wall = o && o->mode == CAPTURE_MODE_WALL;
+	b->max_ips = o && o->max_depth ? o->max_depth : CAPTURE_DEFAULT_DEPTH;
+	b->ips = xcalloc(b->max_ips, sizeof(*b->ips));
+	b->weight = 1;
+	s->tick_ns = b->tick_ns;
+	struct target *t = s->env.target;
+	for (size_t i = 0; t && i < t->nprocs; i++) {
+		int r = attach_proc(s, t->procs[i]);
+		if (r < 0) {
+			detach_all(b);
+			return r;
+		}
+	}
+	return 0;
 }
 
 static int ptrace_start(struct sampler *s)
 {
-	(void)s;
-	return -ENOSYS;
+	struct pt_backend *b = s->priv;
+	b->started = true;
+	b->run_start_ns = b->win_start_ns = now_ns();
+	b->next_due_ns = 0;
+	return 0;
 }
 
 static size_t ptrace_fds(struct sampler *s, int *fds, size_t max)
@@ -21,24 +431,90 @@ static size_t ptrace_fds(struct sampler *s, int *fds, size_t max)
 	(void)s;
 	(void)fds;
 	(void)max;
-	return 0;
+	return 0; /* events come as SIGCHLD, which the session's signalfd sees */
 }
 
 static int ptrace_poll(struct sampler *s)
 {
-	(void)s;
+	struct pt_backend *b = s->priv;
+	if (!b || b->detached)
+		return 0;
+	for (size_t i = 0; i < b->nprocs; i++) {
+		struct pt_proc *pr = b->procs[i];
+		if (!pr->attached || pr->gone)
+			continue;
+		ptrace_proc_poll(&pr->pp);
+		sync_threads(s, pr);
+	}
+	return 0;
+}
+
+static int ptrace_tick(struct sampler *s)
+{
+	struct pt_backend *b = s->priv;
+	if (!b || b->detached || !b->started)
+		return 0;
+	ptrace_poll(s);
+	uint64_t now = now_ns();
+	/* The session may keep its old period after we lowered ours. */
+	if (now + b->base_tick_ns / 4 < b->next_due_ns)
+		return 0;
+	b->next_due_ns = (b->next_due_ns && b->next_due_ns + b->tick_ns > now ? b->next_due_ns : now) + b->tick_ns;
+	b->weight = b->tick_ns / b->base_tick_ns;
+	uint64_t paused = 0;
+	for (size_t i = 0; i < b->nprocs; i++) {
+		struct pt_proc *pr = b->procs[i];
+		if (!pr->attached || pr->gone)
+			continue;
+		paused += sample_proc(b, pr);
+		/* Stops seen while collecting may have been exits, clones or an exec. */
+		sync_threads(s, pr);
+	}
+	b->ticks++;
+	cost_control(b, paused, now_ns());
 	return 0;
 }
 
 static int ptrace_stop(struct sampler *s)
 {
-	(void)s;
+	struct pt_backend *b = s->priv;
+	if (!b)
+		return 0;
+	if (!b->detached) {
+		ptrace_poll(s);
+		detach_all(b);
+	}
 	return 0;
 }
 
 static void ptrace_close(struct sampler *s)
 {
-	(void)s;
+	struct pt_backend *b = s->priv;
+	if (!b)
+		return;
+	if (!b->detached)
+		detach_all(b);
+	for (size_t i = 0; i < b->nprocs; i++) {
+		struct pt_proc *pr = b->procs[i];
+		if (pr->tp && pr->tp->backend == pr)
+			pr->tp->backend = NULL;
+		ptrace_proc_release(&pr->pp);
+		free(pr->mem);
+		free(pr->known);
+		free(pr);
+	}
+	free(b->procs);
+	free(b->ips);
+	free(b);
+	s->priv = NULL;
+}
+
+static int ptrace_add_process(struct sampler *s, struct target_proc *p)
+{
+	struct pt_backend *b = s->priv;
+	if (!b || b->detached)
+		return -EINVAL;
+	return attach_proc(s, p);
 }
 
 const struct sampler_ops ptrace_sampler_ops = {
@@ -47,6 +523,8 @@ const struct sampler_ops ptrace_sampler_ops = {
 	.start = ptrace_start,
 	.fds = ptrace_fds,
 	.poll = ptrace_poll,
+	.tick = ptrace_tick,
 	.stop = ptrace_stop,
 	.close = ptrace_close,
+	.add_process = ptrace_add_process,
 };
