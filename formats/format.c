@@ -12,6 +12,7 @@
 #include "collapsed.h"
 #include "perfscript.h"
 #include "report.h"
+#include "svg.h"
 
 static const struct {
 	const char *name;
@@ -95,6 +96,9 @@ int profile_write_stream(const struct profile *p, enum format f, FILE *out,
 		break;
 	case FORMAT_REPORT:
 		rc = report_write(p, out, o);
+		break;
+	case FORMAT_SVG:
+		rc = svg_write(p, out, o);
 		break;
 	default:
 		return -EINVAL;
