@@ -1,12 +1,327 @@
-/* PLACEHOLDER: replaced by the owner of this command. */
+/*
+ * prowl addr2line: the symbolizer as a command, printing what eu-addr2line
+ * prints with the same flags, line for line. Addresses come from the
+ * arguments or one per line on stdin. Output is flushed whenever stdin has no
+ * more input ready, so it answers a pipe line by line and still writes big
+ * batches in large blocks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "../profiler/cmds.h"
+#include "../profiler/util.h"
+#include "symbolizer.h"
+
+#define MAX_FRAMES 64
+
+struct a2l {
+	bool functions, inlines, demangle, addresses, basenames, pretty;
+	int addr_width;
+	struct sym_module *mod;
+	/* formatted answers by address: a repeated address costs one probe */
+	struct outent {
+		uint64_t addr;
+		char *text;
+		size_t len;
+		bool used;
+	} *cache;
+	size_t ncache, cap_cache;
+	struct strbuf sb;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: prowl addr2line [-e FILE] [-f] [-i] [-C] [-a] [-s] [--pretty-print] [ADDR...]\n\n"
+		"prints the function, source file and line of each address in FILE (a.out by\n"
+		"default), like eu-addr2line; addresses are hex in the file's own address space\n"
+		"(what nm shows), from the arguments or one per line on stdin.\n\n"
+		"  -e, --exe=FILE     the ELF file (executable, library, or debug file)\n"
+		"  -f, --functions    also print the function name\n"
+		"  -i, --inlines      also print the frames of inlined calls, innermost first\n"
+		"  -C, --demangle     demangle C++ and Rust names\n"
+		"  -a, --addresses    print each address first\n"
+		"  -s, --basenames    print only the base names of source files\n"
+		"      --pretty-print one line per frame: 'function at file:line'\n"
+		"      --no-debuginfod  never ask debuginfod for debug files\n");
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+static void add_loc(struct a2l *a, const char *file, uint32_t line, uint32_t col)
+{
+	if (!file) {
+		strbuf_adds(&a->sb, "??:0");
+		return;
+	}
+	strbuf_adds(&a->sb, a->basenames ? base_name(file) : file);
+	if (col)
+		strbuf_addf(&a->sb, ":%" PRIu32 ":%" PRIu32, line, col);
+	else
+		strbuf_addf(&a->sb, ":%" PRIu32, line);
+}
+
+static const char *pick(struct a2l *a, const char *raw, const char *dem)
+{
+	const char *n = a->demangle ? dem : raw;
+	return n ? n : raw ? raw : "??";
+}
+
+/* The function line follows eu-addr2line: the innermost inlined function
+ * with its call site, then the function holding it ("X inlined at F:L in Y"). */
+static void add_function_line(struct a2l *a, const struct sym_frame *f, int n,
+			      const struct sym_lookup_info *info)
+{
+	if (n > 0 && info->from_dwarf) {
+		strbuf_adds(&a->sb, pick(a, f[0].raw, f[0].function));
+		if (!f[0].inlined || a->pretty)
+			return;
+		strbuf_adds(&a->sb, " inlined");
+		if (n > 1 && f[1].file) {
+			const char *file = a->basenames ? base_name(f[1].file) : f[1].file;
+			if (!f[1].line)
+				strbuf_addf(&a->sb, " from %s", file);
+			else if (!f[1].column)
+				strbuf_addf(&a->sb, " at %s:%" PRIu32, file, f[1].line);
+			else
+				strbuf_addf(&a->sb, " at %s:%" PRIu32 ":%" PRIu32, file, f[1].line,
+					    f[1].column);
+		}
+		strbuf_adds(&a->sb, " in ");
+		if (info->inline_owner)
+			strbuf_adds(&a->sb, pick(a, info->inline_owner, info->inline_owner_demangled));
+		else
+			strbuf_adds(&a->sb, pick(a, info->symbol, info->symbol_demangled));
+		return;
+	}
+	strbuf_adds(&a->sb, pick(a, info->symbol, info->symbol_demangled));
+}
+
+static void format_address(struct a2l *a, uint64_t addr)
+{
+	struct sym_frame f[MAX_FRAMES];
+	struct sym_lookup_info info;
+	int n = sym_lookup_ex(a->mod, addr, f, MAX_FRAMES, &info);
+	char sep = a->pretty ? ' ' : '\n';
+	if (a->addresses)
+		strbuf_addf(&a->sb, "0x%.*" PRIx64 "%s", a->addr_width, addr, a->pretty ? ": " : "\n");
+	if (a->functions) {
+		add_function_line(a, f, n, &info);
+		strbuf_addc(&a->sb, sep);
+		if (a->pretty)
+			strbuf_adds(&a->sb, "at ");
+	}
+	if (n > 0)
+		add_loc(a, f[0].file, f[0].line, f[0].column);
+	else
+		add_loc(a, NULL, 0, 0);
+	strbuf_addc(&a->sb, '\n');
+	if (!a->inlines)
+		return;
+	/* eu-addr2line walks the inline chain at the start of the line-table
+	 * row, not at the address itself; do the same to print the same. */
+	if (info.line_addr != addr)
+		n = sym_lookup_ex(a->mod, info.line_addr, f, MAX_FRAMES, &info);
+	if (!info.from_dwarf)
+		return;
+	for (int i = 1; i < n; i++) {
+		if (a->pretty)
+			strbuf_adds(&a->sb, " (inlined by) ");
+		if (a->functions) {
+			strbuf_adds(&a->sb, pick(a, f[i].raw, f[i].function));
+			strbuf_adds(&a->sb, a->pretty ? " at " : "\n");
+		}
+		add_loc(a, f[i].file, f[i].line, f[i].column);
+		strbuf_addc(&a->sb, '\n');
+	}
+}
+
+static struct outent *cache_slot(struct a2l *a, uint64_t addr)
+{
+	if (a->ncache * 2 >= a->cap_cache) {
+		size_t ncap = a->cap_cache ? a->cap_cache * 2 : 4096;
+		struct outent *nc = xcalloc(ncap, sizeof(*nc));
+		for (size_t i = 0; i < a->cap_cache; i++) {
+			if (!a->cache[i].used)
+				continue;
+			size_t h = (size_t)hash_mix(0, a->cache[i].addr) & (ncap - 1);
+			while (nc[h].used)
+				h = (h + 1) & (ncap - 1);
+			nc[h] = a->cache[i];
+		}
+		free(a->cache);
+		a->cache = nc;
+		a->cap_cache = ncap;
+	}
+	size_t h = (size_t)hash_mix(0, addr) & (a->cap_cache - 1);
+	while (a->cache[h].used && a->cache[h].addr != addr)
+		h = (h + 1) & (a->cap_cache - 1);
+	return &a->cache[h];
+}
+
+static int handle(struct a2l *a, const char *s, size_t len)
+{
+	while (len && (s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	while (len && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	char tmp[64];
+	if (!len || len >= sizeof(tmp)) {
+		fprintf(stderr, "prowl addr2line: '%.*s' is not a hex address\n", (int)len, s);
+		return -1;
+	}
+	memcpy(tmp, s, len);
+	tmp[len] = 0;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(tmp, &end, 16);
+	if (end == tmp || *end || errno) {
+		fprintf(stderr, "prowl addr2line: '%s' is not a hex address\n", tmp);
+		return -1;
+	}
+	struct outent *e = cache_slot(a, v);
+	if (!e->used) {
+		strbuf_reset(&a->sb);
+		format_address(a, v);
+		e->used = true;
+		e->addr = v;
+		e->len = a->sb.len;
+		e->text = xmalloc(a->sb.len + 1);
+		memcpy(e->text, a->sb.buf, a->sb.len + 1);
+		a->ncache++;
+	}
+	fwrite(e->text, 1, e->len, stdout);
+	return 0;
+}
+
+/* Reads stdin in blocks; flushes stdout only before a read that may wait. */
+static int run_stdin(struct a2l *a)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = xmalloc(cap);
+	int rc = 0;
+	for (;;) {
+		fflush(stdout);
+		if (len == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		ssize_t r = read(0, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				rc = -1;
+			if (len && handle(a, buf, len) != 0)
+				rc = -1;
+			break;
+		}
+		len += (size_t)r;
+		size_t start = 0;
+		char *nl;
+		while ((nl = memchr(buf + start, '\n', len - start))) {
+			if (handle(a, buf + start, (size_t)(nl - (buf + start))) != 0)
+				rc = -1;
+			start = (size_t)(nl - buf) + 1;
+		}
+		memmove(buf, buf + start, len - start);
+		len -= start;
+	}
+	free(buf);
+	return rc;
+}
+
+static int elf_width(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unsigned char id[EI_NIDENT];
+	ssize_t r = pread(fd, id, sizeof(id), 0);
+	close(fd);
+	if (r != (ssize_t)sizeof(id) || memcmp(id, ELFMAG, SELFMAG))
+		return 16;
+	return id[EI_CLASS] == ELFCLASS32 ? 8 : 16;
+}
 
 int cmd_addr2line(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "prowl addr2line: not built yet\n");
-	return EX_UNAVAILABLE;
+	enum { OPT_PRETTY = 256, OPT_NO_DEBUGINFOD, OPT_RELATIVE };
+	static const struct option longopts[] = {
+		{ "exe", required_argument, NULL, 'e' },
+		{ "functions", no_argument, NULL, 'f' },
+		{ "inlines", no_argument, NULL, 'i' },
+		{ "demangle", optional_argument, NULL, 'C' },
+		{ "addresses", no_argument, NULL, 'a' },
+		{ "basenames", no_argument, NULL, 's' },
+		{ "pretty-print", no_argument, NULL, OPT_PRETTY },
+		{ "no-debuginfod", no_argument, NULL, OPT_NO_DEBUGINFOD },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct a2l a;
+	memset(&a, 0, sizeof(a));
+	const char *exe = "a.out";
+	struct symbolizer_opts so = { 0 };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "e:fiCash", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': exe = optarg; break;
+		case 'f': a.functions = true; break;
+		case 'i': a.inlines = true; break;
+		case 'C': a.demangle = true; break;
+		case 'a': a.addresses = true; break;
+		case 's': a.basenames = true; break;
+		case OPT_PRETTY: a.pretty = true; break;
+		case OPT_NO_DEBUGINFOD: so.no_debuginfod = true; break;
+		case 'h': usage(stdout); return EX_OK;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	int w = elf_width(exe);
+	if (w < 0) {
+		fprintf(stderr, "prowl addr2line: cannot open %s: %s (give the ELF file with -e)\n",
+			exe, strerror(-w));
+		return EX_NOINPUT;
+	}
+	a.addr_width = w;
+	struct symbolizer *s = symbolizer_new(&so);
+	struct sym_source src = { .kind = SYM_ELF, .path = exe };
+	a.mod = symbolizer_module(s, &src);
+	strbuf_init(&a.sb);
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	int rc = 0;
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			if (handle(&a, argv[i], strlen(argv[i])) != 0)
+				rc = -1;
+	} else {
+		rc = run_stdin(&a);
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "prowl addr2line: cannot write the output: %s\n", strerror(errno));
+		rc = -2;
+	}
+	for (size_t i = 0; i < a.cap_cache; i++)
+		free(a.cache[i].text);
+	free(a.cache);
+	strbuf_release(&a.sb);
+	symbolizer_free(s);
+	return rc == -2 ? EX_IOERR : rc ? EX_DATAERR : EX_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * symbolizer: module cache, ELF symbol tables, kernel and JIT symbols, and the
- * lookup entry point. DWARF (lines, inlines) lives in dwarf.c later; this file
- * stays the only one that knows the module cache.
+ * lookup entry point with its per-address result cache. DWARF scopes and
+ * lines are in dwarfidx.c, debug-file search in debugfile.c.
  */
 #include "symbolizer.h"
 
@@ -16,19 +16,48 @@
 #include <unistd.h>
 
 #include "../profiler/util.h"
+#include "debugfile.h"
+#include "dwarfidx.h"
+
+#define MAX_FRAMES 64
 
 struct syment {
 	uint64_t addr;
 	uint64_t size;
-	const char *raw;      /* in the module's string arena */
-	const char *function; /* demangled, computed lazily; == raw when not mangled */
-	unsigned char rank;   /* binding preference when two start at one address */
+	const char *raw;      /* in the module's arena */
+	uint32_t shndx;
+	uint32_t idx;         /* position in the symbol table, for ties */
+	unsigned char bind;   /* 3 global, 2 weak, 1 local, 0 other (libdwfl's order) */
+};
+
+/* One symbol table half (libdwfl searches globals first, then locals). */
+struct symtab {
+	struct syment *e;
+	size_t n, cap;
+	uint64_t *maxend;     /* prefix maximum of addr + size */
+};
+
+struct secrange {
+	uint64_t addr, size;
+	uint32_t shndx;
 };
 
 struct arena_block {
 	struct arena_block *next;
 	size_t used, cap;
 	char data[];
+};
+
+struct cache_entry {
+	uint64_t addr;
+	struct sym_lookup_info info;
+	int n;
+	struct sym_frame frames[];
+};
+
+struct demangle_ent {
+	const char *raw;
+	const char *out;
 };
 
 struct sym_module {
@@ -39,12 +68,20 @@ struct sym_module {
 	char *path;
 	char *name;
 	char *build_id;
-	pid_t pid;
+	char *debug_file;
 	unsigned caps;
-	bool loaded;
-	struct syment *syms;
-	size_t nsyms;
+	struct symtab glob, loc;
+	struct secrange *secs;
+	size_t nsecs;
+	int fd, dfd;
+	Elf *elf, *delf;
+	char *image;
+	struct dwidx *dw;
 	struct arena_block *arena;
+	struct cache_entry **cache; /* open addressing by address */
+	size_t ncache, cap_cache;
+	struct demangle_ent *dem;   /* open addressing by raw-name pointer */
+	size_t ndem, cap_dem;
 };
 
 struct symbolizer {
@@ -53,21 +90,28 @@ struct symbolizer {
 	struct sym_module *modules;
 };
 
-static char *arena_strdup(struct sym_module *m, const char *s, size_t n)
+static void *arena_alloc(struct sym_module *m, size_t n)
 {
+	n = (n + 7) & ~(size_t)7;
 	struct arena_block *b = m->arena;
-	if (!b || b->cap - b->used < n + 1) {
-		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
 		b = xmalloc(sizeof(*b) + cap);
 		b->cap = cap;
 		b->used = 0;
 		b->next = m->arena;
 		m->arena = b;
 	}
-	char *p = b->data + b->used;
+	void *p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+static const char *arena_strdup(struct sym_module *m, const char *s, size_t n)
+{
+	char *p = arena_alloc(m, n + 1);
 	memcpy(p, s, n);
 	p[n] = 0;
-	b->used += n + 1;
 	return p;
 }
 
@@ -84,16 +128,33 @@ struct symbolizer *symbolizer_new(const struct symbolizer_opts *opts)
 
 static void module_free(struct sym_module *m)
 {
+	dwidx_free(m->dw);
+	if (m->delf)
+		elf_end(m->delf);
+	if (m->elf)
+		elf_end(m->elf);
+	if (m->dfd >= 0)
+		close(m->dfd);
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->image);
 	while (m->arena) {
 		struct arena_block *b = m->arena;
 		m->arena = b->next;
 		free(b);
 	}
-	free(m->syms);
+	free(m->glob.e);
+	free(m->glob.maxend);
+	free(m->loc.e);
+	free(m->loc.maxend);
+	free(m->secs);
+	free(m->cache);
+	free(m->dem);
 	free(m->key);
 	free(m->path);
 	free(m->name);
 	free(m->build_id);
+	free(m->debug_file);
 	free(m);
 }
 
@@ -112,9 +173,12 @@ void symbolizer_free(struct symbolizer *s)
 
 static char *hex_of(const unsigned char *p, size_t n)
 {
+	static const char digits[] = "0123456789abcdef";
 	char *h = xmalloc(2 * n + 1);
-	for (size_t i = 0; i < n; i++)
-		sprintf(h + 2 * i, "%02x", p[i]);
+	for (size_t i = 0; i < n; i++) {
+		h[2 * i] = digits[p[i] >> 4];
+		h[2 * i + 1] = digits[p[i] & 15];
+	}
 	h[2 * n] = 0;
 	return h;
 }
@@ -143,27 +207,59 @@ static char *source_key(const struct sym_source *src)
 	return xasprintf("p:%s", src->path ? src->path : "");
 }
 
+/* ---- symbol tables ---- */
+
+static void symtab_add(struct sym_module *m, struct symtab *t, uint64_t addr, uint64_t size,
+		       const char *name, size_t len, uint32_t shndx, uint32_t idx, int bind)
+{
+	xgrow((void **)&t->e, &t->cap, t->n + 1, sizeof(*t->e));
+	struct syment *e = &t->e[t->n++];
+	e->addr = addr;
+	e->size = size;
+	e->raw = arena_strdup(m, name, len);
+	e->shndx = shndx;
+	e->idx = idx;
+	e->bind = (unsigned char)bind;
+}
+
 static int symcmp(const void *a, const void *b)
 {
 	const struct syment *x = a, *y = b;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	/* At one address: sized before unsized, then the preferred binding. */
-	if ((x->size == 0) != (y->size == 0))
-		return x->size == 0 ? 1 : -1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return strcmp(x->raw, y->raw);
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static void add_elf_symbols(struct sym_module *m, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh,
-			    size_t *cap)
+static void symtab_finish(struct symtab *t)
+{
+	if (!t->n)
+		return;
+	qsort(t->e, t->n, sizeof(*t->e), symcmp);
+	t->maxend = xmalloc(t->n * sizeof(*t->maxend));
+	uint64_t m = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		uint64_t end = t->e[i].addr + t->e[i].size;
+		if (end < t->e[i].addr)
+			end = UINT64_MAX;
+		if (end > m)
+			m = end;
+		t->maxend[i] = m;
+	}
+}
+
+static int binding_value(int bind)
+{
+	return bind == STB_GLOBAL ? 3 : bind == STB_WEAK ? 2 : bind == STB_LOCAL ? 1 : 0;
+}
+
+static void load_symtab_section(struct sym_module *m, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
-	if (!data || !sh->sh_entsize || data->d_size < sh->sh_entsize)
+	if (!data || !data->d_buf || !sh->sh_entsize || data->d_size < sh->sh_entsize)
 		return;
 	size_t n = data->d_size / sh->sh_entsize;
-	for (size_t i = 1; i < n; i++) {
+	size_t first_global = sh->sh_info;
+	for (size_t i = 1; i < n && i < (size_t)1 << 30; i++) {
 		GElf_Sym sym;
 		if (!gelf_getsym(data, (int)i, &sym))
 			break;
@@ -171,114 +267,253 @@ static void add_elf_symbols(struct sym_module *m, Elf *elf, Elf_Scn *scn, GElf_S
 		if (sym.st_shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE ||
 		    type == STT_TLS)
 			continue;
-		if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE &&
-		    type != STT_OBJECT)
-			continue;
 		const char *nm = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!nm || !*nm)
 			continue;
-		xgrow((void **)&m->syms, cap, m->nsyms + 1, sizeof(*m->syms));
-		struct syment *e = &m->syms[m->nsyms++];
-		e->addr = sym.st_value;
-		e->size = sym.st_size;
-		e->raw = arena_strdup(m, nm, strlen(nm));
-		e->function = NULL;
-		int bind = GELF_ST_BIND(sym.st_info);
-		e->rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
-		if (type != STT_FUNC && type != STT_GNU_IFUNC)
-			e->rank += 3;
+		struct symtab *t = i >= first_global ? &m->glob : &m->loc;
+		symtab_add(m, t, sym.st_value, sym.st_size, nm, strlen(nm), sym.st_shndx,
+			   (uint32_t)i, binding_value(GELF_ST_BIND(sym.st_info)));
 	}
 }
 
-/* Keeps one entry per address (the preferred one) so lookups can binary search. */
-static void finish_symbols(struct sym_module *m)
+static bool find_section(Elf *elf, Elf64_Word type, Elf_Scn **out, GElf_Shdr *sh)
 {
-	if (!m->nsyms)
-		return;
-	qsort(m->syms, m->nsyms, sizeof(*m->syms), symcmp);
-	size_t w = 0;
-	for (size_t i = 0; i < m->nsyms; i++) {
-		if (w && m->syms[w - 1].addr == m->syms[i].addr)
-			continue;
-		m->syms[w++] = m->syms[i];
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (gelf_getshdr(scn, sh) && sh->sh_type == type) {
+			*out = scn;
+			return true;
+		}
 	}
-	m->nsyms = w;
-	m->caps |= 1;
+	return false;
 }
 
-static void load_elf_symbols(struct sym_module *m, Elf *elf)
+static void load_sections(struct sym_module *m, Elf *elf)
 {
+	Elf_Scn *scn = NULL;
 	size_t cap = 0;
-	Elf_Scn *scn = NULL;
-	bool have_symtab = false;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB) {
-			add_elf_symbols(m, elf, scn, &sh, &cap);
-			have_symtab = true;
-		}
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || !sh.sh_size)
+			continue;
+		xgrow((void **)&m->secs, &cap, m->nsecs + 1, sizeof(*m->secs));
+		m->secs[m->nsecs++] = (struct secrange){ sh.sh_addr, sh.sh_size,
+							 (uint32_t)elf_ndxscn(scn) };
 	}
-	/* .dynsym only fills what .symtab lacks; with both, .symtab is a superset. */
-	scn = NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNSYM)
-			add_elf_symbols(m, elf, scn, &sh, &cap);
-	}
-	(void)have_symtab;
 }
 
-static void read_build_id(struct sym_module *m, Elf *elf)
+/* libdwfl's choice: .symtab of the file, else .symtab of the debug file, else
+ * .dynsym, so names match eu-addr2line's. */
+static void load_symbols(struct sym_module *m)
 {
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+	Elf *from = NULL;
+	if (m->elf && find_section(m->elf, SHT_SYMTAB, &scn, &sh))
+		from = m->elf;
+	else if (m->delf && find_section(m->delf, SHT_SYMTAB, &scn, &sh))
+		from = m->delf;
+	else if (m->elf && find_section(m->elf, SHT_DYNSYM, &scn, &sh))
+		from = m->elf;
+	if (!from)
+		return;
+	load_symtab_section(m, from, scn, &sh);
+	load_sections(m, from);
+	symtab_finish(&m->glob);
+	symtab_finish(&m->loc);
+	if (m->glob.n || m->loc.n)
+		m->caps |= 1;
+}
+
+static bool same_section(struct sym_module *m, uint64_t addr, uint32_t shndx)
+{
+	if (shndx >= SHN_LORESERVE)
+		return false;
+	for (size_t i = 0; i < m->nsecs; i++)
+		if (addr >= m->secs[i].addr && addr - m->secs[i].addr < m->secs[i].size)
+			return m->secs[i].shndx == shndx;
+	return false;
+}
+
+struct symsearch {
+	const struct syment *closest, *sizeless;
+	uint64_t min_label;
+};
+
+static size_t upper(const struct symtab *t, uint64_t addr)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->e[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* One table: the sized symbol containing addr with the highest value (ties:
+ * libdwfl's binding and size rule), and the best sizeless candidate. */
+static void search_symtab(struct sym_module *m, const struct symtab *t, uint64_t addr,
+			  struct symsearch *st)
+{
+	size_t hi = upper(t, addr);
+	if (!hi)
+		return;
+	if (t->maxend[hi - 1] > st->min_label)
+		st->min_label = t->maxend[hi - 1];
+	const struct syment *best = NULL;
+	size_t at = 0;
+	for (size_t i = hi; i-- > 0 && t->maxend[i] > addr;) {
+		const struct syment *e = &t->e[i];
+		if (e->size && addr - e->addr < e->size) {
+			best = e;
+			at = i;
+			break;
+		}
+	}
+	if (best) {
+		/* Among symbols at that value, in table order: a better binding
+		 * wins, else a smaller size at no worse binding. */
+		uint64_t v = best->addr;
+		size_t j = at;
+		while (j > 0 && t->e[j - 1].addr == v)
+			j--;
+		best = NULL;
+		for (; j < t->n && t->e[j].addr == v; j++) {
+			const struct syment *e = &t->e[j];
+			if (!e->size || addr - e->addr >= e->size)
+				continue;
+			if (!best || e->bind > best->bind ||
+			    (best->size > e->size && best->bind <= e->bind))
+				best = e;
+		}
+	}
+	if (best && (!st->closest || best->addr > st->closest->addr))
+		st->closest = best;
+	if (st->closest)
+		return;
+	for (size_t i = hi; i-- > 0;) {
+		const struct syment *e = &t->e[i];
+		if (e->size)
+			continue;
+		if (e->addr >= st->min_label && same_section(m, addr, e->shndx))
+			st->sizeless = e;
+		break;
+	}
+}
+
+static const struct syment *find_symbol(struct sym_module *m, uint64_t addr)
+{
+	struct symsearch st = { NULL, NULL, 0 };
+	search_symtab(m, &m->glob, addr, &st);
+	if (!st.closest && (!st.sizeless || st.sizeless->addr != addr)) {
+		const struct syment *gsizeless = st.sizeless;
+		search_symtab(m, &m->loc, addr, &st);
+		if (!st.sizeless)
+			st.sizeless = gsizeless;
+	}
+	if (!st.closest && st.sizeless && st.sizeless->addr >= st.min_label)
+		return st.sizeless;
+	return st.closest;
+}
+
+/* ---- loading modules ---- */
+
+static bool has_dwarf(Elf *elf)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
 			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		if (!data)
-			continue;
-		size_t off = 0, name_off, desc_off;
-		GElf_Nhdr nh;
-		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)data->d_buf + name_off, "GNU", 4) && nh.n_descsz > 0) {
-				m->build_id = hex_of((unsigned char *)data->d_buf + desc_off,
-						     nh.n_descsz);
-				return;
-			}
-		}
+		const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (n && (!strcmp(n, ".debug_info") || !strcmp(n, ".zdebug_info")))
+			return true;
 	}
+	return false;
 }
 
 static void load_elf(struct sym_module *m, const struct sym_source *src)
 {
-	int fd = -1;
-	Elf *elf = NULL;
-	char *copy = NULL;
 	if (src->image) {
 		if (!src->image_len)
 			return;
-		copy = xmalloc(src->image_len);
-		memcpy(copy, src->image, src->image_len);
-		elf = elf_memory(copy, src->image_len);
+		m->image = xmalloc(src->image_len);
+		memcpy(m->image, src->image, src->image_len);
+		m->elf = elf_memory(m->image, src->image_len);
 	} else {
-		fd = open(src->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		m->fd = open(src->path, O_RDONLY | O_CLOEXEC);
+		if (m->fd < 0)
 			return;
-		elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+		m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
 	}
-	if (elf && elf_kind(elf) == ELF_K_ELF) {
-		if (!m->build_id)
-			read_build_id(m, elf);
-		load_elf_symbols(m, elf);
-		finish_symbols(m);
+	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF) {
+		if (m->elf)
+			elf_end(m->elf);
+		m->elf = NULL;
+		return;
 	}
-	if (elf)
-		elf_end(elf);
-	if (fd >= 0)
-		close(fd);
-	free(copy);
+	unsigned char *bid = NULL;
+	size_t bid_len = 0;
+	if (src->build_id && src->build_id_len) {
+		bid_len = src->build_id_len;
+		bid = xmalloc(bid_len);
+		memcpy(bid, src->build_id, bid_len);
+	} else {
+		bid_len = debugfile_build_id(m->elf, &bid);
+	}
+	if (bid_len && !m->build_id)
+		m->build_id = hex_of(bid, bid_len);
+
+	Elf *dwelf = NULL;
+	if (has_dwarf(m->elf)) {
+		dwelf = m->elf;
+		m->debug_file = xstrdup(src->path ? src->path : m->name);
+	} else {
+		struct debugfile_query q = {
+			.elf = m->elf,
+			.open_path = src->path,
+			.name = m->name,
+			.build_id = bid,
+			.build_id_len = bid_len,
+			.debug_dir = m->s->debug_dir,
+			.use_debuginfod = !m->s->opts.no_debuginfod,
+		};
+		char *dpath = NULL;
+		int dfd = debugfile_find(&q, &dpath);
+		if (dfd >= 0) {
+			Elf *de = elf_begin(dfd, ELF_C_READ_MMAP, NULL);
+			if (de && elf_kind(de) == ELF_K_ELF) {
+				m->dfd = dfd;
+				m->delf = de;
+				m->debug_file = dpath;
+				dpath = NULL;
+				if (has_dwarf(de))
+					dwelf = de;
+			} else {
+				if (de)
+					elf_end(de);
+				close(dfd);
+			}
+		}
+		free(dpath);
+	}
+	free(bid);
+	if (dwelf) {
+		m->dw = dwidx_new(dwelf);
+		if (m->dw)
+			m->caps |= 2 | 4 | 8;
+		else {
+			free(m->debug_file);
+			m->debug_file = NULL;
+		}
+	}
+	load_symbols(m);
 }
 
 static void load_kallsyms(struct sym_module *m)
@@ -286,8 +521,8 @@ static void load_kallsyms(struct sym_module *m)
 	FILE *f = fopen("/proc/kallsyms", "re");
 	if (!f)
 		return;
-	size_t cap = 0;
 	char line[512];
+	uint32_t idx = 0;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long a;
 		char type;
@@ -298,25 +533,24 @@ static void load_kallsyms(struct sym_module *m)
 			continue;
 		char *nm = line + off;
 		nm[strcspn(nm, " \t\n")] = 0;
-		if (!*nm || !a)
+		if (!*nm || !a) /* all zero when kptr_restrict hides them */
 			continue;
-		xgrow((void **)&m->syms, &cap, m->nsyms + 1, sizeof(*m->syms));
-		struct syment *e = &m->syms[m->nsyms++];
-		e->addr = a;
-		e->size = 0;
-		e->raw = arena_strdup(m, nm, strlen(nm));
-		e->function = NULL;
-		e->rank = type == 'T' ? 0 : 1;
+		symtab_add(m, &m->glob, a, 0, nm, strlen(nm), 1, idx++, type == 'T' ? 3 : 2);
 	}
 	fclose(f);
-	finish_symbols(m);
 	/* kallsyms has no sizes: each symbol ends where the next begins. */
-	for (size_t i = 0; i + 1 < m->nsyms; i++)
-		m->syms[i].size = m->syms[i + 1].addr - m->syms[i].addr;
+	qsort(m->glob.e, m->glob.n, sizeof(*m->glob.e), symcmp);
+	for (size_t i = 0; i + 1 < m->glob.n; i++)
+		m->glob.e[i].size = m->glob.e[i + 1].addr - m->glob.e[i].addr;
+	if (m->glob.n)
+		m->glob.e[m->glob.n - 1].size = 4096;
+	symtab_finish(&m->glob);
+	if (m->glob.n)
+		m->caps |= 1;
 }
 
 /* /tmp/perf-PID.map lines: "START SIZE name" in hex. Read only when the file
- * belongs to the target's user, since anyone can write to /tmp. */
+ * belongs to the target's user (or root), since anyone can write to /tmp. */
 static void load_jit(struct sym_module *m, const struct sym_source *src)
 {
 	char path[64];
@@ -328,8 +562,8 @@ static void load_jit(struct sym_module *m, const struct sym_source *src)
 	struct stat st, pst;
 	char proc[64];
 	snprintf(proc, sizeof(proc), "/proc/%d", (int)src->pid);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (stat(proc, &pst) == 0 ? st.st_uid != pst.st_uid : st.st_uid != geteuid())) {
+	uid_t owner = stat(proc, &pst) == 0 ? pst.st_uid : geteuid();
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_uid != owner && st.st_uid != 0)) {
 		close(fd);
 		return;
 	}
@@ -338,36 +572,34 @@ static void load_jit(struct sym_module *m, const struct sym_source *src)
 		close(fd);
 		return;
 	}
-	size_t cap = 0;
 	char *line = NULL;
 	size_t lcap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &lcap, f)) > 0) {
+	uint32_t idx = 0;
+	while (getline(&line, &lcap, f) > 0) {
 		unsigned long long a, sz;
 		int off = 0;
 		if (sscanf(line, "%llx %llx %n", &a, &sz, &off) < 2 || !off)
 			continue;
 		char *nm = line + off;
 		size_t n = strcspn(nm, "\n");
-		if (!n)
+		if (!n || !sz)
 			continue;
-		xgrow((void **)&m->syms, &cap, m->nsyms + 1, sizeof(*m->syms));
-		struct syment *e = &m->syms[m->nsyms++];
-		e->addr = a;
-		e->size = sz;
-		e->raw = arena_strdup(m, nm, n);
-		e->function = NULL;
-		e->rank = 0;
+		/* Later entries win: a JIT reuses addresses after freeing code. */
+		symtab_add(m, &m->glob, a, sz, nm, n, 1, idx++, 3);
 	}
 	free(line);
 	fclose(f);
-	finish_symbols(m);
+	for (size_t i = 0; i < m->glob.n; i++)
+		m->glob.e[i].idx = (uint32_t)(m->glob.n - i);
+	symtab_finish(&m->glob);
+	if (m->glob.n)
+		m->caps |= 1;
 }
 
 struct sym_module *symbolizer_module(struct symbolizer *s, const struct sym_source *src)
 {
-	if (!s || !src || (src->kind == SYM_ELF && !src->path && !src->image) ||
-	    (unsigned)src->kind > SYM_JIT) {
+	if (!s || !src || (unsigned)src->kind > SYM_JIT ||
+	    (src->kind == SYM_ELF && !src->path && !src->image)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -381,7 +613,7 @@ struct sym_module *symbolizer_module(struct symbolizer *s, const struct sym_sour
 	m->s = s;
 	m->key = key;
 	m->kind = src->kind;
-	m->pid = src->pid;
+	m->fd = m->dfd = -1;
 	m->path = src->path ? xstrdup(src->path) : NULL;
 	m->name = xstrdup(src->name ? src->name : src->path ? src->path : "[vdso]");
 	if (src->build_id && src->build_id_len)
@@ -392,64 +624,157 @@ struct sym_module *symbolizer_module(struct symbolizer *s, const struct sym_sour
 		load_jit(m, src);
 	else
 		load_elf(m, src);
-	m->loaded = true;
 	m->next = s->modules;
 	s->modules = m;
 	return m;
 }
 
-static const struct syment *find_symbol(struct sym_module *m, uint64_t addr)
+/* ---- lookups ---- */
+
+static const char *demangled(struct sym_module *m, const char *raw)
 {
-	size_t lo = 0, hi = m->nsyms;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (m->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	/* A few steps back find a larger symbol that encloses a smaller one. */
-	for (size_t i = lo, steps = 0; i-- > 0 && steps < 8; steps++) {
-		const struct syment *e = &m->syms[i];
-		if (addr < e->addr + e->size)
-			return e;
-		if (e->size == 0 && i + 1 == lo) {
-			/* Unsized: owns the gap up to the next symbol (like nm-based tools). */
-			if (i + 1 < m->nsyms ? addr < m->syms[i + 1].addr : addr - e->addr < 4096)
-				return e;
+	if (!raw || m->s->opts.no_demangle || raw[0] != '_' || (raw[1] != 'Z' && raw[1] != 'R'))
+		return raw;
+	if (m->ndem * 2 >= m->cap_dem) {
+		size_t ncap = m->cap_dem ? m->cap_dem * 2 : 256;
+		struct demangle_ent *nd = xcalloc(ncap, sizeof(*nd));
+		for (size_t i = 0; i < m->cap_dem; i++) {
+			if (!m->dem[i].raw)
+				continue;
+			size_t h = (size_t)hash_mix(0, (uintptr_t)m->dem[i].raw) & (ncap - 1);
+			while (nd[h].raw)
+				h = (h + 1) & (ncap - 1);
+			nd[h] = m->dem[i];
 		}
+		free(m->dem);
+		m->dem = nd;
+		m->cap_dem = ncap;
 	}
-	return NULL;
+	size_t h = (size_t)hash_mix(0, (uintptr_t)raw) & (m->cap_dem - 1);
+	while (m->dem[h].raw) {
+		if (m->dem[h].raw == raw)
+			return m->dem[h].out;
+		h = (h + 1) & (m->cap_dem - 1);
+	}
+	char *d = sym_demangle(raw);
+	m->dem[h].raw = raw;
+	m->dem[h].out = d ? arena_strdup(m, d, strlen(d)) : raw;
+	m->ndem++;
+	free(d);
+	return m->dem[h].out;
 }
 
-static const char *symbol_function(struct sym_module *m, struct syment *e)
+static struct cache_entry *resolve(struct sym_module *m, uint64_t addr)
 {
-	if (!e->function) {
-		char *d = m->s->opts.no_demangle ? NULL : sym_demangle(e->raw);
-		if (d) {
-			e->function = arena_strdup(m, d, strlen(d));
-			free(d);
-		} else {
-			e->function = e->raw;
-		}
+	struct sym_frame tmp[MAX_FRAMES];
+	struct sym_lookup_info info;
+	memset(&info, 0, sizeof(info));
+	info.line_addr = addr;
+	int n = 0;
+	const struct syment *sym = NULL;
+	if (m->glob.n || m->loc.n)
+		sym = find_symbol(m, addr);
+	if (sym) {
+		info.symbol = sym->raw;
+		info.symbol_demangled = demangled(m, sym->raw);
+		info.symbol_offset = addr - sym->addr;
 	}
-	return e->function;
+	if (m->dw) {
+		struct dw_frame df[MAX_FRAMES];
+		struct dw_result r;
+		dwidx_lookup(m->dw, addr, df, MAX_FRAMES, &r);
+		for (int i = 0; i < r.nframes; i++) {
+			struct sym_frame *f = &tmp[n++];
+			const char *raw = df[i].raw;
+			if (!raw || !strcmp(raw, "??"))
+				raw = i == r.nframes - 1 ? info.symbol : NULL;
+			f->raw = raw;
+			f->function = demangled(m, raw);
+			f->file = df[i].file;
+			f->line = df[i].line;
+			f->column = df[i].column;
+			f->inlined = df[i].inlined;
+		}
+		info.from_dwarf = n > 0;
+		info.line_addr = r.have_line ? r.line_addr : addr;
+		if (r.inline_owner) {
+			info.inline_owner = r.inline_owner;
+			info.inline_owner_demangled = demangled(m, r.inline_owner);
+		}
+		if (!n && (r.have_line || sym)) {
+			struct sym_frame *f = &tmp[n++];
+			memset(f, 0, sizeof(*f));
+			f->raw = info.symbol;
+			f->function = info.symbol_demangled;
+			f->file = r.file;
+			f->line = r.line;
+			f->column = r.column;
+		}
+	} else if (sym) {
+		struct sym_frame *f = &tmp[n++];
+		memset(f, 0, sizeof(*f));
+		f->raw = info.symbol;
+		f->function = info.symbol_demangled;
+	}
+	struct cache_entry *ce = arena_alloc(m, sizeof(*ce) + (size_t)n * sizeof(struct sym_frame));
+	ce->addr = addr;
+	ce->info = info;
+	ce->n = n;
+	if (n)
+		memcpy(ce->frames, tmp, (size_t)n * sizeof(*tmp));
+	return ce;
+}
+
+static struct cache_entry *cached(struct sym_module *m, uint64_t addr)
+{
+	if (m->ncache * 2 >= m->cap_cache) {
+		size_t ncap = m->cap_cache ? m->cap_cache * 2 : 1024;
+		struct cache_entry **nc = xcalloc(ncap, sizeof(*nc));
+		for (size_t i = 0; i < m->cap_cache; i++) {
+			if (!m->cache[i])
+				continue;
+			size_t h = (size_t)hash_mix(0, m->cache[i]->addr) & (ncap - 1);
+			while (nc[h])
+				h = (h + 1) & (ncap - 1);
+			nc[h] = m->cache[i];
+		}
+		free(m->cache);
+		m->cache = nc;
+		m->cap_cache = ncap;
+	}
+	size_t h = (size_t)hash_mix(0, addr) & (m->cap_cache - 1);
+	while (m->cache[h]) {
+		if (m->cache[h]->addr == addr)
+			return m->cache[h];
+		h = (h + 1) & (m->cap_cache - 1);
+	}
+	m->cache[h] = resolve(m, addr);
+	m->ncache++;
+	return m->cache[h];
+}
+
+int sym_lookup_ex(struct sym_module *m, uint64_t addr, struct sym_frame *out, size_t max,
+		  struct sym_lookup_info *info)
+{
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (!m)
+		return 0;
+	struct cache_entry *ce = cached(m, addr);
+	if (info)
+		*info = ce->info;
+	if (!out)
+		return 0;
+	size_t n = (size_t)ce->n < max ? (size_t)ce->n : max;
+	memcpy(out, ce->frames, n * sizeof(*out));
+	return (int)n;
 }
 
 int sym_lookup(struct sym_module *m, uint64_t addr, struct sym_frame *out, size_t max)
 {
-	if (!m || !out || !max)
+	if (!out || !max)
 		return 0;
-	const struct syment *c = find_symbol(m, addr);
-	if (!c)
-		return 0;
-	struct syment *e = (struct syment *)c;
-	memset(out, 0, sizeof(*out));
-	out->function = symbol_function(m, e);
-	out->raw = e->raw;
-	return 1;
+	return sym_lookup_ex(m, addr, out, max, NULL);
 }
 
 const char *sym_module_build_id(struct sym_module *m)
@@ -460,4 +785,9 @@ const char *sym_module_build_id(struct sym_module *m)
 unsigned sym_module_caps(struct sym_module *m)
 {
 	return m ? m->caps : 0;
+}
+
+const char *sym_module_debug_file(struct sym_module *m)
+{
+	return m ? m->debug_file : NULL;
 }

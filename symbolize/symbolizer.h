@@ -71,6 +71,30 @@ const char *sym_module_build_id(struct sym_module *m);
 /* What the module had: bit 0 symbols, bit 1 file names, bit 2 lines, bit 3 inlines. */
 unsigned sym_module_caps(struct sym_module *m);
 
+/* Where the module's DWARF came from (the file itself, a build-id or
+ * debuglink debug file, or debuginfod's cache), or NULL when it has none. */
+const char *sym_module_debug_file(struct sym_module *m);
+
+/* What `prowl addr2line` needs beyond the frames to print an address the way
+ * eu-addr2line does. Strings live as long as the symbolizer. */
+struct sym_lookup_info {
+	bool from_dwarf;         /* frames come from DWARF scopes (else ELF symbol) */
+	const char *symbol;      /* ELF symbol covering addr (raw), or NULL */
+	const char *symbol_demangled;
+	uint64_t symbol_offset;  /* addr - symbol value */
+	/* For an inlined innermost frame: the function that lexically holds the
+	 * inlined function's definition (raw, demangled), or NULL. */
+	const char *inline_owner;
+	const char *inline_owner_demangled;
+	/* Start of the line-table row holding addr (addr when there is none):
+	 * eu-addr2line -i reports the inline chain at that address. */
+	uint64_t line_addr;
+};
+
+/* sym_lookup() plus info (info may be NULL). */
+int sym_lookup_ex(struct sym_module *m, uint64_t addr, struct sym_frame *out, size_t max,
+		  struct sym_lookup_info *info);
+
 /* Demangles C++ and Rust (legacy and v0) names; returns a new string or NULL
  * when name is not mangled. */
 char *sym_demangle(const char *name);

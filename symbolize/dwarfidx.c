@@ -1,0 +1,584 @@
+/*
+ * dwarfidx: why not dwarf_getscopes() per address: it walks the whole unit
+ * from its root every time (eu-addr2line spends most of its time there). We
+ * walk each unit once, keep the scopes that have PC ranges as a small tree,
+ * and answer each address by a binary search over the unit's top-level
+ * ranges plus a short descent. Which scopes count and which one is innermost
+ * follow dwarf_getscopes() exactly (first child in DIE order that contains the
+ * address), so answers match eu-addr2line's.
+ */
+#include "dwarfidx.h"
+
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../profiler/util.h"
+
+#define MAX_DEPTH 200
+#define MAX_NODES_PER_CU (1u << 22)
+
+struct node {
+	Dwarf_Off off, end;       /* DIE offset and the offset just past its subtree */
+	int32_t parent, child, sibling;
+	uint32_t r0, nr;          /* ranges in cu->ranges */
+	uint16_t tag;
+	bool have_name, have_call;
+	const char *name;
+	const char *call_file;
+	uint32_t call_line, call_col;
+};
+
+struct range {
+	uint64_t lo, hi;
+	uint32_t node;
+};
+
+struct dcu {
+	Dwarf_Off die_off;
+	bool loaded, scanned, bad;
+	Dwarf_Die die;
+	const char *comp_dir;
+	Dwarf_Files *files;
+	size_t nfiles;
+	struct node *nodes;
+	size_t nnodes, cap_nodes;
+	struct range *ranges;  /* per node, indexed by node.r0 */
+	size_t nranges, cap_ranges;
+	struct range *tops;    /* top-level ranges sorted by lo */
+	uint64_t *topmax;      /* prefix maximum of tops[].hi */
+	size_t ntops;
+	uint32_t *topnodes;    /* top-level nodes in DIE order */
+	size_t ntopnodes;
+};
+
+struct curange {
+	uint64_t lo, hi;
+	uint32_t cu;
+};
+
+struct pathent {
+	const char *key;
+	char *value;
+};
+
+struct dwidx {
+	Dwarf *dbg;
+	struct dcu *cus;
+	size_t ncus;
+	struct curange *cur;
+	size_t ncur;
+	uint64_t *curmax;
+	struct pathent *paths; /* open addressing: src pointer -> composed path */
+	size_t npaths, cap_paths;
+};
+
+static int cmp_curange(const void *a, const void *b)
+{
+	const struct curange *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->cu < y->cu ? -1 : x->cu > y->cu;
+}
+
+static int cmp_off(const void *a, const void *b)
+{
+	const Dwarf_Off *x = a, *y = b;
+	return *x < *y ? -1 : *x > *y;
+}
+
+static uint32_t cu_index(struct dwidx *d, Dwarf_Off off)
+{
+	size_t lo = 0, hi = d->ncus;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (d->cus[mid].die_off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
+
+/* Address -> unit comes from .debug_aranges, as libdwfl does; a file without
+ * aranges falls back on the units' own ranges. */
+static void build_cu_table(struct dwidx *d)
+{
+	Dwarf_Aranges *ar;
+	size_t nar = 0;
+	Dwarf_Off *offs = NULL;
+	size_t noffs = 0, cap_offs = 0, cap_cur = 0;
+	if (dwarf_getaranges(d->dbg, &ar, &nar) == 0 && nar > 0) {
+		for (size_t i = 0; i < nar; i++) {
+			Dwarf_Arange *a = dwarf_onearange(ar, i);
+			Dwarf_Addr start;
+			Dwarf_Word len;
+			Dwarf_Off off;
+			if (!a || dwarf_getarangeinfo(a, &start, &len, &off) != 0 || !len)
+				continue;
+			xgrow((void **)&d->cur, &cap_cur, d->ncur + 1, sizeof(*d->cur));
+			d->cur[d->ncur++] = (struct curange){ start, start + len, 0 };
+			xgrow((void **)&offs, &cap_offs, noffs + 1, sizeof(*offs));
+			offs[noffs++] = off;
+		}
+	} else {
+		Dwarf_Off off = 0, next;
+		size_t hsize;
+		while (dwarf_nextcu(d->dbg, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+			Dwarf_Die die;
+			if (dwarf_offdie(d->dbg, off + hsize, &die)) {
+				Dwarf_Addr base, s, e;
+				ptrdiff_t it = 0;
+				int guard = 0;
+				while ((it = dwarf_ranges(&die, it, &base, &s, &e)) > 0 && guard++ < 100000) {
+					if (e <= s)
+						continue;
+					xgrow((void **)&d->cur, &cap_cur, d->ncur + 1, sizeof(*d->cur));
+					d->cur[d->ncur++] = (struct curange){ s, e, 0 };
+					xgrow((void **)&offs, &cap_offs, noffs + 1, sizeof(*offs));
+					offs[noffs++] = off + hsize;
+				}
+			}
+			if (next <= off)
+				break;
+			off = next;
+		}
+	}
+	/* Unique unit offsets, then point each range at its unit. */
+	Dwarf_Off *sorted = xmalloc((noffs ? noffs : 1) * sizeof(*sorted));
+	if (noffs)
+		memcpy(sorted, offs, noffs * sizeof(*sorted));
+	qsort(sorted, noffs, sizeof(*sorted), cmp_off);
+	size_t u = 0;
+	for (size_t i = 0; i < noffs; i++)
+		if (!u || sorted[u - 1] != sorted[i])
+			sorted[u++] = sorted[i];
+	d->cus = xcalloc(u ? u : 1, sizeof(*d->cus));
+	d->ncus = u;
+	for (size_t i = 0; i < u; i++)
+		d->cus[i].die_off = sorted[i];
+	for (size_t i = 0; i < d->ncur; i++)
+		d->cur[i].cu = cu_index(d, offs[i]);
+	free(sorted);
+	free(offs);
+	if (d->ncur)
+		qsort(d->cur, d->ncur, sizeof(*d->cur), cmp_curange);
+	d->curmax = xmalloc((d->ncur ? d->ncur : 1) * sizeof(*d->curmax));
+	uint64_t m = 0;
+	for (size_t i = 0; i < d->ncur; i++) {
+		if (d->cur[i].hi > m)
+			m = d->cur[i].hi;
+		d->curmax[i] = m;
+	}
+}
+
+struct dwidx *dwidx_new(Elf *elf)
+{
+	Dwarf *dbg = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	if (!dbg)
+		return NULL;
+	struct dwidx *d = xcalloc(1, sizeof(*d));
+	d->dbg = dbg;
+	build_cu_table(d);
+	if (!d->ncus) {
+		dwidx_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void cu_release(struct dcu *c)
+{
+	free(c->nodes);
+	free(c->ranges);
+	free(c->tops);
+	free(c->topmax);
+	free(c->topnodes);
+}
+
+void dwidx_free(struct dwidx *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->ncus; i++)
+		cu_release(&d->cus[i]);
+	free(d->cus);
+	free(d->cur);
+	free(d->curmax);
+	for (size_t i = 0; i < d->cap_paths; i++)
+		free(d->paths[i].value);
+	free(d->paths);
+	dwarf_end(d->dbg);
+	free(d);
+}
+
+bool dwidx_has_units(struct dwidx *d)
+{
+	return d && d->ncus > 0;
+}
+
+/* The unit whose arange holds addr; the first in table order when several do. */
+static struct dcu *find_cu(struct dwidx *d, uint64_t addr)
+{
+	size_t lo = 0, hi = d->ncur;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (d->cur[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	struct dcu *best = NULL;
+	for (size_t i = lo; i-- > 0 && d->curmax[i] > addr;) {
+		if (addr < d->cur[i].hi)
+			best = &d->cus[d->cur[i].cu];
+	}
+	if (!best)
+		return NULL;
+	if (!best->loaded) {
+		best->loaded = true;
+		if (!dwarf_offdie(d->dbg, best->die_off, &best->die)) {
+			best->bad = true;
+			return best;
+		}
+		Dwarf_Attribute at;
+		best->comp_dir = dwarf_formstring(dwarf_attr(&best->die, DW_AT_comp_dir, &at));
+		if (dwarf_getsrcfiles(&best->die, &best->files, &best->nfiles) != 0) {
+			best->files = NULL;
+			best->nfiles = 0;
+		}
+	}
+	return best;
+}
+
+static bool may_have_scopes(int tag)
+{
+	switch (tag) {
+	case DW_TAG_lexical_block:
+	case DW_TAG_with_stmt:
+	case DW_TAG_catch_block:
+	case DW_TAG_try_block:
+	case DW_TAG_entry_point:
+	case DW_TAG_inlined_subroutine:
+	case DW_TAG_subprogram:
+	case DW_TAG_module:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_function(int tag)
+{
+	return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+	       tag == DW_TAG_entry_point;
+}
+
+static int32_t add_node(struct dcu *c, Dwarf_Die *die, int tag, int32_t parent)
+{
+	Dwarf_Addr base, s, e;
+	ptrdiff_t it = 0;
+	uint32_t r0 = (uint32_t)c->nranges, nr = 0;
+	int32_t idx = (int32_t)c->nnodes;
+	while ((it = dwarf_ranges(die, it, &base, &s, &e)) > 0 && nr < 65536) {
+		if (e <= s)
+			continue;
+		xgrow((void **)&c->ranges, &c->cap_ranges, c->nranges + 1, sizeof(*c->ranges));
+		c->ranges[c->nranges++] = (struct range){ s, e, (uint32_t)idx };
+		nr++;
+	}
+	if (!nr)
+		return -1;
+	xgrow((void **)&c->nodes, &c->cap_nodes, c->nnodes + 1, sizeof(*c->nodes));
+	struct node *n = &c->nodes[c->nnodes++];
+	memset(n, 0, sizeof(*n));
+	n->off = dwarf_dieoffset(die);
+	n->end = UINT64_MAX;
+	n->parent = parent;
+	n->child = n->sibling = -1;
+	n->r0 = r0;
+	n->nr = nr;
+	n->tag = (uint16_t)tag;
+	return idx;
+}
+
+static void walk(struct dcu *c, Dwarf_Die *parent_die, int32_t parent, Dwarf_Off parent_end,
+		 int depth)
+{
+	Dwarf_Die child;
+	if (depth > MAX_DEPTH || dwarf_child(parent_die, &child) != 0)
+		return;
+	int32_t last = -1;
+	Dwarf_Off prev_off = 0;
+	for (;;) {
+		Dwarf_Off off = dwarf_dieoffset(&child);
+		if (off <= prev_off || off >= parent_end || c->nnodes >= MAX_NODES_PER_CU)
+			break; /* malformed: offsets must move forward inside the parent */
+		prev_off = off;
+		int tag = dwarf_tag(&child);
+		Dwarf_Die next;
+		int more = dwarf_siblingof(&child, &next);
+		Dwarf_Off end = more == 0 ? dwarf_dieoffset(&next) : parent_end;
+		if (may_have_scopes(tag)) {
+			int32_t n = add_node(c, &child, tag, parent);
+			if (n >= 0) {
+				c->nodes[n].end = end;
+				if (last >= 0)
+					c->nodes[last].sibling = n;
+				else if (parent >= 0)
+					c->nodes[parent].child = n;
+				last = n;
+				walk(c, &child, n, end, depth + 1);
+			}
+		}
+		if (more != 0)
+			break;
+		child = next;
+	}
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static void scan_cu(struct dcu *c)
+{
+	c->scanned = true;
+	if (c->bad)
+		return;
+	walk(c, &c->die, -1, UINT64_MAX, 0);
+	c->topnodes = xmalloc((c->nnodes ? c->nnodes : 1) * sizeof(*c->topnodes));
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (c->nodes[i].parent < 0)
+			c->topnodes[c->ntopnodes++] = (uint32_t)i;
+	size_t n = 0;
+	for (size_t i = 0; i < c->ntopnodes; i++)
+		n += c->nodes[c->topnodes[i]].nr;
+	c->tops = xmalloc((n ? n : 1) * sizeof(*c->tops));
+	c->topmax = xmalloc((n ? n : 1) * sizeof(*c->topmax));
+	for (size_t i = 0; i < c->ntopnodes; i++) {
+		struct node *nd = &c->nodes[c->topnodes[i]];
+		for (uint32_t r = 0; r < nd->nr; r++)
+			c->tops[c->ntops++] = c->ranges[nd->r0 + r];
+	}
+	qsort(c->tops, c->ntops, sizeof(*c->tops), cmp_range);
+	uint64_t m = 0;
+	for (size_t i = 0; i < c->ntops; i++) {
+		if (c->tops[i].hi > m)
+			m = c->tops[i].hi;
+		c->topmax[i] = m;
+	}
+}
+
+static bool node_has(struct dcu *c, struct node *n, uint64_t addr)
+{
+	for (uint32_t r = 0; r < n->nr; r++) {
+		struct range *g = &c->ranges[n->r0 + r];
+		if (addr >= g->lo && addr < g->hi)
+			return true;
+	}
+	return false;
+}
+
+static int32_t innermost(struct dcu *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->ntops;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->tops[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	int64_t best = -1;
+	for (size_t i = lo; i-- > 0 && c->topmax[i] > addr;)
+		if (addr < c->tops[i].hi && (best < 0 || c->tops[i].node < (uint64_t)best))
+			best = c->tops[i].node;
+	if (best < 0)
+		return -1;
+	int32_t cur = (int32_t)best;
+	for (int depth = 0; depth < MAX_DEPTH; depth++) {
+		int32_t ch = c->nodes[cur].child;
+		while (ch >= 0 && !node_has(c, &c->nodes[ch], addr))
+			ch = c->nodes[ch].sibling;
+		if (ch < 0)
+			break;
+		cur = ch;
+	}
+	return cur;
+}
+
+/* What eu-addr2line prints as a DIE's name: the linkage name when there is
+ * one (through abstract_origin and specification), else DW_AT_name. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &at)
+						    ?: dwarf_attr_integrate(die, DW_AT_linkage_name, &at));
+	if (!name)
+		name = dwarf_diename(die);
+	return name ? name : "??";
+}
+
+static const char *node_name(struct dwidx *d, struct node *n)
+{
+	if (!n->have_name) {
+		n->have_name = true;
+		Dwarf_Die die;
+		n->name = dwarf_offdie(d->dbg, n->off, &die) ? die_name(&die) : "??";
+	}
+	return n->name;
+}
+
+/* Source names relative to the unit get its compilation folder in front,
+ * the way eu-addr2line prints them; composed once per distinct name. */
+static const char *full_path(struct dwidx *d, struct dcu *c, const char *src)
+{
+	if (!src || src[0] == '/' || !c->comp_dir)
+		return src;
+	if (d->npaths * 2 >= d->cap_paths) {
+		size_t ncap = d->cap_paths ? d->cap_paths * 2 : 256;
+		struct pathent *np = xcalloc(ncap, sizeof(*np));
+		for (size_t i = 0; i < d->cap_paths; i++) {
+			if (!d->paths[i].key)
+				continue;
+			size_t h = (size_t)hash_mix(0, (uintptr_t)d->paths[i].key) & (ncap - 1);
+			while (np[h].key)
+				h = (h + 1) & (ncap - 1);
+			np[h] = d->paths[i];
+		}
+		free(d->paths);
+		d->paths = np;
+		d->cap_paths = ncap;
+	}
+	size_t h = (size_t)hash_mix(0, (uintptr_t)src) & (d->cap_paths - 1);
+	while (d->paths[h].key) {
+		if (d->paths[h].key == src)
+			return d->paths[h].value;
+		h = (h + 1) & (d->cap_paths - 1);
+	}
+	d->paths[h].key = src;
+	d->paths[h].value = xasprintf("%s/%s", c->comp_dir, src);
+	d->npaths++;
+	return d->paths[h].value;
+}
+
+static void node_call(struct dwidx *d, struct dcu *c, struct node *n)
+{
+	if (n->have_call)
+		return;
+	n->have_call = true;
+	Dwarf_Die die;
+	if (!dwarf_offdie(d->dbg, n->off, &die))
+		return;
+	Dwarf_Attribute at;
+	Dwarf_Word v;
+	if (c->files && dwarf_formudata(dwarf_attr(&die, DW_AT_call_file, &at), &v) == 0)
+		n->call_file = full_path(d, c, dwarf_filesrc(c->files, v, NULL, NULL));
+	if (dwarf_formudata(dwarf_attr(&die, DW_AT_call_line, &at), &v) == 0)
+		n->call_line = (uint32_t)v;
+	if (dwarf_formudata(dwarf_attr(&die, DW_AT_call_column, &at), &v) == 0)
+		n->call_col = (uint32_t)v;
+}
+
+/* The subprogram of this unit whose subtree holds the DIE at off, if any. */
+static const char *owner_of(struct dwidx *d, struct dcu *c, Dwarf_Off off)
+{
+	size_t lo = 0, hi = c->ntopnodes;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->nodes[c->topnodes[mid]].off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	int32_t cur = (int32_t)c->topnodes[lo - 1];
+	int32_t found = -1;
+	for (int depth = 0; cur >= 0 && depth < MAX_DEPTH; depth++) {
+		struct node *n = &c->nodes[cur];
+		if (!(n->off < off && off < n->end))
+			break;
+		if (n->tag == DW_TAG_subprogram)
+			found = cur;
+		int32_t ch = n->child;
+		while (ch >= 0 && !(c->nodes[ch].off < off && off < c->nodes[ch].end))
+			ch = c->nodes[ch].sibling;
+		cur = ch;
+	}
+	return found >= 0 ? node_name(d, &c->nodes[found]) : NULL;
+}
+
+void dwidx_lookup(struct dwidx *d, uint64_t addr, struct dw_frame *out, size_t max,
+		  struct dw_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	struct dcu *c = find_cu(d, addr);
+	if (!c || c->bad)
+		return;
+	res->have_cu = true;
+	Dwarf_Line *ln = dwarf_getsrc_die(&c->die, addr);
+	if (ln) {
+		int line = 0, col = 0;
+		const char *src = dwarf_linesrc(ln, NULL, NULL);
+		if (src) {
+			dwarf_lineno(ln, &line);
+			dwarf_linecol(ln, &col);
+			res->have_line = true;
+			res->file = full_path(d, c, src);
+			res->line = (uint32_t)line;
+			res->column = (uint32_t)col;
+			Dwarf_Addr la;
+			res->line_addr = dwarf_lineaddr(ln, &la) == 0 ? la : addr;
+		}
+	}
+	if (!c->scanned)
+		scan_cu(c);
+	int32_t n = innermost(c, addr);
+	/* Function-like scopes from the innermost out, up to the first that was
+	 * not inlined: each inlined one is a frame of its own. */
+	int count = 0;
+	int32_t prev = -1;
+	for (int guard = 0; n >= 0 && guard < MAX_DEPTH && (size_t)count < max; guard++) {
+		struct node *nd = &c->nodes[n];
+		if (is_function(nd->tag)) {
+			struct dw_frame *f = &out[count];
+			f->raw = node_name(d, nd);
+			f->inlined = nd->tag == DW_TAG_inlined_subroutine;
+			if (prev < 0) {
+				f->file = res->file;
+				f->line = res->line;
+				f->column = res->column;
+			} else {
+				struct node *p = &c->nodes[prev];
+				node_call(d, c, p);
+				f->file = p->call_file;
+				f->line = p->call_line;
+				f->column = p->call_col;
+			}
+			count++;
+			if (!f->inlined)
+				break;
+			prev = n;
+		}
+		n = nd->parent;
+	}
+	res->nframes = count;
+	if (count > 0 && out[0].inlined) {
+		/* Find the first inlined scope again for its abstract origin. */
+		int32_t m = innermost(c, addr);
+		while (m >= 0 && c->nodes[m].tag != DW_TAG_inlined_subroutine)
+			m = c->nodes[m].parent;
+		Dwarf_Die die, origin, ocu;
+		Dwarf_Attribute at;
+		if (m >= 0 && dwarf_offdie(d->dbg, c->nodes[m].off, &die) &&
+		    dwarf_formref_die(dwarf_attr(&die, DW_AT_abstract_origin, &at), &origin) &&
+		    dwarf_diecu(&origin, &ocu, NULL, NULL) && dwarf_dieoffset(&ocu) == c->die_off)
+			res->inline_owner = owner_of(d, c, dwarf_dieoffset(&origin));
+	}
+}
