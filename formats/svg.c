@@ -94,9 +94,9 @@ static void colour(enum palette pal, const char *name, struct strbuf *out)
 	       v3 = (double)((h >> 16) & 0xff) / 255.0;
 	int r, g, b;
 	switch (pal) {
-	case PAL_PROGRAM: r = 205 + (int)(50 * v3), g = 60 + (int)(70 * v1), b = 40 + (int)(30 * v2); break;
+	case PAL_PROGRAM: r = 210 + (int)(45 * v3), g = 50 + (int)(55 * v1), b = 40 + (int)(30 * v2); break;
 	case PAL_LIBRARY: r = 180 + (int)(50 * v1), g = 175 + (int)(50 * v1), b = 50 + (int)(25 * v2); break;
-	case PAL_KERNEL: r = 230 + (int)(25 * v3), g = 135 + (int)(30 * v1), b = 15 + (int)(25 * v2); break;
+	case PAL_KERNEL: r = 235 + (int)(20 * v3), g = 140 + (int)(35 * v1), b = 10 + (int)(25 * v2); break;
 	case PAL_INLINED: r = 60 + (int)(50 * v1), g = 170 + (int)(50 * v2), b = 180 + (int)(50 * v2); break;
 	case PAL_JIT: r = 60 + (int)(50 * v1), g = 190 + (int)(50 * v2), b = 60 + (int)(40 * v3); break;
 	case PAL_THREAD: r = 150 + (int)(30 * v1), g = 160 + (int)(30 * v1), b = 205 + (int)(30 * v1); break;
