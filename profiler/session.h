@@ -68,6 +68,8 @@ void session_free(struct session *s);
 /* The launched command's shell-style exit code (status, or 128+signal), or -1
  * if none was launched or it has not exited. */
 int session_exit_code(struct session *s);
+/* Sends sig to the launched command if it still runs (0, -ESRCH, -errno). */
+int session_signal_command(struct session *s, int sig);
 /* The message of the last failure, or "". */
 const char *session_error(struct session *s);
 /* Lines the capture printed nothing about but the user should know (e.g. "kernel

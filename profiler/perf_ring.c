@@ -1,0 +1,92 @@
+#include "perf_ring.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int perf_ring_map(struct perf_ring *r, int fd, size_t data_pages)
+{
+	memset(r, 0, sizeof(*r));
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (!data_pages || (data_pages & (data_pages - 1)))
+		return -EINVAL;
+	size_t len = (data_pages + 1) * page;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->fd = fd;
+	r->base = p;
+	r->map_len = len;
+	r->meta = p;
+	r->data = (unsigned char *)p + page;
+	r->size = (uint64_t)data_pages * page;
+	r->pos = __atomic_load_n(&r->meta->data_tail, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void perf_ring_unmap(struct perf_ring *r)
+{
+	if (r->base)
+		munmap(r->base, r->map_len);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+void perf_ring_init_mem(struct perf_ring *r, struct perf_event_mmap_page *meta, unsigned char *data,
+			uint64_t size)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->meta = meta;
+	r->data = data;
+	r->size = size;
+	r->pos = meta->data_tail;
+}
+
+uint64_t perf_ring_begin(struct perf_ring *r)
+{
+	/* Acquire pairs with the kernel's write barrier before it moves data_head:
+	 * the record bytes below head are visible once head is. */
+	r->head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+	if (r->head - r->pos > r->size) /* should not happen; resynchronise */
+		r->pos = r->head;
+	return r->head - r->pos;
+}
+
+const struct perf_event_header *perf_ring_next(struct perf_ring *r, void *scratch)
+{
+	uint64_t avail = r->head - r->pos;
+	if (avail < sizeof(struct perf_event_header))
+		return NULL;
+	uint64_t mask = r->size - 1, off = r->pos & mask;
+	struct perf_event_header h;
+	if (off + sizeof(h) <= r->size) {
+		memcpy(&h, r->data + off, sizeof(h));
+	} else {
+		size_t first = (size_t)(r->size - off);
+		memcpy(&h, r->data + off, first);
+		memcpy((unsigned char *)&h + first, r->data, sizeof(h) - first);
+	}
+	if (h.size < sizeof(h) || h.size > avail) {
+		r->pos = r->head;
+		return NULL;
+	}
+	const struct perf_event_header *rec;
+	if (off + h.size <= r->size) {
+		rec = (const void *)(r->data + off);
+	} else {
+		size_t first = (size_t)(r->size - off);
+		memcpy(scratch, r->data + off, first);
+		memcpy((unsigned char *)scratch + first, r->data, h.size - first);
+		rec = scratch;
+	}
+	r->pos += h.size;
+	return rec;
+}
+
+void perf_ring_end(struct perf_ring *r)
+{
+	/* Release: every read of the records happens before the kernel may reuse them. */
+	__atomic_store_n(&r->meta->data_tail, r->pos, __ATOMIC_RELEASE);
+}

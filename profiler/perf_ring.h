@@ -1,0 +1,44 @@
+/*
+ * perf_ring: reading a perf_event mmap'd ring buffer. The kernel writes at
+ * data_head, we read from data_tail; head is loaded with acquire ordering and
+ * the tail stored with release ordering, records that straddle the end of the
+ * buffer are copied whole into the caller's scratch buffer. Works on a real
+ * mapping or, for tests, on caller memory. Returns 0 or a negative errno.
+ */
+#ifndef PROWL_PERF_RING_H
+#define PROWL_PERF_RING_H
+
+#include <linux/perf_event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct perf_ring {
+	int fd;
+	void *base;        /* the mapping (NULL for a memory ring) */
+	size_t map_len;
+	struct perf_event_mmap_page *meta;
+	unsigned char *data;
+	uint64_t size;     /* power of two */
+	uint64_t head;     /* snapshot taken by perf_ring_begin() */
+	uint64_t pos;      /* next record to read */
+};
+
+/* Maps 1 + data_pages (a power of two) pages of fd. */
+int perf_ring_map(struct perf_ring *r, int fd, size_t data_pages);
+void perf_ring_unmap(struct perf_ring *r);
+/* A ring over caller memory (tests): meta's data_head/data_tail are used. */
+void perf_ring_init_mem(struct perf_ring *r, struct perf_event_mmap_page *meta, unsigned char *data,
+			uint64_t size);
+
+/* Snapshots data_head; returns the number of bytes ready. */
+uint64_t perf_ring_begin(struct perf_ring *r);
+/* The next record up to the snapshot, or NULL when none is left. A record
+ * that wraps around is copied into scratch (at least 64 KiB, as a record's
+ * size is a u16); a malformed size ends the batch (the rest is skipped). */
+const struct perf_event_header *perf_ring_next(struct perf_ring *r, void *scratch);
+/* Gives the bytes read back to the kernel (stores data_tail). */
+void perf_ring_end(struct perf_ring *r);
+
+#define PERF_RING_SCRATCH 65536
+
+#endif

@@ -1,0 +1,707 @@
+/*
+ * perf_sampler: the perf_event backend. One software cpu-clock event per
+ * (thread, CPU) with inherit, so threads and processes created later carry
+ * the event from their first instruction (no scan window); all events of a
+ * CPU write into one ring (PERF_EVENT_IOC_SET_OUTPUT: inherited events cannot
+ * be mmapped with cpu == -1). Records of all rings are merged in time order
+ * before they are applied; a sample brings the user registers and a copy of
+ * the user stack, unwound here with profiler/unwind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "perf_ring.h"
+#include "sampler.h"
+#include "util.h"
+
+#define RING_PAGES_MAX 1024u /* 4 MiB per CPU */
+#define RING_PAGES_MIN 16u
+
+/* perf's x86_64 user register bits we ask for (asm/perf_regs.h order). */
+enum {
+	PR_AX = 0, PR_BX, PR_CX, PR_DX, PR_SI, PR_DI, PR_BP, PR_SP, PR_IP, PR_FLAGS, PR_CS, PR_SS,
+	PR_DS, PR_ES, PR_FS, PR_GS, PR_R8, PR_R9, PR_R10, PR_R11, PR_R12, PR_R13, PR_R14, PR_R15,
+};
+#define REGS_MASK (0x1ffull | (0xffull << PR_R8))
+/* DWARF number of each requested perf register, in bit order. */
+static const int8_t perf_to_dwarf[] = {
+	[PR_AX] = UNWIND_REG_RAX, [PR_BX] = UNWIND_REG_RBX, [PR_CX] = UNWIND_REG_RCX,
+	[PR_DX] = UNWIND_REG_RDX, [PR_SI] = UNWIND_REG_RSI, [PR_DI] = UNWIND_REG_RDI,
+	[PR_BP] = UNWIND_REG_RBP, [PR_SP] = UNWIND_REG_RSP, [PR_IP] = UNWIND_REG_RIP,
+	[PR_R8] = UNWIND_REG_R8, [PR_R9] = UNWIND_REG_R9, [PR_R10] = UNWIND_REG_R10,
+	[PR_R11] = UNWIND_REG_R11, [PR_R12] = UNWIND_REG_R12, [PR_R13] = UNWIND_REG_R13,
+	[PR_R14] = UNWIND_REG_R14, [PR_R15] = UNWIND_REG_R15,
+};
+
+struct pending {
+	uint64_t time;
+	uint64_t seq; /* keeps equal times in read order */
+	size_t off;   /* into blob */
+};
+
+struct perf_state {
+	int ncpus;
+	struct perf_ring *rings; /* per CPU; fd -1 until the first event of that CPU */
+	int *fds;
+	size_t nfds, cap_fds;
+	struct perf_event_attr attr;
+	size_t ring_pages;
+	bool dwarf;
+	unsigned char *scratch;
+	unsigned char *blob;
+	size_t blob_len, blob_cap;
+	struct pending *pend;
+	size_t npend, cap_pend;
+	uint64_t seq;
+	uint64_t *user, *kernel;
+	size_t max_frames;
+	uint64_t throttled;
+};
+
+struct stack_mem {
+	uint64_t sp;
+	const unsigned char *data;
+	uint64_t size;      /* bytes the kernel copied */
+	bool full;          /* it copied all that was asked: the stack may go on */
+};
+
+static int stack_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct stack_mem *m = ctx;
+	if (addr >= m->sp && addr - m->sp <= m->size && len <= m->size - (addr - m->sp)) {
+		memcpy(buf, m->data + (addr - m->sp), len);
+		return 0;
+	}
+	if (addr >= m->sp && m->full)
+		return -ERANGE;
+	return -EFAULT;
+}
+
+static long perf_open(struct perf_event_attr *a, pid_t pid, int cpu)
+{
+	return syscall(SYS_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static void add_fd(struct perf_state *ps, int fd)
+{
+	xgrow((void **)&ps->fds, &ps->cap_fds, ps->nfds + 1, sizeof(*ps->fds));
+	ps->fds[ps->nfds++] = fd;
+}
+
+static int perf_denied_message(struct sampler *s, int err)
+{
+	int paranoid = -1;
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	if (f) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = -1;
+		fclose(f);
+	}
+	snprintf(s->err, sizeof(s->err),
+		 "perf_event_open denied: %s (kernel.perf_event_paranoid is %d; run as root or with "
+		 "CAP_PERFMON, or lower it: sysctl kernel.perf_event_paranoid=1)",
+		 strerror(err), paranoid);
+	return -err;
+}
+
+/* Opens the events of one thread on every CPU; with ring maps on first use. */
+static int open_thread(struct sampler *s, pid_t tid)
+{
+	struct perf_state *ps = s->priv;
+	int opened = 0, last_err = 0;
+	for (int cpu = 0; cpu < ps->ncpus; cpu++) {
+		long fd = perf_open(&ps->attr, tid, cpu);
+		if (fd < 0) {
+			last_err = errno;
+			if (errno == ENODEV || errno == ENXIO)
+				continue; /* offline CPU */
+			if (errno == ESRCH)
+				return -ESRCH;
+			if (errno == EACCES || errno == EPERM)
+				return perf_denied_message(s, errno);
+			snprintf(s->err, sizeof(s->err), "perf_event_open failed: %s", strerror(errno));
+			return -last_err;
+		}
+		struct perf_ring *r = &ps->rings[cpu];
+		if (r->fd < 0) {
+			int err;
+			size_t pages = ps->ring_pages;
+			while ((err = perf_ring_map(r, (int)fd, pages)) == -EPERM || err == -ENOMEM) {
+				if (pages <= RING_PAGES_MIN)
+					break;
+				pages /= 2;
+			}
+			if (err) {
+				r->fd = -1;
+				close((int)fd);
+				snprintf(s->err, sizeof(s->err),
+					 "cannot map the perf ring buffer: %s (raise ulimit -l or "
+					 "kernel.perf_event_mlock_kb)",
+					 strerror(-err));
+				return err;
+			}
+			ps->ring_pages = pages;
+		} else if (ioctl((int)fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd)) {
+			int e = errno;
+			close((int)fd);
+			snprintf(s->err, sizeof(s->err), "perf_event ioctl SET_OUTPUT failed: %s", strerror(e));
+			return -e;
+		}
+		add_fd(ps, (int)fd);
+		opened++;
+	}
+	if (!opened) {
+		snprintf(s->err, sizeof(s->err), "perf_event_open failed on every CPU: %s", strerror(last_err));
+		return -(last_err ? last_err : ENODEV);
+	}
+	return 0;
+}
+
+/* Opens every thread of a process, rescanning until no thread appeared
+ * between the scan and the opens (later ones inherit the events). */
+static int open_process(struct sampler *s, struct target_proc *p, bool launched)
+{
+	for (int round = 0; round < 100; round++) {
+		bool any = false;
+		for (size_t i = 0; i < p->nthreads; i++) {
+			struct target_thread *th = &p->threads[i];
+			if (th->exited || th->seen)
+				continue;
+			th->seen = true;
+			any = true;
+			int r = open_thread(s, th->tid);
+			if (r == -ESRCH) {
+				th->exited = true;
+				continue;
+			}
+			if (r)
+				return r;
+		}
+		if (launched || !any)
+			break;
+		int r = target_scan_threads(p);
+		if (r == -ESRCH)
+			break;
+		if (r <= 0)
+			break;
+	}
+	bool alive = false;
+	for (size_t i = 0; i < p->nthreads; i++)
+		alive |= !p->threads[i].exited;
+	if (!alive) {
+		snprintf(s->err, sizeof(s->err), "process %d exited", (int)p->pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+static void init_attr(struct sampler *s, bool exclude_kernel)
+{
+	struct perf_state *ps = s->priv;
+	const struct capture_opts *o = s->env.opts;
+	struct perf_event_attr *a = &ps->attr;
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = PERF_COUNT_SW_CPU_CLOCK;
+	a->freq = 1;
+	a->sample_freq = o->freq;
+	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+	if (ps->dwarf) {
+		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+		a->sample_regs_user = REGS_MASK;
+		a->sample_stack_user = o->stack_size;
+		a->exclude_callchain_user = 1;
+	}
+	if (!ps->dwarf || o->kernel) {
+		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
+		unsigned depth = o->max_depth;
+		a->sample_max_stack = (uint16_t)(depth > 127 ? 127 : depth);
+		if (!o->kernel)
+			a->exclude_callchain_kernel = 1;
+	}
+	/* Time in the kernel (syscalls) counts for the user stack that called it,
+	 * when the kernel lets us see it. */
+	a->exclude_kernel = exclude_kernel;
+	a->exclude_hv = 1;
+	a->mmap = 1;
+	a->mmap2 = 1;
+	a->comm = 1;
+	a->comm_exec = 1;
+	a->task = 1;
+	a->sample_id_all = 1;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+	a->inherit = 1;
+	a->watermark = 1;
+	a->wakeup_watermark = 0; /* set once the ring size is known */
+}
+
+static int perf_sampler_open(struct sampler *s)
+{
+	const struct capture_opts *o = s->env.opts;
+	if (o->mode == CAPTURE_MODE_WALL) {
+		snprintf(s->err, sizeof(s->err), "the perf backend samples on-CPU time only (use --backend ptrace for --mode wall)");
+		return -EOPNOTSUPP;
+	}
+	struct perf_state *ps = xcalloc(1, sizeof(*ps));
+	s->priv = ps;
+	ps->dwarf = o->unwind == CAPTURE_UNWIND_DWARF;
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	ps->ncpus = n > 0 ? (int)n : 1;
+	ps->rings = xcalloc((size_t)ps->ncpus, sizeof(*ps->rings));
+	for (int i = 0; i < ps->ncpus; i++)
+		ps->rings[i].fd = -1;
+	ps->scratch = xmalloc(PERF_RING_SCRATCH);
+	ps->max_frames = o->max_depth ? o->max_depth : CAPTURE_DEFAULT_DEPTH;
+	ps->user = xmalloc((ps->max_frames + 1) * sizeof(*ps->user));
+	ps->kernel = xmalloc((ps->max_frames + 1) * sizeof(*ps->kernel));
+	/* Big enough for a few hundred samples of a full stack copy. */
+	size_t per = (ps->dwarf ? o->stack_size : 0) + 1024;
+	size_t want = per * 256 / (size_t)sysconf(_SC_PAGESIZE), pages = RING_PAGES_MIN;
+	while (pages < want && pages < RING_PAGES_MAX)
+		pages *= 2;
+	ps->ring_pages = pages;
+
+	init_attr(s, false);
+	ps->attr.wakeup_watermark = (uint32_t)(pages * (size_t)sysconf(_SC_PAGESIZE) / 4);
+	ps->attr.disabled = s->env.target->child ? 1 : 0;
+	ps->attr.enable_on_exec = s->env.target->child ? 1 : 0;
+	/* Probe once whether kernel samples are allowed; if not, exclude them. */
+	long fd = perf_open(&ps->attr, 0, -1);
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		uint32_t wm = ps->attr.wakeup_watermark;
+		uint64_t dis = ps->attr.disabled, eoe = ps->attr.enable_on_exec;
+		init_attr(s, true);
+		ps->attr.wakeup_watermark = wm;
+		ps->attr.disabled = dis;
+		ps->attr.enable_on_exec = eoe;
+		if (o->kernel)
+			snprintf(s->err, sizeof(s->err), "kernel frames missing: the kernel hides them from this user "
+				 "(kernel.perf_event_paranoid > 1; run as root or with CAP_PERFMON)");
+		fd = perf_open(&ps->attr, 0, -1);
+	}
+	if (fd < 0) {
+		int e = errno;
+		if (e == EACCES || e == EPERM)
+			return perf_denied_message(s, e);
+		snprintf(s->err, sizeof(s->err), "perf_event_open failed: %s", strerror(e));
+		return -e;
+	}
+	close((int)fd);
+	struct target *t = s->env.target;
+	for (size_t i = 0; i < t->nprocs; i++) {
+		int r = open_process(s, t->procs[i], t->procs[i]->pid == t->child);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int perf_sampler_start(struct sampler *s)
+{
+	(void)s;
+	return 0; /* attached events run from open; a launched command enables them on exec */
+}
+
+static size_t perf_sampler_fds(struct sampler *s, int *fds, size_t max)
+{
+	struct perf_state *ps = s->priv;
+	size_t n = 0;
+	for (int i = 0; i < ps->ncpus && n < max; i++)
+		if (ps->rings[i].fd >= 0)
+			fds[n++] = ps->rings[i].fd;
+	return n;
+}
+
+static void pend_add(struct perf_state *ps, const struct perf_event_header *h, uint64_t time)
+{
+	xgrow((void **)&ps->blob, &ps->blob_cap, ps->blob_len + h->size, 1);
+	memcpy(ps->blob + ps->blob_len, h, h->size);
+	xgrow((void **)&ps->pend, &ps->cap_pend, ps->npend + 1, sizeof(*ps->pend));
+	ps->pend[ps->npend++] = (struct pending){ time, ps->seq++, ps->blob_len };
+	ps->blob_len += h->size;
+}
+
+/* Time of a record: samples carry it after ip and tid; other records in
+ * the sample_id trailer (pid/tid, time) at their end. */
+static uint64_t record_time(const struct perf_event_header *h)
+{
+	uint64_t t = 0;
+	if (h->type == PERF_RECORD_SAMPLE) {
+		if (h->size >= 32)
+			memcpy(&t, (const unsigned char *)h + 24, 8);
+	} else if (h->size >= 8 + 16) {
+		memcpy(&t, (const unsigned char *)h + h->size - 8, 8);
+	}
+	return t;
+}
+
+static int pend_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+struct reader {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t rd_u64(struct reader *r)
+{
+	uint64_t v = 0;
+	if (r->end - r->p < 8) {
+		r->bad = true;
+		return 0;
+	}
+	memcpy(&v, r->p, 8);
+	r->p += 8;
+	return v;
+}
+
+static void handle_sample(struct sampler *s, const struct perf_event_header *h)
+{
+	struct perf_state *ps = s->priv;
+	struct reader r = { (const unsigned char *)(h + 1), (const unsigned char *)h + h->size, false };
+	uint64_t ip = rd_u64(&r);
+	uint64_t pidtid = rd_u64(&r);
+	uint64_t time = rd_u64(&r);
+	pid_t pid = (pid_t)(uint32_t)pidtid, tid = (pid_t)(pidtid >> 32);
+	(void)ip;
+	if (r.bad)
+		return;
+	struct target_proc *p = target_proc(s->env.target, pid, false);
+	if (!p)
+		return; /* a child we do not follow */
+	struct target_thread *th = target_thread(p, tid, false);
+	if (th && th->excluded)
+		return;
+	struct sampler_event ev = { .kind = SAMPLER_SAMPLE, .pid = pid, .tid = tid, .time_ns = time };
+	struct sampler_sample *sm = &ev.sample;
+	sm->pid = pid;
+	sm->tid = tid;
+	sm->time_ns = time;
+	sm->weight = 1;
+	size_t nuser = 0, nkernel = 0;
+	unsigned flags = 0;
+	const struct capture_opts *o = s->env.opts;
+	if (ps->attr.sample_type & PERF_SAMPLE_CALLCHAIN) {
+		uint64_t nr = rd_u64(&r);
+		if (r.bad || nr > (uint64_t)(r.end - r.p) / 8)
+			return;
+		uint64_t ctx = 0;
+		for (uint64_t i = 0; i < nr; i++) {
+			uint64_t a = rd_u64(&r);
+			if (a >= (uint64_t)PERF_CONTEXT_MAX) {
+				ctx = a;
+				continue;
+			}
+			if (ctx == (uint64_t)PERF_CONTEXT_KERNEL && nkernel < ps->max_frames)
+				ps->kernel[nkernel++] = a;
+			else if (ctx == (uint64_t)PERF_CONTEXT_USER && nuser < ps->max_frames)
+				ps->user[nuser++] = a;
+		}
+		if (!ps->dwarf && nr >= ps->attr.sample_max_stack)
+			flags |= SAMPLE_TRUNCATED;
+	}
+	if (ps->dwarf) {
+		uint64_t abi = rd_u64(&r);
+		struct unwind_regs regs;
+		memset(&regs, 0, sizeof(regs));
+		if (abi) {
+			for (int bit = 0; bit < 64; bit++) {
+				if (!(REGS_MASK & (1ull << bit)))
+					continue;
+				uint64_t v = rd_u64(&r);
+				if (bit < (int)ARRAY_SIZE(perf_to_dwarf) && (bit <= PR_IP || bit >= PR_R8))
+					regs.r[perf_to_dwarf[bit]] = v;
+			}
+		}
+		uint64_t size = rd_u64(&r);
+		struct stack_mem mem = { .sp = regs.r[UNWIND_REG_RSP] };
+		if (size) {
+			if (r.bad || size > (uint64_t)(r.end - r.p))
+				return;
+			mem.data = r.p;
+			r.p += size;
+			uint64_t dyn = rd_u64(&r);
+			mem.size = dyn <= size ? dyn : size;
+			mem.full = mem.size >= size;
+		}
+		if (r.bad || !abi)
+			return; /* a kernel thread, or a malformed record */
+		struct unwind_mem um = { stack_read, &mem };
+		unsigned uf = 0;
+		int n = unwind_dwarf(s->env.unwinder, p->maps, &regs, &um, ps->user, ps->max_frames, &uf);
+		nuser = n > 0 ? (size_t)n : 0;
+		if (uf & UNWIND_TRUNCATED)
+			flags |= SAMPLE_TRUNCATED;
+		else if (uf & UNWIND_PARTIAL)
+			flags |= SAMPLE_PARTIAL;
+	}
+	(void)o;
+	if (!nuser && !nkernel)
+		return;
+	sm->user = ps->user;
+	sm->nuser = nuser;
+	sm->kernel = ps->kernel;
+	sm->nkernel = nkernel;
+	sm->flags = flags;
+	s->env.emit(s->env.ctx, &ev);
+}
+
+static void handle_record(struct sampler *s, const struct perf_event_header *h, uint64_t time)
+{
+	struct perf_state *ps = s->priv;
+	struct target *t = s->env.target;
+	const unsigned char *b = (const unsigned char *)(h + 1);
+	size_t len = h->size - sizeof(*h);
+	struct sampler_event ev = { .time_ns = time };
+	uint32_t u32[4];
+	switch (h->type) {
+	case PERF_RECORD_SAMPLE:
+		handle_sample(s, h);
+		return;
+	case PERF_RECORD_MMAP2: {
+		/* pid tid addr len pgoff maj min ino ino_gen prot flags filename */
+		if (len < 8 + 8 * 3 + 8 + 8 + 8 + 8 + 1)
+			return;
+		uint64_t v[3], ino;
+		uint32_t mm[2], pf[2];
+		memcpy(u32, b, 8);
+		memcpy(v, b + 8, 24);
+		memcpy(mm, b + 32, 8);
+		memcpy(&ino, b + 40, 8);
+		memcpy(pf, b + 56, 8);
+		const char *name = (const char *)b + 64;
+		size_t maxn = len - 64;
+		if (!memchr(name, 0, maxn))
+			return;
+		struct target_proc *p = target_proc(t, (pid_t)u32[0], false);
+		if (!p)
+			return;
+		uint32_t prot = 0;
+		if (pf[0] & 1)
+			prot |= MAPS_PROT_READ;
+		if (pf[0] & 2)
+			prot |= MAPS_PROT_WRITE;
+		if (pf[0] & 4)
+			prot |= MAPS_PROT_EXEC;
+		if (h->misc & PERF_RECORD_MISC_MMAP_DATA)
+			prot &= ~MAPS_PROT_EXEC;
+		uint64_t dev = makedev(mm[0], mm[1]);
+		maps_add(p->maps, v[0], v[1], v[2], prot, name, dev, ino);
+		ev.kind = SAMPLER_MMAP;
+		ev.pid = (pid_t)u32[0];
+		ev.tid = (pid_t)u32[1];
+		ev.mmap.start = v[0];
+		ev.mmap.len = v[1];
+		ev.mmap.path = name;
+		break;
+	}
+	case PERF_RECORD_COMM: {
+		if (len < 9)
+			return;
+		memcpy(u32, b, 8);
+		const char *name = (const char *)b + 8;
+		if (!memchr(name, 0, len - 8))
+			return;
+		ev.kind = SAMPLER_COMM;
+		ev.pid = (pid_t)u32[0];
+		ev.tid = (pid_t)u32[1];
+		ev.comm.name = name;
+		ev.comm.exec = (h->misc & PERF_RECORD_MISC_COMM_EXEC) != 0;
+		struct target_proc *p = target_proc(t, ev.pid, false);
+		if (!p)
+			return;
+		if (ev.comm.exec && ev.pid == ev.tid) {
+			/* A new program: the old mappings are gone. MMAP2 records follow;
+			 * /proc covers what was mapped before we read them. */
+			if (s->env.unwinder)
+				unwinder_forget(s->env.unwinder, p->maps);
+			if (maps_load(p->maps))
+				maps_clear(p->maps);
+		}
+		break;
+	}
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT: {
+		if (len < 16)
+			return;
+		memcpy(u32, b, 16); /* pid ppid tid ptid */
+		ev.pid = (pid_t)u32[0];
+		ev.tid = (pid_t)u32[2];
+		if (h->type == PERF_RECORD_FORK) {
+			ev.kind = SAMPLER_FORK;
+			ev.fork.ppid = (pid_t)u32[1];
+			ev.fork.ptid = (pid_t)u32[3];
+			if (ev.pid != ev.fork.ppid) {
+				if (!target_proc(t, ev.fork.ppid, false) || !s->env.opts->children)
+					return;
+				struct target_proc *np = target_proc(t, ev.pid, true);
+				if (maps_load(np->maps)) {
+					/* Gone already or unreadable: start from the parent's. */
+					struct target_proc *pp = target_proc(t, ev.fork.ppid, false);
+					for (size_t i = 0; i < pp->maps->n; i++) {
+						const struct map_entry *e = &pp->maps->v[i];
+						xgrow((void **)&np->maps->v, &np->maps->cap, np->maps->n + 1,
+						      sizeof(*e));
+						np->maps->v[np->maps->n++] = *e;
+					}
+				}
+			} else if (!target_proc(t, ev.pid, false)) {
+				return;
+			}
+		} else {
+			ev.kind = SAMPLER_EXIT;
+			if (!target_proc(t, ev.pid, false))
+				return;
+		}
+		break;
+	}
+	case PERF_RECORD_LOST: {
+		if (len < 16)
+			return;
+		uint64_t v[2];
+		memcpy(v, b, 16);
+		ev.kind = SAMPLER_LOST;
+		ev.lost.count = v[1];
+		break;
+	}
+#ifdef PERF_RECORD_LOST_SAMPLES
+	case PERF_RECORD_LOST_SAMPLES: {
+		if (len < 8)
+			return;
+		memcpy(&ev.lost.count, b, 8);
+		ev.kind = SAMPLER_LOST;
+		break;
+	}
+#endif
+	case PERF_RECORD_THROTTLE:
+		ps->throttled++;
+		ev.kind = SAMPLER_THROTTLE;
+		break;
+	default:
+		return;
+	}
+	s->env.emit(s->env.ctx, &ev);
+}
+
+/* Reads every ring, then applies records older than cutoff in time order;
+ * newer ones wait for the next round, when the other rings have caught up. */
+static int drain(struct sampler *s, uint64_t cutoff)
+{
+	struct perf_state *ps = s->priv;
+	for (int i = 0; i < ps->ncpus; i++) {
+		struct perf_ring *r = &ps->rings[i];
+		if (r->fd < 0)
+			continue;
+		if (!perf_ring_begin(r))
+			continue;
+		const struct perf_event_header *h;
+		while ((h = perf_ring_next(r, ps->scratch)))
+			pend_add(ps, h, record_time(h));
+		perf_ring_end(r);
+	}
+	if (!ps->npend)
+		return 0;
+	qsort(ps->pend, ps->npend, sizeof(*ps->pend), pend_cmp);
+	size_t done = 0;
+	while (done < ps->npend && ps->pend[done].time < cutoff) {
+		const struct perf_event_header *h = (const void *)(ps->blob + ps->pend[done].off);
+		handle_record(s, h, ps->pend[done].time);
+		done++;
+	}
+	if (done == ps->npend) {
+		ps->npend = 0;
+		ps->blob_len = 0;
+		return 0;
+	}
+	/* Compact what waits. */
+	size_t out = 0;
+	for (size_t i = done; i < ps->npend; i++) {
+		struct pending pd = ps->pend[i];
+		const struct perf_event_header *h = (const void *)(ps->blob + pd.off);
+		size_t sz = h->size;
+		memmove(ps->blob + out, h, sz);
+		pd.off = out;
+		ps->pend[i - done] = pd;
+		out += sz;
+	}
+	ps->npend -= done;
+	ps->blob_len = out;
+	return 0;
+}
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int perf_sampler_poll(struct sampler *s)
+{
+	/* Records stamped before now are all in their rings already (give the
+	 * kernel a millisecond for writes in flight on the other CPU). */
+	return drain(s, mono_now() - 1000000);
+}
+
+static int perf_sampler_stop(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	if (!ps)
+		return 0;
+	for (size_t i = 0; i < ps->nfds; i++)
+		ioctl(ps->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	return drain(s, UINT64_MAX);
+}
+
+static void perf_sampler_close(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	if (!ps)
+		return;
+	for (int i = 0; i < ps->ncpus; i++)
+		if (ps->rings[i].fd >= 0)
+			perf_ring_unmap(&ps->rings[i]);
+	for (size_t i = 0; i < ps->nfds; i++)
+		close(ps->fds[i]);
+	free(ps->fds);
+	free(ps->rings);
+	free(ps->scratch);
+	free(ps->blob);
+	free(ps->pend);
+	free(ps->user);
+	free(ps->kernel);
+	free(ps);
+	s->priv = NULL;
+}
+
+static int perf_sampler_add_process(struct sampler *s, struct target_proc *p)
+{
+	return open_process(s, p, false);
+}
+
+const struct sampler_ops perf_sampler_ops = {
+	.name = "perf",
+	.open = perf_sampler_open,
+	.start = perf_sampler_start,
+	.fds = perf_sampler_fds,
+	.poll = perf_sampler_poll,
+	.stop = perf_sampler_stop,
+	.close = perf_sampler_close,
+	.add_process = perf_sampler_add_process,
+};

@@ -1,0 +1,363 @@
+#include "target.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct target *target_new(void)
+{
+	struct target *t = xcalloc(1, sizeof(*t));
+	t->modules = module_set_new();
+	t->go_fd = -1;
+	t->err_fd = -1;
+	return t;
+}
+
+static void proc_free(struct target_proc *p)
+{
+	maps_free(p->maps);
+	free(p->threads);
+	free(p->command);
+	free(p);
+}
+
+void target_free(struct target *t)
+{
+	if (!t)
+		return;
+	if (t->go_fd >= 0) {
+		/* Still held before exec: it never ran the command, so end it. */
+		kill(t->child, SIGKILL);
+		close(t->go_fd);
+		waitpid(t->child, NULL, 0);
+	}
+	if (t->err_fd >= 0)
+		close(t->err_fd);
+	for (size_t i = 0; i < t->nprocs; i++)
+		proc_free(t->procs[i]);
+	free(t->procs);
+	module_set_free(t->modules);
+	free(t);
+}
+
+static int check_exec(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EACCES;
+	if (access(path, X_OK))
+		return -errno;
+	return 0;
+}
+
+int target_find_command(const char *cmd, char **path_out)
+{
+	*path_out = NULL;
+	if (!cmd || !*cmd)
+		return -ENOENT;
+	if (strchr(cmd, '/')) {
+		int r = check_exec(cmd);
+		if (!r)
+			*path_out = xstrdup(cmd);
+		return r;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	int best = -ENOENT;
+	while (*path) {
+		const char *colon = strchr(path, ':');
+		size_t n = colon ? (size_t)(colon - path) : strlen(path);
+		char *full = n ? xasprintf("%.*s/%s", (int)n, path, cmd) : xasprintf("./%s", cmd);
+		int r = check_exec(full);
+		if (!r) {
+			*path_out = full;
+			return 0;
+		}
+		if (r == -EACCES)
+			best = -EACCES;
+		free(full);
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return best;
+}
+
+static char *read_small(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	char buf[4096];
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof(buf))) > 0 && sb.len < (1u << 20))
+		strbuf_add(&sb, buf, (size_t)r);
+	close(fd);
+	if (len)
+		*len = sb.len;
+	return strbuf_detach(&sb);
+}
+
+static char *read_cmdline(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	size_t n = 0;
+	char *s = read_small(path, &n);
+	if (!s)
+		return NULL;
+	while (n && !s[n - 1])
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (!s[i])
+			s[i] = ' ';
+	s[n] = 0;
+	if (!n) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct target_proc *target_proc(struct target *t, pid_t pid, bool add)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i]->pid == pid)
+			return t->procs[i];
+	if (!add)
+		return NULL;
+	struct target_proc *p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	p->maps = maps_new(t->modules, pid);
+	xgrow((void **)&t->procs, &t->cap, t->nprocs + 1, sizeof(*t->procs));
+	t->procs[t->nprocs++] = p;
+	return p;
+}
+
+struct target_thread *target_thread(struct target_proc *p, pid_t tid, bool add)
+{
+	for (size_t i = p->nthreads; i-- > 0;)
+		if (p->threads[i].tid == tid)
+			return &p->threads[i];
+	if (!add)
+		return NULL;
+	xgrow((void **)&p->threads, &p->cap, p->nthreads + 1, sizeof(*p->threads));
+	struct target_thread *th = &p->threads[p->nthreads++];
+	memset(th, 0, sizeof(*th));
+	th->tid = tid;
+	return th;
+}
+
+void target_thread_set_name(struct target_thread *th, const char *name)
+{
+	snprintf(th->name, sizeof(th->name), "%s", name ? name : "");
+	size_t n = strlen(th->name);
+	if (n && th->name[n - 1] == '\n')
+		th->name[n - 1] = 0;
+}
+
+static void read_thread_name(pid_t pid, struct target_thread *th)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)th->tid);
+	char *s = read_small(path, NULL);
+	if (s) {
+		target_thread_set_name(th, s);
+		free(s);
+	}
+}
+
+int target_scan_threads(struct target_proc *p)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	int added = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+		if (*end || tid <= 0)
+			continue;
+		struct target_thread *th = target_thread(p, (pid_t)tid, false);
+		if (th && !th->exited)
+			continue;
+		if (!th)
+			th = target_thread(p, (pid_t)tid, true);
+		th->exited = false;
+		read_thread_name(p->pid, th);
+		added++;
+	}
+	closedir(d);
+	return added;
+}
+
+int target_attach(struct target *t, pid_t pid)
+{
+	if (kill(pid, 0) && errno == ESRCH)
+		return -ESRCH;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if (access(path, R_OK))
+		return errno == ENOENT ? -ESRCH : -EPERM;
+	struct target_proc *p = target_proc(t, pid, true);
+	p->root = true;
+	free(p->command);
+	p->command = read_cmdline(pid);
+	int r = target_scan_threads(p);
+	if (r < 0)
+		return r;
+	r = maps_load(p->maps);
+	return r == -EACCES ? -EPERM : r;
+}
+
+int target_launch(struct target *t, char *const argv[])
+{
+	char *path;
+	int r = target_find_command(argv[0], &path);
+	if (r)
+		return r;
+	int go[2], err[2];
+	if (pipe2(go, O_CLOEXEC)) {
+		r = -errno;
+		free(path);
+		return r;
+	}
+	if (pipe2(err, O_CLOEXEC)) {
+		r = -errno;
+		close(go[0]);
+		close(go[1]);
+		free(path);
+		return r;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(go[0]);
+		close(go[1]);
+		close(err[0]);
+		close(err[1]);
+		free(path);
+		return r;
+	}
+	if (pid == 0) {
+		/* The command must get the signal mask and dispositions a shell gives it. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(go[1]);
+		close(err[0]);
+		char c;
+		ssize_t n;
+		do
+			n = read(go[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(127);
+		close(go[0]);
+		execv(path, argv);
+		int e = errno;
+		ssize_t w = write(err[1], &e, sizeof(e));
+		(void)w;
+		_exit(127);
+	}
+	free(path);
+	close(go[0]);
+	close(err[1]);
+	t->child = pid;
+	t->go_fd = go[1];
+	t->err_fd = err[0];
+	struct target_proc *p = target_proc(t, pid, true);
+	p->root = true;
+	struct target_thread *th = target_thread(p, pid, true);
+	const char *base = strrchr(argv[0], '/');
+	target_thread_set_name(th, base ? base + 1 : argv[0]);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strbuf_addc(&sb, ' ');
+		strbuf_adds(&sb, argv[i]);
+	}
+	p->command = strbuf_detach(&sb);
+	return 0;
+}
+
+int target_release(struct target *t)
+{
+	if (t->go_fd < 0)
+		return -EINVAL;
+	char c = 1;
+	ssize_t w = write(t->go_fd, &c, 1);
+	close(t->go_fd);
+	t->go_fd = -1;
+	if (w != 1)
+		return -EIO;
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(t->err_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(t->err_fd);
+	t->err_fd = -1;
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(t->child, &t->child_status, 0);
+		t->child_reaped = true;
+		return -(e ? e : ENOEXEC);
+	}
+	return 0;
+}
+
+size_t target_live_threads(const struct target *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->nprocs; i++)
+		for (size_t j = 0; j < t->procs[i]->nthreads; j++)
+			n += !t->procs[i]->threads[j].exited;
+	return n;
+}
+
+bool target_child_done(struct target *t)
+{
+	if (!t->child)
+		return false;
+	if (t->child_reaped)
+		return true;
+	int st;
+	pid_t r = waitpid(t->child, &st, WNOHANG);
+	if (r == t->child) {
+		t->child_status = st;
+		t->child_reaped = true;
+	} else if (r < 0 && errno == ECHILD) {
+		t->child_reaped = true;
+		t->child_status = 0;
+	}
+	return t->child_reaped;
+}
+
+int target_exit_code(const struct target *t)
+{
+	if (!t->child || !t->child_reaped)
+		return -1;
+	if (WIFEXITED(t->child_status))
+		return WEXITSTATUS(t->child_status);
+	if (WIFSIGNALED(t->child_status))
+		return 128 + WTERMSIG(t->child_status);
+	return 1;
+}
