@@ -1404,7 +1404,7 @@ static void render_header(struct view *v, struct view_screen *s)
 	const struct view_status *st = &v->st;
 	int col = putf(s, 0, 0, VS_HEADER, "prowl top  pid %d", st->pid);
 	if (st->command)
-		col += putf(s, 0, col, VS_HEADER, " (%s)", st->command);
+		col += putf(s, 0, col, VS_HEADER, " (%.60s%s)", st->command, strlen(st->command) > 60 ? "..." : "");
 	col += putf(s, 0, col, VS_HEADER, "  %s", st->backend ? st->backend : "?");
 	if (st->event)
 		col += putf(s, 0, col, VS_HEADER, " %s", st->event);
@@ -1783,9 +1783,8 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 			if ((int)strlen(f->loc) > locw)
 				locw = (int)strlen(f->loc);
 		}
-		width = 35 + namew + locw + 1;
-		if (width < 100)
-			width = 100;
+		(void)locw;
+		width = 1024; /* lines are stripped of trailing blanks below */
 	}
 	struct view_screen s = { 0 };
 	screen_resize(&s, width, (int)n + 4);
@@ -1798,8 +1797,8 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 		for (size_t i = 0; i < n; i++)
 			if ((int)strlen(v->an.funcs[v->rows[i]].name) > need)
 				need = (int)strlen(v->an.funcs[v->rows[i]].name);
-		if (need + 1 < namew)
-			namew = need + 1 > 8 ? need + 1 : 8;
+		if (need + 2 < namew)
+			namew = need + 2 > 10 ? need + 2 : 10;
 	}
 	table_titles(v, &s, 3, namew);
 	for (size_t i = 0; i < n; i++)
