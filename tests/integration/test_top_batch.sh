@@ -1,0 +1,58 @@
+#!/bin/sh
+# prowl top without a terminal: text snapshots every --delay seconds, -n of them,
+# then exit, leaving an attached target as it was.
+. "$(dirname "$0")/../lib.sh"
+
+if ! "$BUILD/tests/helpers/probe" perf >/dev/null 2>&1; then
+	require_ptrace # the auto backend falls back to ptrace
+fi
+
+# Share of a function in the last snapshot's table (its %Own column).
+own_share() { # FILE FUNCTION
+	awk -v f="$2" '/^prowl top / { delete own } $5 == f { own[f] = $1 } END { print own[f] + 0 }' "$1"
+}
+
+bg "$SAMPLES/cpu" 0
+CPID=$BG
+"$PROWL" top --batch -n 3 --delay 0.5 -o "$TMP/b.folded" -p "$CPID" >"$TMP/out" 2>"$TMP/err" ||
+	fail "prowl top --batch failed: $(cat "$TMP/err")"
+n=$(grep -c '^prowl top  pid' "$TMP/out")
+[ "$n" = 3 ] || fail "-n 3 printed $n snapshots"
+grep -q "pid $CPID " "$TMP/out" || fail "the snapshots do not name the target"
+grep -Eq '^ +%Own +%Total +Own +Total +Function +Location$' "$TMP/out" || fail "no column titles"
+a=$(own_share "$TMP/out" hot_a) b=$(own_share "$TMP/out" hot_b) c=$(own_share "$TMP/out" hot_c)
+info "last snapshot: hot_a $a%, hot_b $b%, hot_c $c%"
+within "$a" 60 12 || fail "hot_a at $a%, expected about 60%"
+within "$b" 30 10 || fail "hot_b at $b%, expected about 30%"
+within "$c" 10 7 || fail "hot_c at $c%, expected about 10%"
+# the hottest first in every snapshot that has data
+awk '/%Own +%Total/ { getline; print $5 }' "$TMP/out" | sort -u >"$TMP/tops"
+[ "$(cat "$TMP/tops")" = hot_a ] || fail "a snapshot did not start with hot_a: $(cat "$TMP/tops" | tr '\n' ' ')"
+# -o: collapsed stacks written at the end
+[ -s "$TMP/b.folded" ] || fail "-o b.folded was not written"
+bad=$(grep -cvE '^[^ ].* [0-9]+$' "$TMP/b.folded")
+[ "$bad" = 0 ] || fail "$bad lines of b.folded are not 'stack count'"
+at_least "$(folded_count "$TMP/b.folded" 'hot_a')" 1 || fail "b.folded has no hot_a"
+# the target is as it was
+kill -0 "$CPID" || fail "the target died"
+case "$(proc_state "$CPID")" in T | t) fail "the target was left stopped" ;; esac
+[ "$(proc_tracer "$CPID")" = 0 ] || fail "the target is still traced"
+
+# stdout not a terminal means batch too; a launched command that ends ends top
+"$PROWL" top --delay 0.5 --rows 5 -- "$SAMPLES/cpu" 1.5 >"$TMP/out2" 2>"$TMP/err2" ||
+	fail "prowl top -- cpu 1.5 failed: $(cat "$TMP/err2")"
+n=$(grep -c '^prowl top  pid' "$TMP/out2")
+at_least "$n" 2 || fail "only $n snapshots of a 1.5 s command at --delay 0.5"
+grep -q 'target exited' "$TMP/out2" || fail "the last snapshot does not say the target exited"
+[ "$(awk '/%Own +%Total/ { getline; r = $5 } END { print r }' "$TMP/out2")" = hot_a ] ||
+	fail "the final snapshot does not start with hot_a"
+
+# usage errors
+"$PROWL" top --batch >/dev/null 2>"$TMP/e"
+rc=$?
+[ $rc = 64 ] || fail "top without a target exited $rc, not 64"
+"$PROWL" top --delay 0 -p "$CPID" >/dev/null 2>"$TMP/e"
+rc=$?
+[ $rc = 64 ] || fail "--delay 0 exited $rc, not 64"
+grep -q 'bad --delay' "$TMP/e" || fail "no message for a bad --delay"
+echo ok
