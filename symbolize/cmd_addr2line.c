@@ -81,7 +81,7 @@ static const char *pick(struct a2l *a, const char *raw, const char *dem)
 
 /* The function line follows eu-addr2line: the innermost inlined function
  * with its call site, then the function holding it ("X inlined at F:L in Y"). */
-static void add_function_line(struct a2l *a, const struct sym_frame *f, int n,
+static void add_function_line(struct a2l *a, uint64_t addr, const struct sym_frame *f, int n,
 			      const struct sym_lookup_info *info)
 {
 	if (n > 0 && info->from_dwarf) {
@@ -100,13 +100,14 @@ static void add_function_line(struct a2l *a, const struct sym_frame *f, int n,
 					    f[1].column);
 		}
 		strbuf_adds(&a->sb, " in ");
-		if (info->inline_owner)
+		if (info->inline_owner) {
 			strbuf_adds(&a->sb, pick(a, info->inline_owner, info->inline_owner_demangled));
-		else
-			strbuf_adds(&a->sb, pick(a, info->symbol, info->symbol_demangled));
-		return;
+			return;
+		}
 	}
-	strbuf_adds(&a->sb, pick(a, info->symbol, info->symbol_demangled));
+	const char *dem = NULL;
+	const char *raw = sym_lookup_symbol(a->mod, addr, &dem, NULL);
+	strbuf_adds(&a->sb, pick(a, raw, dem));
 }
 
 static void format_address(struct a2l *a, uint64_t addr)
@@ -118,7 +119,7 @@ static void format_address(struct a2l *a, uint64_t addr)
 	if (a->addresses)
 		strbuf_addf(&a->sb, "0x%.*" PRIx64 "%s", a->addr_width, addr, a->pretty ? ": " : "\n");
 	if (a->functions) {
-		add_function_line(a, f, n, &info);
+		add_function_line(a, addr, f, n, &info);
 		strbuf_addc(&a->sb, sep);
 		if (a->pretty)
 			strbuf_adds(&a->sb, "at ");

@@ -35,6 +35,7 @@ struct symtab {
 	struct syment *e;
 	size_t n, cap;
 	uint64_t *maxend;     /* prefix maximum of addr + size */
+	int64_t *prev_sizeless; /* index of the last sizeless entry at or before i, or -1 */
 };
 
 struct secrange {
@@ -51,6 +52,9 @@ struct arena_block {
 struct cache_entry {
 	uint64_t addr;
 	struct sym_lookup_info info;
+	bool sym_done;
+	const char *symbol, *symbol_demangled;
+	uint64_t symbol_offset;
 	int n;
 	struct sym_frame frames[];
 };
@@ -145,8 +149,10 @@ static void module_free(struct sym_module *m)
 	}
 	free(m->glob.e);
 	free(m->glob.maxend);
+	free(m->glob.prev_sizeless);
 	free(m->loc.e);
 	free(m->loc.maxend);
+	free(m->loc.prev_sizeless);
 	free(m->secs);
 	free(m->cache);
 	free(m->dem);
@@ -236,8 +242,13 @@ static void symtab_finish(struct symtab *t)
 		return;
 	qsort(t->e, t->n, sizeof(*t->e), symcmp);
 	t->maxend = xmalloc(t->n * sizeof(*t->maxend));
+	t->prev_sizeless = xmalloc(t->n * sizeof(*t->prev_sizeless));
 	uint64_t m = 0;
+	int64_t last = -1;
 	for (size_t i = 0; i < t->n; i++) {
+		if (!t->e[i].size)
+			last = (int64_t)i;
+		t->prev_sizeless[i] = last;
 		uint64_t end = t->e[i].addr + t->e[i].size;
 		if (end < t->e[i].addr)
 			end = UINT64_MAX;
@@ -394,13 +405,11 @@ static void search_symtab(struct sym_module *m, const struct symtab *t, uint64_t
 		st->closest = best;
 	if (st->closest)
 		return;
-	for (size_t i = hi; i-- > 0;) {
+	int64_t i = t->prev_sizeless[hi - 1];
+	if (i >= 0) {
 		const struct syment *e = &t->e[i];
-		if (e->size)
-			continue;
 		if (e->addr >= st->min_label && same_section(m, addr, e->shndx))
 			st->sizeless = e;
-		break;
 	}
 }
 
@@ -664,21 +673,28 @@ static const char *demangled(struct sym_module *m, const char *raw)
 	return m->dem[h].out;
 }
 
+static void fill_symbol(struct sym_module *m, struct cache_entry *ce)
+{
+	ce->sym_done = true;
+	const struct syment *sym = m->glob.n || m->loc.n ? find_symbol(m, ce->addr) : NULL;
+	if (sym) {
+		ce->symbol = sym->raw;
+		ce->symbol_demangled = demangled(m, sym->raw);
+		ce->symbol_offset = ce->addr - sym->addr;
+	}
+}
+
+/* The ELF symbol is only looked up when DWARF leaves something unnamed (or
+ * when asked for): most addresses never need it. */
 static struct cache_entry *resolve(struct sym_module *m, uint64_t addr)
 {
 	struct sym_frame tmp[MAX_FRAMES];
-	struct sym_lookup_info info;
-	memset(&info, 0, sizeof(info));
-	info.line_addr = addr;
+	struct cache_entry probe;
+	memset(&probe, 0, sizeof(probe));
+	probe.addr = addr;
+	struct sym_lookup_info *info = &probe.info;
+	info->line_addr = addr;
 	int n = 0;
-	const struct syment *sym = NULL;
-	if (m->glob.n || m->loc.n)
-		sym = find_symbol(m, addr);
-	if (sym) {
-		info.symbol = sym->raw;
-		info.symbol_demangled = demangled(m, sym->raw);
-		info.symbol_offset = addr - sym->addr;
-	}
 	if (m->dw) {
 		struct dw_frame df[MAX_FRAMES];
 		struct dw_result r;
@@ -686,8 +702,11 @@ static struct cache_entry *resolve(struct sym_module *m, uint64_t addr)
 		for (int i = 0; i < r.nframes; i++) {
 			struct sym_frame *f = &tmp[n++];
 			const char *raw = df[i].raw;
-			if (!raw || !strcmp(raw, "??"))
-				raw = i == r.nframes - 1 ? info.symbol : NULL;
+			if (!raw || !strcmp(raw, "??")) {
+				if (!probe.sym_done)
+					fill_symbol(m, &probe);
+				raw = i == r.nframes - 1 ? probe.symbol : NULL;
+			}
 			f->raw = raw;
 			f->function = demangled(m, raw);
 			f->file = df[i].file;
@@ -695,30 +714,35 @@ static struct cache_entry *resolve(struct sym_module *m, uint64_t addr)
 			f->column = df[i].column;
 			f->inlined = df[i].inlined;
 		}
-		info.from_dwarf = n > 0;
-		info.line_addr = r.have_line ? r.line_addr : addr;
+		info->from_dwarf = n > 0;
+		info->line_addr = r.have_line ? r.line_addr : addr;
 		if (r.inline_owner) {
-			info.inline_owner = r.inline_owner;
-			info.inline_owner_demangled = demangled(m, r.inline_owner);
+			info->inline_owner = r.inline_owner;
+			info->inline_owner_demangled = demangled(m, r.inline_owner);
 		}
-		if (!n && (r.have_line || sym)) {
+		if (!n) {
+			fill_symbol(m, &probe);
+			if (r.have_line || probe.symbol) {
+				struct sym_frame *f = &tmp[n++];
+				memset(f, 0, sizeof(*f));
+				f->raw = probe.symbol;
+				f->function = probe.symbol_demangled;
+				f->file = r.file;
+				f->line = r.line;
+				f->column = r.column;
+			}
+		}
+	} else {
+		fill_symbol(m, &probe);
+		if (probe.symbol) {
 			struct sym_frame *f = &tmp[n++];
 			memset(f, 0, sizeof(*f));
-			f->raw = info.symbol;
-			f->function = info.symbol_demangled;
-			f->file = r.file;
-			f->line = r.line;
-			f->column = r.column;
+			f->raw = probe.symbol;
+			f->function = probe.symbol_demangled;
 		}
-	} else if (sym) {
-		struct sym_frame *f = &tmp[n++];
-		memset(f, 0, sizeof(*f));
-		f->raw = info.symbol;
-		f->function = info.symbol_demangled;
 	}
 	struct cache_entry *ce = arena_alloc(m, sizeof(*ce) + (size_t)n * sizeof(struct sym_frame));
-	ce->addr = addr;
-	ce->info = info;
+	*ce = probe;
 	ce->n = n;
 	if (n)
 		memcpy(ce->frames, tmp, (size_t)n * sizeof(*tmp));
@@ -775,6 +799,21 @@ int sym_lookup(struct sym_module *m, uint64_t addr, struct sym_frame *out, size_
 	if (!out || !max)
 		return 0;
 	return sym_lookup_ex(m, addr, out, max, NULL);
+}
+
+const char *sym_lookup_symbol(struct sym_module *m, uint64_t addr, const char **demangled_name,
+			      uint64_t *offset)
+{
+	if (!m)
+		return NULL;
+	struct cache_entry *ce = cached(m, addr);
+	if (!ce->sym_done)
+		fill_symbol(m, ce);
+	if (demangled_name)
+		*demangled_name = ce->symbol_demangled;
+	if (offset)
+		*offset = ce->symbol_offset;
+	return ce->symbol;
 }
 
 const char *sym_module_build_id(struct sym_module *m)

@@ -79,9 +79,6 @@ const char *sym_module_debug_file(struct sym_module *m);
  * eu-addr2line does. Strings live as long as the symbolizer. */
 struct sym_lookup_info {
 	bool from_dwarf;         /* frames come from DWARF scopes (else ELF symbol) */
-	const char *symbol;      /* ELF symbol covering addr (raw), or NULL */
-	const char *symbol_demangled;
-	uint64_t symbol_offset;  /* addr - symbol value */
 	/* For an inlined innermost frame: the function that lexically holds the
 	 * inlined function's definition (raw, demangled), or NULL. */
 	const char *inline_owner;
@@ -94,6 +91,12 @@ struct sym_lookup_info {
 /* sym_lookup() plus info (info may be NULL). */
 int sym_lookup_ex(struct sym_module *m, uint64_t addr, struct sym_frame *out, size_t max,
 		  struct sym_lookup_info *info);
+
+/* The ELF symbol (.symtab, else the debug file's, else .dynsym) covering
+ * addr, chosen as libdwfl does: raw name or NULL; *demangled_name and *offset
+ * (addr minus the symbol's value) when not NULL. */
+const char *sym_lookup_symbol(struct sym_module *m, uint64_t addr, const char **demangled_name,
+			      uint64_t *offset);
 
 /* Demangles C++ and Rust (legacy and v0) names; returns a new string or NULL
  * when name is not mangled. */
