@@ -343,6 +343,15 @@ static void test_flame_of_selection(void **state)
 	assert_in_range(wa, 78, 82); /* 60/90 of 120 */
 	assert_in_range(wb, 38, 42);
 	assert_true(l->style[xa] >= VS_FLAME0 && l->style[xa] < VS_FLAME0 + VS_NFLAME);
+	/* f again: everything, from the outermost frames */
+	view_key(v, 'f');
+	s = draw(v);
+	top = find_row(s, "all (100.0%)");
+	assert_true(top >= 0);
+	assert_non_null(strstr(s->lines[top + 1].text, "main"));
+	assert_non_null(strstr(s->lines[top + 1].text, "start_th"));
+	view_key(v, 'f');
+	assert_true(on_screen(v, "flame of main"));
 	view_key(v, VIEW_KEY_ESC);
 	assert_int_equal(view_mode(v), VIEW_TABLE);
 	view_free(v);

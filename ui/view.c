@@ -194,7 +194,8 @@ static const struct keydef keytab[] = {
 	{ A_EXPAND_ALL, { '*', 'e' }, "*, e", NULL, 0, "tree: expand everything below the row" },
 	{ A_TREE, { 't' }, "t", NULL, 0, "tree of the selected function" },
 	{ A_CALLERS, { 'c' }, "c", "Callers", M_TREE, "tree: switch between callees and callers" },
-	{ A_FLAME, { 'f' }, "f", "Flame", M_TABLE | M_TREE, "flame view of the selected function" },
+	{ A_FLAME, { 'f' }, "f", "Flame", M_TABLE | M_TREE | M_FLAME,
+	  "flame view of the selected function (f again: of everything)" },
 	{ A_FILTER, { '/' }, "/", "Filter", M_TABLE, "filter functions by name (substring or regex)" },
 	{ A_THREAD_NEXT, { 'T', VIEW_KEY_TAB }, "T, Tab", "Thread", M_DATA,
 	  "next thread (all threads, then each one)" },
@@ -1241,9 +1242,10 @@ enum view_action view_key(struct view *v, int key)
 		return VIEW_ACT_REDRAW;
 	}
 	case A_FLAME: {
+		/* In the flame view, f switches between the selection and everything. */
 		const char *fkey = v->mode == VIEW_TREE ? tree_selected_key(v) : table_selected_key(v);
-		if (v->mode == VIEW_FLAME)
-			return VIEW_ACT_NONE;
+		if (v->mode == VIEW_FLAME && v->tree_key)
+			fkey = NULL;
 		char *k = fkey ? xstrdup(fkey) : NULL;
 		v->callers = false;
 		if (k) {
@@ -1534,12 +1536,20 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 {
 	int namew, locw;
 	table_widths(s->width, &namew, &locw);
-	table_titles(v, s, row0, namew);
 	int body = nrows - 1;
 	v->page = body;
 	scroll_to(v->sel, &v->top, body);
 	if (v->top + (size_t)body > v->nrows)
 		v->top = v->nrows > (size_t)body ? v->nrows - (size_t)body : 0;
+	/* Names no wider than the longest on screen, so locations sit next to them. */
+	int need = 0;
+	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
+		int len = (int)strlen(v->an.funcs[v->rows[v->top + (size_t)i]].name);
+		need = len > need ? len : need;
+	}
+	if (need + 2 < namew)
+		namew = need + 2 > 24 ? need + 2 : 24;
+	table_titles(v, s, row0, namew);
 	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
 		size_t r = v->top + (size_t)i;
 		table_row(v, s, row0 + 1 + i, &v->an.funcs[v->rows[r]], namew, r == v->sel);
