@@ -11,7 +11,9 @@
 #include "../profiler/util.h"
 #include "collapsed.h"
 #include "perfscript.h"
+#include "pprof.h"
 #include "report.h"
+#include "speedscope.h"
 #include "svg.h"
 
 static const struct {
@@ -99,6 +101,12 @@ int profile_write_stream(const struct profile *p, enum format f, FILE *out,
 		break;
 	case FORMAT_SVG:
 		rc = svg_write(p, out, o);
+		break;
+	case FORMAT_SPEEDSCOPE:
+		rc = speedscope_write(p, out, o);
+		break;
+	case FORMAT_PPROF:
+		rc = pprof_write(p, out, o);
 		break;
 	default:
 		return -EINVAL;
@@ -252,6 +260,10 @@ struct profile *profile_read_mem(const char *data, size_t len, const struct read
 		return collapsed_read(data, len);
 	case FORMAT_PERF_SCRIPT:
 		return perfscript_read(data, len, o);
+	case FORMAT_SPEEDSCOPE:
+		return speedscope_read(data, len);
+	case FORMAT_PPROF:
+		return pprof_read(data, len);
 	default:
 		errno = EINVAL;
 		return NULL;
