@@ -1,0 +1,218 @@
+/* Unit tests for profiler/unwind.c: this process unwinds a copy of its own
+ * stack through the remote accessors, as it would a sample's. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "profiler/unwind.h"
+
+struct copy {
+	uint64_t sp;
+	unsigned char *data;
+	uint64_t size;
+	bool full;
+};
+
+static int copy_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct copy *c = ctx;
+	if (addr >= c->sp && addr - c->sp <= c->size && len <= c->size - (addr - c->sp)) {
+		memcpy(buf, c->data + (addr - c->sp), len);
+		return 0;
+	}
+	return addr >= c->sp && c->full ? -ERANGE : -EFAULT;
+}
+
+static uint64_t stack_end(uint64_t sp)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	uint64_t end = sp;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && sp >= s && sp < e)
+			end = e;
+	}
+	if (f)
+		fclose(f);
+	return end;
+}
+
+#define DEPTH 6
+static uint64_t ret_addr[DEPTH + 1];
+static struct unwind_regs regs;
+static struct copy copy;
+
+/* Recurses, records where each level returns to, and at the bottom takes
+ * the registers and a copy of the stack above them, like a perf sample. */
+__attribute__((noinline)) static int capture(int depth, size_t max_copy)
+{
+	ret_addr[depth] = (uint64_t)(uintptr_t)__builtin_return_address(0);
+	if (depth > 0) {
+		int r = capture(depth - 1, max_copy);
+		__asm__ volatile("" ::: "memory");
+		return r + 1;
+	}
+	ucontext_t uc;
+	getcontext(&uc);
+	const greg_t *g = uc.uc_mcontext.gregs;
+	memset(&regs, 0, sizeof(regs));
+	regs.r[UNWIND_REG_RAX] = (uint64_t)g[REG_RAX];
+	regs.r[UNWIND_REG_RDX] = (uint64_t)g[REG_RDX];
+	regs.r[UNWIND_REG_RCX] = (uint64_t)g[REG_RCX];
+	regs.r[UNWIND_REG_RBX] = (uint64_t)g[REG_RBX];
+	regs.r[UNWIND_REG_RSI] = (uint64_t)g[REG_RSI];
+	regs.r[UNWIND_REG_RDI] = (uint64_t)g[REG_RDI];
+	regs.r[UNWIND_REG_RBP] = (uint64_t)g[REG_RBP];
+	regs.r[UNWIND_REG_RSP] = (uint64_t)g[REG_RSP];
+	regs.r[UNWIND_REG_R8] = (uint64_t)g[REG_R8];
+	regs.r[UNWIND_REG_R9] = (uint64_t)g[REG_R9];
+	regs.r[UNWIND_REG_R12] = (uint64_t)g[REG_R12];
+	regs.r[UNWIND_REG_R13] = (uint64_t)g[REG_R13];
+	regs.r[UNWIND_REG_R14] = (uint64_t)g[REG_R14];
+	regs.r[UNWIND_REG_R15] = (uint64_t)g[REG_R15];
+	regs.r[UNWIND_REG_RIP] = (uint64_t)g[REG_RIP];
+	uint64_t sp = regs.r[UNWIND_REG_RSP];
+	uint64_t avail = stack_end(sp) - sp;
+	copy.sp = sp;
+	copy.size = avail < max_copy ? avail : max_copy;
+	copy.full = copy.size == max_copy;
+	copy.data = malloc(copy.size);
+	memcpy(copy.data, (const void *)(uintptr_t)sp, copy.size);
+	return 0;
+}
+
+static void test_unwinds_own_stack_to_the_end(void **state)
+{
+	(void)state;
+	assert_int_equal(capture(DEPTH, 256 * 1024), DEPTH);
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, getpid());
+	assert_int_equal(maps_load(m), 0);
+	struct unwinder *u = unwinder_new(ms, 256);
+	struct unwind_mem mem = { copy_read, &copy };
+	uint64_t ips[256];
+	unsigned flags = 99;
+	int n = unwind_dwarf(u, m, &regs, &mem, ips, 256, &flags);
+	/* Complete: through every level, cmocka, main, libc, to _start. */
+	assert_int_equal(flags, 0);
+	assert_true(n >= DEPTH + 5);
+	assert_int_equal(ips[0], regs.r[UNWIND_REG_RIP]);
+	for (int d = 0; d <= DEPTH; d++)
+		assert_int_equal(ips[1 + d], ret_addr[d]);
+	/* A second unwind uses the caches and gives the same frames. */
+	uint64_t again[256];
+	unsigned f2;
+	assert_int_equal(unwind_dwarf(u, m, &regs, &mem, again, 256, &f2), n);
+	assert_memory_equal(ips, again, (size_t)n * sizeof(*ips));
+	/* Max depth: the frames found are kept and it says so. */
+	assert_int_equal(unwind_dwarf(u, m, &regs, &mem, again, 3, &f2), 3);
+	assert_true(f2 & UNWIND_TRUNCATED);
+	free(copy.data);
+	unwinder_forget(u, m);
+	unwinder_free(u);
+	maps_free(m);
+	module_set_free(ms);
+}
+
+static void test_short_copy_is_truncated(void **state)
+{
+	(void)state;
+	/* Each level holds little stack; 192 bytes cannot cover six of them. */
+	capture(DEPTH, 192);
+	assert_true(copy.full);
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, getpid());
+	maps_load(m);
+	struct unwinder *u = unwinder_new(ms, 256);
+	struct unwind_mem mem = { copy_read, &copy };
+	uint64_t ips[256];
+	unsigned flags = 0;
+	int n = unwind_dwarf(u, m, &regs, &mem, ips, 256, &flags);
+	assert_true(n >= 1 && n < DEPTH + 5);
+	assert_true(flags & UNWIND_TRUNCATED);
+	for (int i = 1; i < n; i++)
+		assert_int_equal(ips[i], ret_addr[i - 1]); /* what it kept is right */
+	free(copy.data);
+	unwinder_free(u);
+	maps_free(m);
+	module_set_free(ms);
+}
+
+static void test_garbage_registers(void **state)
+{
+	(void)state;
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, getpid());
+	maps_load(m);
+	struct unwinder *u = unwinder_new(ms, 64);
+	unsigned char junk[512];
+	memset(junk, 0x41, sizeof(junk));
+	struct copy c = { .sp = 0x1000, .data = junk, .size = sizeof(junk), .full = true };
+	struct unwind_mem mem = { copy_read, &c };
+	struct unwind_regs r;
+	memset(&r, 0, sizeof(r));
+	r.r[UNWIND_REG_RIP] = 0x1234; /* nothing mapped there */
+	r.r[UNWIND_REG_RSP] = 0x1000;
+	uint64_t ips[64];
+	unsigned flags = 0;
+	assert_int_equal(unwind_dwarf(u, m, &r, &mem, ips, 64, &flags), 1);
+	assert_int_equal(ips[0], 0x1234);
+	assert_true(flags & (UNWIND_PARTIAL | UNWIND_TRUNCATED));
+	/* In code, but with a stack of junk: it stops, it does not loop or crash. */
+	r.r[UNWIND_REG_RIP] = (uint64_t)(uintptr_t)&test_garbage_registers + 4;
+	int n = unwind_dwarf(u, m, &r, &mem, ips, 64, &flags);
+	assert_true(n >= 1 && n < 64);
+	unwinder_free(u);
+	maps_free(m);
+	module_set_free(ms);
+}
+
+static void test_frame_pointer_walk(void **state)
+{
+	(void)state;
+	/* A fake stack of frame records: [bp] = next bp, [bp+8] = return address. */
+	uint64_t stack[16] = { 0 };
+	uint64_t base = 0x7000;
+	stack[2] = base + 6 * 8; stack[3] = 0x401111;  /* frame at base+16 */
+	stack[6] = base + 10 * 8; stack[7] = 0x402222; /* frame at base+48 */
+	stack[10] = 0; stack[11] = 0x403333;           /* outermost */
+	struct copy c = { .sp = base, .data = (unsigned char *)stack, .size = sizeof(stack), .full = false };
+	struct unwind_mem mem = { copy_read, &c };
+	struct unwind_regs r;
+	memset(&r, 0, sizeof(r));
+	r.r[UNWIND_REG_RIP] = 0x400000;
+	r.r[UNWIND_REG_RSP] = base;
+	r.r[UNWIND_REG_RBP] = base + 16;
+	uint64_t ips[8];
+	unsigned flags = 9;
+	assert_int_equal(unwind_fp(&r, &mem, ips, 8, &flags), 4);
+	assert_int_equal(flags, 0);
+	assert_int_equal(ips[1], 0x401111);
+	assert_int_equal(ips[2], 0x402222);
+	assert_int_equal(ips[3], 0x403333);
+	/* A loop in the chain is cut. */
+	stack[6] = base + 16;
+	assert_int_equal(unwind_fp(&r, &mem, ips, 8, &flags), 3);
+	assert_true(flags & UNWIND_PARTIAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unwinds_own_stack_to_the_end),
+		cmocka_unit_test(test_short_copy_is_truncated),
+		cmocka_unit_test(test_garbage_registers),
+		cmocka_unit_test(test_frame_pointer_walk),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
