@@ -200,13 +200,16 @@ static int publish(int fd, const char *path, char **tmpname, bool unnamed)
 	return 0;
 }
 
-int profile_write(const struct profile *p, enum format f, const char *path,
-		  const struct write_opts *o)
+int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void *arg)
 {
-	if (!p || !path || f == FORMAT_NONE || f == FORMAT_PERF_SCRIPT)
+	if (!path)
 		return -EINVAL;
-	if (strcmp(path, "-") == 0)
-		return profile_write_stream(p, f, stdout, o);
+	if (strcmp(path, "-") == 0) {
+		int rc = fn(stdout, arg);
+		if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+			rc = errno ? -errno : -EIO;
+		return rc;
+	}
 	char *tmpname = NULL;
 	bool unnamed = false;
 	int fd = open_temp(path, &tmpname, &unnamed);
@@ -221,7 +224,10 @@ int profile_write(const struct profile *p, enum format f, const char *path,
 	}
 	char *buf = xmalloc(1 << 16);
 	setvbuf(out, buf, _IOFBF, 1 << 16);
-	rc = profile_write_stream(p, f, out, o);
+	errno = 0;
+	rc = fn(out, arg);
+	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+		rc = errno ? -errno : -EIO;
 	if (rc == 0)
 		rc = publish(fileno(out), path, &tmpname, unnamed);
 	if (fclose(out) != 0 && rc == 0)
@@ -233,6 +239,27 @@ fail:
 		free(tmpname);
 	}
 	return rc;
+}
+
+struct write_job {
+	const struct profile *p;
+	enum format f;
+	const struct write_opts *o;
+};
+
+static int write_job_run(FILE *out, void *arg)
+{
+	const struct write_job *j = arg;
+	return profile_write_stream(j->p, j->f, out, j->o);
+}
+
+int profile_write(const struct profile *p, enum format f, const char *path,
+		  const struct write_opts *o)
+{
+	if (!p || !path || f == FORMAT_NONE || f == FORMAT_PERF_SCRIPT)
+		return -EINVAL;
+	struct write_job j = { p, f, o };
+	return format_write_atomic(path, write_job_run, &j);
 }
 
 enum format format_detect(const char *data, size_t len)

@@ -39,6 +39,9 @@ const char *format_name(enum format f);
 
 /* Writes p as f to path ("-" for stdout), atomically. */
 int profile_write(const struct profile *p, enum format f, const char *path, const struct write_opts *o);
+/* Runs fn on a stream that becomes path only if fn returns 0 and every
+ * byte reached the disk ("-": stdout). For writers of other shapes (diff). */
+int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void *arg);
 /* Writes p as f to an open stream (used by profile_write and tests). */
 int profile_write_stream(const struct profile *p, enum format f, FILE *out, const struct write_opts *o);
 

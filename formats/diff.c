@@ -1,0 +1,223 @@
+#include "diff.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "stacks.h"
+
+/* A table of strings to per-side numbers, so functions (or stacks) of two
+ * profiles meet by the text they show. */
+struct entry {
+	char *key;
+	char *where;
+	uint64_t self[2], total[2];
+};
+
+struct table {
+	struct entry *e;
+	size_t n, cap;
+	uint32_t *slot; /* index + 1 */
+	size_t nslot;
+};
+
+static struct entry *table_get(struct table *t, const char *key)
+{
+	if ((t->n + 1) * 2 > t->nslot) {
+		size_t ns = t->nslot ? t->nslot * 2 : 1024;
+		uint32_t *s = xcalloc(ns, sizeof(*s));
+		for (size_t i = 0; i < t->n; i++) {
+			size_t j = hash_bytes(t->e[i].key, strlen(t->e[i].key), 1) & (ns - 1);
+			while (s[j])
+				j = (j + 1) & (ns - 1);
+			s[j] = (uint32_t)i + 1;
+		}
+		free(t->slot);
+		t->slot = s;
+		t->nslot = ns;
+	}
+	size_t j = hash_bytes(key, strlen(key), 1) & (t->nslot - 1);
+	while (t->slot[j]) {
+		struct entry *e = &t->e[t->slot[j] - 1];
+		if (strcmp(e->key, key) == 0)
+			return e;
+		j = (j + 1) & (t->nslot - 1);
+	}
+	xgrow((void **)&t->e, &t->cap, t->n + 1, sizeof(*t->e));
+	struct entry *e = &t->e[t->n];
+	memset(e, 0, sizeof(*e));
+	e->key = xstrdup(key);
+	t->slot[j] = (uint32_t)++t->n;
+	return e;
+}
+
+static void table_release(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->e[i].key);
+		free(t->e[i].where);
+	}
+	free(t->e);
+	free(t->slot);
+}
+
+static void add_functions(struct table *t, const struct profile *src, const struct write_opts *o, int side,
+			  uint64_t *sum)
+{
+	struct stacks s;
+	stacks_init(&s, src, o);
+	uint64_t *self, *total;
+	stacks_functions(&s, &self, &total);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t f = 0; f < s.p->nframes; f++) {
+		if (s.p->frames[f].kind == FRAME_THREAD || (!self[f] && !total[f]))
+			continue;
+		strbuf_reset(&sb);
+		stacks_label(&s, (uint32_t)f, true, &sb);
+		struct entry *e = table_get(t, sb.buf);
+		e->self[side] += self[f];
+		e->total[side] += total[f];
+		if (!e->where) {
+			strbuf_reset(&sb);
+			stacks_where(&s, (uint32_t)f, &sb);
+			e->where = xstrdup(sb.buf);
+		}
+	}
+	*sum = s.total[PROFILE_ROOT];
+	strbuf_release(&sb);
+	free(self);
+	free(total);
+	stacks_release(&s);
+}
+
+static double share(uint64_t n, uint64_t sum)
+{
+	return sum ? 100.0 * (double)n / (double)sum : 0;
+}
+
+static const struct table *sort_table;
+static const uint64_t *sort_sums;
+static bool sort_self;
+
+static double change(const struct entry *e, bool self)
+{
+	const uint64_t *v = self ? e->self : e->total;
+	return share(v[1], sort_sums[1]) - share(v[0], sort_sums[0]);
+}
+
+/* Largest change first (either way), then by name for a stable order. */
+static int by_change(const void *a, const void *b)
+{
+	const struct entry *x = &sort_table->e[*(const uint32_t *)a], *y = &sort_table->e[*(const uint32_t *)b];
+	double dx = fabs(change(x, sort_self)), dy = fabs(change(y, sort_self));
+	if (dx != dy)
+		return dx < dy ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+static void print_table(FILE *out, struct table *t, const uint64_t sums[2], bool self, int top)
+{
+	uint32_t *order = xmalloc((t->n + 1) * sizeof(*order));
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const uint64_t *v = self ? t->e[i].self : t->e[i].total;
+		if (v[0] || v[1])
+			order[n++] = (uint32_t)i;
+	}
+	sort_table = t;
+	sort_sums = sums;
+	sort_self = self;
+	qsort(order, n, sizeof(*order), by_change);
+	fprintf(out, "\nfunctions whose %s share changed most\n%8s %8s %8s %10s %10s  %-40s %s\n",
+		self ? "self" : "total", "before%", "after%", "change", "before", "after", "function", "where");
+	for (size_t i = 0; i < n && i < (size_t)top; i++) {
+		const struct entry *e = &t->e[order[i]];
+		const uint64_t *v = self ? e->self : e->total;
+		double d = change(e, self);
+		if (fabs(d) < 0.005)
+			break;
+		fprintf(out, "%7.2f%% %7.2f%% %+8.2f %10llu %10llu  %-40s %s\n", share(v[0], sums[0]),
+			share(v[1], sums[1]), d, (unsigned long long)v[0], (unsigned long long)v[1], e->key,
+			e->where ? e->where : "");
+	}
+	free(order);
+}
+
+int diff_write_text(const struct profile *before, const struct profile *after, FILE *out,
+		    const struct write_opts *o)
+{
+	struct table t = { 0 };
+	uint64_t sums[2];
+	add_functions(&t, before, o, 0, &sums[0]);
+	add_functions(&t, after, o, 1, &sums[1]);
+	struct strbuf a, b;
+	strbuf_init(&a);
+	strbuf_init(&b);
+	report_summary(before, &a);
+	report_summary(after, &b);
+	fprintf(out, "prowl diff: shares of all samples, before -> after (changes in percentage points)\n"
+		     "before: %s\nafter:  %s\n", a.buf, b.buf);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	int top = o && o->top > 0 ? o->top : 20;
+	print_table(out, &t, sums, true, top);
+	print_table(out, &t, sums, false, top);
+	table_release(&t);
+	return ferror(out) ? -EIO : 0;
+}
+
+static void add_stacks(struct table *t, const struct profile *src, const struct write_opts *o, int side)
+{
+	struct stacks s;
+	stacks_init(&s, src, o);
+	const struct profile *p = s.p;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	uint32_t *stack = NULL;
+	size_t cap = 0;
+	for (size_t n = 1; n < p->nnodes; n++) {
+		if (!s.self[n])
+			continue;
+		size_t d = profile_node_depth(p, (uint32_t)n);
+		xgrow((void **)&stack, &cap, d + 1, sizeof(*stack));
+		profile_node_frames(p, (uint32_t)n, stack, d);
+		strbuf_reset(&sb);
+		for (size_t i = 0; i < d; i++) {
+			if (i)
+				strbuf_addc(&sb, ';');
+			stacks_label(&s, stack[i], true, &sb);
+		}
+		table_get(t, sb.buf)->self[side] += s.self[n];
+	}
+	free(stack);
+	strbuf_release(&sb);
+	stacks_release(&s);
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(sort_table->e[*(const uint32_t *)a].key, sort_table->e[*(const uint32_t *)b].key);
+}
+
+int diff_write_folded(const struct profile *before, const struct profile *after, FILE *out,
+		      const struct write_opts *o)
+{
+	struct table t = { 0 };
+	add_stacks(&t, before, o, 0);
+	add_stacks(&t, after, o, 1);
+	uint32_t *order = xmalloc((t.n + 1) * sizeof(*order));
+	for (size_t i = 0; i < t.n; i++)
+		order[i] = (uint32_t)i;
+	sort_table = &t;
+	qsort(order, t.n, sizeof(*order), by_key);
+	for (size_t i = 0; i < t.n; i++) {
+		const struct entry *e = &t.e[order[i]];
+		fprintf(out, "%s %llu %llu\n", e->key, (unsigned long long)e->self[0], (unsigned long long)e->self[1]);
+	}
+	free(order);
+	table_release(&t);
+	return ferror(out) ? -EIO : 0;
+}
