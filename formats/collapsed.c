@@ -140,10 +140,10 @@ int collapsed_probe(const char *data, size_t len)
 		const char *nl = memchr(data + i, '\n', len - i);
 		size_t e = nl ? (size_t)(nl - data) : len;
 		uint64_t c;
-		if (e > i && data[i] != '#' && data[i] != '\r') {
+		if (e > i && data[i] != '\r') {
 			if (split_count(data + i, e - i, &c) >= 0)
 				good++;
-			else
+			else if (data[i] != '#')
 				bad++;
 		}
 		i = e + 1;
@@ -163,12 +163,14 @@ struct profile *collapsed_read(const char *data, size_t len)
 		const char *line = data + i;
 		size_t n = e - i;
 		i = e + 1;
-		if (!n || line[0] == '#' || (n == 1 && line[0] == '\r'))
+		if (!n || (n == 1 && line[0] == '\r'))
 			continue;
 		uint64_t count;
 		long sl = split_count(line, n, &count);
 		if (sl < 0 || memchr(line, '\0', n)) {
-			bad++;
+			/* A comment only when it is not a stack: "#worker (7);main 5" is. */
+			if (line[0] != '#')
+				bad++;
 			continue;
 		}
 		size_t depth = 0, a = 0;
