@@ -549,10 +549,13 @@ static void load_kallsyms(struct sym_module *m)
 	fclose(f);
 	/* kallsyms has no sizes: each symbol ends where the next begins. */
 	qsort(m->glob.e, m->glob.n, sizeof(*m->glob.e), symcmp);
-	for (size_t i = 0; i + 1 < m->glob.n; i++)
-		m->glob.e[i].size = m->glob.e[i + 1].addr - m->glob.e[i].addr;
-	if (m->glob.n)
-		m->glob.e[m->glob.n - 1].size = 4096;
+	uint64_t next = 0;
+	for (size_t i = m->glob.n; i-- > 0;) {
+		struct syment *e = &m->glob.e[i];
+		if (i + 1 < m->glob.n && m->glob.e[i + 1].addr != e->addr)
+			next = m->glob.e[i + 1].addr;
+		e->size = next > e->addr ? next - e->addr : 4096;
+	}
 	symtab_finish(&m->glob);
 	if (m->glob.n)
 		m->caps |= 1;

@@ -1,0 +1,374 @@
+/* Unit tests for symbolize/: the test binary symbolizes itself (a real
+ * inlined call, found through a return address), the C library through its
+ * build-id debug file, the vDSO from memory, a JIT map, kernel symbols, and
+ * damaged copies of itself. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "symbolize/symbolizer.h"
+
+static volatile uintptr_t captured;
+static volatile int leaf_line, outer_line, sink;
+
+__attribute__((noinline)) static void capture(void)
+{
+	captured = (uintptr_t)__builtin_return_address(0);
+	__asm__ volatile("" ::: "memory");
+}
+
+static inline __attribute__((always_inline)) void leaf_inline(int x)
+{
+	sink += x;
+	capture(); leaf_line = __LINE__;
+	sink += x * 3;
+}
+
+__attribute__((noinline)) static void outer_fn(int x)
+{
+	sink += 1;
+	leaf_inline(x); outer_line = __LINE__;
+	sink += 2;
+}
+
+static int find_main(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	*(uintptr_t *)data = info->dlpi_addr;
+	return 1; /* the first object is the program itself */
+}
+
+/* Module-relative address (what nm shows) of a code address in this binary. */
+static uint64_t self_vaddr(uintptr_t addr)
+{
+	uintptr_t bias = 0;
+	dl_iterate_phdr(find_main, &bias);
+	return addr - bias;
+}
+
+static struct sym_module *self_module(struct symbolizer *s)
+{
+	struct sym_source src = { .kind = SYM_ELF, .path = "/proc/self/exe" };
+	struct sym_module *m = symbolizer_module(s, &src);
+	assert_non_null(m);
+	return m;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static void test_names_own_function(void **state)
+{
+	(void)state;
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_module *m = self_module(s);
+	struct sym_frame f[8];
+	int n = sym_lookup(m, self_vaddr((uintptr_t)&outer_fn) + 1, f, 8);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].function, "outer_fn");
+	assert_non_null(f[0].file);
+	assert_true(ends_with(f[0].file, "tests/test_symbolize.c"));
+	assert_true(f[0].line > 0);
+	assert_false(f[0].inlined);
+	assert_int_equal(sym_module_caps(m) & 15, 15);
+	assert_non_null(sym_module_build_id(m));
+	symbolizer_free(s);
+}
+
+static void test_inline_chain(void **state)
+{
+	(void)state;
+	outer_fn(5);
+	assert_true(captured != 0);
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_module *m = self_module(s);
+	struct sym_frame f[8];
+	/* a return address is looked up at pc - 1, inside the call */
+	int n = sym_lookup(m, self_vaddr(captured) - 1, f, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].function, "leaf_inline");
+	assert_true(f[0].inlined);
+	assert_true(ends_with(f[0].file, "tests/test_symbolize.c"));
+	assert_int_equal(f[0].line, leaf_line);
+	assert_string_equal(f[1].function, "outer_fn");
+	assert_false(f[1].inlined);
+	assert_true(ends_with(f[1].file, "tests/test_symbolize.c"));
+	assert_int_equal(f[1].line, outer_line);
+	/* a smaller array keeps the innermost frames */
+	assert_int_equal(sym_lookup(m, self_vaddr(captured) - 1, f, 1), 1);
+	assert_string_equal(f[0].function, "leaf_inline");
+	symbolizer_free(s);
+}
+
+static void test_module_cache_and_unknowns(void **state)
+{
+	(void)state;
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_module *a = self_module(s);
+	assert_ptr_equal(a, self_module(s));
+	struct sym_frame f[4], g[4];
+	uint64_t pc = self_vaddr((uintptr_t)&outer_fn) + 2;
+	assert_int_equal(sym_lookup(a, pc, f, 4), 1);
+	assert_int_equal(sym_lookup(a, pc, g, 4), 1);
+	assert_ptr_equal(f[0].function, g[0].function); /* strings stay valid, cached */
+	assert_int_equal(sym_lookup(a, 0, f, 4), 0);
+	assert_int_equal(sym_lookup(a, UINT64_MAX - 16, f, 4), 0);
+	/* an unreadable file is a module that knows nothing */
+	struct sym_source none = { .kind = SYM_ELF, .path = "/nonexistent/prowl-test" };
+	struct sym_module *z = symbolizer_module(s, &none);
+	assert_non_null(z);
+	assert_int_equal(sym_lookup(z, 0x1000, f, 4), 0);
+	assert_int_equal(sym_module_caps(z), 0);
+	struct sym_source bad = { .kind = SYM_ELF };
+	assert_null(symbolizer_module(s, &bad));
+	symbolizer_free(s);
+}
+
+static void test_proc_root_path(void **state)
+{
+	(void)state;
+	char exe[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)getpid(), exe);
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_ELF, .path = path, .name = exe };
+	struct sym_module *m = symbolizer_module(s, &src);
+	struct sym_frame f[4];
+	assert_int_equal(sym_lookup(m, self_vaddr((uintptr_t)&outer_fn) + 1, f, 4), 1);
+	assert_string_equal(f[0].function, "outer_fn");
+	symbolizer_free(s);
+}
+
+static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	if (strstr(info->dlpi_name, "/libc.so.6")) {
+		*(uintptr_t *)data = info->dlpi_addr;
+		return 1;
+	}
+	return 0;
+}
+
+static void test_libc_through_build_id(void **state)
+{
+	(void)state;
+	Dl_info di;
+	void *fn = dlsym(RTLD_DEFAULT, "fopen");
+	assert_non_null(fn);
+	assert_true(dladdr(fn, &di) != 0);
+	uintptr_t bias = 0;
+	dl_iterate_phdr(find_libc, &bias);
+	assert_true(bias != 0);
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_ELF, .path = di.dli_fname };
+	struct sym_module *m = symbolizer_module(s, &src);
+	const char *id = sym_module_build_id(m);
+	assert_non_null(id);
+	char dbg[256];
+	snprintf(dbg, sizeof(dbg), "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
+	if (access(dbg, R_OK) != 0) {
+		symbolizer_free(s);
+		skip(); /* libc6-dbg not installed */
+	}
+	assert_non_null(sym_module_debug_file(m));
+	assert_string_equal(sym_module_debug_file(m), dbg);
+	struct sym_frame f[8];
+	int n = sym_lookup(m, (uintptr_t)fn - bias + 4, f, 8);
+	assert_true(n >= 1);
+	assert_non_null(strstr(f[n - 1].function, "fopen"));
+	assert_non_null(f[0].file);
+	assert_non_null(strstr(f[0].file, "iofopen.c"));
+	assert_true(f[0].line > 0);
+	symbolizer_free(s);
+}
+
+static void test_vdso_from_memory(void **state)
+{
+	(void)state;
+	const unsigned char *img = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
+	if (!img)
+		skip();
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
+	size_t len = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+	/* the expected address: __vdso_clock_gettime in its .dynsym */
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(img + eh->e_shoff);
+	uint64_t want = 0;
+	for (int i = 0; i < eh->e_shnum && !want; i++) {
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		const Elf64_Sym *sym = (const Elf64_Sym *)(img + sh[i].sh_offset);
+		const char *str = (const char *)img + sh[sh[i].sh_link].sh_offset;
+		for (size_t k = 0; k < sh[i].sh_size / sizeof(*sym); k++)
+			if (!strcmp(str + sym[k].st_name, "__vdso_clock_gettime"))
+				want = sym[k].st_value;
+	}
+	assert_true(want != 0);
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_ELF, .name = "[vdso]", .image = img, .image_len = len };
+	struct sym_module *m = symbolizer_module(s, &src);
+	struct sym_frame f[4];
+	assert_int_equal(sym_lookup(m, want + 3, f, 4), 1);
+	assert_non_null(strstr(f[0].function, "clock_gettime"));
+	symbolizer_free(s);
+}
+
+static void test_jit_map(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "7f0000001000 100 jitted_loop\n"
+		    "7f0000002000 80 LazyCompile:~handler app.js:12\n"
+		    "garbage line\n");
+	fclose(fp);
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_JIT, .pid = getpid() };
+	struct sym_module *m = symbolizer_module(s, &src);
+	struct sym_frame f[4];
+	assert_int_equal(sym_lookup(m, 0x7f0000001010, f, 4), 1);
+	assert_string_equal(f[0].function, "jitted_loop");
+	assert_int_equal(sym_lookup(m, 0x7f000000207f, f, 4), 1);
+	assert_string_equal(f[0].function, "LazyCompile:~handler app.js:12");
+	assert_int_equal(sym_lookup(m, 0x7f0000001100, f, 4), 0); /* past its size */
+	symbolizer_free(s);
+	/* a map written by another user is not trusted */
+	if (geteuid() == 0 && chown(path, 65534, 65534) == 0) {
+		s = symbolizer_new(NULL);
+		m = symbolizer_module(s, &src);
+		assert_int_equal(sym_lookup(m, 0x7f0000001010, f, 4), 0);
+		symbolizer_free(s);
+	}
+	unlink(path);
+}
+
+static void test_kernel_symbols(void **state)
+{
+	(void)state;
+	FILE *fp = fopen("/proc/kallsyms", "r");
+	if (!fp)
+		skip();
+	/* a text symbol alone at its address, so the expected name is unique */
+	char line[512], name[256] = "", cand[256] = "";
+	unsigned long long addr = 0, next = 0, prev = 0, ca = 0;
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned long long a;
+		char t, nm[256];
+		if (sscanf(line, "%llx %c %255s", &a, &t, nm) != 3 || strchr(line, '['))
+			continue;
+		if (ca && a > ca) {
+			addr = ca;
+			next = a;
+			snprintf(name, sizeof(name), "%s", cand);
+			break;
+		}
+		ca = 0;
+		if (a && a > prev && t == 'T') {
+			ca = a;
+			snprintf(cand, sizeof(cand), "%s", nm);
+		}
+		prev = a;
+	}
+	fclose(fp);
+	if (!addr)
+		skip(); /* addresses hidden by kptr_restrict */
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_KERNEL };
+	struct sym_module *m = symbolizer_module(s, &src);
+	struct sym_frame f[4];
+	assert_int_equal(sym_lookup(m, addr + (next > addr + 1 ? 1 : 0), f, 4), 1);
+	assert_string_equal(f[0].function, name);
+	symbolizer_free(s);
+}
+
+/* Damaged copies of this binary: truncated, and with bytes flipped across
+ * the file. Lookups may find less, never crash. */
+static void test_damaged_copies(void **state)
+{
+	(void)state;
+	int in = open("/proc/self/exe", O_RDONLY);
+	assert_true(in >= 0);
+	struct stat st;
+	assert_int_equal(fstat(in, &st), 0);
+	size_t len = (size_t)st.st_size;
+	unsigned char *data = malloc(len);
+	assert_non_null(data);
+	assert_int_equal(pread(in, data, len, 0), (ssize_t)len);
+	close(in);
+	char path[] = "/tmp/prowl-symtest-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	uint64_t pcs[] = { self_vaddr((uintptr_t)&outer_fn) + 1, self_vaddr(captured) - 1,
+			   self_vaddr((uintptr_t)&test_damaged_copies), 0, 0x40, UINT64_MAX };
+	unsigned seed = 12345;
+	for (int round = 0; round < 24; round++) {
+		size_t n = len;
+		unsigned char *copy = malloc(len);
+		memcpy(copy, data, len);
+		if (round < 8) {
+			n = len / 8 * (size_t)round + 17 * (size_t)round;
+		} else {
+			for (int k = 0; k < 64 * (round - 7); k++) {
+				seed = seed * 1103515245u + 12345u;
+				copy[(seed >> 4) % len] = (unsigned char)(seed >> 16);
+			}
+		}
+		FILE *fp = fopen(path, "w");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(copy, 1, n, fp), n);
+		fclose(fp);
+		free(copy);
+		struct symbolizer *s = symbolizer_new(&(struct symbolizer_opts){ .no_debuginfod = true });
+		struct sym_source src = { .kind = SYM_ELF, .path = path };
+		struct sym_module *m = symbolizer_module(s, &src);
+		assert_non_null(m);
+		for (size_t i = 0; i < sizeof(pcs) / sizeof(pcs[0]); i++) {
+			struct sym_frame f[16];
+			int k = sym_lookup(m, pcs[i], f, 16);
+			assert_true(k >= 0 && k <= 16);
+			for (int j = 0; j < k; j++)
+				if (f[j].function)
+					assert_true(strlen(f[j].function) < 4096);
+		}
+		symbolizer_free(s);
+	}
+	unlink(path);
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_own_function),
+		cmocka_unit_test(test_inline_chain),
+		cmocka_unit_test(test_module_cache_and_unknowns),
+		cmocka_unit_test(test_proc_root_path),
+		cmocka_unit_test(test_libc_through_build_id),
+		cmocka_unit_test(test_vdso_from_memory),
+		cmocka_unit_test(test_jit_map),
+		cmocka_unit_test(test_kernel_symbols),
+		cmocka_unit_test(test_damaged_copies),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
