@@ -56,6 +56,14 @@ static UNUSED void sample_usage(const char *usage)
 	exit(2);
 }
 
+/* A shell starts background jobs with SIGINT ignored, and the ignore would
+ * survive exec: restore the default so SIGINT ends every sample. */
+static UNUSED void sample_default_signals(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+}
+
 /* Run time from argv[1]: seconds (fractions allowed), `0` or `inf` = until
  * killed (returns 0), absent = DEF. */
 static UNUSED double sample_seconds(int argc, char **argv, double def, const char *usage)
@@ -63,6 +71,7 @@ static UNUSED double sample_seconds(int argc, char **argv, double def, const cha
 	char *end;
 	double s;
 
+	sample_default_signals(); /* every sample calls this first */
 	if (argc < 2)
 		return def;
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)

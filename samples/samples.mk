@@ -30,7 +30,7 @@ $(SAMPLE_DIR)/cpu-fp: samples/cpu.c samples/common.h samples/samples.mk
 
 $(SAMPLE_DIR)/cpu-stripped: $(SAMPLE_DIR)/cpu
 	@echo "  STRIP   $@"
-	$(Q)strip --strip-all -o $@ $<
+	$(Q)strip --strip-all -o $@.tmp $< && mv -f $@.tmp $@
 
 $(SAMPLE_DIR)/cpp: samples/cpp.cpp samples/common.h samples/samples.mk
 	@mkdir -p $(SAMPLE_DIR)
