@@ -6,9 +6,27 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "../profiler/cmds.h"
 #include "format.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CPU time too: on a shared machine the wall clock says more about the
+ * neighbours than about us. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static void usage(FILE *out)
 {
@@ -17,7 +35,8 @@ static void usage(FILE *out)
 		"                        [--pid] [--tid] [--kernel] [--jit] [--all] [--addrs]\n"
 		"IN: collapsed stacks, `perf script` text, pprof or speedscope (- for stdin)\n"
 		"OUT: .svg .folded/.collapsed/.txt .json (speedscope) .pb.gz/.pprof, - for stdout\n"
-		"--pid --tid --kernel --jit --all --addrs: as stackcollapse-perf.pl, for perf script input\n");
+		"--pid --tid --kernel --jit --all --addrs: as stackcollapse-perf.pl, for perf script input\n"
+		"-v: say on stderr what was read and written, and how long each took\n");
 }
 
 int cmd_convert(int argc, char **argv)
@@ -25,6 +44,7 @@ int cmd_convert(int argc, char **argv)
 	struct output_opts out = { 0 };
 	struct read_opts ro = { 0 };
 	const char *in = NULL;
+	bool verbose = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *err = NULL;
 		int r = output_option(argc, argv, &i, &out, &err);
@@ -49,6 +69,8 @@ int cmd_convert(int argc, char **argv)
 			ro.kernel = ro.jit = true;
 		} else if (!strcmp(a, "--addrs")) {
 			ro.addrs = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			verbose = true;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "prowl convert: unknown option '%s' (see prowl convert --help)\n", a);
 			return EX_USAGE;
@@ -70,7 +92,9 @@ int cmd_convert(int argc, char **argv)
 			out.path);
 		return EX_USAGE;
 	}
+	double t0 = now_ms(), c0 = cpu_ms();
 	struct profile *p = profile_read_opts(in, &ro);
+	double t1 = now_ms(), c1 = cpu_ms();
 	if (!p) {
 		int e = errno;
 		if (e == EINVAL)
@@ -80,6 +104,15 @@ int cmd_convert(int argc, char **argv)
 		return EX_NOINPUT;
 	}
 	int rc = profile_write(p, f, out.path, &out.w);
+	double t2 = now_ms(), c2 = cpu_ms();
+	if (verbose) {
+		struct stat st;
+		long long bytes = strcmp(out.path, "-") && stat(out.path, &st) == 0 ? (long long)st.st_size : -1;
+		fprintf(stderr, "prowl convert: read %s: %zu stacks, %zu frames, %llu samples in %.1f ms (cpu %.1f ms); "
+				"wrote %s (%s, %lld bytes) in %.1f ms (cpu %.1f ms)\n",
+			in, p->ncounts, p->nframes, (unsigned long long)p->total, t1 - t0, c1 - c0, out.path,
+			format_name(f), bytes, t2 - t1, c2 - c1);
+	}
 	profile_free(p);
 	if (rc < 0) {
 		fprintf(stderr, "prowl convert: cannot write %s: %s (the old file, if any, is unchanged)\n",

@@ -225,26 +225,48 @@ static void encode(const struct profile *p, struct strbuf *msg)
 	value_type(&w, &head, P_SAMPLE_TYPE, "samples", "count");
 	if (period)
 		value_type(&w, &head, P_SAMPLE_TYPE, kind, "nanoseconds");
-	uint32_t *stack = NULL, *group_start = NULL;
-	size_t scap = 0, gcap = 0;
+	uint32_t *stack = NULL;
+	size_t scap = 0;
 	struct strbuf s;
 	strbuf_init(&s);
+	/* loc_of[n]: the location of the inline group that ends at node n (a
+	 * group is a real frame and the frames inlined into it), so each group
+	 * is built once however many stacks pass through it. */
+	uint64_t *loc_of = xcalloc(p->nnodes + 1, sizeof(*loc_of));
+	uint64_t *loc_of_frame = xcalloc(p->nframes + 1, sizeof(*loc_of_frame));
 	for (size_t i = 0; i < p->ncounts; i++) {
 		const struct profile_count *c = &p->counts[i];
-		size_t d = profile_node_depth(p, c->node);
-		xgrow((void **)&stack, &scap, d + 1, sizeof(*stack));
-		xgrow((void **)&group_start, &gcap, d + 1, sizeof(*group_start));
-		profile_node_frames(p, c->node, stack, d);
-		/* Split root-first frames into groups, each a real frame and the
-		 * frames inlined into it. */
 		size_t ng = 0;
-		for (size_t k = 0; k < d; k++)
-			if (!ng || !p->frames[stack[k]].inlined)
-				group_start[ng++] = (uint32_t)k;
-		xgrow((void **)&w.ids, &w.cap_ids, ng + 1, sizeof(*w.ids));
-		for (size_t g = 0; g < ng; g++) {
-			size_t a = group_start[g], b = g + 1 < ng ? group_start[g + 1] : d;
-			w.ids[ng - 1 - g] = location_id(&w, stack + a, b - a);
+		for (uint32_t n = c->node; n != PROFILE_ROOT;) {
+			uint32_t fr = p->nodes[n].frame;
+			if (!loc_of[n] && !p->frames[fr].inlined && loc_of_frame[fr]) {
+				loc_of[n] = loc_of_frame[fr]; /* the common case: no inlining */
+			} else if (!loc_of[n]) {
+				size_t d = 0;
+				uint32_t m = n;
+				for (;;) {
+					xgrow((void **)&stack, &scap, d + 1, sizeof(*stack));
+					stack[d++] = p->nodes[m].frame;
+					if (!p->frames[p->nodes[m].frame].inlined || p->nodes[m].parent == PROFILE_ROOT)
+						break;
+					m = p->nodes[m].parent;
+				}
+				/* stack holds the group leaf first: turn it root first. */
+				for (size_t a = 0, b = d - 1; a < b; a++, b--) {
+					uint32_t t = stack[a];
+					stack[a] = stack[b];
+					stack[b] = t;
+				}
+				loc_of[n] = location_id(&w, stack, d);
+				if (d == 1)
+					loc_of_frame[fr] = loc_of[n];
+			}
+			xgrow((void **)&w.ids, &w.cap_ids, ng + 1, sizeof(*w.ids));
+			w.ids[ng++] = loc_of[n];
+			/* Skip to the parent of the group's real frame. */
+			while (p->frames[p->nodes[n].frame].inlined && p->nodes[n].parent != PROFILE_ROOT)
+				n = p->nodes[n].parent;
+			n = p->nodes[n].parent;
 		}
 		strbuf_reset(&s);
 		pb_packed(&s, S_LOCATION_ID, w.ids, ng);
@@ -262,7 +284,8 @@ static void encode(const struct profile *p, struct strbuf *msg)
 	}
 	strbuf_release(&s);
 	free(stack);
-	free(group_start);
+	free(loc_of);
+	free(loc_of_frame);
 	/* What the symbols of each module can do, from the module and its frames. */
 	uint8_t *has = xcalloc(p->nmodules + 1, 4);
 	for (size_t i = 0; i < p->nframes; i++) {
@@ -344,8 +367,9 @@ int pprof_write(const struct profile *p, FILE *out, const struct write_opts *o)
 	encode(p, &msg);
 	z_stream z;
 	memset(&z, 0, sizeof(z));
-	/* 15 + 16: a gzip wrapper, as pprof files are. */
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	/* 15 + 16: a gzip wrapper, as pprof files are; level 1 as Go writes them
+	 * (the profile is mostly varints, deflate gains little from trying harder). */
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		strbuf_release(&msg);
 		return -ENOMEM;
 	}

@@ -53,7 +53,23 @@ static void own_sources(struct stacks *s)
 			s->file[k] = xstrdup(s->file[k]);
 }
 
-void stacks_init(struct stacks *s, const struct profile *src, const struct write_opts *o)
+/* Profiles read from folded text or perf script are function-level already:
+ * folding them would copy a million nodes to get the same tree back. */
+static bool fold_is_identity(const struct profile *src, unsigned flags)
+{
+	if (flags & PROFILE_FOLD_THREADS)
+		return false;
+	for (size_t i = 0; i < src->nframes; i++) {
+		const struct profile_frame *f = &src->frames[i];
+		if (f->address || f->system_name || f->column)
+			return false;
+		if (!(flags & PROFILE_FOLD_LINES) && (f->file || f->line))
+			return false;
+	}
+	return true;
+}
+
+static void setup(struct stacks *s, const struct profile *src, const struct write_opts *o, bool private)
 {
 	memset(s, 0, sizeof(*s));
 	unsigned flags = 0;
@@ -62,10 +78,32 @@ void stacks_init(struct stacks *s, const struct profile *src, const struct write
 	if (o && o->threads)
 		flags |= PROFILE_FOLD_THREADS;
 	s->lines = o && o->lines;
-	s->p = profile_fold(src, flags);
-	attach_sources(s, src, flags);
+	if (!private && fold_is_identity(src, flags)) {
+		s->p = (struct profile *)src; /* only read: see stacks.h */
+		s->borrowed = true;
+		s->nfile = src->nframes;
+		s->file = xcalloc(s->nfile + 1, sizeof(*s->file));
+		s->line = xcalloc(s->nfile + 1, sizeof(*s->line));
+		for (size_t k = 0; k < s->nfile; k++) {
+			s->file[k] = src->frames[k].file;
+			s->line[k] = src->frames[k].line;
+		}
+	} else {
+		s->p = profile_fold(src, flags);
+		attach_sources(s, src, flags);
+	}
 	own_sources(s);
 	stacks_recount(s);
+}
+
+void stacks_init(struct stacks *s, const struct profile *src, const struct write_opts *o)
+{
+	setup(s, src, o, false);
+}
+
+void stacks_init_private(struct stacks *s, const struct profile *src, const struct write_opts *o)
+{
+	setup(s, src, o, true);
 }
 
 void stacks_recount(struct stacks *s)
@@ -95,7 +133,8 @@ void stacks_release(struct stacks *s)
 	free(s->line);
 	free(s->self);
 	free(s->total);
-	profile_free(s->p);
+	if (!s->borrowed)
+		profile_free(s->p);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -17,7 +17,9 @@
 /* A folded view of a profile: frames merged by function (or function:line),
  * one count per node summed over threads (unless --threads roots them). */
 struct stacks {
-	struct profile *p;    /* the folded profile (owned) */
+	struct profile *p;    /* the folded profile: owned, or the source itself
+			       * when folding changes nothing (borrowed: read only) */
+	bool borrowed;
 	uint64_t *self;       /* per node: samples whose leaf is the node */
 	uint64_t *total;      /* per node: samples at or below the node */
 	char **file;          /* per frame of p: a representative source file, or NULL (borrowed from p or src) */
@@ -28,6 +30,8 @@ struct stacks {
 
 /* Folds src for o (o may be NULL) and computes totals. */
 void stacks_init(struct stacks *s, const struct profile *src, const struct write_opts *o);
+/* The same, always on a private copy that the caller may add nodes to. */
+void stacks_init_private(struct stacks *s, const struct profile *src, const struct write_opts *o);
 void stacks_release(struct stacks *s);
 /* Recomputes self and total after nodes or counts were added to s->p. */
 void stacks_recount(struct stacks *s);

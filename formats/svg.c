@@ -427,7 +427,7 @@ int svg_write_diff(const struct profile *before, const struct profile *after, FI
 		   const struct write_opts *o)
 {
 	struct svg g = { 0 };
-	stacks_init(&g.s, after, o);
+	stacks_init_private(&g.s, after, o);
 	struct profile *p = g.s.p;
 	struct stacks b;
 	stacks_init(&b, before, o);
