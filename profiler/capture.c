@@ -108,9 +108,12 @@ int capture_opts_handle(struct capture_opts *o, int key, const char *arg, char *
 		return CAPTURE_OPT_HANDLED;
 	}
 	case CAPTURE_KEY_STACK_SIZE:
-		if (parse_uint(arg, CAPTURE_MAX_STACK, &v, true) || v < 512)
+		/* 64k is what people type: perf's limit is 8 bytes less, so round down. */
+		if (parse_uint(arg, 65536, &v, true) || v < 512)
 			return usage(errbuf, errlen,
 				     "invalid stack size '%s' (expected 512 to 65528 bytes, e.g. 32k)", arg ? arg : "");
+		if (v > CAPTURE_MAX_STACK)
+			v = CAPTURE_MAX_STACK;
 		o->stack_size = (uint32_t)(v & ~7ull);
 		return CAPTURE_OPT_HANDLED;
 	case CAPTURE_KEY_UNWIND:
