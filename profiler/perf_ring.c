@@ -68,7 +68,9 @@ const struct perf_event_header *perf_ring_next(struct perf_ring *r, void *scratc
 		memcpy(&h, r->data + off, first);
 		memcpy((unsigned char *)&h + first, r->data, sizeof(h) - first);
 	}
-	if (h.size < sizeof(h) || h.size > avail) {
+	/* The kernel pads every record to 8 bytes: any other size is garbage, and
+	 * reading on from it would misalign every later record. */
+	if (h.size < sizeof(h) || h.size > avail || (h.size & 7)) {
 		r->pos = r->head;
 		return NULL;
 	}
