@@ -348,7 +348,10 @@ int ptrace_proc_collect(struct ptrace_proc *p, uint64_t deadline_ns,
 					if (cb)
 						cb(p, u, arg);
 					done++;
-					/* cb never changes the table, so u is still valid. */
+					/* cb never changes the table, so u is still valid. The
+					 * clock is read before the resume: the woken thread may
+					 * take our CPU, and then it is not held any more. */
+					p->held_ns += now_ns() - u->stop_ns;
 					ptrace_thread_resume(p, u);
 				}
 			}
@@ -364,8 +367,9 @@ int ptrace_proc_collect(struct ptrace_proc *p, uint64_t deadline_ns,
 			p->late += waiting;
 			break;
 		}
-		/* Stops take tens of microseconds when idle: yield first, then sleep. */
-		if (spins++ < 20)
+		/* Stops take tens of microseconds when idle: yield first (a thread
+		 * that stopped while we slept would be held for our oversleep), then sleep. */
+		if (spins++ < 100)
 			sched_yield();
 		else
 			sleep_ns(20000);

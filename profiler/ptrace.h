@@ -45,6 +45,7 @@ struct ptrace_proc {
 	uint64_t stops;    /* our interrupt-stops taken */
 	uint64_t stop_wait_ns; /* total time spent waiting for interrupt-stops */
 	uint64_t late;     /* interrupts whose stop did not come within the deadline */
+	uint64_t held_ns;  /* total time threads spent held by collect (seen stopped to resumed) */
 };
 
 /* Seizes every thread of pid (rescanning /proc/PID/task until no new thread

@@ -44,12 +44,14 @@ struct pt_backend {
 	uint64_t base_tick_ns; /* from --freq */
 	uint64_t tick_ns;      /* current period (a multiple of base_tick_ns) */
 	uint64_t next_due_ns;  /* ticks before this only handle events */
+	uint64_t rng;          /* xorshift state for the jitter */
 	uint64_t *ips;
 	size_t max_ips;
 	bool wall;
 	bool started, detached;
+	uint64_t warned_ns;    /* the period we last told the user about */
 	/* Cost control. */
-	uint64_t win_start_ns, win_paused_ns;
+	uint64_t win_start_ns, win_paused_ns, win_max_ns;
 	unsigned win_ticks;
 	uint64_t run_start_ns, run_paused_ns, ticks, samples;
 	/* The tick in progress. */
@@ -287,7 +289,6 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 	struct sampler *s = b->s;
 	struct ptrace_proc *pp = &pr->pp;
 	size_t asked = 0;
-	uint64_t t0 = 0;
 	for (size_t i = 0; i < pp->nthreads; i++) {
 		struct ptrace_thread *t = &pp->threads[i];
 		if (t->state != PT_RUNNING)
@@ -303,47 +304,64 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		/* thread_wanted may add a target thread, never a ptrace thread: t is valid. */
 		t->sched = st.state;
-		if (!t0)
-			t0 = now_ns();
 		if (ptrace_thread_interrupt(pp, t) == 0)
 			asked++;
 	}
 	if (!asked)
 		return 0;
 	b->cur = pr;
+	uint64_t held0 = pp->held_ns;
 	ptrace_proc_collect(pp, STOP_DEADLINE_NS, on_stop, b);
-	return now_ns() - t0;
+	/* Time the target's threads sat stopped (not the wait for a thread that
+	 * was not on a CPU anyway); summed, as if the target stood still while
+	 * any thread was held. */
+	return pp->held_ns - held0;
 }
 
 static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 {
+	/* The first tick loads unwind tables and fills caches: not the steady cost. */
+	if (b->ticks <= 1) {
+		b->win_start_ns = now;
+		return;
+	}
 	b->win_paused_ns += paused;
 	b->run_paused_ns += paused;
+	if (paused > b->win_max_ns)
+		b->win_max_ns = paused;
 	b->win_ticks++;
 	uint64_t el = now - b->win_start_ns;
 	if (el < COST_WINDOW_NS || b->win_ticks < COST_WINDOW_TICKS)
 		return;
-	double frac = (double)b->win_paused_ns / (double)el;
-	if (frac > PAUSE_BUDGET) {
-		/* Period that brings the measured cost per tick under the budget,
-		 * with some headroom, as a whole multiple of the asked period. */
-		double per_tick = (double)b->win_paused_ns / b->win_ticks;
-		uint64_t want = (uint64_t)(per_tick / (PAUSE_BUDGET * 0.8));
-		uint64_t k = (want + b->base_tick_ns - 1) / b->base_tick_ns;
-		if (k * b->base_tick_ns <= b->tick_ns)
-			k = b->tick_ns / b->base_tick_ns + 1;
-		uint64_t old = b->tick_ns;
+	/* The worst tick of a window is left out: one scheduling hiccup of ours
+	 * (both cores busy) is not the steady cost of sampling. */
+	uint64_t held = b->win_paused_ns - b->win_max_ns;
+	double frac = (double)held / (double)el;
+	/* The period that keeps the measured cost per tick at 80% of the budget,
+	 * as a whole multiple of the asked period (so each sample's weight is whole). */
+	double per_tick = (double)held / (b->win_ticks - 1);
+	uint64_t want = (uint64_t)(per_tick / (PAUSE_BUDGET * 0.8));
+	uint64_t k = (want + b->base_tick_ns - 1) / b->base_tick_ns;
+	if (k < 1)
+		k = 1;
+	uint64_t old = b->tick_ns;
+	if (frac > PAUSE_BUDGET && k * b->base_tick_ns > old) {
 		b->tick_ns = k * b->base_tick_ns;
-		bool first = old == b->base_tick_ns;
 		/* One line the first time; again only when the rate halves once more. */
-		if (first || b->tick_ns >= 2 * old)
+		if (!b->warned_ns || b->tick_ns >= 2 * b->warned_ns) {
 			fprintf(stderr,
 				"prowl: ptrace stops held the target %.1f%% of the time at %.0f Hz; lowering the rate to %.0f Hz to stay under %.0f%% (perf_event costs far less where it is allowed)\n",
 				100 * frac, 1e9 / (double)old, 1e9 / (double)b->tick_ns, 100 * PAUSE_BUDGET);
-		b->s->tick_ns = b->tick_ns;
+			b->warned_ns = b->tick_ns;
+		}
+	} else if (frac < PAUSE_BUDGET / 2 && k * b->base_tick_ns < old) {
+		/* Cheaper now (threads ended, caches warm): back towards the asked rate. */
+		uint64_t half = old / b->base_tick_ns / 2;
+		b->tick_ns = (k > half ? k : half ? half : 1) * b->base_tick_ns;
 	}
 	b->win_start_ns = now;
 	b->win_paused_ns = 0;
+	b->win_max_ns = 0;
 	b->win_ticks = 0;
 }
 
@@ -423,6 +441,7 @@ static int ptrace_start(struct sampler *s)
 	b->started = true;
 	b->run_start_ns = b->win_start_ns = now_ns();
 	b->next_due_ns = 0;
+	b->rng = now_ns() | 1;
 	return 0;
 }
 
@@ -456,10 +475,17 @@ static int ptrace_tick(struct sampler *s)
 		return 0;
 	ptrace_poll(s);
 	uint64_t now = now_ns();
-	/* The session may keep its old period after we lowered ours. */
-	if (now + b->base_tick_ns / 4 < b->next_due_ns)
+	/* A session that keeps a fixed period ticks more often than we sample. */
+	if (b->next_due_ns && now + b->base_tick_ns / 4 < b->next_due_ns)
 		return 0;
-	b->next_due_ns = (b->next_due_ns && b->next_due_ns + b->tick_ns > now ? b->next_due_ns : now) + b->tick_ns;
+	/* The next interval is drawn in [0.5, 1.5) of the period: a fixed period
+	 * beats with a periodic workload and skews the shares. */
+	b->rng ^= b->rng << 13;
+	b->rng ^= b->rng >> 7;
+	b->rng ^= b->rng << 17;
+	uint64_t iv = b->tick_ns / 2 + b->rng % b->tick_ns;
+	b->next_due_ns = now + iv;
+	s->tick_ns = iv;
 	b->weight = b->tick_ns / b->base_tick_ns;
 	uint64_t paused = 0;
 	for (size_t i = 0; i < b->nprocs; i++) {

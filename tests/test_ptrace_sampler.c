@@ -1,0 +1,431 @@
+/*
+ * test_ptrace_sampler: the ptrace backend driven directly (no session): a fake
+ * environment collects the samples it emits, names their frames through the
+ * symbolizer and checks what a user would see: the 60/30/10 split of
+ * samples/bin/cpu, wall-clock states under the right functions of
+ * samples/bin/sleepy, threads64 and churn without error, the target untraced
+ * and unharmed afterwards.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "profiler/capture.h"
+#include "profiler/procstat.h"
+#include "profiler/sampler.h"
+#include "profiler/target.h"
+#include "profiler/unwind.h"
+#include "profiler/util.h"
+#include "symbolize/maps.h"
+#include "symbolize/symbolizer.h"
+
+static char samples_dir[PATH_MAX];
+
+/* One collected sample: its thread, state and function names leaf first. */
+struct got {
+	pid_t pid, tid;
+	enum sample_state state;
+	uint64_t *ips;
+	size_t nips;
+	char *frames; /* "fn;fn;fn" leaf first, filled after the run */
+	uint64_t weight;
+};
+
+struct harness {
+	struct target *target;
+	struct unwinder *unwinder;
+	struct symbolizer *sym;
+	struct sampler s;
+	struct capture_opts opts;
+	struct got *got;
+	size_t ngot, cap;
+	size_t forks, exits, comms;
+	bool proc_exit;
+};
+
+static const char *name_of(struct harness *h, struct maps *maps, uint64_t addr)
+{
+	struct module *mod;
+	uint64_t vaddr;
+	if (maps_resolve(maps, addr, &mod, &vaddr) != 0 || !mod || mod->kind != MODULE_FILE)
+		return "?";
+	struct sym_source src = { .kind = SYM_ELF, .path = mod->open_path ? mod->open_path : mod->path,
+				  .name = mod->path };
+	struct sym_module *sm = symbolizer_module(h->sym, &src);
+	struct sym_frame fr[8];
+	int n = sm ? sym_lookup(sm, vaddr, fr, 8) : 0;
+	if (n <= 0 || !fr[n - 1].function)
+		return "?";
+	return fr[n - 1].function;
+}
+
+static void on_event(void *ctx, const struct sampler_event *ev)
+{
+	struct harness *h = ctx;
+	switch (ev->kind) {
+	case SAMPLER_SAMPLE: {
+		/* Only copy here: the backend holds the thread stopped while we run. */
+		xgrow((void **)&h->got, &h->cap, h->ngot + 1, sizeof(*h->got));
+		struct got *g = &h->got[h->ngot++];
+		*g = (struct got){ .pid = ev->sample.pid, .tid = ev->sample.tid, .state = ev->sample.state,
+				   .weight = ev->sample.weight, .nips = ev->sample.nuser };
+		g->ips = xmalloc(g->nips * sizeof(*g->ips));
+		memcpy(g->ips, ev->sample.user, g->nips * sizeof(*g->ips));
+		break;
+	}
+	case SAMPLER_FORK:
+		h->forks++;
+		break;
+	case SAMPLER_EXIT:
+		h->exits++;
+		if (ev->tid == ev->pid)
+			h->proc_exit = true;
+		break;
+	case SAMPLER_COMM:
+		h->comms++;
+		break;
+	default:
+		break;
+	}
+}
+
+static pid_t launch(const char *sample, const char *const *args)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/%s", samples_dir, sample);
+	if (access(path, X_OK) != 0)
+		fail_msg("%s is missing: run make", path);
+	pid_t c = fork();
+	if (c == 0) {
+		char *argv[8] = { path };
+		for (int i = 0; args[i] && i < 6; i++)
+			argv[i + 1] = (char *)args[i];
+		execv(path, argv);
+		_exit(127);
+	}
+	return c;
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void harness_open(struct harness *h, pid_t pid, unsigned freq, enum capture_mode mode)
+{
+	memset(h, 0, sizeof(*h));
+	capture_opts_init(&h->opts);
+	h->opts.freq = freq;
+	h->opts.mode = mode;
+	h->opts.backend = CAPTURE_BACKEND_PTRACE;
+	h->target = target_new();
+	assert_int_equal(target_attach(h->target, pid), 0);
+	h->unwinder = unwinder_new(h->target->modules, 512);
+	h->sym = symbolizer_new(NULL);
+	h->s.ops = &ptrace_sampler_ops;
+	h->s.env.opts = &h->opts;
+	h->s.env.target = h->target;
+	h->s.env.unwinder = h->unwinder;
+	h->s.env.emit = on_event;
+	h->s.env.ctx = h;
+	int r = h->s.ops->open(&h->s);
+	if (r)
+		fail_msg("open: %s (%s)", strerror(-r), h->s.err);
+	assert_int_equal(h->s.ops->start(&h->s), 0);
+	assert_true(h->s.tick_ns > 0);
+}
+
+/* Names every sample's frames (after the run, as the session does). */
+static void harness_resolve(struct harness *h)
+{
+	for (size_t k = 0; k < h->ngot; k++) {
+		struct got *g = &h->got[k];
+		struct target_proc *tp = target_proc(h->target, g->pid, false);
+		assert_non_null(tp);
+		struct strbuf sb;
+		strbuf_init(&sb);
+		for (size_t i = 0; i < g->nips; i++) {
+			uint64_t a = g->ips[i] - (i ? 1 : 0);
+			strbuf_addf(&sb, "%s%s", i ? ";" : "", name_of(h, tp->maps, a));
+		}
+		g->frames = strbuf_detach(&sb);
+	}
+}
+
+/* Ticks like the session would, for ms milliseconds or until the target exits. */
+static void harness_run(struct harness *h, int ms)
+{
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000ull;
+	uint64_t next = now_ns();
+	while (now_ns() < end && !h->proc_exit) {
+		assert_int_equal(h->s.ops->tick(&h->s), 0);
+		next += h->s.tick_ns;
+		while (now_ns() < next && !h->proc_exit) {
+			msleep(1);
+			h->s.ops->poll(&h->s);
+		}
+	}
+	harness_resolve(h);
+}
+
+static void harness_close(struct harness *h)
+{
+	h->s.ops->stop(&h->s);
+	h->s.ops->close(&h->s);
+	for (size_t i = 0; i < h->ngot; i++) {
+		free(h->got[i].frames);
+		free(h->got[i].ips);
+	}
+	free(h->got);
+	symbolizer_free(h->sym);
+	unwinder_free(h->unwinder);
+	target_free(h->target);
+	capture_opts_release(&h->opts);
+}
+
+static int tracer_of(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	int v = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "TracerPid:", 10))
+			v = atoi(line + 10);
+	fclose(f);
+	return v;
+}
+
+/* Weighted count of samples whose leaf-first frame list matches pred. */
+static uint64_t count_where(struct harness *h, bool (*pred)(const struct got *, const void *), const void *arg)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < h->ngot; i++)
+		if (pred(&h->got[i], arg))
+			n += h->got[i].weight;
+	return n;
+}
+
+static bool leaf_is(const struct got *g, const void *arg)
+{
+	const char *fn = arg;
+	size_t l = strlen(fn);
+	return !strncmp(g->frames, fn, l) && (g->frames[l] == ';' || !g->frames[l]);
+}
+
+static bool any(const struct got *g, const void *arg)
+{
+	(void)g;
+	(void)arg;
+	return true;
+}
+
+static bool reaches_main(const struct got *g, const void *arg)
+{
+	(void)arg;
+	return strstr(g->frames, ";main") != NULL;
+}
+
+static void test_cpu_shares(void **state)
+{
+	(void)state;
+	const char *args[] = { "30", NULL };
+	pid_t c = launch("cpu", args);
+	msleep(100);
+	struct harness h;
+	harness_open(&h, c, 299, CAPTURE_MODE_CPU);
+	harness_run(&h, 3500);
+	uint64_t total = count_where(&h, any, NULL);
+	uint64_t a = count_where(&h, leaf_is, "hot_a"), b = count_where(&h, leaf_is, "hot_b"),
+		 cc = count_where(&h, leaf_is, "hot_c"), m = count_where(&h, reaches_main, NULL);
+	print_message("cpu: %llu samples: hot_a %llu hot_b %llu hot_c %llu, to main %llu\n",
+		      (unsigned long long)total, (unsigned long long)a, (unsigned long long)b,
+		      (unsigned long long)cc, (unsigned long long)m);
+	assert_true(total >= 100);
+	assert_true(a + b + cc >= total * 95 / 100);
+	double pa = 100.0 * a / total, pb = 100.0 * b / total, pc = 100.0 * cc / total;
+	assert_true(pa > 55 && pa < 65);
+	assert_true(pb > 25 && pb < 35);
+	assert_true(pc > 5 && pc < 15);
+	assert_true(m >= total * 99 / 100);
+	harness_close(&h);
+	/* Untraced, running, and it finishes its work by itself when asked. */
+	assert_int_equal(tracer_of(c), 0);
+	char st = procstat_state(c, c);
+	assert_true(st == 'R' || st == 'S');
+	kill(c, SIGALRM); /* the sample's own stop signal: it exits 0 */
+	int status;
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+struct want {
+	pid_t tid;
+	const char *fn;
+};
+
+static bool sleeping_in(const struct got *g, const void *arg)
+{
+	const struct want *w = arg;
+	if (g->tid != w->tid || g->state != SAMPLE_STATE_SLEEPING)
+		return false;
+	size_t l = strlen(w->fn);
+	for (const char *p = strstr(g->frames, w->fn); p; p = strstr(p + 1, w->fn))
+		if ((p == g->frames || p[-1] == ';') && (p[l] == ';' || !p[l]))
+			return true;
+	return false;
+}
+
+static bool of_thread(const struct got *g, const void *arg)
+{
+	return g->tid == *(const pid_t *)arg;
+}
+
+static pid_t tid_named(pid_t pid, const char *name)
+{
+	pid_t *tids;
+	int n = procstat_tasks(pid, &tids);
+	pid_t found = 0;
+	for (int i = 0; i < n; i++) {
+		struct procstat st;
+		if (procstat_read(pid, tids[i], &st) == 0 && !strcmp(st.comm, name))
+			found = tids[i];
+	}
+	free(tids);
+	return found;
+}
+
+static void test_wall_sleepy(void **state)
+{
+	(void)state;
+	const char *args[] = { "30", NULL };
+	pid_t c = launch("sleepy", args);
+	pid_t reader = 0, locker = 0;
+	for (int i = 0; i < 200 && (!reader || !locker); i++) {
+		msleep(10);
+		reader = tid_named(c, "reader");
+		locker = tid_named(c, "locker");
+	}
+	assert_true(reader && locker);
+	struct harness h;
+	harness_open(&h, c, 99, CAPTURE_MODE_WALL);
+	harness_run(&h, 2000);
+	struct {
+		pid_t tid;
+		const char *fn;
+	} cases[] = { { c, "do_sleep" }, { reader, "do_read" }, { locker, "do_lock" } };
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		struct want w = { cases[k].tid, cases[k].fn };
+		uint64_t all = count_where(&h, of_thread, &cases[k].tid);
+		uint64_t in = count_where(&h, sleeping_in, &w);
+		print_message("wall: %s: %llu of %llu samples sleeping under it\n", cases[k].fn,
+			      (unsigned long long)in, (unsigned long long)all);
+		assert_true(all >= 20);
+		assert_true(in >= all * 80 / 100);
+	}
+	harness_close(&h);
+	assert_int_equal(tracer_of(c), 0);
+	kill(c, SIGALRM);
+	int status;
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_threads64(void **state)
+{
+	(void)state;
+	const char *args[] = { "30", NULL };
+	pid_t c = launch("threads64", args);
+	for (int i = 0; i < 200; i++) {
+		pid_t *t;
+		int n = procstat_tasks(c, &t);
+		free(t);
+		if (n >= 65)
+			break;
+		msleep(10);
+	}
+	struct harness h;
+	harness_open(&h, c, 99, CAPTURE_MODE_WALL);
+	harness_run(&h, 1500);
+	/* Every thread sampled at least once. */
+	pid_t *tids;
+	int n = procstat_tasks(c, &tids);
+	assert_int_equal(n, 65);
+	int seen = 0;
+	for (int i = 0; i < n; i++)
+		seen += count_where(&h, of_thread, &tids[i]) > 0;
+	free(tids);
+	print_message("threads64: %d of %d threads sampled, %zu samples\n", seen, n, h.ngot);
+	assert_int_equal(seen, 65);
+	harness_close(&h);
+	assert_int_equal(tracer_of(c), 0);
+	kill(c, SIGALRM);
+	int status;
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_churn(void **state)
+{
+	(void)state;
+	const char *args[] = { "2", "8", NULL };
+	pid_t c = launch("churn", args);
+	msleep(50);
+	struct harness h;
+	harness_open(&h, c, 199, CAPTURE_MODE_CPU);
+	h.target->child = c;
+	harness_run(&h, 4000); /* past its end: the exit is seen */
+	print_message("churn: %zu samples, %zu thread starts, %zu exits\n", h.ngot, h.forks, h.exits);
+	assert_true(h.proc_exit);
+	assert_true(h.ngot > 10);
+	assert_true(h.forks > 50);
+	assert_true(count_where(&h, leaf_is, "churn_work") > 0);
+	/* Our child: the backend reaped it and handed the status to the target. */
+	assert_true(h.target->child_reaped);
+	assert_true(WIFEXITED(h.target->child_status));
+	assert_int_equal(WEXITSTATUS(h.target->child_status), 0);
+	harness_close(&h);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return 1;
+	self[n] = 0;
+	/* BUILD/tests/test_x -> ROOT/samples/bin, whatever BUILD is. */
+	char *p = strrchr(self, '/');
+	*p = 0;
+	p = strrchr(self, '/');
+	*p = 0;
+	if (strlen(self) + 16 >= sizeof(samples_dir))
+		return 1;
+	snprintf(samples_dir, sizeof(samples_dir), "%.*s/../samples/bin", (int)(sizeof(samples_dir) - 16), self);
+	(void)argv;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cpu_shares),
+		cmocka_unit_test(test_wall_sleepy),
+		cmocka_unit_test(test_threads64),
+		cmocka_unit_test(test_churn),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
