@@ -1,0 +1,567 @@
+/* Unit tests for the writers and readers of formats/: pprof, speedscope, SVG,
+ * the text report, diff and the perf script reader, each checked by reading
+ * the result back (our readers, go tool pprof, the speedscope JSON schema). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "formats/diff.h"
+#include "formats/format.h"
+#include "formats/perfscript.h"
+#include "formats/pprof.h"
+#include "formats/speedscope.h"
+#include "formats/svg.h"
+#include "profiler/profile.h"
+#include "profiler/util.h"
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/prowl-fmtw-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+	int rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+static char *write_mem(const struct profile *p, enum format f, const struct write_opts *o, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+	assert_non_null(m);
+	assert_int_equal(profile_write_stream(p, f, m, o), 0);
+	fclose(m);
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static char *folded(const struct profile *p, bool lines)
+{
+	struct write_opts o = { .lines = lines };
+	return write_mem(p, FORMAT_COLLAPSED, &o, NULL);
+}
+
+/*
+ * A small recorded-looking profile: an executable and libc with build-ids,
+ * frames with addresses, files and lines, an inline chain (helper inlined
+ * into compute, at one address), a kernel leaf and two threads.
+ *   app (tid 100): main;compute;helper  x60   main;compute x20   main;libc_write;[k]sys_write x10
+ *   worker (101):  main;compute;helper  x30   main;idle x 5
+ */
+static struct profile *fake_profile(void)
+{
+	struct profile *p = profile_new();
+	struct profile_module exe = { .path = "/opt/app/bin/app", .build_id = "aabbccddeeff00112233",
+				      .start = 0x555555554000, .limit = 0x555555560000, .offset = 0x1000,
+				      .has_functions = 1, .has_filenames = 1, .has_line_numbers = 1,
+				      .has_inline_frames = 1 };
+	struct profile_module libc = { .path = "/usr/lib/x86_64-linux-gnu/libc.so.6",
+				       .build_id = "0123456789abcdef0123", .start = 0x7ffff7c28000,
+				       .limit = 0x7ffff7dbd000, .offset = 0x28000, .has_functions = 1 };
+	struct profile_module kern = { .path = "[kernel.kallsyms]", .kernel = 1 };
+	int32_t me = profile_module_intern(p, &exe), ml = profile_module_intern(p, &libc),
+		mk = profile_module_intern(p, &kern);
+	struct profile_frame main_f = { .name = "main", .file = "/src/app.c", .line = 40, .module = me, .address = 0x1180 };
+	struct profile_frame comp_f = { .name = "compute(int)", .system_name = "_Z7computei", .file = "/src/app.c",
+					.line = 22, .module = me, .address = 0x1250 };
+	struct profile_frame comp2_f = comp_f;
+	comp2_f.line = 25;
+	comp2_f.address = 0x1270;
+	struct profile_frame help_f = { .name = "helper", .file = "/src/util.h", .line = 7, .module = me,
+					.address = 0x1250, .inlined = 1 };
+	struct profile_frame wr_f = { .name = "libc_write", .module = ml, .address = 0x114a20 };
+	struct profile_frame sys_f = { .name = "sys_write", .module = mk, .kind = FRAME_KERNEL, .address = 0x1000 };
+	struct profile_frame idle_f = { .name = "idle", .file = "/src/app.c", .line = 60, .module = me, .address = 0x1300 };
+	uint32_t m = profile_frame_intern(p, &main_f), c = profile_frame_intern(p, &comp_f),
+		 c2 = profile_frame_intern(p, &comp2_f), h = profile_frame_intern(p, &help_f),
+		 w = profile_frame_intern(p, &wr_f), k = profile_frame_intern(p, &sys_f),
+		 i = profile_frame_intern(p, &idle_f);
+	uint32_t t1 = profile_thread_intern(p, 100, 100, "app"), t2 = profile_thread_intern(p, 100, 101, "worker");
+	uint32_t s1[] = { m, c, h }, s2[] = { m, c2 }, s3[] = { m, w, k }, s4[] = { m, i };
+	profile_add(p, t1, profile_node_path(p, s1, 3), 60);
+	profile_add(p, t1, profile_node_path(p, s2, 2), 20);
+	profile_add(p, t1, profile_node_path(p, s3, 3), 10);
+	profile_add(p, t2, profile_node_path(p, s1, 3), 30);
+	profile_add(p, t2, profile_node_path(p, s4, 2), 5);
+	profile_set_str(&p->meta.command, "./app --fast");
+	p->meta.pid = 100;
+	p->meta.period_ns = 1001001;
+	p->meta.duration_ns = 2000000000;
+	p->meta.start_ns = 1700000000000000000ull;
+	p->meta.freq = 999;
+	profile_set_str(&p->meta.mode, "cpu");
+	return p;
+}
+
+static void test_pprof_roundtrip(void **state)
+{
+	(void)state;
+	struct profile *p = fake_profile();
+	size_t len;
+	char *gz = write_mem(p, FORMAT_PPROF, NULL, &len);
+	assert_true(len > 20);
+	assert_int_equal((unsigned char)gz[0], 0x1f); /* gzip */
+	assert_int_equal(format_detect(gz, len), FORMAT_PPROF);
+	struct profile *q = profile_read_mem(gz, len, NULL);
+	assert_non_null(q);
+	assert_int_equal(q->total, p->total);
+	/* Same stacks, same lines (inline chain included). */
+	char *a = folded(p, true), *b = folded(q, true);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(b, "main:40;compute(int):22;helper:7_[i] 90\n"));
+	free(a);
+	free(b);
+	assert_int_equal(q->meta.period_ns, 1001001);
+	assert_int_equal(q->meta.duration_ns, 2000000000);
+	assert_int_equal(q->meta.start_ns, p->meta.start_ns);
+	assert_string_equal(q->meta.command, "./app --fast");
+	/* Modules keep build-ids and flags; frames keep mangled names, kinds, threads. */
+	bool exe = false, kernel_kind = false, mangled = false;
+	for (size_t i = 0; i < q->nmodules; i++)
+		if (q->modules[i].build_id && !strcmp(q->modules[i].build_id, "aabbccddeeff00112233"))
+			exe = q->modules[i].has_inline_frames && q->modules[i].has_line_numbers;
+	for (size_t i = 0; i < q->nframes; i++) {
+		if (!strcmp(q->frames[i].name, "sys_write"))
+			kernel_kind = q->frames[i].kind == FRAME_KERNEL;
+		if (q->frames[i].system_name && !strcmp(q->frames[i].system_name, "_Z7computei"))
+			mangled = true;
+		if (!strcmp(q->frames[i].name, "helper"))
+			assert_int_equal(q->frames[i].address, 0x1250); /* module-relative again */
+	}
+	assert_true(exe);
+	assert_true(kernel_kind);
+	assert_true(mangled);
+	struct write_opts th = { .threads = true };
+	a = write_mem(p, FORMAT_COLLAPSED, &th, NULL);
+	b = write_mem(q, FORMAT_COLLAPSED, &th, NULL);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	free(gz);
+	profile_free(q);
+	profile_free(p);
+}
+
+/* Runs a shell command, returning its stdout (NULL when it failed). */
+static char *run(const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	int rc = pclose(f);
+	if (rc != 0) {
+		fprintf(stderr, "command failed (%d): %s\n%s\n", rc, cmd, sb.buf);
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
+
+static void test_pprof_go_tool(void **state)
+{
+	(void)state;
+	if (system("command -v go >/dev/null 2>&1") != 0) {
+		skip(); /* golang-go missing: sh scripts/setup-deps.sh test */
+		return;
+	}
+	struct profile *p = fake_profile();
+	char *path = xasprintf("%s/fake.pb.gz", tmpdir);
+	assert_int_equal(profile_write(p, FORMAT_PPROF, path, NULL), 0);
+	char *env = xasprintf("cd '%s' && mkdir -p go && GOPATH='%s/go' GOCACHE='%s/go/cache' HOME='%s' GOFLAGS= GOTOOLCHAIN=local "
+			      "PPROF_TMPDIR='%s' go tool pprof -symbolize=none",
+			      tmpdir, tmpdir, tmpdir, tmpdir, tmpdir);
+	char *cmd = xasprintf("%s -raw '%s' 2>&1", env, path);
+	char *raw = run(cmd);
+	assert_non_null(raw);
+	/* -raw lists the mappings with their build-ids, and the inline chain. */
+	assert_non_null(strstr(raw, "aabbccddeeff00112233"));
+	assert_non_null(strstr(raw, "0123456789abcdef0123"));
+	assert_non_null(strstr(raw, "samples/count"));
+	assert_non_null(strstr(raw, "cpu/nanoseconds"));
+	assert_non_null(strstr(raw, "helper"));
+	assert_non_null(strstr(raw, "compute(int)"));
+	free(cmd);
+	/* -top by samples: flat and cum as the report's self and total. */
+	cmd = xasprintf("%s -top -sample_index=samples '%s' 2>&1", env, path);
+	char *top = run(cmd);
+	assert_non_null(top);
+	char *rep = write_mem(p, FORMAT_REPORT, NULL, NULL);
+	/* report: helper self 90 (72.00%), compute self 20, sys_write 10, idle 5 */
+	assert_non_null(strstr(rep, " 72.00%        90  72.00%        90  helper [inlined]"));
+	struct {
+		const char *name;
+		const char *flat, *cum;
+	} rows[] = { { "helper (inline)", "90", "90" }, { "compute(int)", "20", "110" }, { "sys_write", "10", "10" },
+		     { "idle", "5", "5" }, { "main", "0", "125" } };
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		char *line = NULL;
+		for (char *l = top; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			size_t n = strcspn(l, "\n");
+			char *copy = xstrndup(l, n);
+			size_t nl = strlen(rows[i].name);
+			if (n > nl && !strcmp(copy + strlen(copy) - nl, rows[i].name) && copy[strlen(copy) - nl - 1] == ' ') {
+				line = copy;
+				break;
+			}
+			free(copy);
+		}
+		if (!line)
+			fail_msg("go tool pprof -top has no row for %s:\n%s", rows[i].name, top);
+		char flat[32], flatp[32], sum[32], cum[32];
+		assert_int_equal(sscanf(line, "%31s %31s %31s %31s", flat, flatp, sum, cum), 4);
+		assert_string_equal(flat, rows[i].flat);
+		assert_string_equal(cum, rows[i].cum);
+		free(line);
+	}
+	free(top);
+	free(rep);
+	free(cmd);
+	free(raw);
+	free(env);
+	free(path);
+	profile_free(p);
+}
+
+static void test_speedscope_schema(void **state)
+{
+	(void)state;
+	if (system("python3 -c 'import jsonschema' 2>/dev/null") != 0) {
+		skip(); /* python3-jsonschema missing */
+		return;
+	}
+	const char *schema = getenv("PROWL_SPEEDSCOPE_SCHEMA");
+	char *def = NULL;
+	if (!schema) {
+		def = xasprintf("%s/../shared/corpus/speedscope/file-format-schema.json", getenv("PWD") ? getenv("PWD") : ".");
+		schema = def;
+	}
+	if (access(schema, R_OK) != 0) {
+		free(def);
+		skip(); /* schema copy not found (set PROWL_SPEEDSCOPE_SCHEMA) */
+		return;
+	}
+	struct profile *p = fake_profile();
+	char *path = xasprintf("%s/fake.json", tmpdir);
+	assert_int_equal(profile_write(p, FORMAT_SPEEDSCOPE, path, NULL), 0);
+	char *cmd = xasprintf(
+		"python3 - '%s' '%s' <<'PY'\n"
+		"import json, sys, jsonschema\n"
+		"doc = json.load(open(sys.argv[1]))\n"
+		"jsonschema.validate(doc, json.load(open(sys.argv[2])))\n"
+		"frames = doc['shared']['frames']\n"
+		"profs = doc['profiles']\n"
+		"assert [q['name'] for q in profs] == ['app (100)', 'worker (101)'], [q['name'] for q in profs]\n"
+		"for q in profs:\n"
+		"    assert q['type'] == 'sampled' and q['unit'] == 'nanoseconds'\n"
+		"    assert len(q['samples']) == len(q['weights'])\n"
+		"    assert all(0 <= i < len(frames) for s in q['samples'] for i in s)\n"
+		"    assert q['endValue'] == sum(q['weights'])\n"
+		"names = [f['name'] for f in frames]\n"
+		"h = frames[names.index('helper_[i]')]\n"
+		"assert h['file'] == '/src/util.h' and h['line'] == 7, h\n"
+		"c = frames[names.index('compute(int)')]\n"
+		"assert c['file'] == '/src/app.c' and c['line'] == 22, c\n"
+		"app = profs[0]\n"
+		"stack = [names[i] for i in app['samples'][0]]\n"
+		"assert stack[0] == 'main', stack\n"
+		"assert sum(app['weights']) == 90 * 1001001, sum(app['weights'])\n"
+		"print('ok')\n"
+		"PY",
+		path, schema);
+	char *out = run(cmd);
+	assert_non_null(out);
+	assert_string_equal(out, "ok\n");
+	free(out);
+	free(cmd);
+	/* And back: same stacks and threads. */
+	struct profile *q = profile_read(path);
+	assert_non_null(q);
+	assert_int_equal(q->total, p->total);
+	assert_int_equal(q->meta.period_ns, p->meta.period_ns);
+	struct write_opts th = { .threads = true };
+	char *a = write_mem(p, FORMAT_COLLAPSED, &th, NULL), *b = write_mem(q, FORMAT_COLLAPSED, &th, NULL);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	profile_free(q);
+	free(path);
+	free(def);
+	profile_free(p);
+}
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (!k || i + k > n)
+			return false;
+		for (size_t j = 1; j < k; j++)
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+		i += k;
+	}
+	return true;
+}
+
+static void test_svg_escaping(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t t = profile_thread_intern(p, 1, 1, "t");
+	uint32_t f[] = { profile_frame_named(p, "operator<<(std::ostream&, \"x\")", FRAME_USER),
+			 profile_frame_named(p, "bad\xff\xfe utf8 \x01 ctl", FRAME_USER),
+			 profile_frame_named(p, "caf\xc3\xa9", FRAME_USER) };
+	profile_add(p, t, profile_node_path(p, f, 3), 10);
+	struct write_opts o = { .title = "a <b> & c" };
+	size_t len;
+	char *svg = write_mem(p, FORMAT_SVG, &o, &len);
+	assert_true(valid_utf8((const unsigned char *)svg, len));
+	assert_non_null(strstr(svg, "operator&lt;&lt;(std::ostream&amp;, &quot;x&quot;)"));
+	assert_non_null(strstr(svg, "bad?? utf8 ? ctl"));
+	assert_non_null(strstr(svg, "caf\xc3\xa9"));
+	assert_non_null(strstr(svg, ">a &lt;b&gt; &amp; c</text>"));
+	assert_null(strstr(svg, "\x01"));
+	free(svg);
+	profile_free(p);
+}
+
+/* A million samples over 100,000 distinct stacks: narrow frames merge, so
+ * the graph stays small, and every sample is still accounted for. */
+static void test_svg_large_profile_stays_small(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t t = profile_thread_intern(p, 1, 1, "t");
+	uint32_t fr[8];
+	char name[32];
+	uint64_t seed = 42;
+	for (int i = 0; i < 100000; i++) {
+		fr[0] = profile_frame_named(p, "main", FRAME_USER);
+		for (int d = 1; d < 8; d++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			snprintf(name, sizeof(name), "fn_%d_%u", d, (unsigned)(seed >> 33) % (d < 3 ? 4 : 300));
+			fr[d] = profile_frame_named(p, name, FRAME_USER);
+		}
+		profile_add(p, t, profile_node_path(p, fr, 8), 10);
+	}
+	assert_int_equal(p->total, 1000000);
+	size_t len;
+	char *svg = write_mem(p, FORMAT_SVG, NULL, &len);
+	size_t groups = 0;
+	for (char *s = svg; (s = strstr(s, "<g class=\"f\"")); s++)
+		groups++;
+	print_message("svg of 1M samples / 100k stacks: %zu bytes, %zu frames drawn\n", len, groups);
+	assert_true(len < 3 * 1024 * 1024);
+	assert_true(groups < 20000);
+	assert_non_null(strstr(svg, "narrow frames]"));
+	assert_non_null(strstr(svg, "<title>all\n1000000 samples, 100.00%"));
+	free(svg);
+	profile_free(p);
+}
+
+static void test_report_and_diff(void **state)
+{
+	(void)state;
+	struct profile *p = fake_profile();
+	char *rep = write_mem(p, FORMAT_REPORT, NULL, NULL);
+	assert_non_null(strstr(rep, "prowl report: ./app --fast (pid 100), 2.00 s, 125 samples, 62 Hz, 2 threads"));
+	/* by self: helper first with its file:line; by total: main 100% */
+	char *self = strstr(rep, "top functions by self");
+	char *total = strstr(rep, "top functions by total");
+	assert_non_null(self);
+	assert_non_null(total);
+	char *first = strchr(strchr(self, '\n') + 1, '\n') + 1;
+	assert_true(strncmp(first, " 72.00%        90  72.00%        90  helper [inlined]", 53) == 0);
+	assert_non_null(strstr(first, "/src/util.h:7"));
+	char *tfirst = strchr(strchr(total, '\n') + 1, '\n') + 1;
+	assert_true(strncmp(tfirst, "  0.00%         0 100.00%       125  main ", 42) == 0);
+	assert_non_null(strstr(rep, "sys_write [kernel]"));
+	free(rep);
+
+	/* after: compute's own samples grow from 20 to 120 (a regression) */
+	struct profile *after = profile_copy(p);
+	for (size_t i = 0; i < after->ncounts; i++)
+		if (after->counts[i].count == 20)
+			profile_add(after, after->counts[i].thread, after->counts[i].node, 100);
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+	assert_int_equal(diff_write_text(p, after, m, NULL), 0);
+	fclose(m);
+	char *rows = strstr(buf, "functions whose self share changed most");
+	assert_non_null(rows);
+	char *row = strchr(strchr(rows, '\n') + 1, '\n') + 1;
+	/* 20/125 = 16.00% -> 120/225 = 53.33% */
+	const char *want = "  16.00%   53.33%   +37.33         20        120  compute(int)";
+	assert_true(strncmp(row, want, strlen(want)) == 0);
+	free(buf);
+	buf = NULL;
+	m = open_memstream(&buf, &n);
+	assert_int_equal(svg_write_diff(p, after, m, NULL), 0);
+	fclose(m);
+	/* compute's frame is red, helper's (share fell) is blue. */
+	char *c = strstr(buf, "<title>compute(int)\n");
+	char *h = strstr(buf, "<title>helper\n");
+	assert_non_null(c);
+	assert_non_null(h);
+	assert_non_null(strstr(c, "fill=\"rgb(255,40,40)\""));
+	assert_true(strstr(c, "fill=\"rgb(255,40,40)\"") < strstr(c, "</g>"));
+	char *hf = strstr(h, "fill=\"rgb(");
+	assert_non_null(hf);
+	int r, g, b;
+	assert_int_equal(sscanf(hf, "fill=\"rgb(%d,%d,%d)", &r, &g, &b), 3);
+	assert_true(b == 255 && r < 255);
+	free(buf);
+	profile_free(after);
+	profile_free(p);
+}
+
+static char *convert_perf(const char *text, const struct read_opts *o)
+{
+	struct profile *p = perfscript_read(text, strlen(text), o);
+	if (!p)
+		return NULL;
+	char *s = folded(p, false);
+	profile_free(p);
+	return s;
+}
+
+/* The reference's regular expressions, in the corners that matter. */
+static void test_perfscript_edges(void **state)
+{
+	(void)state;
+	const char *in =
+		"# cmdline : /usr/bin/perf record -g ./a.out\n"
+		"V8 WorkerThread 25607/25608 [000] 94564.109216: 100 cycles: \n"
+		"\t    7f10 net/http.(*Client).Do+0x12 (/bin/go)\n"
+		"\t    7f11 foo(int) const (/bin/a.out)\n"
+		"\t    7f12 ns::(anonymous namespace)::bar(long) (/bin/a.out)\n"
+		"\t    7f17 (dropped, as the reference skips names starting with a parenthesis) (/bin/a.out)\n"
+		"\t    7f13 outer->inner->leaf (/bin/a.out)\n"
+		"\t    7f14 [unknown] (/usr/lib/libz.so.1)\n"
+		"\t    7f15 [unknown] ([unknown])\n"
+		"\t    7f16 \"quoted'name;x\" (/tmp/perf-123.map)\n"
+		"\tffff81 do_sys_open+0x10 ([kernel.kallsyms])\n"
+		"\n"
+		"swapper     0 [000] 158665.570607: 5 instructions: \n"
+		"\tffff82 native_safe_halt ([kernel.kallsyms])\n"
+		"\n"
+		"swapper     0 [000] 158665.570607: 7 cycles: \n"
+		"\tffff82 native_safe_halt ([kernel.kallsyms])\n"
+		"\n"
+		"nostack 42 1.0: cycles: \n"
+		"\n"
+		"lost 43 1.0: cycles:\n"
+		"\tffff83 never_closed ([kernel.kallsyms])\n";
+	struct read_opts o = { .tid = true, .kernel = true, .jit = true, .addrs = true };
+	char *out = convert_perf(in, &o);
+	assert_non_null(out);
+	assert_string_equal(out,
+		"V8_WorkerThread-25607/25608;do_sys_open_[k];quotedname:x_[j];[unknown <7f15>];[libz.so.1 <7f14>];"
+		"outer;inner_[i];leaf_[i];ns::(anonymous namespace)::bar;foo;net/http.(*Client).Do 100\n"
+		"nostack-?/42 1\n"
+		"swapper-?/0;native_safe_halt_[k] 7\n");
+	free(out);
+	/* The command from the header is kept for titles. */
+	struct profile *p = perfscript_read(in, strlen(in), NULL);
+	assert_non_null(p);
+	assert_string_equal(p->meta.command, "/usr/bin/perf record -g ./a.out");
+	assert_string_equal(p->meta.event, "cycles");
+	profile_free(p);
+	assert_true(perfscript_probe(in, strlen(in)));
+	assert_false(perfscript_probe("a;b 1\n", 6));
+	errno = 0;
+	assert_null(perfscript_read("just text\n", 10, NULL));
+	assert_int_equal(errno, EINVAL);
+}
+
+/* Readers take untrusted files: truncated and mangled input must give an
+ * error or a profile, never a crash (ASan makes a stray read fail here). */
+static void test_readers_survive_garbage(void **state)
+{
+	(void)state;
+	struct profile *p = fake_profile();
+	size_t glen, jlen;
+	char *gz = write_mem(p, FORMAT_PPROF, NULL, &glen);
+	char *js = write_mem(p, FORMAT_SPEEDSCOPE, NULL, &jlen);
+	for (size_t cut = 0; cut < glen; cut += 7) {
+		struct profile *q = profile_read_mem(gz, cut, NULL);
+		profile_free(q);
+	}
+	for (size_t cut = 0; cut < jlen; cut += 5) {
+		struct profile *q = speedscope_read(js, cut);
+		profile_free(q);
+	}
+	/* Raw protobuf with bytes flipped, fed straight to the decoder. */
+	struct profile *q = profile_read_mem(gz, glen, NULL);
+	assert_non_null(q);
+	profile_free(q);
+	/* Flipped bytes in the gzip stream (inflate or the decoder must refuse
+	 * or cope), and deflate bytes handed to the protobuf decoder as if they
+	 * were a message. */
+	uint64_t seed = 7;
+	for (int i = 0; i < 400; i++) {
+		char *m = xmalloc(glen);
+		memcpy(m, gz, glen);
+		for (int k = 0; k < 3; k++) {
+			seed = seed * 6364136223846793005ull + 1;
+			size_t at = 10 + (size_t)(seed >> 33) % (glen - 10);
+			m[at] = (char)(seed >> 20);
+		}
+		profile_free(profile_read_mem(m, glen, NULL));
+		profile_free(pprof_read(m + 10, glen - 18));
+		free(m);
+	}
+	const char *nasty[] = { "{", "[[[[[[[[[[", "{\"shared\":{\"frames\":[]},\"profiles\":[{\"type\":\"sampled\",\"samples\":[[5]],\"weights\":[1]}]}",
+				"{\"shared\":{\"frames\":[{\"name\":\"a\"}]},\"profiles\":[{\"type\":\"sampled\",\"samples\":[[0]],\"weights\":[]}]}",
+				"\x1f\x8b\x08\x00garbage", "a;b;c\n", ";;; 3\n", " 5\n" };
+	for (size_t i = 0; i < ARRAY_SIZE(nasty); i++)
+		profile_free(profile_read_mem(nasty[i], strlen(nasty[i]), NULL));
+	char deep[20000];
+	memset(deep, '[', sizeof(deep));
+	assert_null(profile_read_mem(deep, sizeof(deep), NULL));
+	free(gz);
+	free(js);
+	profile_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pprof_roundtrip),
+		cmocka_unit_test(test_pprof_go_tool),
+		cmocka_unit_test(test_speedscope_schema),
+		cmocka_unit_test(test_svg_escaping),
+		cmocka_unit_test(test_svg_large_profile_stays_small),
+		cmocka_unit_test(test_report_and_diff),
+		cmocka_unit_test(test_perfscript_edges),
+		cmocka_unit_test(test_readers_survive_garbage),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
