@@ -296,14 +296,14 @@ static void legend(FILE *out, double y, bool diff)
 		{ PAL_PROGRAM, "program" }, { PAL_LIBRARY, "system libraries" }, { PAL_KERNEL, "kernel" },
 		{ PAL_INLINED, "inlined" }, { PAL_JIT, "JIT" },
 	};
-	struct strbuf c;
-	strbuf_init(&c);
 	if (diff) {
 		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" class=\"legend\">"
 			     "width: after; <tspan fill=\"rgb(220,0,0)\">red: self share grew</tspan>, "
 			     "<tspan fill=\"rgb(0,0,230)\">blue: shrank</tspan></text>\n", WIDTH / 2, y);
 		return;
 	}
+	struct strbuf c;
+	strbuf_init(&c);
 	double x = WIDTH / 2 - 260;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		strbuf_reset(&c);
