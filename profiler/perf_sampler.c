@@ -23,7 +23,7 @@
 #include "sampler.h"
 #include "util.h"
 
-#define RING_PAGES_MAX 1024u /* 4 MiB per CPU */
+#define RING_PAGES_MAX 256u /* 1 MiB per CPU */
 #define RING_PAGES_MIN 16u
 
 /* perf's x86_64 user register bits we ask for (asm/perf_regs.h order). */
@@ -42,10 +42,12 @@ static const int8_t perf_to_dwarf[] = {
 	[PR_R14] = UNWIND_REG_R14, [PR_R15] = UNWIND_REG_R15,
 };
 
-struct pending {
+/* The next unread record of a ring, for the merge in time order. */
+struct ring_head {
+	const struct perf_event_header *h; /* NULL when the ring has nothing left */
 	uint64_t time;
-	uint64_t seq; /* keeps equal times in read order */
-	size_t off;   /* into blob */
+	uint64_t pos;        /* ring position of h, to put it back */
+	unsigned char *scratch; /* a copy of h when it wraps around the end */
 };
 
 struct perf_state {
@@ -56,12 +58,7 @@ struct perf_state {
 	struct perf_event_attr attr;
 	size_t ring_pages;
 	bool dwarf;
-	unsigned char *scratch;
-	unsigned char *blob;
-	size_t blob_len, blob_cap;
-	struct pending *pend;
-	size_t npend, cap_pend;
-	uint64_t seq;
+	struct ring_head *heads; /* per CPU */
 	uint64_t *user, *kernel;
 	size_t max_frames;
 	uint64_t throttled;
@@ -150,6 +147,7 @@ static int open_thread(struct sampler *s, pid_t tid)
 				return err;
 			}
 			ps->ring_pages = pages;
+			ps->heads[cpu].scratch = xmalloc(PERF_RING_SCRATCH);
 		} else if (ioctl((int)fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd)) {
 			int e = errno;
 			close((int)fd);
@@ -261,7 +259,7 @@ static int perf_sampler_open(struct sampler *s)
 	ps->rings = xcalloc((size_t)ps->ncpus, sizeof(*ps->rings));
 	for (int i = 0; i < ps->ncpus; i++)
 		ps->rings[i].fd = -1;
-	ps->scratch = xmalloc(PERF_RING_SCRATCH);
+	ps->heads = xcalloc((size_t)ps->ncpus, sizeof(*ps->heads));
 	ps->max_frames = o->max_depth ? o->max_depth : CAPTURE_DEFAULT_DEPTH;
 	ps->user = xmalloc((ps->max_frames + 1) * sizeof(*ps->user));
 	ps->kernel = xmalloc((ps->max_frames + 1) * sizeof(*ps->kernel));
@@ -323,15 +321,6 @@ static size_t perf_sampler_fds(struct sampler *s, int *fds, size_t max)
 	return n;
 }
 
-static void pend_add(struct perf_state *ps, const struct perf_event_header *h, uint64_t time)
-{
-	xgrow((void **)&ps->blob, &ps->blob_cap, ps->blob_len + h->size, 1);
-	memcpy(ps->blob + ps->blob_len, h, h->size);
-	xgrow((void **)&ps->pend, &ps->cap_pend, ps->npend + 1, sizeof(*ps->pend));
-	ps->pend[ps->npend++] = (struct pending){ time, ps->seq++, ps->blob_len };
-	ps->blob_len += h->size;
-}
-
 /* Time of a record: samples carry it after ip and tid; other records in
  * the sample_id trailer (pid/tid, time) at their end. */
 static uint64_t record_time(const struct perf_event_header *h)
@@ -344,14 +333,6 @@ static uint64_t record_time(const struct perf_event_header *h)
 		memcpy(&t, (const unsigned char *)h + h->size - 8, 8);
 	}
 	return t;
-}
-
-static int pend_cmp(const void *a, const void *b)
-{
-	const struct pending *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 struct reader {
@@ -599,49 +580,45 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 	s->env.emit(s->env.ctx, &ev);
 }
 
-/* Reads every ring, then applies records older than cutoff in time order;
- * newer ones wait for the next round, when the other rings have caught up. */
+static void head_advance(struct perf_ring *r, struct ring_head *hd)
+{
+	hd->pos = r->pos;
+	hd->h = perf_ring_next(r, hd->scratch);
+	hd->time = hd->h ? record_time(hd->h) : 0;
+}
+
+/* Applies the records of every ring stamped before cutoff, merged in time
+ * order (each ring is in order already); newer ones stay in their ring for
+ * the next round, when the other rings have caught up. Nothing is copied
+ * but the records that wrap around a ring's end. */
 static int drain(struct sampler *s, uint64_t cutoff)
 {
 	struct perf_state *ps = s->priv;
 	for (int i = 0; i < ps->ncpus; i++) {
 		struct perf_ring *r = &ps->rings[i];
+		ps->heads[i].h = NULL;
+		if (r->fd < 0 || !perf_ring_begin(r))
+			continue;
+		head_advance(r, &ps->heads[i]);
+	}
+	for (;;) {
+		int best = -1;
+		for (int i = 0; i < ps->ncpus; i++)
+			if (ps->heads[i].h && (best < 0 || ps->heads[i].time < ps->heads[best].time))
+				best = i;
+		if (best < 0 || ps->heads[best].time >= cutoff)
+			break;
+		handle_record(s, ps->heads[best].h, ps->heads[best].time);
+		head_advance(&ps->rings[best], &ps->heads[best]);
+	}
+	for (int i = 0; i < ps->ncpus; i++) {
+		struct perf_ring *r = &ps->rings[i];
 		if (r->fd < 0)
 			continue;
-		if (!perf_ring_begin(r))
-			continue;
-		const struct perf_event_header *h;
-		while ((h = perf_ring_next(r, ps->scratch)))
-			pend_add(ps, h, record_time(h));
+		if (ps->heads[i].h)
+			r->pos = ps->heads[i].pos; /* not applied yet: keep it in the ring */
 		perf_ring_end(r);
 	}
-	if (!ps->npend)
-		return 0;
-	qsort(ps->pend, ps->npend, sizeof(*ps->pend), pend_cmp);
-	size_t done = 0;
-	while (done < ps->npend && ps->pend[done].time < cutoff) {
-		const struct perf_event_header *h = (const void *)(ps->blob + ps->pend[done].off);
-		handle_record(s, h, ps->pend[done].time);
-		done++;
-	}
-	if (done == ps->npend) {
-		ps->npend = 0;
-		ps->blob_len = 0;
-		return 0;
-	}
-	/* Compact what waits. */
-	size_t out = 0;
-	for (size_t i = done; i < ps->npend; i++) {
-		struct pending pd = ps->pend[i];
-		const struct perf_event_header *h = (const void *)(ps->blob + pd.off);
-		size_t sz = h->size;
-		memmove(ps->blob + out, h, sz);
-		pd.off = out;
-		ps->pend[i - done] = pd;
-		out += sz;
-	}
-	ps->npend -= done;
-	ps->blob_len = out;
 	return 0;
 }
 
@@ -681,9 +658,9 @@ static void perf_sampler_close(struct sampler *s)
 		close(ps->fds[i]);
 	free(ps->fds);
 	free(ps->rings);
-	free(ps->scratch);
-	free(ps->blob);
-	free(ps->pend);
+	for (int i = 0; i < ps->ncpus; i++)
+		free(ps->heads[i].scratch);
+	free(ps->heads);
 	free(ps->user);
 	free(ps->kernel);
 	free(ps);
