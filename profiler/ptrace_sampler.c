@@ -27,6 +27,8 @@
 /* Cost is judged over windows of this length (and at least this many ticks). */
 #define COST_WINDOW_NS 250000000ull
 #define COST_WINDOW_TICKS 8
+/* Unknown code addresses reread /proc/PID/maps at most this often. */
+#define MAPS_RELOAD_NS 100000000ull
 
 struct pt_proc {
 	struct ptrace_proc pp;
@@ -36,6 +38,7 @@ struct pt_proc {
 	size_t nknown, capknown;
 	bool attached;
 	bool gone;             /* exit announced */
+	uint64_t maps_loaded_ns; /* when /proc/PID/maps was last reread */
 };
 
 struct pt_backend {
@@ -45,6 +48,7 @@ struct pt_backend {
 	uint64_t tick_ns;      /* current period (a multiple of base_tick_ns) */
 	uint64_t next_due_ns;  /* ticks before this only handle events */
 	uint64_t rng;          /* xorshift state for the jitter */
+	uint64_t last_tick_ns; /* when the previous sampling tick ran */
 	uint64_t *ips;
 	size_t max_ips;
 	bool wall;
@@ -225,6 +229,24 @@ static void regs_convert(const struct user_regs_struct *r, struct unwind_regs *u
 	u->r[UNWIND_REG_RIP] = r->rip;
 }
 
+static int unwind_one(struct sampler *s, struct pt_proc *pr, const struct unwind_regs *ur,
+		      const struct unwind_mem *um, uint64_t *ips, size_t max, unsigned *uflags)
+{
+	if (s->env.unwinder && pr->tp->maps)
+		return unwind_dwarf(s->env.unwinder, pr->tp->maps, ur, um, ips, max, uflags);
+	return unwind_fp(ur, um, ips, max, uflags);
+}
+
+static bool all_mapped(const struct maps *m, const uint64_t *ips, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct map_entry *e = maps_find(m, ips[i] - (i ? 1 : 0));
+		if (!e || !e->module)
+			return false;
+	}
+	return true;
+}
+
 /* Called by ptrace_proc_collect for each thread as it stops. */
 static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 {
@@ -242,11 +264,20 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	ptrace_mem_reset(pr->mem);
 	struct unwind_mem um = { mem_read, pr->mem };
 	unsigned uflags = 0;
-	int n;
-	if (s->env.unwinder && pr->tp->maps)
-		n = unwind_dwarf(s->env.unwinder, pr->tp->maps, &ur, &um, b->ips, b->max_ips, &uflags);
-	else
-		n = unwind_fp(&ur, &um, b->ips, b->max_ips, &uflags);
+	int n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
+	/* No MMAP records under ptrace: code outside every known mapping means
+	 * something was mapped since we read /proc/PID/maps (ld.so after an
+	 * exec, dlopen). Reread it, at most every MAPS_RELOAD_NS, and unwind again. */
+	if (n > 0 && pr->tp->maps && !all_mapped(pr->tp->maps, b->ips, (size_t)n)) {
+		uint64_t now = now_ns();
+		if (now - pr->maps_loaded_ns >= MAPS_RELOAD_NS) {
+			pr->maps_loaded_ns = now;
+			if (maps_load(pr->tp->maps) == 0) {
+				ptrace_mem_reset(pr->mem);
+				n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
+			}
+		}
+	}
 	if (n <= 0)
 		return;
 	struct sampler_event ev;
@@ -486,7 +517,14 @@ static int ptrace_tick(struct sampler *s)
 	uint64_t iv = b->tick_ns / 2 + b->rng % b->tick_ns;
 	b->next_due_ns = now + iv;
 	s->tick_ns = iv;
-	b->weight = b->tick_ns / b->base_tick_ns;
+	/* A sample stands for the time since the previous one, in periods of the
+	 * asked rate: the rate was lowered, the interval jittered, or our loop
+	 * woke late on a busy machine. Capped so one stall cannot dominate. */
+	uint64_t since = b->last_tick_ns ? now - b->last_tick_ns : b->tick_ns;
+	uint64_t w = (since + b->base_tick_ns / 2) / b->base_tick_ns;
+	uint64_t cap = 4 * (b->tick_ns / b->base_tick_ns);
+	b->weight = w < 1 ? 1 : w > cap ? cap : w;
+	b->last_tick_ns = now;
 	uint64_t paused = 0;
 	for (size_t i = 0; i < b->nprocs; i++) {
 		struct pt_proc *pr = b->procs[i];
