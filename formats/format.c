@@ -200,6 +200,33 @@ static int publish(int fd, const char *path, char **tmpname, bool unnamed)
 	return 0;
 }
 
+/* The stream writers see: stdio forgets why a write failed (errno is gone by
+ * the time ferror() says so), and "no space left" is the message that matters.
+ * After the first failure the sink swallows the rest instead of failing
+ * again: glibc's cookie streams are not safe to keep writing to once a write
+ * has failed (a crash in fwrite), and the result is thrown away anyway. */
+struct sink {
+	int fd;
+	int err;
+};
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
+{
+	struct sink *s = cookie;
+	size_t done = 0;
+	while (done < n && !s->err) {
+		ssize_t w = write(s->fd, buf + done, n - done);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			s->err = errno;
+			break;
+		}
+		done += (size_t)w;
+	}
+	return (ssize_t)n;
+}
+
 int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void *arg)
 {
 	if (!path)
@@ -216,7 +243,9 @@ int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void 
 	if (fd < 0)
 		return fd;
 	int rc = 0;
-	FILE *out = fdopen(fd, "w");
+	struct sink sink = { fd, 0 };
+	cookie_io_functions_t io = { .write = sink_write };
+	FILE *out = fopencookie(&sink, "w", io);
 	if (!out) {
 		rc = -errno;
 		close(fd);
@@ -224,15 +253,17 @@ int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void 
 	}
 	char *buf = xmalloc(1 << 16);
 	setvbuf(out, buf, _IOFBF, 1 << 16);
-	errno = 0;
 	rc = fn(out, arg);
-	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
-		rc = errno ? -errno : -EIO;
+	if (fflush(out) != 0 || ferror(out))
+		rc = rc ? rc : -EIO;
+	if (sink.err)
+		rc = -sink.err;
 	if (rc == 0)
-		rc = publish(fileno(out), path, &tmpname, unnamed);
-	if (fclose(out) != 0 && rc == 0)
-		rc = -errno;
+		rc = publish(fd, path, &tmpname, unnamed);
+	fclose(out);
 	free(buf);
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
 fail:
 	if (tmpname) {
 		unlink(tmpname);

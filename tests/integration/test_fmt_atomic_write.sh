@@ -1,0 +1,73 @@
+#!/bin/sh
+# An interrupted write never leaves a half profile: prowl writes to an
+# unnamed file in the destination folder and renames it into place only when
+# complete. (1) SIGKILL while the output is being written (we wait until the
+# process holds its unnamed output file open, then kill it): the old file is
+# intact and nothing else appears. (2) A full disk (a 64 KiB tmpfs): the
+# command fails with one line, the old file is intact, no temporary is left.
+. "$(dirname "$0")/../lib.sh"
+
+# 200,000 distinct stacks: tens of MB of speedscope JSON to write.
+awk 'BEGIN { srand(7); for (i = 0; i < 200000; i++) { s = "main"; d = 4 + i % 12
+	for (k = 0; k < d; k++) s = s ";fn_" int(rand() * 500); print s ";leaf_" i, 1 + int(rand() * 9) } }' \
+	>"$TMP/big.folded"
+
+mkdir "$TMP/out"
+printf 'OLD PROFILE\n' >"$TMP/out/profile.json"
+
+caught=0
+for attempt in 1 2 3 4 5; do
+	"$PROWL" convert "$TMP/big.folded" -o "$TMP/out/profile.json" 2>"$TMP/err" &
+	pid=$!
+	PIDS_TO_KILL="$PIDS_TO_KILL $pid"
+	# Wait for the output file to be open: a descriptor into out/ (shown as
+	# "out/#NNN (deleted)" for an unnamed file).
+	i=0
+	while [ $i -lt 3000 ] && kill -0 $pid 2>/dev/null; do
+		if ls -l /proc/$pid/fd 2>/dev/null | grep -q "$TMP/out/"; then
+			kill -9 $pid
+			caught=1
+			break
+		fi
+		i=$((i + 1))
+	done
+	wait $pid 2>/dev/null
+	[ "$(cat "$TMP/out/profile.json")" = "OLD PROFILE" ] || fail "old file changed by an interrupted write"
+	n=$(ls -A "$TMP/out" | wc -l)
+	[ "$n" = 1 ] || fail "files left behind after SIGKILL: $(ls -A "$TMP/out")"
+	[ $caught = 1 ] && break
+done
+[ $caught = 1 ] || fail "never caught the writer mid-write in 5 attempts"
+info "killed mid-write: old file intact, nothing left behind"
+
+# A complete write does replace it.
+"$PROWL" convert "$ROOT/tests/data/formats/simple.folded" -o "$TMP/out/profile.json" ||
+	fail "a normal write failed"
+grep -q '"\$schema"' "$TMP/out/profile.json" || fail "a complete write did not replace the old file"
+
+# Full disk: 8,000 stacks make any format larger than 64 KiB.
+head -n 8000 "$TMP/big.folded" >"$TMP/mid.folded"
+mkdir "$TMP/small"
+mount -t tmpfs -o size=64k prowltest "$TMP/small" 2>"$TMP/mount.err" ||
+	skip "cannot mount a small tmpfs here: $(cat "$TMP/mount.err")"
+trap 'umount "$TMP/small" 2>/dev/null; cleanup' EXIT
+printf 'OLD PROFILE\n' >"$TMP/small/profile.svg"
+for fmt in svg json pb.gz folded; do
+	out="$TMP/small/profile.$fmt"
+	[ -e "$out" ] || printf 'OLD PROFILE\n' >"$out"
+	if "$PROWL" convert "$TMP/mid.folded" -o "$out" 2>"$TMP/err"; then
+		# The svg merges narrow frames and may fit: that is a success, not a half file.
+		[ "$fmt" = svg ] && { python3 -c "import xml.etree.ElementTree as E; E.parse('$out')" ||
+			fail "svg written to the small disk is not whole"; continue; }
+		fail "writing $fmt to a full disk succeeded?"
+	fi
+	[ "$(wc -l <"$TMP/err")" = 1 ] || fail "expected one line of error, got: $(cat "$TMP/err")"
+	grep -q "no space left" "$TMP/err" || fail "error does not say the disk is full: $(cat "$TMP/err")"
+	[ "$(cat "$out")" = "OLD PROFILE" ] || fail "old $fmt file damaged by a failed write"
+done
+left=$(ls -A "$TMP/small" | grep -v '^profile\.' || true)
+[ -z "$left" ] || fail "temporary files left on the full disk: $left"
+used=$(df -k "$TMP/small" | awk 'NR == 2 { print $3 }')
+[ "$used" -le 40 ] || fail "space not given back after failed writes: ${used}k used"
+umount "$TMP/small"
+exit 0
