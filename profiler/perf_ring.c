@@ -68,15 +68,19 @@ const struct perf_event_header *perf_ring_next(struct perf_ring *r, void *scratc
 		memcpy(&h, r->data + off, first);
 		memcpy((unsigned char *)&h + first, r->data, sizeof(h) - first);
 	}
-	/* The kernel pads every record to 8 bytes: any other size is garbage, and
-	 * reading on from it would misalign every later record. */
-	if (h.size < sizeof(h) || h.size > avail || (h.size & 7)) {
+	if (h.size < sizeof(h) || h.size > avail) {
 		r->pos = r->head;
 		return NULL;
 	}
 	const struct perf_event_header *rec;
-	if (off + h.size <= r->size) {
+	/* In place only when aligned: the kernel pads records to 8 bytes, but
+	 * after a record of another size the caller's struct reads would be
+	 * misaligned, so such a record is copied too. */
+	if (off + h.size <= r->size && !(off & 7)) {
 		rec = (const void *)(r->data + off);
+	} else if (off + h.size <= r->size) {
+		memcpy(scratch, r->data + off, h.size);
+		rec = scratch;
 	} else {
 		size_t first = (size_t)(r->size - off);
 		memcpy(scratch, r->data + off, first);
