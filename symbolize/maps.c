@@ -378,8 +378,8 @@ void maps_add(struct maps *m, uint64_t start, uint64_t len, uint64_t pgoff, uint
 	struct map_entry ne = { start, end, pgoff, prot, module_for(m, path, dev, ino, start, end) };
 	free(m->v);
 	m->v = out;
+	m->cap = m->n + 2; /* what out holds: k may be n + 1, and the new entry comes next */
 	m->n = k;
-	m->cap = k + 2;
 	size_t pos = maps_lower_bound(m, start);
 	memmove(&m->v[pos + 1], &m->v[pos], (m->n - pos) * sizeof(*m->v));
 	m->v[pos] = ne;
@@ -400,7 +400,7 @@ int maps_parse(struct maps *m, const char *text)
 			line[ll] = 0;
 			uint64_t s, e, off, ino;
 			unsigned maj, min;
-			char perms[8];
+			char perms[8] = ""; /* "r" alone leaves perms[2] unset */
 			int pos = 0;
 			if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 "%n", &s, &e, perms,
 				   &off, &maj, &min, &ino, &pos) == 7 && e > s) {
