@@ -159,11 +159,12 @@ static void sync_threads(struct sampler *s, struct pt_proc *pr)
 		if (!known_has(pr, tid)) {
 			struct target_thread *th = target_thread(pr->tp, tid, true);
 			struct procstat st;
-			if (procstat_read(pid, tid, &st) == 0)
-				target_thread_set_name(th, st.comm);
+			if (procstat_read(pid, tid, &st) != 0)
+				snprintf(st.comm, sizeof(st.comm), "%s", th->name);
+			target_thread_set_name(th, st.comm);
 			if (tid != pid) {
 				emit_simple(s, SAMPLER_FORK, pid, tid);
-				emit_comm(s, pid, tid, th->name, false);
+				emit_comm(s, pid, tid, st.comm, false);
 			}
 		}
 		n++;
@@ -303,9 +304,10 @@ static bool thread_wanted(struct sampler *s, struct pt_proc *pr, pid_t tid, cons
 {
 	struct target_thread *th = target_thread(pr->tp, tid, true);
 	if (strncmp(th->name, comm, sizeof(th->name) - 1) != 0) {
-		/* Renamed since we last looked (no COMM records under ptrace). */
+		/* Renamed since we last looked (no COMM records under ptrace). The
+		 * event carries our copy: the session writes it into th->name. */
 		target_thread_set_name(th, comm);
-		emit_comm(s, pr->pp.pid, tid, th->name, false);
+		emit_comm(s, pr->pp.pid, tid, comm, false);
 	}
 	if (th->excluded)
 		return false;
