@@ -32,15 +32,20 @@ void report_summary(const struct profile *p, struct strbuf *out)
 	(void)samples;
 }
 
-static const uint64_t *sort_key;
+static const uint64_t *sort_key, *sort_other;
+static char *const *sort_names;
 
-/* Larger first; ties by frame index so the order is stable across runs. */
+/* Larger first, then by the other column, then by name: the same profile
+ * read from any format gives the same table. */
 static int by_key(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	if (sort_key[x] != sort_key[y])
 		return sort_key[x] < sort_key[y] ? 1 : -1;
-	return x < y ? -1 : x > y;
+	if (sort_other[x] != sort_other[y])
+		return sort_other[x] < sort_other[y] ? 1 : -1;
+	int c = strcmp(sort_names[x], sort_names[y]);
+	return c ? c : (x < y ? -1 : x > y);
 }
 
 static double share(uint64_t n, uint64_t total)
@@ -57,7 +62,18 @@ static void table(const struct stacks *s, FILE *out, const char *title, const ui
 	for (size_t f = 0; f < p->nframes; f++)
 		if (key[f] && p->frames[f].kind != FRAME_THREAD)
 			order[n++] = (uint32_t)f;
+	char **names = xcalloc(p->nframes + 1, sizeof(*names));
+	struct strbuf nb;
+	strbuf_init(&nb);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_reset(&nb);
+		stacks_label(s, order[i], true, &nb);
+		names[order[i]] = xstrdup(nb.buf);
+	}
+	strbuf_release(&nb);
 	sort_key = key;
+	sort_other = key == self ? total : self;
+	sort_names = names;
 	qsort(order, n, sizeof(*order), by_key);
 	fprintf(out, "\n%s\n%7s %9s %7s %9s  %-40s %s\n", title, "self%", "self", "total%", "total",
 		"function", "where");
@@ -82,6 +98,9 @@ static void table(const struct stacks *s, FILE *out, const char *title, const ui
 	}
 	strbuf_release(&name);
 	strbuf_release(&where);
+	for (size_t i = 0; i < n; i++)
+		free(names[order[i]]);
+	free(names);
 	free(order);
 }
 
