@@ -247,6 +247,10 @@ int cmd_record(int argc, char **argv)
 			all ? 100.0 * (double)st.lost / (double)all : 0.0, (unsigned long long)st.threads, secs,
 			(unsigned long long)st.partial, (unsigned long long)st.truncated, path);
 	}
+	if (!quiet && st.samples == 0 && co.argv && !co.children)
+		fprintf(stderr, "prowl: no samples: if the command runs its work in child processes, add --children\n");
+	else if (!quiet && st.samples == 0)
+		fprintf(stderr, "prowl: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {
 		fflush(stdout);
 		profile_write_stream(p, FORMAT_REPORT, stdout, &w);

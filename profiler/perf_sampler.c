@@ -23,7 +23,7 @@
 #include "sampler.h"
 #include "util.h"
 
-#define RING_PAGES_MAX 256u /* 1 MiB per CPU */
+#define RING_PAGES_MAX 1024u /* 4 MiB per CPU: a quarter second of full stack copies */
 #define RING_PAGES_MIN 16u
 
 /* perf's x86_64 user register bits we ask for (asm/perf_regs.h order). */

@@ -116,7 +116,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	$TIME -f "$tf" -o "$TMP/k.time.$r" "$PROWL" convert "$TMP/perf.$r.txt" -o "$TMP/perf.$r.folded" 2>/dev/null
 	rm -f "$TMP/perf.$r.data" "$TMP/perf.$r.data.old"
 	ps=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/prowl.$r.folded")
-	pp=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/perf.$r.folded")
+	pp=$(awk 'BEGIN { RS = "" } END { print NR }' "$TMP/perf.$r.txt")
 	echo "round $r: alone $(cat "$TMP/a.wall.$r") s; prowl $(cat "$TMP/b.wall.$r") s ($ps samples, $(cpu_of "$TMP/b.time.$r") s CPU); perf $(cat "$TMP/c.wall.$r") s ($pp samples, $(cpu_of "$TMP/c.time.$r") s CPU + script $(cpu_of "$TMP/s.time.$r") s + collapse $(cpu_of "$TMP/k.time.$r") s)"
 done
 
