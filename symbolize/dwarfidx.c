@@ -10,6 +10,8 @@
 #include "dwarfidx.h"
 
 #include <dwarf.h>
+#include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,8 +174,44 @@ static void build_cu_table(struct dwidx *d)
 	}
 }
 
+/* libdw decompresses every debug section it knows when it opens a file;
+ * variable locations, call frames and macros are a fifth of the C library's
+ * compressed DWARF and never used here, so they are hidden from it. */
+static void hide_unused_sections(Elf *elf)
+{
+	static const char *const unused[] = {
+		".debug_loc", ".debug_loclists", ".debug_frame", ".debug_macro",
+		".debug_macinfo", ".debug_pubnames", ".debug_pubtypes",
+		".debug_gnu_pubnames", ".debug_gnu_pubtypes", ".debug_names",
+	};
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!n)
+			continue;
+		char name[64];
+		/* .zdebug_x is .debug_x compressed the old way */
+		snprintf(name, sizeof(name), "%s%s", strncmp(n, ".zdebug_", 8) ? "" : ".",
+			 strncmp(n, ".zdebug_", 8) ? n : n + 2);
+		for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++) {
+			if (strcmp(name, unused[i]))
+				continue;
+			sh.sh_type = SHT_NOBITS;
+			gelf_update_shdr(scn, &sh);
+			break;
+		}
+	}
+}
+
 struct dwidx *dwidx_new(Elf *elf)
 {
+	hide_unused_sections(elf);
 	Dwarf *dbg = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
 	if (!dbg)
 		return NULL;

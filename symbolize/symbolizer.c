@@ -459,7 +459,7 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 		m->fd = open(src->path, O_RDONLY | O_CLOEXEC);
 		if (m->fd < 0)
 			return;
-		m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
+		m->elf = elf_begin(m->fd, ELF_C_READ_MMAP_PRIVATE, NULL);
 	}
 	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF) {
 		if (m->elf)
@@ -496,7 +496,7 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 		char *dpath = NULL;
 		int dfd = debugfile_find(&q, &dpath);
 		if (dfd >= 0) {
-			Elf *de = elf_begin(dfd, ELF_C_READ_MMAP, NULL);
+			Elf *de = elf_begin(dfd, ELF_C_READ_MMAP_PRIVATE, NULL);
 			if (de && elf_kind(de) == ELF_K_ELF) {
 				m->dfd = dfd;
 				m->delf = de;
