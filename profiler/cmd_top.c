@@ -115,6 +115,7 @@ static int parse_args(struct top *t, int argc, char **argv)
 	long n;
 	capture_getopt_build("o:bn:h", top_long, &shorts, &longs);
 	optind = 1;
+	opterr = 0; /* one line of our own below, not getopt's and ours */
 	int c, rc = 0;
 	while (!rc && (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		int r = capture_opts_handle(&t->co, c, optarg, err, sizeof(err));
@@ -168,7 +169,12 @@ static int parse_args(struct top *t, int argc, char **argv)
 			rc = -1;
 			break;
 		default:
-			fprintf(stderr, "prowl top: see 'prowl top --help' for the options\n");
+			if (optopt && optopt < 0x100 && optopt > ' ')
+				fprintf(stderr, "prowl top: unknown option or missing value: -%c (see 'prowl top --help')\n",
+					optopt);
+			else
+				fprintf(stderr, "prowl top: unknown option or missing value: %s (see 'prowl top --help')\n",
+					argv[optind - 1]);
 			rc = EX_USAGE;
 			break;
 		}
