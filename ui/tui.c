@@ -204,6 +204,10 @@ int tui_key(struct tui *t)
 		return VIEW_KEY_BTAB;
 	case KEY_RESIZE:
 		return VIEW_KEY_RESIZE;
+	case VIEW_KEY_CTRL_L:
+		/* Output of a launched command may have scribbled on the screen. */
+		clearok(curscr, TRUE);
+		return VIEW_KEY_CTRL_L;
 	case KEY_ENTER:
 	case '\r':
 	case '\n':

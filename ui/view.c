@@ -154,7 +154,7 @@ enum vact {
 	A_TREE, A_CALLERS, A_FLAME,
 	A_FILTER, A_THREAD_NEXT, A_THREAD_PREV, A_THREAD_LIST,
 	A_LINES, A_SORT_NEXT, A_SORT_PREV, A_SORT_INVERT,
-	A_FREEZE, A_RESET, A_WINDOW, A_SAVE, A_HELP, A_QUIT,
+	A_FREEZE, A_RESET, A_WINDOW, A_SAVE, A_HELP, A_QUIT, A_REDRAW,
 };
 
 /* Modes where an action is offered (bit per enum view_mode). */
@@ -210,6 +210,7 @@ static const struct keydef keytab[] = {
 	{ A_WINDOW, { 'w', 'W' }, "w", "Window", M_DATA,
 	  "window: whole run, last 5, 10, 30, 60 seconds" },
 	{ A_SAVE, { 's', 'S' }, "s", "Save", M_DATA, "save what is on display (format of -o, SVG by default)" },
+	{ A_REDRAW, { VIEW_KEY_CTRL_L }, "Ctrl-L", NULL, 0, "redraw the whole screen" },
 	{ A_QUIT, { 'q', 'Q', VIEW_KEY_CTRL_C }, "q, Ctrl-C", "Quit", M_ALL, "quit (writing -o if given)" },
 };
 
@@ -1167,6 +1168,8 @@ enum view_action view_key(struct view *v, int key)
 		return VIEW_ACT_NONE;
 	case A_QUIT:
 		return VIEW_ACT_QUIT;
+	case A_REDRAW:
+		return VIEW_ACT_REDRAW;
 	case A_SAVE:
 		return VIEW_ACT_SAVE;
 	case A_HELP:

@@ -19,6 +19,7 @@
 enum view_key {
 	VIEW_KEY_CTRL_C = 3,
 	VIEW_KEY_TAB = 9,
+	VIEW_KEY_CTRL_L = 12, /* the terminal repaints everything */
 	VIEW_KEY_ENTER = 10,
 	VIEW_KEY_ESC = 27,
 	VIEW_KEY_BACKSPACE = 127,

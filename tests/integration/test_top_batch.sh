@@ -22,9 +22,10 @@ grep -q "pid $CPID " "$TMP/out" || fail "the snapshots do not name the target"
 grep -Eq '^ +%Own +%Total +Own +Total +Function +Location$' "$TMP/out" || fail "no column titles"
 a=$(own_share "$TMP/out" hot_a) b=$(own_share "$TMP/out" hot_b) c=$(own_share "$TMP/out" hot_c)
 info "last snapshot: hot_a $a%, hot_b $b%, hot_c $c%"
-within "$a" 60 12 || fail "hot_a at $a%, expected about 60%"
-within "$b" 30 10 || fail "hot_b at $b%, expected about 30%"
-within "$c" 10 7 || fail "hot_c at $c%, expected about 10%"
+show() { echo "--- prowl top's output:"; cat "$TMP/out"; cat "$TMP/err"; }
+within "$a" 60 12 || { show; fail "hot_a at $a%, expected about 60%"; }
+within "$b" 30 10 || { show; fail "hot_b at $b%, expected about 30%"; }
+within "$c" 10 7 || { show; fail "hot_c at $c%, expected about 10%"; }
 # the hottest first in every snapshot that has data
 awk '/%Own +%Total/ { getline; print $5 }' "$TMP/out" | sort -u >"$TMP/tops"
 [ "$(cat "$TMP/tops")" = hot_a ] || fail "a snapshot did not start with hot_a: $(cat "$TMP/tops" | tr '\n' ' ')"

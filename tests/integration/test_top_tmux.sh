@@ -202,7 +202,7 @@ rm -f "$TMP/rc"
 bg "$SAMPLES/threads" 0 0
 TPID=$BG
 wait_threads "$TPID" 5 || fail "the threads sample did not start its threads"
-top_start -p "$TPID" --delay 0.5
+top_start -p "$TPID" --delay 0.5 -o threads.folded
 wait_refreshes 2
 for f in work_early_a work_early_b work_late_c work_late_d; do
 	table_rows | grep -q " $f " || fail "$f missing from the table of all threads"
@@ -226,9 +226,20 @@ for t in early-a early-b late-c late-d; do
 done
 keys g Enter
 wait_for '\[all threads\]' || fail "picking 'all threads' from the list failed"
-keys q
+
+# SIGINT quits as cleanly as q, writing -o (collapsed stacks this time)
+pane=$(tx display-message -p -t top '#{pane_pid}')
+ppid_=$(cat "/proc/$pane/task/$pane/children")
+[ -n "$ppid_" ] || fail "cannot find prowl under the pane's shell"
+kill -INT $ppid_
 wait_exit
-[ "$(cat "$TMP/rc")" = 0 ] || fail "prowl top exited with $(cat "$TMP/rc")"
+[ "$(cat "$TMP/rc")" = 0 ] || fail "prowl top exited with $(cat "$TMP/rc") on SIGINT"
 terminal_restored
 target_untouched "$TPID"
+[ -s "$TMP/threads.folded" ] || fail "SIGINT did not write -o threads.folded"
+bad=$(grep -cvE '^[^ ].* [0-9]+$' "$TMP/threads.folded")
+[ "$bad" = 0 ] || fail "$bad lines of threads.folded are not 'stack count'"
+for f in work_early_a work_early_b work_late_c work_late_d; do
+	at_least "$(folded_count "$TMP/threads.folded" "$f")" 1 || fail "threads.folded has no $f"
+done
 echo "ok"
