@@ -151,12 +151,20 @@ int collapsed_probe(const char *data, size_t len)
 	return good > 0 && bad == 0;
 }
 
+/* Folded files are usually sorted, so a line mostly repeats the frames of
+ * the line before: those frames and their nodes are reused, not interned again. */
+struct prev_frame {
+	const char *text;
+	size_t len;
+	uint32_t frame, node;
+};
+
 struct profile *collapsed_read(const char *data, size_t len)
 {
 	struct profile *p = profile_new();
 	uint32_t thread = profile_thread_intern(p, 0, 0, "all");
-	uint32_t *stack = NULL;
-	size_t scap = 0, good = 0, bad = 0, i = 0;
+	struct prev_frame *prev = NULL;
+	size_t pcap = 0, pdepth = 0, good = 0, bad = 0, i = 0;
 	while (i < len) {
 		const char *nl = memchr(data + i, '\n', len - i);
 		size_t e = nl ? (size_t)(nl - data) : len;
@@ -174,20 +182,33 @@ struct profile *collapsed_read(const char *data, size_t len)
 			continue;
 		}
 		size_t depth = 0, a = 0;
+		bool same = true;
+		uint32_t node = PROFILE_ROOT;
 		for (size_t k = 0; k <= (size_t)sl; k++) {
-			if (k == (size_t)sl || line[k] == ';') {
-				if (k > a) {
-					xgrow((void **)&stack, &scap, depth + 1, sizeof(*stack));
-					add_frame(p, line + a, k - a, &stack[depth++]);
+			if (k != (size_t)sl && line[k] != ';')
+				continue;
+			if (k > a) {
+				const char *t = line + a;
+				size_t tl = k - a;
+				same = same && depth < pdepth && prev[depth].len == tl && memcmp(prev[depth].text, t, tl) == 0;
+				if (!same) {
+					xgrow((void **)&prev, &pcap, depth + 1, sizeof(*prev));
+					uint32_t f;
+					add_frame(p, t, tl, &f);
+					node = profile_node_child(p, node, f);
+					prev[depth] = (struct prev_frame){ t, tl, f, node };
 				}
-				a = k + 1;
+				node = prev[depth].node;
+				depth++;
 			}
+			a = k + 1;
 		}
+		pdepth = depth;
 		good++;
 		if (count)
-			profile_add(p, thread, profile_node_path(p, stack, depth), count);
+			profile_add(p, thread, node, count);
 	}
-	free(stack);
+	free(prev);
 	if (!good || bad > good) {
 		profile_free(p);
 		errno = EINVAL;
