@@ -329,6 +329,7 @@ int cmd_dump(int argc, char **argv)
 	bool json = false;
 	int c;
 	optind = 1;
+	opterr = 0; /* one line of our own below, not getopt's and the usage */
 	while ((c = getopt_long(argc, argv, "+p:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'p': {
@@ -352,7 +353,12 @@ int cmd_dump(int argc, char **argv)
 			usage(stdout);
 			return EX_OK;
 		default:
-			usage(stderr);
+			if (optopt && optopt < 0x100 && optopt > ' ')
+				fprintf(stderr, "prowl dump: unknown option or missing value: -%c (see prowl dump --help)\n",
+					optopt);
+			else
+				fprintf(stderr, "prowl dump: unknown option or missing value: %s (see prowl dump --help)\n",
+					argv[optind - 1]);
 			return EX_USAGE;
 		}
 	}
