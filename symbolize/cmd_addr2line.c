@@ -303,6 +303,7 @@ int cmd_addr2line(int argc, char **argv)
 	struct symbolizer_opts so = { 0 };
 	int c;
 	optind = 1;
+	opterr = 0; /* one line of our own below, not getopt's and the usage */
 	while ((c = getopt_long(argc, argv, "e:fiCash", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': exe = optarg; break;
@@ -314,7 +315,14 @@ int cmd_addr2line(int argc, char **argv)
 		case OPT_PRETTY: a.pretty = true; break;
 		case OPT_NO_DEBUGINFOD: so.no_debuginfod = true; break;
 		case 'h': usage(stdout); return EX_OK;
-		default: usage(stderr); return EX_USAGE;
+		default:
+			if (optopt && optopt < 0x100 && optopt > ' ')
+				fprintf(stderr, "prowl addr2line: unknown option or missing value: -%c (see prowl addr2line --help)\n",
+					optopt);
+			else
+				fprintf(stderr, "prowl addr2line: unknown option or missing value: %s (see prowl addr2line --help)\n",
+					argv[optind - 1]);
+			return EX_USAGE;
 		}
 	}
 	int w = elf_width(exe);
