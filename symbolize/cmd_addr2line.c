@@ -184,7 +184,8 @@ static int handle(struct a2l *a, const char *s, size_t len)
 	}
 	char tmp[64];
 	if (!len || len >= sizeof(tmp)) {
-		fprintf(stderr, "prowl addr2line: '%.*s' is not a hex address\n", (int)len, s);
+		/* Clipped: a 4 MiB line is not worth echoing whole. */
+		fprintf(stderr, "prowl addr2line: '%.*s' is not a hex address\n", len > 80 ? 80 : (int)len, s);
 		return -1;
 	}
 	memcpy(tmp, s, len);
