@@ -119,7 +119,40 @@ struct writer {
 	struct strbuf functions, locations, samples, tmp, line;
 	uint64_t *ids;
 	size_t cap_ids;
+	uint64_t *mapping_id; /* per module */
+	size_t *module_at;    /* modules in mapping order */
 };
+
+static bool is_library(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	return path[0] == '[' || strstr(b, ".so") != NULL || strncmp(path, "/usr/lib", 8) == 0 ||
+	       strncmp(path, "/lib", 4) == 0;
+}
+
+/* pprof takes mapping[0] for the main binary (its "File:" line): the first
+ * module that is not a library, the kernel or a [vdso] goes first. */
+static void order_mappings(struct writer *w)
+{
+	const struct profile *p = w->p;
+	w->mapping_id = xcalloc(p->nmodules + 1, sizeof(*w->mapping_id));
+	w->module_at = xcalloc(p->nmodules + 1, sizeof(*w->module_at));
+	size_t main_module = 0;
+	for (size_t i = 0; i < p->nmodules; i++)
+		if (p->modules[i].path && !p->modules[i].kernel && !is_library(p->modules[i].path)) {
+			main_module = i;
+			break;
+		}
+	size_t n = 0;
+	if (p->nmodules)
+		w->module_at[n++] = main_module;
+	for (size_t i = 0; i < p->nmodules; i++)
+		if (i != main_module)
+			w->module_at[n++] = i;
+	for (size_t k = 0; k < n; k++)
+		w->mapping_id[w->module_at[k]] = k + 1;
+}
 
 static uint64_t function_id(struct writer *w, const struct profile_frame *f)
 {
@@ -165,7 +198,7 @@ static uint64_t location_id(struct writer *w, const uint32_t *frames, size_t n)
 	strbuf_init(&loc);
 	pb_uint(&loc, LOC_ID, id);
 	if (real->module >= 0 && (size_t)real->module < p->nmodules)
-		pb_uint(&loc, LOC_MAPPING_ID, (uint64_t)real->module + 1);
+		pb_uint(&loc, LOC_MAPPING_ID, w->mapping_id[real->module]);
 	pb_uint(&loc, LOC_ADDRESS, runtime_address(p, real));
 	for (size_t i = n; i-- > 0;) {
 		const struct profile_frame *f = &p->frames[frames[i]];
@@ -211,6 +244,7 @@ static uint64_t period_of(const struct profile *p)
 static void encode(const struct profile *p, struct strbuf *msg)
 {
 	struct writer w = { .p = p };
+	order_mappings(&w);
 	strbuf_init(&w.st.out);
 	strbuf_init(&w.functions);
 	strbuf_init(&w.locations);
@@ -300,11 +334,12 @@ static void encode(const struct profile *p, struct strbuf *msg)
 	}
 	struct strbuf maps;
 	strbuf_init(&maps);
-	for (size_t i = 0; i < p->nmodules; i++) {
+	for (size_t k = 0; k < p->nmodules; k++) {
+		size_t i = w.module_at[k];
 		const struct profile_module *m = &p->modules[i];
 		const uint8_t *h = has + 4 * i;
 		strbuf_reset(&w.tmp);
-		pb_uint(&w.tmp, M_ID, i + 1);
+		pb_uint(&w.tmp, M_ID, w.mapping_id[i]);
 		pb_uint(&w.tmp, M_START, m->start);
 		pb_uint(&w.tmp, M_LIMIT, m->limit);
 		pb_uint(&w.tmp, M_OFFSET, m->offset);
@@ -357,6 +392,8 @@ static void encode(const struct profile *p, struct strbuf *msg)
 	ktab_release(&w.locs);
 	free(w.st.words);
 	free(w.ids);
+	free(w.mapping_id);
+	free(w.module_at);
 }
 
 int pprof_write(const struct profile *p, FILE *out, const struct write_opts *o)

@@ -22,9 +22,9 @@ void report_summary(const struct profile *p, struct strbuf *out)
 	for (size_t i = 0; i < p->nthreads; i++)
 		samples += p->threads[i].samples;
 	if (p->meta.duration_ns && p->total)
-		strbuf_addf(out, ", %.0f Hz", (double)p->total * 1e9 / (double)p->meta.duration_ns);
-	else if (p->meta.freq)
-		strbuf_addf(out, ", %u Hz asked", p->meta.freq);
+		strbuf_addf(out, ", %.0f samples/s", (double)p->total * 1e9 / (double)p->meta.duration_ns);
+	if (p->meta.freq)
+		strbuf_addf(out, " at %u Hz", p->meta.freq);
 	if (p->nthreads > 1)
 		strbuf_addf(out, ", %zu threads", p->nthreads);
 	if (p->meta.lost)

@@ -390,7 +390,7 @@ static void test_report_and_diff(void **state)
 	(void)state;
 	struct profile *p = fake_profile();
 	char *rep = write_mem(p, FORMAT_REPORT, NULL, NULL);
-	assert_non_null(strstr(rep, "prowl report: ./app --fast (pid 100), 2.00 s, 125 samples, 62 Hz, 2 threads"));
+	assert_non_null(strstr(rep, "prowl report: ./app --fast (pid 100), 2.00 s, 125 samples, 62 samples/s at 999 Hz, 2 threads"));
 	/* by self: helper first with its file:line; by total: main 100% */
 	char *self = strstr(rep, "top functions by self");
 	char *total = strstr(rep, "top functions by total");
