@@ -14,8 +14,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: prowl report FILE [--top N] [--threads] [--lines] [-o OUT]\n"
 		     "FILE: collapsed stacks, perf script text, pprof or speedscope (- for stdin)\n"
-		     "--top N: rows per table (default 20); --lines: functions split by line;\n"
-		     "--threads: thread roots shown as their own rows' stacks; -o: write to a file\n");
+		     "--top N: rows per table (default 20); --lines: one row per function:line;\n"
+		     "-o OUT: write the report to a file; -f FORMAT: write FORMAT instead (as convert)\n");
 }
 
 int cmd_report(int argc, char **argv)

@@ -28,6 +28,7 @@ static const struct {
 	{ "json", FORMAT_SPEEDSCOPE },
 	{ "pprof", FORMAT_PPROF },
 	{ "report", FORMAT_REPORT },
+	{ "text", FORMAT_REPORT },
 	{ "perf-script", FORMAT_PERF_SCRIPT },
 };
 

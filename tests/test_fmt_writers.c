@@ -551,6 +551,31 @@ static void test_readers_survive_garbage(void **state)
 	profile_free(p);
 }
 
+/* A profile with no samples (a target that slept): every format still
+ * writes a whole, readable file. */
+static void test_empty_profile(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	enum format all[] = { FORMAT_COLLAPSED, FORMAT_SVG, FORMAT_SPEEDSCOPE, FORMAT_PPROF, FORMAT_REPORT };
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		size_t len;
+		char *out = write_mem(p, all[i], NULL, &len);
+		if (all[i] == FORMAT_SVG)
+			assert_non_null(strstr(out, "</svg>"));
+		if (all[i] == FORMAT_REPORT)
+			assert_non_null(strstr(out, "no samples"));
+		if (all[i] == FORMAT_SPEEDSCOPE || all[i] == FORMAT_PPROF) {
+			struct profile *q = profile_read_mem(out, len, NULL);
+			assert_non_null(q);
+			assert_int_equal(q->total, 0);
+			profile_free(q);
+		}
+		free(out);
+	}
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_report_and_diff),
 		cmocka_unit_test(test_perfscript_edges),
 		cmocka_unit_test(test_readers_survive_garbage),
+		cmocka_unit_test(test_empty_profile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
