@@ -1,13 +1,18 @@
 #include "unwind.h"
 
+#include <dwarf.h>
 #include <elf.h>
+#include <elfutils/libdw.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libunwind.h>
 
+#include "../symbolize/debugfile.h"
 #include "util.h"
 
 /* Exported by libunwind 1.6 but not declared in its headers: the binary
@@ -21,6 +26,14 @@ struct mod_unwind {
 	uint64_t hdr_vaddr;   /* .eh_frame_hdr */
 	uint64_t table_vaddr; /* its sorted (initial_loc, fde) table */
 	uint64_t fde_count;
+	/* Fallback for code the table does not cover: CFI read by libdw from
+	 * .debug_frame (in the file or its separate debug file) or from an
+	 * .eh_frame without header. Opened on first need. */
+	bool cfi_tried;
+	Dwarf_CFI *cfi, *cfi_eh; /* cfi_eh from dwarf_getcfi_elf: ended by us */
+	Dwarf *dw, *dw_debug;
+	Elf *elf, *elf_debug;
+	int fd, fd_debug;
 };
 
 /* One libunwind address space per process: its cache is keyed by address. */
@@ -51,7 +64,22 @@ struct uctx {
 
 static void mod_unwind_free(void *p)
 {
-	free(p);
+	struct mod_unwind *mu = p;
+	if (mu->cfi_eh)
+		dwarf_cfi_end(mu->cfi_eh);
+	if (mu->dw)
+		dwarf_end(mu->dw);
+	if (mu->dw_debug)
+		dwarf_end(mu->dw_debug);
+	if (mu->elf)
+		elf_end(mu->elf);
+	if (mu->elf_debug)
+		elf_end(mu->elf_debug);
+	if (mu->fd >= 0)
+		close(mu->fd);
+	if (mu->fd_debug >= 0)
+		close(mu->fd_debug);
+	free(mu);
 }
 
 static bool img_read(const struct module *m, uint64_t off, void *buf, size_t len)
@@ -81,6 +109,7 @@ static struct mod_unwind *mod_unwind_get(struct module *m)
 	if (m->unwind_data)
 		return m->unwind_data;
 	struct mod_unwind *mu = xcalloc(1, sizeof(*mu));
+	mu->fd = mu->fd_debug = -1;
 	m->unwind_data = mu;
 	m->unwind_free = mod_unwind_free;
 	module_load(m);
@@ -125,6 +154,185 @@ static struct mod_unwind *mod_unwind_get(struct module *m)
 		break;
 	}
 	return mu;
+}
+
+static int read_word(struct uctx *c, uint64_t addr, void *buf);
+
+/* Opens the fallback CFI of a module: its own .debug_frame, an .eh_frame
+ * without header, else the .debug_frame of its separate debug file. */
+static Dwarf_CFI *mod_cfi(struct module *m)
+{
+	struct mod_unwind *mu = mod_unwind_get(m);
+	if (mu->cfi_tried)
+		return mu->cfi ? mu->cfi : mu->cfi_eh;
+	mu->cfi_tried = true;
+	if (m->kind != MODULE_FILE || !m->elf_ok)
+		return NULL;
+	elf_version(EV_CURRENT);
+	const char *path = m->open_path ? m->open_path : m->path;
+	mu->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mu->fd < 0 && m->open_path)
+		mu->fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (mu->fd < 0)
+		return NULL;
+	mu->elf = elf_begin(mu->fd, ELF_C_READ_MMAP, NULL);
+	if (!mu->elf)
+		return NULL;
+	mu->dw = dwarf_begin_elf(mu->elf, DWARF_C_READ, NULL);
+	if (mu->dw)
+		mu->cfi = dwarf_getcfi(mu->dw);
+	if (mu->cfi)
+		return mu->cfi;
+	struct debugfile_query q = {
+		.elf = mu->elf,
+		.open_path = path,
+		.name = m->path,
+		.build_id = m->build_id_len ? m->build_id : NULL,
+		.build_id_len = m->build_id_len,
+		.debug_dir = "/usr/lib/debug",
+		.use_debuginfod = false,
+	};
+	char *dpath = NULL;
+	int fd = debugfile_find(&q, &dpath);
+	free(dpath);
+	if (fd >= 0) {
+		mu->fd_debug = fd;
+		mu->elf_debug = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+		if (mu->elf_debug)
+			mu->dw_debug = dwarf_begin_elf(mu->elf_debug, DWARF_C_READ, NULL);
+		if (mu->dw_debug)
+			mu->cfi = dwarf_getcfi(mu->dw_debug);
+		if (mu->cfi)
+			return mu->cfi;
+	}
+	mu->cfi_eh = dwarf_getcfi_elf(mu->elf);
+	return mu->cfi_eh;
+}
+
+/* A small DWARF expression machine for CFI rules: register + offset, memory
+ * reads, constants and arithmetic cover what compilers emit. */
+static int cfi_eval(struct uctx *c, const struct unwind_regs *r, const Dwarf_Op *ops, size_t nops,
+		    uint64_t cfa, bool push_cfa, uint64_t *out, bool *is_value)
+{
+	uint64_t st[16];
+	size_t n = 0;
+	*is_value = false;
+	if (push_cfa)
+		st[n++] = cfa;
+	for (size_t i = 0; i < nops; i++) {
+		uint8_t op = ops[i].atom;
+		if (n >= 15)
+			return -1;
+		if (op >= DW_OP_breg0 && op <= DW_OP_breg0 + 16) {
+			st[n++] = r->r[op - DW_OP_breg0] + (uint64_t)(int64_t)ops[i].number;
+		} else if (op == DW_OP_bregx) {
+			if (ops[i].number >= UNWIND_NREGS)
+				return -1;
+			st[n++] = r->r[ops[i].number] + (uint64_t)(int64_t)ops[i].number2;
+		} else if ((op >= DW_OP_reg0 && op <= DW_OP_reg0 + 16) || op == DW_OP_regx) {
+			/* "in register N": the value is the register's */
+			uint64_t reg = op == DW_OP_regx ? ops[i].number : (uint64_t)(op - DW_OP_reg0);
+			if (reg >= UNWIND_NREGS)
+				return -1;
+			st[n++] = r->r[reg];
+			*is_value = true;
+		} else if (op >= DW_OP_lit0 && op <= DW_OP_lit31) {
+			st[n++] = op - DW_OP_lit0;
+		} else {
+			switch (op) {
+			case DW_OP_call_frame_cfa:
+				st[n++] = cfa;
+				break;
+			case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+			case DW_OP_constu:
+				st[n++] = ops[i].number;
+				break;
+			case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
+			case DW_OP_consts:
+				st[n++] = (uint64_t)(int64_t)ops[i].number;
+				break;
+			case DW_OP_plus_uconst:
+				if (!n)
+					return -1;
+				st[n - 1] += ops[i].number;
+				break;
+			case DW_OP_plus: case DW_OP_minus: case DW_OP_and: case DW_OP_mul:
+				if (n < 2)
+					return -1;
+				n--;
+				st[n - 1] = op == DW_OP_plus ? st[n - 1] + st[n] : op == DW_OP_minus ? st[n - 1] - st[n] :
+					    op == DW_OP_and ? st[n - 1] & st[n] : st[n - 1] * st[n];
+				break;
+			case DW_OP_deref:
+				if (!n || read_word(c, st[n - 1], &st[n - 1]))
+					return -1;
+				break;
+			case DW_OP_stack_value:
+				*is_value = true;
+				break;
+			default:
+				return -1;
+			}
+		}
+	}
+	if (!n)
+		return -1;
+	*out = st[n - 1];
+	return 0;
+}
+
+/* One step with libdw's CFI: the caller's registers from the current ones.
+ * Returns 1 stepped, 0 the end of the stack (return address undefined), -1
+ * no CFI here. */
+static int cfi_step(struct uctx *c, const struct unwind_regs *r, bool leaf, struct unwind_regs *out)
+{
+	uint64_t ip = r->r[UNWIND_REG_RIP];
+	const struct map_entry *e = maps_find(c->maps, ip);
+	uint64_t vaddr;
+	if (!e || !e->module || !module_offset_to_vaddr(e->module, ip - e->start + e->pgoff, &vaddr))
+		return -1;
+	Dwarf_CFI *cfi = mod_cfi(e->module);
+	if (!cfi)
+		return -1;
+	c->cur_mod = e->module;
+	c->cur_bias = ip - vaddr;
+	Dwarf_Frame *fr = NULL;
+	if (dwarf_cfi_addrframe(cfi, leaf ? vaddr : vaddr - 1, &fr) || !fr)
+		return -1;
+	int rv = -1;
+	Dwarf_Op *ops, mem[3];
+	size_t nops;
+	uint64_t cfa, v;
+	bool is_value;
+	int ra = dwarf_frame_info(fr, NULL, NULL, NULL);
+	if (ra < 0 || ra >= UNWIND_NREGS || dwarf_frame_cfa(fr, &ops, &nops) || !nops ||
+	    cfi_eval(c, r, ops, nops, 0, false, &cfa, &is_value))
+		goto out;
+	*out = *r;
+	out->r[UNWIND_REG_RSP] = cfa;
+	static const int saved[] = { UNWIND_REG_RBX, UNWIND_REG_RBP, UNWIND_REG_R12, UNWIND_REG_R13,
+				     UNWIND_REG_R14, UNWIND_REG_R15 };
+	for (size_t i = 0; i <= ARRAY_SIZE(saved); i++) {
+		int reg = i < ARRAY_SIZE(saved) ? saved[i] : ra;
+		if (dwarf_frame_register(fr, reg, mem, &ops, &nops))
+			goto out;
+		if (!nops) {
+			if (ops == mem && reg == ra) {
+				rv = 0; /* the outermost frame */
+				goto out;
+			}
+			continue; /* same value, or undefined: keep what we have */
+		}
+		if (cfi_eval(c, r, ops, nops, cfa, false, &v, &is_value))
+			goto out;
+		if (!is_value && read_word(c, v, &v))
+			goto out;
+		out->r[reg == ra ? UNWIND_REG_RIP : reg] = v;
+	}
+	rv = out->r[UNWIND_REG_RIP] ? 1 : 0;
+out:
+	free(fr);
+	return rv;
 }
 
 static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
@@ -322,6 +530,20 @@ void unwinder_forget(struct unwinder *u, struct maps *maps)
 	}
 }
 
+/* The registers libunwind knows for the cursor's frame (callee-saved ones,
+ * sp and ip: enough for the next CFI step). */
+static void cursor_regs(unw_cursor_t *cur, const struct unwind_regs *prev, struct unwind_regs *out)
+{
+	static const int regs[] = { UNWIND_REG_RBX, UNWIND_REG_RBP, UNWIND_REG_R12, UNWIND_REG_R13,
+				    UNWIND_REG_R14, UNWIND_REG_R15, UNWIND_REG_RSP, UNWIND_REG_RIP };
+	*out = *prev;
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++) {
+		unw_word_t v;
+		if (!unw_get_reg(cur, regs[i], &v))
+			out->r[regs[i]] = v;
+	}
+}
+
 int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs *regs,
 		 const struct unwind_mem *mem, uint64_t *ips, size_t max, unsigned *flags)
 {
@@ -337,34 +559,61 @@ int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs
 		*flags = UNWIND_PARTIAL;
 		return 1;
 	}
-	struct uctx c = { .maps = maps, .regs = regs, .mem = mem };
+	/* The regs of the frame the cursor started from: the sample's, or those
+	 * a CFI step computed where libunwind had no table. */
+	struct unwind_regs cur_regs = *regs;
+	struct uctx c = { .maps = maps, .regs = &cur_regs, .mem = mem };
 	unw_cursor_t cur;
 	if (unw_init_remote(&cur, pa->as, &c) < 0) {
 		*flags = UNWIND_PARTIAL;
 		return 1;
 	}
 	uint64_t last_sp = regs->r[UNWIND_REG_RSP], last_ip = ips[0];
-	bool complete = false;
+	bool complete = false, leaf = true;
 	while (n < max) {
 		c.noinfo = false;
+		unw_cursor_t before = cur; /* a cursor is plain data: this keeps the frame */
 		int r = unw_step(&cur);
-		if (r == 0) {
+		if (r == 0 && !c.noinfo) {
 			complete = true;
 			break;
 		}
-		/* A step without CFI is libunwind guessing through rbp, which
-		 * holds anything in code built without frame pointers: stop. */
-		if (r < 0 || c.noinfo)
-			break;
 		unw_word_t ip, sp;
-		unw_get_reg(&cur, UNW_REG_IP, &ip);
-		unw_get_reg(&cur, UNW_REG_SP, &sp);
-		if (ip == 0) {
-			complete = true;
-			break;
+		if (r < 0 || c.noinfo) {
+			/* No table for this code: libunwind would guess through rbp,
+			 * which holds anything without frame pointers. Step with the
+			 * module's other CFI instead, then let libunwind go on. */
+			struct unwind_regs here, next;
+			if (!c.noinfo)
+				break;
+			cursor_regs(&before, &cur_regs, &here);
+			if (here.r[UNWIND_REG_RIP] != last_ip)
+				break;
+			int s = cfi_step(&c, &here, leaf, &next);
+			if (s == 0) {
+				complete = true;
+				break;
+			}
+			if (s < 0)
+				break;
+			ip = next.r[UNWIND_REG_RIP];
+			sp = next.r[UNWIND_REG_RSP];
+			if (sp < last_sp || (sp == last_sp && ip == last_ip))
+				break;
+			cur_regs = next;
+			if (unw_init_remote(&cur, pa->as, &c) < 0)
+				break;
+		} else {
+			unw_get_reg(&cur, UNW_REG_IP, &ip);
+			unw_get_reg(&cur, UNW_REG_SP, &sp);
+			if (ip == 0) {
+				complete = true;
+				break;
+			}
+			if (sp < last_sp || (sp == last_sp && ip == last_ip))
+				break; /* the stack grows down: going back means a loop */
 		}
-		if (sp < last_sp || (sp == last_sp && ip == last_ip))
-			break; /* the stack grows down: going back means a loop */
+		leaf = false;
 		ips[n++] = ip;
 		last_sp = sp;
 		last_ip = ip;
