@@ -61,6 +61,7 @@ struct top {
 	double self_cpu;
 	bool lagging;
 	bool exited;
+	bool interrupted; /* a signal ended us (the session passed it on to a launched command) */
 	char *note;
 	uint64_t note_until;
 	unsigned nsaves;
@@ -370,8 +371,10 @@ static int run_tui(struct top *t)
 			break;
 		}
 		bool redraw = ev == -EINTR; /* most likely SIGWINCH: curses has a KEY_RESIZE for us */
-		if (ev > 0 && (ev & SESSION_INTERRUPTED))
+		if (ev > 0 && (ev & SESSION_INTERRUPTED)) {
+			t->interrupted = true;
 			break;
+		}
 		if (ev > 0 && (ev & SESSION_DURATION))
 			break;
 		if (ev > 0 && (ev & SESSION_EXITED) && !t->exited) {
@@ -425,8 +428,10 @@ static int run_batch(struct top *t)
 			return EX_SOFTWARE;
 		}
 		bool last = ev > 0 && (ev & (SESSION_EXITED | SESSION_DURATION));
-		if (ev > 0 && (ev & SESSION_INTERRUPTED))
+		if (ev > 0 && (ev & SESSION_INTERRUPTED)) {
+			t->interrupted = true;
 			return EX_OK;
+		}
 		if (now_ns() < next && !last)
 			continue;
 		if (last)
@@ -446,6 +451,23 @@ static int run_batch(struct top *t)
 		next += delay;
 		if (next < now_ns())
 			next = now_ns() + delay;
+	}
+}
+
+/*
+ * Quitting with q (raw mode: no SIGINT reached anyone) or after -n snapshots
+ * leaves a command we launched running in our terminal: stop it as Ctrl-C
+ * would, and give it a moment to exit before the shell gets the terminal back.
+ */
+static void stop_command(struct top *t)
+{
+	if (!t->co.argv || t->exited || t->interrupted || session_signal_command(t->s, SIGINT) < 0)
+		return;
+	uint64_t until = now_ns() + 2000000000ull;
+	while (now_ns() < until) {
+		int ev = session_poll(t->s, 100, -1);
+		if (ev < 0 || (ev & SESSION_EXITED))
+			break;
 	}
 }
 
@@ -497,7 +519,8 @@ int cmd_top(int argc, char **argv)
 
 	rc = t.batch ? run_batch(&t) : run_tui(&t);
 
-	/* Detach first: the target runs on while we write. */
+	stop_command(&t);
+	/* Detach first: an attached target runs on while we write. */
 	session_stop(t.s);
 	if (t.output && rc == EX_OK) {
 		if (!view_frozen(t.v)) {

@@ -1544,11 +1544,18 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 	scroll_to(v->sel, &v->top, body);
 	if (v->top + (size_t)body > v->nrows)
 		v->top = v->nrows > (size_t)body ? v->nrows - (size_t)body : 0;
-	/* Names no wider than the longest on screen, so locations sit next to them. */
-	int need = 0;
+	/* Sized by what is on screen: locations next to short names, long names
+	 * (C++) taking what the locations leave. */
+	int need = 0, needloc = 0;
 	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
-		int len = (int)strlen(v->an.funcs[v->rows[v->top + (size_t)i]].name);
+		const struct vfunc *f = &v->an.funcs[v->rows[v->top + (size_t)i]];
+		int len = (int)strlen(f->name), ll = (int)strlen(f->loc);
 		need = len > need ? len : need;
+		needloc = ll > needloc ? ll : needloc;
+	}
+	if (needloc < locw) {
+		int spare = locw - (needloc > 8 ? needloc : 8);
+		namew += spare;
 	}
 	if (need + 2 < namew)
 		namew = need + 2 > 24 ? need + 2 : 24;

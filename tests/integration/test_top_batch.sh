@@ -48,6 +48,21 @@ grep -q 'target exited' "$TMP/out2" || fail "the last snapshot does not say the 
 [ "$(awk '/%Own +%Total/ { getline; r = $5 } END { print r }' "$TMP/out2")" = hot_a ] ||
 	fail "the final snapshot does not start with hot_a"
 
+# -n ends top before a command it launched: the command is stopped as Ctrl-C would
+"$PROWL" top --batch -n 1 --delay 0.5 -- "$SAMPLES/cpu" 0 >"$TMP/out3" 2>"$TMP/err3" ||
+	fail "prowl top -n 1 -- cpu 0 failed: $(cat "$TMP/err3")"
+lpid=$(sed -n 's/^prowl top  pid \([0-9]*\) .*/\1/p' "$TMP/out3" | head -n 1)
+[ -n "$lpid" ] || fail "no pid in the header of a launched command"
+PIDS_TO_KILL="$PIDS_TO_KILL $lpid"
+i=0
+while kill -0 "$lpid" 2>/dev/null && [ "$(proc_state "$lpid")" != Z ] && [ $i -lt 30 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 "$lpid" 2>/dev/null && [ "$(proc_state "$lpid")" != Z ]; then
+	fail "the launched command $lpid still runs after top ended"
+fi
+
 # usage errors
 "$PROWL" top --batch >/dev/null 2>"$TMP/e"
 rc=$?
