@@ -248,6 +248,37 @@ static bool all_mapped(const struct maps *m, const uint64_t *ips, size_t n)
 	return true;
 }
 
+/* True when the stop came at the end of a completed system call that waits
+ * (sleep, futex, poll...), i.e. the thread was not running user code. */
+static bool woke_from_wait(const struct user_regs_struct *r)
+{
+	long nr = (long)r->orig_rax, ret = (long)r->rax;
+	if (nr < 0)
+		return false; /* stopped out of user code (an interrupt), not a syscall */
+	if (ret <= -512 && ret >= -516)
+		return false; /* interrupted in the middle (-ERESTART*): it was in the kernel */
+	switch (nr) {
+	case 7:   /* poll */
+	case 23:  /* select */
+	case 34:  /* pause */
+	case 35:  /* nanosleep */
+	case 61:  /* wait4 */
+	case 128: /* rt_sigtimedwait */
+	case 130: /* rt_sigsuspend */
+	case 202: /* futex */
+	case 230: /* clock_nanosleep */
+	case 232: /* epoll_wait */
+	case 247: /* waitid */
+	case 270: /* pselect6 */
+	case 271: /* ppoll */
+	case 281: /* epoll_pwait */
+	case 441: /* epoll_pwait2 */
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Called by ptrace_proc_collect for each thread as it stops. */
 static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 {
@@ -259,6 +290,11 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 		return;
 	/* A user-stopped thread is not time the program spent anywhere. */
 	if (t->group_stop)
+		return;
+	/* cpu mode: a thread in state R may be waiting for a CPU right after a
+	 * wake-up, its pc still at the return of the wait; perf would not sample
+	 * it. Such a stop lands at the exit of a waiting system call. */
+	if (!b->wall && woke_from_wait(&regs))
 		return;
 	struct unwind_regs ur;
 	regs_convert(&regs, &ur);
