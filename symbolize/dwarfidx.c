@@ -38,6 +38,11 @@ struct range {
 
 struct dcu {
 	Dwarf_Off die_off;
+	Dwarf_Off unit_start;   /* offset of the unit header */
+	Dwarf_Off unit_end;     /* offset just past the unit, 0 when unknown */
+	uint16_t version;
+	uint8_t addr_size, off_size;
+	Dwarf_Off abbrev_off;
 	bool loaded, scanned, bad;
 	Dwarf_Die die;
 	const char *comp_dir;
@@ -66,6 +71,8 @@ struct pathent {
 
 struct dwidx {
 	Dwarf *dbg;
+	const unsigned char *info, *abbrev; /* raw sections, when the fast scanner can read them */
+	size_t info_len, abbrev_len;
 	struct dcu *cus;
 	size_t ncus;
 	struct curange *cur;
@@ -209,6 +216,37 @@ static void hide_unused_sections(Elf *elf)
 	}
 }
 
+static void find_raw_sections(struct dwidx *d, Elf *elf)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!n || (strcmp(n, ".debug_info") && strcmp(n, ".debug_abbrev")))
+			continue;
+		/* libdw decompressed it in place when it opened the file */
+		if (sh.sh_flags & SHF_COMPRESSED)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || !data->d_size)
+			continue;
+		if (!strcmp(n, ".debug_info")) {
+			d->info = data->d_buf;
+			d->info_len = data->d_size;
+		} else {
+			d->abbrev = data->d_buf;
+			d->abbrev_len = data->d_size;
+		}
+	}
+	if (!d->info || !d->abbrev)
+		d->info = d->abbrev = NULL;
+}
+
 struct dwidx *dwidx_new(Elf *elf)
 {
 	hide_unused_sections(elf);
@@ -218,6 +256,30 @@ struct dwidx *dwidx_new(Elf *elf)
 	struct dwidx *d = xcalloc(1, sizeof(*d));
 	d->dbg = dbg;
 	build_cu_table(d);
+	find_raw_sections(d, elf);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	Dwarf_Half version;
+	Dwarf_Off abbrev_off;
+	uint8_t asz, osz;
+	for (int guard = 0; d->ncus && guard < (1 << 24); guard++) {
+		if (dwarf_next_unit(d->dbg, off, &next, &hsize, &version, &abbrev_off, &asz, &osz,
+				    NULL, NULL) != 0)
+			break;
+		uint32_t i = cu_index(d, off + hsize);
+		if (i < d->ncus && d->cus[i].die_off == off + hsize) {
+			struct dcu *c = &d->cus[i];
+			c->unit_start = off;
+			c->unit_end = next;
+			c->version = version;
+			c->abbrev_off = abbrev_off;
+			c->addr_size = asz;
+			c->off_size = osz;
+		}
+		if (next <= off)
+			break;
+		off = next;
+	}
 	if (!d->ncus) {
 		dwidx_free(d);
 		return NULL;
@@ -312,25 +374,23 @@ static bool is_function(int tag)
 	       tag == DW_TAG_entry_point;
 }
 
-static int32_t add_node(struct dcu *c, Dwarf_Die *die, int tag, int32_t parent)
+static void push_range(struct dcu *c, uint64_t lo, uint64_t hi)
 {
-	Dwarf_Addr base, s, e;
-	ptrdiff_t it = 0;
-	uint32_t r0 = (uint32_t)c->nranges, nr = 0;
-	int32_t idx = (int32_t)c->nnodes;
-	while ((it = dwarf_ranges(die, it, &base, &s, &e)) > 0 && nr < 65536) {
-		if (e <= s)
-			continue;
-		xgrow((void **)&c->ranges, &c->cap_ranges, c->nranges + 1, sizeof(*c->ranges));
-		c->ranges[c->nranges++] = (struct range){ s, e, (uint32_t)idx };
-		nr++;
-	}
+	xgrow((void **)&c->ranges, &c->cap_ranges, c->nranges + 1, sizeof(*c->ranges));
+	c->ranges[c->nranges++] = (struct range){ lo, hi, (uint32_t)c->nnodes };
+}
+
+/* Turns the ranges pushed since r0 into a node; none means no node. */
+static int32_t new_node(struct dcu *c, uint32_t r0, Dwarf_Off off, int tag, int32_t parent)
+{
+	uint32_t nr = (uint32_t)c->nranges - r0;
 	if (!nr)
 		return -1;
+	int32_t idx = (int32_t)c->nnodes;
 	xgrow((void **)&c->nodes, &c->cap_nodes, c->nnodes + 1, sizeof(*c->nodes));
 	struct node *n = &c->nodes[c->nnodes++];
 	memset(n, 0, sizeof(*n));
-	n->off = dwarf_dieoffset(die);
+	n->off = off;
 	n->end = UINT64_MAX;
 	n->parent = parent;
 	n->child = n->sibling = -1;
@@ -338,6 +398,26 @@ static int32_t add_node(struct dcu *c, Dwarf_Die *die, int tag, int32_t parent)
 	n->nr = nr;
 	n->tag = (uint16_t)tag;
 	return idx;
+}
+
+static void push_libdw_ranges(struct dcu *c, Dwarf_Die *die)
+{
+	Dwarf_Addr base, s, e;
+	ptrdiff_t it = 0;
+	uint32_t nr = 0;
+	while ((it = dwarf_ranges(die, it, &base, &s, &e)) > 0 && nr < 65536) {
+		if (e <= s)
+			continue;
+		push_range(c, s, e);
+		nr++;
+	}
+}
+
+static int32_t add_node(struct dcu *c, Dwarf_Die *die, int tag, int32_t parent)
+{
+	uint32_t r0 = (uint32_t)c->nranges;
+	push_libdw_ranges(c, die);
+	return new_node(c, r0, dwarf_dieoffset(die), tag, parent);
 }
 
 static void walk(struct dcu *c, Dwarf_Die *parent_die, int32_t parent, Dwarf_Off parent_end,
@@ -375,6 +455,316 @@ static void walk(struct dcu *c, Dwarf_Die *parent_die, int32_t parent, Dwarf_Off
 	}
 }
 
+
+/* ---- a direct reader of .debug_info for the scope walk ----
+ * libdw's generic DIE accessors cost most of the walk; this reads only
+ * what the walk needs (tags, children, PC ranges, sibling links) straight
+ * from the section, bounds-checked. Ranges lists (DW_AT_ranges) and
+ * indexed addresses still go through libdw. Anything unexpected (a form
+ * it does not know, a unit it cannot read) returns false and the unit is
+ * walked with libdw instead. */
+
+struct rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t rd_fixed(struct rd *r, unsigned n)
+{
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return 0;
+	}
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += n;
+	return v;
+}
+
+static uint64_t rd_uleb(struct rd *r)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+	while (!r->bad) {
+		if (r->p >= r->end) {
+			r->bad = true;
+			break;
+		}
+		unsigned char b = *r->p++;
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			break;
+	}
+	return v;
+}
+
+static void rd_skip(struct rd *r, uint64_t n)
+{
+	if (r->bad || (uint64_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return;
+	}
+	r->p += n;
+}
+
+struct abbrev_attr {
+	uint16_t name, form;
+};
+
+struct abbrev {
+	uint16_t tag;
+	bool children;
+	uint32_t a0, na;
+};
+
+struct abbrevs {
+	struct abbrev *byc; /* indexed by code */
+	size_t ncodes;
+	struct abbrev_attr *attrs;
+	size_t nattrs;
+};
+
+static bool read_abbrevs(struct dwidx *d, Dwarf_Off off, struct abbrevs *ab)
+{
+	memset(ab, 0, sizeof(*ab));
+	if (off >= d->abbrev_len)
+		return false;
+	struct rd r = { d->abbrev + off, d->abbrev + d->abbrev_len, false };
+	size_t cap_c = 0, cap_a = 0;
+	for (;;) {
+		uint64_t code = rd_uleb(&r);
+		if (r.bad)
+			return false;
+		if (!code)
+			return true;
+		uint64_t tag = rd_uleb(&r);
+		bool children = rd_fixed(&r, 1) != 0;
+		if (code > 100000 || tag > 0xffff)
+			return false; /* sparse or odd codes: leave it to libdw */
+		if (code >= ab->ncodes) {
+			xgrow((void **)&ab->byc, &cap_c, code + 1, sizeof(*ab->byc));
+			memset(ab->byc + ab->ncodes, 0, (code + 1 - ab->ncodes) * sizeof(*ab->byc));
+			ab->ncodes = code + 1;
+		}
+		struct abbrev *a = &ab->byc[code];
+		a->tag = (uint16_t)tag;
+		a->children = children;
+		a->a0 = (uint32_t)ab->nattrs;
+		for (;;) {
+			uint64_t name = rd_uleb(&r), form = rd_uleb(&r);
+			if (r.bad || name > 0xffff || form > 0xffff)
+				return false;
+			if (!name && !form)
+				break;
+			if (form == DW_FORM_implicit_const)
+				(void)rd_uleb(&r); /* the value lives in the abbrev; sleb, same length */
+			xgrow((void **)&ab->attrs, &cap_a, ab->nattrs + 1, sizeof(*ab->attrs));
+			ab->attrs[ab->nattrs++] = (struct abbrev_attr){ (uint16_t)name, (uint16_t)form };
+		}
+		a->na = (uint32_t)ab->nattrs - a->a0;
+	}
+}
+
+/* Reads one attribute value of the given form; returns false for a form
+ * it does not know. Numbers that fit are stored in *v. */
+static bool read_form(struct rd *r, unsigned form, const struct dcu *c, uint64_t *v)
+{
+	*v = 0;
+	switch (form) {
+	case DW_FORM_addr: *v = rd_fixed(r, c->addr_size); break;
+	case DW_FORM_flag: case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_strx1:
+	case DW_FORM_addrx1:
+		*v = rd_fixed(r, 1); break;
+	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2:
+		*v = rd_fixed(r, 2); break;
+	case DW_FORM_strx3: case DW_FORM_addrx3: *v = rd_fixed(r, 3); break;
+	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_strx4: case DW_FORM_addrx4:
+	case DW_FORM_ref_sup4:
+		*v = rd_fixed(r, 4); break;
+	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8:
+		*v = rd_fixed(r, 8); break;
+	case DW_FORM_data16: rd_skip(r, 16); break;
+	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
+	case DW_FORM_GNU_ref_alt: case DW_FORM_GNU_strp_alt:
+		*v = rd_fixed(r, c->off_size); break;
+	case DW_FORM_ref_addr:
+		*v = rd_fixed(r, c->version <= 2 ? c->addr_size : c->off_size); break;
+	case DW_FORM_udata: case DW_FORM_ref_udata: case DW_FORM_strx: case DW_FORM_addrx:
+	case DW_FORM_loclistx: case DW_FORM_rnglistx: case DW_FORM_GNU_addr_index:
+	case DW_FORM_GNU_str_index:
+		*v = rd_uleb(r); break;
+	case DW_FORM_sdata: (void)rd_uleb(r); break;
+	case DW_FORM_string: {
+		const unsigned char *z = memchr(r->p, 0, (size_t)(r->end - r->p));
+		if (!z)
+			r->bad = true;
+		else
+			r->p = z + 1;
+		break;
+	}
+	case DW_FORM_block1: rd_skip(r, rd_fixed(r, 1)); break;
+	case DW_FORM_block2: rd_skip(r, rd_fixed(r, 2)); break;
+	case DW_FORM_block4: rd_skip(r, rd_fixed(r, 4)); break;
+	case DW_FORM_block: case DW_FORM_exprloc: rd_skip(r, rd_uleb(r)); break;
+	case DW_FORM_flag_present: *v = 1; break;
+	case DW_FORM_implicit_const: break;
+	default: return false;
+	}
+	return !r->bad;
+}
+
+static bool is_addr_form(unsigned form)
+{
+	return form == DW_FORM_addr;
+}
+
+static bool raw_scan(struct dwidx *d, struct dcu *c)
+{
+	if (!d->info || !c->unit_end || c->unit_end > d->info_len || c->die_off >= c->unit_end ||
+	    c->version < 2 || c->version > 5 || (c->addr_size != 4 && c->addr_size != 8) ||
+	    (c->off_size != 4 && c->off_size != 8))
+		return false;
+	struct abbrevs ab;
+	if (!read_abbrevs(d, c->abbrev_off, &ab)) {
+		free(ab.byc);
+		free(ab.attrs);
+		return false;
+	}
+	struct rd r = { d->info + c->die_off, d->info + c->unit_end, false };
+	/* One level per open DIE with children: the node it made (or -1), whether
+	 * its children are scanned for scopes, the last node made among them. */
+	struct level {
+		int32_t node, last;
+		bool scan;
+	} stack[MAX_DEPTH + 2];
+	int depth = 0;
+	bool ok = true;
+	bool first = true;
+	while (ok) {
+		Dwarf_Off off = (Dwarf_Off)(r.p - d->info);
+		uint64_t code = rd_uleb(&r);
+		if (r.bad) {
+			ok = false;
+			break;
+		}
+		if (!code) {
+			if (first || depth == 0) {
+				ok = !first;
+				break;
+			}
+			struct level *lv = &stack[--depth];
+			if (lv->node >= 0)
+				c->nodes[lv->node].end = (Dwarf_Off)(r.p - d->info);
+			if (depth == 0)
+				break; /* the unit DIE's children are done */
+			continue;
+		}
+		if (code >= ab.ncodes || (!ab.byc[code].na && !ab.byc[code].tag)) {
+			ok = false;
+			break;
+		}
+		const struct abbrev *a = &ab.byc[code];
+		uint64_t low = 0, high = 0, sib = 0;
+		bool have_low = false, have_high = false, high_is_addr = false, libdw_ranges = false;
+		bool sib_unit_relative = true;
+		for (uint32_t k = 0; k < a->na && ok; k++) {
+			const struct abbrev_attr *at = &ab.attrs[a->a0 + k];
+			uint64_t v;
+			if (!read_form(&r, at->form, c, &v)) {
+				ok = false;
+				break;
+			}
+			switch (at->name) {
+			case DW_AT_low_pc:
+				if (is_addr_form(at->form)) {
+					low = v;
+					have_low = true;
+				} else {
+					libdw_ranges = true; /* indexed address */
+				}
+				break;
+			case DW_AT_high_pc:
+				high = v;
+				have_high = true;
+				high_is_addr = is_addr_form(at->form);
+				if (at->form == DW_FORM_addrx || (at->form >= DW_FORM_addrx1 &&
+								 at->form <= DW_FORM_addrx4))
+					libdw_ranges = true;
+				break;
+			case DW_AT_ranges:
+				libdw_ranges = true;
+				break;
+			case DW_AT_sibling:
+				sib = v;
+				sib_unit_relative = at->form != DW_FORM_ref_addr;
+				break;
+			}
+		}
+		if (!ok)
+			break;
+		if (first) {
+			/* the unit DIE itself: its children are the top level */
+			first = false;
+			if (!a->children)
+				break;
+			stack[depth++] = (struct level){ -1, -1, true };
+			continue;
+		}
+		struct level *parent = &stack[depth - 1];
+		int32_t n = -1;
+		if (parent->scan && may_have_scopes(a->tag)) {
+			uint32_t r0 = (uint32_t)c->nranges;
+			if (libdw_ranges) {
+				Dwarf_Die die;
+				if (dwarf_offdie(d->dbg, off, &die))
+					push_libdw_ranges(c, &die);
+			} else if (have_low && have_high) {
+				uint64_t hi = high_is_addr ? high : low + high;
+				if (hi > low)
+					push_range(c, low, hi);
+			}
+			n = new_node(c, r0, off, a->tag, parent->node);
+			if (n >= 0) {
+				if (parent->last >= 0)
+					c->nodes[parent->last].sibling = n;
+				else if (parent->node >= 0)
+					c->nodes[parent->node].child = n;
+				parent->last = n;
+				if (c->nnodes >= MAX_NODES_PER_CU) {
+					ok = false;
+					break;
+				}
+			}
+		}
+		if (!a->children) {
+			if (n >= 0)
+				c->nodes[n].end = (Dwarf_Off)(r.p - d->info);
+			continue;
+		}
+		if (n < 0 && sib) {
+			/* nothing to find inside (a type, an unranged scope): jump
+			 * over its children when the sibling link allows */
+			Dwarf_Off to = sib_unit_relative ? c->unit_start + sib : sib;
+			Dwarf_Off here = (Dwarf_Off)(r.p - d->info);
+			if (to > here && to <= c->unit_end) {
+				r.p = d->info + to;
+				continue;
+			}
+		}
+		if (depth > MAX_DEPTH) {
+			ok = false;
+			break;
+		}
+		stack[depth++] = (struct level){ n, -1, n >= 0 };
+	}
+	free(ab.byc);
+	free(ab.attrs);
+	return ok;
+}
+
 static int cmp_range(const void *a, const void *b)
 {
 	const struct range *x = a, *y = b;
@@ -383,12 +773,15 @@ static int cmp_range(const void *a, const void *b)
 	return x->node < y->node ? -1 : x->node > y->node;
 }
 
-static void scan_cu(struct dcu *c)
+static void scan_cu(struct dwidx *d, struct dcu *c)
 {
 	c->scanned = true;
 	if (c->bad)
 		return;
-	walk(c, &c->die, -1, UINT64_MAX, 0);
+	if (!raw_scan(d, c)) {
+		c->nnodes = c->nranges = 0;
+		walk(c, &c->die, -1, UINT64_MAX, 0);
+	}
 	c->topnodes = xmalloc((c->nnodes ? c->nnodes : 1) * sizeof(*c->topnodes));
 	for (size_t i = 0; i < c->nnodes; i++)
 		if (c->nodes[i].parent < 0)
@@ -576,7 +969,7 @@ void dwidx_lookup(struct dwidx *d, uint64_t addr, struct dw_frame *out, size_t m
 		}
 	}
 	if (!c->scanned)
-		scan_cu(c);
+		scan_cu(d, c);
 	int32_t n = innermost(c, addr);
 	/* Function-like scopes from the innermost out, up to the first that was
 	 * not inlined: each inlined one is a frame of its own. */
