@@ -122,10 +122,9 @@ static uint32_t vtrie_child(struct vtrie *t, uint32_t parent, uint32_t func, uin
 
 /* One row of the flat table: a function (or a line, at line granularity). */
 struct vfunc {
-	char *key;  /* identity across refreshes */
-	uint64_t hash;
+	uint64_t hash;    /* identity across refreshes (of kind, name, module; file and line) */
 	const char *name; /* points into the displayed profile */
-	char *loc;  /* "file:line", a module, or "" */
+	char *loc;  /* "file:line", a module, or "": made when first shown (loc_of) */
 	uint64_t own, total;
 	uint32_t best_frame; /* the frame whose line is shown (hottest) */
 	uint64_t best_own;
@@ -251,13 +250,13 @@ struct view {
 	/* table */
 	uint32_t *rows;
 	size_t nrows;
-	char *sel_key;
+	uint64_t sel_id;       /* the selected function (its hash), 0 = none */
 	size_t sel, top;
 	/* tree and flame */
 	enum view_mode mode, back_mode;
-	char *tree_key;        /* function whose tree or flame is shown */
+	uint64_t tree_id;      /* function whose tree or flame is shown, 0 = everything */
 	bool callers;
-	struct vtrie tree;     /* callees or callers of tree_key (node 1 is the function) */
+	struct vtrie tree;     /* callees or callers of tree_id (node 1 is the function) */
 	uint32_t *trows;
 	size_t ntrows;
 	uint64_t *expanded;
@@ -332,10 +331,8 @@ static uint64_t period_of(const struct profile *p)
 
 static void analysis_release(struct analysis *a)
 {
-	for (size_t i = 0; i < a->nfuncs; i++) {
-		free(a->funcs[i].key);
+	for (size_t i = 0; i < a->nfuncs; i++)
 		free(a->funcs[i].loc);
-	}
 	free(a->funcs);
 	free(a->slot);
 	vtrie_release(&a->trie);
@@ -356,33 +353,35 @@ static void func_rehash(struct analysis *a)
 	}
 }
 
-static uint32_t func_find(const struct analysis *a, const char *key)
+/*
+ * Functions are told apart by a 64-bit hash of what identifies them (no key
+ * strings: a refresh hashes every frame of a profile of ~10,000 functions, and
+ * building strings for that was most of top's own CPU). A collision among
+ * 10^4 functions has a chance of about 10^-11.
+ */
+static uint32_t func_find(const struct analysis *a, uint64_t id)
 {
-	if (!key || !a->nslot)
+	if (!id || !a->nslot)
 		return NO_NODE;
-	uint64_t hv = key_hash(key);
-	size_t m = a->nslot - 1, h = hv & m;
+	size_t m = a->nslot - 1, h = id & m;
 	while (a->slot[h] != NO_NODE) {
-		const struct vfunc *f = &a->funcs[a->slot[h]];
-		if (f->hash == hv && !strcmp(f->key, key))
+		if (a->funcs[a->slot[h]].hash == id)
 			return a->slot[h];
 		h = (h + 1) & m;
 	}
 	return NO_NODE;
 }
 
-static uint32_t func_intern(struct analysis *a, char *key, const char *name, uint32_t frame)
+static uint32_t func_intern(struct analysis *a, uint64_t id, const char *name, uint32_t frame)
 {
-	uint32_t i = func_find(a, key);
-	if (i != NO_NODE) {
-		free(key);
+	uint32_t i = func_find(a, id);
+	if (i != NO_NODE)
 		return i;
-	}
 	if ((a->nfuncs + 1) * 4 > a->nslot * 3)
 		func_rehash(a);
 	xgrow((void **)&a->funcs, &a->cap, a->nfuncs + 1, sizeof(*a->funcs));
 	i = (uint32_t)a->nfuncs++;
-	a->funcs[i] = (struct vfunc){ .key = key, .hash = key_hash(key), .name = name, .best_frame = frame };
+	a->funcs[i] = (struct vfunc){ .hash = id, .name = name, .best_frame = frame };
 	size_t m = a->nslot - 1, h = a->funcs[i].hash & m;
 	while (a->slot[h] != NO_NODE)
 		h = (h + 1) & m;
@@ -397,12 +396,16 @@ static const char *module_of(const struct profile *p, const struct profile_frame
 	return "";
 }
 
-static char *frame_key(const struct profile *p, const struct profile_frame *f, bool lines)
+static uint64_t frame_id(const struct profile_frame *f, const uint64_t *modh, size_t nmod, bool lines)
 {
-	if (lines)
-		return xasprintf("%u\x1f%s\x1f%s\x1f%s\x1f%u", f->kind, f->name, module_of(p, f),
-				 f->file ? f->file : "", f->line);
-	return xasprintf("%u\x1f%s\x1f%s", f->kind, f->name, module_of(p, f));
+	uint64_t h = key_hash(f->name ? f->name : "");
+	h = hash_mix(h, f->kind);
+	h = hash_mix(h, f->module >= 0 && (size_t)f->module < nmod ? modh[f->module] : 0);
+	if (lines) {
+		h = hash_mix(h, f->file ? key_hash(f->file) : 1);
+		h = hash_mix(h, f->line);
+	}
+	return h ? h : 1;
 }
 
 static char *frame_loc(const struct profile *p, const struct profile_frame *f)
@@ -433,10 +436,14 @@ static void analysis_build(struct view *v)
 	const struct profile *p = v->disp;
 	if (!p)
 		return;
+	uint64_t *modh = xmalloc((p->nmodules + 1) * sizeof(*modh));
+	for (size_t i = 0; i < p->nmodules; i++)
+		modh[i] = key_hash(p->modules[i].path ? p->modules[i].path : "");
 	uint32_t *fmap = xmalloc((p->nframes + 1) * sizeof(*fmap));
 	for (size_t i = 0; i < p->nframes; i++)
-		fmap[i] = func_intern(a, frame_key(p, &p->frames[i], v->lines), p->frames[i].name,
-				      (uint32_t)i);
+		fmap[i] = func_intern(a, frame_id(&p->frames[i], modh, p->nmodules, v->lines),
+				      p->frames[i].name, (uint32_t)i);
+	free(modh);
 	/* Parents come before children in the profile's nodes, so one pass maps them. */
 	uint32_t *nmap = xmalloc(p->nnodes * sizeof(*nmap));
 	nmap[0] = 0;
@@ -483,11 +490,18 @@ static void analysis_build(struct view *v)
 			f->best_own = frame_own[i];
 		}
 	}
-	for (size_t i = 0; i < a->nfuncs; i++)
-		a->funcs[i].loc = frame_loc(p, &p->frames[a->funcs[i].best_frame]);
 	free(frame_own);
 	free(nmap);
 	free(fmap);
+}
+
+/* The location column of a function, made on first use: most rows are never shown. */
+static const char *loc_of(struct view *v, uint32_t fi)
+{
+	struct vfunc *f = &v->an.funcs[fi];
+	if (!f->loc)
+		f->loc = v->disp ? frame_loc(v->disp, &v->disp->frames[f->best_frame]) : xstrdup("");
+	return f->loc;
 }
 
 /* ---------- table rows: filter, sort, selection ---------- */
@@ -537,7 +551,7 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 		r = -strcmp(a->name, b->name);
 		break;
 	case SORT_LOCATION:
-		r = -strcmp(a->loc, b->loc);
+		r = -strcmp(a->loc ? a->loc : "", b->loc ? b->loc : "");
 		break;
 	default:
 		break;
@@ -545,7 +559,7 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 	if (v->ascending)
 		r = -r;
 	if (!r)
-		r = strcmp(a->key, b->key);
+		r = cmp_u64(a->hash, b->hash);
 	return r;
 }
 
@@ -559,12 +573,15 @@ static void rows_build(struct view *v)
 		if (f->total && filter_match(v, f->name))
 			v->rows[v->nrows++] = (uint32_t)i;
 	}
+	if (v->sort == SORT_LOCATION)
+		for (size_t i = 0; i < v->nrows; i++)
+			loc_of(v, v->rows[i]);
 	qsort_r(v->rows, v->nrows, sizeof(*v->rows), row_cmp, v);
 	/* The selection follows its function across refreshes and re-sorts. */
 	size_t sel = v->sel;
-	if (v->sel_key) {
+	if (v->sel_id) {
 		for (size_t i = 0; i < v->nrows; i++)
-			if (!strcmp(v->an.funcs[v->rows[i]].key, v->sel_key)) {
+			if (v->an.funcs[v->rows[i]].hash == v->sel_id) {
 				sel = i;
 				break;
 			}
@@ -573,7 +590,7 @@ static void rows_build(struct view *v)
 		sel = v->nrows ? v->nrows - 1 : 0;
 	v->sel = sel;
 	if (v->nrows)
-		set_str(&v->sel_key, v->an.funcs[v->rows[sel]].key);
+		v->sel_id = v->an.funcs[v->rows[sel]].hash;
 }
 
 static void select_row(struct view *v, size_t i)
@@ -583,7 +600,7 @@ static void select_row(struct view *v, size_t i)
 	if (i >= v->nrows)
 		i = v->nrows - 1;
 	v->sel = i;
-	set_str(&v->sel_key, v->an.funcs[v->rows[i]].key);
+	v->sel_id = v->an.funcs[v->rows[i]].hash;
 }
 
 /* ---------- tree of one function ---------- */
@@ -640,7 +657,7 @@ static void tree_build(struct view *v)
 {
 	vtrie_release(&v->tree);
 	vtrie_init(&v->tree, 0);
-	uint32_t f = func_find(&v->an, v->tree_key);
+	uint32_t f = func_find(&v->an, v->tree_id);
 	if (f == NO_NODE)
 		return;
 	uint32_t top = vtrie_child(&v->tree, 0, f, v->an.funcs[f].hash);
@@ -721,9 +738,9 @@ static void trows_build(struct view *v)
 }
 
 /* Opens the tree: the function and its hottest path down to where it splits. */
-static void tree_open(struct view *v, const char *key)
+static void tree_open(struct view *v, uint64_t id)
 {
-	set_str(&v->tree_key, key);
+	v->tree_id = id;
 	v->nexpanded = 0;
 	v->tsel = 0;
 	v->ttop = 0;
@@ -800,7 +817,7 @@ static void reanalyze(struct view *v)
 {
 	analysis_build(v);
 	rows_build(v);
-	if (v->tree_key) {
+	if (v->tree_id) {
 		tree_build(v);
 		trows_build(v);
 	}
@@ -927,8 +944,6 @@ void view_free(struct view *v)
 	if (v->re_ok)
 		regfree(&v->re);
 	free(v->rows);
-	free(v->sel_key);
-	free(v->tree_key);
 	free(v->trows);
 	free(v->expanded);
 	free(v->st_command);
@@ -1106,14 +1121,14 @@ static enum view_action filter_key(struct view *v, int key)
 	return VIEW_ACT_REDRAW;
 }
 
-static const char *table_selected_key(const struct view *v)
+static uint64_t table_selected_id(const struct view *v)
 {
-	return v->sel < v->nrows ? v->an.funcs[v->rows[v->sel]].key : NULL;
+	return v->sel < v->nrows ? v->an.funcs[v->rows[v->sel]].hash : 0;
 }
 
-static const char *tree_selected_key(const struct view *v)
+static uint64_t tree_selected_id(const struct view *v)
 {
-	return v->tsel < v->ntrows ? v->an.funcs[v->tree.n[v->trows[v->tsel]].func].key : NULL;
+	return v->tsel < v->ntrows ? v->an.funcs[v->tree.n[v->trows[v->tsel]].func].hash : 0;
 }
 
 static enum view_action tree_key(struct view *v, enum vact a)
@@ -1198,10 +1213,10 @@ enum view_action view_key(struct view *v, int key)
 		return VIEW_ACT_REDRAW;
 	case A_ENTER:
 		if (v->mode == VIEW_TABLE) {
-			if (!table_selected_key(v))
+			if (!table_selected_id(v))
 				return VIEW_ACT_NONE;
 			v->callers = false;
-			tree_open(v, table_selected_key(v));
+			tree_open(v, table_selected_id(v));
 			v->mode = VIEW_TREE;
 			return VIEW_ACT_REDRAW;
 		}
@@ -1229,35 +1244,29 @@ enum view_action view_key(struct view *v, int key)
 		return VIEW_ACT_REDRAW;
 	case A_TREE:
 	case A_CALLERS: {
-		const char *fkey = v->mode == VIEW_TREE ? v->tree_key : table_selected_key(v);
-		if (v->mode == VIEW_FLAME)
-			fkey = v->tree_key;
-		if (!fkey)
+		uint64_t id = v->mode == VIEW_TREE || v->mode == VIEW_FLAME ? v->tree_id : table_selected_id(v);
+		if (!id)
 			return VIEW_ACT_NONE;
-		char *k = xstrdup(fkey);
 		if (a == A_CALLERS)
 			v->callers = v->mode == VIEW_TREE ? !v->callers : true;
 		else
 			v->callers = false;
-		tree_open(v, k);
-		free(k);
+		tree_open(v, id);
 		v->mode = VIEW_TREE;
 		return VIEW_ACT_REDRAW;
 	}
 	case A_FLAME: {
 		/* In the flame view, f switches between the selection and everything. */
-		const char *fkey = v->mode == VIEW_TREE ? tree_selected_key(v) : table_selected_key(v);
-		if (v->mode == VIEW_FLAME && v->tree_key)
-			fkey = NULL;
-		char *k = fkey ? xstrdup(fkey) : NULL;
+		uint64_t id = v->mode == VIEW_TREE ? tree_selected_id(v) : table_selected_id(v);
+		if (v->mode == VIEW_FLAME && v->tree_id)
+			id = 0;
 		v->callers = false;
-		if (k) {
-			tree_open(v, k);
+		if (id) {
+			tree_open(v, id);
 		} else {
-			set_str(&v->tree_key, NULL);
+			v->tree_id = 0;
 			tree_build(v);
 		}
-		free(k);
 		v->flame_top = 0;
 		v->mode = VIEW_FLAME;
 		return VIEW_ACT_REDRAW;
@@ -1284,8 +1293,8 @@ enum view_action view_key(struct view *v, int key)
 		const char *name = view_selected(v);
 		char *keep = name ? xstrdup(name) : NULL;
 		v->lines = !v->lines;
-		free(v->sel_key);
-		v->sel_key = NULL;
+		v->sel_id = 0;
+		v->tree_id = 0;
 		reanalyze(v);
 		if (keep) {
 			for (size_t i = 0; i < v->nrows; i++)
@@ -1461,10 +1470,11 @@ static void render_status(struct view *v, struct view_screen *s, int row)
 		col += putf(s, row, col, VS_STATUS, " [whole run%s]", v->baseline ? " since reset" : "");
 	}
 	if (v->mode == VIEW_TREE || v->mode == VIEW_FLAME) {
-		uint32_t f = func_find(&v->an, v->tree_key);
+		uint32_t f = func_find(&v->an, v->tree_id);
 		const char *what = v->mode == VIEW_FLAME ? "flame of" : v->callers ? "callers of" : "callees of";
 		if (f != NO_NODE)
-			col += putf(s, row, col, VS_STATUS, " %s %s", what, v->an.funcs[f].name);
+			col += putf(s, row, col, VS_STATUS, " %s %.60s%s", what, v->an.funcs[f].name,
+				    strlen(v->an.funcs[f].name) > 60 ? "..." : "");
 		else if (v->mode == VIEW_FLAME)
 			col += putf(s, row, col, VS_STATUS, " flame of all");
 	} else {
@@ -1505,9 +1515,11 @@ static void table_titles(struct view *v, struct view_screen *s, int row, int nam
 	line_style(s, row, x, w, VS_SELECTED);
 }
 
-static void table_row(struct view *v, struct view_screen *s, int row, const struct vfunc *f, int namew,
+static void table_row(struct view *v, struct view_screen *s, int row, uint32_t fi, int namew,
 		      bool selected)
 {
+	const char *loc = loc_of(v, fi);
+	const struct vfunc *f = &v->an.funcs[fi];
 	uint64_t period = period_of(v->disp);
 	double po = pct(f->own, v->an.total), pt = pct(f->total, v->an.total);
 	char buf[64];
@@ -1521,7 +1533,7 @@ static void table_row(struct view *v, struct view_screen *s, int row, const stru
 	fmt_time(buf, sizeof(buf), f->total, period);
 	put_cell(s, row, 24, buf, 8, true, VS_NORMAL);
 	put_cell(s, row, 34, f->name, namew, false, VS_NORMAL);
-	put_cell(s, row, 35 + namew, f->loc, s->width - 35 - namew, false, VS_DIM);
+	put_cell(s, row, 35 + namew, loc, s->width - 35 - namew, false, VS_DIM);
 	if (selected)
 		line_style(s, row, 0, s->width, VS_SELECTED);
 }
@@ -1548,8 +1560,8 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 	 * (C++) taking what the locations leave. */
 	int need = 0, needloc = 0;
 	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
-		const struct vfunc *f = &v->an.funcs[v->rows[v->top + (size_t)i]];
-		int len = (int)strlen(f->name), ll = (int)strlen(f->loc);
+		uint32_t fi = v->rows[v->top + (size_t)i];
+		int len = (int)strlen(v->an.funcs[fi].name), ll = (int)strlen(loc_of(v, fi));
 		need = len > need ? len : need;
 		needloc = ll > needloc ? ll : needloc;
 	}
@@ -1562,7 +1574,7 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 	table_titles(v, s, row0, namew);
 	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
 		size_t r = v->top + (size_t)i;
-		table_row(v, s, row0 + 1 + i, &v->an.funcs[v->rows[r]], namew, r == v->sel);
+		table_row(v, s, row0 + 1 + i, v->rows[r], namew, r == v->sel);
 	}
 	if (!v->nrows)
 		put(s, row0 + 2, 2,
@@ -1609,7 +1621,7 @@ static void render_tree(struct view *v, struct view_screen *s, int row0, int nro
 		x += 1;
 		int namew = s->width - x - locw - 1;
 		put_cell(s, row, x, f->name, namew, false, VS_NORMAL);
-		put_cell(s, row, s->width - locw, f->loc, locw, false, VS_DIM);
+		put_cell(s, row, s->width - locw, loc_of(v, n->func), locw, false, VS_DIM);
 		if (r == v->tsel)
 			line_style(s, row, 0, s->width, VS_SELECTED);
 	}
@@ -1648,13 +1660,13 @@ static void flame_children(struct view *v, struct view_screen *s, uint32_t node,
 
 static void render_flame(struct view *v, struct view_screen *s, int row0, int nrows)
 {
-	const struct vtrie *t = v->tree_key ? &v->tree : &v->an.trie;
-	uint32_t root = v->tree_key ? 1 : 0;
+	const struct vtrie *t = v->tree_id ? &v->tree : &v->an.trie;
+	uint32_t root = v->tree_id ? 1 : 0;
 	if (t->nn <= root || !t->n[root].total) {
 		put(s, row0 + 1, 2, "nothing to draw: no samples (Esc: back)", s->width, VS_DIM);
 		return;
 	}
-	if (!v->tree_key) {
+	if (!v->tree_id) {
 		/* The whole profile: draw from the real trie through a temporary tree copy. */
 		vtrie_release(&v->tree);
 		vtrie_init(&v->tree, 0);
@@ -1665,7 +1677,7 @@ static void render_flame(struct view *v, struct view_screen *s, int row0, int nr
 	double scale = (double)s->width / (double)v->tree.n[root].total;
 	if (v->flame_top == 0) {
 		int style = VS_FLAME0;
-		const char *name = v->tree_key ? v->an.funcs[v->tree.n[root].func].name : "all";
+		const char *name = v->tree_id ? v->an.funcs[v->tree.n[root].func].name : "all";
 		char buf[256];
 		snprintf(buf, sizeof(buf), "%s (%.1f%%)", name, pct(v->tree.n[root].total, v->an.total));
 		line_style(s, row0, 0, s->width, style);
@@ -1800,8 +1812,8 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 			const struct vfunc *f = &v->an.funcs[v->rows[i]];
 			if ((int)strlen(f->name) > namew)
 				namew = (int)strlen(f->name);
-			if ((int)strlen(f->loc) > locw)
-				locw = (int)strlen(f->loc);
+			if ((int)strlen(loc_of(v, v->rows[i])) > locw)
+				locw = (int)strlen(loc_of(v, v->rows[i]));
 		}
 		(void)locw;
 		width = 1024; /* lines are stripped of trailing blanks below */
@@ -1822,7 +1834,7 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 	}
 	table_titles(v, &s, 3, namew);
 	for (size_t i = 0; i < n; i++)
-		table_row(v, &s, 4 + (int)i, &v->an.funcs[v->rows[i]], namew, false);
+		table_row(v, &s, 4 + (int)i, v->rows[i], namew, false);
 	for (int i = 0; i < s.height; i++)
 		rstrip_line(out, s.lines[i].text);
 	screen_release(&s);
