@@ -60,6 +60,7 @@ struct top {
 	uint64_t prev_elapsed, prev_cpu, prev_lost;
 	double self_cpu;
 	bool lagging;
+	unsigned slow_ms;
 	bool exited;
 	bool interrupted; /* a signal ended us (the session passed it on to a launched command) */
 	char *note;
@@ -237,6 +238,7 @@ static void set_note(struct top *t, char *msg)
 /* Takes a snapshot into the view and refreshes the header. */
 static void refresh(struct top *t)
 {
+	uint64_t t0 = now_ns();
 	struct profile *p = session_profile(t->s, 0);
 	if (p) {
 		if (!t->pid && p->meta.pid)
@@ -276,10 +278,14 @@ static void refresh(struct top *t)
 		.threads = (unsigned)st.threads_live,
 		.self_cpu = t->self_cpu,
 		.lagging = t->lagging,
+		.slow_ms = t->slow_ms,
 		.exited = t->exited,
 		.note = t->note,
 	};
 	view_set_status(t->v, &vs);
+	/* Shown from the next refresh on: this one's cost is known only now. */
+	uint64_t took = now_ns() - t0;
+	t->slow_ms = took * 2 > (uint64_t)(t->delay * 1e9) ? (unsigned)(took / 1000000) : 0;
 }
 
 static const char *save_path(struct top *t, char *buf, size_t n)

@@ -1437,6 +1437,8 @@ static void render_header(struct view *v, struct view_screen *s)
 		col += putf(s, 1, col, VS_WARN, "  target exited: final profile");
 	if (st->lagging)
 		col += putf(s, 1, col, VS_WARN, "  capture lags: samples are being lost");
+	if (st->slow_ms)
+		col += putf(s, 1, col, VS_WARN, "  refresh takes %ums (try a longer --delay)", st->slow_ms);
 	if (st->note)
 		putf(s, 1, col, VS_WARN, "  %s", st->note);
 }

@@ -86,7 +86,8 @@ struct view_status {
 	uint64_t lost;        /* samples lost so far */
 	unsigned threads;     /* threads of the target now */
 	double self_cpu;      /* prowl's own CPU, share of one core over the last refresh */
-	bool lagging;         /* capture falls behind (lost samples, or a slow refresh) */
+	bool lagging;         /* capture falls behind: samples were lost since the last refresh */
+	unsigned slow_ms;     /* a refresh took this long, more than half the delay; 0 if not */
 	bool exited;          /* the target exited: the view shows the final profile */
 	const char *note;     /* a transient message ("saved to x.svg"), or NULL */
 };
