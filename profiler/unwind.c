@@ -158,8 +158,49 @@ static struct mod_unwind *mod_unwind_get(struct module *m)
 
 static int read_word(struct uctx *c, uint64_t addr, void *buf);
 
+/* Whether the module's file has a section of this name (read from the
+ * mapped image, bounds-checked, without libelf). */
+static bool image_has_section(const struct module *m, const char *name)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr strsh, sh;
+	if (!img_read(m, 0, &eh, sizeof(eh)) || eh.e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh.e_shstrndx >= eh.e_shnum ||
+	    !img_read(m, eh.e_shoff + (uint64_t)eh.e_shstrndx * sizeof(sh), &strsh, sizeof(strsh)))
+		return false;
+	size_t len = strlen(name) + 1;
+	for (size_t i = 0; i < eh.e_shnum; i++) {
+		char buf[32];
+		if (!img_read(m, eh.e_shoff + i * sizeof(sh), &sh, sizeof(sh)) || sh.sh_name >= strsh.sh_size ||
+		    len > sizeof(buf))
+			continue;
+		if (img_read(m, strsh.sh_offset + sh.sh_name, buf, len) && !memcmp(buf, name, len))
+			return true;
+	}
+	return false;
+}
+
+/* Whether an opened ELF has a section of this name (section headers only). */
+static bool elf_has_section(Elf *elf, const char *name)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf64_Shdr *sh = elf64_getshdr(scn);
+		const char *n = sh ? elf_strptr(elf, shstrndx, sh->sh_name) : NULL;
+		if (n && !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
 /* Opens the fallback CFI of a module: its own .debug_frame, an .eh_frame
- * without header, else the .debug_frame of its separate debug file. */
+ * without header, else the .debug_frame of its separate debug file. This
+ * runs on the sampling path, once per module: libdw decompresses every
+ * debug section when it opens a file, so a file is only handed to it when
+ * its section headers show a .debug_frame. */
 static Dwarf_CFI *mod_cfi(struct module *m)
 {
 	struct mod_unwind *mu = mod_unwind_get(m);
@@ -168,6 +209,7 @@ static Dwarf_CFI *mod_cfi(struct module *m)
 	mu->cfi_tried = true;
 	if (m->kind != MODULE_FILE || !m->elf_ok)
 		return NULL;
+	bool own_debug_frame = image_has_section(m, ".debug_frame");
 	elf_version(EV_CURRENT);
 	const char *path = m->open_path ? m->open_path : m->path;
 	mu->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -178,11 +220,13 @@ static Dwarf_CFI *mod_cfi(struct module *m)
 	mu->elf = elf_begin(mu->fd, ELF_C_READ_MMAP, NULL);
 	if (!mu->elf)
 		return NULL;
-	mu->dw = dwarf_begin_elf(mu->elf, DWARF_C_READ, NULL);
-	if (mu->dw)
-		mu->cfi = dwarf_getcfi(mu->dw);
-	if (mu->cfi)
-		return mu->cfi;
+	if (own_debug_frame) {
+		mu->dw = dwarf_begin_elf(mu->elf, DWARF_C_READ, NULL);
+		if (mu->dw)
+			mu->cfi = dwarf_getcfi(mu->dw);
+		if (mu->cfi)
+			return mu->cfi;
+	}
 	struct debugfile_query q = {
 		.elf = mu->elf,
 		.open_path = path,
@@ -198,7 +242,7 @@ static Dwarf_CFI *mod_cfi(struct module *m)
 	if (fd >= 0) {
 		mu->fd_debug = fd;
 		mu->elf_debug = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-		if (mu->elf_debug)
+		if (mu->elf_debug && elf_has_section(mu->elf_debug, ".debug_frame"))
 			mu->dw_debug = dwarf_begin_elf(mu->elf_debug, DWARF_C_READ, NULL);
 		if (mu->dw_debug)
 			mu->cfi = dwarf_getcfi(mu->dw_debug);
