@@ -495,6 +495,15 @@ static void test_header_from_status(void **state)
 	assert_int_equal(w, 1);
 	const char *x = strstr(s->lines[1].text, "capture lags");
 	assert_int_equal(s->lines[1].style[x - s->lines[1].text], VS_WARN);
+	assert_null(strstr(s->lines[1].text, "refresh takes"));
+	st.lagging = false;
+	st.slow_ms = 700;
+	st.exited = true;
+	view_set_status(v, &st);
+	s = draw(v);
+	assert_null(strstr(s->lines[1].text, "capture lags"));
+	assert_non_null(strstr(s->lines[1].text, "refresh takes 700ms"));
+	assert_non_null(strstr(s->lines[1].text, "target exited"));
 	view_free(v);
 }
 
@@ -534,6 +543,19 @@ static void test_saved_profile_is_what_is_shown(void **state)
 	view_key(v, 'r');
 	q = view_profile(v);
 	assert_int_equal(q->total, 0);
+	profile_free(q);
+	view_free(v);
+
+	/* frozen: what is saved is what is on screen, not the newer data */
+	v = view_with(cpu_profile(1));
+	view_key(v, 'z');
+	view_update(v, cpu_profile(5), 2 * SEC);
+	q = view_profile(v);
+	assert_int_equal(q->total, 100);
+	profile_free(q);
+	view_key(v, 'z');
+	q = view_profile(v);
+	assert_int_equal(q->total, 500);
 	profile_free(q);
 	view_free(v);
 }
