@@ -21,9 +21,14 @@
 
 /* Fraction of the time the target may have a thread held by us. */
 #define PAUSE_BUDGET 0.05
-/* Stop waiting for a thread's interrupt-stop after this (D state); its stop
- * is handled by a later poll. */
-#define STOP_DEADLINE_NS 50000000ull
+/* Stop waiting for a thread's interrupt-stop after this; its stop is handled
+ * (resumed, not sampled) by a later poll. In cpu mode a thread on a CPU stops
+ * within microseconds (the interrupt kicks it); one that takes longer was
+ * waiting for a CPU, so it is not running now and is rightly not sampled; and
+ * waiting for it would hold the tick up for whole time slices. In wall mode
+ * every thread counts, so only one stuck in the kernel (D) is given up on. */
+#define CPU_STOP_DEADLINE_NS 2000000ull
+#define WALL_STOP_DEADLINE_NS 50000000ull
 /* Cost is judged over windows of this length (and at least this many ticks). */
 #define COST_WINDOW_NS 250000000ull
 #define COST_WINDOW_TICKS 8
@@ -380,7 +385,7 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 		return 0;
 	b->cur = pr;
 	uint64_t held0 = pp->held_ns;
-	ptrace_proc_collect(pp, STOP_DEADLINE_NS, on_stop, b);
+	ptrace_proc_collect(pp, b->wall ? WALL_STOP_DEADLINE_NS : CPU_STOP_DEADLINE_NS, on_stop, b);
 	/* Time the target's threads sat stopped (not the wait for a thread that
 	 * was not on a CPU anyway); summed, as if the target stood still while
 	 * any thread was held. */
@@ -577,11 +582,35 @@ static int ptrace_tick(struct sampler *s)
 	return 0;
 }
 
+/* PROWL_PTRACE_STATS=1: one line of cost figures on stderr at the end (for
+ * tests/bench/bench_ptrace.sh; not a user interface). */
+static void print_stats(struct pt_backend *b)
+{
+	uint64_t stops = 0, held = 0, wait = 0, late = 0;
+	for (size_t i = 0; i < b->nprocs; i++) {
+		stops += b->procs[i]->pp.stops;
+		held += b->procs[i]->pp.held_ns;
+		wait += b->procs[i]->pp.stop_wait_ns;
+		late += b->procs[i]->pp.late;
+	}
+	uint64_t el = now_ns() - b->run_start_ns;
+	fprintf(stderr,
+		"ptrace-stats: ticks %llu stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f\n",
+		(unsigned long long)b->ticks, (unsigned long long)stops, (unsigned long long)b->samples,
+		stops ? wait / 1e3 / stops : 0.0, stops ? held / 1e3 / stops : 0.0,
+		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9);
+}
+
 static int ptrace_stop(struct sampler *s)
 {
 	struct pt_backend *b = s->priv;
 	if (!b)
 		return 0;
+	if (!b->detached && b->started) {
+		const char *st = getenv("PROWL_PTRACE_STATS");
+		if (st && *st == '1')
+			print_stats(b);
+	}
 	if (!b->detached) {
 		ptrace_poll(s);
 		detach_all(b);
