@@ -1,0 +1,57 @@
+#!/bin/sh
+# A target that creates and ends thousands of threads a second (samples/bin/
+# churn, 16 in flight), launched and attached, with each backend: prowl runs
+# to the end without error, the target finishes with status 0, and the
+# profile's stacks are all of the target (churn_thread or main, or a thread
+# caught in clone before its start routine). Through
+# ptrace (a clock that stops every thread) many distinct short-lived threads
+# are in the profile. Through perf_event they are not, and cannot be: each
+# thread inherits its own cpu-clock counter, and a thread that runs 20 us
+# never reaches the 1 ms sampling period (perf record gets the same: 1
+# sample in 2 s while churn burns 1.5 s of CPU); so for perf only the
+# absence of harm and errors is asserted.
+. "$(dirname "$0")/../lib.sh"
+require_perf
+require_ptrace
+wait_exec() { # PID COMM
+	i=0
+	while [ $i -lt 100 ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" != "$2" ]; do
+		sleep 0.02; i=$((i + 1))
+	done
+}
+# A thread's stack starts at clone (start, work, exit); main's reaches main.
+ours_re='^(churn|main) \([0-9]+\);(__clone3?|.*;main)(;| )'
+check() { # WHAT FILE BACKEND
+	total=$(folded_total "$2")
+	ours=$(folded_count "$2" "$ours_re")
+	[ "$ours" = "$total" ] || fail "$1: $((total - ours)) of $total samples are not of a churn thread or main: $(grep -vE "$ours_re" "$2" | head -n 3)"
+	[ "$3" = perf ] && { info "$1: $total samples (perf cannot see 20 us threads)"; return 0; }
+	work=$(folded_count "$2" '^churn \([0-9]+\);.*churn_thread;churn_work ')
+	tids=$(grep -oE '^churn \([0-9]+\)' "$2" | sort -u | wc -l)
+	info "$1: $total samples, $work in churn_work, $tids distinct churn threads"
+	[ "$work" -ge 20 ] || fail "$1: only $work samples in churn_work: $(head -n 5 "$2")"
+	[ "$tids" -ge 20 ] || fail "$1: only $tids distinct threads in the profile"
+}
+for b in perf ptrace; do
+	"$PROWL" record --backend $b --threads -o "$TMP/$b-launch.folded" -- "$SAMPLES/churn" 2 16 2>"$TMP/err"
+	rc=$?
+	cat "$TMP/err"
+	[ $rc = 0 ] || fail "$b launched: prowl exited $rc (the target's status, or prowl's)"
+	check "$b launched" "$TMP/$b-launch.folded" $b
+
+	bg "$SAMPLES/churn" 3 16
+	t=$BG
+	wait_exec $t churn
+	"$PROWL" record --backend $b --threads -p $t -d 1.5 -o "$TMP/$b-attach.folded" 2>"$TMP/err"
+	rc=$?
+	cat "$TMP/err"
+	[ $rc = 0 ] || fail "$b attached: prowl exited $rc"
+	st=$(proc_state $t) tr=$(proc_tracer $t)
+	case "$st" in t|T) fail "$b attached: target left in state $st" ;; esac
+	[ "${tr:-0}" = 0 ] || fail "$b attached: target still traced by $tr"
+	wait $t
+	trc=$?
+	[ $trc = 0 ] || fail "$b attached: the target exited $trc"
+	check "$b attached" "$TMP/$b-attach.folded" $b
+done
+echo "thread churn, launched and attached, perf and ptrace: no error, many threads profiled"
