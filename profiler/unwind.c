@@ -574,6 +574,18 @@ void unwinder_forget(struct unwinder *u, struct maps *maps)
 	}
 }
 
+/* Whether ip is the x86_64 rt_sigreturn trampoline (mov $15,%rax; syscall).
+ * libunwind 1.6's own check expects a byte after it that glibc 2.36 lacks. */
+static bool is_sigreturn(struct uctx *c, uint64_t ip)
+{
+	static const unsigned char code[9] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
+	unsigned char buf[9];
+	if (maps_read_file(c->maps, ip, buf, sizeof(buf)) &&
+	    c->mem->read(c->mem->ctx, ip, buf, sizeof(buf)))
+		return false;
+	return !memcmp(buf, code, sizeof(code));
+}
+
 /* The registers libunwind knows for the cursor's frame (callee-saved ones,
  * sp and ip: enough for the next CFI step). */
 static void cursor_regs(unw_cursor_t *cur, const struct unwind_regs *prev, struct unwind_regs *out)
@@ -613,7 +625,7 @@ int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs
 		return 1;
 	}
 	uint64_t last_sp = regs->r[UNWIND_REG_RSP], last_ip = ips[0];
-	bool complete = false, leaf = true;
+	bool complete = false, leaf = true, after_signal = false;
 	while (n < max) {
 		c.noinfo = false;
 		unw_cursor_t before = cur; /* a cursor is plain data: this keeps the frame */
@@ -657,8 +669,13 @@ int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs
 			if (sp < last_sp || (sp == last_sp && ip == last_ip))
 				break; /* the stack grows down: going back means a loop */
 		}
+		/* A signal frame's pc (the sigreturn trampoline) and the pc of the
+		 * frame it interrupted are exact, not return addresses: give them
+		 * plus one, so that every caller is looked up at address - 1. */
+		bool sig = r > 0 && !c.noinfo && is_sigreturn(&c, ip);
 		leaf = false;
-		ips[n++] = ip;
+		ips[n++] = ip + (sig || after_signal ? 1 : 0);
+		after_signal = sig;
 		last_sp = sp;
 		last_ip = ip;
 	}

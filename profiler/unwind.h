@@ -51,7 +51,9 @@ void unwinder_free(struct unwinder *u);
 
 /* DWARF unwind: fills ips[0..max) leaf first (ips[0] = the sampled pc, the rest
  * return addresses, absolute) and *flags; returns the number of frames (>= 1
- * when regs has a pc) or -errno. */
+ * when regs has a pc) or -errno. Every ips[i > 0] is meant to be looked up at
+ * ips[i] - 1: frames whose pc is exact (a signal trampoline, the frame a
+ * signal interrupted) are given as pc + 1. */
 int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs *regs,
 		 const struct unwind_mem *mem, uint64_t *ips, size_t max, unsigned *flags);
 /* Frame-pointer walk over mem (for backends without a kernel callchain). */
