@@ -228,6 +228,36 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t n)
 	return (ssize_t)n;
 }
 
+static int run_on_fd(int fd, int (*fn)(FILE *out, void *arg), void *arg)
+{
+	struct sink sink = { fd, 0 };
+	cookie_io_functions_t io = { .write = sink_write };
+	FILE *out = fopencookie(&sink, "w", io);
+	if (!out)
+		return -errno;
+	char *buf = xmalloc(1 << 16);
+	setvbuf(out, buf, _IOFBF, 1 << 16);
+	int rc = fn(out, arg);
+	if (fflush(out) != 0 || ferror(out))
+		rc = rc ? rc : -EIO;
+	if (sink.err)
+		rc = -sink.err;
+	fclose(out);
+	free(buf);
+	return rc;
+}
+
+static int write_direct(const char *path, int (*fn)(FILE *out, void *arg), void *arg)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	int rc = run_on_fd(fd, fn, arg);
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
 int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void *arg)
 {
 	if (!path)
@@ -238,38 +268,42 @@ int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void 
 			rc = errno ? -errno : -EIO;
 		return rc;
 	}
+	/* Only a regular file (or a new one) is replaced. /dev/null, a FIFO or a
+	 * terminal is written into: renaming over it would put a regular file in
+	 * place of the device. A symbolic link keeps pointing where it did: its
+	 * target is replaced. */
+	struct stat st;
+	char *real = NULL;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		if (!S_ISREG(st.st_mode))
+			return write_direct(path, fn, arg);
+		struct stat lst;
+		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			real = realpath(path, NULL);
+			if (!real)
+				return -errno;
+			path = real;
+		}
+	}
 	char *tmpname = NULL;
 	bool unnamed = false;
 	int fd = open_temp(path, &tmpname, &unnamed);
-	if (fd < 0)
+	if (fd < 0) {
+		free(real);
 		return fd;
-	int rc = 0;
-	struct sink sink = { fd, 0 };
-	cookie_io_functions_t io = { .write = sink_write };
-	FILE *out = fopencookie(&sink, "w", io);
-	if (!out) {
-		rc = -errno;
-		close(fd);
-		goto fail;
 	}
-	char *buf = xmalloc(1 << 16);
-	setvbuf(out, buf, _IOFBF, 1 << 16);
-	rc = fn(out, arg);
-	if (fflush(out) != 0 || ferror(out))
-		rc = rc ? rc : -EIO;
-	if (sink.err)
-		rc = -sink.err;
+	int rc = run_on_fd(fd, fn, arg);
 	if (rc == 0)
 		rc = publish(fd, path, &tmpname, unnamed);
-	fclose(out);
-	free(buf);
 	if (close(fd) != 0 && rc == 0)
 		rc = -errno;
-fail:
 	if (tmpname) {
 		unlink(tmpname);
 		free(tmpname);
 	}
+	free(real);
 	return rc;
 }
 

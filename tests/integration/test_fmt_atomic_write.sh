@@ -1,7 +1,8 @@
 #!/bin/sh
 # An interrupted write never leaves a half profile: prowl writes to an
 # unnamed file in the destination folder and renames it into place only when
-# complete. (1) SIGKILL while the output is being written (we wait until the
+# complete (and writes straight into FIFOs and devices, which it must not
+# replace). (1) SIGKILL while the output is being written (we wait until the
 # process holds its unnamed output file open, then kill it): the old file is
 # intact and nothing else appears. (2) A full disk (a 64 KiB tmpfs): the
 # command fails with one line, the old file is intact, no temporary is left.
@@ -44,6 +45,28 @@ info "killed mid-write: old file intact, nothing left behind"
 "$PROWL" convert "$ROOT/tests/data/formats/simple.folded" -o "$TMP/out/profile.json" ||
 	fail "a normal write failed"
 grep -q '"\$schema"' "$TMP/out/profile.json" || fail "a complete write did not replace the old file"
+
+# What is not a regular file is written into, never replaced: a FIFO stays a
+# FIFO, a character device (a private copy of /dev/null) stays a device, and a
+# symbolic link keeps pointing at its target, which gets the new profile.
+S=$ROOT/tests/data/formats/simple.folded
+mkfifo "$TMP/fifo" || fail "mkfifo"
+cat "$TMP/fifo" >"$TMP/from-fifo" &
+reader=$!
+"$PROWL" convert "$S" -f folded -o "$TMP/fifo" || fail "writing into a FIFO"
+wait $reader
+[ -p "$TMP/fifo" ] || fail "the FIFO was replaced"
+cmp -s "$TMP/from-fifo" "$S" 2>/dev/null || [ "$(folded_total "$TMP/from-fifo")" = 130 ] ||
+	fail "the FIFO reader got: $(cat "$TMP/from-fifo")"
+if mknod "$TMP/null" c 1 3 2>/dev/null; then
+	"$PROWL" convert "$S" -o "$TMP/null" -f svg || fail "writing into a character device"
+	[ -c "$TMP/null" ] || fail "the character device was replaced by a file"
+fi
+printf 'OLD PROFILE\n' >"$TMP/target.svg"
+ln -s target.svg "$TMP/link.svg"
+"$PROWL" convert "$S" -o "$TMP/link.svg" || fail "writing through a symbolic link"
+[ -L "$TMP/link.svg" ] || fail "the symbolic link was replaced"
+head -c 5 "$TMP/target.svg" | grep -q '<?xml' || fail "the link's target did not get the profile"
 
 # Full disk: 8,000 stacks make any format larger than 64 KiB.
 head -n 8000 "$TMP/big.folded" >"$TMP/mid.folded"
