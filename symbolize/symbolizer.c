@@ -465,6 +465,9 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 		if (m->elf)
 			elf_end(m->elf);
 		m->elf = NULL;
+		if (m->fd >= 0)
+			close(m->fd);
+		m->fd = -1;
 		return;
 	}
 	unsigned char *bid = NULL;
@@ -616,11 +619,19 @@ struct sym_module *symbolizer_module(struct symbolizer *s, const struct sym_sour
 		return NULL;
 	}
 	char *key = source_key(src);
-	for (struct sym_module *m = s->modules; m; m = m->next)
-		if (!strcmp(m->key, key)) {
-			free(key);
-			return m;
+	for (struct sym_module *m = s->modules; m; m = m->next) {
+		if (strcmp(m->key, key))
+			continue;
+		free(key);
+		/* Same build-id, but the first source could not be read (the
+		 * process had gone): this one may be readable. */
+		if (m->kind == SYM_ELF && !m->elf && !m->ncache) {
+			free(m->image);
+			m->image = NULL;
+			load_elf(m, src);
 		}
+		return m;
+	}
 	struct sym_module *m = xcalloc(1, sizeof(*m));
 	m->s = s;
 	m->key = key;

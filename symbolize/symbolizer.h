@@ -5,7 +5,8 @@
  * size and mtime when there is none); a symbolizer owns its modules and every
  * string it returns stays valid until symbolizer_free(). Functions return 0 or
  * a negative errno, never print, and never crash on malformed ELF/DWARF: a bad
- * file yields unknown frames. Never used on the sampling path.
+ * file yields unknown frames. Never used on the sampling path. Not thread-safe:
+ * one symbolizer per thread.
  */
 #ifndef PROWL_SYMBOLIZER_H
 #define PROWL_SYMBOLIZER_H

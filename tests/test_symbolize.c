@@ -158,6 +158,37 @@ static void test_proc_root_path(void **state)
 	symbolizer_free(s);
 }
 
+/* A module first seen through a path that is gone (the process exited) is
+ * read again when the same build-id comes with a readable path. */
+static void test_same_build_id_second_chance(void **state)
+{
+	(void)state;
+	struct symbolizer *s = symbolizer_new(NULL);
+	const char *hex = sym_module_build_id(self_module(s));
+	assert_non_null(hex);
+	unsigned char id[64];
+	size_t n = strlen(hex) / 2;
+	assert_true(n > 0 && n <= sizeof(id));
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		id[i] = (unsigned char)v;
+	}
+	struct symbolizer *t = symbolizer_new(NULL);
+	struct sym_source gone = { .kind = SYM_ELF, .path = "/nonexistent/exe", .build_id = id,
+				   .build_id_len = n };
+	struct sym_module *a = symbolizer_module(t, &gone);
+	struct sym_source here = { .kind = SYM_ELF, .path = "/proc/self/exe", .build_id = id,
+				   .build_id_len = n };
+	struct sym_module *b = symbolizer_module(t, &here);
+	assert_ptr_equal(a, b);
+	struct sym_frame f[4];
+	assert_int_equal(sym_lookup(b, self_vaddr((uintptr_t)&outer_fn) + 1, f, 4), 1);
+	assert_string_equal(f[0].function, "outer_fn");
+	symbolizer_free(t);
+	symbolizer_free(s);
+}
+
 static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
@@ -368,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_inline_chain),
 		cmocka_unit_test(test_module_cache_and_unknowns),
 		cmocka_unit_test(test_proc_root_path),
+		cmocka_unit_test(test_same_build_id_second_chance),
 		cmocka_unit_test(test_libc_through_build_id),
 		cmocka_unit_test(test_vdso_from_memory),
 		cmocka_unit_test(test_jit_map),
