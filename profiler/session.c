@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <regex.h>
@@ -21,6 +22,15 @@
 #include "target.h"
 #include "unwind.h"
 #include "util.h"
+
+/* strerror() starting lowercase, as messages are (a static buffer). */
+static const char *errstr(int e)
+{
+	static char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(e));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
 
 #define SYM_MAX_INLINE 32
 
@@ -130,11 +140,14 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 		return;
 	uint32_t t = aggregate_thread(s->agg, sm->pid, sm->tid);
 	aggregate_add(s->agg, t, s->frames, n, sm->weight ? sm->weight : 1);
-	s->samples += sm->weight ? sm->weight : 1;
+	/* Counted in the same unit as samples: a weighted ptrace sample stands
+	 * for several, truncated or not alike. */
+	uint64_t w = sm->weight ? sm->weight : 1;
+	s->samples += w;
 	if (sm->flags & SAMPLE_TRUNCATED)
-		s->truncated++;
+		s->truncated += w;
 	else if (sm->flags & SAMPLE_PARTIAL)
-		s->partial++;
+		s->partial += w;
 }
 
 static void on_event(void *ctx, const struct sampler_event *ev)
@@ -233,7 +246,7 @@ static int choose_backend(struct session *s, char **errmsg)
 	if (o->backend == CAPTURE_BACKEND_PTRACE) {
 		r = open_backend(s, &ptrace_sampler_ops);
 		if (r)
-			set_err(s, errmsg, "%s", s->sampler.err[0] ? s->sampler.err : strerror(-r));
+			set_err(s, errmsg, "%s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
 		return r;
 	}
 	r = open_backend(s, &perf_sampler_ops);
@@ -241,7 +254,7 @@ static int choose_backend(struct session *s, char **errmsg)
 		note(s, s->sampler.err);
 		return 0;
 	}
-	snprintf(perf_err, sizeof(perf_err), "%s", s->sampler.err[0] ? s->sampler.err : strerror(-r));
+	snprintf(perf_err, sizeof(perf_err), "%s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
 	if (o->backend == CAPTURE_BACKEND_PERF || !denied(r) || r == -ESRCH) {
 		set_err(s, errmsg, "%s", perf_err);
 		return r;
@@ -267,7 +280,7 @@ static int attach_error(struct session *s, char **errmsg, pid_t pid, int r)
 			"kernel.perf_event_paranoid)",
 			(int)pid);
 	else
-		set_err(s, errmsg, "cannot attach to %d: %s", (int)pid, strerror(-r));
+		set_err(s, errmsg, "cannot attach to %d: %s", (int)pid, errstr(-r));
 	return r;
 }
 
@@ -309,7 +322,7 @@ struct session *session_new(const struct capture_opts *opts, char **errmsg)
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sigfd < 0) {
 		r = -errno;
-		set_err(s, errmsg, "signalfd failed: %s", strerror(errno));
+		set_err(s, errmsg, "signalfd failed: %s", errstr(errno));
 		goto fail;
 	}
 	s->target = target_new();
@@ -323,7 +336,7 @@ struct session *session_new(const struct capture_opts *opts, char **errmsg)
 				opts->argv[0]);
 			goto fail;
 		} else if (r) {
-			set_err(s, errmsg, "cannot start %s: %s", opts->argv[0], strerror(-r));
+			set_err(s, errmsg, "cannot start %s: %s", opts->argv[0], errstr(-r));
 			goto fail;
 		}
 	}
@@ -386,13 +399,13 @@ int session_start(struct session *s, char **errmsg)
 	s->start_wall = wall_ns();
 	int r = s->sampler.ops->start(&s->sampler);
 	if (r) {
-		set_err(s, errmsg, "cannot start sampling: %s", s->sampler.err[0] ? s->sampler.err : strerror(-r));
+		set_err(s, errmsg, "cannot start sampling: %s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
 		return r;
 	}
 	if (s->target->child) {
 		r = target_release(s->target);
 		if (r) {
-			set_err(s, errmsg, "cannot execute %s: %s", s->opts->argv[0], strerror(-r));
+			set_err(s, errmsg, "cannot execute %s: %s", s->opts->argv[0], errstr(-r));
 			return r;
 		}
 	}
