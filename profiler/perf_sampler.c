@@ -7,6 +7,7 @@
  * before they are applied; a sample brings the user registers and a copy of
  * the user stack, unwound here with profiler/unwind.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -22,6 +23,15 @@
 #include "perf_ring.h"
 #include "sampler.h"
 #include "util.h"
+
+/* strerror() starting lowercase, as messages are (a static buffer). */
+static const char *errstr(int e)
+{
+	static char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(e));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
 
 #define RING_PAGES_MAX 1024u /* 4 MiB per CPU: a quarter second of full stack copies */
 #define RING_PAGES_MIN 16u
@@ -103,11 +113,12 @@ static int perf_denied_message(struct sampler *s, int err)
 			paranoid = -1;
 		fclose(f);
 	}
+	const char *why = errstr(err);
 	snprintf(s->err, sizeof(s->err),
-		 "perf_event_open denied: %s (kernel.perf_event_paranoid is %d; run as root or with "
+		 "perf_event_open denied: %.40s (kernel.perf_event_paranoid is %d; run as root or with "
 		 "CAP_PERFMON, or lower it: sysctl kernel.perf_event_paranoid=1)",
-		 strerror(err), paranoid);
-	return -err;
+		 why, paranoid);
+	return -EPERM; /* one code for "not allowed", whatever the kernel said */
 }
 
 /* Opens the events of one thread on every CPU; with ring maps on first use. */
@@ -125,7 +136,7 @@ static int open_thread(struct sampler *s, pid_t tid)
 				return -ESRCH;
 			if (errno == EACCES || errno == EPERM)
 				return perf_denied_message(s, errno);
-			snprintf(s->err, sizeof(s->err), "perf_event_open failed: %s", strerror(errno));
+			snprintf(s->err, sizeof(s->err), "perf_event_open failed: %s", errstr(errno));
 			return -last_err;
 		}
 		struct perf_ring *r = &ps->rings[cpu];
@@ -143,7 +154,7 @@ static int open_thread(struct sampler *s, pid_t tid)
 				snprintf(s->err, sizeof(s->err),
 					 "cannot map the perf ring buffer: %s (raise ulimit -l or "
 					 "kernel.perf_event_mlock_kb)",
-					 strerror(-err));
+					 errstr(-err));
 				return err;
 			}
 			ps->ring_pages = pages;
@@ -151,14 +162,14 @@ static int open_thread(struct sampler *s, pid_t tid)
 		} else if (ioctl((int)fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd)) {
 			int e = errno;
 			close((int)fd);
-			snprintf(s->err, sizeof(s->err), "perf_event ioctl SET_OUTPUT failed: %s", strerror(e));
+			snprintf(s->err, sizeof(s->err), "perf_event ioctl SET_OUTPUT failed: %s", errstr(e));
 			return -e;
 		}
 		add_fd(ps, (int)fd);
 		opened++;
 	}
 	if (!opened) {
-		snprintf(s->err, sizeof(s->err), "perf_event_open failed on every CPU: %s", strerror(last_err));
+		snprintf(s->err, sizeof(s->err), "perf_event_open failed on every CPU: %s", errstr(last_err));
 		return -(last_err ? last_err : ENODEV);
 	}
 	return 0;
@@ -292,7 +303,7 @@ static int perf_sampler_open(struct sampler *s)
 		int e = errno;
 		if (e == EACCES || e == EPERM)
 			return perf_denied_message(s, e);
-		snprintf(s->err, sizeof(s->err), "perf_event_open failed: %s", strerror(e));
+		snprintf(s->err, sizeof(s->err), "perf_event_open failed: %s", errstr(e));
 		return -e;
 	}
 	close((int)fd);
