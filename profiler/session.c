@@ -442,7 +442,9 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 	size_t idx_extra = n;
 	pf[n++] = (struct pollfd){ extra_fd, POLLIN, 0 };
 	size_t idx_pid = n;
-	for (size_t i = 0; i < s->npidfds; i++)
+	/* Keep room for the backend's fds; exits of pids beyond are still seen
+	 * through the backend's EXIT events. */
+	for (size_t i = 0; i < s->npidfds && n < ARRAY_SIZE(pf) - 260; i++)
 		pf[n++] = (struct pollfd){ s->pidfds[i], POLLIN, 0 };
 	size_t idx_be = n;
 	if (!s->stopped) {
@@ -490,14 +492,13 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 		s->sampler.ops->tick(&s->sampler);
 	if (pr > 0 && extra_fd >= 0 && (pf[idx_extra].revents & (POLLIN | POLLHUP)))
 		ev |= SESSION_EXTRA_FD;
-	for (size_t i = 0; i < s->npidfds; i++) {
+	for (size_t i = 0; i < s->npidfds && idx_pid + i < idx_be; i++) {
 		if (pr > 0 && s->pidfds[i] >= 0 && (pf[idx_pid + i].revents & POLLIN)) {
 			struct target_proc *p = target_proc(s->target, s->opts->pids[i], false);
 			if (p)
 				p->exited = true;
 		}
 	}
-	(void)idx_be;
 	if (!s->stopped) {
 		int r = s->sampler.ops->poll(&s->sampler);
 		if (r < 0 && r != -EAGAIN && r != -EINTR)
