@@ -22,6 +22,7 @@
 #include "util.h"
 
 #define PTRACE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+#define PTRACE_OPTS_FORKS (PTRACE_OPTS | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 
 struct ptrace_thread *ptrace_proc_find(struct ptrace_proc *p, pid_t tid)
 {
@@ -99,7 +100,7 @@ static int seize_new(struct ptrace_proc *p)
 		pid_t tid = (pid_t)atoi(de->d_name);
 		if (ptrace_proc_find(p, tid))
 			continue;
-		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)PTRACE_OPTS) == 0) {
+		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)p->opts) == 0) {
 			thread_add(p, tid, PT_RUNNING);
 			added++;
 			continue;
@@ -122,13 +123,28 @@ static int seize_new(struct ptrace_proc *p)
 
 int ptrace_proc_attach(struct ptrace_proc *p, pid_t pid)
 {
+	return ptrace_proc_attach_flags(p, pid, 0);
+}
+
+void ptrace_proc_adopt(struct ptrace_proc *p, pid_t child, const struct ptrace_proc *parent)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = child;
+	p->exit_status = -1;
+	p->opts = parent->opts; /* the kernel gave the child its parent's options */
+	thread_add(p, child, PT_NEW);
+}
+
+int ptrace_proc_attach_flags(struct ptrace_proc *p, pid_t pid, unsigned flags)
+{
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->exit_status = -1;
+	p->opts = flags & PTRACE_PROC_FOLLOW_FORKS ? PTRACE_OPTS_FORKS : PTRACE_OPTS;
 	if (kill(pid, 0) != 0 && errno == ESRCH)
 		return -ESRCH;
 	/* Seize the leader first so every clone after this moment is followed. */
-	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)PTRACE_OPTS) != 0) {
+	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)p->opts) != 0) {
 		int e = errno;
 		return e == ESRCH ? -ESRCH : -e;
 	}
@@ -189,6 +205,17 @@ static bool handle_status(struct ptrace_proc *p, pid_t tid, int status)
 		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && msg) {
 			thread_add(p, (pid_t)msg, PT_NEW);
 			t = ptrace_proc_find(p, tid); /* the table may have moved */
+		}
+		break;
+	}
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK: {
+		unsigned long msg = 0;
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && msg) {
+			xgrow((void **)&p->forked, &p->capforked, p->nforked + 1, sizeof(*p->forked));
+			xgrow((void **)&p->forked_by, &p->capforked_by, p->nforked + 1, sizeof(*p->forked_by));
+			p->forked[p->nforked] = (pid_t)msg;
+			p->forked_by[p->nforked++] = tid;
 		}
 		break;
 	}
@@ -443,13 +470,26 @@ void ptrace_proc_detach(struct ptrace_proc *p)
 	}
 	/* Leftovers (stuck threads) are forgotten; the kernel detaches them on our exit. */
 	p->nthreads = 0;
+	/* Children forked but not adopted yet are ours too: they have not run
+	 * since their fork, so they have no children of their own to follow. */
+	for (size_t i = 0; i < p->nforked; i++) {
+		struct ptrace_proc c;
+		ptrace_proc_adopt(&c, p->forked[i], p);
+		ptrace_proc_detach(&c);
+		ptrace_proc_release(&c);
+	}
+	p->nforked = 0;
 }
 
 void ptrace_proc_release(struct ptrace_proc *p)
 {
 	free(p->threads);
+	free(p->forked);
+	free(p->forked_by);
 	p->threads = NULL;
+	p->forked = p->forked_by = NULL;
 	p->nthreads = p->cap = 0;
+	p->nforked = p->capforked = p->capforked_by = 0;
 }
 
 /* The memory reader. */

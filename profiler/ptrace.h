@@ -46,12 +46,27 @@ struct ptrace_proc {
 	uint64_t stop_wait_ns; /* total time spent waiting for interrupt-stops */
 	uint64_t late;     /* interrupts whose stop did not come within the deadline */
 	uint64_t held_ns;  /* total time threads spent held by collect (seen stopped to resumed) */
+	unsigned long opts; /* PTRACE_O_* given to PTRACE_SEIZE */
+	/* With PTRACE_PROC_FOLLOW_FORKS: processes forked since the caller last
+	 * took them (each already traced, its first stop pending), and the
+	 * thread that forked each one. The caller adopts them with
+	 * ptrace_proc_adopt() and clears nforked. */
+	pid_t *forked, *forked_by;
+	size_t nforked, capforked, capforked_by;
+};
+
+enum {
+	PTRACE_PROC_FOLLOW_FORKS = 1, /* trace children forked (and vforked) by the process too */
 };
 
 /* Seizes every thread of pid (rescanning /proc/PID/task until no new thread
  * appears) with clone and exec tracing. On failure nothing stays attached:
  * -EPERM (not allowed), -ESRCH (no such process). */
 int ptrace_proc_attach(struct ptrace_proc *p, pid_t pid);
+/* The same with PTRACE_PROC_* flags. */
+int ptrace_proc_attach_flags(struct ptrace_proc *p, pid_t pid, unsigned flags);
+/* Sets up p for a child the kernel attached to us at its fork (see forked). */
+void ptrace_proc_adopt(struct ptrace_proc *p, pid_t child, const struct ptrace_proc *parent);
 
 /* Resumes and detaches from every thread, leaving user-stopped threads stopped
  * and delivering any signal still held. Safe to call twice, and after exit. */

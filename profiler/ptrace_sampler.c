@@ -129,6 +129,60 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static struct pt_proc *proc_add(struct pt_backend *b, struct target_proc *tp)
+{
+	struct pt_proc *pr = xcalloc(1, sizeof(*pr));
+	pr->tp = tp;
+	pr->mem = xmalloc(sizeof(*pr->mem));
+	ptrace_mem_init(pr->mem, tp->pid);
+	tp->backend = pr;
+	xgrow((void **)&b->procs, &b->cap, b->nprocs + 1, sizeof(*b->procs));
+	b->procs[b->nprocs++] = pr;
+	return pr;
+}
+
+/* --children: processes the target forked are traced already (the kernel
+ * attached them); give each a record and tell the session. */
+static void adopt_children(struct sampler *s, struct pt_proc *parent)
+{
+	struct pt_backend *b = s->priv;
+	struct ptrace_proc *pp = &parent->pp;
+	for (size_t i = 0; i < pp->nforked; i++) {
+		pid_t child = pp->forked[i];
+		struct target_proc *tp = target_proc(s->env.target, child, true);
+		if (maps_load(tp->maps) != 0) {
+			/* Gone already, or unreadable: start from the parent's mappings. */
+			const struct maps *pm = parent->tp->maps;
+			for (size_t k = 0; pm && k < pm->n; k++) {
+				const struct map_entry *e = &pm->v[k];
+				maps_add(tp->maps, e->start, e->end - e->start, e->pgoff, e->prot,
+					 e->module ? e->module->path : "", e->module ? e->module->dev : 0,
+					 e->module ? e->module->ino : 0);
+			}
+		}
+		struct pt_proc *pr = proc_add(b, tp);
+		ptrace_proc_adopt(&pr->pp, child, pp);
+		pr->attached = true;
+		xgrow((void **)&pr->known, &pr->capknown, 1, sizeof(*pr->known));
+		pr->known[pr->nknown++] = child;
+		struct procstat st;
+		if (procstat_read(child, child, &st) != 0)
+			snprintf(st.comm, sizeof(st.comm), "%s", target_thread(parent->tp, pp->pid, true)->name);
+		target_thread_set_name(target_thread(tp, child, true), st.comm);
+		struct sampler_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = SAMPLER_FORK;
+		ev.pid = ev.tid = child;
+		ev.time_ns = now_ns();
+		ev.fork.ppid = pp->pid;
+		ev.fork.ptid = pp->forked_by[i];
+		emit(s, &ev);
+		emit_comm(s, child, child, st.comm, false);
+		/* proc_add may have moved b->procs, never *parent. */
+	}
+	pp->nforked = 0;
+}
+
 /* Tells the session about threads that appeared or went since last time,
  * and about an exec (new address space, new name). */
 static void sync_threads(struct sampler *s, struct pt_proc *pr)
@@ -180,6 +234,7 @@ static void sync_threads(struct sampler *s, struct pt_proc *pr)
 		pr->known[pr->nknown++] = pp->threads[i].tid;
 	qsort(pr->known, pr->nknown, sizeof(*pr->known), cmp_pid);
 
+	adopt_children(s, pr);
 	if (pp->exited && !pr->gone) {
 		pr->gone = true;
 		struct target *t = s->env.target;
@@ -238,7 +293,9 @@ static void regs_convert(const struct user_regs_struct *r, struct unwind_regs *u
 static int unwind_one(struct sampler *s, struct pt_proc *pr, const struct unwind_regs *ur,
 		      const struct unwind_mem *um, uint64_t *ips, size_t max, unsigned *uflags)
 {
-	if (s->env.unwinder && pr->tp->maps)
+	const struct capture_opts *o = s->env.opts;
+	bool fp = o && o->unwind == CAPTURE_UNWIND_FP;
+	if (!fp && s->env.unwinder && pr->tp->maps)
 		return unwind_dwarf(s->env.unwinder, pr->tp->maps, ur, um, ips, max, uflags);
 	return unwind_fp(ur, um, ips, max, uflags);
 }
@@ -442,12 +499,11 @@ static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 static int attach_proc(struct sampler *s, struct target_proc *tp)
 {
 	struct pt_backend *b = s->priv;
-	struct pt_proc *pr = xcalloc(1, sizeof(*pr));
-	pr->tp = tp;
-	int r = ptrace_proc_attach(&pr->pp, tp->pid);
+	const struct capture_opts *o = s->env.opts;
+	struct ptrace_proc pp;
+	int r = ptrace_proc_attach_flags(&pp, tp->pid, o && o->children ? PTRACE_PROC_FOLLOW_FORKS : 0);
 	if (r < 0) {
-		ptrace_proc_release(&pr->pp);
-		free(pr);
+		ptrace_proc_release(&pp);
 		if (r == -EPERM || r == -EACCES)
 			snprintf(s->err, sizeof(s->err),
 				 "cannot trace %d: permission denied (run as the process owner or root, and check kernel.yama.ptrace_scope)",
@@ -458,12 +514,9 @@ static int attach_proc(struct sampler *s, struct target_proc *tp)
 			snprintf(s->err, sizeof(s->err), "cannot trace %d: %s", (int)tp->pid, strerror(-r));
 		return r;
 	}
+	struct pt_proc *pr = proc_add(b, tp);
+	pr->pp = pp;
 	pr->attached = true;
-	pr->mem = xmalloc(sizeof(*pr->mem));
-	ptrace_mem_init(pr->mem, tp->pid);
-	tp->backend = pr;
-	xgrow((void **)&b->procs, &b->cap, b->nprocs + 1, sizeof(*b->procs));
-	b->procs[b->nprocs++] = pr;
 	/* Announce what is there now as "known" without FORK events: the session
 	 * scanned these threads itself. */
 	for (size_t i = 0; i < pr->pp.nthreads; i++) {

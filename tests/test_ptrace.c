@@ -479,6 +479,61 @@ static void test_target_exit(void **state)
 	ptrace_proc_release(&p);
 }
 
+/* With FOLLOW_FORKS a forked child is traced from its first instruction,
+ * and after adopt + detach both processes run on untraced. */
+static void test_follow_forks(void **state)
+{
+	(void)state;
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t c = fork();
+	if (c == 0) {
+		alarm(60);
+		char b;
+		if (read(go[0], &b, 1) != 1)
+			_exit(3);
+		pid_t g = fork();
+		if (g == 0) {
+			alarm(60);
+			for (;;)
+				pause();
+		}
+		for (;;)
+			pause();
+	}
+	close(go[0]);
+	struct ptrace_proc p;
+	assert_int_equal(ptrace_proc_attach_flags(&p, c, PTRACE_PROC_FOLLOW_FORKS), 0);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	for (int i = 0; i < 200 && !p.nforked; i++) {
+		ptrace_proc_poll(&p);
+		msleep(2);
+	}
+	assert_int_equal((int)p.nforked, 1);
+	pid_t g = p.forked[0];
+	assert_int_equal(p.forked_by[0], c);
+	assert_int_equal(status_field(g, g, "TracerPid:"), (int)getpid());
+	struct ptrace_proc gp;
+	ptrace_proc_adopt(&gp, g, &p);
+	p.nforked = 0;
+	for (int i = 0; i < 5; i++) {
+		ptrace_proc_poll(&gp);
+		struct tick_count tc = tick(&gp);
+		assert_int_equal(tc.stopped, tc.regs_ok);
+		msleep(2);
+	}
+	ptrace_proc_detach(&gp);
+	ptrace_proc_release(&gp);
+	ptrace_proc_detach(&p);
+	ptrace_proc_release(&p);
+	assert_true(untraced(c));
+	assert_true(untraced(g));
+	char st = procstat_state(g, g);
+	assert_true(st == 'S' || st == 'R');
+	kill(g, SIGKILL);
+	kill_child(c);
+}
+
 static void test_attach_errors(void **state)
 {
 	(void)state;
@@ -566,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_sigcont_while_traced),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_target_exit),
+		cmocka_unit_test(test_follow_forks),
 		cmocka_unit_test(test_attach_errors),
 		cmocka_unit_test(test_mem_read),
 		cmocka_unit_test(test_procstat),

@@ -407,12 +407,13 @@ static void test_churn(void **state)
 int main(int argc, char **argv)
 {
 	(void)argc;
+	/* The samples: BUILD/tests/test_x -> ROOT/samples/bin when BUILD is in the
+	 * tree, else samples/bin under the current directory (make runs from ROOT). */
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
 		return 1;
 	self[n] = 0;
-	/* BUILD/tests/test_x -> ROOT/samples/bin, whatever BUILD is. */
 	char *p = strrchr(self, '/');
 	*p = 0;
 	p = strrchr(self, '/');
@@ -420,6 +421,10 @@ int main(int argc, char **argv)
 	if (strlen(self) + 16 >= sizeof(samples_dir))
 		return 1;
 	snprintf(samples_dir, sizeof(samples_dir), "%.*s/../samples/bin", (int)(sizeof(samples_dir) - 16), self);
+	char probe[PATH_MAX + 8];
+	snprintf(probe, sizeof(probe), "%s/cpu", samples_dir);
+	if (access(probe, X_OK) != 0 && getcwd(self, sizeof(self)))
+		snprintf(samples_dir, sizeof(samples_dir), "%.*s/samples/bin", (int)(sizeof(samples_dir) - 16), self);
 	(void)argv;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpu_shares),
