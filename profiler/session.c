@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -649,6 +650,13 @@ static const char *base_name(const char *p)
 	return b ? b + 1 : p;
 }
 
+/* True when path still holds the file the module was mapped from. */
+static bool same_file(const char *path, const struct module *m)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && (uint64_t)st.st_ino == m->ino;
+}
+
 static void resolve_entry(struct session *s, struct sym_entry *e)
 {
 	struct sym_frame out[SYM_MAX_INLINE];
@@ -676,6 +684,12 @@ static void resolve_entry(struct session *s, struct sym_entry *e)
 			};
 			if (m->kind == MODULE_VDSO) {
 				module_load(m);
+				src.image = m->image;
+				src.image_len = m->image_len;
+			} else if (m->image && !same_file(src.path, m)) {
+				/* Deleted or replaced since it was mapped, and the process
+				 * (with its map_files) may be gone: the bytes the unwinder
+				 * mapped are the ones that ran. */
 				src.image = m->image;
 				src.image_len = m->image_len;
 			}
