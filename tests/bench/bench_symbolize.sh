@@ -44,7 +44,7 @@ normalize() {
 		-e 's/ inlined (at|from) [^|]* in [^|]*//g' \
 		-e 's/ \(discriminator [0-9]+\)//g' \
 		-e 's/(:[0-9]+):[0-9]+( \||$)/\1\2/g' \
-		-e 's/ \| \?\?:0 \| / | ??:0 | /g' | cut -f2-
+		-e 's/ *\| */ | /g' | cut -f2-
 }
 
 echo "C library: $libc"
