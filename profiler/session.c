@@ -418,10 +418,20 @@ int session_start(struct session *s, char **errmsg)
 	return 0;
 }
 
+/* Whether the launched command has exited. The ptrace backend waits for its
+ * tracee itself and records the status in the target; a wait here would
+ * steal its stops. */
+static bool child_done(struct session *s)
+{
+	if (s->sampler.ops == &ptrace_sampler_ops && s->sampler_open)
+		return s->target->child_reaped;
+	return target_child_done(s->target);
+}
+
 static bool all_exited(struct session *s)
 {
 	struct target *t = s->target;
-	if (t->child && !target_child_done(t))
+	if (t->child && !child_done(s))
 		return false;
 	for (size_t i = 0; i < s->npidfds; i++) {
 		struct target_proc *p = target_proc(t, s->opts->pids[i], false);
@@ -587,14 +597,14 @@ int session_exit_code(struct session *s)
 {
 	if (!s->target->child)
 		return -1;
-	if (!target_child_done(s->target))
+	if (!child_done(s))
 		return -1;
 	return target_exit_code(s->target);
 }
 
 int session_signal_command(struct session *s, int sig)
 {
-	if (!s->target->child || target_child_done(s->target))
+	if (!s->target->child || child_done(s))
 		return -ESRCH;
 	return kill(s->target->child, sig) ? -errno : 0;
 }

@@ -339,14 +339,24 @@ bool target_child_done(struct target *t)
 		return false;
 	if (t->child_reaped)
 		return true;
+	/* Peek first: a tracer's waits also report ptrace stops, which are not
+	 * ours to consume; reap only an exit. */
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)t->child, &si, WEXITED | WNOHANG | WNOWAIT)) {
+		if (errno == ECHILD) {
+			t->child_reaped = true; /* someone else reaped it */
+			t->child_status = 0;
+		}
+		return t->child_reaped;
+	}
+	if (si.si_pid != t->child ||
+	    (si.si_code != CLD_EXITED && si.si_code != CLD_KILLED && si.si_code != CLD_DUMPED))
+		return false;
 	int st;
-	pid_t r = waitpid(t->child, &st, WNOHANG);
-	if (r == t->child) {
+	if (waitpid(t->child, &st, WNOHANG) == t->child) {
 		t->child_status = st;
 		t->child_reaped = true;
-	} else if (r < 0 && errno == ECHILD) {
-		t->child_reaped = true;
-		t->child_status = 0;
 	}
 	return t->child_reaped;
 }

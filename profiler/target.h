@@ -69,7 +69,9 @@ int target_scan_threads(struct target_proc *p);
 void target_thread_set_name(struct target_thread *th, const char *name);
 size_t target_live_threads(const struct target *t);
 
-/* Reaps the launched child if it exited (non-blocking): true once it has. */
+/* Reaps the launched child if it exited (non-blocking): true once it has.
+ * A backend that waits for the child itself (ptrace) sets child_status and
+ * child_reaped instead, and the session then does not call this. */
 bool target_child_done(struct target *t);
 /* The shell-style exit code of the launched child: status, or 128+signal. */
 int target_exit_code(const struct target *t);
