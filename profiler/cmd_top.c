@@ -509,8 +509,15 @@ int cmd_top(int argc, char **argv)
 		t.batch = true;
 	if (t.count && !t.batch)
 		fprintf(stderr, "prowl top: -n applies to --batch only; ignored\n");
-
 	char *msg = NULL;
+	if (!t.batch && !tui_check(&msg)) {
+		/* Before anything is launched or attached. */
+		fprintf(stderr, "prowl top: %s\n", msg);
+		free(msg);
+		capture_opts_release(&t.co);
+		return EX_UNAVAILABLE;
+	}
+
 	t.s = session_new(&t.co, &msg);
 	if (!t.s || session_start(t.s, &msg) < 0) {
 		int err = errno;

@@ -1,6 +1,9 @@
 #include "tui.h"
 
 #include <curses.h>
+#include <term.h>
+#undef lines /* terminfo's capability macros clash with ordinary names */
+#undef columns
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,20 +116,31 @@ static void setup_styles(struct tui *t)
 	}
 }
 
-struct tui *tui_open(char **errmsg)
+bool tui_check(char **errmsg)
 {
 	*errmsg = NULL;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		*errmsg = xstrdup("the live view needs a terminal on stdin and stdout (use --batch for text)");
+		return false;
+	}
+	const char *term = getenv("TERM");
+	int err = 0;
+	if (!term || !*term || !strcmp(term, "dumb") || setupterm(term, STDOUT_FILENO, &err) != OK) {
+		*errmsg = xasprintf("the terminal type '%s' is unknown or cannot move the cursor "
+				    "(set TERM, or use --batch)", term ? term : "");
+		return false;
+	}
+	del_curterm(cur_term);
+	return true;
+}
+
+struct tui *tui_open(char **errmsg)
+{
+	if (!tui_check(errmsg)) {
 		errno = ENOTTY;
 		return NULL;
 	}
 	const char *term = getenv("TERM");
-	if (!term || !*term || !strcmp(term, "dumb")) {
-		*errmsg = xstrdup("the terminal type is unknown or dumb (set TERM, or use --batch)");
-		errno = ENOTTY;
-		return NULL;
-	}
 	struct tui *t = xcalloc(1, sizeof(*t));
 	have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
 	/* newterm, unlike initscr, reports an unusable terminal instead of exiting. */

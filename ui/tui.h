@@ -14,6 +14,9 @@
 
 struct tui;
 
+/* Whether tui_open() can work here (terminals on stdin and stdout, a known TERM),
+ * checked before a command is launched; false with *errmsg malloc'd if not. */
+bool tui_check(char **errmsg);
 /* Takes over the terminal on stdin/stdout. On failure: NULL, errno, *errmsg malloc'd. */
 struct tui *tui_open(char **errmsg);
 /* Restores the terminal (idempotent through tui_restore); frees t. */
