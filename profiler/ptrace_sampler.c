@@ -648,8 +648,8 @@ static void print_stats(struct pt_backend *b)
 	}
 	uint64_t el = now_ns() - b->run_start_ns;
 	fprintf(stderr,
-		"ptrace-stats: ticks %llu stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f\n",
-		(unsigned long long)b->ticks, (unsigned long long)stops, (unsigned long long)b->samples,
+		"ptrace-stats: ticks %llu tick_hz %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f\n",
+		(unsigned long long)b->ticks, el ? b->ticks * 1e9 / el : 0.0, (unsigned long long)stops, (unsigned long long)b->samples,
 		stops ? wait / 1e3 / stops : 0.0, stops ? held / 1e3 / stops : 0.0,
 		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9);
 }
