@@ -18,7 +18,7 @@ trap top_cleanup EXIT
 top_start() {
 	cat >"$TMP/run.sh" <<EOF
 stty -g >"$TMP/stty.before"
-"$PROWL" top $*
+env ${TOP_ENV:-} "$PROWL" top $*
 echo \$? >"$TMP/rc.tmp"
 stty -g >"$TMP/stty.after"
 mv "$TMP/rc.tmp" "$TMP/rc"
@@ -150,6 +150,24 @@ table_rows | grep -q ' hot_c ' || fail "hot_c missing"
 table_rows | grep -q ' hot_a .*cpu\.c:[0-9]' || fail "hot_a has no cpu.c:LINE location"
 grep -Eq '^\? Help .* q Quit' "$TMP/screen" || fail "no key bar"
 
+# colours where the terminal has them (tmux has)
+tx capture-pane -p -e -t top | grep -q "$(printf '\033')\[[0-9;]*4[0-7]m" ||
+	fail "no background colours on a colour terminal"
+
+# resize: the layout follows the new size (key bar on the new last line)
+tx resize-window -t top -x 100 -y 24
+wait_for '^\? Help .* q Quit' || fail "no key bar after a resize"
+[ "$(wc -l <"$TMP/screen")" = 24 ] || fail "the pane is not 24 lines after the resize"
+tail -n 1 "$TMP/screen" | grep -q 'q Quit' || fail "the key bar is not on the last line after a resize"
+awk 'length($0) > 100 { bad = 1 } END { exit bad }' "$TMP/screen" || fail "lines wider than 100 after the resize"
+tx resize-window -t top -x 160 -y 45
+i=0
+until screen && [ "$(wc -l <"$TMP/screen")" = 45 ] && tail -n 1 "$TMP/screen" | grep -q 'q Quit'; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "no redraw after resizing back to 160x45"
+	sleep 0.2
+done
+
 # help screen, and back
 keys '?'
 wait_for 'prowl top keys' || fail "? shows no help"
@@ -221,11 +239,16 @@ rm -f "$TMP/rc"
 bg "$SAMPLES/threads" 0 0
 TPID=$BG
 wait_threads "$TPID" 5 || fail "the threads sample did not start its threads"
-top_start -p "$TPID" --delay 0.5 -o threads.folded
+TOP_ENV=NO_COLOR=1 top_start -p "$TPID" --delay 0.5 -o threads.folded
 wait_refreshes 2
 for f in work_early_a work_early_b work_late_c work_late_d; do
 	table_rows | grep -q " $f " || fail "$f missing from the table of all threads"
 done
+# NO_COLOR: attributes (bold, reverse) but no colours
+tx capture-pane -p -e -t top | grep -q "$(printf '\033')\[[0-9;]*[34][0-7]m" &&
+	fail "colours despite NO_COLOR"
+tx capture-pane -p -e -t top | grep -q "$(printf '\033')\[[0-9;]*7m" ||
+	fail "no reverse video for the selection with NO_COLOR"
 keys T
 wait_for '\[thread [a-z-]+ \([0-9]+\)\]' || fail "T does not select a thread"
 name=$(sed -n 's/.*\[thread \([a-z-]*\) ([0-9]*)\].*/\1/p' "$TMP/screen" | head -n 1)
