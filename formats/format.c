@@ -258,6 +258,29 @@ static int write_direct(const char *path, int (*fn)(FILE *out, void *arg), void 
 	return rc;
 }
 
+/* A link someone else planted in a sticky world-writable folder (/tmp) is
+ * not followed, whatever fs.protected_symlinks says: it would have root
+ * write a profile over any file (or device) that user chose. The kernel's
+ * rule: follow our own links, the folder owner's, or any outside such folders. */
+static bool link_trusted(const char *path, const struct stat *lst)
+{
+	if (lst->st_uid == geteuid())
+		return true;
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	struct stat dst;
+	bool ok = stat(dir, &dst) == 0 &&
+		  (!(dst.st_mode & S_ISVTX) || !(dst.st_mode & S_IWOTH) || dst.st_uid == lst->st_uid);
+	free(dir);
+	return ok;
+}
+
 int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void *arg)
 {
 	if (!path)
@@ -274,6 +297,8 @@ int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void 
 	 * target is replaced. */
 	struct stat st;
 	char *real = NULL;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && !link_trusted(path, &st))
+		return -EACCES;
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
 			return -EISDIR;
