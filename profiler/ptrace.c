@@ -434,13 +434,14 @@ void ptrace_proc_detach(struct ptrace_proc *p)
 			}
 			if (t->state == PT_RUNNING || t->state == PT_LISTENING) {
 				if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0) {
-					/* A zombie, or gone: reap it if we can, else leave it
-					 * to the kernel, which detaches on our exit. */
-					int st;
-					if (wait_one(tid, &st, false) == 1 && handle_status(p, tid, st))
+					/* Exiting: its exit status is on its way, and until we
+					 * reap it, it stays a zombie traced by us. A zombie
+					 * leader of live threads is only reported once they are
+					 * gone: the kernel hands it back when we exit. */
+					if (tid == p->pid && p->nthreads > 1) {
+						thread_remove(p, tid);
 						continue;
-					thread_remove(p, tid);
-					continue;
+					}
 				}
 				t->state = PT_INTERRUPTED;
 			}

@@ -34,6 +34,10 @@
 #define COST_WINDOW_TICKS 8
 /* Unknown code addresses reread /proc/PID/maps at most this often. */
 #define MAPS_RELOAD_NS 100000000ull
+/* Without MMAP records a library swapped at the same address (dlclose, then
+ * dlopen of another) is only seen by looking: /proc/PID/maps is compared this
+ * often, outside of any stop. */
+#define MAPS_CHECK_NS 50000000ull
 
 struct pt_proc {
 	struct ptrace_proc pp;
@@ -44,6 +48,8 @@ struct pt_proc {
 	bool attached;
 	bool gone;             /* exit announced */
 	uint64_t maps_loaded_ns; /* when /proc/PID/maps was last reread */
+	uint64_t maps_checked_ns; /* when it was last compared */
+	char *maps_files;      /* its file-backed lines at that time */
 };
 
 struct pt_backend {
@@ -141,6 +147,42 @@ static struct pt_proc *proc_add(struct pt_backend *b, struct target_proc *tp)
 	return pr;
 }
 
+/* Rereads /proc/PID/maps when its file mappings differ from the last look
+ * (anonymous memory, the heap and stacks change all the time and do not
+ * matter: stacks are read live). */
+static void maps_refresh(struct pt_proc *pr, bool force)
+{
+	uint64_t now = now_ns();
+	if (!pr->tp->maps || (!force && now - pr->maps_checked_ns < MAPS_CHECK_NS))
+		return;
+	pr->maps_checked_ns = now;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pr->pp.pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	struct strbuf all, files;
+	strbuf_init(&all);
+	strbuf_init(&files);
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		strbuf_adds(&all, line);
+		const char *p = strchr(line, '/');
+		if (p && p[-1] == ' ')
+			strbuf_adds(&files, line);
+	}
+	fclose(f);
+	if (!pr->maps_files || strcmp(pr->maps_files, files.buf ? files.buf : "") != 0) {
+		if (all.buf && maps_parse(pr->tp->maps, all.buf) == 0) {
+			pr->maps_loaded_ns = now;
+			free(pr->maps_files);
+			pr->maps_files = files.buf ? strbuf_detach(&files) : xstrdup("");
+		}
+	}
+	strbuf_release(&all);
+	strbuf_release(&files);
+}
+
 /* --children: processes the target forked are traced already (the kernel
  * attached them); give each a record and tell the session. */
 static void adopt_children(struct sampler *s, struct pt_proc *parent)
@@ -194,8 +236,7 @@ static void sync_threads(struct sampler *s, struct pt_proc *pr)
 		if (pr->tp->maps) {
 			if (s->env.unwinder)
 				unwinder_forget(s->env.unwinder, pr->tp->maps);
-			maps_clear(pr->tp->maps);
-			maps_load(pr->tp->maps);
+			maps_refresh(pr, true);
 		}
 		ptrace_mem_reset(pr->mem);
 		struct procstat st;
@@ -370,8 +411,10 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	if (n > 0 && pr->tp->maps && !all_mapped(pr->tp->maps, b->ips, (size_t)n)) {
 		uint64_t now = now_ns();
 		if (now - pr->maps_loaded_ns >= MAPS_RELOAD_NS) {
+			uint64_t gen = pr->tp->maps->generation;
+			maps_refresh(pr, true);
 			pr->maps_loaded_ns = now;
-			if (maps_load(pr->tp->maps) == 0) {
+			if (pr->tp->maps->generation != gen) {
 				ptrace_mem_reset(pr->mem);
 				n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
 			}
@@ -420,6 +463,7 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 	struct sampler *s = b->s;
 	struct ptrace_proc *pp = &pr->pp;
 	size_t asked = 0;
+	maps_refresh(pr, false);
 	for (size_t i = 0; i < pp->nthreads; i++) {
 		struct ptrace_thread *t = &pp->threads[i];
 		if (t->state != PT_RUNNING)
@@ -685,6 +729,7 @@ static void ptrace_close(struct sampler *s)
 		ptrace_proc_release(&pr->pp);
 		free(pr->mem);
 		free(pr->known);
+		free(pr->maps_files);
 		free(pr);
 	}
 	free(b->procs);
