@@ -566,12 +566,43 @@ static void load_kallsyms(struct sym_module *m)
 
 /* /tmp/perf-PID.map lines: "START SIZE name" in hex. Read only when the file
  * belongs to the target's user (or root), since anyone can write to /tmp. */
+/* The pid the target sees itself as (last NSpid field): a JIT in a
+ * container names its map after that pid, in its own /tmp. */
+static int ns_pid(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	int nspid = (int)pid;
+	if (!f)
+		return nspid;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		char *save = NULL;
+		for (char *t = strtok_r(line + 6, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save))
+			nspid = atoi(t);
+		break;
+	}
+	fclose(f);
+	return nspid > 0 ? nspid : (int)pid;
+}
+
 static void load_jit(struct sym_module *m, const struct sym_source *src)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)src->pid);
-	const char *p = src->path ? src->path : path;
-	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char path[96];
+	int fd = -1;
+	if (src->path) {
+		fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)src->pid,
+			 ns_pid(src->pid));
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)src->pid);
+			fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		}
+	}
 	if (fd < 0)
 		return;
 	struct stat st, pst;
