@@ -62,8 +62,9 @@ int main(int argc, char **argv)
 	struct timespec a, b;
 	pthread_t t1, t2;
 	iters = argc > 1 ? atol(argv[1]) : 1000000;
-	/* Wait for the profiler to attach (it sends SIGCONT-free: a short sleep). */
-	struct timespec d = { 0, 300 * 1000000L };
+	/* Give the profiler a second to attach before the threads start (perf
+	 * misses threads created while it is still starting up). */
+	struct timespec d = { 1, 0 };
 	nanosleep(&d, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	pthread_create(&t1, NULL, worker, "busy-1");
@@ -94,7 +95,7 @@ echo "target: 2 threads x $ITERS calls (about 4 s alone); $ROUNDS rounds, altern
 
 # time_of FILE: "wall user+sys maxrss_kb" from /usr/bin/time -f output
 tf='%e %U %S %M'
-cpu_of() { awk '{ printf "%.2f", $2 + $3 }' "$1"; }
+cpu_of() { tail -n 1 "$1" | awk '{ printf "%.2f", $2 + $3 }'; }
 
 for r in $(seq 1 "$ROUNDS"); do
 	# (a) alone
@@ -123,7 +124,7 @@ done
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 med_wall() { for r in $(seq 1 "$ROUNDS"); do cat "$TMP/$1.wall.$r"; done | median; }
 med_cpu() { for r in $(seq 1 "$ROUNDS"); do cpu_of "$TMP/$1.time.$r"; echo; done | median; }
-med_rss() { for r in $(seq 1 "$ROUNDS"); do awk '{ print $4 / 1024 }' "$TMP/$1.time.$r"; done | median; }
+med_rss() { for r in $(seq 1 "$ROUNDS"); do tail -n 1 "$TMP/$1.time.$r" | awk '{ print $4 / 1024 }'; done | median; }
 
 wa=$(med_wall a) wb=$(med_wall b) wc=$(med_wall c)
 cb=$(med_cpu b) cc=$(med_cpu c) cs=$(med_cpu s) ck=$(med_cpu k)
@@ -138,7 +139,8 @@ awk -v wa="$wa" -v wb="$wb" -v wc="$wc" -v cb="$cb" -v cc="$cc" -v cs="$cs" -v c
 	printf "%-34s %9s %9s %12.2f %12.1f\n", "    + perf script", "", "", cs, ms;
 	printf "%-34s %9s %9s %12.2f %12.1f\n", "    + collapse (prowl convert)", "", "", ck, mk;
 	pc = cc + cs + ck; pm = mc; if (ms > pm) pm = ms; if (mk > pm) pm = mk;
-	printf "\nwhole cost to collapsed stacks: prowl %.2f s CPU, perf pipeline %.2f s: ratio %.2f (target <= 0.50)\n", cb, pc, pc > 0 ? cb / pc : 0;
-	printf "peak memory: prowl %.1f MiB, perf pipeline %.1f MiB: ratio %.2f (target <= 0.25)\n", mb, pm, pm > 0 ? mb / pm : 0;
+	rc = (pc > 0) ? cb / pc : 0; rm = (pm > 0) ? mb / pm : 0;
+	printf "\nwhole cost to collapsed stacks: prowl %.2f s CPU, perf pipeline %.2f s: ratio %.2f (target <= 0.50)\n", cb, pc, rc;
+	printf "peak memory: prowl %.1f MiB, perf pipeline %.1f MiB: ratio %.2f (target <= 0.25)\n", mb, pm, rm;
 	printf "target slowdown: under prowl x%.2f, under perf x%.2f (target: prowl <= perf)\n", wb / wa, wc / wa;
 }'
