@@ -36,7 +36,8 @@ struct sym_source {
 
 struct sym_frame {
 	const char *function;  /* demangled name, or NULL when unknown */
-	const char *raw;       /* mangled (linkage) name, or NULL */
+	const char *raw;       /* name as the binary spells it: the mangled linkage name
+				  for C++/Rust, the same as function for C; or NULL */
 	const char *file;      /* source file, or NULL */
 	uint32_t line;         /* 0 when unknown */
 	uint32_t column;       /* 0 when unknown */

@@ -57,26 +57,30 @@ for t in $tools; do
 	normalize "$TMP/$t.a" >"$TMP/$t.norm"
 done
 [ -s "$TMP/eu-addr2line.norm" ] || { echo "eu-addr2line produced nothing"; exit 1; }
+# Runs are interleaved (every tool once per round) so a burst of load on a
+# shared machine hits all tools alike; the best of the rounds is kept.
 for list in list1 list10; do
-	n=$(wc -l <"$TMP/$list")
-	for t in $tools; do
-		available "$t" || continue
-		best="" bestcpu="" mem=0
-		r=0 runs=$RUNS
-		# eu-addr2line takes half a minute on list 10: once is enough
-		[ "$t" = eu-addr2line ] && [ "$list" = list10 ] && runs=1
-		while [ $r -lt "$runs" ]; do
+	r=0
+	while [ $r -lt "$RUNS" ]; do
+		for t in $tools; do
+			available "$t" || continue
+			# eu-addr2line takes half a minute on list 10: once is enough
+			[ "$t" = eu-addr2line ] && [ "$list" = list10 ] && [ $r -gt 0 ] && continue
 			/usr/bin/time -f '%e %U %S %M' -o "$TMP/time" \
 				sh -c 'case $1 in prowl) shift; exec "$PROWL" addr2line "$@";; *) t=$1; shift; exec "$t" "$@";; esac' \
 				sh "$t" -f -i -C -e "$libc" <"$TMP/$list" >"$TMP/$t.out" 2>/dev/null ||
 				{ echo "$t failed"; exit 1; }
 			set -- $(tail -n 1 "$TMP/time")
-			cpu=$(awk -v u="$2" -v s="$3" 'BEGIN { printf "%.2f", u + s }')
-			if [ -z "$best" ] || awk -v a="$1" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$1; fi
-			if [ -z "$bestcpu" ] || awk -v a="$cpu" -v b="$bestcpu" 'BEGIN { exit !(a < b) }'; then bestcpu=$cpu; fi
-			[ "$4" -gt "$mem" ] && mem=$4
-			r=$((r + 1))
+			echo "$t $1 $(awk -v u="$2" -v s="$3" 'BEGIN { printf "%.2f", u + s }') $4" >>"$TMP/runs.$list"
 		done
+		r=$((r + 1))
+	done
+	n=$(wc -l <"$TMP/$list")
+	for t in $tools; do
+		available "$t" || continue
+		set -- $(awk -v t="$t" '$1 == t { if (w == "" || $2 < w) w = $2; if (c == "" || $3 < c) c = $3; if ($4 > m) m = $4 }
+			END { print w, c, m }' "$TMP/runs.$list")
+		best=$1 bestcpu=$2 mem=$3
 		agree=$(agreement "$TMP/eu-addr2line.norm" "$TMP/$t.norm" | awk '{ printf "%.2f", $2 ? 100 * $1 / $2 : 0 }')
 		us=$(awk -v s="$best" -v n="$n" 'BEGIN { printf "%.2f", 1e6 * s / n }')
 		printf '%-15s %-7s %9s %9s %9s %10.1f %10s\n' "$t" "$list" "$best" "$bestcpu" "$us" \
@@ -85,7 +89,6 @@ for list in list1 list10; do
 	done
 done
 echo
-# prowl against the fastest other tool, per list (wall and CPU time)
 for list in list1 list10; do
 	awk -v l="$list" '$2 == l { if ($1 == "prowl") { w = $3; c = $4 } else {
 		if (bw == "" || $3 < bw) { bw = $3; bt = $1 } if (bc == "" || $4 < bc) { bc = $4; ct = $1 } } }
