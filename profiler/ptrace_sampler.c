@@ -33,7 +33,7 @@
 #define COST_WINDOW_NS 250000000ull
 #define COST_WINDOW_TICKS 8
 /* Unknown code addresses reread /proc/PID/maps at most this often. */
-#define MAPS_RELOAD_NS 100000000ull
+#define MAPS_RELOAD_NS 10000000ull
 /* Without MMAP records a library swapped at the same address (dlclose, then
  * dlopen of another) is only seen by looking: /proc/PID/maps is compared this
  * often, outside of any stop. */
