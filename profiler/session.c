@@ -244,7 +244,8 @@ static int choose_backend(struct session *s, char **errmsg)
 	const struct capture_opts *o = s->opts;
 	int r;
 	char perf_err[256] = "";
-	if (o->backend == CAPTURE_BACKEND_PTRACE) {
+	/* Wall-clock sampling needs threads off the CPU too: only ptrace does it. */
+	if (o->backend == CAPTURE_BACKEND_PTRACE || (o->backend == CAPTURE_BACKEND_AUTO && o->mode == CAPTURE_MODE_WALL)) {
 		r = open_backend(s, &ptrace_sampler_ops);
 		if (r)
 			set_err(s, errmsg, "%s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
