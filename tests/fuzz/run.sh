@@ -16,10 +16,10 @@ FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 export FUZZ_BUILD
 
 command -v clang >/dev/null 2>&1 || { echo "fuzz: clang is not installed (run: sh scripts/setup-deps.sh test)" >&2; exit 2; }
-if ! make --no-print-directory -s -j2 -f tests/fuzz/fuzz.mk FUZZ_BUILD="$FUZZ_BUILD" >"$FUZZ_BUILD.log" 2>&1; then
-	mkdir -p "$FUZZ_BUILD"
-	tail -n 30 "$FUZZ_BUILD.log" >&2
-	echo "fuzz: building the harnesses failed (see $FUZZ_BUILD.log)" >&2
+mkdir -p "$FUZZ_BUILD"
+if ! make --no-print-directory -s -j2 -f tests/fuzz/fuzz.mk FUZZ_BUILD="$FUZZ_BUILD" >"$FUZZ_BUILD/build.log" 2>&1; then
+	tail -n 30 "$FUZZ_BUILD/build.log" >&2
+	echo "fuzz: building the harnesses failed (see $FUZZ_BUILD/build.log)" >&2
 	exit 2
 fi
 
