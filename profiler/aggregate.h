@@ -18,6 +18,7 @@
 enum agg_kind {
 	AGG_USER = 0,
 	AGG_KERNEL = 1,
+	AGG_STATE = 2, /* wall-mode pseudo leaf: addr is an enum sample_state */
 };
 
 /* One frame: mod NULL means no module (addr is then absolute). addr is the

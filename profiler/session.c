@@ -127,6 +127,9 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 	if (th->excluded)
 		return;
 	size_t n = 0;
+	/* Wall mode: a thread off the CPU gets its state as a pseudo leaf. */
+	if (sm->state != SAMPLE_STATE_NONE && sm->state != SAMPLE_STATE_RUNNING)
+		s->frames[n++] = (struct agg_frame){ NULL, (uint64_t)sm->state, AGG_STATE };
 	struct module *kmod = sm->nkernel ? module_set_kernel(s->target->modules) : NULL;
 	for (size_t i = 0; i < sm->nkernel && n < s->max_frames; i++)
 		s->frames[n++] = (struct agg_frame){ kmod, sm->kernel[i] - (i ? 1 : 0), AGG_KERNEL };
@@ -676,6 +679,18 @@ static void resolve_entry(struct session *s, struct sym_entry *e)
 	if (!s->sym) {
 		struct symbolizer_opts so = { 0 };
 		s->sym = symbolizer_new(&so);
+	}
+	if (e->kind == AGG_STATE) {
+		static const char *const names[] = {
+			[SAMPLE_STATE_SLEEPING] = "[sleeping]", [SAMPLE_STATE_IO] = "[I/O wait]",
+			[SAMPLE_STATE_STOPPED] = "[stopped]", [SAMPLE_STATE_OTHER] = "[other state]",
+		};
+		e->nframes = 1;
+		e->frames = xcalloc(1, sizeof(*e->frames));
+		e->frames[0].name = xstrdup(e->addr < ARRAY_SIZE(names) && names[e->addr] ? names[e->addr]
+										     : "[other state]");
+		e->frames[0].kind = FRAME_STATE;
+		return;
 	}
 	if (e->kind == AGG_KERNEL) {
 		if (!s->kernel_sym) {
