@@ -105,6 +105,18 @@ static bool env_thread_wanted(void *ctx, const char *name)
 	return name_wanted(ctx, name);
 }
 
+/* Anonymous executable memory is JIT code: one pseudo module per process,
+ * named by its perf map (/tmp/perf-PID.map), addresses absolute. */
+static struct module *jit_module(struct session *s, struct target_proc *p, uint64_t addr)
+{
+	const struct map_entry *e = maps_find(p->maps, addr);
+	if (!e || e->module || !(e->prot & MAPS_PROT_EXEC))
+		return NULL;
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)p->pid);
+	return module_set_get(s->target->modules, path, 0, (uint64_t)p->pid, MODULE_ANON, NULL);
+}
+
 static void add_sample(struct session *s, const struct sampler_sample *sm)
 {
 	struct target_proc *p = target_proc(s->target, sm->pid, false);
@@ -137,7 +149,8 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 		/* Return addresses point after the call: look up the call itself. */
 		uint64_t a = sm->user[i] - (i ? 1 : 0), vaddr;
 		struct module *mod;
-		maps_resolve(p->maps, a, &mod, &vaddr);
+		if (maps_resolve(p->maps, a, &mod, &vaddr) == -ENOENT)
+			mod = jit_module(s, p, a);
 		s->frames[n++] = (struct agg_frame){ mod, vaddr, AGG_USER };
 	}
 	if (!n)
@@ -699,6 +712,13 @@ static void resolve_entry(struct session *s, struct sym_entry *e)
 		}
 		if (s->kernel_sym)
 			n = sym_lookup(s->kernel_sym, e->addr, out, SYM_MAX_INLINE);
+	} else if (m && m->kind == MODULE_ANON) {
+		if (!m->sym_data) {
+			struct sym_source src = { .kind = SYM_JIT, .pid = (pid_t)m->ino };
+			m->sym_data = symbolizer_module(s->sym, &src);
+		}
+		if (m->sym_data)
+			n = sym_lookup(m->sym_data, e->addr, out, SYM_MAX_INLINE);
 	} else if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO)) {
 		if (!m->sym_data) {
 			struct sym_source src = {
@@ -728,10 +748,10 @@ static void resolve_entry(struct session *s, struct sym_entry *e)
 		n = 0;
 	e->nframes = (uint8_t)(n ? n : 1);
 	e->frames = xcalloc(e->nframes, sizeof(*e->frames));
-	uint8_t kind = e->kind == AGG_KERNEL ? FRAME_KERNEL : FRAME_USER;
+	uint8_t kind = e->kind == AGG_KERNEL ? FRAME_KERNEL : m && m->kind == MODULE_ANON ? FRAME_JIT : FRAME_USER;
 	if (!n) {
 		struct profile_frame *f = &e->frames[0];
-		if (m && m->kind != MODULE_KERNEL)
+		if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO))
 			f->name = xasprintf("%s+0x%llx", base_name(m->path), (unsigned long long)e->addr);
 		else
 			f->name = xstrdup("[unknown]");

@@ -385,7 +385,10 @@ static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_
 	struct uctx *c = arg;
 	const struct map_entry *e = maps_find(c->maps, ip);
 	if (!e || !e->module) {
-		c->noinfo = true;
+		/* JIT code (anonymous and executable) has no CFI, but JITs keep
+		 * frame pointers: let libunwind's rbp walk take this one step. */
+		if (!e || !(e->prot & MAPS_PROT_EXEC))
+			c->noinfo = true;
 		return -UNW_ENOINFO;
 	}
 	struct module *m = e->module;
