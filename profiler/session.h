@@ -46,6 +46,7 @@ enum {
 struct session;
 
 /* Checks the options, launches (held) or attaches, and opens the backend.
+ * opts is used by pointer, not copied: it must outlive the session.
  * NULL with errno on failure; then *errmsg (if given) is a malloc'd one-line
  * message ("cannot attach to 4242: no such process") to print and free. */
 struct session *session_new(const struct capture_opts *opts, char **errmsg);
