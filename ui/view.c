@@ -174,7 +174,8 @@ struct keydef {
 	const char *help;
 };
 
-/* The one key table: the help screen and the key bar are made from it. */
+/* The one key table: the help screen and the key bar are made from it, in this
+ * order (the bar drops from the end what does not fit, Quit excepted). */
 static const struct keydef keytab[] = {
 	{ A_HELP, { '?', VIEW_KEY_F1 }, "?, F1", "Help", M_ALL, "this help (any key returns)" },
 	{ A_UP, { VIEW_KEY_UP, 'k' }, "Up, k", NULL, 0, "select the row above" },
@@ -200,15 +201,15 @@ static const struct keydef keytab[] = {
 	  "next thread (all threads, then each one)" },
 	{ A_THREAD_PREV, { VIEW_KEY_BTAB }, "Shift-Tab", NULL, 0, "previous thread" },
 	{ A_THREAD_LIST, { 'H' }, "H", NULL, 0, "pick a thread from a list" },
-	{ A_LINES, { 'L' }, "L", "Lines", M_DATA, "function or line granularity" },
-	{ A_SORT_NEXT, { '>', '.' }, ">", "Sort", M_TABLE, "sort by the next column" },
-	{ A_SORT_PREV, { '<', ',' }, "<", NULL, 0, "sort by the previous column" },
-	{ A_SORT_INVERT, { 'I' }, "I", NULL, 0, "invert the sort order" },
+	{ A_SAVE, { 's', 'S' }, "s", "Save", M_DATA, "save what is on display (format of -o, SVG by default)" },
 	{ A_FREEZE, { 'z', 'Z' }, "z", "Freeze", M_DATA, "freeze the display (capture goes on)" },
 	{ A_RESET, { 'r', 'R' }, "r", "Reset", M_DATA, "reset the counts (start from zero now)" },
 	{ A_WINDOW, { 'w', 'W' }, "w", "Window", M_DATA,
 	  "window: whole run, last 5, 10, 30, 60 seconds" },
-	{ A_SAVE, { 's', 'S' }, "s", "Save", M_DATA, "save what is on display (format of -o, SVG by default)" },
+	{ A_LINES, { 'L' }, "L", "Lines", M_DATA, "function or line granularity" },
+	{ A_SORT_NEXT, { '>', '.' }, ">", "Sort", M_TABLE, "sort by the next column" },
+	{ A_SORT_PREV, { '<', ',' }, "<", NULL, 0, "sort by the previous column" },
+	{ A_SORT_INVERT, { 'I' }, "I", NULL, 0, "invert the sort order" },
 	{ A_REDRAW, { VIEW_KEY_CTRL_L }, "Ctrl-L", NULL, 0, "redraw the whole screen" },
 	{ A_QUIT, { 'q', 'Q', VIEW_KEY_CTRL_C }, "q, Ctrl-C", "Quit", M_ALL, "quit (writing -o if given)" },
 };
