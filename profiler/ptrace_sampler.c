@@ -60,6 +60,7 @@ struct pt_backend {
 	uint64_t next_due_ns;  /* ticks before this only handle events */
 	uint64_t rng;          /* xorshift state for the jitter */
 	uint64_t last_tick_ns; /* when the previous sampling tick ran */
+	uint64_t tick_busy_ns; /* time spent inside sampling ticks (stats) */
 	uint64_t *ips;
 	size_t max_ips;
 	bool wall;
@@ -675,7 +676,9 @@ static int ptrace_tick(struct sampler *s)
 		sync_threads(s, pr);
 	}
 	b->ticks++;
-	cost_control(b, paused, now_ns());
+	uint64_t end = now_ns();
+	b->tick_busy_ns += end - now;
+	cost_control(b, paused, end);
 	return 0;
 }
 
@@ -692,8 +695,9 @@ static void print_stats(struct pt_backend *b)
 	}
 	uint64_t el = now_ns() - b->run_start_ns;
 	fprintf(stderr,
-		"ptrace-stats: ticks %llu tick_hz %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f\n",
-		(unsigned long long)b->ticks, el ? b->ticks * 1e9 / el : 0.0, (unsigned long long)stops, (unsigned long long)b->samples,
+		"ptrace-stats: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f\n",
+		(unsigned long long)b->ticks, el ? b->ticks * 1e9 / el : 0.0,
+		b->ticks ? b->tick_busy_ns / 1e3 / b->ticks : 0.0, (unsigned long long)stops, (unsigned long long)b->samples,
 		stops ? wait / 1e3 / stops : 0.0, stops ? held / 1e3 / stops : 0.0,
 		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9);
 }
