@@ -246,6 +246,9 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)st.samples, (unsigned long long)st.lost,
 			all ? 100.0 * (double)st.lost / (double)all : 0.0, (unsigned long long)st.threads, secs,
 			(unsigned long long)st.partial, (unsigned long long)st.truncated, path);
+		if (st.throttled)
+			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
+				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
 	}
 	if (!quiet && st.samples == 0 && co.argv && !co.children)
 		fprintf(stderr, "prowl: no samples: if the command runs its work in child processes, add --children\n");

@@ -662,6 +662,7 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->cpu_ns = cpu_ns_of(&ru) - cpu_ns_of(&s->ru_start);
 	st->unique_stacks = s->agg->nnodes - 1;
 	st->backend = s->sampler.ops ? s->sampler.ops->name : "";
+	st->throttled = s->throttled;
 }
 
 /* ---- symbolization and snapshots ---- */

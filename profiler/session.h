@@ -36,6 +36,7 @@ struct session_stats {
 	uint64_t cpu_ns;     /* prowl's own CPU time (user + system) */
 	uint64_t unique_stacks;
 	const char *backend; /* "perf", "ptrace" */
+	uint64_t throttled;  /* times the kernel throttled sampling (perf) */
 };
 
 /* session_profile() flags. */
