@@ -19,7 +19,7 @@ printf 'main;work;leaf 7\nmain;other 3\n' >"$D/good.folded"
 "$PROWL" convert "$D/good.folded" -o "$D/full.pb.gz" || fail "cannot make a pprof fixture"
 head -c 40 "$D/full.pb.gz" >"$D/trunc.pb.gz"
 printf '{"$schema": "https://www.speedscope.app/file-format-schema.json", "profiles": [{"type": "sampled", "samples": [[99]], "weights": [1]}], "shared": {"frames": []}}' >"$D/bad.json"
-export PROWL D
+export PROWL D SAMPLES
 
 n=0 bad=0
 table=$ROOT/tests/badinput.tsv
