@@ -33,7 +33,7 @@ fi
 extra_seeds() {
 	case "$1" in
 	fuzz_perfscript|fuzz_read) [ -d ../shared/corpus/perf-script ] && echo ../shared/corpus/perf-script ;;
-	fuzz_elf) [ -d samples/bin ] && echo samples/bin ;;
+	fuzz_elf|fuzz_unwind) [ -d samples/bin ] && echo samples/bin ;;
 	esac
 	return 0
 }
@@ -52,7 +52,7 @@ for h in $harnesses; do
 	# ELF files and perf rings up to 64 KiB (samples' binaries are ~30);
 	# text up to 16 KiB: longer inputs only slow the search down.
 	case "$h" in
-	fuzz_elf|fuzz_perf_record) maxlen=65536 ;;
+	fuzz_elf|fuzz_perf_record|fuzz_unwind) maxlen=65536 ;;
 	*) maxlen=16384 ;;
 	esac
 	"$bin" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 -max_len=$maxlen \
