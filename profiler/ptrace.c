@@ -276,6 +276,12 @@ static int wait_one(pid_t tid, int *status, bool block)
 
 int ptrace_proc_poll(struct ptrace_proc *p)
 {
+	return ptrace_proc_poll_cb(p, NULL, NULL);
+}
+
+int ptrace_proc_poll_cb(struct ptrace_proc *p,
+			void (*cb)(struct ptrace_proc *p, struct ptrace_thread *t, void *arg), void *arg)
+{
 	int handled = 0;
 	for (size_t i = 0; i < p->nthreads;) {
 		struct ptrace_thread *t = &p->threads[i];
@@ -300,8 +306,15 @@ int ptrace_proc_poll(struct ptrace_proc *p)
 			continue;
 		}
 		size_t before = p->nthreads;
+		bool late = t->state == PT_INTERRUPTED;
 		if (handle_status(p, tid, status)) {
 			struct ptrace_thread *u = ptrace_proc_find(p, tid);
+			if (u && u->state == PT_STOPPED && late && cb) {
+				/* The stop of an interrupt that missed collect's deadline. */
+				p->stops++;
+				cb(p, u, arg);
+				p->held_ns += now_ns() - u->stop_ns;
+			}
 			if (u)
 				ptrace_thread_resume(p, u);
 		}

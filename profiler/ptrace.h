@@ -32,6 +32,7 @@ struct ptrace_thread {
 	bool sampled;      /* a sample was taken in the current stop (for the caller) */
 	uint64_t stop_ns;  /* when the current stop was seen */
 	char sched;        /* the caller's scratch: scheduler state read before the interrupt */
+	uint64_t last_sample_ns; /* the caller's scratch: when it was last sampled */
 };
 
 struct ptrace_proc {
@@ -79,6 +80,10 @@ void ptrace_proc_release(struct ptrace_proc *p);
  * SIGCONT out of a group-stop, late interrupt-stops) without blocking, and
  * resumes the threads concerned. Returns the number of events handled. */
 int ptrace_proc_poll(struct ptrace_proc *p);
+/* The same, passing to cb (as ptrace_proc_collect does) each thread whose
+ * interrupt-stop came after collect's deadline, before resuming it. */
+int ptrace_proc_poll_cb(struct ptrace_proc *p,
+			void (*cb)(struct ptrace_proc *p, struct ptrace_thread *t, void *arg), void *arg);
 
 /* Sends PTRACE_INTERRUPT to thread t (which must be PT_RUNNING). */
 int ptrace_thread_interrupt(struct ptrace_proc *p, struct ptrace_thread *t);

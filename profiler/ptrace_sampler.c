@@ -28,7 +28,9 @@
  * waiting for it would hold the tick up for whole time slices. In wall mode
  * every thread counts, so only one stuck in the kernel (D) is given up on. */
 #define CPU_STOP_DEADLINE_NS 2000000ull
-#define WALL_STOP_DEADLINE_NS 50000000ull
+/* Wall mode samples a late thread when its stop comes (poll): its stack does
+ * not move while it waits for a CPU, and the tick need not wait for it. */
+#define WALL_STOP_DEADLINE_NS 5000000ull
 /* Cost is judged over windows of this length (and at least this many ticks). */
 #define COST_WINDOW_NS 250000000ull
 #define COST_WINDOW_TICKS 8
@@ -61,6 +63,7 @@ struct pt_backend {
 	uint64_t rng;          /* xorshift state for the jitter */
 	uint64_t last_tick_ns; /* when the previous sampling tick ran */
 	uint64_t tick_busy_ns; /* time spent inside sampling ticks (stats) */
+	uint64_t avg_gap_ns;   /* running mean of the time between sampling ticks */
 	uint64_t *ips;
 	size_t max_ips;
 	bool wall;
@@ -437,6 +440,16 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 		ev.sample.flags |= SAMPLE_TRUNCATED;
 	ev.sample.state = b->wall ? state_of(t->sched) : SAMPLE_STATE_NONE;
 	ev.sample.weight = b->weight;
+	if (b->wall) {
+		/* Each thread's sample stands for the time since its previous one
+		 * (late stops make threads' intervals differ), capped at a second. */
+		uint64_t now = t->stop_ns;
+		uint64_t since = t->last_sample_ns ? now - t->last_sample_ns : b->tick_ns;
+		uint64_t w = (since + b->base_tick_ns / 2) / b->base_tick_ns;
+		uint64_t cap = 1000000000ull / b->base_tick_ns;
+		ev.sample.weight = w < 1 ? 1 : w > cap ? cap : w;
+	}
+	t->last_sample_ns = t->stop_ns;
 	t->sampled = true;
 	b->samples++;
 	emit(s, &ev);
@@ -634,7 +647,8 @@ static int ptrace_poll(struct sampler *s)
 		struct pt_proc *pr = b->procs[i];
 		if (!pr->attached || pr->gone)
 			continue;
-		ptrace_proc_poll(&pr->pp);
+		b->cur = pr;
+		ptrace_proc_poll_cb(&pr->pp, b->wall && b->started ? on_stop : NULL, b);
 		sync_threads(s, pr);
 	}
 	return 0;
@@ -663,7 +677,12 @@ static int ptrace_tick(struct sampler *s)
 	 * woke late on a busy machine. Capped so one stall cannot dominate. */
 	uint64_t since = b->last_tick_ns ? now - b->last_tick_ns : b->tick_ns;
 	uint64_t w = (since + b->base_tick_ns / 2) / b->base_tick_ns;
-	uint64_t cap = 4 * (b->tick_ns / b->base_tick_ns);
+	/* Capped at four times the usual interval (a slow loop is the usual
+	 * interval, one stall is not), and at a second. */
+	b->avg_gap_ns = b->avg_gap_ns ? (b->avg_gap_ns * 7 + since) / 8 : since;
+	uint64_t cap = 4 * (b->avg_gap_ns > b->tick_ns ? b->avg_gap_ns : b->tick_ns) / b->base_tick_ns;
+	if (cap > 1000000000ull / b->base_tick_ns)
+		cap = 1000000000ull / b->base_tick_ns;
 	b->weight = w < 1 ? 1 : w > cap ? cap : w;
 	b->last_tick_ns = now;
 	uint64_t paused = 0;

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Cost control of the ptrace backend: stopping 65 threads a thousand times a
+# second would hold the target far more than 5% of the time, so prowl lowers
+# the rate, says so in one line, and the target ends up held about 5% of the
+# time or less; a cheap case (one thread at 99 Hz) is left alone, silently.
+# The figures come from PROWL_PTRACE_STATS=1 (one line from the backend).
+. "$(dirname "$0")/../lib.sh"
+require_ptrace
+field() { sed -n "s/.* $2 \([^ ]*\).*/\1/p" "$1"; }
+
+bg "$SAMPLES/threads64" 30 64
+wait_threads "$BG" 65 || fail "threads64 did not start its threads"
+PROWL_PTRACE_STATS=1 "$PROWL" record --backend ptrace --mode wall -F 999 -p "$BG" -d 4 -o "$TMP/a.folded" 2>"$TMP/a.err" ||
+	fail "prowl failed: $(cat "$TMP/a.err")"
+cat "$TMP/a.err"
+n=$(grep -c 'lowering the rate' "$TMP/a.err")
+at_least "$n" 1 || fail "no line saying the rate was lowered"
+at_least 3 "$n" || fail "$n lines about the rate: one, or a few as it settles"
+grep 'lowering the rate' "$TMP/a.err" | head -n 1 | grep -qE 'held the target [0-9.]+% of the time at 999 Hz; lowering the rate to [0-9]+ Hz' ||
+	fail "the line does not say the cost and the new rate"
+grep '^ptrace-stats:' "$TMP/a.err" >"$TMP/a.stats" || fail "no stats line"
+final=$(field "$TMP/a.stats" final_hz); held=$(field "$TMP/a.stats" held_pct)
+info "65 threads, wall mode, asked 999 Hz: settled at $final Hz, target held $held% of the run"
+at_least 500 "$final" || fail "rate not lowered ($final Hz)"
+# Over the whole run, including the first window before the first lowering.
+at_least 8 "$held" || fail "target held $held% of the time (budget 5%)"
+at_least "$(folded_total "$TMP/a.folded")" 100 || fail "too few samples"
+kill "$BG"
+
+bg "$SAMPLES/cpu" 30
+sleep 0.2
+PROWL_PTRACE_STATS=1 "$PROWL" record --backend ptrace -F 99 -p "$BG" -d 2 -o "$TMP/b.folded" 2>"$TMP/b.err" ||
+	fail "prowl failed: $(cat "$TMP/b.err")"
+grep -q 'lowering the rate' "$TMP/b.err" && fail "rate lowered for one thread at 99 Hz: $(cat "$TMP/b.err")"
+grep '^ptrace-stats:' "$TMP/b.err" >"$TMP/b.stats" || fail "no stats line"
+[ "$(field "$TMP/b.stats" final_hz)" = 99 ] || fail "final rate $(field "$TMP/b.stats" final_hz) Hz"
+info "one thread at 99 Hz: held $(field "$TMP/b.stats" held_pct)% of the time, rate kept"
+exit 0
