@@ -4,10 +4,8 @@
 # work function at the same offset), with each backend, launched and
 # attached: the samples of each phase are named after the library that was
 # really there (work_a, then work_b), not after the first one's symbols.
-# KNOWN BUG, ptrace backend: with no MMAP records it rereads /proc/PID/maps
-# only when a pc falls outside every known mapping, and libb.so's code falls
-# inside liba.so's stale mapping: every work_b sample is named work_a. The
-# ptrace cases run only with PROWL_TEST_KNOWN_BUGS=1 until that is fixed.
+# (ptrace has no MMAP records: it compares /proc/PID/maps every 50 ms; before
+# that, libb.so's code fell inside liba.so's stale mapping, named work_a.)
 . "$(dirname "$0")/../lib.sh"
 require_perf
 require_ptrace
@@ -40,8 +38,7 @@ check() { # WHAT FILE STDOUT
 	[ "$a" -ge $((total / 4)) ] || fail "$1: only $a of $total samples in work_a: $(head -n 4 "$2")"
 	[ "$b" -ge $((total / 4)) ] || fail "$1: only $b of $total samples in work_b (named after liba?): $(head -n 4 "$2")"
 }
-backends=perf
-[ "${PROWL_TEST_KNOWN_BUGS:-0}" = 1 ] && backends="perf ptrace"
+backends="perf ptrace"
 for be in $backends; do
 	"$PROWL" record --backend $be -o "$TMP/$be.folded" -- "$helper" "$TMP/liba.so" work_a "$TMP/libb.so" work_b 700 700 \
 		>"$TMP/$be.out" 2>"$TMP/err"
