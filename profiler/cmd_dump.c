@@ -65,6 +65,8 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 {
 	struct dump *d = arg;
 	(void)pp;
+	/* Let it go for good as soon as it is read: one stop per thread. */
+	t->detach_after = true;
 	struct dump_thread *dt = dump_thread_get(d, t->tid);
 	struct user_regs_struct r;
 	int e = ptrace_thread_regs(t->tid, &r);

@@ -392,7 +392,16 @@ int ptrace_proc_collect(struct ptrace_proc *p, uint64_t deadline_ns,
 					 * clock is read before the resume: the woken thread may
 					 * take our CPU, and then it is not held any more. */
 					p->held_ns += now_ns() - u->stop_ns;
-					ptrace_thread_resume(p, u);
+					if (u->detach_after) {
+						/* One stop per thread for a one-shot look (prowl dump);
+						 * the kernel keeps a group-stop in force. */
+						if (ptrace(PTRACE_DETACH, tid, 0, (void *)(long)u->resume_sig) == 0 &&
+						    u->resume_sig)
+							p->signals_reinjected++;
+						thread_remove(p, tid);
+					} else {
+						ptrace_thread_resume(p, u);
+					}
 				}
 			}
 			if (p->nthreads < before)

@@ -33,6 +33,7 @@ struct ptrace_thread {
 	uint64_t stop_ns;  /* when the current stop was seen */
 	char sched;        /* the caller's scratch: scheduler state read before the interrupt */
 	uint64_t last_sample_ns; /* the caller's scratch: when it was last sampled */
+	bool detach_after; /* set by a collect callback: detach it there instead of resuming */
 };
 
 struct ptrace_proc {
