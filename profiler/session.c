@@ -304,6 +304,11 @@ static int attach_error(struct session *s, char **errmsg, pid_t pid, int r)
 
 struct session *session_new(const struct capture_opts *opts, char **errmsg)
 {
+	return session_new_with(opts, NULL, errmsg);
+}
+
+struct session *session_new_with(const struct capture_opts *opts, const struct sampler_ops *ops, char **errmsg)
+{
 	if (errmsg)
 		*errmsg = NULL;
 	struct session *s = xcalloc(1, sizeof(*s));
@@ -380,7 +385,13 @@ struct session *session_new(const struct capture_opts *opts, char **errmsg)
 	}
 	if (opts->unwind == CAPTURE_UNWIND_DWARF)
 		s->unwinder = unwinder_new(s->target->modules, opts->max_depth);
-	r = choose_backend(s, errmsg);
+	if (ops) {
+		r = open_backend(s, ops);
+		if (r)
+			set_err(s, errmsg, "%s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
+	} else {
+		r = choose_backend(s, errmsg);
+	}
 	if (r) {
 		if (r == -ESRCH && opts->npids)
 			attach_error(s, errmsg, opts->pids[0], r);

@@ -51,6 +51,9 @@ struct session;
  * NULL with errno on failure; then *errmsg (if given) is a malloc'd one-line
  * message ("cannot attach to 4242: no such process") to print and free. */
 struct session *session_new(const struct capture_opts *opts, char **errmsg);
+/* The same with a given backend instead of perf/ptrace (tests feed a fake one). */
+struct sampler_ops;
+struct session *session_new_with(const struct capture_opts *opts, const struct sampler_ops *ops, char **errmsg);
 /* Starts sampling (lets a launched command exec). Fails like session_new. */
 int session_start(struct session *s, char **errmsg);
 /* Waits up to timeout_ms (-1: forever, 0: no wait) for something to happen and

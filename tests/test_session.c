@@ -1,0 +1,291 @@
+/* Unit tests for profiler/session.c driven by a fake backend: samples with
+ * known addresses go through the aggregator and the symbolizer into a
+ * struct profile (names, threads, thread filter, wall states, unknowns,
+ * lost counts, snapshots with reset). The "target" is a forked child of this
+ * test: same binary, same addresses. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "profiler/sampler.h"
+#include "profiler/session.h"
+
+static volatile uint64_t sink;
+
+__attribute__((noinline)) static uint64_t fake_leaf(uint64_t x)
+{
+	for (int i = 0; i < 100; i++)
+		sink = x = x * 31 + (uint64_t)i;
+	return x;
+}
+
+__attribute__((noinline)) static uint64_t fake_caller(uint64_t x)
+{
+	for (int i = 0; i < 100; i++)
+		sink = x = fake_leaf(x) + (uint64_t)i;
+	return x;
+}
+
+static pid_t child;
+
+/* What the fake backend emits on its first poll. */
+static void emit_all(struct sampler *s)
+{
+	struct sampler_event ev;
+	uint64_t ips[3] = {
+		(uint64_t)(uintptr_t)&fake_leaf + 8,   /* sampled pc */
+		(uint64_t)(uintptr_t)&fake_caller + 9, /* return address (looked up at -1) */
+	};
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_COMM;
+	ev.pid = child;
+	ev.tid = child;
+	ev.comm.name = "worker-1";
+	s->env.emit(s->env.ctx, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_FORK; /* a second thread, renamed after */
+	ev.pid = child;
+	ev.tid = child + 100000;
+	ev.fork.ppid = child;
+	ev.fork.ptid = child;
+	s->env.emit(s->env.ctx, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_COMM;
+	ev.pid = child;
+	ev.tid = child + 100000;
+	ev.comm.name = "other";
+	s->env.emit(s->env.ctx, &ev);
+
+	for (int i = 0; i < 7; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = SAMPLER_SAMPLE;
+		ev.pid = ev.sample.pid = child;
+		ev.tid = ev.sample.tid = child;
+		ev.sample.user = ips;
+		ev.sample.nuser = 2;
+		ev.sample.weight = 1;
+		s->env.emit(s->env.ctx, &ev);
+	}
+	/* Wall mode: off the CPU in fake_caller. */
+	uint64_t wips[1] = { (uint64_t)(uintptr_t)&fake_caller + 9 };
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_SAMPLE;
+	ev.pid = ev.sample.pid = child;
+	ev.tid = ev.sample.tid = child;
+	ev.sample.user = wips;
+	ev.sample.nuser = 1;
+	ev.sample.weight = 2;
+	ev.sample.state = SAMPLE_STATE_SLEEPING;
+	s->env.emit(s->env.ctx, &ev);
+	/* Nothing mapped there. */
+	uint64_t bad[1] = { 0x10 };
+	ev.sample.user = bad;
+	ev.sample.weight = 1;
+	ev.sample.state = SAMPLE_STATE_NONE;
+	ev.sample.flags = SAMPLE_PARTIAL;
+	s->env.emit(s->env.ctx, &ev);
+	/* The thread "other" does not match --thread ^worker: dropped. */
+	ev.tid = ev.sample.tid = child + 100000;
+	ev.sample.user = ips;
+	ev.sample.nuser = 2;
+	ev.sample.flags = 0;
+	s->env.emit(s->env.ctx, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_LOST;
+	ev.lost.count = 3;
+	s->env.emit(s->env.ctx, &ev);
+}
+
+static int polls;
+
+static int fake_open(struct sampler *s)
+{
+	(void)s;
+	polls = 0;
+	return 0;
+}
+
+static int fake_start(struct sampler *s)
+{
+	(void)s;
+	return 0;
+}
+
+static size_t fake_fds(struct sampler *s, int *fds, size_t max)
+{
+	(void)s;
+	(void)fds;
+	(void)max;
+	return 0;
+}
+
+static int fake_poll(struct sampler *s)
+{
+	if (polls++ == 0)
+		emit_all(s);
+	return 0;
+}
+
+static int fake_stop(struct sampler *s)
+{
+	(void)s;
+	return 0;
+}
+
+static void fake_close(struct sampler *s)
+{
+	(void)s;
+}
+
+static const struct sampler_ops fake_ops = {
+	.name = "fake",
+	.open = fake_open,
+	.start = fake_start,
+	.fds = fake_fds,
+	.poll = fake_poll,
+	.stop = fake_stop,
+	.close = fake_close,
+};
+
+static int start_child(void **state)
+{
+	(void)state;
+	child = fork();
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	return child > 0 ? 0 : -1;
+}
+
+static int stop_child(void **state)
+{
+	(void)state;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return 0;
+}
+
+static uint64_t count_path(const struct profile *p, const char *const *names, size_t n, const char **thread)
+{
+	uint64_t total = 0;
+	uint32_t frames[64];
+	for (size_t i = 0; i < p->ncounts; i++) {
+		size_t d = profile_node_frames(p, p->counts[i].node, frames, 64);
+		if (d != n)
+			continue;
+		bool same = true;
+		for (size_t k = 0; k < n && same; k++)
+			same = !strcmp(p->frames[frames[k]].name, names[k]);
+		if (same) {
+			total += p->counts[i].count;
+			if (thread)
+				*thread = p->threads[p->counts[i].thread].name;
+		}
+	}
+	return total;
+}
+
+static void test_samples_become_a_named_profile(void **state)
+{
+	(void)state;
+	struct capture_opts co;
+	capture_opts_init(&co);
+	pid_t pids[1] = { child };
+	co.pids = pids;
+	co.npids = 1;
+	co.thread_regex = "^worker";
+	char *msg = NULL;
+	struct session *s = session_new_with(&co, &fake_ops, &msg);
+	if (!s)
+		fail_msg("session_new_with: %s", msg ? msg : "?");
+	assert_int_equal(session_start(s, NULL), 0);
+	int ev = session_poll(s, 0, -1);
+	assert_true(ev >= 0);
+	struct profile *p = session_profile(s, SESSION_PROFILE_RESET);
+	assert_non_null(p);
+
+	/* 7 on-CPU + 2 sleeping + 1 unknown; "other" filtered out. */
+	assert_int_equal(p->total, 10);
+	assert_int_equal(p->meta.lost, 3);
+	assert_int_equal(p->meta.partial, 1);
+	assert_string_equal(p->meta.backend, "fake");
+	assert_int_equal(p->meta.pid, child);
+	const char *thread = NULL;
+	const char *cpu_path[] = { "fake_caller", "fake_leaf" };
+	assert_int_equal(count_path(p, cpu_path, 2, &thread), 7);
+	assert_string_equal(thread, "worker-1");
+	const char *wall_path[] = { "fake_caller", "[sleeping]" };
+	assert_int_equal(count_path(p, wall_path, 2, NULL), 2);
+	const char *unknown[] = { "[unknown]" };
+	assert_int_equal(count_path(p, unknown, 1, NULL), 1);
+	for (size_t i = 0; i < p->nthreads; i++)
+		assert_string_not_equal(p->threads[i].name, "other");
+	/* Frames carry their module (this test binary) and kinds. */
+	for (size_t i = 0; i < p->nframes; i++) {
+		const struct profile_frame *f = &p->frames[i];
+		if (!strcmp(f->name, "fake_leaf")) {
+			assert_true(f->module >= 0);
+			assert_non_null(strstr(p->modules[f->module].path, "test_session"));
+			assert_int_equal(f->kind, FRAME_USER);
+		}
+		if (!strcmp(f->name, "[sleeping]"))
+			assert_int_equal(f->kind, FRAME_STATE);
+	}
+	struct session_stats st;
+	session_stats(s, &st);
+	assert_int_equal(st.samples, 10);
+	assert_int_equal(st.lost, 3);
+	assert_string_equal(st.backend, "fake");
+	profile_free(p);
+
+	/* After a reset, the next snapshot counts afresh. */
+	p = session_profile(s, 0);
+	assert_int_equal(p->total, 0);
+	profile_free(p);
+	assert_int_equal(session_stop(s), 0);
+	assert_int_equal(session_exit_code(s), -1); /* nothing launched */
+	session_free(s);
+	free(msg);
+}
+
+static void test_errors_are_one_line(void **state)
+{
+	(void)state;
+	struct capture_opts co;
+	capture_opts_init(&co);
+	pid_t pids[1] = { 0x7ffffff0 };
+	co.pids = pids;
+	co.npids = 1;
+	char *msg = NULL;
+	assert_null(session_new_with(&co, &fake_ops, &msg));
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "no such process"));
+	assert_null(strchr(msg, '\n'));
+	free(msg);
+	msg = NULL;
+	char *argv[] = { "/nonexistent/prowl-test", NULL };
+	co.pids = NULL;
+	co.npids = 0;
+	co.argv = argv;
+	assert_null(session_new_with(&co, &fake_ops, &msg));
+	assert_non_null(strstr(msg, "command not found"));
+	free(msg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_samples_become_a_named_profile),
+		cmocka_unit_test(test_errors_are_one_line),
+	};
+	return cmocka_run_group_tests(tests, start_child, stop_child);
+}
