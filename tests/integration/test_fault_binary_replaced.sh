@@ -28,7 +28,7 @@ for be in perf ptrace; do
 	for how in deleted replaced; do
 		prog=$TMP/prog-$be-$how
 		cp "$SAMPLES/cpu" "$prog"
-		bg "$prog" 3
+		bg "$prog" 2
 		t=$BG
 		wait_exec $t "$(basename "$prog" | cut -c1-15)"
 		if [ $how = deleted ]; then
