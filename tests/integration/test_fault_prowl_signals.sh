@@ -15,7 +15,7 @@ wait_exec() { # PID COMM
 		sleep 0.02; i=$((i + 1))
 	done
 }
-run=4 # seconds each target runs; prowl is signalled about a second in
+run=6 # seconds each target runs; prowl is signalled about a second in
 checked=0
 for backend in perf ptrace; do
 	for sig in INT TERM HUP KILL; do
@@ -73,6 +73,11 @@ for backend in perf ptrace; do
 			ls -A "$d" | grep -q tmp && fail "$backend SIG$sig: a temporary file was left"
 			info "$backend SIG$sig: exit 0, $total samples, $main under main"
 		fi
+	done
+	# Only now wait for the targets: waiting for one inside the loop above let
+	# the others finish before their state was checked.
+	for sig in INT TERM HUP KILL; do
+		eval "t=\$T_$sig"
 		wait "$t"
 		trc=$?
 		[ $trc = 0 ] || fail "$backend SIG$sig: the target exited $trc, not 0"
