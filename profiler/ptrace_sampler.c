@@ -49,7 +49,7 @@ struct pt_proc {
 	size_t nknown, capknown;
 	bool attached;
 	bool gone;             /* exit announced */
-	uint64_t maps_loaded_ns; /* when /proc/PID/maps was last reread */
+	uint64_t maps_miss_ns;  /* when a reread last left a code address unknown */
 	uint64_t maps_checked_ns; /* when it was last compared */
 	char *maps_files;      /* its file-backed lines at that time */
 };
@@ -178,7 +178,6 @@ static void maps_refresh(struct pt_proc *pr, bool force)
 	fclose(f);
 	if (!pr->maps_files || strcmp(pr->maps_files, files.buf ? files.buf : "") != 0) {
 		if (all.buf && maps_parse(pr->tp->maps, all.buf) == 0) {
-			pr->maps_loaded_ns = now;
 			free(pr->maps_files);
 			pr->maps_files = files.buf ? strbuf_detach(&files) : xstrdup("");
 		}
@@ -411,17 +410,21 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	int n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
 	/* No MMAP records under ptrace: code outside every known mapping means
 	 * something was mapped since we read /proc/PID/maps (ld.so after an
-	 * exec, dlopen). Reread it, at most every MAPS_RELOAD_NS, and unwind again. */
+	 * exec, dlopen). Reread it and unwind again. Only a reread that found
+	 * nothing new (code in anonymous memory) holds the next one off for
+	 * MAPS_RELOAD_NS: the libraries ld.so maps just after an exec must be
+	 * seen at once, not up to MAPS_RELOAD_NS after the exec's own reread. */
 	if (n > 0 && pr->tp->maps && !all_mapped(pr->tp->maps, b->ips, (size_t)n)) {
 		uint64_t now = now_ns();
-		if (now - pr->maps_loaded_ns >= MAPS_RELOAD_NS) {
+		if (now - pr->maps_miss_ns >= MAPS_RELOAD_NS) {
 			uint64_t gen = pr->tp->maps->generation;
 			maps_refresh(pr, true);
-			pr->maps_loaded_ns = now;
 			if (pr->tp->maps->generation != gen) {
 				ptrace_mem_reset(pr->mem);
 				n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
 			}
+			if (n > 0 && !all_mapped(pr->tp->maps, b->ips, (size_t)n))
+				pr->maps_miss_ns = now;
 		}
 	}
 	if (n <= 0)
