@@ -65,6 +65,27 @@ char procstat_state(pid_t pid, pid_t tid)
 	return procstat_read(pid, tid, &st) == 0 ? st.state : 0;
 }
 
+int procstat_runs(pid_t pid, pid_t tid, uint64_t *runs)
+{
+	char path[64], buf[128];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int e = errno;
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -e : -ENOENT;
+	buf[n] = 0;
+	/* "run_ns wait_ns timeslices" */
+	unsigned long long run, wait, slices;
+	if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) != 3)
+		return -EINVAL;
+	*runs = slices;
+	return 0;
+}
+
 const char *procstat_state_label(char state)
 {
 	switch (state) {

@@ -22,6 +22,12 @@ int procstat_read(pid_t pid, pid_t tid, struct procstat *st);
 /* Just the state letter, or 0 when the thread is gone. */
 char procstat_state(pid_t pid, pid_t tid);
 
+/* How many times the thread was given a CPU after waiting for one (the third
+ * field of /proc/PID/task/TID/schedstat). A thread on a CPU that is stopped
+ * and looked at keeps its count; one that had to wait for a CPU first does
+ * not. 0 with *runs = 0 when the kernel keeps no such count. */
+int procstat_runs(pid_t pid, pid_t tid, uint64_t *runs);
+
 /* The pseudo-frame of a wall-clock sample for a state letter: "[running]",
  * "[sleeping]", "[I/O wait]", "[stopped]", ... never NULL. */
 const char *procstat_state_label(char state);

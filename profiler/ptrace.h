@@ -33,6 +33,8 @@ struct ptrace_thread {
 	uint64_t stop_ns;  /* when the current stop was seen */
 	char sched;        /* the caller's scratch: scheduler state read before the interrupt */
 	uint64_t last_sample_ns; /* the caller's scratch: when it was last sampled */
+	uint64_t runs;     /* the caller's scratch: CPU arrivals counted before the interrupt */
+	bool on_our_cpu;   /* the caller's scratch: it was queued on the CPU the caller ran on */
 	bool detach_after; /* set by a collect callback: detach it there instead of resuming */
 };
 

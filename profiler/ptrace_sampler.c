@@ -9,6 +9,7 @@
  * a silent slowdown of the target is the thing a user must know about).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@
  * dlopen of another) is only seen by looking: /proc/PID/maps is compared this
  * often, outside of any stop. */
 #define MAPS_CHECK_NS 50000000ull
+/* ptrace_thread.runs when the kernel gave no count. */
+#define RUNS_UNKNOWN UINT64_MAX
 
 struct pt_proc {
 	struct ptrace_proc pp;
@@ -77,6 +80,14 @@ struct pt_backend {
 	struct sampler *s;
 	struct pt_proc *cur;
 	uint64_t weight;
+	/* cpu mode: the thread our tick's wake-up took the CPU from is one of
+	 * the threads found waiting on our CPU, preempted in user code; one of
+	 * them, drawn at random as their stops come, is sampled at the end of
+	 * the process's tick (the one held here). */
+	unsigned ncand;
+	struct sampler_event cand;
+	uint64_t *cand_ips;
+	uint64_t not_running, displaced; /* cpu-mode stops left out / taken as displaced (stats) */
 };
 
 static uint64_t tick_for_freq(unsigned freq)
@@ -372,6 +383,7 @@ static bool woke_from_wait(const struct user_regs_struct *r)
 	case 128: /* rt_sigtimedwait */
 	case 130: /* rt_sigsuspend */
 	case 202: /* futex */
+	case 219: /* restart_syscall: a sleep we interrupted, resumed */
 	case 230: /* clock_nanosleep */
 	case 232: /* epoll_wait */
 	case 247: /* waitid */
@@ -385,23 +397,63 @@ static bool woke_from_wait(const struct user_regs_struct *r)
 	}
 }
 
+/* xorshift64: the tick jitter and the pick among displaced candidates. */
+static uint64_t next_rand(struct pt_backend *b)
+{
+	b->rng ^= b->rng << 13;
+	b->rng ^= b->rng >> 7;
+	b->rng ^= b->rng << 17;
+	return b->rng;
+}
+
 /* Called by ptrace_proc_collect for each thread as it stops. */
+
 static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 {
 	struct pt_backend *b = arg;
 	struct sampler *s = b->s;
 	struct pt_proc *pr = b->cur;
 	struct user_regs_struct regs;
+	bool displaced = false;
 	if (ptrace_thread_regs(t->tid, &regs) != 0)
 		return;
 	/* A user-stopped thread is not time the program spent anywhere. */
 	if (t->group_stop)
 		return;
-	/* cpu mode: a thread in state R may be waiting for a CPU right after a
-	 * wake-up, its pc still at the return of the wait; perf would not sample
-	 * it. Such a stop lands at the exit of a waiting system call. */
-	if (!b->wall && woke_from_wait(&regs))
-		return;
+	if (!b->wall) {
+		/* cpu mode: state R also means waiting for a CPU (just woken, just
+		 * created, preempted), and perf would not sample such a thread. One
+		 * that was on a CPU stops without being given one again; one that
+		 * had to wait for a CPU first counts one more arrival. */
+		uint64_t runs;
+		if (t->runs != RUNS_UNKNOWN && procstat_runs(pp->pid, t->tid, &runs) == 0) {
+			/* Except the one thread our own wake-up may have taken the CPU
+			 * from: perf would have seen it running. It waited on our CPU
+			 * and was stopped out of user code (preempted there, not woken
+			 * from a sleep or just created). */
+			if (runs != t->runs) {
+				if (!t->on_our_cpu || (long)regs.orig_rax >= 0) {
+					b->not_running++;
+					return;
+				}
+				/* CFS shares a CPU evenly between its runnable threads, so
+				 * each candidate is as likely as any other to be the one
+				 * that was running: keep the k-th with probability 1/k. */
+				b->ncand++;
+				if (b->ncand > 1) {
+					b->not_running++;
+					if (next_rand(b) % b->ncand != 0)
+						return;
+				}
+				displaced = true;
+			}
+		} else if (woke_from_wait(&regs)) {
+			/* Without that count: a stop at the exit of a waiting system
+			 * call was most likely waiting for a CPU after its wake-up. */
+			b->not_running++;
+			return;
+		}
+	}
 	struct unwind_regs ur;
 	regs_convert(&regs, &ur);
 	ptrace_mem_reset(pr->mem);
@@ -454,6 +506,12 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	}
 	t->last_sample_ns = t->stop_ns;
 	t->sampled = true;
+	if (displaced) {
+		memcpy(b->cand_ips, b->ips, (size_t)n * sizeof(*b->ips));
+		ev.sample.user = b->cand_ips;
+		b->cand = ev;
+		return;
+	}
 	b->samples++;
 	emit(s, &ev);
 }
@@ -496,14 +554,25 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		/* thread_wanted may add a target thread, never a ptrace thread: t is valid. */
 		t->sched = st.state;
+		t->runs = RUNS_UNKNOWN;
+		if (!b->wall && procstat_runs(pp->pid, t->tid, &t->runs) != 0)
+			t->runs = RUNS_UNKNOWN;
+		t->on_our_cpu = st.processor == sched_getcpu();
 		if (ptrace_thread_interrupt(pp, t) == 0)
 			asked++;
 	}
 	if (!asked)
 		return 0;
 	b->cur = pr;
+	b->ncand = 0;
+	b->cand.kind = 0; /* none held */
 	uint64_t held0 = pp->held_ns;
 	ptrace_proc_collect(pp, b->wall ? WALL_STOP_DEADLINE_NS : CPU_STOP_DEADLINE_NS, on_stop, b);
+	if (b->cand.kind == SAMPLER_SAMPLE) {
+		b->samples++;
+		b->displaced++;
+		emit(s, &b->cand);
+	}
 	/* Time the target's threads sat stopped (not the wait for a thread that
 	 * was not on a CPU anyway); summed, as if the target stood still while
 	 * any thread was held. */
@@ -610,6 +679,7 @@ static int ptrace_open(struct sampler *s)
 	b->wall = o && o->mode == CAPTURE_MODE_WALL;
 	b->max_ips = o && o->max_depth ? o->max_depth : CAPTURE_DEFAULT_DEPTH;
 	b->ips = xcalloc(b->max_ips, sizeof(*b->ips));
+	b->cand_ips = xcalloc(b->max_ips, sizeof(*b->cand_ips));
 	b->weight = 1;
 	s->tick_ns = b->tick_ns;
 	struct target *t = s->env.target;
@@ -669,10 +739,7 @@ static int ptrace_tick(struct sampler *s)
 		return 0;
 	/* The next interval is drawn in [0.5, 1.5) of the period: a fixed period
 	 * beats with a periodic workload and skews the shares. */
-	b->rng ^= b->rng << 13;
-	b->rng ^= b->rng >> 7;
-	b->rng ^= b->rng << 17;
-	uint64_t iv = b->tick_ns / 2 + b->rng % b->tick_ns;
+	uint64_t iv = b->tick_ns / 2 + next_rand(b) % b->tick_ns;
 	b->next_due_ns = now + iv;
 	s->tick_ns = iv;
 	/* A sample stands for the time since the previous one, in periods of the
@@ -717,11 +784,12 @@ static void print_stats(struct pt_backend *b)
 	}
 	uint64_t el = now_ns() - b->run_start_ns;
 	fprintf(stderr,
-		"ptrace-stats: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f\n",
+		"ptrace-stats: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu\n",
 		(unsigned long long)b->ticks, el ? b->ticks * 1e9 / el : 0.0,
 		b->ticks ? b->tick_busy_ns / 1e3 / b->ticks : 0.0, (unsigned long long)stops, (unsigned long long)b->samples,
 		stops ? wait / 1e3 / stops : 0.0, stops ? held / 1e3 / stops : 0.0,
-		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9);
+		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9,
+		(unsigned long long)b->not_running, (unsigned long long)b->displaced);
 }
 
 static int ptrace_stop(struct sampler *s)
@@ -760,6 +828,7 @@ static void ptrace_close(struct sampler *s)
 	}
 	free(b->procs);
 	free(b->ips);
+	free(b->cand_ips);
 	free(b);
 	s->priv = NULL;
 }

@@ -610,6 +610,50 @@ static void test_procstat(void **state)
 	assert_non_null(procstat_state_label('?'));
 }
 
+/* The CPU-arrival count tells the cpu-mode sampler whether a thread in state R
+ * was on a CPU or waiting for one: it must grow each time a sleeper is given a
+ * CPU again, and not while the thread cannot run. */
+static void test_procstat_runs(void **state)
+{
+	(void)state;
+	uint64_t self = 0;
+	assert_int_equal(procstat_runs(getpid(), getpid(), &self), 0);
+	pid_t c = fork();
+	if (c == 0) {
+		alarm(10);
+		for (;;) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	msleep(20);
+	uint64_t r0 = 0, r1 = 0, r2 = 0;
+	assert_int_equal(procstat_runs(c, c, &r0), 0);
+	msleep(100);
+	assert_int_equal(procstat_runs(c, c, &r1), 0);
+	if (r0 == 0 && r1 == 0) {
+		kill_child(c);
+		skip(); /* a kernel without CONFIG_SCHED_INFO counts nothing */
+	}
+	/* About 100 wake-ups from its 1 ms sleeps; a loaded machine delays some. */
+	print_message("runs: %llu wake-ups in 100 ms of 1 ms sleeps\n", (unsigned long long)(r1 - r0));
+	assert_true(r1 >= r0 + 10);
+	/* Stopped: not given a CPU, so the count stands still. */
+	kill(c, SIGSTOP);
+	char st = 0;
+	for (int i = 0; i < 500 && st != 'T'; i++) {
+		msleep(2);
+		st = procstat_state(c, c);
+	}
+	assert_int_equal(st, 'T');
+	assert_int_equal(procstat_runs(c, c, &r1), 0);
+	msleep(50);
+	assert_int_equal(procstat_runs(c, c, &r2), 0);
+	assert_true(r2 == r1);
+	kill_child(c);
+	assert_int_equal(procstat_runs(c, c, &r2), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_attach_errors),
 		cmocka_unit_test(test_mem_read),
 		cmocka_unit_test(test_procstat),
+		cmocka_unit_test(test_procstat_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
