@@ -313,6 +313,17 @@ static int perf_sampler_open(struct sampler *s)
 		if (r)
 			return r;
 	}
+	/* What an attached process mapped between the attach's read of its maps
+	 * and the events' opening (an exec, a dlopen) brings no MMAP2 record:
+	 * read the maps again, now that every later change is reported. */
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct target_proc *p = t->procs[i];
+		if (p->pid == t->child)
+			continue;
+		if (s->env.unwinder)
+			unwinder_forget(s->env.unwinder, p->maps);
+		maps_load(p->maps);
+	}
 	return 0;
 }
 

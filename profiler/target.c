@@ -196,8 +196,12 @@ int target_scan_threads(struct target_proc *p)
 		if (*end || tid <= 0)
 			continue;
 		struct target_thread *th = target_thread(p, (pid_t)tid, false);
-		if (th && !th->exited)
+		if (th && !th->exited) {
+			/* A thread that names itself between two scans (and before the
+			 * events that would report it are open) gets its new name. */
+			read_thread_name(p->pid, th);
 			continue;
+		}
 		if (!th)
 			th = target_thread(p, (pid_t)tid, true);
 		th->exited = false;
