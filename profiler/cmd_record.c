@@ -68,7 +68,9 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 {
 	struct profile *p = session_profile(s, 0);
 	int r = profile_write(p, f, path, w);
-	if (r < 0)
+	if (r < 0 && !strcmp(path, "-"))
+		fprintf(stderr, "prowl: cannot write the profile to stdout: %s\n", format_strerror(r));
+	else if (r < 0)
 		fprintf(stderr, "prowl: cannot write %s: %s (check the folder exists and is writable)\n", path,
 			format_strerror(r));
 	if (out)
@@ -241,11 +243,13 @@ int cmd_record(int argc, char **argv)
 		double secs = (double)st.elapsed_ns / 1e9;
 		uint64_t all = st.samples + st.lost;
 		fprintf(stderr,
-			"prowl: %llu samples, %llu lost (%.1f%%), %llu threads, %.1f s; %llu partial, %llu truncated; "
-			"wrote %s\n",
+			"prowl: %llu samples, %llu lost (%.1f%%), %llu thread%s, %.1f s; %llu partial, %llu truncated; "
+			"%s%s\n",
 			(unsigned long long)st.samples, (unsigned long long)st.lost,
-			all ? 100.0 * (double)st.lost / (double)all : 0.0, (unsigned long long)st.threads, secs,
-			(unsigned long long)st.partial, (unsigned long long)st.truncated, path);
+			all ? 100.0 * (double)st.lost / (double)all : 0.0, (unsigned long long)st.threads,
+			st.threads == 1 ? "" : "s", secs, (unsigned long long)st.partial,
+			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
+			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
 		if (st.throttled)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
