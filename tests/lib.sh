@@ -59,3 +59,14 @@ wait_threads() { # PID N
 # The state letter and tracer of a process, for "the target is unharmed" checks.
 proc_state() { awk '/^State:/ { print $2 }' "/proc/$1/status"; }
 proc_tracer() { awk '/^TracerPid:/ { print $2 }' "/proc/$1/status"; }
+# Waits (up to 5 s) until a process started in the background has exec'd the
+# program whose comm is COMM and mapped the C library: attaching earlier would
+# profile the shell's fork. Returns 1 if that never happened.
+wait_exec() { # PID COMM
+	i=0
+	until [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && grep -q libc "/proc/$1/maps" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || return 1
+		sleep 0.05
+	done
+}

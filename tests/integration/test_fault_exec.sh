@@ -8,12 +8,6 @@
 . "$(dirname "$0")/../lib.sh"
 require_perf
 require_ptrace
-wait_exec() { # PID COMM
-	i=0
-	while [ $i -lt 100 ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" != "$2" ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-}
 check() { # WHAT FILE
 	total=$(folded_total "$2")
 	before=$(folded_count "$2" ';main;before_exec ')

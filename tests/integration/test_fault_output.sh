@@ -16,12 +16,6 @@ require_ptrace
 require_cmd setpriv
 [ "$(id -u)" = 0 ] || skip "needs root (tmpfs mount, another user)"
 chmod 755 "$TMP"
-wait_exec() { # PID COMM
-	i=0
-	while [ $i -lt 100 ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" != "$2" ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-}
 unharmed() { # WHAT PID
 	status=$(cat "/proc/$2/status" 2>/dev/null)
 	if [ -n "$status" ]; then

@@ -7,14 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 require_perf
 require_ptrace
-# Attach once the shell's fork has become the sample (else prowl reads the
-# maps of the shell that is about to exec).
-wait_exec() { # PID COMM
-	i=0
-	while [ $i -lt 100 ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" != "$2" ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-}
 run=6 # seconds each target runs; prowl is signalled about a second in
 checked=0
 for backend in perf ptrace; do

@@ -15,12 +15,6 @@ check() { # WHAT FILE
 	ls -A "$(dirname "$2")" | grep -q '\.tmp' && fail "$1: a temporary file was left"
 	info "$1: $total samples, $main under main"
 }
-wait_exec() { # PID COMM
-	i=0
-	while [ $i -lt 100 ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" != "$2" ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-}
 child_of() { # PID: its child (the launched command)
 	i=0
 	while [ $i -lt 100 ]; do

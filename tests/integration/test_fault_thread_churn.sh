@@ -13,12 +13,6 @@
 . "$(dirname "$0")/../lib.sh"
 require_perf
 require_ptrace
-wait_exec() { # PID COMM
-	i=0
-	while [ $i -lt 100 ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" != "$2" ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-}
 # A thread's stack starts at clone (start, work, exit); main's reaches main.
 ours_re='^(churn|main) \([0-9]+\);(__clone3?|.*;main)(;| )'
 check() { # WHAT FILE BACKEND

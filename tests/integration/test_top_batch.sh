@@ -10,14 +10,6 @@ fi
 # Waits until pid runs NAME with its libraries mapped: attaching to a job the
 # shell has forked but not yet exec'd profiles the shell's image (a capture
 # race outside what these tests are about).
-wait_exec() { # PID NAME
-	i=0
-	until [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && grep -q libc "/proc/$1/maps" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "$2 ($1) did not start"
-		sleep 0.05
-	done
-}
 
 # Share of a function in the last snapshot's table (its %Own column).
 own_share() { # FILE FUNCTION
@@ -26,7 +18,7 @@ own_share() { # FILE FUNCTION
 
 bg "$SAMPLES/cpu" 0
 CPID=$BG
-wait_exec "$CPID" cpu
+wait_exec "$CPID" cpu || fail "the target did not start"
 "$PROWL" top --batch -n 3 --delay 0.5 -o "$TMP/b.folded" -p "$CPID" >"$TMP/out" 2>"$TMP/err" ||
 	fail "prowl top --batch failed: $(cat "$TMP/err")"
 n=$(grep -c '^prowl top  pid' "$TMP/out")

@@ -34,14 +34,6 @@ screen() { tx capture-pane -p -t top >"$TMP/screen"; }
 # Waits until pid runs NAME with its libraries mapped: attaching to a job the
 # shell has forked but not yet exec'd profiles the shell's image (a capture
 # race outside what these tests are about).
-wait_exec() { # PID NAME
-	i=0
-	until [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && grep -q libc "/proc/$1/maps" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "$2 ($1) did not start"
-		sleep 0.05
-	done
-}
 
 # Waits until the screen matches an extended regex (polls, up to ~20 s).
 wait_for() { # REGEX
@@ -138,7 +130,7 @@ fi
 # --- the 60/30/10 sample: table, tree, filter, save, freeze, quit ---
 bg "$SAMPLES/cpu" 0
 CPID=$BG
-wait_exec "$CPID" cpu
+wait_exec "$CPID" cpu || fail "the target did not start"
 top_start -p "$CPID" -o top.svg
 wait_for 'prowl top +pid [0-9]+' || fail "no header"
 grep -q "pid $CPID (.*cpu 0)" "$TMP/screen" || fail "the header does not name the target"
