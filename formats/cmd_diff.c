@@ -69,14 +69,6 @@ int cmd_diff(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return EX_OK;
-		} else if (!strcmp(a, "--top") || !strcmp(a, "-n")) {
-			char *end;
-			long n = i + 1 < argc ? strtol(argv[++i], &end, 10) : 0;
-			if (n <= 0 || *end) {
-				fprintf(stderr, "prowl diff: --top needs a positive number of rows\n");
-				return EX_USAGE;
-			}
-			out.w.top = (int)(n > 100000 ? 100000 : n);
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "prowl diff: unknown option '%s' (see prowl diff --help)\n", a);
 			return EX_USAGE;

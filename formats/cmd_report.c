@@ -34,14 +34,6 @@ int cmd_report(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return EX_OK;
-		} else if (!strcmp(a, "--top") || !strcmp(a, "-n")) {
-			char *end;
-			long n = i + 1 < argc ? strtol(argv[++i], &end, 10) : 0;
-			if (n <= 0 || *end) {
-				fprintf(stderr, "prowl report: --top needs a positive number of rows\n");
-				return EX_USAGE;
-			}
-			out.w.top = (int)(n > 100000 ? 100000 : n);
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "prowl report: unknown option '%s' (see prowl report --help)\n", a);
 			return EX_USAGE;

@@ -485,6 +485,14 @@ int output_option(int argc, char **argv, int *i, struct output_opts *out, const 
 		}
 	} else if ((v = option_value(argc, argv, i, "--title"))) {
 		out->w.title = v;
+	} else if ((v = option_value(argc, argv, i, "--top")) || (v = option_value(argc, argv, i, "-n"))) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (!*v || *end || n <= 0) {
+			*err = "--top needs a positive number of rows";
+			return -EINVAL;
+		}
+		out->w.top = (int)(n > 100000 ? 100000 : n);
 	} else {
 		return 0;
 	}
