@@ -65,6 +65,7 @@ struct pt_backend {
 	uint64_t next_due_ns;  /* ticks before this only handle events */
 	uint64_t rng;          /* xorshift state for the jitter */
 	uint64_t last_tick_ns; /* when the previous sampling tick ran */
+	uint64_t tick_start_ns; /* when the tick in progress began (before its poll) */
 	uint64_t tick_busy_ns; /* time spent inside sampling ticks (stats) */
 	uint64_t avg_gap_ns;   /* running mean of the time between sampling ticks */
 	uint64_t *ips;
@@ -550,6 +551,12 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		if (!b->wall && st.state != 'R')
 			continue;
+		/* cpu mode: a new thread let go from its first stop in this tick's
+		 * poll is still in the kernel on its way out of that stop, and would
+		 * be sampled at the return of clone3, before running any of its code,
+		 * for time it spent held by us. */
+		if (!b->wall && t->first_stop && t->stop_ns >= b->tick_start_ns)
+			continue;
 		if (!thread_wanted(s, pr, t->tid, st.comm))
 			continue;
 		/* thread_wanted may add a target thread, never a ptrace thread: t is valid. */
@@ -732,6 +739,7 @@ static int ptrace_tick(struct sampler *s)
 	struct pt_backend *b = s->priv;
 	if (!b || b->detached || !b->started)
 		return 0;
+	b->tick_start_ns = now_ns();
 	ptrace_poll(s);
 	uint64_t now = now_ns();
 	/* A session that keeps a fixed period ticks more often than we sample. */
