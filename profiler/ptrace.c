@@ -186,7 +186,6 @@ static bool handle_status(struct ptrace_proc *p, pid_t tid, int status)
 		t = thread_add(p, tid, PT_NEW);
 	int sig = WSTOPSIG(status);
 	int event = status >> 16;
-	t->first_stop = t->state == PT_NEW;
 	t->state = PT_STOPPED;
 	t->stop_ns = now_ns();
 	t->group_stop = false;

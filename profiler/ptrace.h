@@ -29,7 +29,6 @@ struct ptrace_thread {
 	enum ptrace_tstate state;
 	int resume_sig;    /* signal to re-inject when resumed (signal-delivery-stop), or 0 */
 	bool group_stop;   /* the stop is the user's group-stop: resume with LISTEN */
-	bool first_stop;   /* the last stop was a new thread's first (it has run none of its code) */
 	bool sampled;      /* a sample was taken in the current stop (for the caller) */
 	uint64_t stop_ns;  /* when the current stop was seen */
 	char sched;        /* the caller's scratch: scheduler state read before the interrupt */

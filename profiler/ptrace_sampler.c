@@ -65,7 +65,6 @@ struct pt_backend {
 	uint64_t next_due_ns;  /* ticks before this only handle events */
 	uint64_t rng;          /* xorshift state for the jitter */
 	uint64_t last_tick_ns; /* when the previous sampling tick ran */
-	uint64_t tick_start_ns; /* when the tick in progress began (before its poll) */
 	uint64_t tick_busy_ns; /* time spent inside sampling ticks (stats) */
 	uint64_t avg_gap_ns;   /* running mean of the time between sampling ticks */
 	uint64_t *ips;
@@ -422,10 +421,18 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	if (t->group_stop)
 		return;
 	if (!b->wall) {
-		/* cpu mode: state R also means waiting for a CPU (just woken, just
-		 * created, preempted), and perf would not sample such a thread. One
-		 * that was on a CPU stops without being given one again; one that
-		 * had to wait for a CPU first counts one more arrival. */
+		/* cpu mode. A new thread stopped at the return of clone has run
+		 * none of its code: its time on a CPU so far is the kernel making
+		 * it and leaving its first stop, which we held. */
+		long nr = (long)regs.orig_rax;
+		if ((nr == 56 || nr == 435) && regs.rax == 0) {
+			b->not_running++;
+			return;
+		}
+		/* State R also means waiting for a CPU (just woken, just created,
+		 * preempted), and perf would not sample such a thread. One that
+		 * was on a CPU stops without being given one again; one that had
+		 * to wait for a CPU first counts one more arrival. */
 		uint64_t runs;
 		if (t->runs != RUNS_UNKNOWN && procstat_runs(pp->pid, t->tid, &runs) == 0) {
 			/* Except the one thread our own wake-up may have taken the CPU
@@ -550,12 +557,6 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 		if (st.state == 'Z' || st.state == 'X')
 			continue;
 		if (!b->wall && st.state != 'R')
-			continue;
-		/* cpu mode: a new thread let go from its first stop in this tick's
-		 * poll is still in the kernel on its way out of that stop, and would
-		 * be sampled at the return of clone3, before running any of its code,
-		 * for time it spent held by us. */
-		if (!b->wall && t->first_stop && t->stop_ns >= b->tick_start_ns)
 			continue;
 		if (!thread_wanted(s, pr, t->tid, st.comm))
 			continue;
@@ -739,7 +740,6 @@ static int ptrace_tick(struct sampler *s)
 	struct pt_backend *b = s->priv;
 	if (!b || b->detached || !b->started)
 		return 0;
-	b->tick_start_ns = now_ns();
 	ptrace_poll(s);
 	uint64_t now = now_ns();
 	/* A session that keeps a fixed period ticks more often than we sample. */
