@@ -174,8 +174,13 @@ static void harness_run(struct harness *h, int ms)
 	while (now_ns() < end && !h->proc_exit) {
 		assert_int_equal(h->s.ops->tick(&h->s), 0);
 		next += h->s.tick_ns;
-		while (now_ns() < next && !h->proc_exit) {
-			msleep(1);
+		/* Sleep to the tick's own time, not to a 1 ms grid: ticks on a
+		 * grid beat with the sample's 1.25 ms rounds and skew the shares
+		 * (the backend jitters its period against exactly that). */
+		for (uint64_t t = now_ns(); t < next && !h->proc_exit; t = now_ns()) {
+			uint64_t left = next - t < 1000000ull ? next - t : 1000000ull;
+			struct timespec ts = { 0, (long)left };
+			nanosleep(&ts, NULL);
 			h->s.ops->poll(&h->s);
 		}
 	}
