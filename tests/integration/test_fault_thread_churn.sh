@@ -4,8 +4,10 @@
 # to the end without error, the target finishes with status 0, and the
 # profile's stacks are all of the target (churn_thread or main, or a thread
 # caught in clone before its start routine). Through
-# ptrace (a clock that stops every thread) many distinct short-lived threads
-# are in the profile. Through perf_event they are not, and cannot be: each
+# ptrace in wall mode (a clock that stops every thread, running or not) many
+# distinct short-lived threads are in the profile; in cpu mode ptrace counts
+# only threads that were on a CPU, and a 20 us thread seldom is. Through
+# perf_event they are not, and cannot be: each
 # thread inherits its own cpu-clock counter, and a thread that runs 20 us
 # never reaches the 1 ms sampling period (perf record gets the same: 1
 # sample in 2 s while churn burns 1.5 s of CPU); so for perf only the
@@ -21,14 +23,18 @@ check() { # WHAT FILE BACKEND
 	# A thread caught while it is torn down may give a lone [unknown]: at most 2%.
 	[ "$ours" -ge $((total - total / 50)) ] || fail "$1: $((total - ours)) of $total samples are not of a churn thread or main: $(grep -vE "$ours_re" "$2" | head -n 3)"
 	[ "$3" = perf ] && { info "$1: $total samples (perf cannot see 20 us threads)"; return 0; }
-	work=$(folded_count "$2" '^churn \([0-9]+\);.*churn_thread;churn_work ')
+	work=$(folded_count "$2" '^churn \([0-9]+\);.*churn_thread;churn_work( |;)')
 	tids=$(grep -oE '^churn \([0-9]+\)' "$2" | sort -u | wc -l)
 	info "$1: $total samples, $work in churn_work, $tids distinct churn threads"
-	[ "$work" -ge 20 ] || fail "$1: only $work samples in churn_work: $(head -n 5 "$2")"
+	# A churn thread spends 20 us in churn_work and most of its short life
+	# starting and ending: a few samples there are what to expect.
+	[ "$work" -ge 5 ] || fail "$1: only $work samples in churn_work: $(head -n 5 "$2")"
 	[ "$tids" -ge 20 ] || fail "$1: only $tids distinct threads in the profile"
 }
 for b in perf ptrace; do
-	"$PROWL" record --backend $b --threads -o "$TMP/$b-launch.folded" -- "$SAMPLES/churn" 2 16 2>"$TMP/err"
+	mode=cpu
+	[ $b = ptrace ] && mode=wall
+	"$PROWL" record --backend $b --mode $mode --threads -o "$TMP/$b-launch.folded" -- "$SAMPLES/churn" 2 16 2>"$TMP/err"
 	rc=$?
 	cat "$TMP/err"
 	[ $rc = 0 ] || fail "$b launched: prowl exited $rc (the target's status, or prowl's)"
@@ -37,7 +43,7 @@ for b in perf ptrace; do
 	bg "$SAMPLES/churn" 3 16
 	t=$BG
 	wait_exec $t churn
-	"$PROWL" record --backend $b --threads -p $t -d 1.5 -o "$TMP/$b-attach.folded" 2>"$TMP/err"
+	"$PROWL" record --backend $b --mode $mode --threads -p $t -d 1.5 -o "$TMP/$b-attach.folded" 2>"$TMP/err"
 	rc=$?
 	cat "$TMP/err"
 	[ $rc = 0 ] || fail "$b attached: prowl exited $rc"
