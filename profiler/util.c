@@ -159,6 +159,48 @@ uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
 	return h;
 }
 
+static size_t ptrmap_slot(const struct ptrmap_ent *v, size_t cap, const void *key)
+{
+	size_t i = (size_t)hash_mix(0, (uintptr_t)key) & (cap - 1);
+	while (v[i].key && v[i].key != key)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+void *ptrmap_get(const struct ptrmap *m, const void *key)
+{
+	if (!m->cap)
+		return NULL;
+	return m->v[ptrmap_slot(m->v, m->cap, key)].value;
+}
+
+void ptrmap_put(struct ptrmap *m, const void *key, void *value)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 256;
+		struct ptrmap_ent *nv = xcalloc(ncap, sizeof(*nv));
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->v[i].key)
+				nv[ptrmap_slot(nv, ncap, m->v[i].key)] = m->v[i];
+		free(m->v);
+		m->v = nv;
+		m->cap = ncap;
+	}
+	size_t i = ptrmap_slot(m->v, m->cap, key);
+	if (!m->v[i].key) {
+		m->v[i].key = key;
+		m->n++;
+	}
+	m->v[i].value = value;
+}
+
+void ptrmap_release(struct ptrmap *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->n = m->cap = 0;
+}
+
 uint64_t now_ns(void)
 {
 	struct timespec ts;

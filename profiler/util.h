@@ -47,6 +47,22 @@ static inline uint64_t hash_mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 33);
 }
 
+/* A map from pointers to pointers (memo tables keyed by a string's address).
+ * Keys are compared by address, never dereferenced; NULL keys are not allowed. */
+struct ptrmap {
+	struct ptrmap_ent {
+		const void *key;
+		void *value;
+	} *v;
+	size_t n, cap; /* cap is 0 or a power of two */
+};
+/* The value stored for key, or NULL. */
+void *ptrmap_get(const struct ptrmap *m, const void *key);
+/* Stores value for key (replacing an older value). */
+void ptrmap_put(struct ptrmap *m, const void *key, void *value);
+/* Frees the table, not the values. */
+void ptrmap_release(struct ptrmap *m);
+
 /* Monotonic and wall clocks in nanoseconds. */
 uint64_t now_ns(void);
 uint64_t wall_ns(void);

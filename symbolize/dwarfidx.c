@@ -64,11 +64,6 @@ struct curange {
 	uint32_t cu;
 };
 
-struct pathent {
-	const char *key;
-	char *value;
-};
-
 struct dwidx {
 	Dwarf *dbg;
 	const unsigned char *info, *abbrev; /* raw sections, when the fast scanner can read them */
@@ -78,8 +73,7 @@ struct dwidx {
 	struct curange *cur;
 	size_t ncur;
 	uint64_t *curmax;
-	struct pathent *paths; /* open addressing: src pointer -> composed path */
-	size_t npaths, cap_paths;
+	struct ptrmap paths; /* src pointer -> composed path */
 };
 
 static int cmp_curange(const void *a, const void *b)
@@ -305,9 +299,9 @@ void dwidx_free(struct dwidx *d)
 	free(d->cus);
 	free(d->cur);
 	free(d->curmax);
-	for (size_t i = 0; i < d->cap_paths; i++)
-		free(d->paths[i].value);
-	free(d->paths);
+	for (size_t i = 0; i < d->paths.cap; i++)
+		free(d->paths.v[i].value);
+	ptrmap_release(&d->paths);
 	dwarf_end(d->dbg);
 	free(d);
 }
@@ -871,31 +865,12 @@ static const char *full_path(struct dwidx *d, struct dcu *c, const char *src)
 {
 	if (!src || src[0] == '/' || !c->comp_dir)
 		return src;
-	if (d->npaths * 2 >= d->cap_paths) {
-		size_t ncap = d->cap_paths ? d->cap_paths * 2 : 256;
-		struct pathent *np = xcalloc(ncap, sizeof(*np));
-		for (size_t i = 0; i < d->cap_paths; i++) {
-			if (!d->paths[i].key)
-				continue;
-			size_t h = (size_t)hash_mix(0, (uintptr_t)d->paths[i].key) & (ncap - 1);
-			while (np[h].key)
-				h = (h + 1) & (ncap - 1);
-			np[h] = d->paths[i];
-		}
-		free(d->paths);
-		d->paths = np;
-		d->cap_paths = ncap;
+	char *path = ptrmap_get(&d->paths, src);
+	if (!path) {
+		path = xasprintf("%s/%s", c->comp_dir, src);
+		ptrmap_put(&d->paths, src, path);
 	}
-	size_t h = (size_t)hash_mix(0, (uintptr_t)src) & (d->cap_paths - 1);
-	while (d->paths[h].key) {
-		if (d->paths[h].key == src)
-			return d->paths[h].value;
-		h = (h + 1) & (d->cap_paths - 1);
-	}
-	d->paths[h].key = src;
-	d->paths[h].value = xasprintf("%s/%s", c->comp_dir, src);
-	d->npaths++;
-	return d->paths[h].value;
+	return path;
 }
 
 static void node_call(struct dwidx *d, struct dcu *c, struct node *n)

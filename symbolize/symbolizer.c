@@ -59,11 +59,6 @@ struct cache_entry {
 	struct sym_frame frames[];
 };
 
-struct demangle_ent {
-	const char *raw;
-	const char *out;
-};
-
 struct sym_module {
 	struct sym_module *next;
 	struct symbolizer *s;
@@ -84,8 +79,7 @@ struct sym_module {
 	struct arena_block *arena;
 	struct cache_entry **cache; /* open addressing by address */
 	size_t ncache, cap_cache;
-	struct demangle_ent *dem;   /* open addressing by raw-name pointer */
-	size_t ndem, cap_dem;
+	struct ptrmap dem;          /* raw-name pointer -> demangled name (in the arena) */
 };
 
 struct symbolizer {
@@ -155,7 +149,7 @@ static void module_free(struct sym_module *m)
 	free(m->loc.prev_sizeless);
 	free(m->secs);
 	free(m->cache);
-	free(m->dem);
+	ptrmap_release(&m->dem);
 	free(m->key);
 	free(m->path);
 	free(m->name);
@@ -689,33 +683,14 @@ static const char *demangled(struct sym_module *m, const char *raw)
 {
 	if (!raw || m->s->opts.no_demangle || raw[0] != '_' || (raw[1] != 'Z' && raw[1] != 'R'))
 		return raw;
-	if (m->ndem * 2 >= m->cap_dem) {
-		size_t ncap = m->cap_dem ? m->cap_dem * 2 : 256;
-		struct demangle_ent *nd = xcalloc(ncap, sizeof(*nd));
-		for (size_t i = 0; i < m->cap_dem; i++) {
-			if (!m->dem[i].raw)
-				continue;
-			size_t h = (size_t)hash_mix(0, (uintptr_t)m->dem[i].raw) & (ncap - 1);
-			while (nd[h].raw)
-				h = (h + 1) & (ncap - 1);
-			nd[h] = m->dem[i];
-		}
-		free(m->dem);
-		m->dem = nd;
-		m->cap_dem = ncap;
-	}
-	size_t h = (size_t)hash_mix(0, (uintptr_t)raw) & (m->cap_dem - 1);
-	while (m->dem[h].raw) {
-		if (m->dem[h].raw == raw)
-			return m->dem[h].out;
-		h = (h + 1) & (m->cap_dem - 1);
-	}
+	const char *out = ptrmap_get(&m->dem, raw);
+	if (out)
+		return out;
 	char *d = sym_demangle(raw);
-	m->dem[h].raw = raw;
-	m->dem[h].out = d ? arena_strdup(m, d, strlen(d)) : raw;
-	m->ndem++;
+	out = d ? arena_strdup(m, d, strlen(d)) : raw;
 	free(d);
-	return m->dem[h].out;
+	ptrmap_put(&m->dem, raw, (void *)out);
+	return out;
 }
 
 static void fill_symbol(struct sym_module *m, struct cache_entry *ce)

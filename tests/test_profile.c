@@ -128,6 +128,24 @@ static void test_strbuf(void **state)
 	free(x);
 }
 
+static void test_ptrmap(void **state)
+{
+	(void)state;
+	struct ptrmap m = { 0 };
+	static char keys[2000];
+	assert_null(ptrmap_get(&m, &keys[0]));
+	for (int i = 0; i < 2000; i++)
+		ptrmap_put(&m, &keys[i], &keys[(i + 1) % 2000]);
+	assert_int_equal(m.n, 2000);
+	for (int i = 0; i < 2000; i++)
+		assert_ptr_equal(ptrmap_get(&m, &keys[i]), &keys[(i + 1) % 2000]);
+	ptrmap_put(&m, &keys[5], NULL);
+	assert_null(ptrmap_get(&m, &keys[5]));
+	assert_int_equal(m.n, 2000);
+	ptrmap_release(&m);
+	assert_null(ptrmap_get(&m, &keys[1]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_fold_merges_addresses_and_roots_threads),
 		cmocka_unit_test(test_merge_subtracts_and_clamps),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_ptrmap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
