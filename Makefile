@@ -18,15 +18,15 @@ endif
 
 PKGS := libunwind-generic libdw libelf ncursesw zlib
 
-# The build installs what it needs: when pkg-config misses a library, the
-# set-up script installs it (as root) or prints the apt-get line to run.
-ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+# Nothing here installs anything by surprise: `make deps` (scripts/setup-deps.sh)
+# installs the Debian packages; `make test` and `make demo` call it first, in a
+# step of its own, so the README's two commands still set up a fresh machine.
+# Any other goal only checks and names the command to run.
+NODEP_GOALS := clean uninstall deps test-deps test demo
+ifneq ($(filter-out $(NODEP_GOALS),$(or $(MAKECMDGOALS),all)),)
 DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && test -f /usr/include/libiberty/demangle.h && echo yes)
 ifneq ($(DEPS_OK),yes)
-DEPS_RUN := $(shell sh scripts/setup-deps.sh build 1>&2 && echo ok)
-ifneq ($(DEPS_RUN),ok)
-$(error missing build dependencies: see the line above)
-endif
+$(error missing build dependencies: run `make deps` as root (or scripts/setup-deps.sh to see the apt-get line))
 endif
 endif
 
@@ -53,19 +53,31 @@ ALL_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE $(WARN) $(SAN_FLAGS) -I. $(PKG_CFL
 ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -liberty -lm -lpthread
 
-SRC := $(sort $(wildcard profiler/*.c symbolize/*.c formats/*.c ui/*.c))
+# Layers (DESIGN.md): profiler/base <- profiler/model, symbolize <- profiler/capture,
+# formats, ui <- profiler/cli. Everything but the command line and curses goes
+# into one static library that the tests link.
+CORE_DIRS := profiler/base profiler/model symbolize profiler/capture formats ui
+CORE_SRC := $(sort $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)))
+CORE_SRC := $(filter-out ui/tui.c,$(CORE_SRC))
+CLI_SRC := $(sort $(wildcard profiler/cli/*.c)) ui/tui.c
+SRC := $(CORE_SRC) $(CLI_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/%.o)
-LIB_OBJ := $(filter-out $(BUILD)/profiler/main.o,$(OBJ))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIBPROWL := $(BUILD)/libprowl.a
+CORE_PKGS := libunwind-generic libdw libelf zlib
+CORE_LIBS := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null) -liberty -lm -lpthread
 
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 TEST_HELPERS := $(TEST_HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 INTEGRATION := $(sort $(wildcard tests/integration/test_*.sh))
+UNIT_CHECKS := tests/check_layers.sh
 
 PROWL_BIN := $(BUILD)/prowl
 
-.PHONY: all test unit integration asan bench demo install uninstall clean deps test-deps samples fuzz
+.PHONY: all test run-tests unit integration asan bench demo install uninstall clean deps test-deps samples fuzz
 
 all: $(PROWL_BIN) prowl samples
 
@@ -77,20 +89,24 @@ else
 prowl: ;
 endif
 
-$(PROWL_BIN): $(OBJ)
+$(LIBPROWL): $(CORE_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $(CORE_OBJ)
+
+$(PROWL_BIN): $(CLI_OBJ) $(LIBPROWL)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBPROWL) $(LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(LIB_OBJ)
+$(BUILD)/tests/%: tests/%.c $(LIBPROWL)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) -o $@ $< \
-		$(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+		$(LIBPROWL) $(ALL_LDFLAGS) $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
@@ -99,32 +115,45 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 
 include samples/samples.mk
 
+deps:
+	$(Q)sh scripts/setup-deps.sh build
+
 test-deps:
 	$(Q)sh scripts/setup-deps.sh test
 
-test: test-deps all $(TEST_BIN) $(TEST_HELPERS)
-	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BIN) $(INTEGRATION)
+# test and demo install first, then build in a make of their own, so apt-get
+# never runs beside the compiler under -j.
+test:
+	$(Q)$(MAKE) --no-print-directory test-deps
+	$(Q)$(MAKE) --no-print-directory run-tests
 
+run-tests: all $(TEST_BIN) $(TEST_HELPERS)
+	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_CHECKS) $(TEST_BIN) $(INTEGRATION)
+
+# Deterministic: no real process, no statistics.
 unit: all $(TEST_BIN)
-	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BIN)
+	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_CHECKS) $(TEST_BIN)
 
-integration: test-deps all $(TEST_HELPERS)
+integration: all $(TEST_HELPERS)
 	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(INTEGRATION)
 
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
 
-bench: all $(TEST_HELPERS)
-	$(Q)sh scripts/setup-deps.sh test
+bench:
+	$(Q)$(MAKE) --no-print-directory test-deps
+	$(Q)$(MAKE) --no-print-directory all $(TEST_HELPERS)
 	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/bench/run.sh
 
 fuzz:
 	$(Q)sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-demo: all
+demo:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh scripts/demo.sh
 
-install: all
+install: $(PROWL_BIN)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(PROWL_BIN) $(DESTDIR)$(BINDIR)/prowl
 

@@ -1,10 +1,10 @@
-#include "collapsed.h"
+#include "formats/collapsed.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stacks.h"
+#include "formats/stacks.h"
 
 struct line_ref {
 	size_t off;     /* into the text buffer */

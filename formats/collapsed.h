@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "format.h"
+#include "formats/format.h"
 
 int collapsed_write(const struct profile *p, FILE *out, const struct write_opts *o);
 struct profile *collapsed_read(const char *data, size_t len);

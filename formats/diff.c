@@ -1,12 +1,12 @@
-#include "diff.h"
+#include "formats/diff.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "stacks.h"
+#include "formats/report.h"
+#include "formats/stacks.h"
 
 /* A table of strings to per-side numbers, so functions (or stacks) of two
  * profiles meet by the text they show. */

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "format.h"
+#include "formats/format.h"
 
 int diff_write_text(const struct profile *before, const struct profile *after, FILE *out,
 		    const struct write_opts *o);

@@ -1,4 +1,4 @@
-#include "format.h"
+#include "formats/format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,13 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../profiler/util.h"
-#include "collapsed.h"
-#include "perfscript.h"
-#include "pprof.h"
-#include "report.h"
-#include "speedscope.h"
-#include "svg.h"
+#include "profiler/base/util.h"
+#include "formats/collapsed.h"
+#include "formats/perfscript.h"
+#include "formats/pprof.h"
+#include "formats/report.h"
+#include "formats/speedscope.h"
+#include "formats/svg.h"
 
 static const struct {
 	const char *name;

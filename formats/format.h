@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../profiler/profile.h"
+#include "profiler/model/profile.h"
 
 enum format {
 	FORMAT_NONE = 0,

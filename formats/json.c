@@ -1,10 +1,10 @@
-#include "json.h"
+#include "formats/json.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../profiler/util.h"
+#include "profiler/base/util.h"
 
 #define MAX_DEPTH 256
 

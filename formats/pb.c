@@ -1,4 +1,4 @@
-#include "pb.h"
+#include "formats/pb.h"
 
 #include <errno.h>
 

@@ -1,11 +1,11 @@
-#include "perfscript.h"
+#include "formats/perfscript.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../profiler/util.h"
+#include "profiler/base/util.h"
 
 /*
  * The reference is a Perl script whose behaviour lives in its regular

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "format.h"
+#include "formats/format.h"
 
 struct profile *perfscript_read(const char *data, size_t len, const struct read_opts *o);
 /* True when data starts like perf script output (an event line, then frames). */

@@ -1,12 +1,12 @@
-#include "pprof.h"
+#include "formats/pprof.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#include "../profiler/cmds.h"
-#include "pb.h"
+#include "profiler/base/version.h"
+#include "formats/pb.h"
 
 /* Field numbers of profile.proto. */
 enum {

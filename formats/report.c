@@ -1,10 +1,10 @@
-#include "report.h"
+#include "formats/report.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stacks.h"
+#include "formats/stacks.h"
 
 void report_summary(const struct profile *p, struct strbuf *out)
 {

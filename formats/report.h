@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "format.h"
+#include "formats/format.h"
 
 int report_write(const struct profile *p, FILE *out, const struct write_opts *o);
 

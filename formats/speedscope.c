@@ -1,12 +1,12 @@
-#include "speedscope.h"
+#include "formats/speedscope.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../profiler/cmds.h"
-#include "json.h"
-#include "stacks.h"
+#include "profiler/base/version.h"
+#include "formats/json.h"
+#include "formats/stacks.h"
 
 static const struct profile_count *sort_counts;
 

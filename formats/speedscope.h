@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "format.h"
+#include "formats/format.h"
 
 int speedscope_write(const struct profile *p, FILE *out, const struct write_opts *o);
 struct profile *speedscope_read(const char *data, size_t len);

@@ -1,4 +1,4 @@
-#include "stacks.h"
+#include "formats/stacks.h"
 
 #include <stdlib.h>
 #include <string.h>

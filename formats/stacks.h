@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../profiler/profile.h"
-#include "../profiler/util.h"
-#include "format.h"
+#include "profiler/model/profile.h"
+#include "profiler/base/util.h"
+#include "formats/format.h"
 
 /* A folded view of a profile: frames merged by function (or function:line),
  * one count per node summed over threads (unless --threads roots them). */

@@ -1,13 +1,13 @@
-#include "svg.h"
+#include "formats/svg.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "stacks.h"
-#include "svg_script.h"
+#include "formats/report.h"
+#include "formats/stacks.h"
+#include "formats/svg_script.h"
 
 #define WIDTH 1200.0
 #define XPAD 10.0

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "format.h"
+#include "formats/format.h"
 
 int svg_write(const struct profile *p, FILE *out, const struct write_opts *o);
 /* Widths from after; a frame is red where its share of self samples grew

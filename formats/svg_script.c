@@ -1,4 +1,4 @@
-#include "svg_script.h"
+#include "formats/svg_script.h"
 
 /*
  * Frames are drawn as static <g class="f"> elements (so the file is a picture

@@ -3,7 +3,7 @@
  * set up for them works for us: build-id, then debuglink next to the file, in
  * its .debug/ folder and under the global debug folder, then debuginfod.
  */
-#include "debugfile.h"
+#include "symbolize/debugfile.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../profiler/util.h"
+#include "profiler/base/util.h"
 
 int debugfile_crc32(int fd, unsigned *crc)
 {

@@ -6,7 +6,7 @@
 
 #include <libiberty/demangle.h>
 
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 char *sym_demangle(const char *name)
 {

@@ -7,7 +7,7 @@
  * follow dwarf_getscopes() exactly (first child in DIE order that contains the
  * address), so answers match eu-addr2line's.
  */
-#include "dwarfidx.h"
+#include "symbolize/dwarfidx.h"
 
 #include <dwarf.h>
 #include <gelf.h>
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../profiler/util.h"
+#include "profiler/base/util.h"
 
 #define MAX_DEPTH 200
 #define MAX_NODES_PER_CU (1u << 22)

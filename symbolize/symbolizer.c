@@ -3,7 +3,7 @@
  * lookup entry point with its per-address result cache. DWARF scopes and
  * lines are in dwarfidx.c, debug-file search in debugfile.c.
  */
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../profiler/util.h"
-#include "debugfile.h"
-#include "dwarfidx.h"
+#include "profiler/base/util.h"
+#include "symbolize/debugfile.h"
+#include "symbolize/dwarfidx.h"
 
 #define MAX_FRAMES 64
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "profiler/aggregate.h"
+#include "profiler/capture/aggregate.h"
 
 static struct module mod_a = { .path = "/bin/a", .id = 0 };
 static struct module mod_b = { .path = "/lib/b.so", .id = 1 };

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "profiler/capture.h"
+#include "profiler/capture/capture.h"
 
 enum { KEY_MINE = 0x100 };
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)

@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "formats/format.h"
-#include "profiler/profile.h"
-#include "profiler/util.h"
+#include "profiler/model/profile.h"
+#include "profiler/base/util.h"
 
 static char *write_mem(const struct profile *p, enum format f, const struct write_opts *o)
 {

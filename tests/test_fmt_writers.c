@@ -20,8 +20,8 @@
 #include "formats/pprof.h"
 #include "formats/speedscope.h"
 #include "formats/svg.h"
-#include "profiler/profile.h"
-#include "profiler/util.h"
+#include "profiler/model/profile.h"
+#include "profiler/base/util.h"
 
 static char tmpdir[64];
 

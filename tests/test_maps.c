@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "symbolize/maps.h"
+#include "profiler/capture/maps.h"
 
 /* A minimal ELF image: a read-only segment at offset 0 / vaddr 0 and a code
  * segment whose vaddr differs from its file offset by 0x200000 (as with

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "profiler/profile.h"
-#include "profiler/util.h"
+#include "profiler/model/profile.h"
+#include "profiler/base/util.h"
 
 static uint32_t stack_of(struct profile *p, const char *const *names, size_t n)
 {

@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "profiler/procstat.h"
-#include "profiler/ptrace.h"
-#include "profiler/util.h"
+#include "profiler/base/procstat.h"
+#include "profiler/capture/ptrace.h"
+#include "profiler/base/util.h"
 
 static unsigned char pattern[3 * 4096 + 123];
 

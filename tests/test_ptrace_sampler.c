@@ -22,13 +22,13 @@
 
 #include <cmocka.h>
 
-#include "profiler/capture.h"
-#include "profiler/procstat.h"
-#include "profiler/sampler.h"
-#include "profiler/target.h"
-#include "profiler/unwind.h"
-#include "profiler/util.h"
-#include "symbolize/maps.h"
+#include "profiler/capture/capture.h"
+#include "profiler/base/procstat.h"
+#include "profiler/capture/sampler.h"
+#include "profiler/capture/target.h"
+#include "profiler/capture/unwind.h"
+#include "profiler/base/util.h"
+#include "profiler/capture/maps.h"
 #include "symbolize/symbolizer.h"
 
 static char samples_dir[PATH_MAX];

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "profiler/perf_ring.h"
+#include "profiler/capture/perf_ring.h"
 
 #define RING_SIZE 256u
 

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "profiler/sampler.h"
-#include "profiler/session.h"
+#include "profiler/capture/sampler.h"
+#include "profiler/capture/session.h"
 
 static volatile uint64_t sink;
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "profiler/unwind.h"
+#include "profiler/capture/unwind.h"
 
 struct copy {
 	uint64_t sp;

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "profiler/profile.h"
-#include "profiler/util.h"
+#include "profiler/model/profile.h"
+#include "profiler/base/util.h"
 #include "ui/view.h"
 
 #define W 120

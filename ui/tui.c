@@ -1,4 +1,4 @@
-#include "tui.h"
+#include "ui/tui.h"
 
 #include <curses.h>
 #include <term.h>
@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../profiler/util.h"
+#include "profiler/base/util.h"
 
 struct tui {
 	SCREEN *scr;

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "view.h"
+#include "ui/view.h"
 
 struct tui;
 

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../profiler/profile.h"
-#include "../profiler/util.h"
+#include "profiler/model/profile.h"
+#include "profiler/base/util.h"
 
 /* Keys: printable characters are themselves; the rest are these codes. */
 enum view_key {

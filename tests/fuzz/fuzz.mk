@@ -15,8 +15,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -I. $(shell $(PKG_CONFIG) --cflag
 	-Wall -Wno-unused-function $(FUZZ_SAN) -MMD -MP
 FUZZ_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -liberty -lm -lpthread
 
-SRC := $(sort $(wildcard profiler/*.c symbolize/*.c formats/*.c ui/*.c))
-OBJ := $(filter-out $(FUZZ_BUILD)/obj/profiler/main.o,$(SRC:%.c=$(FUZZ_BUILD)/obj/%.o))
+SRC := $(filter-out ui/tui.c,$(sort $(foreach d,profiler/base profiler/model symbolize profiler/capture formats ui,$(wildcard $(d)/*.c))))
+OBJ := $(SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 HARNESS_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HARNESS := $(HARNESS_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 

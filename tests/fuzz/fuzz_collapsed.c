@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "formats/collapsed.h"
-#include "profiler/profile.h"
+#include "profiler/model/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 

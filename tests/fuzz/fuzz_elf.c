@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "symbolize/maps.h"
+#include "profiler/capture/maps.h"
 #include "symbolize/symbolizer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);

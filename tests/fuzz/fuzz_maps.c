@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbolize/maps.h"
+#include "profiler/capture/maps.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 

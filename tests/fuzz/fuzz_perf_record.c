@@ -13,8 +13,8 @@
  * up for a ring). The third byte picks DWARF or
  * frame-pointer mode and --kernel.
  */
-// fuzz-includes: profiler/perf_sampler.c
-#include "profiler/perf_sampler.c"
+// fuzz-includes: profiler/capture/perf_sampler.c
+#include "profiler/capture/perf_sampler.c"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "formats/perfscript.h"
-#include "profiler/profile.h"
+#include "profiler/model/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 

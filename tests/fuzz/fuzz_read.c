@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "formats/format.h"
-#include "profiler/profile.h"
+#include "profiler/model/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profiler/unwind.h"
-#include "symbolize/maps.h"
+#include "profiler/capture/unwind.h"
+#include "profiler/capture/maps.h"
 
 #define FUZZ_BASE 0x10000000ull
 #define FUZZ_SP 0x7ff000000000ull

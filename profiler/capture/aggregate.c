@@ -1,9 +1,9 @@
-#include "aggregate.h"
+#include "profiler/capture/aggregate.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "profiler/base/util.h"
 
 /* Open addressing over indices (+1; 0 is empty) into the arrays. */
 struct itable {

@@ -1,4 +1,4 @@
-#include "session.h"
+#include "profiler/capture/session.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../symbolize/symbolizer.h"
-#include "aggregate.h"
-#include "sampler.h"
-#include "target.h"
-#include "unwind.h"
-#include "util.h"
+#include "symbolize/symbolizer.h"
+#include "profiler/capture/aggregate.h"
+#include "profiler/capture/sampler.h"
+#include "profiler/capture/target.h"
+#include "profiler/capture/unwind.h"
+#include "profiler/base/util.h"
 
 /* strerror() starting lowercase, as messages are (a static buffer). */
 static const char *errstr(int e)

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../symbolize/maps.h"
+#include "profiler/capture/maps.h"
 
 /* Registers by DWARF number (x86_64): 0 rax 1 rdx 2 rcx 3 rbx 4 rsi 5 rdi
  * 6 rbp 7 rsp 8..15 r8..r15 16 rip. */

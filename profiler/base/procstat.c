@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "procstat.h"
-#include "util.h"
+#include "profiler/base/procstat.h"
+#include "profiler/base/util.h"
 
 int procstat_read(pid_t pid, pid_t tid, struct procstat *st)
 {

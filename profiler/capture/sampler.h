@@ -32,9 +32,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "capture.h"
-#include "target.h"
-#include "unwind.h"
+#include "profiler/capture/capture.h"
+#include "profiler/capture/target.h"
+#include "profiler/capture/unwind.h"
 
 /* Thread state of a wall-mode sample (FRAME_STATE pseudo leaf). */
 enum sample_state {

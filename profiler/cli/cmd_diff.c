@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../profiler/cmds.h"
-#include "diff.h"
-#include "format.h"
-#include "svg.h"
+#include "profiler/cli/cmds.h"
+#include "formats/diff.h"
+#include "formats/format.h"
+#include "formats/svg.h"
 
 static void usage(FILE *out)
 {

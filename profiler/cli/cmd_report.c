@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../profiler/cmds.h"
-#include "format.h"
+#include "profiler/cli/cmds.h"
+#include "formats/format.h"
 
 static void usage(FILE *out)
 {

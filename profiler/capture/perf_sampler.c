@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "perf_ring.h"
-#include "sampler.h"
-#include "util.h"
+#include "profiler/capture/perf_ring.h"
+#include "profiler/capture/sampler.h"
+#include "profiler/base/util.h"
 
 /* strerror() starting lowercase, as messages are (a static buffer). */
 static const char *errstr(int e)

@@ -1,4 +1,4 @@
-#include "unwind.h"
+#include "profiler/capture/unwind.h"
 
 #include <dwarf.h>
 #include <elf.h>
@@ -12,8 +12,8 @@
 
 #include <libunwind.h>
 
-#include "../symbolize/debugfile.h"
-#include "util.h"
+#include "symbolize/debugfile.h"
+#include "profiler/base/util.h"
 
 /* Exported by libunwind 1.6 but not declared in its headers: the binary
  * search over an .eh_frame_hdr table, reading through our accessors. */

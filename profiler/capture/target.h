@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../symbolize/maps.h"
+#include "profiler/capture/maps.h"
 
 struct target_thread {
 	pid_t tid;

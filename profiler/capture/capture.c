@@ -1,4 +1,4 @@
-#include "capture.h"
+#include "profiler/capture/capture.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "profiler/base/util.h"
 
 const char capture_short_options[] = "p:F:d:";
 

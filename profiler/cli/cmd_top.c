@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../formats/format.h"
-#include "../ui/tui.h"
-#include "../ui/view.h"
-#include "capture.h"
-#include "cmds.h"
-#include "session.h"
-#include "util.h"
+#include "formats/format.h"
+#include "ui/tui.h"
+#include "ui/view.h"
+#include "profiler/capture/capture.h"
+#include "profiler/cli/cmds.h"
+#include "profiler/capture/session.h"
+#include "profiler/base/util.h"
 
 enum {
 	OPT_DELAY = 0x200,

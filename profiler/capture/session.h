@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "capture.h"
-#include "profile.h"
+#include "profiler/capture/capture.h"
+#include "profiler/model/profile.h"
 
 /* What session_poll() saw (a bit set; 0 = the timeout passed with nothing to report). */
 enum session_event {

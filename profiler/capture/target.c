@@ -1,4 +1,4 @@
-#include "target.h"
+#include "profiler/capture/target.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "profiler/base/util.h"
 
 struct target *target_new(void)
 {

@@ -1,9 +1,9 @@
-#include "profile.h"
+#include "profiler/model/profile.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "profiler/base/util.h"
 
 /*
  * Interning tables: open addressing over uint32 indices into the profile's

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "procstat.h"
-#include "ptrace.h"
-#include "sampler.h"
-#include "util.h"
+#include "profiler/base/procstat.h"
+#include "profiler/capture/ptrace.h"
+#include "profiler/capture/sampler.h"
+#include "profiler/base/util.h"
 
 /* Fraction of the time the target may have a thread held by us. */
 #define PAUSE_BUDGET 0.05

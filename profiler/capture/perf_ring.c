@@ -1,4 +1,4 @@
-#include "perf_ring.h"
+#include "profiler/capture/perf_ring.h"
 
 #include <errno.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../symbolize/maps.h"
+#include "profiler/capture/maps.h"
 
 #define AGG_ROOT 0u
 

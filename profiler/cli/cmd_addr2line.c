@@ -18,9 +18,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../profiler/cmds.h"
-#include "../profiler/util.h"
-#include "symbolizer.h"
+#include "profiler/cli/cmds.h"
+#include "profiler/base/util.h"
+#include "symbolize/symbolizer.h"
 
 #define MAX_FRAMES 64
 

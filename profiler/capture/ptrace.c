@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ptrace.h"
-#include "util.h"
+#include "profiler/capture/ptrace.h"
+#include "profiler/base/util.h"
 
 #define PTRACE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
 #define PTRACE_OPTS_FORKS (PTRACE_OPTS | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)

@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../symbolize/maps.h"
-#include "../symbolize/symbolizer.h"
-#include "cmds.h"
-#include "procstat.h"
-#include "ptrace.h"
-#include "target.h"
-#include "unwind.h"
-#include "util.h"
+#include "profiler/capture/maps.h"
+#include "symbolize/symbolizer.h"
+#include "profiler/cli/cmds.h"
+#include "profiler/base/procstat.h"
+#include "profiler/capture/ptrace.h"
+#include "profiler/capture/target.h"
+#include "profiler/capture/unwind.h"
+#include "profiler/base/util.h"
 
 #define DUMP_MAX_DEPTH 256
 #define DUMP_MAX_INLINE 16

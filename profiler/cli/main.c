@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmds.h"
-#include "util.h"
+#include "profiler/cli/cmds.h"
+#include "profiler/base/util.h"
 
 struct subcommand {
 	const char *name;

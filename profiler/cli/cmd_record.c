@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../formats/format.h"
-#include "capture.h"
-#include "cmds.h"
-#include "session.h"
-#include "util.h"
+#include "formats/format.h"
+#include "profiler/capture/capture.h"
+#include "profiler/cli/cmds.h"
+#include "profiler/capture/session.h"
+#include "profiler/base/util.h"
 
 #define DEFAULT_OUTPUT "prowl.svg"
 

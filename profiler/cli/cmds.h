@@ -17,9 +17,7 @@
 #define EX_IOERR 74
 #define EX_NOPERM 77
 
-#ifndef PROWL_VERSION
-#define PROWL_VERSION "0.1.0"
-#endif
+#include "profiler/base/version.h"
 
 int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);

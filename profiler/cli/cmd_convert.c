@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../profiler/cmds.h"
-#include "format.h"
+#include "profiler/cli/cmds.h"
+#include "formats/format.h"
 
 static double now_ms(void)
 {

@@ -1,4 +1,4 @@
-#include "maps.h"
+#include "profiler/capture/maps.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "../profiler/util.h"
+#include "profiler/base/util.h"
 
 struct module_set {
 	struct module **v;
