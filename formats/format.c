@@ -507,11 +507,3 @@ enum format output_format(const struct output_opts *out, enum format dflt)
 	return f != FORMAT_NONE ? f : dflt;
 }
 
-const char *format_strerror(int err)
-{
-	static char buf[128];
-	snprintf(buf, sizeof(buf), "%s", strerror(err < 0 ? -err : err));
-	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
-		buf[0] = (char)(buf[0] - 'A' + 'a');
-	return buf;
-}

@@ -80,8 +80,6 @@ struct output_opts {
  * 1 when consumed, 0 when argv[*i] is not an output option, -EINVAL on a
  * usage error (then *err says what, as one line without "prowl: "). */
 int output_option(int argc, char **argv, int *i, struct output_opts *out, const char **err);
-/* strerror(err) starting lowercase, for messages (a static buffer). */
-const char *format_strerror(int err);
 /* The format to write: -f, else from -o's extension, else dflt. */
 enum format output_format(const struct output_opts *out, enum format dflt);
 

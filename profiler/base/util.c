@@ -148,48 +148,32 @@ char *strbuf_detach(struct strbuf *sb)
 	return b;
 }
 
-uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
+static bool ptrmap_eq(const void *ctx, uint32_t idx, const void *key)
 {
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	const struct ptrmap *m = ctx;
+	return m->v[idx].key == key;
 }
 
-static size_t ptrmap_slot(const struct ptrmap_ent *v, size_t cap, const void *key)
+static uint64_t ptrmap_hash(const void *key)
 {
-	size_t i = (size_t)hash_mix(0, (uintptr_t)key) & (cap - 1);
-	while (v[i].key && v[i].key != key)
-		i = (i + 1) & (cap - 1);
-	return i;
+	return hash_mix(0, (uintptr_t)key);
 }
 
 void *ptrmap_get(const struct ptrmap *m, const void *key)
 {
-	if (!m->cap)
-		return NULL;
-	return m->v[ptrmap_slot(m->v, m->cap, key)].value;
+	uint32_t i = itab_find(&m->index, ptrmap_hash(key), ptrmap_eq, m, key);
+	return i == ITAB_NONE ? NULL : m->v[i].value;
 }
 
 void ptrmap_put(struct ptrmap *m, const void *key, void *value)
 {
-	if ((m->n + 1) * 2 > m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 256;
-		struct ptrmap_ent *nv = xcalloc(ncap, sizeof(*nv));
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->v[i].key)
-				nv[ptrmap_slot(nv, ncap, m->v[i].key)] = m->v[i];
-		free(m->v);
-		m->v = nv;
-		m->cap = ncap;
-	}
-	size_t i = ptrmap_slot(m->v, m->cap, key);
-	if (!m->v[i].key) {
+	uint64_t h = ptrmap_hash(key);
+	uint32_t i = itab_find(&m->index, h, ptrmap_eq, m, key);
+	if (i == ITAB_NONE) {
+		xgrow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v));
+		i = (uint32_t)m->n++;
 		m->v[i].key = key;
-		m->n++;
+		itab_insert(&m->index, h, i);
 	}
 	m->v[i].value = value;
 }
@@ -197,6 +181,7 @@ void ptrmap_put(struct ptrmap *m, const void *key, void *value)
 void ptrmap_release(struct ptrmap *m)
 {
 	free(m->v);
+	itab_release(&m->index);
 	m->v = NULL;
 	m->n = m->cap = 0;
 }

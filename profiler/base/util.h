@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "profiler/base/itab.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 void *xmalloc(size_t n);
@@ -38,23 +40,15 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Hands the buffer to the caller and leaves sb empty. */
 char *strbuf_detach(struct strbuf *sb);
 
-/* 64-bit FNV-1a, and a mixer for combining integer keys. */
-uint64_t hash_bytes(const void *data, size_t n, uint64_t seed);
-static inline uint64_t hash_mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	h *= 0xff51afd7ed558ccdULL;
-	return h ^ (h >> 33);
-}
-
 /* A map from pointers to pointers (memo tables keyed by a string's address).
  * Keys are compared by address, never dereferenced; NULL keys are not allowed. */
 struct ptrmap {
 	struct ptrmap_ent {
 		const void *key;
 		void *value;
-	} *v;
-	size_t n, cap; /* cap is 0 or a power of two */
+	} *v;          /* in insertion order */
+	size_t n, cap;
+	struct itab index;
 };
 /* The value stored for key, or NULL. */
 void *ptrmap_get(const struct ptrmap *m, const void *key);

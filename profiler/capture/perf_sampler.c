@@ -22,16 +22,9 @@
 
 #include "profiler/capture/perf_ring.h"
 #include "profiler/capture/sampler.h"
+#include "profiler/base/errstr.h"
 #include "profiler/base/util.h"
 
-/* strerror() starting lowercase, as messages are (a static buffer). */
-static const char *errstr(int e)
-{
-	static char buf[128];
-	snprintf(buf, sizeof(buf), "%s", strerror(e));
-	buf[0] = (char)tolower((unsigned char)buf[0]);
-	return buf;
-}
 
 #define RING_PAGES_MAX 1024u /* 4 MiB per CPU: a quarter second of full stack copies */
 #define RING_PAGES_MIN 16u

@@ -22,16 +22,9 @@
 #include "profiler/capture/sampler.h"
 #include "profiler/capture/target.h"
 #include "profiler/capture/unwind.h"
+#include "profiler/base/errstr.h"
 #include "profiler/base/util.h"
 
-/* strerror() starting lowercase, as messages are (a static buffer). */
-static const char *errstr(int e)
-{
-	static char buf[128];
-	snprintf(buf, sizeof(buf), "%s", strerror(e));
-	buf[0] = (char)tolower((unsigned char)buf[0]);
-	return buf;
-}
 
 #define SYM_MAX_INLINE 32
 

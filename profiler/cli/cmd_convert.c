@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
 #include "formats/format.h"
 
@@ -100,7 +101,7 @@ int cmd_convert(int argc, char **argv)
 		if (e == EINVAL)
 			fprintf(stderr, "prowl convert: %s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)\n", in);
 		else
-			fprintf(stderr, "prowl convert: cannot read %s: %s\n", in, format_strerror(e));
+			fprintf(stderr, "prowl convert: cannot read %s: %s\n", in, errstr(e));
 		return EX_NOINPUT;
 	}
 	int rc = profile_write(p, f, out.path, &out.w);
@@ -116,7 +117,7 @@ int cmd_convert(int argc, char **argv)
 	profile_free(p);
 	if (rc < 0) {
 		fprintf(stderr, "prowl convert: cannot write %s: %s (the old file, if any, is unchanged)\n",
-			out.path, format_strerror(-rc));
+			out.path, errstr(-rc));
 		return EX_CANTCREAT;
 	}
 	return EX_OK;

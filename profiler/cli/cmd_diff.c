@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
 #include "formats/diff.h"
 #include "formats/format.h"
@@ -47,7 +48,7 @@ static struct profile *load(const char *path)
 		if (e == EINVAL)
 			fprintf(stderr, "prowl diff: %s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)\n", path);
 		else
-			fprintf(stderr, "prowl diff: cannot read %s: %s\n", path, format_strerror(e));
+			fprintf(stderr, "prowl diff: cannot read %s: %s\n", path, errstr(e));
 	}
 	return p;
 }
@@ -115,7 +116,7 @@ int cmd_diff(int argc, char **argv)
 	profile_free(after);
 	if (rc < 0) {
 		fprintf(stderr, "prowl diff: cannot write %s: %s (the old file, if any, is unchanged)\n", path,
-			format_strerror(rc));
+			errstr(rc));
 		return EX_CANTCREAT;
 	}
 	return EX_OK;

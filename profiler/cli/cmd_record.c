@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "profiler/base/errstr.h"
 #include "formats/format.h"
 #include "profiler/capture/capture.h"
 #include "profiler/cli/cmds.h"
@@ -69,10 +70,10 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 	struct profile *p = session_profile(s, 0);
 	int r = profile_write(p, f, path, w);
 	if (r < 0 && !strcmp(path, "-"))
-		fprintf(stderr, "prowl: cannot write the profile to stdout: %s\n", format_strerror(r));
+		fprintf(stderr, "prowl: cannot write the profile to stdout: %s\n", errstr(r));
 	else if (r < 0)
 		fprintf(stderr, "prowl: cannot write %s: %s (check the folder exists and is writable)\n", path,
-			format_strerror(r));
+			errstr(r));
 	if (out)
 		*out = p;
 	else
@@ -189,7 +190,7 @@ int cmd_record(int argc, char **argv)
 		const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
 		if (access(d, W_OK | X_OK)) {
 			fprintf(stderr, "prowl record: cannot write %s: %s (check the folder exists and is writable)\n",
-				path, format_strerror(-errno));
+				path, errstr(-errno));
 			free(dir);
 			rc = EX_CANTCREAT;
 			goto out;

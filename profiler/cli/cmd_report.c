@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
 #include "formats/format.h"
 
@@ -54,7 +55,7 @@ int cmd_report(int argc, char **argv)
 		if (e == EINVAL)
 			fprintf(stderr, "prowl report: %s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)\n", in);
 		else
-			fprintf(stderr, "prowl report: cannot read %s: %s\n", in, format_strerror(e));
+			fprintf(stderr, "prowl report: cannot read %s: %s\n", in, errstr(e));
 		return EX_NOINPUT;
 	}
 	enum format f = output_format(&out, FORMAT_REPORT);
@@ -63,7 +64,7 @@ int cmd_report(int argc, char **argv)
 	int rc = profile_write(p, f, out.path ? out.path : "-", &out.w);
 	profile_free(p);
 	if (rc < 0) {
-		fprintf(stderr, "prowl report: cannot write %s: %s\n", out.path ? out.path : "to stdout", format_strerror(-rc));
+		fprintf(stderr, "prowl report: cannot write %s: %s\n", out.path ? out.path : "to stdout", errstr(-rc));
 		return EX_IOERR;
 	}
 	return EX_OK;

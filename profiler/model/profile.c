@@ -5,79 +5,12 @@
 
 #include "profiler/base/util.h"
 
-/*
- * Interning tables: open addressing over uint32 indices into the profile's
- * arrays, with the hash kept beside each slot so growth never rehashes keys.
- */
-struct itab {
-	uint32_t *idx;
-	uint64_t *hash;
-	size_t cap; /* power of two, or 0 */
-	size_t n;
-};
-
+/* Interning tables: the shared itab over indices into the profile's arrays. */
 struct profile_index {
 	struct itab frames, modules, threads, nodes, counts;
 };
 
-#define EMPTY UINT32_MAX
-
-typedef bool (*itab_eq)(const struct profile *p, uint32_t idx, const void *key);
-
-static void itab_release(struct itab *t)
-{
-	free(t->idx);
-	free(t->hash);
-	memset(t, 0, sizeof(*t));
-}
-
-static void itab_put(struct itab *t, uint64_t h, uint32_t v);
-
-static void itab_grow(struct itab *t)
-{
-	struct itab old = *t;
-	t->cap = old.cap ? old.cap * 2 : 64;
-	t->idx = xmalloc(t->cap * sizeof(*t->idx));
-	t->hash = xmalloc(t->cap * sizeof(*t->hash));
-	memset(t->idx, 0xff, t->cap * sizeof(*t->idx));
-	t->n = 0;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.idx[i] != EMPTY)
-			itab_put(t, old.hash[i], old.idx[i]);
-	free(old.idx);
-	free(old.hash);
-}
-
-static void itab_put(struct itab *t, uint64_t h, uint32_t v)
-{
-	if ((t->n + 1) * 4 > t->cap * 3)
-		itab_grow(t);
-	size_t m = t->cap - 1, i = h & m;
-	while (t->idx[i] != EMPTY)
-		i = (i + 1) & m;
-	t->idx[i] = v;
-	t->hash[i] = h;
-	t->n++;
-}
-
-static uint32_t itab_find(const struct itab *t, const struct profile *p, uint64_t h, itab_eq eq,
-			  const void *key)
-{
-	if (!t->cap)
-		return EMPTY;
-	size_t m = t->cap - 1, i = h & m;
-	while (t->idx[i] != EMPTY) {
-		if (t->hash[i] == h && eq(p, t->idx[i], key))
-			return t->idx[i];
-		i = (i + 1) & m;
-	}
-	return EMPTY;
-}
-
-static uint64_t hash_str(const char *s, uint64_t h)
-{
-	return s ? hash_bytes(s, strlen(s), h) : hash_mix(h, 0x5a5a);
-}
+#define EMPTY ITAB_NONE
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -161,8 +94,9 @@ static uint64_t frame_hash(const struct profile_frame *f)
 	return h;
 }
 
-static bool frame_eq(const struct profile *p, uint32_t idx, const void *key)
+static bool frame_eq(const void *ctx, uint32_t idx, const void *key)
 {
+	const struct profile *p = ctx;
 	const struct profile_frame *a = &p->frames[idx], *b = key;
 	return a->line == b->line && a->column == b->column && a->module == b->module &&
 	       a->address == b->address && a->kind == b->kind && a->inlined == b->inlined &&
@@ -176,7 +110,7 @@ uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
 	if (!key.name)
 		key.name = "[unknown]";
 	uint64_t h = frame_hash(&key);
-	uint32_t i = itab_find(&p->index->frames, p, h, frame_eq, &key);
+	uint32_t i = itab_find(&p->index->frames, h, frame_eq, p, &key);
 	if (i != EMPTY)
 		return i;
 	xgrow((void **)&p->frames, &p->cap_frames, p->nframes + 1, sizeof(*p->frames));
@@ -186,7 +120,7 @@ uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
 	n->system_name = dup_or_null(key.system_name);
 	n->file = dup_or_null(key.file);
 	i = (uint32_t)p->nframes++;
-	itab_put(&p->index->frames, h, i);
+	itab_insert(&p->index->frames, h, i);
 	return i;
 }
 
@@ -196,8 +130,9 @@ uint32_t profile_frame_named(struct profile *p, const char *name, enum frame_kin
 	return profile_frame_intern(p, &f);
 }
 
-static bool module_eq(const struct profile *p, uint32_t idx, const void *key)
+static bool module_eq(const void *ctx, uint32_t idx, const void *key)
 {
+	const struct profile *p = ctx;
 	const struct profile_module *a = &p->modules[idx], *b = key;
 	return str_eq(a->path, b->path) && str_eq(a->build_id, b->build_id);
 }
@@ -205,7 +140,7 @@ static bool module_eq(const struct profile *p, uint32_t idx, const void *key)
 int32_t profile_module_intern(struct profile *p, const struct profile_module *m)
 {
 	uint64_t h = hash_str(m->build_id, hash_str(m->path, 7));
-	uint32_t i = itab_find(&p->index->modules, p, h, module_eq, m);
+	uint32_t i = itab_find(&p->index->modules, h, module_eq, p, m);
 	if (i != EMPTY)
 		return (int32_t)i;
 	xgrow((void **)&p->modules, &p->cap_modules, p->nmodules + 1, sizeof(*p->modules));
@@ -214,7 +149,7 @@ int32_t profile_module_intern(struct profile *p, const struct profile_module *m)
 	n->path = xstrdup(m->path ? m->path : "[unknown]");
 	n->build_id = dup_or_null(m->build_id);
 	i = (uint32_t)p->nmodules++;
-	itab_put(&p->index->modules, h, i);
+	itab_insert(&p->index->modules, h, i);
 	return (int32_t)i;
 }
 
@@ -222,8 +157,9 @@ struct thread_key {
 	int32_t pid, tid;
 };
 
-static bool thread_eq(const struct profile *p, uint32_t idx, const void *key)
+static bool thread_eq(const void *ctx, uint32_t idx, const void *key)
 {
+	const struct profile *p = ctx;
 	const struct thread_key *k = key;
 	return p->threads[idx].pid == k->pid && p->threads[idx].tid == k->tid;
 }
@@ -232,7 +168,7 @@ uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, cons
 {
 	struct thread_key k = { pid, tid };
 	uint64_t h = hash_mix(hash_mix(3, (uint32_t)pid), (uint32_t)tid);
-	uint32_t i = itab_find(&p->index->threads, p, h, thread_eq, &k);
+	uint32_t i = itab_find(&p->index->threads, h, thread_eq, p, &k);
 	if (i != EMPTY) {
 		if (name && strcmp(name, p->threads[i].name) != 0)
 			profile_set_str(&p->threads[i].name, name);
@@ -245,12 +181,13 @@ uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, cons
 	t->name = xstrdup(name ? name : "");
 	t->samples = 0;
 	i = (uint32_t)p->nthreads++;
-	itab_put(&p->index->threads, h, i);
+	itab_insert(&p->index->threads, h, i);
 	return i;
 }
 
-static bool node_eq(const struct profile *p, uint32_t idx, const void *key)
+static bool node_eq(const void *ctx, uint32_t idx, const void *key)
 {
+	const struct profile *p = ctx;
 	const struct profile_node *k = key;
 	return p->nodes[idx].parent == k->parent && p->nodes[idx].frame == k->frame;
 }
@@ -259,13 +196,13 @@ uint32_t profile_node_child(struct profile *p, uint32_t parent, uint32_t frame)
 {
 	struct profile_node k = { parent, frame };
 	uint64_t h = hash_mix(hash_mix(11, parent), frame);
-	uint32_t i = itab_find(&p->index->nodes, p, h, node_eq, &k);
+	uint32_t i = itab_find(&p->index->nodes, h, node_eq, p, &k);
 	if (i != EMPTY)
 		return i;
 	xgrow((void **)&p->nodes, &p->cap_nodes, p->nnodes + 1, sizeof(*p->nodes));
 	p->nodes[p->nnodes] = k;
 	i = (uint32_t)p->nnodes++;
-	itab_put(&p->index->nodes, h, i);
+	itab_insert(&p->index->nodes, h, i);
 	return i;
 }
 
@@ -281,8 +218,9 @@ struct count_key {
 	uint32_t thread, node;
 };
 
-static bool count_eq(const struct profile *p, uint32_t idx, const void *key)
+static bool count_eq(const void *ctx, uint32_t idx, const void *key)
 {
+	const struct profile *p = ctx;
 	const struct count_key *k = key;
 	return p->counts[idx].thread == k->thread && p->counts[idx].node == k->node;
 }
@@ -291,12 +229,12 @@ void profile_add(struct profile *p, uint32_t thread, uint32_t node, uint64_t cou
 {
 	struct count_key k = { thread, node };
 	uint64_t h = hash_mix(hash_mix(13, thread), node);
-	uint32_t i = itab_find(&p->index->counts, p, h, count_eq, &k);
+	uint32_t i = itab_find(&p->index->counts, h, count_eq, p, &k);
 	if (i == EMPTY) {
 		xgrow((void **)&p->counts, &p->cap_counts, p->ncounts + 1, sizeof(*p->counts));
 		p->counts[p->ncounts] = (struct profile_count){ thread, node, 0 };
 		i = (uint32_t)p->ncounts++;
-		itab_put(&p->index->counts, h, i);
+		itab_insert(&p->index->counts, h, i);
 	}
 	p->counts[i].count += count;
 	if (thread < p->nthreads)
@@ -451,7 +389,7 @@ void profile_merge(struct profile *dst, const struct profile *src, int sign)
 		profile_add(dst, t, nmap[c->node], 0);
 		struct count_key k = { t, nmap[c->node] };
 		uint64_t h = hash_mix(hash_mix(13, t), nmap[c->node]);
-		uint32_t j = itab_find(&dst->index->counts, dst, h, count_eq, &k);
+		uint32_t j = itab_find(&dst->index->counts, h, count_eq, dst, &k);
 		uint64_t sub = c->count < dst->counts[j].count ? c->count : dst->counts[j].count;
 		dst->counts[j].count -= sub;
 		dst->total -= sub;
