@@ -299,7 +299,7 @@ void dwidx_free(struct dwidx *d)
 	free(d->cus);
 	free(d->cur);
 	free(d->curmax);
-	for (size_t i = 0; i < d->paths.cap; i++)
+	for (size_t i = 0; i < d->paths.n; i++)
 		free(d->paths.v[i].value);
 	ptrmap_release(&d->paths);
 	dwarf_end(d->dbg);
