@@ -106,7 +106,12 @@ $(BUILD)/tests/%: tests/%.c $(LIBPROWL)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) -o $@ $< \
-		$(LIBPROWL) $(ALL_LDFLAGS) $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+		$(TEST_CLI_OBJ) $(LIBPROWL) $(ALL_LDFLAGS) $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+# The option parser is command-line code, kept out of the library; its unit
+# test links the two cli objects it needs (no command, no curses).
+$(BUILD)/tests/test_opts: TEST_CLI_OBJ := $(BUILD)/profiler/cli/opts.o $(BUILD)/profiler/cli/exit.o
+$(BUILD)/tests/test_opts: $(BUILD)/profiler/cli/opts.o $(BUILD)/profiler/cli/exit.o
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

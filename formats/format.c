@@ -447,58 +447,6 @@ struct profile *profile_read(const char *path)
 	return profile_read_opts(path, NULL);
 }
 
-static const char *option_value(int argc, char **argv, int *i, const char *opt)
-{
-	size_t n = strlen(opt);
-	const char *a = argv[*i];
-	if (strncmp(a, opt, n) == 0 && a[n] == '=')
-		return a + n + 1;
-	if (strcmp(a, opt) != 0)
-		return NULL;
-	if (*i + 1 >= argc)
-		return "";
-	return argv[++*i];
-}
-
-int output_option(int argc, char **argv, int *i, struct output_opts *out, const char **err)
-{
-	const char *a = argv[*i], *v;
-	static char msg[256];
-	if (!strcmp(a, "--threads")) {
-		out->w.threads = true;
-	} else if (!strcmp(a, "--lines")) {
-		out->w.lines = true;
-	} else if (!strcmp(a, "--icicle")) {
-		out->w.icicle = true;
-	} else if ((v = option_value(argc, argv, i, "-o")) || (v = option_value(argc, argv, i, "--output"))) {
-		if (!*v) {
-			*err = "-o needs a file name (or - for stdout)";
-			return -EINVAL;
-		}
-		out->path = v;
-	} else if ((v = option_value(argc, argv, i, "-f")) || (v = option_value(argc, argv, i, "--format"))) {
-		out->format = format_by_name(v);
-		if (out->format == FORMAT_NONE || out->format == FORMAT_PERF_SCRIPT) {
-			snprintf(msg, sizeof(msg), "unknown format '%s' (use svg, folded, speedscope, pprof or report)", v);
-			*err = msg;
-			return -EINVAL;
-		}
-	} else if ((v = option_value(argc, argv, i, "--title"))) {
-		out->w.title = v;
-	} else if ((v = option_value(argc, argv, i, "--top")) || (v = option_value(argc, argv, i, "-n"))) {
-		char *end;
-		long n = strtol(v, &end, 10);
-		if (!*v || *end || n <= 0) {
-			*err = "--top needs a positive number of rows";
-			return -EINVAL;
-		}
-		out->w.top = (int)(n > 100000 ? 100000 : n);
-	} else {
-		return 0;
-	}
-	return 1;
-}
-
 enum format output_format(const struct output_opts *out, enum format dflt)
 {
 	if (out->format != FORMAT_NONE)

@@ -67,19 +67,15 @@ struct profile *profile_read_mem(const char *data, size_t len, const struct read
 enum format format_detect(const char *data, size_t len);
 
 /*
- * The output options every command that writes a profile takes: -o FILE,
- * -f/--format FMT, --threads, --lines, --icicle, --title TEXT. For the
- * command-line files only (they print the message).
+ * What the output options of every command that writes a profile ask for
+ * (-o FILE, -f/--format FMT, --threads, --lines, --icicle, --title TEXT,
+ * --top N). The command line (profiler/cli/opts.c) fills it.
  */
 struct output_opts {
 	const char *path;    /* -o, NULL when not given */
 	enum format format;  /* -f, FORMAT_NONE when not given */
 	struct write_opts w;
 };
-/* Consumes the output option at argv[*i] (advancing *i past its value):
- * 1 when consumed, 0 when argv[*i] is not an output option, -EINVAL on a
- * usage error (then *err says what, as one line without "prowl: "). */
-int output_option(int argc, char **argv, int *i, struct output_opts *out, const char **err);
 /* The format to write: -f, else from -o's extension, else dflt. */
 enum format output_format(const struct output_opts *out, enum format dflt);
 

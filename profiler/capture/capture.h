@@ -1,30 +1,15 @@
 /*
- * capture: what to profile and how (struct capture_opts), and the option
- * parsing shared by `record`, `top` and `dump` so the three accept the same
- * capture options. Owned by the capture core. capture_opts_handle() returns
- * CAPTURE_OPT_HANDLED, CAPTURE_OPT_NOT_MINE or CAPTURE_OPT_USAGE (message in errbuf).
- *
- * How a command uses it (getopt_long with the "+" short string so options
- * after the command name are the command's):
- *
- *     struct capture_opts co; capture_opts_init(&co);
- *     char *shorts; struct option *longs;
- *     capture_getopt_build("o:f:h", my_longs, &shorts, &longs);
- *     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
- *         int r = capture_opts_handle(&co, c, optarg, err, sizeof(err));
- *         if (r == CAPTURE_OPT_USAGE) { print err; return EX_USAGE; }
- *         if (r == CAPTURE_OPT_HANDLED) continue;
- *         switch (c) { my own options; '?' -> EX_USAGE }
- *     }
- *     if (capture_opts_finish(&co, argc - optind, argv + optind, err, sizeof(err))) -> EX_USAGE
- *
- * Short letters taken by capture: p F d. Long-only capture options use keys
- * from CAPTURE_KEY_BASE up; commands use keys below it (or other letters).
+ * capture: what to profile and how (struct capture_opts), its defaults and
+ * the validation of each value, shared by `record`, `top` and `dump` so the
+ * three accept the same capture options. The command line (profiler/cli/opts.c)
+ * owns the spelling (-p, --freq...) and hands each value here as text:
+ * capture_opts_set(o, CAPTURE_OPT_FREQ, "499", err, len). Functions return 0
+ * or -EINVAL with errno set and a one-line message in errbuf. The struct owns
+ * its pids, argv copy and regex text (capture_opts_release frees them).
  */
 #ifndef PROWL_CAPTURE_H
 #define PROWL_CAPTURE_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,42 +54,30 @@ struct capture_opts {
 	unsigned max_depth;    /* --max-depth frames per stack (user + kernel) */
 };
 
-enum {
-	CAPTURE_OPT_HANDLED = 0,
-	CAPTURE_OPT_NOT_MINE = 1,
-	CAPTURE_OPT_USAGE = -1,
+/* The settable capture options (what capture_opts_set() is told to set). */
+enum capture_opt {
+	CAPTURE_OPT_PID = 1, /* appends: several -p PID */
+	CAPTURE_OPT_FREQ,
+	CAPTURE_OPT_DURATION,
+	CAPTURE_OPT_STACK_SIZE,
+	CAPTURE_OPT_UNWIND,
+	CAPTURE_OPT_KERNEL,   /* no value */
+	CAPTURE_OPT_THREAD,
+	CAPTURE_OPT_CHILDREN, /* no value */
+	CAPTURE_OPT_BACKEND,
+	CAPTURE_OPT_MODE,
+	CAPTURE_OPT_MAX_DEPTH,
 };
-
-/* getopt keys of the long-only capture options. */
-enum {
-	CAPTURE_KEY_BASE = 0x1000,
-	CAPTURE_KEY_STACK_SIZE = CAPTURE_KEY_BASE,
-	CAPTURE_KEY_UNWIND,
-	CAPTURE_KEY_KERNEL,
-	CAPTURE_KEY_THREAD,
-	CAPTURE_KEY_CHILDREN,
-	CAPTURE_KEY_BACKEND,
-	CAPTURE_KEY_MODE,
-	CAPTURE_KEY_MAX_DEPTH,
-};
-
-/* The capture options, terminated by a zero entry, and their short letters. */
-extern const struct option capture_long_options[];
-extern const char capture_short_options[]; /* "p:F:d:" */
 
 void capture_opts_init(struct capture_opts *o);
 void capture_opts_release(struct capture_opts *o);
-/* Handles one getopt result (key, optarg). */
-int capture_opts_handle(struct capture_opts *o, int key, const char *arg, char *errbuf, size_t errlen);
-/* Takes the remaining arguments as the command (if any) and checks that
- * exactly one of -p / a command was given. 0, or CAPTURE_OPT_USAGE with a message. */
-int capture_opts_finish(struct capture_opts *o, int argc, char **argv, char *errbuf, size_t errlen);
-/* Builds "+" + capture's + extra short options, and capture's + extra long
- * options (extra may be NULL; terminated by a zero entry). Caller frees both. */
-void capture_getopt_build(const char *extra_short, const struct option *extra_long, char **shorts,
-			  struct option **longs);
-/* The help lines of the capture options (two-space indent, one per option). */
-void capture_opts_help(FILE *out);
+/* Validates value (text as typed; NULL for the options without one) and sets it. */
+int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char *value, char *errbuf,
+		     size_t errlen);
+/* Takes argv[0..argc-1] as the command to launch (copied). */
+void capture_opts_set_command(struct capture_opts *o, int argc, char *const *argv);
+/* Checks that exactly one of -p / a command was given. */
+int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen);
 /* "dwarf"/"fp", "auto"/"perf"/"ptrace", "cpu"/"wall". */
 const char *capture_unwind_name(enum capture_unwind u);
 const char *capture_backend_name(enum capture_backend b);

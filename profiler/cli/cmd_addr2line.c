@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <libelf.h>
@@ -18,7 +17,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
+#include "profiler/cli/opts.h"
 #include "profiler/base/util.h"
 #include "symbolize/symbolizer.h"
 
@@ -39,22 +40,23 @@ struct a2l {
 	struct strbuf sb;
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: prowl addr2line [-e FILE] [-f] [-i] [-C] [-a] [-s] [--pretty-print] [ADDR...]\n\n"
-		"prints the function, source file and line of each address in FILE (a.out by\n"
-		"default), like eu-addr2line; addresses are hex in the file's own address space\n"
-		"(what nm shows), from the arguments or one per line on stdin.\n\n"
-		"  -e, --exe=FILE     the ELF file (executable, library, or debug file)\n"
-		"  -f, --functions    also print the function name\n"
-		"  -i, --inlines      also print the frames of inlined calls, innermost first\n"
-		"  -C, --demangle     demangle C++ and Rust names\n"
-		"  -a, --addresses    print each address first\n"
-		"  -s, --basenames    print only the base names of source files\n"
-		"      --pretty-print one line per frame: 'function at file:line'\n"
-		"      --no-debuginfod  never ask debuginfod for debug files\n");
-}
+static const char *const a2l_usage[] = { "[-e FILE] [-f] [-i] [-C] [-a] [-s] [--pretty-print] [ADDR...]", NULL };
+static const struct opts_example a2l_examples[] = {
+	{ "addr2line -e /usr/lib/x86_64-linux-gnu/libc.so.6 -f -i 0x29d90", "function, file:line and inlined frames of one address" },
+	{ "addr2line -e ./prog -a -f -C <addrs.txt", "one address per line on stdin, answered line by line" },
+	{ NULL, NULL },
+};
+static const struct opts_cmd a2l_cmd = {
+	.name = "addr2line",
+	.summary = "addresses to function, file:line and inlined frames",
+	.usage = a2l_usage,
+	.description = "Prints the function, source file and line of each address in FILE (a.out by default),\n"
+		       "like eu-addr2line; addresses are hex in the file's own address space (what nm shows),\n"
+		       "from the arguments or one per line on stdin.",
+	.examples = a2l_examples,
+	.notes = "exit status: 0, 64 usage, 65 an address that is not hex, 66 FILE unreadable, 74 stdout not written",
+	.args = OPTS_ARGS_MIXED,
+};
 
 static const char *base_name(const char *p)
 {
@@ -285,52 +287,34 @@ static int elf_width(const char *path)
 
 int cmd_addr2line(int argc, char **argv)
 {
-	enum { OPT_PRETTY = 256, OPT_NO_DEBUGINFOD, OPT_RELATIVE };
-	static const struct option longopts[] = {
-		{ "exe", required_argument, NULL, 'e' },
-		{ "functions", no_argument, NULL, 'f' },
-		{ "inlines", no_argument, NULL, 'i' },
-		{ "demangle", optional_argument, NULL, 'C' },
-		{ "addresses", no_argument, NULL, 'a' },
-		{ "basenames", no_argument, NULL, 's' },
-		{ "pretty-print", no_argument, NULL, OPT_PRETTY },
-		{ "no-debuginfod", no_argument, NULL, OPT_NO_DEBUGINFOD },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct a2l a;
 	memset(&a, 0, sizeof(a));
 	const char *exe = "a.out";
 	struct symbolizer_opts so = { 0 };
-	int c;
-	optind = 1;
-	opterr = 0; /* one line of our own below, not getopt's and the usage */
-	while ((c = getopt_long(argc, argv, "e:fiCash", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'e': exe = optarg; break;
-		case 'f': a.functions = true; break;
-		case 'i': a.inlines = true; break;
-		case 'C': a.demangle = true; break;
-		case 'a': a.addresses = true; break;
-		case 's': a.basenames = true; break;
-		case OPT_PRETTY: a.pretty = true; break;
-		case OPT_NO_DEBUGINFOD: so.no_debuginfod = true; break;
-		case 'h': usage(stdout); return EX_OK;
-		default:
-			if (optopt && optopt < 0x100 && optopt > ' ')
-				fprintf(stderr, "prowl addr2line: unknown option or missing value: -%c (see prowl addr2line --help)\n",
-					optopt);
-			else
-				fprintf(stderr, "prowl addr2line: unknown option or missing value: %s (see prowl addr2line --help)\n",
-					argv[optind - 1]);
-			return EX_USAGE;
-		}
-	}
+	const struct opt table[] = {
+		{ .kind = OPT_KIND_STRING, .short_name = 'e', .long_name = "exe", .value = &exe, .argh = "FILE",
+		  .help = "the ELF file (executable, library, or debug file)", .flags = OPT_NONEMPTY },
+		OPT_FLAG('f', "functions", &a.functions, "also print the function name"),
+		OPT_FLAG('i', "inlines", &a.inlines, "also print the frames of inlined calls, innermost first"),
+		{ .kind = OPT_KIND_FLAG, .short_name = 'C', .long_name = "demangle", .value = &a.demangle, .argh = "STYLE",
+		  .help = "demangle C++ and Rust names (STYLE is accepted and ignored, as eu-addr2line)",
+		  .flags = OPT_OPTARG },
+		OPT_FLAG('a', "addresses", &a.addresses, "print each address first"),
+		OPT_FLAG('s', "basenames", &a.basenames, "print only the base names of source files"),
+		OPT_FLAG(0, "pretty-print", &a.pretty, "one line per frame: 'function at file:line'"),
+		OPT_FLAG(0, "no-debuginfod", &so.no_debuginfod, "never ask debuginfod for debug files"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	int rc0;
+	int nargs = opts_parse_or_exit(&a2l_cmd, table, argc, argv, &rc0);
+	if (nargs < 0)
+		return rc0;
 	int w = elf_width(exe);
 	if (w < 0) {
 		fprintf(stderr, "prowl addr2line: cannot open %s: %s (give the ELF file with -e)\n",
-			exe, strerror(-w));
-		return EX_NOINPUT;
+			exe, errstr(w));
+		return exit_code(EXIT_INPUT, w);
 	}
 	a.addr_width = w;
 	prefer_huge_pages();
@@ -341,21 +325,22 @@ int cmd_addr2line(int argc, char **argv)
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	int rc = 0;
-	if (optind < argc) {
-		for (int i = optind; i < argc; i++)
+	if (nargs > 0) {
+		for (int i = 0; i < nargs; i++)
 			if (handle(&a, argv[i], strlen(argv[i])) != 0)
 				rc = -1;
 	} else {
 		rc = run_stdin(&a);
 	}
+	int werr = 0;
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "prowl addr2line: cannot write the output: %s\n", strerror(errno));
-		rc = -2;
+		werr = errno;
+		fprintf(stderr, "prowl addr2line: cannot write the output: %s\n", errstr(werr));
 	}
 	for (size_t i = 0; i < a.cap_cache; i++)
 		free(a.cache[i].text);
 	free(a.cache);
 	strbuf_release(&a.sb);
 	symbolizer_free(s);
-	return rc == -2 ? EX_IOERR : rc ? EX_DATAERR : EX_OK;
+	return werr ? exit_code(EXIT_STDOUT, werr) : rc ? EX_DATAERR : EX_OK;
 }

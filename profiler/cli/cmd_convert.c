@@ -1,7 +1,6 @@
 /*
  * prowl convert IN -o OUT: reads collapsed stacks, perf script text, pprof or
- * speedscope and writes any format. Exit codes: 64 usage, 66 unreadable
- * input, 73 output not written.
+ * speedscope and writes any format.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 
 #include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
+#include "profiler/cli/opts.h"
 #include "formats/format.h"
 
 static double now_ms(void)
@@ -29,82 +29,80 @@ static double cpu_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: prowl convert IN -o OUT [-f FORMAT] [--threads] [--lines] [--icicle] [--title TEXT]\n"
-		"                        [--pid] [--tid] [--kernel] [--jit] [--all] [--addrs]\n"
-		"IN: collapsed stacks, `perf script` text, pprof or speedscope (- for stdin)\n"
-		"OUT: .svg .folded/.collapsed/.txt .json (speedscope) .pb.gz/.pprof, - for stdout\n"
-		"--pid --tid --kernel --jit --all --addrs: as stackcollapse-perf.pl, for perf script input\n"
-		"-v: say on stderr what was read and written, and how long each took\n");
-}
+static const char *const convert_usage[] = { "[options] IN -o OUT", NULL };
+static const struct opts_example convert_examples[] = {
+	{ "convert perf.txt -o flame.svg", "a flame graph of `perf script` output" },
+	{ "convert prof.pb.gz -o prof.json", "pprof to speedscope" },
+	{ "convert prof.folded -o - -f pprof >p.pb.gz", "any format to stdout" },
+	{ NULL, NULL },
+};
+static const struct opts_cmd convert_cmd = {
+	.name = "convert",
+	.summary = "convert collapsed stacks or perf script text to any format",
+	.usage = convert_usage,
+	.description = "IN: collapsed stacks, `perf script` text, pprof or speedscope (- for stdin).\n"
+		       "OUT: .svg .folded/.collapsed/.txt .json (speedscope) .pb.gz/.pprof; - for stdout (folded).",
+	.examples = convert_examples,
+	.notes = "exit status: 0, 64 usage, 66 unreadable input, 73 OUT not written, 74 stdout not written",
+	.args = OPTS_ARGS_MIXED,
+};
 
 int cmd_convert(int argc, char **argv)
 {
 	struct output_opts out = { 0 };
 	struct read_opts ro = { 0 };
-	const char *in = NULL;
-	bool verbose = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *err = NULL;
-		int r = output_option(argc, argv, &i, &out, &err);
-		if (r < 0) {
-			fprintf(stderr, "prowl convert: %s\n", err);
-			return EX_USAGE;
-		}
-		if (r > 0)
-			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return EX_OK;
-		} else if (!strcmp(a, "--pid")) {
-			ro.pid = true;
-		} else if (!strcmp(a, "--tid")) {
-			ro.tid = true;
-		} else if (!strcmp(a, "--kernel")) {
-			ro.kernel = true;
-		} else if (!strcmp(a, "--jit")) {
-			ro.jit = true;
-		} else if (!strcmp(a, "--all")) {
-			ro.kernel = ro.jit = true;
-		} else if (!strcmp(a, "--addrs")) {
-			ro.addrs = true;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			verbose = true;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "prowl convert: unknown option '%s' (see prowl convert --help)\n", a);
-			return EX_USAGE;
-		} else if (!in) {
-			in = a;
-		} else {
-			fprintf(stderr, "prowl convert: one input only, got '%s' and '%s'\n", in, a);
-			return EX_USAGE;
-		}
-	}
-	if (!in || !out.path) {
-		fprintf(stderr, "prowl convert: need an input and -o OUT (see prowl convert --help)\n");
+	bool verbose = false, all = false;
+	const struct opt table[] = {
+		OPTS_OUTPUT(&out, "where to write (format from the extension; - for stdout)"),
+		OPT_GROUP("perf script input (as stackcollapse-perf.pl)"),
+		OPT_FLAG(0, "pid", &ro.pid, "root frame \"comm-pid\""),
+		OPT_FLAG(0, "tid", &ro.tid, "root frame \"comm-pid/tid\""),
+		OPT_FLAG(0, "kernel", &ro.kernel, "mark kernel frames (written _[k])"),
+		OPT_FLAG(0, "jit", &ro.jit, "mark /tmp/perf-N.map frames (written _[j])"),
+		OPT_FLAG(0, "all", &all, "--kernel and --jit"),
+		OPT_FLAG(0, "addrs", &ro.addrs, "unknown frames keep their address"),
+		OPT_GROUP("other"),
+		OPT_FLAG('v', "verbose", &verbose, "say on stderr what was read and written, and how long each took"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	int rc;
+	int n = opts_parse_or_exit(&convert_cmd, table, argc, argv, &rc);
+	if (n < 0)
+		return rc;
+	if (all)
+		ro.kernel = ro.jit = true;
+	if (n > 1) {
+		opts_error(&convert_cmd, "one input only, got '%s' and '%s'", argv[0], argv[1]);
 		return EX_USAGE;
 	}
+	if (n == 0 || !out.path) {
+		opts_error(&convert_cmd, "need an input and -o OUT (see 'prowl convert --help')");
+		return EX_USAGE;
+	}
+	const char *in = argv[0];
 	/* Folded stacks are the one text format that reads well on a terminal or pipe. */
-	enum format f = output_format(&out, strcmp(out.path, "-") ? FORMAT_NONE : FORMAT_COLLAPSED);
-	if (f == FORMAT_NONE) {
-		fprintf(stderr, "prowl convert: cannot tell the format of '%s' (use -f svg, folded, speedscope, pprof or report)\n",
-			out.path);
+	enum format f;
+	struct strbuf err;
+	strbuf_init(&err);
+	if (opts_output_format(&out, FORMAT_COLLAPSED, FORMAT_NONE, &f, &err)) {
+		opts_error(&convert_cmd, "%s", err.buf);
+		strbuf_release(&err);
 		return EX_USAGE;
 	}
+	strbuf_release(&err);
 	double t0 = now_ms(), c0 = cpu_ms();
 	struct profile *p = profile_read_opts(in, &ro);
 	double t1 = now_ms(), c1 = cpu_ms();
 	if (!p) {
 		int e = errno;
 		if (e == EINVAL)
-			fprintf(stderr, "prowl convert: %s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)\n", in);
+			opts_error(&convert_cmd, "%s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)", in);
 		else
-			fprintf(stderr, "prowl convert: cannot read %s: %s\n", in, errstr(e));
-		return EX_NOINPUT;
+			opts_error(&convert_cmd, "cannot read %s: %s", in, errstr(e));
+		return exit_code(EXIT_INPUT, e);
 	}
-	int rc = profile_write(p, f, out.path, &out.w);
+	int r = profile_write(p, f, out.path, &out.w);
 	double t2 = now_ms(), c2 = cpu_ms();
 	if (verbose) {
 		struct stat st;
@@ -115,10 +113,13 @@ int cmd_convert(int argc, char **argv)
 			format_name(f), bytes, t2 - t1, c2 - c1);
 	}
 	profile_free(p);
-	if (rc < 0) {
-		fprintf(stderr, "prowl convert: cannot write %s: %s (the old file, if any, is unchanged)\n",
-			out.path, errstr(-rc));
-		return EX_CANTCREAT;
+	if (r < 0) {
+		if (!strcmp(out.path, "-"))
+			opts_error(&convert_cmd, "cannot write to stdout: %s", errstr(r));
+		else
+			opts_error(&convert_cmd, "cannot write %s: %s (the old file, if any, is unchanged)", out.path,
+				   errstr(r));
+		return exit_code_output(out.path, r);
 	}
 	return EX_OK;
 }

@@ -1,28 +1,39 @@
 /*
  * prowl diff BEFORE AFTER -o OUT: a differential flame graph (.svg), the
  * functions whose share changed most (.txt, or stdout), or FlameGraph's
- * difffolded lines (-f folded). Exit codes: 64 usage, 66 unreadable input,
- * 73 output not written.
+ * difffolded lines (-f folded).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
+#include "profiler/cli/opts.h"
 #include "formats/diff.h"
 #include "formats/format.h"
 #include "formats/svg.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: prowl diff BEFORE AFTER [-o OUT] [-f svg|report|folded] [--top N]\n"
-		     "                  [--threads] [--lines] [--icicle] [--title TEXT]\n"
-		     "BEFORE, AFTER: any profile prowl reads (collapsed, perf script, pprof, speedscope)\n"
-		     "OUT: diff.svg (differential flame graph: widths from AFTER, red grew, blue shrank),\n"
-		     "     diff.txt or - (functions whose share changed most), -f folded: \"stack before after\"\n");
-}
+static const char *const diff_usage[] = { "[options] BEFORE AFTER [-o OUT]", NULL };
+static const struct opts_example diff_examples[] = {
+	{ "diff before.pb.gz after.pb.gz -o diff.svg", "differential flame graph: widths from AFTER, red grew, blue shrank" },
+	{ "diff before.folded after.folded --top 10", "the 10 functions whose share changed most, on stdout" },
+	{ "diff a.folded b.folded -f folded -o d.folded", "FlameGraph's difffolded lines: \"stack before after\"" },
+	{ NULL, NULL },
+};
+static const struct opts_cmd diff_cmd = {
+	.name = "diff",
+	.summary = "differential flame graph or text of two profiles",
+	.usage = diff_usage,
+	.description = "BEFORE, AFTER: any profile prowl reads (collapsed, perf script, pprof, speedscope).\n"
+		       "OUT: .svg (flame graph), .txt or - (text: functions whose share changed most),\n"
+		       ".folded or -f folded (\"stack before after\" lines).",
+	.examples = diff_examples,
+	.notes = "exit status: 0, 64 usage, 66 unreadable input, 73 OUT not written, 74 stdout not written",
+	.args = OPTS_ARGS_MIXED,
+};
 
 struct job {
 	const struct profile *before, *after;
@@ -49,6 +60,7 @@ static struct profile *load(const char *path)
 			fprintf(stderr, "prowl diff: %s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)\n", path);
 		else
 			fprintf(stderr, "prowl diff: cannot read %s: %s\n", path, errstr(e));
+		errno = e;
 	}
 	return p;
 }
@@ -56,68 +68,68 @@ static struct profile *load(const char *path)
 int cmd_diff(int argc, char **argv)
 {
 	struct output_opts out = { 0 };
-	const char *in[2] = { NULL, NULL };
-	int nin = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *err = NULL;
-		int r = output_option(argc, argv, &i, &out, &err);
-		if (r < 0) {
-			fprintf(stderr, "prowl diff: %s\n", err);
-			return EX_USAGE;
-		}
-		if (r > 0)
-			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return EX_OK;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "prowl diff: unknown option '%s' (see prowl diff --help)\n", a);
-			return EX_USAGE;
-		} else if (nin < 2) {
-			in[nin++] = a;
-		} else {
-			fprintf(stderr, "prowl diff: two profiles only (BEFORE AFTER), got a third: '%s'\n", a);
-			return EX_USAGE;
-		}
-	}
-	if (nin != 2) {
-		fprintf(stderr, "prowl diff: need two profiles, BEFORE and AFTER (see prowl diff --help)\n");
+	const struct opt table[] = {
+		OPTS_TOP(&out),
+		OPTS_MOVED('n', NULL, "use --top N for rows (-n counts snapshots in prowl top)"),
+		OPTS_OUTPUT(&out, "where to write (default stdout; .svg, .txt or .folded)"),
+		OPT_GROUP("other"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	int rc;
+	int n = opts_parse_or_exit(&diff_cmd, table, argc, argv, &rc);
+	if (n < 0)
+		return rc;
+	if (n > 2) {
+		opts_error(&diff_cmd, "two profiles only (BEFORE AFTER), got a third: '%s'", argv[2]);
 		return EX_USAGE;
 	}
+	if (n != 2) {
+		opts_error(&diff_cmd, "need two profiles, BEFORE and AFTER (see 'prowl diff --help')");
+		return EX_USAGE;
+	}
+	const char *in[2] = { argv[0], argv[1] };
 	const char *path = out.path ? out.path : "-";
 	/* .txt means the text diff here (it means folded stacks elsewhere). */
-	enum format f = out.format;
-	if (f == FORMAT_NONE) {
-		size_t n = strlen(path);
-		f = format_by_path(path);
-		if (n >= 4 && !strcmp(path + n - 4, ".txt"))
-			f = FORMAT_REPORT;
-		else if (f == FORMAT_NONE && strcmp(path, "-"))
-			f = FORMAT_NONE;
-		else if (f == FORMAT_NONE)
-			f = FORMAT_REPORT;
+	enum format f = FORMAT_REPORT;
+	size_t len = strlen(path);
+	if (out.format == FORMAT_NONE && len >= 4 && !strcasecmp(path + len - 4, ".txt")) {
+		f = FORMAT_REPORT;
+	} else {
+		struct strbuf err;
+		strbuf_init(&err);
+		if (opts_output_format(&out, FORMAT_REPORT, FORMAT_NONE, &f, &err)) {
+			opts_error(&diff_cmd, "%s", err.buf);
+			strbuf_release(&err);
+			return EX_USAGE;
+		}
+		strbuf_release(&err);
 	}
 	if (f != FORMAT_SVG && f != FORMAT_REPORT && f != FORMAT_COLLAPSED) {
-		fprintf(stderr, "prowl diff: cannot write a diff as %s (use .svg, .txt, -f report or -f folded)\n",
-			f == FORMAT_NONE ? path : format_name(f));
+		opts_error(&diff_cmd, "cannot write a diff as %s (use .svg, .txt, -f report or -f folded)",
+			   format_name(f));
 		return EX_USAGE;
 	}
 	struct profile *before = load(in[0]);
 	if (!before)
-		return EX_NOINPUT;
+		return exit_code(EXIT_INPUT, errno);
 	struct profile *after = load(in[1]);
 	if (!after) {
+		int e = errno;
 		profile_free(before);
-		return EX_NOINPUT;
+		return exit_code(EXIT_INPUT, e);
 	}
 	struct job j = { before, after, f, &out.w };
-	int rc = format_write_atomic(path, run, &j);
+	int r = format_write_atomic(path, run, &j);
 	profile_free(before);
 	profile_free(after);
-	if (rc < 0) {
-		fprintf(stderr, "prowl diff: cannot write %s: %s (the old file, if any, is unchanged)\n", path,
-			errstr(rc));
-		return EX_CANTCREAT;
+	if (r < 0) {
+		if (!strcmp(path, "-"))
+			opts_error(&diff_cmd, "cannot write to stdout: %s", errstr(r));
+		else
+			opts_error(&diff_cmd, "cannot write %s: %s (the old file, if any, is unchanged)", path,
+				   errstr(r));
+		return exit_code_output(path, r);
 	}
 	return EX_OK;
 }

@@ -4,7 +4,6 @@
  * formats/format.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,54 +14,36 @@
 #include "formats/format.h"
 #include "profiler/capture/capture.h"
 #include "profiler/cli/cmds.h"
+#include "profiler/cli/opts.h"
 #include "profiler/capture/session.h"
 #include "profiler/base/util.h"
 
 #define DEFAULT_OUTPUT "prowl.svg"
 
-enum {
-	KEY_REPORT = 0x100,
-	KEY_THREADS,
-	KEY_LINES,
-	KEY_ICICLE,
-	KEY_TITLE,
-	KEY_QUIET,
+static const char *const record_usage[] = {
+	"[options] -p PID [-p PID...]",
+	"[options] [--] COMMAND [ARGS...]",
+	NULL,
 };
-
-static const struct option record_long[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "report", no_argument, NULL, KEY_REPORT },
-	{ "threads", no_argument, NULL, KEY_THREADS },
-	{ "lines", no_argument, NULL, KEY_LINES },
-	{ "icicle", no_argument, NULL, KEY_ICICLE },
-	{ "title", required_argument, NULL, KEY_TITLE },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct opts_example record_examples[] = {
+	{ "record -- ./myprog arg", "profile a command until it exits; prowl.svg is its flame graph" },
+	{ "record -p 4242 -d 10 -o prof.pb.gz", "ten seconds of a running process, as pprof" },
+	{ "record --report --top 10 -o - -f folded -- make -j2", "folded stacks on stdout, then the 10 hottest functions" },
+	{ NULL, NULL },
 };
-
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: prowl record [options] -p PID [-p PID...]\n"
-		     "       prowl record [options] [--] COMMAND [ARGS...]\n\n"
-		     "sample every thread of a process or command and write a profile\n\n");
-	capture_opts_help(out);
-	fprintf(out,
-		"  -o, --output FILE     where to write (default %s; format from the extension:\n"
-		"                        .svg .folded .txt .json .pb.gz; - for stdout)\n"
-		"  -f, --format FMT      svg, folded, speedscope, pprof or report (overrides the extension)\n"
-		"      --threads         root each stack at its thread \"name (tid)\"\n"
-		"      --lines           frames are function:line\n"
-		"      --icicle          SVG drawn top-down\n"
-		"      --title TEXT      SVG title\n"
-		"      --report          also print the top functions on stdout at the end\n"
-		"  -q, --quiet           no summary line\n"
-		"  -h, --help            this help\n\n"
-		"Ctrl-C or SIGTERM write the profile so far and exit 0; SIGUSR1 writes it and goes on.\n"
-		"A launched command's exit status becomes prowl's.\n",
-		DEFAULT_OUTPUT);
-}
+static const struct opts_cmd record_cmd = {
+	.name = "record",
+	.summary = "sample a process or command and write a profile",
+	.usage = record_usage,
+	.description = "Samples every thread of a process or command and writes a profile. Options end at the\n"
+		       "command's name: what follows it is the command's own.",
+	.examples = record_examples,
+	.notes = "Ctrl-C or SIGTERM write the profile so far and exit 0; SIGUSR1 writes it and goes on.\n"
+		 "A launched command's exit status becomes prowl's. Other exit status: 64 usage,\n"
+		 "66 no such process, 69 sampling unavailable, 70 capture failed, 73 -o not written,\n"
+		 "74 stdout not written, 77 permission denied, 126 command not executable, 127 command not found.",
+	.args = OPTS_ARGS_COMMAND,
+};
 
 static int write_profile(struct session *s, const char *path, enum format f, const struct write_opts *w,
 			 struct profile **out)
@@ -81,118 +62,59 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 	return r;
 }
 
-static int open_error_code(int err)
+/* Launching or attaching: which row of the exit table a capture failure is on. */
+static int start_exit_code(const struct capture_opts *co, int err)
 {
-	switch (err) {
-	case ENOENT:
-		return 127; /* as a shell says for a command not found */
-	case EACCES:
-	case ENOEXEC:
-		return 126;
-	case EPERM:
-		return EX_NOPERM;
-	case ESRCH:
-		return EX_NOINPUT;
-	default:
-		return EX_UNAVAILABLE;
-	}
+	return exit_code(co->argv ? EXIT_LAUNCH : EXIT_TARGET, err);
 }
 
 int cmd_record(int argc, char **argv)
 {
 	struct capture_opts co;
 	capture_opts_init(&co);
-	char *shorts;
-	struct option *longs;
-	capture_getopt_build("o:f:qh", record_long, &shorts, &longs);
-	const char *path = NULL;
-	enum format fmt = FORMAT_NONE;
-	struct write_opts w = { 0 };
+	struct output_opts out = { 0 };
 	bool report = false, quiet = false;
-	char err[256];
-	int c, rc = EX_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		int h = capture_opts_handle(&co, c, optarg, err, sizeof(err));
-		if (h == CAPTURE_OPT_USAGE) {
-			fprintf(stderr, "prowl record: %s\n", err);
-			rc = EX_USAGE;
-			goto out;
-		}
-		if (h == CAPTURE_OPT_HANDLED)
-			continue;
-		switch (c) {
-		case 'o':
-			if (!*optarg) {
-				fprintf(stderr, "prowl record: -o needs a file name (or - for stdout)\n");
-				rc = EX_USAGE;
-				goto out;
-			}
-			path = optarg;
-			break;
-		case 'f':
-			fmt = format_by_name(optarg);
-			if (fmt == FORMAT_NONE || fmt == FORMAT_PERF_SCRIPT) {
-				fprintf(stderr, "prowl record: unknown format '%s' (use svg, folded, speedscope, pprof or report)\n",
-					optarg);
-				rc = EX_USAGE;
-				goto out;
-			}
-			break;
-		case KEY_REPORT:
-			report = true;
-			break;
-		case KEY_THREADS:
-			w.threads = true;
-			break;
-		case KEY_LINES:
-			w.lines = true;
-			break;
-		case KEY_ICICLE:
-			w.icicle = true;
-			break;
-		case KEY_TITLE:
-			w.title = optarg;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			goto out;
-		default:
-			if (optopt && optopt < 0x100 && optopt > ' ')
-				fprintf(stderr, "prowl record: unknown option or missing value: -%c (see prowl record --help)\n",
-					optopt);
-			else
-				fprintf(stderr, "prowl record: unknown option or missing value: %s (see prowl record --help)\n",
-					argv[optind - 1]);
-			rc = EX_USAGE;
-			goto out;
-		}
-	}
-	if (capture_opts_finish(&co, argc - optind, argv + optind, err, sizeof(err))) {
-		fprintf(stderr, "prowl record: %s (see prowl record --help)\n", err);
+	const struct opt table[] = {
+		OPTS_CAPTURE(&co),
+		OPTS_OUTPUT(&out, "where to write (default " DEFAULT_OUTPUT "; format from the extension: "
+				  ".svg .folded .txt .json .pb.gz; - for stdout)"),
+		OPT_GROUP("other"),
+		OPT_FLAG(0, "report", &report, "also print the top functions on stdout at the end"),
+		OPTS_TOP(&out),
+		OPT_FLAG('q', "quiet", &quiet, "no summary line"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	int rc = EX_OK;
+	const char *path;
+	enum format fmt;
+	int n = opts_parse_or_exit(&record_cmd, table, argc, argv, &rc);
+	if (n < 0)
+		goto out;
+	struct strbuf err;
+	strbuf_init(&err);
+	if (opts_capture_finish(&co, n, argv, &err) || opts_output_format(&out, FORMAT_COLLAPSED, FORMAT_NONE, &fmt, &err)) {
+		opts_error(&record_cmd, "%s (see 'prowl record --help')", err.buf);
+		strbuf_release(&err);
 		rc = EX_USAGE;
 		goto out;
 	}
-	if (!path)
-		path = DEFAULT_OUTPUT;
-	if (fmt == FORMAT_NONE)
-		fmt = format_by_path(path);
-	if (fmt == FORMAT_NONE)
-		fmt = strcmp(path, "-") ? FORMAT_COLLAPSED : FORMAT_COLLAPSED;
+	strbuf_release(&err);
+	path = out.path ? out.path : DEFAULT_OUTPUT;
+	if (!out.path && out.format == FORMAT_NONE)
+		fmt = format_by_path(DEFAULT_OUTPUT);
+	const struct write_opts *wp = &out.w;
 	if (strcmp(path, "-")) {
 		/* Fail before profiling, not after, when the file cannot be made. */
 		char *dir = xstrdup(path);
 		char *slash = strrchr(dir, '/');
 		const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
 		if (access(d, W_OK | X_OK)) {
-			fprintf(stderr, "prowl record: cannot write %s: %s (check the folder exists and is writable)\n",
-				path, errstr(-errno));
+			int e = errno;
+			opts_error(&record_cmd, "cannot write %s: %s (check the folder exists and is writable)", path,
+				   errstr(e));
 			free(dir);
-			rc = EX_CANTCREAT;
+			rc = exit_code(EXIT_OUTPUT, e);
 			goto out;
 		}
 		free(dir);
@@ -201,31 +123,32 @@ int cmd_record(int argc, char **argv)
 	char *msg = NULL;
 	struct session *s = session_new(&co, &msg);
 	if (!s) {
+		/* The one failure that is a pointer: errno is its return value. */
 		int e = errno;
-		fprintf(stderr, "prowl: %s\n", msg ? msg : strerror(e));
+		fprintf(stderr, "prowl: %s\n", msg ? msg : errstr(e));
 		free(msg);
-		rc = open_error_code(e);
+		rc = start_exit_code(&co, e);
 		goto out;
 	}
 	if (*session_notes(s))
 		fprintf(stderr, "prowl: %s\n", session_notes(s));
-	if (session_start(s, &msg)) {
-		int e = errno;
+	int sr = session_start(s, &msg);
+	if (sr < 0) {
 		fprintf(stderr, "prowl: %s\n", msg ? msg : session_error(s));
 		free(msg);
 		session_free(s);
-		rc = open_error_code(e ? e : EIO);
+		rc = start_exit_code(&co, sr);
 		goto out;
 	}
 	int ev = 0;
 	for (;;) {
 		ev = session_poll(s, 1000, -1);
 		if (ev < 0) {
-			fprintf(stderr, "prowl: capture failed: %s\n", strerror(-ev));
+			fprintf(stderr, "prowl: capture failed: %s\n", errstr(ev));
 			break;
 		}
 		if (ev & SESSION_USR1) {
-			if (write_profile(s, path, fmt, &w, NULL) == 0 && !quiet) {
+			if (write_profile(s, path, fmt, wp, NULL) == 0 && !quiet) {
 				struct session_stats st;
 				session_stats(s, &st);
 				fprintf(stderr, "prowl: wrote %s (%llu samples so far)\n", path,
@@ -237,7 +160,7 @@ int cmd_record(int argc, char **argv)
 	}
 	session_stop(s);
 	struct profile *p = NULL;
-	int wr = write_profile(s, path, fmt, &w, &p);
+	int wr = write_profile(s, path, fmt, wp, &p);
 	struct session_stats st;
 	session_stats(s, &st);
 	if (!quiet) {
@@ -261,12 +184,12 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "prowl: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {
 		fflush(stdout);
-		profile_write_stream(p, FORMAT_REPORT, stdout, &w);
+		profile_write_stream(p, FORMAT_REPORT, stdout, wp);
 		fflush(stdout);
 	}
 	profile_free(p);
 	if (wr < 0) {
-		rc = EX_CANTCREAT;
+		rc = exit_code_output(path, wr);
 	} else if (ev >= 0 && (ev & SESSION_EXITED) && !(ev & SESSION_INTERRUPTED)) {
 		int code = session_exit_code(s);
 		rc = code >= 0 ? code : EX_OK;
@@ -281,8 +204,6 @@ int cmd_record(int argc, char **argv)
 	}
 	session_free(s);
 out:
-	free(shorts);
-	free(longs);
 	capture_opts_release(&co);
 	return rc;
 }

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,31 +14,14 @@
 #include <unistd.h>
 
 #include "formats/format.h"
+#include "profiler/base/errstr.h"
 #include "ui/tui.h"
 #include "ui/view.h"
 #include "profiler/capture/capture.h"
 #include "profiler/cli/cmds.h"
+#include "profiler/cli/opts.h"
 #include "profiler/capture/session.h"
 #include "profiler/base/util.h"
-
-enum {
-	OPT_DELAY = 0x200,
-	OPT_LINES,
-	OPT_WINDOW,
-	OPT_ROWS,
-};
-
-static const struct option top_long[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "delay", required_argument, NULL, OPT_DELAY },
-	{ "batch", no_argument, NULL, 'b' },
-	{ "count", required_argument, NULL, 'n' },
-	{ "lines", no_argument, NULL, OPT_LINES },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "rows", required_argument, NULL, OPT_ROWS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 struct top {
 	struct capture_opts co;
@@ -47,7 +29,7 @@ struct top {
 	enum format format;
 	double delay;
 	bool batch;
-	long count; /* snapshots to print in batch mode, 0 = until the target exits */
+	int count; /* snapshots to print in batch mode, 0 = until the target exits */
 	int rows;
 	bool lines;
 	unsigned window;
@@ -68,132 +50,87 @@ struct top {
 	unsigned nsaves;
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: prowl top [options] -p PID\n"
-		"       prowl top [options] -- COMMAND [ARGS...]\n\n"
-		"live view of the hottest functions of a running program (keys: ? in the view)\n\n"
-		"  -o, --output FILE     format and file for 's' (save) and for quitting: by extension\n"
-		"                        (.svg .folded .json .pb.gz), SVG by default\n"
-		"      --delay SECS      refresh every SECS seconds (default 1)\n"
-		"  -b, --batch           print a text snapshot every --delay seconds (also when stdout\n"
-		"                        is not a terminal)\n"
-		"  -n, --count N         batch: stop after N snapshots\n"
-		"      --rows N          batch: rows per snapshot (default 20)\n"
-		"      --lines           start at line granularity (L in the view)\n"
-		"      --window SECS     start with a window of the last SECS seconds (w in the view)\n"
-		"capture options (as prowl record):\n");
-	capture_opts_help(out);
-}
+static const char *const top_usage[] = {
+	"[options] -p PID",
+	"[options] [--] COMMAND [ARGS...]",
+	NULL,
+};
+static const struct opts_example top_examples[] = {
+	{ "top -p 4242", "the hottest functions of a running process, refreshed every second (? for keys)" },
+	{ "top -p 4242 --batch -n 5 --top 10", "5 text snapshots of 10 rows, one a second, for scripts and CI logs" },
+	{ "top -o prof.folded -- ./myprog", "a live view of a command; its profile is written on quitting" },
+	{ NULL, NULL },
+};
+static const struct opts_cmd top_cmd = {
+	.name = "top",
+	.summary = "live view of the hottest functions",
+	.usage = top_usage,
+	.description = "A live view of the hottest functions of a running program (keys: ? in the view), or\n"
+		       "text snapshots with --batch (also when stdout is not a terminal).",
+	.examples = top_examples,
+	.notes = "exit status: 0, 64 usage, 66 no such process, 69 no terminal or sampling unavailable,\n"
+		 "70 capture failed, 73 -o not written, 74 stdout not written, 77 permission denied,\n"
+		 "126 command not executable, 127 command not found.",
+	.args = OPTS_ARGS_COMMAND,
+};
 
-static int parse_seconds(const char *arg, double *out)
-{
-	char *end;
-	errno = 0;
-	double d = strtod(arg, &end);
-	if (errno || end == arg || *end || !(d >= 0.05) || d > 3600)
-		return -1;
-	*out = d;
-	return 0;
-}
+enum { TOP_DELAY = 1, TOP_WINDOW };
 
-static int parse_count(const char *arg, long max, long *out)
+static int top_cb(const struct opt *o, const char *arg, struct strbuf *err)
 {
-	char *end;
-	errno = 0;
-	long n = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || n < 1 || n > max)
+	struct top *t = o->value;
+	long n;
+	if (o->key == TOP_DELAY)
+		return opts_parse_seconds("--delay", arg, 0.05, 3600, &t->delay, err);
+	if (opts_parse_long("--window", arg, 1, 3600, &n, err))
 		return -1;
-	*out = n;
+	t->window = (unsigned)n;
 	return 0;
 }
 
 static int parse_args(struct top *t, int argc, char **argv)
 {
-	char *shorts;
-	struct option *longs;
-	char err[256];
-	long n;
-	capture_getopt_build("o:bn:h", top_long, &shorts, &longs);
-	optind = 1;
-	opterr = 0; /* one line of our own below, not getopt's and ours */
-	int c, rc = 0;
-	while (!rc && (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		int r = capture_opts_handle(&t->co, c, optarg, err, sizeof(err));
-		if (r == CAPTURE_OPT_USAGE) {
-			fprintf(stderr, "prowl top: %s\n", err);
-			rc = EX_USAGE;
-			break;
-		}
-		if (r == CAPTURE_OPT_HANDLED)
-			continue;
-		switch (c) {
-		case 'o':
-			t->output = optarg;
-			break;
-		case 'b':
-			t->batch = true;
-			break;
-		case 'n':
-			if (parse_count(optarg, 1000000000L, &t->count)) {
-				fprintf(stderr, "prowl top: bad count '%s' (give a whole number from 1)\n", optarg);
-				rc = EX_USAGE;
-			}
-			break;
-		case OPT_ROWS:
-			if (parse_count(optarg, 100000L, &n)) {
-				fprintf(stderr, "prowl top: bad --rows '%s' (give a whole number from 1)\n", optarg);
-				rc = EX_USAGE;
-			}
-			t->rows = (int)n;
-			break;
-		case OPT_DELAY:
-			if (parse_seconds(optarg, &t->delay)) {
-				fprintf(stderr, "prowl top: bad --delay '%s' (give seconds from 0.05 to 3600, e.g. 0.5)\n",
-					optarg);
-				rc = EX_USAGE;
-			}
-			break;
-		case OPT_LINES:
-			t->lines = true;
-			break;
-		case OPT_WINDOW:
-			if (parse_count(optarg, 3600, &n)) {
-				fprintf(stderr, "prowl top: bad --window '%s' (give whole seconds from 1 to 3600)\n",
-					optarg);
-				rc = EX_USAGE;
-			}
-			t->window = (unsigned)n;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = -1;
-			break;
-		default:
-			if (optopt && optopt < 0x100 && optopt > ' ')
-				fprintf(stderr, "prowl top: unknown option or missing value: -%c (see 'prowl top --help')\n",
-					optopt);
-			else
-				fprintf(stderr, "prowl top: unknown option or missing value: %s (see 'prowl top --help')\n",
-					argv[optind - 1]);
-			rc = EX_USAGE;
-			break;
-		}
-	}
-	free(shorts);
-	free(longs);
-	if (rc)
-		return rc;
-	if (capture_opts_finish(&t->co, argc - optind, argv + optind, err, sizeof(err))) {
-		fprintf(stderr, "prowl top: %s\n", err);
+	struct output_opts out = { 0 };
+	out.w.top = t->rows;
+	const struct opt table[] = {
+		OPT_GROUP("view options"),
+		OPTS_OUTPUT_FILE(&out, "format and file for 's' (save) and for quitting: by extension "
+				       "(.svg .folded .json .pb.gz)"),
+		OPT_CALLBACK(0, "delay", t, "SECS", "refresh every SECS seconds (default 1)", top_cb, TOP_DELAY),
+		OPT_FLAG('b', "batch", &t->batch, "print a text snapshot every --delay seconds (also when stdout is not a terminal)"),
+		OPT_INT('n', "count", &t->count, "N", 1, 1000000000, "batch: stop after N snapshots"),
+		OPTS_TOP(&out),
+		{ .kind = OPT_KIND_INT, .long_name = "rows", .value = &t->rows, .argh = "N", .min = 1, .max = 100000,
+		  .help = "old spelling of --top", .flags = OPT_HIDDEN },
+		OPT_FLAG(0, "lines", &t->lines, "start at line granularity (L in the view)"),
+		OPT_CALLBACK(0, "window", t, "SECS", "start with a window of the last SECS seconds (w in the view)", top_cb,
+			     TOP_WINDOW),
+		OPTS_CAPTURE(&t->co),
+		OPT_GROUP("other"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	int rc;
+	int rows = t->rows;
+	int n = opts_parse_or_exit(&top_cmd, table, argc, argv, &rc);
+	if (n < 0)
+		return rc == EX_OK ? -1 : rc;
+	/* --top N, or its old spelling --rows N: whichever was given. */
+	if (out.w.top != rows)
+		t->rows = out.w.top;
+	struct strbuf err;
+	strbuf_init(&err);
+	enum format f = FORMAT_SVG;
+	if (opts_capture_finish(&t->co, n, argv, &err) ||
+	    (out.path && opts_output_format(&out, FORMAT_SVG, FORMAT_NONE, &f, &err))) {
+		opts_error(&top_cmd, "%s", err.buf);
+		strbuf_release(&err);
 		return EX_USAGE;
 	}
-	if (t->output) {
-		t->format = format_by_path(t->output);
-		if (t->format == FORMAT_NONE || t->format == FORMAT_REPORT)
-			t->format = FORMAT_SVG;
-	}
+	strbuf_release(&err);
+	t->output = out.path;
+	/* A text report is no profile to save: the view's 's' writes SVG then. */
+	t->format = f == FORMAT_REPORT ? FORMAT_SVG : f;
 	return 0;
 }
 
@@ -477,22 +414,6 @@ static void stop_command(struct top *t)
 	}
 }
 
-static int errno_exit(int err)
-{
-	switch (err) {
-	case EPERM:
-	case EACCES:
-		return EX_NOPERM;
-	case ESRCH:
-	case ENOENT:
-		return EX_NOINPUT;
-	case EINVAL:
-		return EX_USAGE;
-	default:
-		return EX_UNAVAILABLE;
-	}
-}
-
 int cmd_top(int argc, char **argv)
 {
 	struct top t;
@@ -508,7 +429,7 @@ int cmd_top(int argc, char **argv)
 	if (!t.batch && !isatty(STDOUT_FILENO))
 		t.batch = true;
 	if (t.count && !t.batch)
-		fprintf(stderr, "prowl top: -n applies to --batch only; ignored\n");
+		fprintf(stderr, "prowl top: -n counts --batch snapshots only; ignored\n");
 	char *msg = NULL;
 	if (!t.batch && !tui_check(&msg)) {
 		/* Before anything is launched or attached. */
@@ -519,13 +440,15 @@ int cmd_top(int argc, char **argv)
 	}
 
 	t.s = session_new(&t.co, &msg);
-	if (!t.s || session_start(t.s, &msg) < 0) {
-		int err = errno;
-		fprintf(stderr, "prowl top: %s\n", msg ? msg : strerror(err));
+	/* session_new() hands back NULL and errno; session_start() a negative errno. */
+	int sr = t.s ? session_start(t.s, &msg) : -errno;
+	if (sr < 0) {
+		fprintf(stderr, "prowl top: %s\n", msg ? msg : t.s ? session_error(t.s) : errstr(sr));
 		free(msg);
 		session_free(t.s);
+		rc = exit_code(t.co.argv ? EXIT_LAUNCH : EXIT_TARGET, sr);
 		capture_opts_release(&t.co);
-		return errno_exit(err);
+		return rc;
 	}
 	struct view_opts vo = { .delay = t.delay, .lines = t.lines, .window = t.window };
 	t.v = view_new(&vo);
@@ -544,8 +467,8 @@ int cmd_top(int argc, char **argv)
 		int r = save(&t, t.output, t.format);
 		if (r < 0) {
 			fprintf(stderr, "prowl top: cannot write %s: %s (check the folder exists and is writable)\n",
-				t.output, strerror(-r));
-			rc = EX_CANTCREAT;
+				t.output, errstr(r));
+			rc = exit_code_output(t.output, r);
 		} else {
 			fprintf(stderr, "prowl top: wrote %s\n", t.output);
 		}

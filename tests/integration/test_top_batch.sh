@@ -75,5 +75,5 @@ rc=$?
 "$PROWL" top --delay 0 -p "$CPID" >/dev/null 2>"$TMP/e"
 rc=$?
 [ $rc = 64 ] || fail "--delay 0 exited $rc, not 64"
-grep -q 'bad --delay' "$TMP/e" || fail "no message for a bad --delay"
+grep -q 'invalid --delay' "$TMP/e" || fail "no message for a bad --delay"
 echo ok
