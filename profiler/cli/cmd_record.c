@@ -51,10 +51,10 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 	struct profile *p = session_profile(s, 0);
 	int r = profile_write(p, f, path, w);
 	if (r < 0 && !strcmp(path, "-"))
-		fprintf(stderr, "prowl: cannot write the profile to stdout: %s\n", errstr(r));
+		opts_error(&record_cmd, "cannot write the profile to stdout: %s", errstr(r));
 	else if (r < 0)
-		fprintf(stderr, "prowl: cannot write %s: %s (check the folder exists and is writable)\n", path,
-			errstr(r));
+		opts_error(&record_cmd, "cannot write %s: %s (check the folder exists and is writable)", path,
+			   errstr(r));
 	if (out)
 		*out = p;
 	else
@@ -104,20 +104,12 @@ int cmd_record(int argc, char **argv)
 	if (!out.path && out.format == FORMAT_NONE)
 		fmt = format_by_path(DEFAULT_OUTPUT);
 	const struct write_opts *wp = &out.w;
-	if (strcmp(path, "-")) {
-		/* Fail before profiling, not after, when the file cannot be made. */
-		char *dir = xstrdup(path);
-		char *slash = strrchr(dir, '/');
-		const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
-		if (access(d, W_OK | X_OK)) {
-			int e = errno;
-			opts_error(&record_cmd, "cannot write %s: %s (check the folder exists and is writable)", path,
-				   errstr(e));
-			free(dir);
-			rc = exit_code(EXIT_OUTPUT, e);
-			goto out;
-		}
-		free(dir);
+	int werr = opts_output_writable(path);
+	if (werr) {
+		opts_error(&record_cmd, "cannot write %s: %s (check the folder exists and is writable)", path,
+			   errstr(werr));
+		rc = exit_code(EXIT_OUTPUT, werr);
+		goto out;
 	}
 
 	char *msg = NULL;
@@ -125,7 +117,7 @@ int cmd_record(int argc, char **argv)
 	if (!s) {
 		/* The one failure that is a pointer: errno is its return value. */
 		int e = errno;
-		fprintf(stderr, "prowl: %s\n", msg ? msg : errstr(e));
+		opts_error(&record_cmd, "%s", msg ? msg : errstr(e));
 		free(msg);
 		rc = start_exit_code(&co, e);
 		goto out;
@@ -134,7 +126,7 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "prowl: %s\n", session_notes(s));
 	int sr = session_start(s, &msg);
 	if (sr < 0) {
-		fprintf(stderr, "prowl: %s\n", msg ? msg : session_error(s));
+		opts_error(&record_cmd, "%s", msg ? msg : session_error(s));
 		free(msg);
 		session_free(s);
 		rc = start_exit_code(&co, sr);
@@ -144,7 +136,7 @@ int cmd_record(int argc, char **argv)
 	for (;;) {
 		ev = session_poll(s, 1000, -1);
 		if (ev < 0) {
-			fprintf(stderr, "prowl: capture failed: %s\n", errstr(ev));
+			opts_error(&record_cmd, "capture failed: %s", errstr(ev));
 			break;
 		}
 		if (ev & SESSION_USR1) {

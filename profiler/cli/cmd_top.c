@@ -128,6 +128,12 @@ static int parse_args(struct top *t, int argc, char **argv)
 		return EX_USAGE;
 	}
 	strbuf_release(&err);
+	int werr = opts_output_writable(out.path);
+	if (werr) {
+		opts_error(&top_cmd, "cannot write %s: %s (check the folder exists and is writable)", out.path,
+			   errstr(werr));
+		return exit_code(EXIT_OUTPUT, werr);
+	}
 	t->output = out.path;
 	/* A text report is no profile to save: the view's 's' writes SVG then. */
 	t->format = f == FORMAT_REPORT ? FORMAT_SVG : f;
@@ -386,8 +392,14 @@ static int run_batch(struct top *t)
 		strbuf_addc(&sb, '\n');
 		bool ok = fwrite(sb.buf, 1, sb.len, stdout) == sb.len && fflush(stdout) == 0;
 		strbuf_release(&sb);
-		if (!ok)
-			return errno == EPIPE ? EX_OK : EX_IOERR;
+		if (!ok) {
+			/* A reader that stopped reading (| head) is no error. */
+			int e = errno;
+			if (e == EPIPE)
+				return EX_OK;
+			opts_error(&top_cmd, "cannot write to stdout: %s", errstr(e));
+			return exit_code(EXIT_STDOUT, e);
+		}
 		printed++;
 		if (last || (t->count && printed >= t->count))
 			return EX_OK;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "profiler/cli/exit.h"
 
@@ -447,4 +448,16 @@ int opts_output_format(const struct output_opts *out, enum format dflt, enum for
 		    "or give -f %s)",
 		    out->path, format_list);
 	return OPTS_USAGE;
+}
+
+int opts_output_writable(const char *path)
+{
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
+	int rc = access(d, W_OK | X_OK) ? -errno : 0;
+	free(dir);
+	return rc;
 }

@@ -191,4 +191,9 @@ int opts_moved_cb(const struct opt *o, const char *arg, struct strbuf *err);
 int opts_output_format(const struct output_opts *out, enum format dflt, enum format file_dflt, enum format *f,
 		       struct strbuf *err);
 
+/* 0 when path's folder lets us create it, else a negative errno; "-" is
+ * always fine. For commands that profile first and write last (record, top):
+ * fail before profiling, not after. */
+int opts_output_writable(const char *path);
+
 #endif

@@ -1,0 +1,67 @@
+#!/bin/sh
+# The exit-status table (tests/exitcodes.tsv): every failure gives the same
+# status in every command. Each row must exit with exactly its status, print
+# one line on stderr matching its pattern and nothing on stdout. The table
+# itself must keep the rule: one status per failure name, and rows for every
+# command.
+. "$(dirname "$0")/../lib.sh"
+
+table=$ROOT/tests/exitcodes.tsv
+[ -f "$table" ] || fail "no table $table"
+
+D=$TMP/fx
+mkdir -p "$D/dir"
+printf 'main;work;leaf 7\nmain;other 3\n' >"$D/good.folded"
+printf 'this is not a profile\n' >"$D/junk"
+printf 'not a program\n' >"$D/notexec"
+chmod 644 "$D/notexec"
+chmod 755 "$D" "$TMP"
+bg sleep 60
+SLEEPER=$BG
+wait_exec $SLEEPER sleep || fail "the sleeping process never started"
+NOBODY=""
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+export PROWL SAMPLES D SLEEPER NOBODY
+
+# The table's own rule: a failure name has one status.
+awk -F'\t' '!/^#/ && NF >= 5 {
+	if (($2 in code) && code[$2] != $1) { print "failure " $2 ": status " code[$2] " and " $1; bad = 1 }
+	code[$2] = $1
+} END { exit bad }' "$table" || fail "the table gives one failure two statuses"
+for c in record top dump report convert diff addr2line; do
+	awk -F'\t' -v c=$c '!/^#/ && $3 == c { n++ } END { exit !(n >= 3) }' "$table" ||
+		fail "fewer than 3 rows for $c"
+done
+
+n=0 bad=0 skipped=0
+while IFS='	' read -r want failure cmd pattern line; do
+	case "$want" in ''|'#'*) continue ;; esac
+	case "$line" in *'$NOBODY'*) [ -n "$NOBODY" ] || { skipped=$((skipped + 1)); continue; } ;; esac
+	n=$((n + 1))
+	(cd "$TMP" && sh -c "$line" >"$TMP/out" 2>"$TMP/err" </dev/null)
+	rc=$?
+	why=""
+	lines=$(wc -l <"$TMP/err")
+	if [ "$rc" != "$want" ]; then
+		why="exit $rc, want $want"
+	elif [ "$lines" != 1 ]; then
+		why="$lines lines on stderr, want 1"
+	elif ! grep -qE -- "$pattern" "$TMP/err"; then
+		why="message does not match /$pattern/"
+	elif [ -s "$TMP/out" ]; then
+		why="wrote $(wc -c <"$TMP/out") bytes on stdout"
+	fi
+	short=$(printf '%s' "$line" | cut -c1-90)
+	if [ -n "$why" ]; then
+		bad=$((bad + 1))
+		echo "FAIL  $cmd/$failure: $short: $why"
+		head -c 400 "$TMP/err" | sed 's/^/      stderr: /'
+	else
+		echo "ok    $cmd/$failure -> $rc: $(head -n 1 "$TMP/err" | cut -c1-110)"
+	fi
+done <"$table"
+[ $n -ge 50 ] || fail "only $n rows run from $table"
+echo "$n rows, $bad failed, $skipped skipped (not root or no setpriv)"
+[ $bad = 0 ] || fail "$bad of $n exit-status rows"
