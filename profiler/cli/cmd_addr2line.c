@@ -40,13 +40,13 @@ struct a2l {
 	struct strbuf sb;
 };
 
-static const char *const a2l_usage[] = { "[-e FILE] [-f] [-i] [-C] [-a] [-s] [--pretty-print] [ADDR...]", NULL };
+static const char *const a2l_usage[] = { "[-e FILE] [-fiCas] [--pretty-print] [ADDR...]", NULL };
 static const struct opts_example a2l_examples[] = {
 	{ "addr2line -e /usr/lib/x86_64-linux-gnu/libc.so.6 -f -i 0x29d90", "function, file:line and inlined frames of one address" },
 	{ "addr2line -e ./prog -a -f -C <addrs.txt", "one address per line on stdin, answered line by line" },
 	{ NULL, NULL },
 };
-static const struct opts_cmd a2l_cmd = {
+const struct opts_cmd addr2line_cmd = {
 	.name = "addr2line",
 	.summary = "addresses to function, file:line and inlined frames",
 	.usage = a2l_usage,
@@ -307,7 +307,7 @@ int cmd_addr2line(int argc, char **argv)
 		OPT_END(),
 	};
 	int rc0;
-	int nargs = opts_parse_or_exit(&a2l_cmd, table, argc, argv, &rc0);
+	int nargs = opts_parse_or_exit(&addr2line_cmd, table, argc, argv, &rc0);
 	if (nargs < 0)
 		return rc0;
 	int w = elf_width(exe);

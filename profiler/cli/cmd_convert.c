@@ -36,11 +36,11 @@ static const struct opts_example convert_examples[] = {
 	{ "convert prof.folded -o - -f pprof >p.pb.gz", "any format to stdout" },
 	{ NULL, NULL },
 };
-static const struct opts_cmd convert_cmd = {
+const struct opts_cmd convert_cmd = {
 	.name = "convert",
 	.summary = "convert collapsed stacks or perf script text to any format",
 	.usage = convert_usage,
-	.description = "IN: collapsed stacks, `perf script` text, pprof or speedscope (- for stdin).\n"
+	.description = "IN: collapsed stacks, `perf script` text, pprof or speedscope (- for stdin).\n\n"
 		       "OUT: .svg .folded/.collapsed/.txt .json (speedscope) .pb.gz/.pprof; - for stdout (folded).",
 	.examples = convert_examples,
 	.notes = "exit status: 0, 64 usage, 66 unreadable input, 73 OUT not written, 74 stdout not written",

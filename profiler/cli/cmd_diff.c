@@ -23,11 +23,11 @@ static const struct opts_example diff_examples[] = {
 	{ "diff a.folded b.folded -f folded -o d.folded", "FlameGraph's difffolded lines: \"stack before after\"" },
 	{ NULL, NULL },
 };
-static const struct opts_cmd diff_cmd = {
+const struct opts_cmd diff_cmd = {
 	.name = "diff",
 	.summary = "differential flame graph or text of two profiles",
 	.usage = diff_usage,
-	.description = "BEFORE, AFTER: any profile prowl reads (collapsed, perf script, pprof, speedscope).\n"
+	.description = "BEFORE, AFTER: any profile prowl reads (collapsed, perf script, pprof, speedscope).\n\n"
 		       "OUT: .svg (flame graph), .txt or - (text: functions whose share changed most),\n"
 		       ".folded or -f folded (\"stack before after\" lines).",
 	.examples = diff_examples,

@@ -31,14 +31,14 @@ static const struct opts_example record_examples[] = {
 	{ "record --report --top 10 -o - -f folded -- make -j2", "folded stacks on stdout, then the 10 hottest functions" },
 	{ NULL, NULL },
 };
-static const struct opts_cmd record_cmd = {
+const struct opts_cmd record_cmd = {
 	.name = "record",
 	.summary = "sample a process or command and write a profile",
 	.usage = record_usage,
 	.description = "Samples every thread of a process or command and writes a profile. Options end at the\n"
 		       "command's name: what follows it is the command's own.",
 	.examples = record_examples,
-	.notes = "Ctrl-C or SIGTERM write the profile so far and exit 0; SIGUSR1 writes it and goes on.\n"
+	.notes = "Ctrl-C or SIGTERM write the profile so far and exit 0; SIGUSR1 writes it and goes on.\n\n"
 		 "A launched command's exit status becomes prowl's. Other exit status: 64 usage,\n"
 		 "66 no such process, 69 sampling unavailable, 70 capture failed, 73 -o not written,\n"
 		 "74 stdout not written, 77 permission denied, 126 command not executable, 127 command not found.",

@@ -19,11 +19,11 @@ static const struct opts_example report_examples[] = {
 	{ "report perf.txt -f report -o top.report", "the report of `perf script` text, into a file" },
 	{ NULL, NULL },
 };
-static const struct opts_cmd report_cmd = {
+const struct opts_cmd report_cmd = {
 	.name = "report",
 	.summary = "print the top functions of a profile file",
 	.usage = report_usage,
-	.description = "FILE: collapsed stacks, perf script text, pprof or speedscope (- for stdin).\n"
+	.description = "FILE: collapsed stacks, perf script text, pprof or speedscope (- for stdin).\n\n"
 		       "With -f FORMAT (or -o FILE with a profile format's extension) it writes that format instead,\n"
 		       "as convert; -o with any other name writes the report there.",
 	.examples = report_examples,

@@ -61,7 +61,7 @@ static const struct opts_example top_examples[] = {
 	{ "top -o prof.folded -- ./myprog", "a live view of a command; its profile is written on quitting" },
 	{ NULL, NULL },
 };
-static const struct opts_cmd top_cmd = {
+const struct opts_cmd top_cmd = {
 	.name = "top",
 	.summary = "live view of the hottest functions",
 	.usage = top_usage,

@@ -10,6 +10,11 @@
 #include "profiler/base/version.h"
 #include "profiler/cli/exit.h"
 
+struct opts_cmd;
+/* Each command's description (name, summary, usage, examples) for main's
+ * list and, later, man pages. dump has none until it uses opts.h. */
+extern const struct opts_cmd record_cmd, top_cmd, report_cmd, convert_cmd, diff_cmd, addr2line_cmd;
+
 int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_dump(int argc, char **argv);

@@ -5,22 +5,24 @@
 #include <string.h>
 
 #include "profiler/cli/cmds.h"
+#include "profiler/cli/opts.h"
 #include "profiler/base/util.h"
 
 struct subcommand {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *summary;
+	const struct opts_cmd *spec; /* its summary, from the command's own description */
+	const char *summary;         /* for a command without one (dump) */
 };
 
 static const struct subcommand subcommands[] = {
-	{ "record", cmd_record, "sample a process or command and write a profile" },
-	{ "top", cmd_top, "live view of the hottest functions" },
-	{ "dump", cmd_dump, "print every thread's stack once" },
-	{ "report", cmd_report, "print the top functions of a profile file" },
-	{ "convert", cmd_convert, "convert collapsed stacks or perf script text to any format" },
-	{ "diff", cmd_diff, "differential flame graph or text of two profiles" },
-	{ "addr2line", cmd_addr2line, "addresses to function, file:line and inlined frames" },
+	{ "record", cmd_record, &record_cmd, NULL },
+	{ "top", cmd_top, &top_cmd, NULL },
+	{ "dump", cmd_dump, NULL, "print every thread's stack once" },
+	{ "report", cmd_report, &report_cmd, NULL },
+	{ "convert", cmd_convert, &convert_cmd, NULL },
+	{ "diff", cmd_diff, &diff_cmd, NULL },
+	{ "addr2line", cmd_addr2line, &addr2line_cmd, NULL },
 };
 
 static void usage(FILE *out)
@@ -28,7 +30,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: prowl <command> [options]\n\n"
 		     "a sampling profiler for native Linux processes\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
-		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+		fprintf(out, "  %-10s %s\n", subcommands[i].name,
+			subcommands[i].spec ? subcommands[i].spec->summary : subcommands[i].summary);
 	fprintf(out, "\n'prowl <command> --help' shows a command's options; 'prowl --version' the version.\n");
 }
 

@@ -269,11 +269,23 @@ static size_t help_left(const struct opt *o, struct strbuf *sb)
 }
 
 /* Prints text from column col on, wrapped at 79 columns; the first line
- * starts at column at (already printed). */
+ * starts at column at (already printed). In the text a single newline is a
+ * space (the source's line length is not the terminal's) and a blank line
+ * starts a new line. */
 static void wrap(FILE *out, const char *text, int col, int at)
 {
 	const int width = 79;
-	const char *p = text;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (const char *q = text; *q; q++) {
+		if (q[0] == '\n' && q[1] == '\n') {
+			strbuf_addc(&sb, '\n');
+			q++;
+		} else {
+			strbuf_addc(&sb, *q == '\n' ? ' ' : *q);
+		}
+	}
+	const char *p = sb.buf;
 	while (*p) {
 		int room = width - at;
 		int len = (int)strcspn(p, "\n");
@@ -287,12 +299,15 @@ static void wrap(FILE *out, const char *text, int col, int at)
 		}
 		fprintf(out, "%.*s\n", cut, p);
 		p += cut;
-		while (*p == ' ' || *p == '\n')
+		if (*p == ' ' || *p == '\n')
+			p++;
+		while (*p == ' ')
 			p++;
 		if (*p)
 			fprintf(out, "%*s", col, "");
 		at = col;
 	}
+	strbuf_release(&sb);
 }
 
 void opts_help(const struct opts_cmd *cmd, const struct opt *table, FILE *out)
@@ -301,8 +316,10 @@ void opts_help(const struct opts_cmd *cmd, const struct opt *table, FILE *out)
 	for (size_t i = 0; cmd->usage && cmd->usage[i]; i++)
 		fprintf(out, "%s prowl %s %s\n", i ? "      " : "usage:", cmd->name, cmd->usage[i]);
 	fprintf(out, "\n%s\n", cmd->summary);
-	if (cmd->description)
-		fprintf(out, "\n%s\n", cmd->description);
+	if (cmd->description) {
+		fputc('\n', out);
+		wrap(out, cmd->description, 0, 0);
+	}
 	bool first = true;
 	struct strbuf sb;
 	strbuf_init(&sb);
@@ -335,8 +352,10 @@ void opts_help(const struct opts_cmd *cmd, const struct opt *table, FILE *out)
 			wrap(out, e->what, 6, 6);
 		}
 	}
-	if (cmd->notes)
-		fprintf(out, "\n%s\n", cmd->notes);
+	if (cmd->notes) {
+		fputc('\n', out);
+		wrap(out, cmd->notes, 0, 0);
+	}
 }
 
 void opts_error(const struct opts_cmd *cmd, const char *fmt, ...)
