@@ -446,12 +446,3 @@ struct profile *profile_read(const char *path)
 {
 	return profile_read_opts(path, NULL);
 }
-
-enum format output_format(const struct output_opts *out, enum format dflt)
-{
-	if (out->format != FORMAT_NONE)
-		return out->format;
-	enum format f = out->path ? format_by_path(out->path) : FORMAT_NONE;
-	return f != FORMAT_NONE ? f : dflt;
-}
-

@@ -76,7 +76,5 @@ struct output_opts {
 	enum format format;  /* -f, FORMAT_NONE when not given */
 	struct write_opts w;
 };
-/* The format to write: -f, else from -o's extension, else dflt. */
-enum format output_format(const struct output_opts *out, enum format dflt);
 
 #endif

@@ -15,6 +15,8 @@ printf 'main;work;leaf 7\nmain;other 3\n' >"$D/good.folded"
 printf 'this is not a profile\n' >"$D/junk"
 printf 'not a program\n' >"$D/notexec"
 chmod 644 "$D/notexec"
+printf '\177ELF\002\001\001\000garbage, not a program' >"$D/badelf"
+chmod 755 "$D/badelf"
 chmod 755 "$D" "$TMP"
 bg sleep 60
 SLEEPER=$BG
