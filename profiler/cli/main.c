@@ -43,6 +43,16 @@ int main(int argc, char **argv)
 	}
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		/* "prowl help record" is "prowl record --help". */
+		for (size_t i = 0; argc > 2 && i < ARRAY_SIZE(subcommands); i++)
+			if (!strcmp(argv[2], subcommands[i].name)) {
+				char *help_argv[] = { argv[2], "--help", NULL };
+				return subcommands[i].run(2, help_argv);
+			}
+		if (argc > 2) {
+			fprintf(stderr, "prowl: '%s' is not a command (see 'prowl --help')\n", argv[2]);
+			return EX_USAGE;
+		}
 		usage(stdout);
 		return EX_OK;
 	}
