@@ -245,7 +245,9 @@ static int open_backend(struct session *s, const struct sampler_ops *ops)
 
 static bool denied(int r)
 {
-	return r == -EACCES || r == -EPERM || r == -ENOSYS || r == -EOPNOTSUPP || r == -ENOENT;
+	/* EMFILE: one event per thread and CPU did not fit; ptrace needs none. */
+	return r == -EACCES || r == -EPERM || r == -ENOSYS || r == -EOPNOTSUPP || r == -ENOENT ||
+	       r == -EMFILE || r == -ENFILE;
 }
 
 static int choose_backend(struct session *s, char **errmsg)
