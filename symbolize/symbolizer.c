@@ -83,10 +83,20 @@ struct sym_module {
 	struct ptrmap dem;          /* raw-name pointer -> demangled name (in the arena) */
 };
 
+/* Who a process was while it ran, for its perf map read after it exits. */
+struct sym_proc {
+	struct sym_proc *next;
+	pid_t pid;
+	uid_t euid;
+	int nspid;
+	int rootfd;  /* O_PATH of its root when not prowl's own, else -1 */
+};
+
 struct symbolizer {
 	struct symbolizer_opts opts;
 	char *debug_dir;
 	struct sym_module *modules;
+	struct sym_proc *procs;
 };
 
 static void *arena_alloc(struct sym_module *m, size_t n)
@@ -163,6 +173,13 @@ void symbolizer_free(struct symbolizer *s)
 		struct sym_module *m = s->modules;
 		s->modules = m->next;
 		module_free(m);
+	}
+	while (s->procs) {
+		struct sym_proc *p = s->procs;
+		s->procs = p->next;
+		if (p->rootfd >= 0)
+			close(p->rootfd);
+		free(p);
 	}
 	free(s->debug_dir);
 	free(s);
@@ -568,6 +585,50 @@ static int target_ids(pid_t pid, uid_t *euid, int *nspid)
 	return have_uid ? 0 : -ENOENT;
 }
 
+static struct sym_proc *find_proc(struct symbolizer *s, pid_t pid)
+{
+	for (struct sym_proc *p = s->procs; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+int symbolizer_watch_process(struct symbolizer *s, pid_t pid)
+{
+	if (!s || pid <= 0) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (find_proc(s, pid))
+		return 0;
+	uid_t euid;
+	int nspid;
+	int r = target_ids(pid, &euid, &nspid);
+	if (r < 0) {
+		errno = -r;
+		return r;
+	}
+	int rootfd = tfile_root(pid);
+	if (rootfd < 0) {
+		errno = -rootfd;
+		return rootfd;
+	}
+	/* Most processes share prowl's root: no descriptor kept for them. */
+	struct stat a, b;
+	if (fstat(rootfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		close(rootfd);
+		rootfd = -1;
+	}
+	struct sym_proc *p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	p->euid = euid;
+	p->nspid = nspid;
+	p->rootfd = rootfd;
+	p->next = s->procs;
+	s->procs = p;
+	return 0;
+}
+
 /* Bounds on a perf map: a JIT writes one short line per compiled method. */
 #define JIT_MAX_BYTES ((size_t)1 << 30)
 #define JIT_MAX_LINE 65536
@@ -580,22 +641,28 @@ static int target_ids(pid_t pid, uid_t *euid, int *nspid)
 static void load_jit(struct sym_module *m, const struct sym_source *src)
 {
 	uid_t owner = 0;
-	int nspid = 0;
-	if (target_ids(src->pid, &owner, &nspid) != 0)
+	int nspid = 0, rootfd = -1;
+	const struct sym_proc *known = find_proc(m->s, src->pid);
+	if (known) {
+		owner = known->euid;
+		nspid = known->nspid;
+		rootfd = known->rootfd >= 0 ? fcntl(known->rootfd, F_DUPFD_CLOEXEC, 0)
+					    : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else if (target_ids(src->pid, &owner, &nspid) == 0) {
+		rootfd = tfile_root(src->pid);
+	}
+	if (rootfd < 0)
 		return;
 	struct stat st;
 	int fd;
 	if (src->path) {
 		fd = tfile_open(src->path, &st);
 	} else {
-		int rootfd = tfile_root(src->pid);
-		if (rootfd < 0)
-			return;
 		char path[64];
 		snprintf(path, sizeof(path), "/tmp/perf-%d.map", nspid);
 		fd = tfile_open_in(rootfd, path, &st);
-		close(rootfd);
 	}
+	close(rootfd);
 	if (fd < 0)
 		return;
 	if (st.st_uid != owner) {
