@@ -6,8 +6,20 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "profiler/base/util.h"
+
+Elf *elfx_begin_fd(int fd)
+{
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+	if (e && (elf_kind(e) != ELF_K_ELF || elf_cntl(e, ELF_C_FDREAD) != 0)) {
+		elf_end(e);
+		e = NULL;
+	}
+	close(fd);
+	return e;
+}
 
 Elf_Scn *elfx_section(Elf *elf, const char *name, GElf_Shdr *sh)
 {

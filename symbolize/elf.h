@@ -17,6 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Opens the ELF in fd and lets go of the descriptor at once: libelf maps the
+ * file (or reads it whole when it cannot be mapped), so an open module costs
+ * no descriptor. Always closes fd; NULL when it is not an ELF file. The
+ * caller elf_end()s the result. */
+Elf *elfx_begin_fd(int fd);
+
 /* The first section named name (e.g. ".gnu_debuglink"), its header in *sh. */
 Elf_Scn *elfx_section(Elf *elf, const char *name, GElf_Shdr *sh);
 

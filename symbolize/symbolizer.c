@@ -426,20 +426,6 @@ static const struct syment *find_symbol(struct sym_module *m, uint64_t addr)
 
 /* ---- loading modules ---- */
 
-/* Opens an ELF and lets go of its descriptor at once: libelf maps the file
- * (or reads it whole when it cannot be mapped), so a module costs no fd and
- * a process with thousands of libraries fits any RLIMIT_NOFILE. Consumes fd. */
-static Elf *elf_from_fd(int fd)
-{
-	Elf *e = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
-	if (e && (elf_kind(e) != ELF_K_ELF || elf_cntl(e, ELF_C_FDREAD) != 0)) {
-		elf_end(e);
-		e = NULL;
-	}
-	close(fd);
-	return e;
-}
-
 static void load_elf(struct sym_module *m, const struct sym_source *src)
 {
 	struct stat st;
@@ -455,7 +441,7 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 		if (fd < 0)
 			return;
 		have_st = true;
-		m->elf = elf_from_fd(fd);
+		m->elf = elfx_begin_fd(fd);
 	}
 	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF) {
 		if (m->elf)
@@ -495,7 +481,7 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 		char *dpath = NULL;
 		int dfd = debugfile_find(&q, &dpath);
 		if (dfd >= 0) {
-			Elf *de = elf_from_fd(dfd);
+			Elf *de = elfx_begin_fd(dfd);
 			if (de) {
 				m->delf = de;
 				m->debug_file = dpath;
