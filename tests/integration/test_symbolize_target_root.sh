@@ -13,8 +13,12 @@ require_cmd cc
 require_cmd setpriv
 require_cmd unshare
 require_cmd objcopy
+require_cmd readelf
+require_cmd strip
 [ "$(id -u)" = 0 ] || skip "needs root (to profile another user's process)"
 [ -d /usr/lib/debug ] || skip "/usr/lib/debug does not exist here"
+setpriv --reuid=65534 --regid=65534 --clear-groups unshare -Urm true 2>/dev/null ||
+	skip "unprivileged user and mount namespaces are not allowed here"
 chmod 755 "$TMP"
 cat >"$TMP/prog.c" <<'CEOF'
 #include <stdlib.h>
