@@ -5,7 +5,6 @@
  */
 #include "symbolize/debugfile.h"
 
-#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +17,8 @@
 #include <zlib.h>
 
 #include "profiler/base/util.h"
+#include "symbolize/elf.h"
+#include "symbolize/tfile.h"
 
 int debugfile_crc32(int fd, unsigned *crc)
 {
@@ -42,69 +43,60 @@ int debugfile_crc32(int fd, unsigned *crc)
 
 size_t debugfile_build_id(Elf *elf, unsigned char **id)
 {
-	Elf_Scn *scn = NULL;
-	*id = NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		if (!data || !data->d_buf)
-			continue;
-		size_t off = 0, name_off, desc_off;
-		GElf_Nhdr nh;
-		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)data->d_buf + name_off, "GNU", 4) && nh.n_descsz > 0 &&
-			    nh.n_descsz <= 64) {
-				*id = xmalloc(nh.n_descsz);
-				memcpy(*id, (char *)data->d_buf + desc_off, nh.n_descsz);
-				return nh.n_descsz;
-			}
-		}
+	return elfx_build_id(elf, id);
+}
+
+/* Whether fd holds the module's debug info: the same build-id when the
+ * module has one (then the CRC adds nothing and costs a read of the whole
+ * file), else the CRC its .gnu_debuglink promises. A file that names no
+ * CRC and no build-id to check against is never accepted. */
+static bool matches(int fd, const struct debugfile_query *q, const uint32_t *want_crc)
+{
+	if (q->build_id && q->build_id_len) {
+		Elf *e = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+		unsigned char *id = NULL;
+		size_t n = e && elf_kind(e) == ELF_K_ELF ? elfx_build_id(e, &id) : 0;
+		bool ok = n == q->build_id_len && !memcmp(id, q->build_id, n);
+		free(id);
+		if (e)
+			elf_end(e);
+		return ok;
 	}
-	return 0;
+	unsigned crc;
+	return want_crc && debugfile_crc32(fd, &crc) == 0 && crc == *want_crc;
 }
 
-/* "/proc/PID/root" when the module is opened through the target's /proc
- * folder, so debug files are looked for in the target's mount namespace. */
-static char *root_prefix(const char *open_path)
+/* Opens path inside rootfd and keeps it only when it is the module's debug
+ * file (and not the module itself). */
+static int try_path(const struct debugfile_query *q, int rootfd, const char *path,
+		    const uint32_t *want_crc)
 {
-	if (!open_path || strncmp(open_path, "/proc/", 6))
-		return NULL;
-	const char *p = open_path + 6;
-	const char *d = p;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (p == d || *p != '/')
-		return NULL;
-	return xasprintf("/proc/%.*s/root", (int)(p - d), d);
-}
-
-static int open_regular(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	int fd = tfile_open_in(rootfd, path, &st);
+	if (fd < 0)
+		return fd;
+	if ((q->dev || q->ino) && st.st_dev == q->dev && st.st_ino == q->ino) {
+		close(fd);
+		return -ENOENT;
+	}
+	if (!matches(fd, q, want_crc)) {
 		close(fd);
 		return -ENOENT;
 	}
 	return fd;
 }
 
-static int try_build_id(const struct debugfile_query *q, const char *root, char **path)
+static int try_build_id(const struct debugfile_query *q, int rootfd, char **path)
 {
 	if (!q->build_id || q->build_id_len < 2 || !q->debug_dir)
 		return -ENOENT;
 	struct strbuf sb;
 	strbuf_init(&sb);
-	strbuf_addf(&sb, "%s%s/.build-id/%02x/", root ? root : "", q->debug_dir, q->build_id[0]);
+	strbuf_addf(&sb, "%s/.build-id/%02x/", q->debug_dir, q->build_id[0]);
 	for (size_t i = 1; i < q->build_id_len; i++)
 		strbuf_addf(&sb, "%02x", q->build_id[i]);
 	strbuf_adds(&sb, ".debug");
-	int fd = open_regular(sb.buf);
+	int fd = try_path(q, rootfd, sb.buf, NULL);
 	if (fd >= 0) {
 		*path = strbuf_detach(&sb);
 		return fd;
@@ -113,91 +105,38 @@ static int try_build_id(const struct debugfile_query *q, const char *root, char 
 	return -ENOENT;
 }
 
-/* Reads .gnu_debuglink: the file name and the CRC that follows it aligned. */
-static int read_debuglink(Elf *elf, char **name, unsigned *crc)
-{
-	size_t shstrndx;
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return -ENOENT;
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
-			continue;
-		const char *sname = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!sname || strcmp(sname, ".gnu_debuglink"))
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		if (!data || !data->d_buf || data->d_size < 6)
-			return -ENOENT;
-		const char *p = data->d_buf;
-		size_t n = strnlen(p, data->d_size);
-		size_t crc_off = (n + 4) & ~(size_t)3;
-		if (n == 0 || crc_off + 4 > data->d_size || memchr(p, '/', n))
-			return -ENOENT;
-		uint32_t c;
-		memcpy(&c, p + crc_off, 4);
-		if (elf_getident(elf, NULL) && elf_getident(elf, NULL)[EI_DATA] != ELFDATA2LSB)
-			c = __builtin_bswap32(c);
-		*name = xstrndup(p, n);
-		*crc = c;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int try_debuglink(const struct debugfile_query *q, const char *root, char **path)
+static int try_debuglink(const struct debugfile_query *q, int rootfd, char **path)
 {
 	char *link;
-	unsigned want;
-	if (read_debuglink(q->elf, &link, &want) != 0)
+	uint32_t want;
+	if (elfx_debuglink(q->elf, &link, &want) != 0)
 		return -ENOENT;
 	const char *name = q->name ? q->name : q->open_path;
 	char *dir = NULL;
 	if (name && strrchr(name, '/'))
 		dir = xstrndup(name, (size_t)(strrchr(name, '/') - name));
 	int found = -ENOENT;
-	struct stat self;
-	int have_self = q->open_path && stat(q->open_path, &self) == 0;
-	for (int r = 0; r < 2 && found < 0; r++) {
-		const char *pre = r == 0 ? (root ? root : "") : "";
-		if (r == 1 && !root)
-			break;
-		char *cands[3] = { NULL, NULL, NULL };
-		if (dir) {
-			cands[0] = xasprintf("%s%s/%s", pre, dir, link);
-			cands[1] = xasprintf("%s%s/.debug/%s", pre, dir, link);
-			if (q->debug_dir)
-				cands[2] = xasprintf("%s%s%s/%s", pre, q->debug_dir, dir, link);
-		}
-		for (int i = 0; i < 3 && found < 0; i++) {
-			if (!cands[i])
-				continue;
-			int fd = open_regular(cands[i]);
-			if (fd < 0)
-				continue;
-			struct stat st;
-			unsigned crc;
-			/* The link may name the file itself (same dir, same name). */
-			if (have_self && fstat(fd, &st) == 0 && st.st_dev == self.st_dev &&
-			    st.st_ino == self.st_ino) {
-				close(fd);
-				continue;
-			}
-			if (debugfile_crc32(fd, &crc) == 0 && crc == want) {
-				*path = cands[i];
-				cands[i] = NULL;
-				found = fd;
-			} else {
-				close(fd);
-			}
-		}
-		for (int i = 0; i < 3; i++)
-			free(cands[i]);
+	char *cands[3] = { NULL, NULL, NULL };
+	if (dir) {
+		cands[0] = xasprintf("%s/%s", dir, link);
+		cands[1] = xasprintf("%s/.debug/%s", dir, link);
+		if (q->debug_dir)
+			cands[2] = xasprintf("%s%s/%s", q->debug_dir, dir, link);
 	}
+	for (int i = 0; i < 3 && found < 0; i++) {
+		if (!cands[i])
+			continue;
+		found = try_path(q, rootfd, cands[i], &want);
+		if (found >= 0) {
+			*path = cands[i];
+			cands[i] = NULL;
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		free(cands[i]);
 	free(dir);
 	free(link);
-	return found;
+	return found < 0 ? -ENOENT : found;
 }
 
 /* libdebuginfod is loaded on demand: most runs never need it and it pulls in
@@ -231,6 +170,10 @@ static int try_debuginfod(const struct debugfile_query *q, char **path)
 	char *p = NULL;
 	int fd = find(c, q->build_id, (int)q->build_id_len, &p);
 	end(c);
+	if (fd >= 0 && !matches(fd, q, NULL)) {
+		close(fd);
+		fd = -ENOENT;
+	}
 	if (fd < 0) {
 		free(p);
 		return -ENOENT;
@@ -241,16 +184,28 @@ static int try_debuginfod(const struct debugfile_query *q, char **path)
 
 int debugfile_find(const struct debugfile_query *q, char **path)
 {
-	char *root = root_prefix(q->open_path);
+	/* The target's root first (its own debug files, in its own mount
+	 * namespace), then prowl's (where an administrator installs them). */
+	pid_t pid = q->pid ? q->pid : tfile_proc_pid(q->open_path);
+	struct debugfile_query qq = *q;
+	struct stat self;
+	if (!qq.dev && !qq.ino && qq.open_path && stat(qq.open_path, &self) == 0) {
+		qq.dev = self.st_dev;
+		qq.ino = self.st_ino;
+	}
+	q = &qq;
+	int roots[2] = { pid > 0 ? tfile_root(pid) : -1, open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) };
 	int fd = -ENOENT;
-	if (root)
-		fd = try_build_id(q, root, path);
-	if (fd < 0)
-		fd = try_build_id(q, NULL, path);
-	if (fd < 0)
-		fd = try_debuglink(q, root, path);
+	for (int r = 0; r < 2 && fd < 0; r++)
+		if (roots[r] >= 0)
+			fd = try_build_id(q, roots[r], path);
+	for (int r = 0; r < 2 && fd < 0; r++)
+		if (roots[r] >= 0)
+			fd = try_debuglink(q, roots[r], path);
+	for (int r = 0; r < 2; r++)
+		if (roots[r] >= 0)
+			close(roots[r]);
 	if (fd < 0)
 		fd = try_debuginfod(q, path);
-	free(root);
 	return fd;
 }

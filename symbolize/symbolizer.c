@@ -18,6 +18,8 @@
 #include "profiler/base/util.h"
 #include "symbolize/debugfile.h"
 #include "symbolize/dwarfidx.h"
+#include "symbolize/elf.h"
+#include "symbolize/tfile.h"
 
 #define MAX_FRAMES 64
 
@@ -72,8 +74,7 @@ struct sym_module {
 	struct symtab glob, loc;
 	struct secrange *secs;
 	size_t nsecs;
-	int fd, dfd;
-	Elf *elf, *delf;
+	Elf *elf, *delf;            /* read in (or mapped) whole: they hold no fd */
 	char *image;
 	struct dwidx *dw;
 	struct arena_block *arena;
@@ -82,10 +83,20 @@ struct sym_module {
 	struct ptrmap dem;          /* raw-name pointer -> demangled name (in the arena) */
 };
 
+/* Who a process was while it ran, for its perf map read after it exits. */
+struct sym_proc {
+	struct sym_proc *next;
+	pid_t pid;
+	uid_t euid;
+	int nspid;
+	int rootfd;  /* O_PATH of its root when not prowl's own, else -1 */
+};
+
 struct symbolizer {
 	struct symbolizer_opts opts;
 	char *debug_dir;
 	struct sym_module *modules;
+	struct sym_proc *procs;
 };
 
 static void *arena_alloc(struct sym_module *m, size_t n)
@@ -131,10 +142,6 @@ static void module_free(struct sym_module *m)
 		elf_end(m->delf);
 	if (m->elf)
 		elf_end(m->elf);
-	if (m->dfd >= 0)
-		close(m->dfd);
-	if (m->fd >= 0)
-		close(m->fd);
 	free(m->image);
 	while (m->arena) {
 		struct arena_block *b = m->arena;
@@ -166,6 +173,13 @@ void symbolizer_free(struct symbolizer *s)
 		struct sym_module *m = s->modules;
 		s->modules = m->next;
 		module_free(m);
+	}
+	while (s->procs) {
+		struct sym_proc *p = s->procs;
+		s->procs = p->next;
+		if (p->rootfd >= 0)
+			close(p->rootfd);
+		free(p);
 	}
 	free(s->debug_dir);
 	free(s);
@@ -281,18 +295,6 @@ static void load_symtab_section(struct sym_module *m, Elf *elf, Elf_Scn *scn, GE
 	}
 }
 
-static bool find_section(Elf *elf, Elf64_Word type, Elf_Scn **out, GElf_Shdr *sh)
-{
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		if (gelf_getshdr(scn, sh) && sh->sh_type == type) {
-			*out = scn;
-			return true;
-		}
-	}
-	return false;
-}
-
 static void load_sections(struct sym_module *m, Elf *elf)
 {
 	Elf_Scn *scn = NULL;
@@ -314,11 +316,11 @@ static void load_symbols(struct sym_module *m)
 	Elf_Scn *scn;
 	GElf_Shdr sh;
 	Elf *from = NULL;
-	if (m->elf && find_section(m->elf, SHT_SYMTAB, &scn, &sh))
+	if ((scn = elfx_section_type(m->elf, SHT_SYMTAB, &sh)))
 		from = m->elf;
-	else if (m->delf && find_section(m->delf, SHT_SYMTAB, &scn, &sh))
+	else if ((scn = elfx_section_type(m->delf, SHT_SYMTAB, &sh)))
 		from = m->delf;
-	else if (m->elf && find_section(m->elf, SHT_DYNSYM, &scn, &sh))
+	else if ((scn = elfx_section_type(m->elf, SHT_DYNSYM, &sh)))
 		from = m->elf;
 	if (!from)
 		return;
@@ -424,25 +426,10 @@ static const struct syment *find_symbol(struct sym_module *m, uint64_t addr)
 
 /* ---- loading modules ---- */
 
-static bool has_dwarf(Elf *elf)
-{
-	size_t shstrndx;
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return false;
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
-			continue;
-		const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (n && (!strcmp(n, ".debug_info") || !strcmp(n, ".zdebug_info")))
-			return true;
-	}
-	return false;
-}
-
 static void load_elf(struct sym_module *m, const struct sym_source *src)
 {
+	struct stat st;
+	bool have_st = false;
 	if (src->image) {
 		if (!src->image_len)
 			return;
@@ -450,18 +437,16 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 		memcpy(m->image, src->image, src->image_len);
 		m->elf = elf_memory(m->image, src->image_len);
 	} else {
-		m->fd = open(src->path, O_RDONLY | O_CLOEXEC);
-		if (m->fd < 0)
+		int fd = tfile_open(src->path, &st);
+		if (fd < 0)
 			return;
-		m->elf = elf_begin(m->fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+		have_st = true;
+		m->elf = elfx_begin_fd(fd);
 	}
 	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF) {
 		if (m->elf)
 			elf_end(m->elf);
 		m->elf = NULL;
-		if (m->fd >= 0)
-			close(m->fd);
-		m->fd = -1;
 		return;
 	}
 	unsigned char *bid = NULL;
@@ -471,13 +456,13 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 		bid = xmalloc(bid_len);
 		memcpy(bid, src->build_id, bid_len);
 	} else {
-		bid_len = debugfile_build_id(m->elf, &bid);
+		bid_len = elfx_build_id(m->elf, &bid);
 	}
 	if (bid_len && !m->build_id)
 		m->build_id = hex_of(bid, bid_len);
 
 	Elf *dwelf = NULL;
-	if (has_dwarf(m->elf)) {
+	if (elfx_has_dwarf(m->elf)) {
 		dwelf = m->elf;
 		m->debug_file = xstrdup(src->path ? src->path : m->name);
 	} else {
@@ -489,22 +474,20 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 			.build_id_len = bid_len,
 			.debug_dir = m->s->debug_dir,
 			.use_debuginfod = !m->s->opts.no_debuginfod,
+			.pid = src->pid,
+			.dev = have_st ? st.st_dev : 0,
+			.ino = have_st ? st.st_ino : 0,
 		};
 		char *dpath = NULL;
 		int dfd = debugfile_find(&q, &dpath);
 		if (dfd >= 0) {
-			Elf *de = elf_begin(dfd, ELF_C_READ_MMAP_PRIVATE, NULL);
-			if (de && elf_kind(de) == ELF_K_ELF) {
-				m->dfd = dfd;
+			Elf *de = elfx_begin_fd(dfd);
+			if (de) {
 				m->delf = de;
 				m->debug_file = dpath;
 				dpath = NULL;
-				if (has_dwarf(de))
+				if (elfx_has_dwarf(de))
 					dwelf = de;
-			} else {
-				if (de)
-					elf_end(de);
-				close(dfd);
 			}
 		}
 		free(dpath);
@@ -558,52 +541,117 @@ static void load_kallsyms(struct sym_module *m)
 		m->caps |= 1;
 }
 
-/* /tmp/perf-PID.map lines: "START SIZE name" in hex. Read only when the file
- * belongs to the target's user (or root), since anyone can write to /tmp. */
-/* The pid the target sees itself as (last NSpid field): a JIT in a
- * container names its map after that pid, in its own /tmp. */
-static int ns_pid(pid_t pid)
+/* Who the target is, from /proc/PID/status: the uid it acts as (effective)
+ * and the pid it sees itself as (the last NSpid field: a JIT in a container
+ * names its map after that pid, in its own /tmp). 0, or a negative errno. */
+static int target_ids(pid_t pid, uid_t *euid, int *nspid)
 {
 	char path[64], line[256];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "re");
-	int nspid = (int)pid;
 	if (!f)
-		return nspid;
+		return -errno;
+	bool have_uid = false;
+	*nspid = (int)pid;
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		char *save = NULL;
-		for (char *t = strtok_r(line + 6, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save))
-			nspid = atoi(t);
-		break;
-	}
-	fclose(f);
-	return nspid > 0 ? nspid : (int)pid;
-}
-
-static void load_jit(struct sym_module *m, const struct sym_source *src)
-{
-	char path[96];
-	int fd = -1;
-	if (src->path) {
-		fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	} else {
-		snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)src->pid,
-			 ns_pid(src->pid));
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0) {
-			snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)src->pid);
-			fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		unsigned long ruid, eu;
+		if (sscanf(line, "Uid: %lu %lu", &ruid, &eu) == 2) {
+			*euid = (uid_t)eu;
+			have_uid = true;
+		} else if (!strncmp(line, "NSpid:", 6)) {
+			char *save = NULL;
+			for (char *t = strtok_r(line + 6, " \t\n", &save); t;
+			     t = strtok_r(NULL, " \t\n", &save))
+				*nspid = atoi(t);
 		}
 	}
+	fclose(f);
+	if (*nspid <= 0)
+		*nspid = (int)pid;
+	return have_uid ? 0 : -ENOENT;
+}
+
+static struct sym_proc *find_proc(struct symbolizer *s, pid_t pid)
+{
+	for (struct sym_proc *p = s->procs; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+int symbolizer_watch_process(struct symbolizer *s, pid_t pid)
+{
+	if (!s || pid <= 0) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (find_proc(s, pid))
+		return 0;
+	uid_t euid;
+	int nspid;
+	int r = target_ids(pid, &euid, &nspid);
+	if (r < 0) {
+		errno = -r;
+		return r;
+	}
+	int rootfd = tfile_root(pid);
+	if (rootfd < 0) {
+		errno = -rootfd;
+		return rootfd;
+	}
+	/* Most processes share prowl's root: no descriptor kept for them. */
+	struct stat a, b;
+	if (fstat(rootfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		close(rootfd);
+		rootfd = -1;
+	}
+	struct sym_proc *p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	p->euid = euid;
+	p->nspid = nspid;
+	p->rootfd = rootfd;
+	p->next = s->procs;
+	s->procs = p;
+	return 0;
+}
+
+/* Bounds on a perf map: a JIT writes one short line per compiled method. */
+#define JIT_MAX_BYTES ((size_t)1 << 30)
+#define JIT_MAX_LINE 65536
+
+/* /tmp/perf-PID.map lines: "START SIZE name" in hex. Anyone can write to
+ * /tmp and a process can choose its pid inside its own pid namespace, so the
+ * map is looked up inside the target's root under the pid the target sees,
+ * and read only when it belongs to the uid the target runs as: a map owned by
+ * anyone else (root included) says nothing about this process. */
+static void load_jit(struct sym_module *m, const struct sym_source *src)
+{
+	uid_t owner = 0;
+	int nspid = 0, rootfd = -1;
+	const struct sym_proc *known = find_proc(m->s, src->pid);
+	if (known) {
+		owner = known->euid;
+		nspid = known->nspid;
+		rootfd = known->rootfd >= 0 ? fcntl(known->rootfd, F_DUPFD_CLOEXEC, 0)
+					    : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else if (target_ids(src->pid, &owner, &nspid) == 0) {
+		rootfd = tfile_root(src->pid);
+	}
+	if (rootfd < 0)
+		return;
+	struct stat st;
+	int fd;
+	if (src->path) {
+		fd = tfile_open(src->path, &st);
+	} else {
+		char path[64];
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", nspid);
+		fd = tfile_open_in(rootfd, path, &st);
+	}
+	close(rootfd);
 	if (fd < 0)
 		return;
-	struct stat st, pst;
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/%d", (int)src->pid);
-	uid_t owner = stat(proc, &pst) == 0 ? pst.st_uid : geteuid();
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_uid != owner && st.st_uid != 0)) {
+	if (st.st_uid != owner) {
 		close(fd);
 		return;
 	}
@@ -613,12 +661,13 @@ static void load_jit(struct sym_module *m, const struct sym_source *src)
 		return;
 	}
 	char *line = NULL;
-	size_t lcap = 0;
+	size_t lcap = 0, total = 0;
 	uint32_t idx = 0;
-	while (getline(&line, &lcap, f) > 0) {
+	ssize_t len;
+	while ((len = getline(&line, &lcap, f)) > 0 && (total += (size_t)len) <= JIT_MAX_BYTES) {
 		unsigned long long a, sz;
 		int off = 0;
-		if (sscanf(line, "%llx %llx %n", &a, &sz, &off) < 2 || !off)
+		if (len > JIT_MAX_LINE || sscanf(line, "%llx %llx %n", &a, &sz, &off) < 2 || !off)
 			continue;
 		char *nm = line + off;
 		size_t n = strcspn(nm, "\n");
@@ -661,7 +710,6 @@ struct sym_module *symbolizer_module(struct symbolizer *s, const struct sym_sour
 	m->s = s;
 	m->key = key;
 	m->kind = src->kind;
-	m->fd = m->dfd = -1;
 	m->path = src->path ? xstrdup(src->path) : NULL;
 	m->name = xstrdup(src->name ? src->name : src->path ? src->path : "[vdso]");
 	if (src->build_id && src->build_id_len)

@@ -19,7 +19,9 @@
 enum sym_source_kind {
 	SYM_ELF = 0,    /* an ELF file on disk (executable, library, or vdso image below) */
 	SYM_KERNEL = 1, /* the kernel: names from /proc/kallsyms, addresses absolute */
-	SYM_JIT = 2,    /* /tmp/perf-PID.map: addresses absolute */
+	SYM_JIT = 2,    /* /tmp/perf-PID.map: addresses absolute; read inside the
+			   process's root under the pid it sees itself as, only
+			   when owned by the uid it runs as */
 };
 
 /* Where a module's code comes from. Only path is required for SYM_ELF. */
@@ -55,6 +57,13 @@ struct sym_module;
 
 struct symbolizer *symbolizer_new(const struct symbolizer_opts *opts);
 void symbolizer_free(struct symbolizer *s);
+
+/* Remembers, while pid runs, who it is (the uid it runs as, the pid it sees
+ * itself as, its root folder) so that its perf map can be found and trusted
+ * after it exits, when symbolizing happens. Call it when a process is first
+ * seen running JIT code; a SYM_JIT source of a pid never watched is looked up
+ * live, and yields nothing once the process is gone. 0 or a negative errno. */
+int symbolizer_watch_process(struct symbolizer *s, pid_t pid);
 
 /* Returns the module for src (opened lazily; cached, so two equal sources give
  * the same module). NULL with errno only for bad arguments: a file that cannot be

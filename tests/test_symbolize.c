@@ -1,7 +1,8 @@
 /* Unit tests for symbolize/: the test binary symbolizes itself (a real
  * inlined call, found through a return address), the C library through its
  * build-id debug file, the vDSO from memory, a JIT map, kernel symbols, and
- * damaged copies of itself. */
+ * damaged copies of itself; files opened for a target stay inside its root,
+ * FIFOs never block, and a debug file with another build-id is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,11 +17,16 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <errno.h>
+#include <gelf.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "symbolize/debugfile.h"
+#include "symbolize/elf.h"
 #include "symbolize/symbolizer.h"
+#include "symbolize/tfile.h"
 
 static volatile uintptr_t captured;
 static volatile int leaf_line, outer_line, sink;
@@ -392,6 +398,302 @@ static void test_damaged_copies(void **state)
 	free(data);
 }
 
+/* A scratch folder standing in for a target's root. */
+struct fakeroot {
+	char dir[64];
+	int fd;
+};
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void fakeroot_make(struct fakeroot *r)
+{
+	char path[PATH_MAX];
+	snprintf(r->dir, sizeof(r->dir), "/tmp/prowl-root-XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	snprintf(path, sizeof(path), "%s/etc", r->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	put(r->dir, "etc/passwd", "inside\n");
+	snprintf(path, sizeof(path), "%s/etc/sub", r->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	/* absolute and climbing links: both must stay inside */
+	snprintf(path, sizeof(path), "%s/abs", r->dir);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	snprintf(path, sizeof(path), "%s/etc/sub/up", r->dir);
+	assert_int_equal(symlink("../../../../../../etc/passwd", path), 0);
+	snprintf(path, sizeof(path), "%s/etc/absdir", r->dir);
+	assert_int_equal(symlink("/etc", path), 0);
+	snprintf(path, sizeof(path), "%s/loop", r->dir);
+	assert_int_equal(symlink("/loop", path), 0);
+	snprintf(path, sizeof(path), "%s/fifo", r->dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	r->fd = open(r->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(r->fd >= 0);
+}
+
+static void fakeroot_remove(struct fakeroot *r)
+{
+	static const char *const names[] = { "etc/sub/up", "etc/sub", "etc/absdir", "etc/passwd", "etc",
+					     "abs", "loop", "fifo" };
+	char path[PATH_MAX];
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, names[i]);
+		if (unlink(path) != 0)
+			rmdir(path);
+	}
+	rmdir(r->dir);
+	close(r->fd);
+}
+
+/* What path reads as inside r, or NULL; *err gets the error. */
+static char *read_in(struct fakeroot *r, const char *path, int *err)
+{
+	int fd = tfile_open_in(r->fd, path, NULL);
+	*err = fd < 0 ? fd : 0;
+	if (fd < 0)
+		return NULL;
+	char *buf;
+	size_t len;
+	int e = tfile_read_all(fd, 1 << 20, &buf, &len);
+	close(fd);
+	*err = e;
+	return e ? NULL : buf;
+}
+
+static void check_in_root(struct fakeroot *r)
+{
+	int err;
+	char *t;
+	static const char *const inside[] = { "/etc/passwd", "etc/passwd", "/abs", "/etc/sub/up",
+					      "/etc/absdir/passwd", "/../../etc/./passwd",
+					      "/etc/sub/../passwd" };
+	for (size_t i = 0; i < sizeof(inside) / sizeof(*inside); i++) {
+		t = read_in(r, inside[i], &err);
+		if (!t)
+			fail_msg("%s: error %d (fallback %d)", inside[i], err, tfile_force_fallback);
+		assert_string_equal(t, "inside\n");
+		free(t);
+	}
+	assert_null(read_in(r, "/loop", &err));
+	assert_int_equal(err, -ELOOP);
+	assert_null(read_in(r, "/nothing", &err));
+	assert_int_equal(err, -ENOENT);
+	/* not regular: refused without being opened (a FIFO would block) */
+	assert_null(read_in(r, "/fifo", &err));
+	assert_int_equal(err, -EINVAL);
+	assert_null(read_in(r, "/etc", &err));
+	assert_true(err == -EINVAL || err == -EISDIR);
+	assert_null(read_in(r, "/etc/passwd/x", &err));
+	assert_int_equal(err, -ENOTDIR);
+}
+
+static void test_tfile_in_root(void **state)
+{
+	(void)state;
+	struct fakeroot r;
+	fakeroot_make(&r);
+	tfile_force_fallback = false;
+	check_in_root(&r);
+	tfile_force_fallback = true; /* the same rules by hand */
+	check_in_root(&r);
+	tfile_force_fallback = false;
+	/* /proc/PID/root/... is read inside that process's root (ours is /) */
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/root%s/abs", (int)getpid(), r.dir);
+	int fd = tfile_open(path, NULL);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(tfile_proc_pid(path), getpid());
+	assert_int_equal(tfile_proc_pid("/tmp/x"), 0);
+	assert_int_equal(tfile_proc_pid("/proc/self/exe"), 0);
+	/* a bounded read refuses what is longer */
+	snprintf(path, sizeof(path), "%s/etc/passwd", r.dir);
+	fd = tfile_open(path, NULL);
+	assert_true(fd >= 0);
+	char *buf = NULL;
+	size_t len;
+	assert_int_equal(tfile_read_all(fd, 3, &buf, &len), -EFBIG);
+	assert_null(buf);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/fifo", r.dir);
+	assert_int_equal(tfile_open(path, NULL), -EINVAL);
+	fakeroot_remove(&r);
+}
+
+static size_t self_build_id(unsigned char **id)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(e);
+	size_t n = elfx_build_id(e, id);
+	elf_end(e);
+	close(fd);
+	return n;
+}
+
+/* A build-id link that leads to a file with another build-id is refused;
+ * the same link to the right file is taken; a FIFO there is not opened. */
+static void test_debug_file_build_id_checked(void **state)
+{
+	(void)state;
+	unsigned char *id;
+	size_t n = self_build_id(&id);
+	if (n < 2) {
+		free(id);
+		skip();
+	}
+	char dir[] = "/tmp/prowl-debug-XXXXXX", path[PATH_MAX], sub[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/.build-id", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	unsigned char other[20];
+	memset(other, 0xab, sizeof(other));
+	/* other's link points at this test binary, whose build-id is not other */
+	snprintf(sub, sizeof(sub), "%s/.build-id/ab", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(path, sizeof(path), "%s/abababababababababababababababababababab.debug", sub);
+	char exe[PATH_MAX];
+	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(el > 0);
+	exe[el] = 0;
+	assert_int_equal(symlink(exe, path), 0);
+	struct debugfile_query q = { .build_id = other, .build_id_len = sizeof(other), .debug_dir = dir };
+	char *found = NULL;
+	assert_int_equal(debugfile_find(&q, &found), -ENOENT);
+	assert_null(found);
+	unlink(path);
+	/* the right build-id through the same kind of link is accepted */
+	char *ownpath;
+	snprintf(sub, sizeof(sub), "%s/.build-id/%02x", dir, id[0]);
+	mkdir(sub, 0755);
+	struct strbuf_like { char b[256]; } hex = { "" };
+	for (size_t i = 1; i < n && 2 * i < sizeof(hex.b) - 2; i++)
+		snprintf(hex.b + 2 * (i - 1), 3, "%02x", id[i]);
+	ownpath = malloc(PATH_MAX);
+	snprintf(ownpath, PATH_MAX, "%s/%s.debug", sub, hex.b);
+	assert_int_equal(symlink(exe, ownpath), 0);
+	q.build_id = id;
+	q.build_id_len = n;
+	int fd = debugfile_find(&q, &found);
+	assert_true(fd >= 0);
+	assert_string_equal(found, ownpath);
+	close(fd);
+	free(found);
+	/* a FIFO in its place: refused, and prowl does not block on it */
+	unlink(ownpath);
+	assert_int_equal(mkfifo(ownpath, 0644), 0);
+	found = NULL;
+	assert_int_equal(debugfile_find(&q, &found), -ENOENT);
+	unlink(ownpath);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/.build-id/ab", dir);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/.build-id", dir);
+	rmdir(sub);
+	rmdir(dir);
+	free(ownpath);
+	free(id);
+}
+
+/* A FIFO perf map yields no names and does not block. */
+static void test_jit_map_fifo(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_JIT, .pid = getpid() };
+	struct sym_module *m = symbolizer_module(s, &src);
+	struct sym_frame f[4];
+	assert_int_equal(sym_lookup(m, 0x7f0000001010, f, 4), 0);
+	symbolizer_free(s);
+	unlink(path);
+}
+
+/* The ELF helpers on this binary: build-id as the symbolizer reports it,
+ * sections by name and type, and vaddr <-> offset both ways. */
+static void test_elf_helpers(void **state)
+{
+	(void)state;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(e);
+	GElf_Shdr sh;
+	Elf_Scn *text = elfx_section(e, ".text", &sh);
+	assert_non_null(text);
+	assert_int_equal(sh.sh_type, SHT_PROGBITS);
+	uint64_t off, back;
+	assert_int_equal(elfx_vaddr_to_offset(e, sh.sh_addr + 16, &off), 0);
+	assert_int_equal(off, sh.sh_offset + 16);
+	assert_int_equal(elfx_offset_to_vaddr(e, off, &back), 0);
+	assert_int_equal(back, sh.sh_addr + 16);
+	assert_int_equal(elfx_vaddr_to_offset(e, UINT64_MAX - 1, &off), -ENOENT);
+	assert_null(elfx_section(e, ".no-such-section", &sh));
+	assert_non_null(elfx_section_type(e, SHT_DYNSYM, &sh));
+	assert_true(elfx_has_dwarf(e)); /* the tests are built with -g */
+	char *link = NULL;
+	uint32_t crc;
+	assert_int_equal(elfx_debuglink(e, &link, &crc), -ENOENT);
+	unsigned char *id;
+	size_t n = elfx_build_id(e, &id);
+	elf_end(e);
+	close(fd);
+	if (!n)
+		return;
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_ELF, .path = "/proc/self/exe" };
+	struct sym_module *m = symbolizer_module(s, &src);
+	const char *hex = sym_module_build_id(m);
+	assert_non_null(hex);
+	assert_int_equal(strlen(hex), 2 * n);
+	for (size_t i = 0; i < n; i++) {
+		char b[3];
+		snprintf(b, sizeof(b), "%02x", id[i]);
+		assert_memory_equal(hex + 2 * i, b, 2);
+	}
+	symbolizer_free(s);
+	free(id);
+}
+
+/* A module costs no descriptor once loaded: libelf keeps what it needs. */
+static void test_modules_hold_no_fd(void **state)
+{
+	(void)state;
+	int before = open("/dev/null", O_RDONLY);
+	assert_true(before >= 0);
+	close(before);
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_ELF, .path = "/proc/self/exe" };
+	struct sym_module *m = symbolizer_module(s, &src);
+	Dl_info di;
+	assert_true(dladdr((void *)printf, &di) != 0);
+	struct sym_source libc = { .kind = SYM_ELF, .path = di.dli_fname };
+	struct sym_module *lm = symbolizer_module(s, &libc);
+	struct sym_frame f[8];
+	uint64_t own = self_vaddr((uintptr_t)outer_fn);
+	assert_true(sym_lookup(m, own, f, 8) >= 1); /* DWARF still readable */
+	assert_string_equal(f[sym_lookup(m, own, f, 8) - 1].function, "outer_fn");
+	(void)lm;
+	int after = open("/dev/null", O_RDONLY);
+	assert_int_equal(after, before); /* the lowest free descriptor is the same */
+	close(after);
+	symbolizer_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +707,11 @@ int main(void)
 		cmocka_unit_test(test_jit_map),
 		cmocka_unit_test(test_kernel_symbols),
 		cmocka_unit_test(test_damaged_copies),
+		cmocka_unit_test(test_tfile_in_root),
+		cmocka_unit_test(test_debug_file_build_id_checked),
+		cmocka_unit_test(test_jit_map_fifo),
+		cmocka_unit_test(test_elf_helpers),
+		cmocka_unit_test(test_modules_hold_no_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

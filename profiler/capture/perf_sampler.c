@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -114,6 +115,27 @@ static int perf_denied_message(struct sampler *s, int err)
 	return -EPERM; /* one code for "not allowed", whatever the kernel said */
 }
 
+/* One event per thread and CPU: many threads on many CPUs run out of
+ * descriptors; say which limit, with the numbers to choose a new one. */
+static int perf_nofile_message(struct sampler *s, int e)
+{
+	struct perf_state *ps = s->priv;
+	struct rlimit rl = { 0, 0 };
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (e == ENFILE)
+		snprintf(s->err, sizeof(s->err),
+			 "perf_event_open failed: the system's file table is full after %zu events "
+			 "(raise fs.file-max, or use --backend ptrace)",
+			 ps->nfds);
+	else
+		snprintf(s->err, sizeof(s->err),
+			 "perf_event_open failed: too many open files after %zu events (the perf backend "
+			 "needs one per thread and CPU, %d CPUs here; raise the hard limit RLIMIT_NOFILE, "
+			 "now %llu: ulimit -Hn or LimitNOFILE=, or use --backend ptrace)",
+			 ps->nfds, ps->ncpus, (unsigned long long)rl.rlim_max);
+	return -e;
+}
+
 /* Opens the events of one thread on every CPU; with ring maps on first use. */
 static int open_thread(struct sampler *s, pid_t tid)
 {
@@ -129,6 +151,8 @@ static int open_thread(struct sampler *s, pid_t tid)
 				return -ESRCH;
 			if (errno == EACCES || errno == EPERM)
 				return perf_denied_message(s, errno);
+			if (errno == EMFILE || errno == ENFILE)
+				return perf_nofile_message(s, errno);
 			snprintf(s->err, sizeof(s->err), "perf_event_open failed: %s", errstr(errno));
 			return -last_err;
 		}

@@ -107,7 +107,17 @@ static struct module *jit_module(struct session *s, struct target_proc *p, uint6
 		return NULL;
 	char path[64];
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)p->pid);
-	return module_set_get(s->target->modules, path, 0, (uint64_t)p->pid, MODULE_ANON, NULL);
+	struct module *m = module_set_get(s->target->modules, path, 0, (uint64_t)p->pid, MODULE_ANON, NULL);
+	/* The map is read after the process may have exited: who it was (uid,
+	 * namespace pid, root) is taken now, while it runs. */
+	if (!m->sym_data) {
+		if (!s->sym) {
+			struct symbolizer_opts so = { 0 };
+			s->sym = symbolizer_new(&so);
+		}
+		symbolizer_watch_process(s->sym, p->pid);
+	}
+	return m;
 }
 
 static void add_sample(struct session *s, const struct sampler_sample *sm)
@@ -245,7 +255,9 @@ static int open_backend(struct session *s, const struct sampler_ops *ops)
 
 static bool denied(int r)
 {
-	return r == -EACCES || r == -EPERM || r == -ENOSYS || r == -EOPNOTSUPP || r == -ENOENT;
+	/* EMFILE: one event per thread and CPU did not fit; ptrace needs none. */
+	return r == -EACCES || r == -EPERM || r == -ENOSYS || r == -EOPNOTSUPP || r == -ENOENT ||
+	       r == -EMFILE || r == -ENFILE;
 }
 
 static int choose_backend(struct session *s, char **errmsg)

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/opts.h"
@@ -35,8 +36,21 @@ static void usage(FILE *out)
 	fprintf(out, "\n'prowl <command> --help' shows a command's options; 'prowl --version' the version.\n");
 }
 
+/* A process with thousands of libraries, or the perf backend on many threads
+ * times many CPUs, needs more descriptors than the usual soft limit of 1024;
+ * the hard limit is ours to take. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	raise_nofile();
 	if (argc < 2) {
 		usage(stderr);
 		return EX_USAGE;
