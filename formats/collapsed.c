@@ -182,11 +182,15 @@ struct profile *collapsed_read(const char *data, size_t len)
 			continue;
 		}
 		size_t depth = 0, a = 0;
-		bool same = true;
+		bool same = true, cut = false;
 		uint32_t node = PROFILE_ROOT;
 		for (size_t k = 0; k <= (size_t)sl; k++) {
 			if (k != (size_t)sl && line[k] != ';')
 				continue;
+			if (k > a && depth == READ_MAX_FRAMES) {
+				cut = true; /* the outermost READ_MAX_FRAMES are kept */
+				break;
+			}
 			if (k > a) {
 				const char *t = line + a;
 				size_t tl = k - a;
@@ -207,6 +211,8 @@ struct profile *collapsed_read(const char *data, size_t len)
 		good++;
 		if (count)
 			profile_add(p, thread, node, count);
+		if (count && cut)
+			p->meta.truncated++;
 	}
 	free(prev);
 	if (!good || bad > good) {
