@@ -235,6 +235,23 @@ static void test_perfscript_inlined_marker(void **state)
 			assert_false(p->frames[i].inlined);
 		}
 	assert_true(found);
+	/* convert to pprof: the frame is a line inlined into compute's
+	 * location, and no mapping is named "inlined". */
+	size_t len;
+	char *buf = write_mem(p, FORMAT_PPROF, &len);
+	struct profile *q = profile_read_mem(buf, len, NULL);
+	assert_non_null(q);
+	for (size_t i = 0; i < q->nmodules; i++)
+		assert_string_not_equal(q->modules[i].path, "inlined");
+	found = false;
+	for (size_t i = 0; i < q->nframes; i++)
+		if (strcmp(q->frames[i].name, "leaf") == 0) {
+			assert_true(q->frames[i].inlined);
+			found = true;
+		}
+	assert_true(found);
+	free(buf);
+	profile_free(q);
 	profile_free(p);
 }
 

@@ -6,7 +6,7 @@ by make_seeds.py.
 Usage: crafted.py KIND N OUT
   pprof-strings N   a gzip pprof whose string table is N empty strings
   pprof-inline N    one location with N inline lines, one sample naming it N times
-  perf-spaces N     a perf script event line with N blanks after the command
+  perf-spaces N     a perf script line of a name, N blanks and no pid
   perf-parens N     a perf script frame whose symbol is N copies of ".("
   perf-lines N      N perf script samples of 3 frames each (the linear baseline)
   folded-wrap N     N folded lines of 10^19 samples each (totals wrap)
@@ -51,7 +51,9 @@ def pprof_inline(n):
 
 
 def perf_spaces(n):
-    return b"x" + b" " * n + b"y\n\n"
+    """A sample whose second line is a command name, N blanks, and no pid."""
+    return (b"prog 12 1.0: 1 cpu-clock:\n\t1 main (/bin/prog)\n"
+            b"x" + b" " * n + b"y\n\n")
 
 
 def perf_parens(n):
