@@ -215,6 +215,18 @@ static void test_perfscript_counts_samples(void **state)
 	char *buf = write_mem(p, FORMAT_REPORT, &len);
 	assert_non_null(strstr(buf, "3 samples"));
 	free(buf);
+	/* Where the format has a place for time, the periods are time. */
+	buf = write_mem(p, FORMAT_SPEEDSCOPE, &len);
+	assert_non_null(strstr(buf, "\"unit\":\"nanoseconds\""));
+	assert_non_null(strstr(buf, "\"endValue\":30303030"));
+	free(buf);
+	buf = write_mem(p, FORMAT_PPROF, &len);
+	struct profile *q = profile_read_mem(buf, len, NULL);
+	assert_non_null(q);
+	assert_int_equal(q->total, 3);
+	assert_int_equal(q->meta.period_ns, 10101010);
+	profile_free(q);
+	free(buf);
 	profile_free(p);
 }
 

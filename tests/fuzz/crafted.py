@@ -37,17 +37,25 @@ def vfield(num, v):
 
 
 def pprof_strings(n):
-    return gzip.compress(field(6, b"") * n, 9)
+    return gzip.compress(pprof_strings_raw(n), 9)
+
+
+def pprof_strings_raw(n):
+    return field(6, b"") * n
 
 
 def pprof_inline(n):
+    return gzip.compress(pprof_inline_raw(n), 9)
+
+
+def pprof_inline_raw(n):
     strings = field(6, b"") + field(6, b"samples") + field(6, b"count") + field(6, b"f")
     sample_type = field(1, vfield(1, 1) + vfield(2, 2))
     function = field(5, vfield(1, 1) + vfield(2, 3))
     line = field(4, vfield(1, 1) + vfield(2, 7))
     location = field(4, vfield(1, 1) + line * n)
     sample = field(2, field(1, varint(1) * n) + field(2, varint(1)))
-    return gzip.compress(sample_type + sample + location + function + strings, 9)
+    return sample_type + sample + location + function + strings
 
 
 def perf_spaces(n):
