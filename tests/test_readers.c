@@ -324,6 +324,33 @@ static void test_collapsed_deep_line_cut(void **state)
 	strbuf_release(&b);
 }
 
+/* The same cut in the speedscope reader. */
+static void test_speedscope_deep_sample_cut(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t t = profile_thread_intern(p, 1, 1, "t");
+	enum { N = READ_MAX_FRAMES + 100 };
+	uint32_t *frames = xmalloc(N * sizeof(*frames));
+	for (size_t i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "f%zu", i);
+		frames[i] = profile_frame_named(p, name, FRAME_USER);
+	}
+	profile_add(p, t, profile_node_path(p, frames, N), 4);
+	size_t len;
+	char *buf = write_mem(p, FORMAT_SPEEDSCOPE, &len);
+	struct profile *q = profile_read_mem(buf, len, NULL);
+	assert_non_null(q);
+	assert_int_equal(q->total, 4);
+	assert_int_equal(profile_node_depth(q, q->counts[0].node), READ_MAX_FRAMES);
+	assert_int_equal(q->meta.truncated, 1);
+	free(buf);
+	free(frames);
+	profile_free(q);
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_perfscript_long_blank_line),
 		cmocka_unit_test(test_binary_after_text_header_refused),
 		cmocka_unit_test(test_collapsed_deep_line_cut),
+		cmocka_unit_test(test_speedscope_deep_sample_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
