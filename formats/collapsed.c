@@ -94,9 +94,12 @@ static long split_count(const char *line, size_t len, uint64_t *count)
 	uint64_t c = 0;
 	size_t digits = 0, k = i;
 	for (; k < len && line[k] >= '0' && line[k] <= '9'; k++, digits++) {
-		if (c > (UINT64_MAX - 9) / 10)
+		/* Up to UINT64_MAX exactly: a saturated total written out must
+		 * read back. */
+		uint64_t d = (uint64_t)(line[k] - '0');
+		if (c > (UINT64_MAX - d) / 10)
 			return -1;
-		c = c * 10 + (uint64_t)(line[k] - '0');
+		c = c * 10 + d;
 	}
 	if (!digits)
 		return -1;

@@ -186,6 +186,21 @@ static void test_totals_saturate(void **state)
 	}
 	assert_true(sum == p->total);
 	assert_true(p->threads[0].samples == p->total);
+	/* Written out and read back: the saturated counts are numbers the
+	 * reader takes (fuzz_collapsed found they were not). */
+	size_t len;
+	char *buf = write_mem(p, FORMAT_COLLAPSED, &len);
+	struct profile *q = profile_read_mem(buf, len, NULL);
+	assert_non_null(q);
+	assert_true(q->total == UINT64_MAX);
+	profile_free(q);
+	free(buf);
+	static const char max[] = "a 18446744073709551615\n", over[] = "a 18446744073709551616\n";
+	q = profile_read_mem(max, sizeof(max) - 1, NULL);
+	assert_non_null(q);
+	assert_true(q->total == UINT64_MAX);
+	profile_free(q);
+	assert_null(profile_read_mem(over, sizeof(over) - 1, NULL));
 	profile_free(p);
 }
 
