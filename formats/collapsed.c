@@ -94,9 +94,12 @@ static long split_count(const char *line, size_t len, uint64_t *count)
 	uint64_t c = 0;
 	size_t digits = 0, k = i;
 	for (; k < len && line[k] >= '0' && line[k] <= '9'; k++, digits++) {
-		if (c > (UINT64_MAX - 9) / 10)
+		/* Up to UINT64_MAX exactly: a saturated total written out must
+		 * read back. */
+		uint64_t d = (uint64_t)(line[k] - '0');
+		if (c > (UINT64_MAX - d) / 10)
 			return -1;
-		c = c * 10 + (uint64_t)(line[k] - '0');
+		c = c * 10 + d;
 	}
 	if (!digits)
 		return -1;
@@ -182,11 +185,15 @@ struct profile *collapsed_read(const char *data, size_t len)
 			continue;
 		}
 		size_t depth = 0, a = 0;
-		bool same = true;
+		bool same = true, cut = false;
 		uint32_t node = PROFILE_ROOT;
 		for (size_t k = 0; k <= (size_t)sl; k++) {
 			if (k != (size_t)sl && line[k] != ';')
 				continue;
+			if (k > a && depth == READ_MAX_FRAMES) {
+				cut = true; /* the outermost READ_MAX_FRAMES are kept */
+				break;
+			}
 			if (k > a) {
 				const char *t = line + a;
 				size_t tl = k - a;
@@ -207,6 +214,8 @@ struct profile *collapsed_read(const char *data, size_t len)
 		good++;
 		if (count)
 			profile_add(p, thread, node, count);
+		if (count && cut)
+			p->meta.truncated++;
 	}
 	free(prev);
 	if (!good || bad > good) {

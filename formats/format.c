@@ -353,10 +353,28 @@ int profile_write(const struct profile *p, enum format f, const char *path,
 	return format_write_atomic(path, write_job_run, &j);
 }
 
+/* Text formats are text: a NUL, or control bytes beyond one in a thousand
+ * (random bytes have one in nine), mean binary data that happens to begin
+ * like a profile; reading it would report garbage as samples. */
+static bool looks_like_text(const char *data, size_t len)
+{
+	size_t ctl = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+		if (c == 0)
+			return false;
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b) || c == 0x7f)
+			ctl++;
+	}
+	return ctl <= 8 + len / 1000;
+}
+
 enum format format_detect(const char *data, size_t len)
 {
 	if (len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b)
 		return FORMAT_PPROF;
+	if (!looks_like_text(data, len))
+		return FORMAT_NONE;
 	size_t i = 0;
 	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
 		i++;

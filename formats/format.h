@@ -45,6 +45,11 @@ int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void 
 /* Writes p as f to an open stream (used by profile_write and tests). */
 int profile_write_stream(const struct profile *p, enum format f, FILE *out, const struct write_opts *o);
 
+/* Frames a reader keeps per sample: capture's deepest stack (4096) plus as
+ * many inlined frames. A deeper sample keeps its outermost READ_MAX_FRAMES
+ * frames and is counted in meta.truncated. */
+#define READ_MAX_FRAMES 8192u
+
 /* How `perf script` text is read: the option words of stackcollapse-perf.pl. */
 struct read_opts {
 	bool pid;     /* --pid: root frame "comm-pid" */

@@ -45,6 +45,11 @@ static bool match_event(const char *s, size_t n, struct event_line *ev)
 	if (n < 2 || is_space(s[0]))
 		return false;
 	for (size_t e = 2; e < n; e++) {
+		/* Inside a run of blanks the try at e - 1 already scanned what this
+		 * one would (the same blanks, then the same digits) and failed:
+		 * skipping keeps a line of N blanks linear instead of N^2 / 2. */
+		if (e > 2 && is_space(s[e - 1]))
+			continue;
 		size_t i = e;
 		while (i < n && is_space(s[i]))
 			i++;
@@ -205,16 +210,21 @@ static void tidy(struct strbuf *f, bool java)
 			f->buf[i] = ':';
 	/* Unless it looks like a Go method (m/\.\(.*\)\./), everything from the
 	 * first "(" not opening "(anonymous namespace)" is argument noise. */
+	/* The first ".(" and the last ")." decide it, in one pass each (a
+	 * name of many ".(" made the pairwise search quadratic). */
 	bool go = false;
-	for (size_t i = 0; i + 1 < f->len && !go; i++) {
-		if (f->buf[i] != '.' || f->buf[i + 1] != '(')
-			continue;
-		for (size_t j = f->len; j-- > i + 2;)
+	size_t first = SIZE_MAX;
+	for (size_t i = 0; i + 1 < f->len; i++)
+		if (f->buf[i] == '.' && f->buf[i + 1] == '(') {
+			first = i;
+			break;
+		}
+	if (first != SIZE_MAX)
+		for (size_t j = f->len; j-- > first + 2;)
 			if (f->buf[j] == '.' && f->buf[j - 1] == ')') {
 				go = true;
 				break;
 			}
-	}
 	if (!go) {
 		static const char anon[] = "anonymous namespace)";
 		for (size_t i = 0; i < f->len; i++) {
@@ -247,6 +257,8 @@ struct reader {
 	bool have_pname;
 	uint32_t thread;
 	uint64_t period;
+	uint64_t period_sum, samples; /* of the kept event, for meta.period_ns */
+	bool time_event; /* cpu-clock or task-clock: periods are nanoseconds */
 	uint32_t *stack; /* leaf first, as read */
 	size_t depth, cap;
 	char *event_filter;
@@ -276,8 +288,12 @@ static void frame_line(struct reader *r, const struct frame_line *fl)
 		return;
 	bool java = r->pname.len >= 4 && memcmp(r->pname.buf, "java", 4) == 0;
 	char *mod = xstrndup(fl->mod, fl->mod_len);
+	/* perf prints an inlined function as "addr name (inlined)", with no
+	 * module, before the function it is inlined into: "inlined" is a mark,
+	 * not a module. */
+	bool inlined = strcmp(mod, "inlined") == 0;
 	struct profile_module m = { .path = mod, .kernel = module_is_kernel(fl->mod, fl->mod_len) };
-	int32_t module = fl->mod_len && strcmp(mod, "[unknown]") ? profile_module_intern(r->p, &m) : -1;
+	int32_t module = fl->mod_len && strcmp(mod, "[unknown]") && !inlined ? profile_module_intern(r->p, &m) : -1;
 	bool kernel = r->o->kernel && module_is_kernel(fl->mod, fl->mod_len);
 	bool jit = r->o->jit && module_is_jit(fl->mod, fl->mod_len);
 
@@ -321,8 +337,10 @@ static void frame_line(struct reader *r, const struct frame_line *fl)
 			strbuf_add(f, piece, plen);
 		}
 		tidy(f, java);
-		struct profile_frame fr = { .module = module, .kind = FRAME_USER };
-		if (pi > 0) {
+		struct profile_frame fr = { .module = module, .kind = FRAME_USER, .inlined = inlined };
+		if (inlined) {
+			/* kind stays user: an inlined frame sits in its caller's code */
+		} else if (pi > 0) {
 			char *at = memmem(f->buf, f->len, "_[i]", 4);
 			if (at && at + 4 == f->buf + f->len) {
 				f->len -= 4;
@@ -357,14 +375,30 @@ static void end_sample(struct reader *r)
 	if (!r->have_pname)
 		return;
 	uint32_t root = profile_frame_named(r->p, r->pname.buf, FRAME_THREAD);
-	xgrow((void **)&r->stack, &r->cap, r->depth + 1, sizeof(*r->stack));
-	uint32_t *path = xmalloc((r->depth + 1) * sizeof(*path));
+	/* Deeper than READ_MAX_FRAMES: the outermost frames are kept. */
+	size_t keep = r->depth < READ_MAX_FRAMES ? r->depth : READ_MAX_FRAMES;
+	uint32_t *path = xmalloc((keep + 1) * sizeof(*path));
 	path[0] = root;
-	for (size_t i = 0; i < r->depth; i++)
+	for (size_t i = 0; i < keep; i++)
 		path[1 + i] = r->stack[r->depth - 1 - i];
-	uint32_t node = profile_node_path(r->p, path, r->depth + 1);
+	uint32_t node = profile_node_path(r->p, path, keep + 1);
 	free(path);
-	profile_add(r->p, r->thread, node, r->period);
+	if (keep < r->depth)
+		r->p->meta.truncated++;
+	/* Units follow the input. The period of a time event (cpu-clock,
+	 * task-clock) is nanoseconds: the sample counts one, and the periods
+	 * give meta.period_ns, which writers with a place for time (pprof,
+	 * speedscope) keep; stackcollapse-perf.pl adds them, and 10 ms of
+	 * cpu-clock became 10,101,010 "samples". The period of another event
+	 * (cycles, page-faults) is how many events the sample stands for: it
+	 * is the weight, as the reference has it. No period: one. */
+	if (r->time_event) {
+		profile_add(r->p, r->thread, node, 1);
+		r->samples++;
+		r->period_sum = r->period > UINT64_MAX - r->period_sum ? UINT64_MAX : r->period_sum + r->period;
+	} else {
+		profile_add(r->p, r->thread, node, r->period ? r->period : 1);
+	}
 	r->depth = 0;
 	r->have_pname = false;
 }
@@ -392,12 +426,14 @@ static void event_line(struct reader *r, const char *line, size_t n, struct even
 			 * added together mean nothing. */
 			r->event_filter = xstrndup(ev->event, ev->event_len);
 			profile_set_str(&r->p->meta.event, r->event_filter);
+			r->time_event = strncmp(r->event_filter, "cpu-clock", 9) == 0 ||
+					strncmp(r->event_filter, "task-clock", 10) == 0;
 		} else if (strlen(r->event_filter) != ev->event_len ||
 			   memcmp(r->event_filter, ev->event, ev->event_len) != 0) {
 			return;
 		}
 	}
-	r->period = ev->period ? ev->period : 1;
+	r->period = ev->period;
 	const char *pid = ev->pid, *tid = ev->tid;
 	size_t pid_len = ev->pid_len, tid_len = ev->tid_len;
 	bool no_pid = !tid || !perl_true(tid, tid_len);
@@ -478,6 +514,8 @@ struct profile *perfscript_read(const char *data, size_t len, const struct read_
 	}
 	/* A sample not closed by a blank line is dropped, as the reference does. */
 	profile_set_str(&r.p->meta.backend, NULL);
+	if (r.time_event && r.samples && r.period_sum)
+		r.p->meta.period_ns = (r.period_sum + r.samples / 2) / r.samples;
 	free(r.stack);
 	free(r.event_filter);
 	strbuf_release(&r.pname);

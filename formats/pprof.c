@@ -1,6 +1,7 @@
 #include "formats/pprof.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -304,7 +305,7 @@ static void encode(const struct profile *p, struct strbuf *msg)
 		}
 		strbuf_reset(&s);
 		pb_packed(&s, S_LOCATION_ID, w.ids, ng);
-		uint64_t vals[2] = { c->count, c->count * period };
+		uint64_t vals[2] = { c->count, period && c->count > UINT64_MAX / period ? UINT64_MAX : c->count * period };
 		pb_packed(&s, S_VALUE, vals, period ? 2 : 1);
 		if (c->thread < p->nthreads) {
 			const struct profile_thread *t = &p->threads[c->thread];
@@ -360,11 +361,23 @@ static void encode(const struct profile *p, struct strbuf *msg)
 		value_type(&w, &tail, P_PERIOD_TYPE, kind, "nanoseconds");
 		pb_int(&tail, P_PERIOD, (int64_t)period);
 	}
-	uint64_t comments[2];
+	/* pprof has no field for the target's pid or the asked rate: they
+	 * travel as comments, which pprof_read parses back. */
+	uint64_t comments[4];
 	size_t nc = 0;
 	comments[nc++] = (uint64_t)str_index(&w.st, "prowl " PROWL_VERSION);
 	if (p->meta.command) {
 		char *c = xasprintf("command: %s", p->meta.command);
+		comments[nc++] = (uint64_t)str_index(&w.st, c);
+		free(c);
+	}
+	if (p->meta.pid > 0) {
+		char *c = xasprintf("pid: %d", p->meta.pid);
+		comments[nc++] = (uint64_t)str_index(&w.st, c);
+		free(c);
+	}
+	if (p->meta.freq) {
+		char *c = xasprintf("rate: %u Hz", p->meta.freq);
 		comments[nc++] = (uint64_t)str_index(&w.st, c);
 		free(c);
 	}
@@ -506,8 +519,14 @@ struct reader {
 	size_t nsamples, nmappings, nlocations, nfunctions, nsample_types;
 	size_t cap_samples, cap_mappings, cap_locations, cap_functions, cap_sample_types;
 	uint64_t time_nanos, duration_nanos, period;
+	struct slice period_type; /* data NULL when absent */
 	uint64_t *comments;
 	size_t ncomments, cap_comments;
+	/* Elements (top-level entries and location lines) and stack nodes the
+	 * input may still make: bounded by its size, so a small file cannot
+	 * ask for gigabytes (an empty string costs 2 bytes, and gzip packs a
+	 * million of them in a kilobyte). */
+	size_t elements_left, nodes_left;
 };
 
 static void push_slice(struct slice **a, size_t *n, size_t *cap, const struct pb_field *f)
@@ -537,6 +556,8 @@ static int read_top(struct reader *r, const uint8_t *data, size_t len)
 	int rc;
 	while ((rc = pb_next(&pr, &f)) > 0) {
 		bool is_len = f.wire == PB_LEN;
+		if (!r->elements_left--)
+			return -EFBIG;
 		switch (f.number) {
 		case P_SAMPLE_TYPE: if (is_len) push_slice(&r->sample_types, &r->nsample_types, &r->cap_sample_types, &f); break;
 		case P_SAMPLE: if (is_len) push_slice(&r->samples, &r->nsamples, &r->cap_samples, &f); break;
@@ -547,9 +568,12 @@ static int read_top(struct reader *r, const uint8_t *data, size_t len)
 		case P_TIME_NANOS: r->time_nanos = f.value; break;
 		case P_DURATION_NANOS: r->duration_nanos = f.value; break;
 		case P_PERIOD: r->period = f.value; break;
+		case P_PERIOD_TYPE: if (is_len) r->period_type = (struct slice){ f.data, f.len }; break;
 		case P_COMMENT:
 			if (pb_read_packed(&f, &r->comments, &r->ncomments, &r->cap_comments))
 				return -EINVAL;
+			if (r->ncomments > 64)
+				return -EFBIG; /* prowl writes 4 */
 			break;
 		default: break;
 		}
@@ -606,32 +630,31 @@ static void reader_release(struct reader *r)
 	free(r->comments);
 }
 
-static char *gunzip(const char *data, size_t len, size_t *out_len)
+/* Inflates data into buf (NULL: only counts); returns the unpacked size,
+ * or -EINVAL (not gzip) or -EFBIG (more than limit bytes). */
+static long long inflate_into(const char *data, size_t len, char *buf, size_t limit)
 {
 	z_stream z;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 15 + 32) != Z_OK)
-		return NULL;
-	size_t cap = len * 4 + 4096, n = 0;
-	/* A profile past 1 GiB unpacked is a zip bomb, not a profile. */
-	const size_t limit = (size_t)1 << 30;
-	char *buf = xmalloc(cap);
+		return -EINVAL;
+	unsigned char scratch[1 << 16];
+	size_t n = 0;
 	z.next_in = (unsigned char *)data;
 	z.avail_in = (uInt)len;
 	int zr;
+	long long rc = 0;
 	do {
-		if (n == cap) {
-			if (cap >= limit) {
-				zr = Z_MEM_ERROR;
-				break;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		z.next_out = (unsigned char *)buf + n;
-		z.avail_out = (uInt)(cap - n);
+		size_t room = buf ? limit - n : sizeof(scratch);
+		z.next_out = buf ? (unsigned char *)buf + n : scratch;
+		z.avail_out = (uInt)(room < UINT32_MAX ? room : UINT32_MAX);
+		uInt before = z.avail_out;
 		zr = inflate(&z, Z_NO_FLUSH);
-		n = cap - z.avail_out;
+		n += before - z.avail_out;
+		if (n > limit || (buf && n == limit && zr == Z_OK)) {
+			rc = -EFBIG;
+			break;
+		}
 		if (zr == Z_STREAM_END && z.avail_in > 0 && z.avail_in < len) {
 			/* Concatenated gzip members: keep going. */
 			inflateReset(&z);
@@ -639,11 +662,33 @@ static char *gunzip(const char *data, size_t len, size_t *out_len)
 		}
 	} while (zr == Z_OK);
 	inflateEnd(&z);
-	if (zr != Z_STREAM_END) {
-		free(buf);
+	if (!rc && zr != Z_STREAM_END)
+		rc = -EINVAL;
+	return rc ? rc : (long long)n;
+}
+
+/* The unpacked profile, or NULL and errno (EFBIG: it unpacks to more than
+ * PPROF_UNPACK_BASE + PPROF_UNPACK_RATIO times its packed size). Counted
+ * first, then unpacked into a buffer of that size, so a gzip bomb costs
+ * time in proportion to the limit and no memory. */
+static char *gunzip(const char *data, size_t len, size_t *out_len)
+{
+	size_t limit = PPROF_UNPACK_BASE + PPROF_UNPACK_RATIO * len;
+	if (limit > ((size_t)1 << 30))
+		limit = (size_t)1 << 30;
+	long long n = inflate_into(data, len, NULL, limit);
+	if (n < 0) {
+		errno = (int)-n;
 		return NULL;
 	}
-	*out_len = n;
+	char *buf = xmalloc((size_t)n + 1);
+	long long m = inflate_into(data, len, buf, (size_t)n + 1);
+	if (m != n) {
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
+	*out_len = (size_t)n;
 	return buf;
 }
 
@@ -663,7 +708,7 @@ static struct profile *build(struct reader *r)
 	struct rline *lines = NULL;
 	size_t nlines = 0, cap_lines = 0;
 	uint8_t *module_kind = xcalloc(r->nmappings + 1, 1);
-	bool ok = true;
+	bool ok = true, too_big = false;
 	for (size_t i = 0; i < r->nmappings && ok; i++) {
 		uint64_t v[11] = { 0 };
 		ok = read_fields(r->mappings[i], v, 11) >= 0;
@@ -710,11 +755,17 @@ static struct profile *build(struct reader *r)
 					rc = -EINVAL;
 					break;
 				}
+				if (!r->elements_left--) {
+					rc = -EFBIG;
+					break;
+				}
 				xgrow((void **)&lines, &cap_lines, nlines + 1, sizeof(*lines));
 				lines[nlines++] = (struct rline){ idmap_get(&funcids, v[LN_FUNCTION_ID]),
 								  (int64_t)v[LN_LINE], (int64_t)v[LN_COLUMN] };
 			}
 		}
+		if (rc == -EFBIG)
+			too_big = true;
 		ok = rc == 0;
 		locs[i].nlines = nlines - locs[i].first_line;
 		idmap_put(&locids, id, (uint32_t)i);
@@ -767,7 +818,9 @@ static struct profile *build(struct reader *r)
 	size_t scap = 0;
 	uint64_t *ids = NULL, *vals = NULL;
 	size_t cap_ids = 0, cap_vals = 0;
-	uint32_t any = profile_thread_intern(p, 0, 0, "all");
+	/* Samples with no thread label go to one thread "all", made only when
+	 * such a sample exists (a profile of labelled samples gets none). */
+	uint32_t any = PROFILE_NONE;
 	for (size_t i = 0; i < r->nsamples && ok; i++) {
 		struct pb_reader pr = { r->samples[i].data, r->samples[i].data + r->samples[i].len };
 		struct pb_field f;
@@ -804,22 +857,46 @@ static struct profile *build(struct reader *r)
 		uint64_t c = (size_t)vi < nvals ? vals[vi] : 0;
 		if (is_time && r->period)
 			c /= r->period;
+		/* Root first; a sample deeper than READ_MAX_FRAMES keeps its
+		 * outermost frames and is counted as truncated (one location
+		 * with many inline lines, named many times, multiplies). */
 		size_t depth = 0;
-		for (size_t k = nids; k-- > 0;) {
+		bool cut = false;
+		for (size_t k = nids; k-- > 0 && !cut;) {
 			uint32_t li = idmap_get(&locids, ids[k]);
 			if (li == UINT32_MAX || !loc_frames[li])
 				continue;
 			uint32_t n = loc_frames[li][0];
+			if (n > READ_MAX_FRAMES - depth) {
+				n = (uint32_t)(READ_MAX_FRAMES - depth);
+				cut = true;
+			}
 			xgrow((void **)&stack, &scap, depth + n + 1, sizeof(*stack));
 			memcpy(stack + depth, loc_frames[li] + 1, n * sizeof(*stack));
 			depth += n;
 		}
-		uint32_t t = any;
-		if (tname || tid)
+		uint32_t t;
+		if (tname || tid) {
 			t = profile_thread_intern(p, (int32_t)pid, (int32_t)tid, tname ? tname : "thread");
+		} else {
+			if (any == PROFILE_NONE)
+				any = profile_thread_intern(p, 0, 0, "all");
+			t = any;
+		}
 		free(tname);
-		if (c)
-			profile_add(p, t, profile_node_path(p, stack, depth), c);
+		if (!c)
+			continue;
+		size_t before = p->nnodes;
+		uint32_t leaf = profile_node_path(p, stack, depth);
+		if (p->nnodes - before > r->nodes_left) {
+			ok = false;
+			too_big = true;
+			break;
+		}
+		r->nodes_left -= p->nnodes - before;
+		profile_add(p, t, leaf, c);
+		if (cut && p->meta.truncated < UINT64_MAX)
+			p->meta.truncated++;
 	}
 	free(stack);
 	free(ids);
@@ -839,15 +916,26 @@ static struct profile *build(struct reader *r)
 	free(locids.vals);
 	if (!ok) {
 		profile_free(p);
+		errno = too_big ? EFBIG : EINVAL;
 		return NULL;
 	}
 	p->meta.start_ns = r->time_nanos;
 	p->meta.duration_ns = r->duration_nanos;
 	p->meta.period_ns = r->period;
+	if (r->period_type.data) {
+		uint64_t v[3] = { 0 };
+		if (read_fields(r->period_type, v, 3) >= 0 && rstr_is(r, v[VT_TYPE], "wall"))
+			profile_set_str(&p->meta.mode, "wall");
+	}
 	for (size_t i = 0; i < r->ncomments; i++) {
 		char *c = rstr(r, r->comments[i]);
+		unsigned long long v;
 		if (strncmp(c, "command: ", 9) == 0)
 			profile_set_str(&p->meta.command, c + 9);
+		else if (sscanf(c, "pid: %llu", &v) == 1 && v <= INT32_MAX)
+			p->meta.pid = (int32_t)v;
+		else if (sscanf(c, "rate: %llu Hz", &v) == 1 && v <= UINT32_MAX)
+			p->meta.freq = (uint32_t)v;
 		free(c);
 	}
 	return p;
@@ -859,19 +947,23 @@ struct profile *pprof_read(const char *data, size_t len)
 	char *raw = NULL;
 	if (len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b) {
 		raw = gunzip(data, len, &n);
-		if (!raw) {
-			errno = EINVAL;
+		if (!raw)
 			return NULL;
-		}
 	}
-	struct reader r = { 0 };
+	struct reader r = {
+		.elements_left = PPROF_MAX_ELEMENTS_BASE + len,
+		.nodes_left = PPROF_MAX_NODES_BASE + 4 * len,
+	};
 	struct profile *p = NULL;
-	if (read_top(&r, raw ? (const uint8_t *)raw : (const uint8_t *)data, raw ? n : len) == 0 &&
-	    r.nstrings && r.strings[0].len == 0)
+	int rc = read_top(&r, raw ? (const uint8_t *)raw : (const uint8_t *)data, raw ? n : len);
+	int e = rc == -EFBIG ? EFBIG : EINVAL;
+	if (rc == 0 && r.nstrings && r.strings[0].len == 0) {
 		p = build(&r);
+		e = errno;
+	}
 	reader_release(&r);
 	free(raw);
 	if (!p)
-		errno = EINVAL;
+		errno = e == EFBIG ? EFBIG : EINVAL;
 	return p;
 }

@@ -290,8 +290,12 @@ struct profile *speedscope_read(const char *data, size_t len)
 			uint64_t c = num(weights->items[k]);
 			if (timed)
 				c /= period;
+			/* Deeper than READ_MAX_FRAMES: the outermost are kept, counted. */
+			size_t depth = st->n < READ_MAX_FRAMES ? st->n : READ_MAX_FRAMES;
 			if (c)
-				profile_add(p, t, profile_node_path(p, stack, st->n), c);
+				profile_add(p, t, profile_node_path(p, stack, depth), c);
+			if (c && depth < st->n)
+				p->meta.truncated++;
 		}
 	}
 	free(stack);

@@ -236,6 +236,11 @@ void profile_add(struct profile *p, uint32_t thread, uint32_t node, uint64_t cou
 		i = (uint32_t)p->ncounts++;
 		itab_insert(&p->index->counts, h, i);
 	}
+	/* Counts from files can be anything: the total saturates instead of
+	 * wrapping, and since every count and every thread's sum is part of the
+	 * total, none of them can wrap either and no share exceeds 100%. */
+	if (count > UINT64_MAX - p->total)
+		count = UINT64_MAX - p->total;
 	p->counts[i].count += count;
 	if (thread < p->nthreads)
 		p->threads[thread].samples += count;

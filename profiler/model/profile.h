@@ -113,7 +113,8 @@ uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, cons
 uint32_t profile_node_child(struct profile *p, uint32_t parent, uint32_t frame);
 /* Returns the node of a stack given root first (frames[0] is the outermost). */
 uint32_t profile_node_path(struct profile *p, const uint32_t *frames, size_t n);
-/* Adds count samples of thread at leaf node (counts of equal pairs are merged). */
+/* Adds count samples of thread at leaf node (counts of equal pairs are merged).
+ * The total saturates at UINT64_MAX: what would pass it is not added. */
 void profile_add(struct profile *p, uint32_t thread, uint32_t node, uint64_t count);
 
 /* Depth of node (the root is 0). */

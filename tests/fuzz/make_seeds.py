@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the seed inputs of fuzz_perf_record (tests/fuzz/corpus/fuzz_perf_record/).
+"""Writes the seed inputs of fuzz_perf_record (tests/fuzz/corpus/fuzz_perf_record/),
+and the crafted-input seeds of the readers' harnesses (fuzz_read, fuzz_pprof,
+fuzz_perfscript, fuzz_collapsed: issue 12's shapes, small, from crafted.py).
 
 Each seed is: two bytes of ring start offset, one mode byte (bit 0: frame
 pointer mode, bit 1: --kernel), then perf_event records as the kernel lays
@@ -116,3 +118,43 @@ seed("unordered", 0, 1, [sample_fp(50, [CTX_USER, HOT_A]), sample_fp(10, [CTX_US
                           comm(30, "renamed")])
 # A record that straddles the end of the 4 KiB ring.
 seed("wrap", 4096 - 16, 0, [comm(1, "x"), sample_dwarf(2, HOT_A, [RET_RUN, RET_MAIN])])
+
+
+# The readers' crafted shapes (tests/fuzz/crafted.py), small enough for the
+# fuzzers' 16 KiB inputs. fuzz_read's first byte picks the format (0: detect,
+# 1 collapsed, 2 perf script, 4 pprof); fuzz_perfscript's the option words.
+import random  # noqa: E402
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import crafted  # noqa: E402
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def text_seed(harness, name, data):
+    os.makedirs(os.path.join(CORPUS, harness), exist_ok=True)
+    with open(os.path.join(CORPUS, harness, name), "wb") as f:
+        f.write(data)
+
+
+rng = random.Random(12)
+noise = bytes(rng.randrange(256) for _ in range(4000))
+inlined = (b"prog 12/13 1.0: 10101010 cpu-clock:\n\t401010 leaf (inlined)\n"
+           b"\t401010 compute+0x10 (/usr/bin/prog)\n\t401200 main+0x20 (/usr/bin/prog)\n\n")
+text_seed("fuzz_read", "crafted-pprof-strings.pb.gz", b"\0" + crafted.pprof_strings(200000))
+text_seed("fuzz_read", "crafted-pprof-strings-raw", b"\4" + crafted.pprof_strings_raw(3000))
+text_seed("fuzz_read", "crafted-pprof-inline", b"\4" + crafted.pprof_inline_raw(90))
+text_seed("fuzz_read", "crafted-perf-spaces", b"\0" + crafted.perf_spaces(8000))
+text_seed("fuzz_read", "crafted-perf-parens", b"\0" + crafted.perf_parens(4000))
+text_seed("fuzz_read", "crafted-perf-inlined", b"\0" + inlined)
+text_seed("fuzz_read", "crafted-folded-wrap", b"\0" + crafted.folded_wrap(3))
+text_seed("fuzz_read", "crafted-binary-after-header", b"\0" + b"prog 12 1.0: cpu-clock:\n\t1 f (/bin/m)\n" + noise)
+text_seed("fuzz_pprof", "strings.pb.gz", crafted.pprof_strings(200000))
+text_seed("fuzz_pprof", "strings-raw", crafted.pprof_strings_raw(3000))
+text_seed("fuzz_pprof", "inline-raw", crafted.pprof_inline_raw(90))
+text_seed("fuzz_pprof", "inline.pb.gz", crafted.pprof_inline(2000))
+text_seed("fuzz_perfscript", "crafted-spaces", b"\0" + crafted.perf_spaces(8000))
+text_seed("fuzz_perfscript", "crafted-parens", b"\0" + crafted.perf_parens(4000))
+text_seed("fuzz_perfscript", "crafted-inlined", b"\x1f" + inlined)
+text_seed("fuzz_collapsed", "crafted-wrap", crafted.folded_wrap(3))

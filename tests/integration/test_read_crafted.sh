@@ -1,0 +1,89 @@
+#!/bin/sh
+# Crafted profiles cost what their size allows (issue 12). Each is written at
+# test time by tests/fuzz/crafted.py and read by `prowl report`:
+# - memory: peak RSS (GNU time's %M) stays under 10 times the file's size plus
+#   a fixed base. The base is prowl's own RSS on a one-line profile (measured
+#   here) plus the pprof reader's documented allowance (formats/pprof.h):
+#   PPROF_UNPACK_BASE (32 MiB unpacked) and PPROF_MAX_ELEMENTS_BASE table
+#   entries (1 Mi x 16 bytes), that is 48 MiB, which any pprof may use however
+#   small it is;
+# - time: reading an input of size 4N takes less than 8 times the CPU time of
+#   size N (linear: 4x; quadratic: 16x). Times under 50 ms count as 50 ms, so
+#   the clock's granularity cannot fail a linear reader;
+# - totals: counts that add past 2^64 saturate; no share goes above 100%.
+. "$(dirname "$0")/../lib.sh"
+require_cmd python3
+[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (package time; run: sh scripts/setup-deps.sh test)"
+GEN=$ROOT/tests/fuzz/crafted.py
+
+# Peak RSS in KB and user+system seconds of `prowl report FILE` into $RSS,
+# $CPU; the exit status into $RC. Nothing may take a minute.
+measure() { # FILE
+	timeout 120 /usr/bin/time -f '%M %U %S' -o "$TMP/time" "$PROWL" report "$1" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	[ $RC = 124 ] && fail "report $(basename "$1") ran past 120 s"
+	RSS=$(awk 'END { print $1 }' "$TMP/time")
+	CPU=$(awk 'END { print $2 + $3 }' "$TMP/time")
+}
+
+printf 'main;f 1\n' >"$TMP/one.folded"
+measure "$TMP/one.folded"
+[ $RC = 0 ] || fail "report of a one-line profile exited $RC"
+BASE=$((RSS + 48 * 1024))
+info "prowl's own RSS: $RSS KB; base with the pprof allowance: $BASE KB"
+
+# Memory: KIND N [exit status]
+check_memory() {
+	python3 "$GEN" "$1" "$2" "$TMP/in" || fail "crafted.py $1 $2"
+	size=$(stat -c %s "$TMP/in")
+	measure "$TMP/in"
+	limit=$((size * 10 / 1024 + BASE))
+	info "$1 $2: $size bytes, exit $RC, $RSS KB (limit $limit KB), ${CPU} s"
+	[ "$RSS" -le "$limit" ] || fail "$1 $2: $RSS KB for $size bytes (limit $limit KB)"
+	[ $RC = "$3" ] || fail "$1 $2: exit $RC, want $3: $(head -c 300 "$TMP/err")"
+	if [ "$3" != 0 ]; then
+		[ "$(wc -l <"$TMP/err")" = 1 ] || fail "$1 $2: not one line: $(head -c 300 "$TMP/err")"
+	fi
+}
+
+# 40 million empty strings in 78 KB (the issue's 778 KB held 400 million):
+# unpacks past the limit, refused before anything is allocated.
+check_memory pprof-strings 40000000 66
+grep -q 'too large' "$TMP/err" || fail "pprof-strings: $(cat "$TMP/err")"
+# 4 million: within the unpack limit, past the entry budget.
+check_memory pprof-strings 4000000 66
+# One location of 16000 inline lines named 16000 times in a 261-byte file:
+# 256 million frames, cut to READ_MAX_FRAMES and counted.
+check_memory pprof-inline 16000 0
+grep -q '^prowl report: 1 sample' "$TMP/out" || fail "pprof-inline: $(head -n 2 "$TMP/out")"
+grep -q 'incomplete stack' "$TMP/out" || fail "pprof-inline: the cut sample is not counted: $(head -n 3 "$TMP/out")"
+check_memory perf-spaces 4000000 0
+check_memory perf-parens 1000000 0
+check_memory perf-lines 100000 0
+
+# Time: KIND N -> N and 4N.
+check_linear() {
+	python3 "$GEN" "$1" "$2" "$TMP/in" || fail "crafted.py $1 $2"
+	measure "$TMP/in"
+	t1=$CPU
+	python3 "$GEN" "$1" $(($2 * 4)) "$TMP/in" || fail "crafted.py $1 $(($2 * 4))"
+	measure "$TMP/in"
+	t4=$CPU
+	rm -f "$TMP/in"
+	info "$1: $2 -> $t1 s, $(($2 * 4)) -> $t4 s"
+	awk -v a="$t1" -v b="$t4" 'BEGIN { if (a < 0.05) a = 0.05; exit !(b < 8 * a) }' ||
+		fail "$1: 4x the input took $t4 s against $t1 s (not linear)"
+}
+check_linear perf-spaces 8000000
+check_linear perf-parens 2000000
+check_linear perf-lines 100000
+check_linear pprof-inline 8000
+
+# Totals: two lines of 10^19 samples wrapped to 1.55 * 10^18 ("643.81%").
+python3 "$GEN" folded-wrap 3 "$TMP/wrap.folded"
+"$PROWL" report "$TMP/wrap.folded" >"$TMP/out" 2>"$TMP/err" || fail "report of wrapping counts exited $?"
+grep -q '^prowl report: 18446744073709551615 samples' "$TMP/out" ||
+	fail "the total does not saturate: $(head -n 1 "$TMP/out")"
+awk '$1 ~ /%$/ { v = $1; sub(/%$/, "", v); if (v + 0 > 100) { print; bad = 1 } } END { exit bad }' "$TMP/out" ||
+	fail "a share above 100%"
+exit 0
