@@ -550,6 +550,18 @@ static void test_walk_cycle_bounded(void **state)
 		assert_true(s.truncated);
 		assert_int_equal(s.nthreads, PY_MAX_THREADS);
 		py_stacks_release(&s);
+		/* both at once: the whole walk stops at its frame budget */
+		img_ptr(&w.m, w.f_inner, w.m.o->fr_previous, w.f_inner);
+		w.m.reads = 0;
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, &s), 0);
+		size_t total = 0;
+		for (size_t i = 0; i < s.nthreads; i++)
+			total += s.threads[i].nframes;
+		assert_true(total <= PY_MAX_TOTAL_FRAMES);
+		assert_true(s.threads[s.nthreads - 1].truncated);
+		/* bounded reads too: a few per frame and per thread */
+		assert_true(w.m.reads < 16 * PY_MAX_TOTAL_FRAMES + 16 * PY_MAX_THREADS);
+		py_stacks_release(&s);
 		world_free(&w);
 	}
 }

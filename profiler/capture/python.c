@@ -331,6 +331,7 @@ struct walk {
 	const struct py_offsets *o;
 	py_read_fn read;
 	void *ctx;
+	size_t budget; /* frame steps left for this whole walk */
 };
 
 static int rd(const struct walk *w, uint64_t addr, void *buf, size_t len)
@@ -459,15 +460,16 @@ static struct py_frame *push_frame(struct py_thread *th, size_t *cap)
 }
 
 /* <= 3.10: PyFrameObject chain. */
-static void walk_old(const struct walk *w, uint64_t frame, struct py_thread *th)
+static void walk_old(struct walk *w, uint64_t frame, struct py_thread *th)
 {
 	const struct py_offsets *o = w->o;
 	size_t cap = 0;
 	while (frame) {
-		if (th->nframes >= PY_MAX_FRAMES) {
+		if (th->nframes >= PY_MAX_FRAMES || w->budget == 0) {
 			th->truncated = true;
 			return;
 		}
+		w->budget--;
 		uint64_t code, back;
 		int32_t lasti;
 		if (rd_ptr(w, frame, o->fr_code, &code) < 0 || rd_ptr(w, frame, o->fr_previous, &back) < 0 ||
@@ -489,7 +491,7 @@ static void walk_old(const struct walk *w, uint64_t frame, struct py_thread *th)
 }
 
 /* 3.11+: _PyInterpreterFrame chain. */
-static void walk_new(const struct walk *w, uint64_t frame, struct py_thread *th)
+static void walk_new(struct walk *w, uint64_t frame, struct py_thread *th)
 {
 	const struct py_offsets *o = w->o;
 	size_t cap = 0, steps = 0;
@@ -501,10 +503,11 @@ static void walk_new(const struct walk *w, uint64_t frame, struct py_thread *th)
 	}
 	while (frame) {
 		/* Shim frames count too: a cycle of them must end. */
-		if (th->nframes >= PY_MAX_FRAMES || ++steps > 2 * PY_MAX_FRAMES) {
+		if (th->nframes >= PY_MAX_FRAMES || ++steps > 2 * PY_MAX_FRAMES || w->budget == 0) {
 			th->truncated = true;
 			return;
 		}
+		w->budget--;
 		if (rd(w, frame, hdr, (size_t)need) < 0) {
 			th->truncated = true;
 			return;
@@ -545,7 +548,7 @@ static void walk_new(const struct walk *w, uint64_t frame, struct py_thread *th)
 	}
 }
 
-static void walk_thread(const struct walk *w, uint64_t ts, struct py_thread *th)
+static void walk_thread(struct walk *w, uint64_t ts, struct py_thread *th)
 {
 	const struct py_offsets *o = w->o;
 	uint64_t frame = 0, tid = 0;
@@ -600,7 +603,7 @@ static uint64_t gil_holder(const struct walk *w, uint64_t interp, bool *known)
 
 int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_stacks *out)
 {
-	struct walk w = { t, &t->off, read, ctx };
+	struct walk w = { t, &t->off, read, ctx, PY_MAX_TOTAL_FRAMES };
 	const struct py_offsets *o = &t->off;
 	memset(out, 0, sizeof(*out));
 	uint64_t interp = 0;

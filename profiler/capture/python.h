@@ -33,6 +33,7 @@ typedef int (*py_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
 /* Bounds on what one walk follows. */
 #define PY_MAX_THREADS 1024
 #define PY_MAX_FRAMES 2048
+#define PY_MAX_TOTAL_FRAMES 16384 /* frames (shims included) over all threads of one walk */
 #define PY_MAX_INTERPS 64
 #define PY_MAX_NAME 1024      /* characters of a name or file name kept (UTF-8: up to 4 bytes each) */
 #define PY_MAX_LINETABLE (1u << 20)

@@ -1,0 +1,92 @@
+/*
+ * pystack: prints the Python stacks of a running CPython process the way
+ * prowl reads them (profiler/capture/python.c), for the integration tests.
+ * Usage: pystack PID
+ * Stops every thread (PTRACE_SEIZE + PTRACE_INTERRUPT), walks, detaches.
+ * stdout: one line per frame, innermost first, threads in list order:
+ *   TID<TAB>co_name<TAB>qualname<TAB>file<TAB>line<TAB>entry|-
+ * stderr: "python 3.X.Y MODULE" and "gil: TID|none|unknown". Exit 0, 1 on a
+ * walk error, 2 when no supported CPython was found (the reason on stderr).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "profiler/base/util.h"
+#include "profiler/capture/python.h"
+
+static pid_t tids[4096];
+static int ntids;
+
+static void stop_all(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && ntids < 4096) {
+		pid_t t = (pid_t)atoi(e->d_name);
+		if (t <= 0 || ptrace(PTRACE_SEIZE, t, 0, 0) < 0)
+			continue;
+		tids[ntids++] = t;
+		ptrace(PTRACE_INTERRUPT, t, 0, 0);
+		int st;
+		waitpid(t, &st, __WALL);
+	}
+	closedir(d);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: pystack PID\n");
+		return 2;
+	}
+	pid_t pid = (pid_t)atoi(argv[1]);
+	struct python_target t;
+	struct strbuf err;
+	strbuf_init(&err);
+	int rc = python_detect(pid, python_read_pid, &pid, &t, &err);
+	if (rc < 0) {
+		fprintf(stderr, "pystack: %s\n", err.len ? err.buf : "no python found");
+		return 2;
+	}
+	fprintf(stderr, "python %d.%d.%d %s\n", t.major, t.minor, t.micro, t.module);
+	stop_all(pid);
+	struct py_stacks s;
+	rc = python_read_stacks(&t, python_read_pid, &pid, &s);
+	for (int i = 0; i < ntids; i++)
+		ptrace(PTRACE_DETACH, tids[i], 0, 0);
+	if (rc < 0) {
+		fprintf(stderr, "pystack: cannot read the interpreter list\n");
+		return 1;
+	}
+	uint32_t gil = 0;
+	for (size_t i = 0; i < s.nthreads; i++) {
+		const struct py_thread *th = &s.threads[i];
+		if (th->holds_gil)
+			gil = th->tid;
+		for (size_t j = 0; j < th->nframes; j++) {
+			const struct py_frame *f = &th->frames[j];
+			printf("%u\t%s\t%s\t%s\t%d\t%s\n", th->tid, f->co_name, f->name, f->file, f->line,
+			       f->is_entry ? "entry" : "-");
+		}
+		if (th->truncated)
+			fprintf(stderr, "thread %u: truncated\n", th->tid);
+	}
+	if (!s.gil_known)
+		fprintf(stderr, "gil: unknown\n");
+	else if (gil)
+		fprintf(stderr, "gil: %u\n", gil);
+	else
+		fprintf(stderr, "gil: none\n");
+	py_stacks_release(&s);
+	strbuf_release(&err);
+	return 0;
+}
