@@ -130,26 +130,31 @@ static int elf_scan(const char *path, struct elf_syms *s)
 	return 0;
 }
 
-/* 3.MINOR from "libpython3.9.so.1.0", "libpython3.6m.so", "python3.11":
+/* MAJOR.MINOR from "libpython3.9.so.1.0", "libpython3.6m.so", "python3.11":
  * *flags gets the ABI letters after the version ('d' debug, 't' free-threaded). */
-static int version_from_name(const char *name, int *minor, char *flags, size_t flen)
+static int version_from_name(const char *name, int *major, int *minor, char *flags, size_t flen)
 {
 	const char *b = strrchr(name, '/');
 	b = b ? b + 1 : name;
 	if (strncmp(b, "lib", 3) == 0)
 		b += 3;
-	if (strncmp(b, "python3.", 8) != 0)
+	if (strncmp(b, "python", 6) != 0)
 		return -1;
-	b += 8;
+	b += 6;
 	char *end;
-	long m = strtol(b, &end, 10);
-	if (end == b || m < 0 || m > 99)
+	long ma = strtol(b, &end, 10);
+	if (end == b || *end != '.' || ma < 2 || ma > 9)
+		return -1;
+	b = end + 1;
+	long mi = strtol(b, &end, 10);
+	if (end == b || mi < 0 || mi > 99)
 		return -1;
 	size_t i = 0;
 	while (*end && *end != '.' && *end != '-' && i + 1 < flen)
 		flags[i++] = *end++;
 	flags[i] = 0;
-	*minor = (int)m;
+	*major = (int)ma;
+	*minor = (int)mi;
 	return 0;
 }
 
@@ -200,10 +205,10 @@ int python_detect_file(const char *path, const char *name, uint64_t bias, py_rea
 		major = (int)(hex >> 24 & 0xff);
 		minor = (int)(hex >> 16 & 0xff);
 		micro = (int)(hex >> 8 & 0xff);
-		int m2;
-		if (version_from_name(name, &m2, flags, sizeof(flags)) < 0)
+		int ma2, mi2;
+		if (version_from_name(name, &ma2, &mi2, flags, sizeof(flags)) < 0)
 			flags[0] = 0;
-	} else if (version_from_name(name, &minor, flags, sizeof(flags)) < 0) {
+	} else if (version_from_name(name, &major, &minor, flags, sizeof(flags)) < 0) {
 		return fail(err, ENOTSUP, "python in %s has no version prowl can read: native stacks only", name);
 	}
 	/* Debug and free-threaded builds change struct layouts. */

@@ -5,10 +5,27 @@
 # and lines as the interpreter's own traceback.extract_stack() at that point
 # (tests/data/python/stacks.py: nested calls, non-ASCII names, deep
 # recursion, sorted() calling back into Python, a thread spinning with the
-# GIL). Every pyenv CPython 3.6-3.13 and Debian's /usr/bin/python3.11 (static,
-# stripped, non-PIE); one skip line names the missing ones.
+# GIL). With gdb present, each thread's frames marked as entry frames are as
+# many as gdb's native _PyEval_EvalFrameDefault frames in that thread: what
+# the merge of Python and native stacks relies on. Every pyenv CPython
+# 3.6-3.13 and Debian's /usr/bin/python3.11 (static, stripped, non-PIE); one
+# skip line names what is missing.
 . "$(dirname "$0")/../lib.sh"
 require_ptrace
+
+# "TID count" of native evaluation frames per thread in a gdb backtrace.
+gdb_counts() {
+	awk '/^Thread [0-9]+ \(Thread .*LWP [0-9]+/ { s = $0; sub(/.*LWP /, "", s); sub(/\).*/, "", s); t = s; n[t] += 0 }
+	     / _PyEval_EvalFrameDefault(\.cold)? \(/ { n[t]++ }
+	     END { for (k in n) print k, n[k] }' "$1" | sort -n
+}
+# "TID count" of frames pystack marked as entry frames.
+entry_counts() {
+	awk -F'\t' '{ n[$1] += ($6 == "entry") } END { for (k in n) print k, n[k] }' "$1" | sort -n
+}
+have_gdb=yes
+command -v gdb >/dev/null 2>&1 || have_gdb=""
+
 PYSTACK=$BUILD/tests/helpers/pystack
 [ -x "$PYSTACK" ] || fail "missing $PYSTACK (make $PYSTACK)"
 SCRIPT=$ROOT/tests/data/python/stacks.py
@@ -39,6 +56,15 @@ for py in $interps; do
 	spin_tid=$(sed -n 's/^READY //p' "$TMP/py.out")
 	"$PYSTACK" "$pid" >"$TMP/got.txt" 2>"$TMP/got.err" || { cat "$TMP/got.err"; fail "pystack failed on $py"; }
 	cat "$TMP/got.err"
+	if [ -n "$have_gdb" ]; then
+		timeout 120 gdb -p "$pid" -batch -ex "thread apply all bt" >"$TMP/gdb.txt" 2>/dev/null
+		gdb_counts "$TMP/gdb.txt" >"$TMP/native.cnt"
+		entry_counts "$TMP/got.txt" >"$TMP/entry.cnt"
+		[ -s "$TMP/native.cnt" ] || fail "$py: gdb gave no backtrace"
+		if ! diff -u "$TMP/native.cnt" "$TMP/entry.cnt"; then
+			fail "$py: entry frames per thread differ from gdb's _PyEval_EvalFrameDefault frames (- gdb, + prowl)"
+		fi
+	fi
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	# Same threads, same frames in the same order (thread order may differ).
@@ -59,6 +85,7 @@ for py in $interps; do
 	checked=$((checked + 1))
 	info "$py: $n frames agree"
 done
+[ -n "$have_gdb" ] || missing="$missing gdb(entry frames not checked)"
 [ -z "$missing" ] || skip "checked $checked interpreters; missing:$missing"
 [ $checked -gt 0 ] || skip "no CPython found"
 exit 0
