@@ -650,6 +650,88 @@ static void test_target_refuses(void **state)
 	free(m.mem);
 }
 
+/* ---- merging with native stacks ---- */
+
+static struct py_frame mkpf(const char *name, bool entry)
+{
+	struct py_frame f = { 0 };
+	f.name = (char *)name;
+	f.is_entry = entry;
+	return f;
+}
+
+/* "n3" for native frame 3, "p1" for Python frame 1, space-separated. */
+static char *merged_str(const struct py_merged *m, size_t k)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < k; i++)
+		strbuf_addf(&sb, "%s%c%u", i ? " " : "", m[i].python ? 'p' : 'n', m[i].index);
+	return strbuf_detach(&sb);
+}
+
+static void test_merge(void **state)
+{
+	(void)state;
+	assert_true(python_is_eval_frame("_PyEval_EvalFrameDefault"));
+	assert_true(python_is_eval_frame("_PyEval_EvalFrameDefault.cold"));
+	assert_false(python_is_eval_frame("_PyEval_EvalFrame"));
+	assert_false(python_is_eval_frame("_PyEval_EvalFrameDefaultX"));
+	assert_false(python_is_eval_frame(NULL));
+
+	struct py_frame f3[] = { mkpf("f", false), mkpf("g", true), mkpf("h", true) };
+	struct py_thread th = { .frames = f3, .nframes = 3 };
+	struct py_merged out[16];
+	bool partial;
+	/* malloc, eval, PyObject_Call, eval, main */
+	const bool nat[] = { false, true, false, true, false };
+	size_t k = python_merge(nat, 5, &th, out, 16, &partial);
+	char *s = merged_str(out, k);
+	assert_string_equal(s, "n0 p0 p1 n2 p2 n4");
+	assert_false(partial);
+	free(s);
+
+	/* One evaluation frame for two activations: both go there. */
+	const bool one[] = { true, false };
+	k = python_merge(one, 2, &th, out, 16, &partial);
+	s = merged_str(out, k);
+	assert_string_equal(s, "p0 p1 p2 n1");
+	assert_true(partial);
+	free(s);
+
+	/* Three evaluation frames for two activations: the innermost stays native. */
+	const bool three[] = { true, false, true, true, false };
+	k = python_merge(three, 5, &th, out, 16, &partial);
+	s = merged_str(out, k);
+	assert_string_equal(s, "n0 n1 p0 p1 p2 n4");
+	assert_true(partial);
+	free(s);
+
+	/* No evaluation frame reached: Python frames go outermost. */
+	const bool none[] = { false, false };
+	k = python_merge(none, 2, &th, out, 16, &partial);
+	s = merged_str(out, k);
+	assert_string_equal(s, "n0 n1 p0 p1 p2");
+	assert_true(partial);
+	free(s);
+
+	/* A truncated walk is partial even when the counts agree; a last
+	 * activation without its entry flag (cut short) still counts. */
+	struct py_frame f2[] = { mkpf("a", true), mkpf("b", false) };
+	struct py_thread tt = { .frames = f2, .nframes = 2, .truncated = true };
+	const bool two[] = { true, true };
+	k = python_merge(two, 2, &tt, out, 16, &partial);
+	s = merged_str(out, k);
+	assert_string_equal(s, "p0 p1");
+	assert_true(partial);
+	free(s);
+
+	/* The output is bounded. */
+	k = python_merge(nat, 5, &th, out, 3, &partial);
+	assert_int_equal(k, 3);
+	assert_true(partial);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_walk_unreadable),
 		cmocka_unit_test(test_walk_bad_strings),
 		cmocka_unit_test(test_target_refuses),
+		cmocka_unit_test(test_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -666,3 +666,72 @@ void py_stacks_release(struct py_stacks *s)
 	free(s->threads);
 	memset(s, 0, sizeof(*s));
 }
+
+bool python_is_eval_frame(const char *symbol)
+{
+	static const char name[] = "_PyEval_EvalFrameDefault";
+	if (!symbol || strncmp(symbol, name, sizeof(name) - 1) != 0)
+		return false;
+	const char *rest = symbol + sizeof(name) - 1;
+	return rest[0] == 0 || strcmp(rest, ".cold") == 0;
+}
+
+static void merge_put(struct py_merged *out, size_t cap, size_t *k, bool python, size_t index, bool *partial)
+{
+	if (*k >= cap) {
+		*partial = true;
+		return;
+	}
+	out[*k].python = python;
+	out[*k].index = (uint32_t)index;
+	(*k)++;
+}
+
+size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, struct py_merged *out, size_t cap,
+		    bool *partial)
+{
+	*partial = th->truncated;
+	/* Python activations, innermost first: [start[a], start[a+1]). */
+	size_t nact = 0, neval = 0;
+	for (size_t i = 0; i < th->nframes; i++)
+		if (th->frames[i].is_entry || i + 1 == th->nframes)
+			nact++;
+	for (size_t i = 0; i < n; i++)
+		neval += is_eval[i];
+	if (nact != neval)
+		*partial = true;
+	size_t *start = xcalloc(nact + 1, sizeof(*start));
+	for (size_t i = 0, a = 0; i < th->nframes; i++)
+		if (th->frames[i].is_entry || i + 1 == th->nframes)
+			start[++a] = i + 1;
+	/* Aligned from the outermost: the e-th evaluation frame from the
+	 * innermost (of neval) gets activation e + (nact - neval); when there are
+	 * more activations, the innermost evaluation frame takes all the extra
+	 * ones; when fewer, the innermost evaluation frames get none. */
+	size_t k = 0, e = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_eval[i]) {
+			merge_put(out, cap, &k, false, i, partial);
+			continue;
+		}
+		long a = (long)e + (long)nact - (long)neval;
+		size_t from, to;
+		if (a < 0) {
+			merge_put(out, cap, &k, false, i, partial);
+			e++;
+			continue;
+		}
+		from = e == 0 ? 0 : start[a];
+		to = start[a + 1];
+		for (size_t j = from; j < to; j++)
+			merge_put(out, cap, &k, true, j, partial);
+		e++;
+	}
+	/* No evaluation frame at all (a native stack that could not be
+	 * unwound that far): the Python frames go outermost. */
+	if (neval == 0)
+		for (size_t j = 0; j < th->nframes; j++)
+			merge_put(out, cap, &k, true, j, partial);
+	free(start);
+	return k;
+}

@@ -120,3 +120,30 @@ int python_read_pid(void *ctx, uint64_t addr, void *buf, size_t len);
 char *python_ucs_to_utf8(const void *data, size_t n, int kind);
 
 #endif
+
+/* ---- merging with a native stack ---- */
+
+/* True for the native function whose activations run Python frames:
+ * _PyEval_EvalFrameDefault and its .cold part (GCC's split-out code). */
+bool python_is_eval_frame(const char *symbol);
+
+/* One element of a merged stack: a native frame (index into the caller's
+ * native stack) or a Python frame (index into py_thread.frames). */
+struct py_merged {
+	bool python;
+	uint32_t index;
+};
+
+/* Merges a native stack (n frames, innermost first; is_eval[i] says whether
+ * frame i is an evaluation frame, see python_is_eval_frame()) with a
+ * thread's Python frames: each evaluation frame is replaced by the Python
+ * frames of its activation (the frames up to and including the next entry
+ * frame, innermost first); every other native frame stays in place.
+ * Activations are matched from the outermost one, which is the most stable
+ * when the two halves disagree. When the counts differ (*partial set): extra
+ * Python activations go where the innermost evaluation frame is; evaluation
+ * frames left without one stay as native frames. out gets at most cap
+ * elements (the outermost are lost past that; *partial then too). Returns the
+ * number of elements written. */
+size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, struct py_merged *out, size_t cap,
+		    bool *partial);

@@ -8,6 +8,8 @@
  *   mode 2, 3: target memory (at address 0x1000) walked with the version's
  *           table, _PyRuntime (or 3.6's interp_head) at the address the
  *           second byte picks.
+ * Each walked thread is then merged with a native stack made of the image's
+ * first bytes (python_merge), whose output must index real frames.
  * Every walk must end (bounded), free what it made and never read outside
  * the image but through the callback.
  */
@@ -46,6 +48,17 @@ static void walk(const struct python_target *t, const struct image *m)
 				abort();
 			for (size_t j = 0; j < s.threads[i].nframes; j++)
 				if (!s.threads[i].frames[j].name || !s.threads[i].frames[j].file)
+					abort();
+			/* merge with a made-up native stack taken from the image */
+			bool is_eval[64];
+			size_t n = m->n < 64 ? m->n : 64;
+			for (size_t j = 0; j < n; j++)
+				is_eval[j] = m->p[j] & 1;
+			struct py_merged out[96];
+			bool partial;
+			size_t k = python_merge(is_eval, n, &s.threads[i], out, 96, &partial);
+			for (size_t j = 0; j < k; j++)
+				if (out[j].python ? out[j].index >= s.threads[i].nframes : out[j].index >= n)
 					abort();
 		}
 		py_stacks_release(&s);

@@ -5,7 +5,7 @@
  * Stops every thread (PTRACE_SEIZE + PTRACE_INTERRUPT), walks, detaches.
  * stdout: one line per frame, innermost first, threads in list order:
  *   TID<TAB>co_name<TAB>qualname<TAB>file<TAB>line<TAB>entry|-
- * stderr: "python 3.X.Y MODULE" and "gil: TID|none|unknown". Exit 0, 1 on a
+ * stderr: "python 3.X.Y MODULE", "walk: ... reads, N us" and "gil: TID|none|unknown". Exit 0, 1 on a
  * walk error, 2 when no supported CPython was found (the reason on stderr).
  */
 #include <dirent.h>
@@ -20,6 +20,13 @@
 #include "profiler/capture/python.h"
 
 static pid_t tids[4096];
+static unsigned long nreads;
+
+static int counting_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	nreads++;
+	return python_read_pid(ctx, addr, buf, len);
+}
 static int ntids;
 
 static void stop_all(pid_t pid)
@@ -60,13 +67,20 @@ int main(int argc, char **argv)
 	fprintf(stderr, "python %d.%d.%d %s\n", t.major, t.minor, t.micro, t.module);
 	stop_all(pid);
 	struct py_stacks s;
-	rc = python_read_stacks(&t, python_read_pid, &pid, &s);
+	uint64_t t0 = now_ns();
+	rc = python_read_stacks(&t, counting_read, &pid, &s);
+	uint64_t t1 = now_ns();
 	for (int i = 0; i < ntids; i++)
 		ptrace(PTRACE_DETACH, tids[i], 0, 0);
 	if (rc < 0) {
 		fprintf(stderr, "pystack: cannot read the interpreter list\n");
 		return 1;
 	}
+	size_t nf = 0;
+	for (size_t i = 0; i < s.nthreads; i++)
+		nf += s.threads[i].nframes;
+	fprintf(stderr, "walk: %zu threads, %zu frames, %lu reads, %llu us\n", s.nthreads, nf, nreads,
+		(unsigned long long)((t1 - t0) / 1000));
 	uint32_t gil = 0;
 	for (size_t i = 0; i < s.nthreads; i++) {
 		const struct py_thread *th = &s.threads[i];
