@@ -489,7 +489,7 @@ static void check_world(int minor)
 	struct world w;
 	build_world(&w, minor);
 	struct py_stacks s;
-	assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, &s), 0);
+	assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
 	assert_false(s.truncated);
 	assert_int_equal(s.nthreads, 2);
 	struct py_thread *a = &s.threads[0], *b = &s.threads[1];
@@ -528,6 +528,57 @@ static void test_walk_311(void **state) { (void)state; check_world(11); }
 static void test_walk_312(void **state) { (void)state; check_world(12); }
 static void test_walk_313(void **state) { (void)state; check_world(13); }
 
+/* The code cache gives the same frames with fewer reads, and follows a code
+ * object whose name object changed. */
+static void test_walk_cache(void **state)
+{
+	(void)state;
+	for (int minor = 6; minor <= 13; minor++) {
+		struct world w;
+		build_world(&w, minor);
+		struct py_code_cache *c = py_code_cache_new();
+		struct py_stacks a, b;
+		w.m.reads = 0;
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, c, &a), 0);
+		unsigned first = w.m.reads;
+		w.m.reads = 0;
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, c, &b), 0);
+		unsigned second = w.m.reads;
+		/* three frames, each saving its name, file and line table (two
+		 * reads each: header, then payload) */
+		if (first < second + 3 * 6)
+			fail_msg("3.%d: %u reads with the cache, %u without", minor, second, first);
+		uint64_t hits, misses;
+		py_code_cache_stats(c, &hits, &misses);
+		assert_int_equal(misses, 3);
+		assert_int_equal(hits, 3);
+		assert_int_equal(a.nthreads, b.nthreads);
+		for (size_t i = 0; i < a.nthreads; i++) {
+			assert_int_equal(a.threads[i].nframes, b.threads[i].nframes);
+			for (size_t j = 0; j < a.threads[i].nframes; j++) {
+				assert_string_equal(a.threads[i].frames[j].name, b.threads[i].frames[j].name);
+				assert_string_equal(a.threads[i].frames[j].file, b.threads[i].frames[j].file);
+				assert_int_equal(a.threads[i].frames[j].line, b.threads[i].frames[j].line);
+			}
+		}
+		py_stacks_release(&b);
+		/* A new name object in inner's code: read again. */
+		uint64_t code;
+		memcpy(&code, w.m.mem + (w.f_inner - IMG_BASE) + w.m.o->fr_code, 8);
+		uint64_t nn = mk_ascii(&w.m, "renamed");
+		img_ptr(&w.m, code, w.m.o->co_name, nn);
+		if (w.m.o->co_qualname >= 0)
+			img_ptr(&w.m, code, w.m.o->co_qualname, nn);
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, c, &b), 0);
+		assert_string_equal(b.threads[0].frames[0].name, "renamed");
+		assert_string_equal(b.threads[0].frames[1].name, a.threads[0].frames[1].name);
+		py_stacks_release(&a);
+		py_stacks_release(&b);
+		py_code_cache_free(c);
+		world_free(&w);
+	}
+}
+
 /* A frame chain that loops ends at the bound, marked truncated. */
 static void test_walk_cycle_bounded(void **state)
 {
@@ -538,7 +589,7 @@ static void test_walk_cycle_bounded(void **state)
 		/* inner's previous -> inner */
 		img_ptr(&w.m, w.f_inner, w.m.o->fr_previous, w.f_inner);
 		struct py_stacks s;
-		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, &s), 0);
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
 		assert_true(s.threads[0].truncated);
 		assert_int_equal(s.threads[0].nframes, PY_MAX_FRAMES);
 		assert_false(s.threads[1].truncated);
@@ -546,14 +597,14 @@ static void test_walk_cycle_bounded(void **state)
 		/* a thread list that loops onto itself ends at its bound too */
 		img_ptr(&w.m, w.ts_worker, w.m.o->ts_next, w.ts_main);
 		img_ptr(&w.m, w.f_inner, w.m.o->fr_previous, 0);
-		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, &s), 0);
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
 		assert_true(s.truncated);
 		assert_int_equal(s.nthreads, PY_MAX_THREADS);
 		py_stacks_release(&s);
 		/* both at once: the whole walk stops at its frame budget */
 		img_ptr(&w.m, w.f_inner, w.m.o->fr_previous, w.f_inner);
 		w.m.reads = 0;
-		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, &s), 0);
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
 		size_t total = 0;
 		for (size_t i = 0; i < s.nthreads; i++)
 			total += s.threads[i].nframes;
@@ -579,7 +630,7 @@ static void test_walk_unreadable(void **state)
 		w.m.hole_start = outer;
 		w.m.hole_end = outer + 160;
 		struct py_stacks s;
-		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, &s), 0);
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
 		assert_int_equal(s.nthreads, 2);
 		assert_true(s.threads[0].truncated);
 		assert_int_equal(s.threads[0].nframes, 1);
@@ -589,7 +640,7 @@ static void test_walk_unreadable(void **state)
 		/* no interpreter at all */
 		w.m.hole_start = IMG_BASE;
 		w.m.hole_end = IMG_BASE + IMG_SIZE;
-		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, &s), -EFAULT);
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), -EFAULT);
 		assert_int_equal(s.nthreads, 0);
 		world_free(&w);
 	}
@@ -614,7 +665,7 @@ static void test_walk_bad_strings(void **state)
 	int64_t huge = (int64_t)1 << 40;
 	img_put(&w.m, fn, o->uni_length, &huge, 8);
 	struct py_stacks s;
-	assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, &s), 0);
+	assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
 	/* qualname unreadable: co_name stands in */
 	assert_string_equal(s.threads[0].frames[0].name, "inner");
 	/* the file's length is capped at PY_MAX_NAME characters (what follows
@@ -750,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_walk_311),
 		cmocka_unit_test(test_walk_312),
 		cmocka_unit_test(test_walk_313),
+		cmocka_unit_test(test_walk_cache),
 		cmocka_unit_test(test_walk_cycle_bounded),
 		cmocka_unit_test(test_walk_unreadable),
 		cmocka_unit_test(test_walk_bad_strings),

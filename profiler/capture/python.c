@@ -337,6 +337,7 @@ struct walk {
 	py_read_fn read;
 	void *ctx;
 	size_t budget; /* frame steps left for this whole walk */
+	struct py_code_cache *cache; /* NULL: none */
 };
 
 static int rd(const struct walk *w, uint64_t addr, void *buf, size_t len)
@@ -406,45 +407,154 @@ static int32_t max32(int32_t a, int32_t b)
 
 /* Fills f from the code object at code; lasti_bytes is the offset the line
  * table is indexed with. Returns -1 when code is not a code object. */
-static int read_code(const struct walk *w, uint64_t code, long lasti_bytes, struct py_frame *f)
+/* ---- the code object cache ---- */
+
+/* What a code object's header points to: while these are the same, the
+ * strings and the line table decoded earlier are reused. */
+struct code_key {
+	uint64_t code, name, qualname, filename, table;
+	int32_t first;
+};
+
+struct code_entry {
+	struct code_key key;
+	char *co_name, *name, *file;
+	uint8_t *tab; /* NULL when unreadable */
+	size_t tlen;
+};
+
+struct py_code_cache {
+	struct code_entry *v;
+	size_t n, cap;
+	struct itab index;
+	uint64_t hits, misses;
+};
+
+#define PY_CODE_CACHE_MAX 8192
+
+struct py_code_cache *py_code_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct py_code_cache));
+}
+
+static void cache_clear(struct py_code_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].co_name);
+		free(c->v[i].name);
+		free(c->v[i].file);
+		free(c->v[i].tab);
+	}
+	c->n = 0;
+	itab_clear(&c->index);
+}
+
+void py_code_cache_free(struct py_code_cache *c)
+{
+	if (!c)
+		return;
+	cache_clear(c);
+	free(c->v);
+	itab_release(&c->index);
+	free(c);
+}
+
+void py_code_cache_stats(const struct py_code_cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = c->hits;
+	*misses = c->misses;
+}
+
+static bool code_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct py_code_cache *c = ctx;
+	return memcmp(&c->v[idx].key, key, sizeof(struct code_key)) == 0;
+}
+
+static uint64_t code_hash(const struct code_key *k)
+{
+	return hash_bytes(k, sizeof(*k), 0);
+}
+
+/* Fills f from the code object at code; lasti_bytes is the offset the line
+ * table is indexed with. *firsttraceable gets _co_firsttraceable (3.11+).
+ * Returns -1 when code is not a code object. */
+static int read_code(const struct walk *w, uint64_t code, long lasti_bytes, struct py_frame *f,
+		     int32_t *firsttraceable)
 {
 	const struct py_offsets *o = w->o;
 	unsigned char hdr[256];
 	int32_t need = max32(max32(max32(o->co_filename, o->co_name), max32(o->co_qualname, o->co_linetable)),
-			     max32(o->ob_type, o->co_firstlineno)) + 8;
+			     max32(max32(o->ob_type, o->co_firstlineno), o->co_firsttraceable)) + 8;
 	if (need > (int32_t)sizeof(hdr) || rd(w, code, hdr, (size_t)need) < 0)
 		return -1;
-	uint64_t type, filename, name, qualname = 0, table;
-	int32_t first;
+	uint64_t type;
+	struct code_key k;
+	memset(&k, 0, sizeof(k));
+	k.code = code;
 	memcpy(&type, hdr + o->ob_type, 8);
 	if (w->t->code_type && type != w->t->code_type)
 		return -1;
-	memcpy(&filename, hdr + o->co_filename, 8);
-	memcpy(&name, hdr + o->co_name, 8);
+	memcpy(&k.filename, hdr + o->co_filename, 8);
+	memcpy(&k.name, hdr + o->co_name, 8);
 	if (o->co_qualname >= 0)
-		memcpy(&qualname, hdr + o->co_qualname, 8);
-	memcpy(&table, hdr + o->co_linetable, 8);
-	memcpy(&first, hdr + o->co_firstlineno, 4);
+		memcpy(&k.qualname, hdr + o->co_qualname, 8);
+	memcpy(&k.table, hdr + o->co_linetable, 8);
+	memcpy(&k.first, hdr + o->co_firstlineno, 4);
+	*firsttraceable = 0;
+	if (o->co_firsttraceable >= 0)
+		memcpy(firsttraceable, hdr + o->co_firsttraceable, 4);
+
+	struct py_code_cache *c = w->cache;
+	struct code_entry tmp, *e = NULL;
+	uint64_t h = code_hash(&k);
+	if (c) {
+		uint32_t i = itab_find(&c->index, h, code_eq, c, &k);
+		if (i != ITAB_NONE) {
+			e = &c->v[i];
+			c->hits++;
+		}
+	}
+	if (!e) {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.key = k;
+		tmp.co_name = read_str(w, k.name);
+		tmp.name = k.qualname ? read_str(w, k.qualname) : NULL;
+		if (!tmp.name && tmp.co_name)
+			tmp.name = xstrdup(tmp.co_name);
+		tmp.file = read_str(w, k.filename);
+		if (!tmp.co_name)
+			tmp.co_name = xstrdup("?");
+		if (!tmp.name)
+			tmp.name = xstrdup("?");
+		if (!tmp.file)
+			tmp.file = xstrdup("?");
+		tmp.tab = read_bytes(w, k.table, &tmp.tlen);
+		e = &tmp;
+		if (c) {
+			c->misses++;
+			if (c->n >= PY_CODE_CACHE_MAX)
+				cache_clear(c);
+			xgrow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v));
+			c->v[c->n] = tmp;
+			itab_insert(&c->index, h, (uint32_t)c->n);
+			e = &c->v[c->n++];
+		}
+	}
 	f->code = code;
-	f->firstlineno = first;
-	f->co_name = read_str(w, name);
-	f->name = qualname ? read_str(w, qualname) : NULL;
-	if (!f->name && f->co_name)
-		f->name = xstrdup(f->co_name);
-	f->file = read_str(w, filename);
-	if (!f->co_name)
-		f->co_name = xstrdup("?");
-	if (!f->name)
-		f->name = xstrdup("?");
-	if (!f->file)
-		f->file = xstrdup("?");
+	f->firstlineno = k.first;
+	f->co_name = xstrdup(e->co_name);
+	f->name = xstrdup(e->name);
+	f->file = xstrdup(e->file);
 	f->line = -1;
-	size_t tlen = 0;
-	uint8_t *tab = lasti_bytes > INT_MAX / 2 ? NULL : read_bytes(w, table, &tlen);
-	if (tab) {
-		f->line = pyline_addr2line(pyline_format_of(w->t->major, w->t->minor), tab, tlen, first,
+	if (e->tab && lasti_bytes <= INT_MAX / 2)
+		f->line = pyline_addr2line(pyline_format_of(w->t->major, w->t->minor), e->tab, e->tlen, k.first,
 					   (int)lasti_bytes);
-		free(tab);
+	if (e == &tmp) {
+		free(tmp.co_name);
+		free(tmp.name);
+		free(tmp.file);
+		free(tmp.tab);
 	}
 	return 0;
 }
@@ -475,16 +585,21 @@ static void walk_old(struct walk *w, uint64_t frame, struct py_thread *th)
 			return;
 		}
 		w->budget--;
+		unsigned char hdr[160];
 		uint64_t code, back;
 		int32_t lasti;
-		if (rd_ptr(w, frame, o->fr_code, &code) < 0 || rd_ptr(w, frame, o->fr_previous, &back) < 0 ||
-		    rd(w, frame + (uint64_t)o->fr_lasti, &lasti, sizeof(lasti)) < 0) {
+		int32_t need = max32(max32(o->fr_code, o->fr_previous), o->fr_lasti) + 8;
+		if (need > (int32_t)sizeof(hdr) || rd(w, frame, hdr, (size_t)need) < 0) {
 			th->truncated = true;
 			return;
 		}
+		memcpy(&code, hdr + o->fr_code, 8);
+		memcpy(&back, hdr + o->fr_previous, 8);
+		memcpy(&lasti, hdr + o->fr_lasti, 4);
 		long lb = w->t->minor >= 10 && lasti >= 0 ? (long)lasti * 2 : lasti;
 		struct py_frame *f = push_frame(th, &cap);
-		if (read_code(w, code, lb, f) < 0) {
+		int32_t ft;
+		if (read_code(w, code, lb, f, &ft) < 0) {
 			frame_free(f);
 			th->truncated = true;
 			return;
@@ -533,20 +648,18 @@ static void walk_new(struct walk *w, uint64_t frame, struct py_thread *th)
 		long lasti = -1;
 		if (instr >= start && (instr - start) / 2 < INT_MAX / 4)
 			lasti = (long)((instr - start) / 2);
-		int32_t firsttraceable = 0;
-		if (rd(w, code + (uint64_t)o->co_firsttraceable, &firsttraceable, 4) < 0) {
-			th->truncated = true;
-			return;
-		}
-		/* 3.11-3.12 prev_instr may sit one unit before the code while the
-		 * frame is being set up: incomplete too. */
-		if (owner != PY_FRAME_OWNED_BY_GENERATOR && (instr < start || lasti < firsttraceable))
-			continue;
 		struct py_frame *f = push_frame(th, &cap);
-		if (read_code(w, code, lasti * 2, f) < 0) {
+		int32_t firsttraceable = 0;
+		if (read_code(w, code, lasti * 2, f, &firsttraceable) < 0) {
 			frame_free(f);
 			th->truncated = true;
 			return;
+		}
+		/* Not started yet (3.11-3.12 prev_instr may even sit one unit
+		 * before the code while the frame is set up): CPython skips it. */
+		if (owner != PY_FRAME_OWNED_BY_GENERATOR && (instr < start || lasti < firsttraceable)) {
+			frame_free(f);
+			continue;
 		}
 		f->is_entry = entry;
 		th->nframes++;
@@ -606,9 +719,10 @@ static uint64_t gil_holder(const struct walk *w, uint64_t interp, bool *known)
 	return *known ? h : 0;
 }
 
-int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_stacks *out)
+int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_code_cache *cache,
+		       struct py_stacks *out)
 {
-	struct walk w = { t, &t->off, read, ctx, PY_MAX_TOTAL_FRAMES };
+	struct walk w = { t, &t->off, read, ctx, PY_MAX_TOTAL_FRAMES, cache };
 	const struct py_offsets *o = &t->off;
 	memset(out, 0, sizeof(*out));
 	uint64_t interp = 0;

@@ -105,10 +105,25 @@ int python_detect_file(const char *path, const char *name, uint64_t bias, py_rea
 int python_target_init(struct python_target *t, int major, int minor, uint64_t runtime, uint64_t interp_head,
 		       uint64_t tstate_current, py_read_fn read, void *ctx, struct strbuf *err);
 
-/* Walks every thread of every interpreter. Returns 0 (with possibly truncated
- * threads), or a negative errno when not even the interpreter list could be
- * read (out is then empty). out must be zeroed or released before. */
-int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_stacks *out);
+/* Decoded code objects kept across walks of one process, keyed by the code
+ * object's address and the addresses of its name, qualname, file name and
+ * line table objects plus its first line, all re-read from the code object
+ * each time: a hit saves reading the strings and the line table (about 10
+ * reads per frame down to 2-3). Code objects are immutable, so an entry is
+ * only wrong if a code object and those four objects were all freed and
+ * replaced at the same addresses by different ones. Bounded (emptied when
+ * full); one per target process, owned by the caller. */
+struct py_code_cache;
+struct py_code_cache *py_code_cache_new(void);
+void py_code_cache_free(struct py_code_cache *c);
+void py_code_cache_stats(const struct py_code_cache *c, uint64_t *hits, uint64_t *misses);
+
+/* Walks every thread of every interpreter (cache may be NULL). Returns 0
+ * (with possibly truncated threads), or a negative errno when not even the
+ * interpreter list could be read (out is then empty). out must be zeroed or
+ * released before. */
+int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_code_cache *cache,
+		       struct py_stacks *out);
 void py_stacks_release(struct py_stacks *s);
 
 /* A py_read_fn over process_vm_readv: ctx points to a pid_t. */

@@ -39,10 +39,10 @@ static int image_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
-static void walk(const struct python_target *t, const struct image *m)
+static void walk(const struct python_target *t, const struct image *m, struct py_code_cache *cache)
 {
 	struct py_stacks s;
-	if (python_read_stacks(t, image_read, (void *)m, &s) == 0) {
+	if (python_read_stacks(t, image_read, (void *)m, cache, &s) == 0) {
 		for (size_t i = 0; i < s.nthreads; i++) {
 			if (s.threads[i].nframes > PY_MAX_FRAMES)
 				abort();
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		t.minor = 13;
 		t.runtime = BASE;
 		struct image m = { data + 1, len - 1 };
-		walk(&t, &m);
+		walk(&t, &m, NULL);
 		return 0;
 	}
 	t.minor = minor;
@@ -106,6 +106,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (mode == 3)
 		t.code_type = BASE + 8;
 	struct image m = { data + 2, len - 2 };
-	walk(&t, &m);
+	/* twice through a cache: the second walk takes what the first decoded */
+	struct py_code_cache *cache = py_code_cache_new();
+	walk(&t, &m, cache);
+	walk(&t, &m, cache);
+	py_code_cache_free(cache);
 	return 0;
 }
