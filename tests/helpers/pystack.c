@@ -2,7 +2,11 @@
  * pystack: prints the Python stacks of a running CPython process the way
  * prowl reads them (profiler/capture/python.c), for the integration tests.
  * Usage: pystack PID
+ *        pystack --live N PID
  * Stops every thread (PTRACE_SEIZE + PTRACE_INTERRUPT), walks, detaches.
+ * --live walks N times while the target runs (no stop, one code cache) and
+ * prints "live: W walks, F frames, T truncated threads, E failed walks": the
+ * target changes under the walker, which must come back every time.
  * stdout: one line per frame, innermost first, threads in list order:
  *   TID<TAB>co_name<TAB>qualname<TAB>file<TAB>line<TAB>entry|-
  * stderr: "python 3.X.Y MODULE", "walk: ... reads, N us" and "gil: TID|none|unknown". Exit 0, 1 on a
@@ -49,10 +53,41 @@ static void stop_all(pid_t pid)
 	closedir(d);
 }
 
+static int live(const struct python_target *t, pid_t pid, long n)
+{
+	struct py_code_cache *cache = py_code_cache_new();
+	unsigned long frames = 0, truncated = 0, failed = 0, with_frames = 0;
+	for (long i = 0; i < n; i++) {
+		struct py_stacks s;
+		if (python_read_stacks(t, python_read_pid, &pid, cache, &s) < 0) {
+			failed++;
+			continue;
+		}
+		size_t nf = 0;
+		for (size_t j = 0; j < s.nthreads; j++) {
+			nf += s.threads[j].nframes;
+			truncated += s.threads[j].truncated;
+		}
+		frames += nf;
+		with_frames += nf > 0;
+		py_stacks_release(&s);
+	}
+	py_code_cache_free(cache);
+	printf("live: %ld walks, %lu with frames, %lu frames, %lu truncated threads, %lu failed walks\n", n,
+	       with_frames, frames, truncated, failed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	long nlive = 0;
+	if (argc == 4 && strcmp(argv[1], "--live") == 0) {
+		nlive = atol(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: pystack PID\n");
+		fprintf(stderr, "usage: pystack [--live N] PID\n");
 		return 2;
 	}
 	pid_t pid = (pid_t)atoi(argv[1]);
@@ -65,6 +100,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fprintf(stderr, "python %d.%d.%d %s\n", t.major, t.minor, t.micro, t.module);
+	if (nlive > 0)
+		return live(&t, pid, nlive);
 	stop_all(pid);
 	/* Walked twice, the second time with what the first put in the code
 	 * cache; what is printed is the second walk, its cost beside the first's. */
