@@ -579,6 +579,44 @@ static void test_walk_cache(void **state)
 	}
 }
 
+/* A 3.11+ frame that has not reached its first traceable instruction is
+ * skipped like CPython does, unless it is alone in its native evaluation
+ * frame (then it keeps the merge's count right, at its def line). */
+static void test_walk_incomplete(void **state)
+{
+	(void)state;
+	for (int minor = 11; minor <= 13; minor++) {
+		struct world w;
+		build_world(&w, minor);
+		const struct py_offsets *o = w.m.o;
+		uint64_t code, below;
+		memcpy(&code, w.m.mem + (w.f_inner - IMG_BASE) + o->fr_code, 8);
+		memcpy(&below, w.m.mem + (w.f_inner - IMG_BASE) + o->fr_previous, 8);
+		img_ptr(&w.m, w.f_inner, o->fr_lasti, code + (uint64_t)o->co_code_adaptive);
+		struct py_stacks s;
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
+		assert_int_equal(s.threads[0].nframes, 2);
+		assert_string_equal(s.threads[0].frames[0].name, "inner");
+		assert_int_equal(s.threads[0].frames[0].line, 20);
+		assert_true(s.threads[0].frames[0].is_entry);
+		py_stacks_release(&s);
+		/* called from Python instead: skipped */
+		if (minor == 11) {
+			char no = 0;
+			img_put(&w.m, w.f_inner, o->fr_is_entry, &no, 1);
+		} else {
+			uint64_t outer;
+			memcpy(&outer, w.m.mem + (below - IMG_BASE) + o->fr_previous, 8);
+			img_ptr(&w.m, w.f_inner, o->fr_previous, outer);
+		}
+		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
+		assert_int_equal(s.threads[0].nframes, 1);
+		assert_string_equal(s.threads[0].frames[0].co_name, "outer");
+		py_stacks_release(&s);
+		world_free(&w);
+	}
+}
+
 /* A frame chain that loops ends at the bound, marked truncated. */
 static void test_walk_cycle_bounded(void **state)
 {
@@ -802,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_walk_312),
 		cmocka_unit_test(test_walk_313),
 		cmocka_unit_test(test_walk_cache),
+		cmocka_unit_test(test_walk_incomplete),
 		cmocka_unit_test(test_walk_cycle_bounded),
 		cmocka_unit_test(test_walk_unreadable),
 		cmocka_unit_test(test_walk_bad_strings),

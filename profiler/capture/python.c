@@ -656,10 +656,22 @@ static void walk_new(struct walk *w, uint64_t frame, struct py_thread *th)
 			return;
 		}
 		/* Not started yet (3.11-3.12 prev_instr may even sit one unit
-		 * before the code while the frame is set up): CPython skips it. */
+		 * before the code while the frame is set up): CPython's own walks
+		 * skip it. Kept only when it is alone in its native evaluation
+		 * frame (an entry frame, or one just above a shim), so that the
+		 * merge still finds one activation per _PyEval_EvalFrameDefault;
+		 * its line is then the def line, as CPython reports it. */
 		if (owner != PY_FRAME_OWNED_BY_GENERATOR && (instr < start || lasti < firsttraceable)) {
-			frame_free(f);
-			continue;
+			bool alone = entry;
+			char prev_owner = 0;
+			if (!alone && w->t->minor >= 12 && prev &&
+			    rd(w, prev + (uint64_t)o->fr_owner, &prev_owner, 1) == 0)
+				alone = prev_owner == PY_FRAME_OWNED_BY_CSTACK;
+			if (!alone) {
+				frame_free(f);
+				continue;
+			}
+			f->line = f->firstlineno;
 		}
 		f->is_entry = entry;
 		th->nframes++;
