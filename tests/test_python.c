@@ -515,7 +515,7 @@ static void check_world(int minor)
 	assert_true(s.gil_known);
 	assert_false(a->holds_gil);
 	assert_true(b->holds_gil);
-	py_stacks_release(&s);
+	python_stacks_release(&s);
 	world_free(&w);
 }
 
@@ -536,7 +536,7 @@ static void test_walk_cache(void **state)
 	for (int minor = 6; minor <= 13; minor++) {
 		struct world w;
 		build_world(&w, minor);
-		struct py_code_cache *c = py_code_cache_new();
+		struct py_code_cache *c = python_cache_new();
 		struct py_stacks a, b;
 		w.m.reads = 0;
 		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, c, &a), 0);
@@ -549,7 +549,7 @@ static void test_walk_cache(void **state)
 		if (first < second + 3 * 6)
 			fail_msg("3.%d: %u reads with the cache, %u without", minor, second, first);
 		uint64_t hits, misses;
-		py_code_cache_stats(c, &hits, &misses);
+		python_cache_stats(c, &hits, &misses);
 		assert_int_equal(misses, 3);
 		assert_int_equal(hits, 3);
 		assert_int_equal(a.nthreads, b.nthreads);
@@ -561,7 +561,7 @@ static void test_walk_cache(void **state)
 				assert_int_equal(a.threads[i].frames[j].line, b.threads[i].frames[j].line);
 			}
 		}
-		py_stacks_release(&b);
+		python_stacks_release(&b);
 		/* A new name object in inner's code: read again. */
 		uint64_t code;
 		memcpy(&code, w.m.mem + (w.f_inner - IMG_BASE) + w.m.o->fr_code, 8);
@@ -572,9 +572,9 @@ static void test_walk_cache(void **state)
 		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, c, &b), 0);
 		assert_string_equal(b.threads[0].frames[0].name, "renamed");
 		assert_string_equal(b.threads[0].frames[1].name, a.threads[0].frames[1].name);
-		py_stacks_release(&a);
-		py_stacks_release(&b);
-		py_code_cache_free(c);
+		python_stacks_release(&a);
+		python_stacks_release(&b);
+		python_cache_free(c);
 		world_free(&w);
 	}
 }
@@ -599,7 +599,7 @@ static void test_walk_incomplete(void **state)
 		assert_string_equal(s.threads[0].frames[0].name, "inner");
 		assert_int_equal(s.threads[0].frames[0].line, 20);
 		assert_true(s.threads[0].frames[0].is_entry);
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 		/* called from Python instead: skipped */
 		if (minor == 11) {
 			char no = 0;
@@ -612,7 +612,7 @@ static void test_walk_incomplete(void **state)
 		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
 		assert_int_equal(s.threads[0].nframes, 1);
 		assert_string_equal(s.threads[0].frames[0].co_name, "outer");
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 		world_free(&w);
 	}
 }
@@ -631,14 +631,14 @@ static void test_walk_cycle_bounded(void **state)
 		assert_true(s.threads[0].truncated);
 		assert_int_equal(s.threads[0].nframes, PY_MAX_FRAMES);
 		assert_false(s.threads[1].truncated);
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 		/* a thread list that loops onto itself ends at its bound too */
 		img_ptr(&w.m, w.ts_worker, w.m.o->ts_next, w.ts_main);
 		img_ptr(&w.m, w.f_inner, w.m.o->fr_previous, 0);
 		assert_int_equal(python_read_stacks(&w.t, img_read, &w.m, NULL, &s), 0);
 		assert_true(s.truncated);
 		assert_int_equal(s.nthreads, PY_MAX_THREADS);
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 		/* both at once: the whole walk stops at its frame budget */
 		img_ptr(&w.m, w.f_inner, w.m.o->fr_previous, w.f_inner);
 		w.m.reads = 0;
@@ -650,7 +650,7 @@ static void test_walk_cycle_bounded(void **state)
 		assert_true(s.threads[s.nthreads - 1].truncated);
 		/* bounded reads too: a few per frame and per thread */
 		assert_true(w.m.reads < 16 * PY_MAX_TOTAL_FRAMES + 16 * PY_MAX_THREADS);
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 		world_free(&w);
 	}
 }
@@ -674,7 +674,7 @@ static void test_walk_unreadable(void **state)
 		assert_int_equal(s.threads[0].nframes, 1);
 		assert_string_equal(s.threads[0].frames[0].name, "inner");
 		assert_false(s.threads[1].truncated);
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 		/* no interpreter at all */
 		w.m.hole_start = IMG_BASE;
 		w.m.hole_end = IMG_BASE + IMG_SIZE;
@@ -712,7 +712,7 @@ static void test_walk_bad_strings(void **state)
 	assert_true(strlen(s.threads[0].frames[0].file) >= PY_MAX_NAME);
 	assert_true(strlen(s.threads[0].frames[0].file) <= 3 * PY_MAX_NAME);
 	assert_int_equal(strncmp(s.threads[0].frames[0].file, "/srv/app.py", 11), 0);
-	py_stacks_release(&s);
+	python_stacks_release(&s);
 	world_free(&w);
 }
 

@@ -432,7 +432,7 @@ struct py_code_cache {
 
 #define PY_CODE_CACHE_MAX 8192
 
-struct py_code_cache *py_code_cache_new(void)
+struct py_code_cache *python_cache_new(void)
 {
 	return xcalloc(1, sizeof(struct py_code_cache));
 }
@@ -449,7 +449,7 @@ static void cache_clear(struct py_code_cache *c)
 	itab_clear(&c->index);
 }
 
-void py_code_cache_free(struct py_code_cache *c)
+void python_cache_free(struct py_code_cache *c)
 {
 	if (!c)
 		return;
@@ -459,7 +459,7 @@ void py_code_cache_free(struct py_code_cache *c)
 	free(c);
 }
 
-void py_code_cache_stats(const struct py_code_cache *c, uint64_t *hits, uint64_t *misses)
+void python_cache_stats(const struct py_code_cache *c, uint64_t *hits, uint64_t *misses)
 {
 	*hits = c->hits;
 	*misses = c->misses;
@@ -782,7 +782,7 @@ int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx
 	return 0;
 }
 
-void py_stacks_release(struct py_stacks *s)
+void python_stacks_release(struct py_stacks *s)
 {
 	for (size_t i = 0; i < s->nthreads; i++) {
 		for (size_t j = 0; j < s->threads[i].nframes; j++)

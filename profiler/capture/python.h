@@ -12,7 +12,7 @@
  * marked truncated: a partial result, never a crash.
  *
  * Memory: struct py_stacks owns its threads, frames and strings; free it with
- * py_stacks_release(). Functions return 0 or a negative errno (errno set);
+ * python_stacks_release(). Functions return 0 or a negative errno (errno set);
  * messages go to err (one line, lowercase). Never prints.
  */
 #ifndef PROWL_PYTHON_H
@@ -114,9 +114,9 @@ int python_target_init(struct python_target *t, int major, int minor, uint64_t r
  * replaced at the same addresses by different ones. Bounded (emptied when
  * full); one per target process, owned by the caller. */
 struct py_code_cache;
-struct py_code_cache *py_code_cache_new(void);
-void py_code_cache_free(struct py_code_cache *c);
-void py_code_cache_stats(const struct py_code_cache *c, uint64_t *hits, uint64_t *misses);
+struct py_code_cache *python_cache_new(void);
+void python_cache_free(struct py_code_cache *c);
+void python_cache_stats(const struct py_code_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* Walks every thread of every interpreter (cache may be NULL). Returns 0
  * (with possibly truncated threads), or a negative errno when not even the
@@ -124,7 +124,7 @@ void py_code_cache_stats(const struct py_code_cache *c, uint64_t *hits, uint64_t
  * released before. */
 int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_code_cache *cache,
 		       struct py_stacks *out);
-void py_stacks_release(struct py_stacks *s);
+void python_stacks_release(struct py_stacks *s);
 
 /* A py_read_fn over process_vm_readv: ctx points to a pid_t. */
 int python_read_pid(void *ctx, uint64_t addr, void *buf, size_t len);

@@ -61,7 +61,7 @@ static void walk(const struct python_target *t, const struct image *m, struct py
 				if (out[j].python ? out[j].index >= s.threads[i].nframes : out[j].index >= n)
 					abort();
 		}
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 	}
 }
 
@@ -107,9 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		t.code_type = BASE + 8;
 	struct image m = { data + 2, len - 2 };
 	/* twice through a cache: the second walk takes what the first decoded */
-	struct py_code_cache *cache = py_code_cache_new();
+	struct py_code_cache *cache = python_cache_new();
 	walk(&t, &m, cache);
 	walk(&t, &m, cache);
-	py_code_cache_free(cache);
+	python_cache_free(cache);
 	return 0;
 }

@@ -55,7 +55,7 @@ static void stop_all(pid_t pid)
 
 static int live(const struct python_target *t, pid_t pid, long n)
 {
-	struct py_code_cache *cache = py_code_cache_new();
+	struct py_code_cache *cache = python_cache_new();
 	unsigned long frames = 0, truncated = 0, failed = 0, with_frames = 0;
 	for (long i = 0; i < n; i++) {
 		struct py_stacks s;
@@ -70,9 +70,9 @@ static int live(const struct python_target *t, pid_t pid, long n)
 		}
 		frames += nf;
 		with_frames += nf > 0;
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 	}
-	py_code_cache_free(cache);
+	python_cache_free(cache);
 	printf("live: %ld walks, %lu with frames, %lu frames, %lu truncated threads, %lu failed walks\n", n,
 	       with_frames, frames, truncated, failed);
 	return 0;
@@ -106,19 +106,19 @@ int main(int argc, char **argv)
 	/* Walked twice, the second time with what the first put in the code
 	 * cache; what is printed is the second walk, its cost beside the first's. */
 	struct py_stacks s;
-	struct py_code_cache *cache = py_code_cache_new();
+	struct py_code_cache *cache = python_cache_new();
 	uint64_t t0 = now_ns();
 	rc = python_read_stacks(&t, counting_read, &pid, cache, &s);
 	uint64_t t1 = now_ns();
 	unsigned long reads1 = nreads;
 	if (rc == 0) {
-		py_stacks_release(&s);
+		python_stacks_release(&s);
 		nreads = 0;
 		t0 = now_ns();
 		rc = python_read_stacks(&t, counting_read, &pid, cache, &s);
 		t1 = now_ns();
 	}
-	py_code_cache_free(cache);
+	python_cache_free(cache);
 	for (int i = 0; i < ntids; i++)
 		ptrace(PTRACE_DETACH, tids[i], 0, 0);
 	if (rc < 0) {
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gil: %u\n", gil);
 	else
 		fprintf(stderr, "gil: none\n");
-	py_stacks_release(&s);
+	python_stacks_release(&s);
 	strbuf_release(&err);
 	return 0;
 }
