@@ -118,6 +118,13 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@echo "  HELPER  $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -o $@ $< -lpthread -ldl
 
+# Helpers that read CPython's structures link libprowl (and libdw for DWARF).
+PY_HELPERS := $(BUILD)/tests/helpers/pyoffsets_check $(BUILD)/tests/helpers/pystack
+$(PY_HELPERS): $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBPROWL)
+	@mkdir -p $(dir $@)
+	@echo "  HELPER  $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBPROWL) $(ALL_LDFLAGS) $(CORE_LIBS)
+
 include samples/samples.mk
 
 deps:
