@@ -66,10 +66,10 @@ static void table_release(struct table *t)
 static void add_functions(struct table *t, const struct profile *src, const struct write_opts *o, int side,
 			  uint64_t *sum)
 {
-	struct stacks s;
+	struct fold s;
 	stacks_init(&s, src, o);
-	uint64_t *self, *total;
-	stacks_functions(&s, &self, &total);
+	fold_functions(&s);
+	const uint64_t *self = s.fself, *total = s.ftotal;
 	struct strbuf sb;
 	strbuf_init(&sb);
 	for (size_t f = 0; f < s.p->nframes; f++) {
@@ -88,9 +88,7 @@ static void add_functions(struct table *t, const struct profile *src, const stru
 	}
 	*sum = s.total[PROFILE_ROOT];
 	strbuf_release(&sb);
-	free(self);
-	free(total);
-	stacks_release(&s);
+	fold_release(&s);
 }
 
 static double share(uint64_t n, uint64_t sum)
@@ -171,7 +169,7 @@ int diff_write_text(const struct profile *before, const struct profile *after, F
 
 static void add_stacks(struct table *t, const struct profile *src, const struct write_opts *o, int side)
 {
-	struct stacks s;
+	struct fold s;
 	stacks_init(&s, src, o);
 	const struct profile *p = s.p;
 	struct strbuf sb;
@@ -194,7 +192,7 @@ static void add_stacks(struct table *t, const struct profile *src, const struct 
 	}
 	free(stack);
 	strbuf_release(&sb);
-	stacks_release(&s);
+	fold_release(&s);
 }
 
 static int by_key(const void *a, const void *b)

@@ -38,7 +38,7 @@ struct diffdata {
 };
 
 struct svg {
-	struct stacks s;
+	struct fold s;
 	char **labels;
 	struct item *items;
 	size_t nitems, cap;
@@ -155,7 +155,7 @@ static void layout(struct svg *g)
 	uint64_t total = g->s.total[PROFILE_ROOT];
 	double scale = total ? (WIDTH - 2 * XPAD) / (double)total : 0;
 	uint32_t *child, *next;
-	stacks_children(p, &child, &next);
+	profile_children(p, &child, &next);
 	struct frame_todo {
 		uint32_t node, depth;
 		double x;
@@ -388,7 +388,7 @@ int svg_write(const struct profile *src, FILE *out, const struct write_opts *o)
 	report_summary(src, &sub);
 	int rc = write_graph(&g, src, out, o, o && o->icicle ? "Icicle Graph" : "Flame Graph", sub.buf);
 	strbuf_release(&sub);
-	stacks_release(&g.s);
+	fold_release(&g.s);
 	return rc;
 }
 
@@ -429,7 +429,7 @@ int svg_write_diff(const struct profile *before, const struct profile *after, FI
 	struct svg g = { 0 };
 	stacks_init_private(&g.s, after, o);
 	struct profile *p = g.s.p;
-	struct stacks b;
+	struct fold b;
 	stacks_init(&b, before, o);
 	/* Frames are matched by their label (name, kind marks, :line), so a
 	 * profile read from folded text compares with a recorded one. */
@@ -462,7 +462,7 @@ int svg_write_diff(const struct profile *before, const struct profile *after, FI
 	nmap[PROFILE_ROOT] = PROFILE_ROOT;
 	for (size_t n = 1; n < b.p->nnodes; n++)
 		nmap[n] = profile_node_child(p, nmap[b.p->nodes[n].parent], fmap[b.p->nodes[n].frame]);
-	stacks_recount(&g.s);
+	fold_recount(&g.s);
 	struct diffdata d = { 0 };
 	d.before_self = xcalloc(p->nnodes + 1, sizeof(*d.before_self));
 	d.before_total = xcalloc(p->nnodes + 1, sizeof(*d.before_total));
@@ -493,7 +493,7 @@ int svg_write_diff(const struct profile *before, const struct profile *after, FI
 	free(nmap);
 	free(d.before_self);
 	free(d.before_total);
-	stacks_release(&b);
-	stacks_release(&g.s);
+	fold_release(&b);
+	fold_release(&g.s);
 	return rc;
 }

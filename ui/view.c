@@ -1,5 +1,8 @@
 #include "ui/view.h"
 
+#include "profiler/base/itab.h"
+#include "profiler/model/fold.h"
+
 #include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
@@ -52,8 +55,7 @@ struct vnode {
 struct vtrie {
 	struct vnode *n;
 	size_t nn, cap;
-	uint32_t *slot; /* open addressing on (parent, func) */
-	size_t nslot;
+	struct itab idx; /* (parent, func) -> node */
 };
 
 #define NO_NODE UINT32_MAX
@@ -70,40 +72,24 @@ static void vtrie_init(struct vtrie *t, uint64_t root_path)
 static void vtrie_release(struct vtrie *t)
 {
 	free(t->n);
-	free(t->slot);
+	itab_release(&t->idx);
 	memset(t, 0, sizeof(*t));
 }
 
-static size_t vtrie_hash(uint32_t parent, uint32_t func)
+struct vtrie_key {
+	uint32_t parent, func;
+};
+
+static bool vtrie_eq(const void *ctx, uint32_t idx, const void *key)
 {
-	return (size_t)hash_mix(hash_mix(17, parent), func);
+	const struct vtrie *t = ctx;
+	const struct vtrie_key *k = key;
+	return t->n[idx].parent == k->parent && t->n[idx].func == k->func;
 }
 
-static void vtrie_rehash(struct vtrie *t)
+/* Appends a node below parent (the caller knows it is new, or does not index it). */
+static uint32_t vtrie_append(struct vtrie *t, uint32_t parent, uint32_t func, uint64_t func_hash)
 {
-	free(t->slot);
-	t->nslot = t->nslot ? t->nslot * 2 : 256;
-	t->slot = xmalloc(t->nslot * sizeof(*t->slot));
-	memset(t->slot, 0xff, t->nslot * sizeof(*t->slot));
-	for (size_t i = 1; i < t->nn; i++) {
-		size_t m = t->nslot - 1, h = vtrie_hash(t->n[i].parent, t->n[i].func) & m;
-		while (t->slot[h] != NO_NODE)
-			h = (h + 1) & m;
-		t->slot[h] = (uint32_t)i;
-	}
-}
-
-static uint32_t vtrie_child(struct vtrie *t, uint32_t parent, uint32_t func, uint64_t func_hash)
-{
-	if ((t->nn + 1) * 4 > t->nslot * 3)
-		vtrie_rehash(t);
-	size_t m = t->nslot - 1, h = vtrie_hash(parent, func) & m;
-	while (t->slot[h] != NO_NODE) {
-		struct vnode *n = &t->n[t->slot[h]];
-		if (n->parent == parent && n->func == func)
-			return t->slot[h];
-		h = (h + 1) & m;
-	}
 	xgrow((void **)&t->n, &t->cap, t->nn + 1, sizeof(*t->n));
 	uint32_t i = (uint32_t)t->nn++;
 	struct vnode *pn = &t->n[parent];
@@ -116,26 +102,38 @@ static uint32_t vtrie_child(struct vtrie *t, uint32_t parent, uint32_t func, uin
 		.path = hash_mix(pn->path, func_hash),
 	};
 	pn->child = i;
-	t->slot[h] = i;
 	return i;
 }
 
-/* One row of the flat table: a function (or a line, at line granularity). */
+static uint32_t vtrie_child(struct vtrie *t, uint32_t parent, uint32_t func, uint64_t func_hash)
+{
+	struct vtrie_key k = { parent, func };
+	uint64_t h = hash_mix(hash_mix(17, parent), func);
+	uint32_t i = itab_find(&t->idx, h, vtrie_eq, t, &k);
+	if (i != ITAB_NONE)
+		return i;
+	i = vtrie_append(t, parent, func, func_hash);
+	itab_insert(&t->idx, h, i);
+	return i;
+}
+
+/* One row of the flat table: a frame of the model's fold (a function, or a
+ * line at line granularity; profiler/model/fold.h). */
 struct vfunc {
-	uint64_t hash;    /* identity across refreshes (of kind, name, module; file and line) */
-	const char *name; /* points into the displayed profile */
+	uint64_t hash;    /* identity across refreshes (of kind, name, module, inlined; file and line) */
+	const char *name; /* points into the fold */
 	char *loc;  /* "file:line", a module, or "": made when first shown (loc_of) */
 	uint64_t own, total;
-	uint32_t best_frame; /* the frame whose line is shown (hottest) */
-	uint64_t best_own;
+	bool inlined;
 };
 
 struct analysis {
-	struct vfunc *funcs;
-	size_t nfuncs, cap;
-	uint32_t *slot; /* open addressing on key */
-	size_t nslot;
-	struct vtrie trie;
+	struct fold fold;  /* of the displayed profile, for the thread shown */
+	bool folded;
+	struct vfunc *funcs; /* per frame of fold.p */
+	size_t nfuncs;
+	struct itab ids;   /* hash -> funcs index */
+	struct vtrie trie; /* fold.p's nodes, same indices, with child lists */
 	uint64_t total;
 };
 
@@ -279,12 +277,6 @@ struct view {
 
 /* ---------- small helpers ---------- */
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
 static void set_str(char **dst, const char *src)
 {
 	free(*dst);
@@ -335,59 +327,29 @@ static void analysis_release(struct analysis *a)
 	for (size_t i = 0; i < a->nfuncs; i++)
 		free(a->funcs[i].loc);
 	free(a->funcs);
-	free(a->slot);
+	itab_release(&a->ids);
 	vtrie_release(&a->trie);
+	if (a->folded)
+		fold_release(&a->fold);
 	memset(a, 0, sizeof(*a));
 }
 
-static void func_rehash(struct analysis *a)
+static bool id_eq(const void *ctx, uint32_t idx, const void *key)
 {
-	free(a->slot);
-	a->nslot = a->nslot ? a->nslot * 2 : 256;
-	a->slot = xmalloc(a->nslot * sizeof(*a->slot));
-	memset(a->slot, 0xff, a->nslot * sizeof(*a->slot));
-	for (size_t i = 0; i < a->nfuncs; i++) {
-		size_t m = a->nslot - 1, h = a->funcs[i].hash & m;
-		while (a->slot[h] != NO_NODE)
-			h = (h + 1) & m;
-		a->slot[h] = (uint32_t)i;
-	}
+	const struct analysis *a = ctx;
+	return a->funcs[idx].hash == *(const uint64_t *)key;
 }
 
 /*
- * Functions are told apart by a 64-bit hash of what identifies them (no key
- * strings: a refresh hashes every frame of a profile of ~10,000 functions, and
- * building strings for that was most of top's own CPU). A collision among
- * 10^4 functions has a chance of about 10^-11.
+ * Rows are told apart across refreshes by a 64-bit hash of what identifies
+ * them (no key strings: a refresh hashes every frame of a profile of ~10,000
+ * functions). A collision among 10^4 functions has a chance of about 10^-11.
  */
 static uint32_t func_find(const struct analysis *a, uint64_t id)
 {
-	if (!id || !a->nslot)
+	if (!id)
 		return NO_NODE;
-	size_t m = a->nslot - 1, h = id & m;
-	while (a->slot[h] != NO_NODE) {
-		if (a->funcs[a->slot[h]].hash == id)
-			return a->slot[h];
-		h = (h + 1) & m;
-	}
-	return NO_NODE;
-}
-
-static uint32_t func_intern(struct analysis *a, uint64_t id, const char *name, uint32_t frame)
-{
-	uint32_t i = func_find(a, id);
-	if (i != NO_NODE)
-		return i;
-	if ((a->nfuncs + 1) * 4 > a->nslot * 3)
-		func_rehash(a);
-	xgrow((void **)&a->funcs, &a->cap, a->nfuncs + 1, sizeof(*a->funcs));
-	i = (uint32_t)a->nfuncs++;
-	a->funcs[i] = (struct vfunc){ .hash = id, .name = name, .best_frame = frame };
-	size_t m = a->nslot - 1, h = a->funcs[i].hash & m;
-	while (a->slot[h] != NO_NODE)
-		h = (h + 1) & m;
-	a->slot[h] = i;
-	return i;
+	return itab_find(&a->ids, id, id_eq, a, &id);
 }
 
 static const char *module_of(const struct profile *p, const struct profile_frame *f)
@@ -397,11 +359,13 @@ static const char *module_of(const struct profile *p, const struct profile_frame
 	return "";
 }
 
-static uint64_t frame_id(const struct profile_frame *f, const uint64_t *modh, size_t nmod, bool lines)
+static uint64_t frame_id(const struct profile *p, const struct profile_frame *f, bool lines)
 {
 	uint64_t h = key_hash(f->name ? f->name : "");
 	h = hash_mix(h, f->kind);
-	h = hash_mix(h, f->module >= 0 && (size_t)f->module < nmod ? modh[f->module] : 0);
+	h = hash_mix(h, key_hash(module_of(p, f)));
+	if (f->inlined)
+		h = hash_mix(h, 0x696e6c);
 	if (lines) {
 		h = hash_mix(h, f->file ? key_hash(f->file) : 1);
 		h = hash_mix(h, f->line);
@@ -409,15 +373,18 @@ static uint64_t frame_id(const struct profile_frame *f, const uint64_t *modh, si
 	return h ? h : 1;
 }
 
-static char *frame_loc(const struct profile *p, const struct profile_frame *f)
+static char *frame_loc(const struct fold *fo, uint32_t frame)
 {
-	if (f->file && f->line)
-		return xasprintf("%s:%u", base_name(f->file), f->line);
-	if (f->file)
-		return xstrdup(base_name(f->file));
+	const struct profile_frame *f = &fo->p->frames[frame];
+	const char *file = fold_file(fo, frame);
+	uint32_t line = fold_line(fo, frame);
+	if (file && line)
+		return xasprintf("%s:%u", base_name(file), line);
+	if (file)
+		return xstrdup(base_name(file));
 	if (f->kind == FRAME_KERNEL)
 		return xstrdup("[kernel]");
-	return xstrdup(base_name(module_of(p, f)));
+	return xstrdup(base_name(module_of(fo->p, f)));
 }
 
 static bool thread_shown(const struct view *v, const struct profile *p, uint32_t thread)
@@ -429,71 +396,55 @@ static bool thread_shown(const struct view *v, const struct profile *p, uint32_t
 	return p->threads[thread].tid == v->thread_tid && p->threads[thread].pid == v->thread_pid;
 }
 
+/* Rows and the call trie from the model's fold: the numbers `prowl report`
+ * prints for the same profile, restricted to the thread shown. */
 static void analysis_build(struct view *v)
 {
 	struct analysis *a = &v->an;
 	analysis_release(a);
 	vtrie_init(&a->trie, 0);
-	const struct profile *p = v->disp;
-	if (!p)
+	const struct profile *src = v->disp;
+	if (!src)
 		return;
-	uint64_t *modh = xmalloc((p->nmodules + 1) * sizeof(*modh));
-	for (size_t i = 0; i < p->nmodules; i++)
-		modh[i] = key_hash(p->modules[i].path ? p->modules[i].path : "");
-	uint32_t *fmap = xmalloc((p->nframes + 1) * sizeof(*fmap));
-	for (size_t i = 0; i < p->nframes; i++)
-		fmap[i] = func_intern(a, frame_id(&p->frames[i], modh, p->nmodules, v->lines),
-				      p->frames[i].name, (uint32_t)i);
-	free(modh);
-	/* Parents come before children in the profile's nodes, so one pass maps them. */
-	uint32_t *nmap = xmalloc(p->nnodes * sizeof(*nmap));
-	nmap[0] = 0;
+	struct fold_opts fo = {
+		.flags = v->lines ? PROFILE_FOLD_LINES : 0,
+		.tid = v->thread_tid < 0 ? FOLD_ALL_THREADS : v->thread_tid,
+		.pid = v->thread_pid,
+	};
+	fold_init(&a->fold, src, &fo);
+	a->folded = true;
+	fold_functions(&a->fold);
+	const struct profile *p = a->fold.p;
+	a->total = a->fold.sum;
+	a->nfuncs = p->nframes;
+	a->funcs = xcalloc(p->nframes + 1, sizeof(*a->funcs));
+	for (size_t i = 0; i < p->nframes; i++) {
+		const struct profile_frame *f = &p->frames[i];
+		struct vfunc *vf = &a->funcs[i];
+		vf->hash = frame_id(p, f, v->lines);
+		vf->name = f->name;
+		vf->inlined = f->inlined != 0;
+		vf->own = a->fold.fself[i];
+		vf->total = a->fold.ftotal[i];
+		if (func_find(a, vf->hash) == NO_NODE)
+			itab_insert(&a->ids, vf->hash, (uint32_t)i);
+	}
+	/* The trie mirrors the fold's nodes (parents come before children). */
 	for (size_t i = 1; i < p->nnodes; i++) {
-		uint32_t f = p->nodes[i].frame < p->nframes ? fmap[p->nodes[i].frame] : NO_NODE;
-		uint32_t parent = p->nodes[i].parent < i ? nmap[p->nodes[i].parent] : 0;
-		nmap[i] = f == NO_NODE ? parent : vtrie_child(&a->trie, parent, f, a->funcs[f].hash);
+		uint32_t f = p->nodes[i].frame;
+		uint32_t n = vtrie_append(&a->trie, p->nodes[i].parent, f, a->funcs[f].hash);
+		a->trie.n[n].own = a->fold.self[i];
+		a->trie.n[n].total = a->fold.total[i];
 	}
-	uint64_t *frame_own = xcalloc(p->nframes + 1, sizeof(*frame_own));
-	for (size_t i = 0; i < p->ncounts; i++) {
-		const struct profile_count *c = &p->counts[i];
-		if (!c->count || c->node >= p->nnodes || !thread_shown(v, p, c->thread))
-			continue;
-		a->trie.n[nmap[c->node]].own += c->count;
-		if (c->node != PROFILE_ROOT && p->nodes[c->node].frame < p->nframes)
-			frame_own[p->nodes[c->node].frame] += c->count;
-		a->total += c->count;
-	}
+	a->trie.n[0].own = a->fold.self[0];
+	a->trie.n[0].total = a->fold.total[0];
 	struct vnode *n = a->trie.n;
-	for (size_t i = 0; i < a->trie.nn; i++)
-		n[i].total = n[i].own;
-	for (size_t i = a->trie.nn; i-- > 1;)
-		n[n[i].parent].total += n[i].total;
 	for (size_t i = 1; i < a->trie.nn; i++) {
-		if (!n[i].total)
-			continue;
 		uint32_t f = n[i].func, up = n[i].parent;
 		while (up != 0 && n[up].func != f)
 			up = n[up].parent;
 		n[i].first = up == 0;
-		a->funcs[f].own += n[i].own;
-		if (n[i].first)
-			a->funcs[f].total += n[i].total;
 	}
-	/* The location shown for a function is its hottest sampled line. */
-	for (size_t i = 0; i < p->nframes; i++) {
-		struct vfunc *f = &a->funcs[fmap[i]];
-		const struct profile_frame *cur = &p->frames[f->best_frame], *fr = &p->frames[i];
-		bool better = frame_own[i] > f->best_own ||
-			      (frame_own[i] == f->best_own && fr->line &&
-			       (!cur->line || fr->line < cur->line));
-		if (better) {
-			f->best_frame = (uint32_t)i;
-			f->best_own = frame_own[i];
-		}
-	}
-	free(frame_own);
-	free(nmap);
-	free(fmap);
 }
 
 /* The location column of a function, made on first use: most rows are never shown. */
@@ -501,7 +452,7 @@ static const char *loc_of(struct view *v, uint32_t fi)
 {
 	struct vfunc *f = &v->an.funcs[fi];
 	if (!f->loc)
-		f->loc = v->disp ? frame_loc(v->disp, &v->disp->frames[f->best_frame]) : xstrdup("");
+		f->loc = v->an.folded ? frame_loc(&v->an.fold, fi) : xstrdup("");
 	return f->loc;
 }
 

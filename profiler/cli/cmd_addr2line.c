@@ -56,12 +56,6 @@ static void usage(FILE *out)
 		"      --no-debuginfod  never ask debuginfod for debug files\n");
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
 static void add_loc(struct a2l *a, const char *file, uint32_t line, uint32_t col)
 {
 	if (!file) {
