@@ -123,9 +123,15 @@ struct vfunc {
 	uint64_t hash;    /* identity across refreshes (of kind, name, module, inlined; file and line) */
 	const char *name; /* points into the fold */
 	char *loc;  /* "file:line", a module, or "": made when first shown (loc_of) */
+	char *label; /* "name [inlined]" for an inlined frame (a row apart, as in report), else NULL */
 	uint64_t own, total;
 	bool inlined;
 };
+
+static const char *row_label(const struct vfunc *f)
+{
+	return f->label ? f->label : f->name;
+}
 
 struct analysis {
 	struct fold fold;  /* of the displayed profile, for the thread shown */
@@ -324,8 +330,10 @@ static uint64_t period_of(const struct profile *p)
 
 static void analysis_release(struct analysis *a)
 {
-	for (size_t i = 0; i < a->nfuncs; i++)
+	for (size_t i = 0; i < a->nfuncs; i++) {
 		free(a->funcs[i].loc);
+		free(a->funcs[i].label);
+	}
 	free(a->funcs);
 	itab_release(&a->ids);
 	vtrie_release(&a->trie);
@@ -424,6 +432,8 @@ static void analysis_build(struct view *v)
 		vf->hash = frame_id(p, f, v->lines);
 		vf->name = f->name;
 		vf->inlined = f->inlined != 0;
+		if (vf->inlined)
+			vf->label = xasprintf("%s [inlined]", f->name);
 		vf->own = a->fold.fself[i];
 		vf->total = a->fold.ftotal[i];
 		if (func_find(a, vf->hash) == NO_NODE)
@@ -1486,7 +1496,7 @@ static void table_row(struct view *v, struct view_screen *s, int row, uint32_t f
 	put_cell(s, row, 15, buf, 8, true, VS_NORMAL);
 	fmt_time(buf, sizeof(buf), f->total, period);
 	put_cell(s, row, 24, buf, 8, true, VS_NORMAL);
-	put_cell(s, row, 34, f->name, namew, false, VS_NORMAL);
+	put_cell(s, row, 34, row_label(f), namew, false, VS_NORMAL);
 	put_cell(s, row, 35 + namew, loc, s->width - 35 - namew, false, VS_DIM);
 	if (selected)
 		line_style(s, row, 0, s->width, VS_SELECTED);
@@ -1515,7 +1525,7 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 	int need = 0, needloc = 0;
 	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
 		uint32_t fi = v->rows[v->top + (size_t)i];
-		int len = (int)strlen(v->an.funcs[fi].name), ll = (int)strlen(loc_of(v, fi));
+		int len = (int)strlen(row_label(&v->an.funcs[fi])), ll = (int)strlen(loc_of(v, fi));
 		need = len > need ? len : need;
 		needloc = ll > needloc ? ll : needloc;
 	}
@@ -1764,8 +1774,8 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 		int namew = 8, locw = 8;
 		for (size_t i = 0; i < n; i++) {
 			const struct vfunc *f = &v->an.funcs[v->rows[i]];
-			if ((int)strlen(f->name) > namew)
-				namew = (int)strlen(f->name);
+			if ((int)strlen(row_label(f)) > namew)
+				namew = (int)strlen(row_label(f));
 			if ((int)strlen(loc_of(v, v->rows[i])) > locw)
 				locw = (int)strlen(loc_of(v, v->rows[i]));
 		}
@@ -1781,8 +1791,8 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 	if (v->nrows) {
 		int need = 0;
 		for (size_t i = 0; i < n; i++)
-			if ((int)strlen(v->an.funcs[v->rows[i]].name) > need)
-				need = (int)strlen(v->an.funcs[v->rows[i]].name);
+			if ((int)strlen(row_label(&v->an.funcs[v->rows[i]])) > need)
+				need = (int)strlen(row_label(&v->an.funcs[v->rows[i]]));
 		if (need + 2 < namew)
 			namew = need + 2 > 10 ? need + 2 : 10;
 	}
