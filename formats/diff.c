@@ -19,37 +19,26 @@ struct entry {
 struct table {
 	struct entry *e;
 	size_t n, cap;
-	uint32_t *slot; /* index + 1 */
-	size_t nslot;
+	struct itab idx; /* key -> entry */
 };
+
+static bool entry_eq(const void *ctx, uint32_t i, const void *key)
+{
+	const struct table *t = ctx;
+	return strcmp(t->e[i].key, key) == 0;
+}
 
 static struct entry *table_get(struct table *t, const char *key)
 {
-	if ((t->n + 1) * 2 > t->nslot) {
-		size_t ns = t->nslot ? t->nslot * 2 : 1024;
-		uint32_t *s = xcalloc(ns, sizeof(*s));
-		for (size_t i = 0; i < t->n; i++) {
-			size_t j = hash_bytes(t->e[i].key, strlen(t->e[i].key), 1) & (ns - 1);
-			while (s[j])
-				j = (j + 1) & (ns - 1);
-			s[j] = (uint32_t)i + 1;
-		}
-		free(t->slot);
-		t->slot = s;
-		t->nslot = ns;
-	}
-	size_t j = hash_bytes(key, strlen(key), 1) & (t->nslot - 1);
-	while (t->slot[j]) {
-		struct entry *e = &t->e[t->slot[j] - 1];
-		if (strcmp(e->key, key) == 0)
-			return e;
-		j = (j + 1) & (t->nslot - 1);
-	}
+	uint64_t h = hash_bytes(key, strlen(key), 1);
+	uint32_t i = itab_find(&t->idx, h, entry_eq, t, key);
+	if (i != ITAB_NONE)
+		return &t->e[i];
 	xgrow((void **)&t->e, &t->cap, t->n + 1, sizeof(*t->e));
 	struct entry *e = &t->e[t->n];
 	memset(e, 0, sizeof(*e));
 	e->key = xstrdup(key);
-	t->slot[j] = (uint32_t)++t->n;
+	itab_insert(&t->idx, h, (uint32_t)t->n++);
 	return e;
 }
 
@@ -60,7 +49,7 @@ static void table_release(struct table *t)
 		free(t->e[i].where);
 	}
 	free(t->e);
-	free(t->slot);
+	itab_release(&t->idx);
 }
 
 static void add_functions(struct table *t, const struct profile *src, const struct write_opts *o, int side,
