@@ -224,9 +224,8 @@ static const unsigned window_steps[] = { 0, 5, 10, 30, 60 };
 static const char *const sort_names[SORT_NCOLS] = { "%Own", "%Total", "Own", "Total", "Function",
 						    "Location" };
 
-struct view {
-	struct view_opts opts;
-	/* data */
+/* Snapshots and windows of time (view.c): what is on display. */
+struct view_data {
 	struct snap *latest;   /* newest snapshot of the whole run */
 	struct snap *baseline; /* reset: counts before it are not shown */
 	struct snap *history[HISTORY_MAX]; /* for windows of time, oldest first */
@@ -235,43 +234,46 @@ struct view {
 	bool disp_owned;
 	struct snap *disp_snap; /* keeps a borrowed display alive while frozen */
 	uint64_t disp_time;    /* the window the display covers, ns (0: whole run) */
-	struct analysis an;
 	bool frozen;
-	/* settings */
-	bool lines;
 	unsigned window;       /* seconds, 0 = whole run */
+};
+
+/* Rows, filter, sort and the tree on the model's fold (view_model.c). */
+struct view_model {
+	struct analysis an;
+	bool lines;
 	int thread_tid;        /* -1 = all threads */
 	int thread_pid;
 	char *thread_name;
-	struct thread_ref *threads;
+	struct thread_ref *threads; /* of the displayed profile, by tid */
 	size_t nthreads;
 	enum view_sort sort;
 	bool ascending;
-	/* filter */
 	struct strbuf filter;
-	bool editing;
 	regex_t re;
 	bool re_ok;
-	/* table */
-	uint32_t *rows;
+	uint32_t *rows;        /* table rows: indices into an.funcs, filtered and sorted */
 	size_t nrows;
 	uint64_t sel_id;       /* the selected function (its hash), 0 = none */
-	size_t sel, top;
-	/* tree and flame */
-	enum view_mode mode, back_mode;
+	size_t sel;
 	uint64_t tree_id;      /* function whose tree or flame is shown, 0 = everything */
 	bool callers;
 	struct vtrie tree;     /* callees or callers of tree_id (node 1 is the function) */
 	uint32_t *trows;
 	size_t ntrows;
-	uint64_t *expanded;
+	uint64_t *expanded;    /* paths of the expanded tree rows */
 	size_t nexpanded, cap_expanded;
 	uint64_t tsel_path;
-	size_t tsel, ttop;
+	size_t tsel;
+};
+
+/* What the keys move and the screen shows (view_keys.c, view_render.c). */
+struct view_ui {
+	enum view_mode mode, back_mode;
+	bool editing;          /* the filter prompt has the keys */
+	size_t top, ttop;      /* first table / tree row on screen */
 	int flame_top;
-	/* threads picker and help */
-	size_t psel, ptop, htop;
-	/* header */
+	size_t psel, ptop, htop; /* thread picker and help */
 	struct view_status st;
 	char *st_command, *st_backend, *st_event, *st_note;
 	double rate, prev_elapsed;
@@ -279,6 +281,13 @@ struct view {
 	bool have_prev;
 	int page; /* rows of the last rendered body, for PgUp/PgDn */
 	struct view_screen screen;
+};
+
+struct view {
+	struct view_opts opts;
+	struct view_data d;
+	struct view_model m;
+	struct view_ui u;
 };
 
 /* ---------- small helpers ---------- */
@@ -397,27 +406,27 @@ static char *frame_loc(const struct fold *fo, uint32_t frame)
 
 static bool thread_shown(const struct view *v, const struct profile *p, uint32_t thread)
 {
-	if (v->thread_tid < 0)
+	if (v->m.thread_tid < 0)
 		return true;
 	if (thread >= p->nthreads)
 		return false;
-	return p->threads[thread].tid == v->thread_tid && p->threads[thread].pid == v->thread_pid;
+	return p->threads[thread].tid == v->m.thread_tid && p->threads[thread].pid == v->m.thread_pid;
 }
 
 /* Rows and the call trie from the model's fold: the numbers `prowl report`
  * prints for the same profile, restricted to the thread shown. */
 static void analysis_build(struct view *v)
 {
-	struct analysis *a = &v->an;
+	struct analysis *a = &v->m.an;
 	analysis_release(a);
 	vtrie_init(&a->trie, 0);
-	const struct profile *src = v->disp;
+	const struct profile *src = v->d.disp;
 	if (!src)
 		return;
 	struct fold_opts fo = {
-		.flags = v->lines ? PROFILE_FOLD_LINES : 0,
-		.tid = v->thread_tid < 0 ? FOLD_ALL_THREADS : v->thread_tid,
-		.pid = v->thread_pid,
+		.flags = v->m.lines ? PROFILE_FOLD_LINES : 0,
+		.tid = v->m.thread_tid < 0 ? FOLD_ALL_THREADS : v->m.thread_tid,
+		.pid = v->m.thread_pid,
 	};
 	fold_init(&a->fold, src, &fo);
 	a->folded = true;
@@ -429,7 +438,7 @@ static void analysis_build(struct view *v)
 	for (size_t i = 0; i < p->nframes; i++) {
 		const struct profile_frame *f = &p->frames[i];
 		struct vfunc *vf = &a->funcs[i];
-		vf->hash = frame_id(p, f, v->lines);
+		vf->hash = frame_id(p, f, v->m.lines);
 		vf->name = f->name;
 		vf->inlined = f->inlined != 0;
 		if (vf->inlined)
@@ -460,9 +469,9 @@ static void analysis_build(struct view *v)
 /* The location column of a function, made on first use: most rows are never shown. */
 static const char *loc_of(struct view *v, uint32_t fi)
 {
-	struct vfunc *f = &v->an.funcs[fi];
+	struct vfunc *f = &v->m.an.funcs[fi];
 	if (!f->loc)
-		f->loc = v->an.folded ? frame_loc(&v->an.fold, fi) : xstrdup("");
+		f->loc = v->m.an.folded ? frame_loc(&v->m.an.fold, fi) : xstrdup("");
 	return f->loc;
 }
 
@@ -470,20 +479,20 @@ static const char *loc_of(struct view *v, uint32_t fi)
 
 static void filter_compile(struct view *v)
 {
-	if (v->re_ok)
-		regfree(&v->re);
-	v->re_ok = false;
-	if (v->filter.len)
-		v->re_ok = regcomp(&v->re, v->filter.buf, REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0;
+	if (v->m.re_ok)
+		regfree(&v->m.re);
+	v->m.re_ok = false;
+	if (v->m.filter.len)
+		v->m.re_ok = regcomp(&v->m.re, v->m.filter.buf, REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0;
 }
 
 static bool filter_match(const struct view *v, const char *name)
 {
-	if (!v->filter.len)
+	if (!v->m.filter.len)
 		return true;
-	if (v->re_ok)
-		return regexec(&v->re, name, 0, NULL, 0) == 0;
-	return strcasestr(name, v->filter.buf) != NULL; /* not a valid regex: a substring */
+	if (v->m.re_ok)
+		return regexec(&v->m.re, name, 0, NULL, 0) == 0;
+	return strcasestr(name, v->m.filter.buf) != NULL; /* not a valid regex: a substring */
 }
 
 static int cmp_u64(uint64_t a, uint64_t b)
@@ -494,9 +503,9 @@ static int cmp_u64(uint64_t a, uint64_t b)
 static int row_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct view *v = arg;
-	const struct vfunc *a = &v->an.funcs[*(const uint32_t *)pa], *b = &v->an.funcs[*(const uint32_t *)pb];
+	const struct vfunc *a = &v->m.an.funcs[*(const uint32_t *)pa], *b = &v->m.an.funcs[*(const uint32_t *)pb];
 	int r = 0;
-	switch (v->sort) {
+	switch (v->m.sort) {
 	case SORT_OWN_PCT:
 	case SORT_OWN_TIME:
 		r = -cmp_u64(a->own, b->own);
@@ -518,7 +527,7 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 	default:
 		break;
 	}
-	if (v->ascending)
+	if (v->m.ascending)
 		r = -r;
 	if (!r)
 		r = cmp_u64(a->hash, b->hash);
@@ -527,72 +536,72 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 
 static void rows_build(struct view *v)
 {
-	free(v->rows);
-	v->rows = xmalloc((v->an.nfuncs + 1) * sizeof(*v->rows));
-	v->nrows = 0;
-	for (size_t i = 0; i < v->an.nfuncs; i++) {
-		const struct vfunc *f = &v->an.funcs[i];
+	free(v->m.rows);
+	v->m.rows = xmalloc((v->m.an.nfuncs + 1) * sizeof(*v->m.rows));
+	v->m.nrows = 0;
+	for (size_t i = 0; i < v->m.an.nfuncs; i++) {
+		const struct vfunc *f = &v->m.an.funcs[i];
 		if (f->total && filter_match(v, f->name))
-			v->rows[v->nrows++] = (uint32_t)i;
+			v->m.rows[v->m.nrows++] = (uint32_t)i;
 	}
-	if (v->sort == SORT_LOCATION)
-		for (size_t i = 0; i < v->nrows; i++)
-			loc_of(v, v->rows[i]);
-	qsort_r(v->rows, v->nrows, sizeof(*v->rows), row_cmp, v);
+	if (v->m.sort == SORT_LOCATION)
+		for (size_t i = 0; i < v->m.nrows; i++)
+			loc_of(v, v->m.rows[i]);
+	qsort_r(v->m.rows, v->m.nrows, sizeof(*v->m.rows), row_cmp, v);
 	/* The selection follows its function across refreshes and re-sorts. */
-	size_t sel = v->sel;
-	if (v->sel_id) {
-		for (size_t i = 0; i < v->nrows; i++)
-			if (v->an.funcs[v->rows[i]].hash == v->sel_id) {
+	size_t sel = v->m.sel;
+	if (v->m.sel_id) {
+		for (size_t i = 0; i < v->m.nrows; i++)
+			if (v->m.an.funcs[v->m.rows[i]].hash == v->m.sel_id) {
 				sel = i;
 				break;
 			}
 	}
-	if (sel >= v->nrows)
-		sel = v->nrows ? v->nrows - 1 : 0;
-	v->sel = sel;
-	if (v->nrows)
-		v->sel_id = v->an.funcs[v->rows[sel]].hash;
+	if (sel >= v->m.nrows)
+		sel = v->m.nrows ? v->m.nrows - 1 : 0;
+	v->m.sel = sel;
+	if (v->m.nrows)
+		v->m.sel_id = v->m.an.funcs[v->m.rows[sel]].hash;
 }
 
 static void select_row(struct view *v, size_t i)
 {
-	if (!v->nrows)
+	if (!v->m.nrows)
 		return;
-	if (i >= v->nrows)
-		i = v->nrows - 1;
-	v->sel = i;
-	v->sel_id = v->an.funcs[v->rows[i]].hash;
+	if (i >= v->m.nrows)
+		i = v->m.nrows - 1;
+	v->m.sel = i;
+	v->m.sel_id = v->m.an.funcs[v->m.rows[i]].hash;
 }
 
 /* ---------- tree of one function ---------- */
 
 static bool expanded_has(const struct view *v, uint64_t path)
 {
-	for (size_t i = 0; i < v->nexpanded; i++)
-		if (v->expanded[i] == path)
+	for (size_t i = 0; i < v->m.nexpanded; i++)
+		if (v->m.expanded[i] == path)
 			return true;
 	return false;
 }
 
 static void expanded_set(struct view *v, uint64_t path, bool on)
 {
-	for (size_t i = 0; i < v->nexpanded; i++)
-		if (v->expanded[i] == path) {
+	for (size_t i = 0; i < v->m.nexpanded; i++)
+		if (v->m.expanded[i] == path) {
 			if (!on)
-				v->expanded[i] = v->expanded[--v->nexpanded];
+				v->m.expanded[i] = v->m.expanded[--v->m.nexpanded];
 			return;
 		}
 	if (on) {
-		xgrow((void **)&v->expanded, &v->cap_expanded, v->nexpanded + 1, sizeof(*v->expanded));
-		v->expanded[v->nexpanded++] = path;
+		xgrow((void **)&v->m.expanded, &v->m.cap_expanded, v->m.nexpanded + 1, sizeof(*v->m.expanded));
+		v->m.expanded[v->m.nexpanded++] = path;
 	}
 }
 
 /* Copies the subtree of trie node src below tree node dst (callees). */
 static void tree_add_callees(struct view *v, uint32_t src, uint32_t dst)
 {
-	const struct vtrie *t = &v->an.trie;
+	const struct vtrie *t = &v->m.an.trie;
 	uint32_t *stack = NULL;
 	size_t cap = 0, n = 0;
 	xgrow((void **)&stack, &cap, 2, sizeof(*stack));
@@ -600,13 +609,13 @@ static void tree_add_callees(struct view *v, uint32_t src, uint32_t dst)
 	stack[n++] = dst;
 	while (n) {
 		uint32_t d = stack[--n], s = stack[--n];
-		v->tree.n[d].own += t->n[s].own;
-		v->tree.n[d].total += t->n[s].total;
+		v->m.tree.n[d].own += t->n[s].own;
+		v->m.tree.n[d].total += t->n[s].total;
 		for (uint32_t c = t->n[s].child; c != NO_NODE; c = t->n[c].sibling) {
 			if (!t->n[c].total)
 				continue;
 			uint32_t f = t->n[c].func;
-			uint32_t dc = vtrie_child(&v->tree, d, f, v->an.funcs[f].hash);
+			uint32_t dc = vtrie_child(&v->m.tree, d, f, v->m.an.funcs[f].hash);
 			xgrow((void **)&stack, &cap, n + 2, sizeof(*stack));
 			stack[n++] = c;
 			stack[n++] = dc;
@@ -617,29 +626,29 @@ static void tree_add_callees(struct view *v, uint32_t src, uint32_t dst)
 
 static void tree_build(struct view *v)
 {
-	vtrie_release(&v->tree);
-	vtrie_init(&v->tree, 0);
-	uint32_t f = func_find(&v->an, v->tree_id);
+	vtrie_release(&v->m.tree);
+	vtrie_init(&v->m.tree, 0);
+	uint32_t f = func_find(&v->m.an, v->m.tree_id);
 	if (f == NO_NODE)
 		return;
-	uint32_t top = vtrie_child(&v->tree, 0, f, v->an.funcs[f].hash);
-	const struct vtrie *t = &v->an.trie;
+	uint32_t top = vtrie_child(&v->m.tree, 0, f, v->m.an.funcs[f].hash);
+	const struct vtrie *t = &v->m.an.trie;
 	for (size_t i = 1; i < t->nn; i++) {
 		if (t->n[i].func != f || !t->n[i].first || !t->n[i].total)
 			continue;
-		if (!v->callers) {
+		if (!v->m.callers) {
 			tree_add_callees(v, (uint32_t)i, top);
 			continue;
 		}
 		uint64_t w = t->n[i].total;
-		v->tree.n[top].total += w;
+		v->m.tree.n[top].total += w;
 		uint32_t d = top;
 		for (uint32_t up = t->n[i].parent; up != 0; up = t->n[up].parent) {
 			uint32_t g = t->n[up].func;
-			d = vtrie_child(&v->tree, d, g, v->an.funcs[g].hash);
-			v->tree.n[d].total += w;
+			d = vtrie_child(&v->m.tree, d, g, v->m.an.funcs[g].hash);
+			v->m.tree.n[d].total += w;
 		}
-		v->tree.n[d].own += w; /* callers: "own" is where the chain starts */
+		v->m.tree.n[d].own += w; /* callers: "own" is where the chain starts */
 	}
 }
 
@@ -667,12 +676,12 @@ static size_t tree_children(const struct vtrie *t, uint32_t node, uint32_t **out
 
 static void trows_add(struct view *v, uint32_t node, size_t *cap)
 {
-	xgrow((void **)&v->trows, cap, v->ntrows + 1, sizeof(*v->trows));
-	v->trows[v->ntrows++] = node;
-	if (!expanded_has(v, v->tree.n[node].path))
+	xgrow((void **)&v->m.trows, cap, v->m.ntrows + 1, sizeof(*v->m.trows));
+	v->m.trows[v->m.ntrows++] = node;
+	if (!expanded_has(v, v->m.tree.n[node].path))
 		return;
 	uint32_t *kids = NULL;
-	size_t kcap = 0, nk = tree_children(&v->tree, node, &kids, &kcap);
+	size_t kcap = 0, nk = tree_children(&v->m.tree, node, &kids, &kcap);
 	for (size_t i = 0; i < nk; i++)
 		trows_add(v, kids[i], cap);
 	free(kids);
@@ -680,43 +689,43 @@ static void trows_add(struct view *v, uint32_t node, size_t *cap)
 
 static void trows_build(struct view *v)
 {
-	free(v->trows);
-	v->trows = NULL;
-	v->ntrows = 0;
+	free(v->m.trows);
+	v->m.trows = NULL;
+	v->m.ntrows = 0;
 	size_t cap = 0;
-	if (v->tree.nn > 1)
+	if (v->m.tree.nn > 1)
 		trows_add(v, 1, &cap);
-	size_t sel = v->tsel;
-	for (size_t i = 0; i < v->ntrows; i++)
-		if (v->tree.n[v->trows[i]].path == v->tsel_path) {
+	size_t sel = v->m.tsel;
+	for (size_t i = 0; i < v->m.ntrows; i++)
+		if (v->m.tree.n[v->m.trows[i]].path == v->m.tsel_path) {
 			sel = i;
 			break;
 		}
-	if (sel >= v->ntrows)
-		sel = v->ntrows ? v->ntrows - 1 : 0;
-	v->tsel = sel;
-	if (v->ntrows)
-		v->tsel_path = v->tree.n[v->trows[sel]].path;
+	if (sel >= v->m.ntrows)
+		sel = v->m.ntrows ? v->m.ntrows - 1 : 0;
+	v->m.tsel = sel;
+	if (v->m.ntrows)
+		v->m.tsel_path = v->m.tree.n[v->m.trows[sel]].path;
 }
 
 /* Opens the tree: the function and its hottest path down to where it splits. */
 static void tree_open(struct view *v, uint64_t id)
 {
-	v->tree_id = id;
-	v->nexpanded = 0;
-	v->tsel = 0;
-	v->ttop = 0;
-	v->flame_top = 0;
+	v->m.tree_id = id;
+	v->m.nexpanded = 0;
+	v->m.tsel = 0;
+	v->u.ttop = 0;
+	v->u.flame_top = 0;
 	tree_build(v);
-	if (v->tree.nn > 1) {
+	if (v->m.tree.nn > 1) {
 		uint32_t node = 1;
 		uint32_t *kids = NULL;
 		size_t cap = 0;
-		v->tsel_path = v->tree.n[1].path;
+		v->m.tsel_path = v->m.tree.n[1].path;
 		for (int depth = 0; depth < 12; depth++) {
-			expanded_set(v, v->tree.n[node].path, true);
-			size_t nk = tree_children(&v->tree, node, &kids, &cap);
-			if (!nk || v->tree.n[kids[0]].total * 2 < v->tree.n[node].total)
+			expanded_set(v, v->m.tree.n[node].path, true);
+			size_t nk = tree_children(&v->m.tree, node, &kids, &cap);
+			if (!nk || v->m.tree.n[kids[0]].total * 2 < v->m.tree.n[node].total)
 				break;
 			node = kids[0];
 		}
@@ -727,9 +736,9 @@ static void tree_open(struct view *v, uint64_t id)
 
 static void tree_expand_all(struct view *v, uint32_t node)
 {
-	expanded_set(v, v->tree.n[node].path, true);
-	for (uint32_t c = v->tree.n[node].child; c != NO_NODE; c = v->tree.n[c].sibling)
-		if (v->tree.n[c].total)
+	expanded_set(v, v->m.tree.n[node].path, true);
+	for (uint32_t c = v->m.tree.n[node].child; c != NO_NODE; c = v->m.tree.n[c].sibling)
+		if (v->m.tree.n[c].total)
 			tree_expand_all(v, c);
 }
 
@@ -737,40 +746,40 @@ static void tree_expand_all(struct view *v, uint32_t node)
 
 static void disp_drop(struct view *v)
 {
-	if (v->disp_owned)
-		profile_free(v->disp);
-	snap_unref(v->disp_snap);
-	v->disp_snap = NULL;
-	v->disp = NULL;
-	v->disp_owned = false;
+	if (v->d.disp_owned)
+		profile_free(v->d.disp);
+	snap_unref(v->d.disp_snap);
+	v->d.disp_snap = NULL;
+	v->d.disp = NULL;
+	v->d.disp_owned = false;
 }
 
 static void threads_refresh(struct view *v)
 {
-	for (size_t i = 0; i < v->nthreads; i++)
-		free(v->threads[i].name);
-	free(v->threads);
-	v->threads = NULL;
-	v->nthreads = 0;
-	const struct profile *p = v->disp;
+	for (size_t i = 0; i < v->m.nthreads; i++)
+		free(v->m.threads[i].name);
+	free(v->m.threads);
+	v->m.threads = NULL;
+	v->m.nthreads = 0;
+	const struct profile *p = v->d.disp;
 	if (!p)
 		return;
-	v->threads = xcalloc(p->nthreads + 1, sizeof(*v->threads));
+	v->m.threads = xcalloc(p->nthreads + 1, sizeof(*v->m.threads));
 	for (size_t i = 0; i < p->nthreads; i++) {
-		struct thread_ref *t = &v->threads[v->nthreads++];
+		struct thread_ref *t = &v->m.threads[v->m.nthreads++];
 		t->pid = p->threads[i].pid;
 		t->tid = p->threads[i].tid;
 		t->name = xstrdup(p->threads[i].name);
 		t->samples = p->threads[i].samples;
 	}
-	for (size_t i = 1; i < v->nthreads; i++) { /* by tid: a stable order to cycle through */
-		struct thread_ref x = v->threads[i];
+	for (size_t i = 1; i < v->m.nthreads; i++) { /* by tid: a stable order to cycle through */
+		struct thread_ref x = v->m.threads[i];
 		size_t j = i;
-		while (j > 0 && v->threads[j - 1].tid > x.tid) {
-			v->threads[j] = v->threads[j - 1];
+		while (j > 0 && v->m.threads[j - 1].tid > x.tid) {
+			v->m.threads[j] = v->m.threads[j - 1];
 			j--;
 		}
-		v->threads[j] = x;
+		v->m.threads[j] = x;
 	}
 }
 
@@ -779,7 +788,7 @@ static void reanalyze(struct view *v)
 {
 	analysis_build(v);
 	rows_build(v);
-	if (v->tree_id) {
+	if (v->m.tree_id) {
 		tree_build(v);
 		trows_build(v);
 	}
@@ -789,38 +798,38 @@ static void reanalyze(struct view *v)
 static void recompute(struct view *v)
 {
 	disp_drop(v);
-	v->disp_time = 0;
-	if (!v->latest)
+	v->d.disp_time = 0;
+	if (!v->d.latest)
 		goto done;
-	struct snap *base = v->baseline;
-	if (v->window) {
-		uint64_t span = (uint64_t)v->window * 1000000000ull;
+	struct snap *base = v->d.baseline;
+	if (v->d.window) {
+		uint64_t span = (uint64_t)v->d.window * 1000000000ull;
 		struct snap *w = NULL;
-		for (size_t i = 0; i < v->nhistory; i++) {
-			if (v->history[i]->t + span <= v->latest->t || !w)
-				w = v->history[i];
+		for (size_t i = 0; i < v->d.nhistory; i++) {
+			if (v->d.history[i]->t + span <= v->d.latest->t || !w)
+				w = v->d.history[i];
 		}
 		if (w && (!base || w->t > base->t))
 			base = w;
 	}
-	if (!base || base == v->latest) {
-		if (base == v->latest) {
-			v->disp = profile_new();
-			v->disp_owned = true;
-			profile_set_str(&v->disp->meta.command, v->latest->p->meta.command);
-			v->disp->meta.period_ns = v->latest->p->meta.period_ns;
-			v->disp->meta.freq = v->latest->p->meta.freq;
+	if (!base || base == v->d.latest) {
+		if (base == v->d.latest) {
+			v->d.disp = profile_new();
+			v->d.disp_owned = true;
+			profile_set_str(&v->d.disp->meta.command, v->d.latest->p->meta.command);
+			v->d.disp->meta.period_ns = v->d.latest->p->meta.period_ns;
+			v->d.disp->meta.freq = v->d.latest->p->meta.freq;
 		} else {
-			v->disp = v->latest->p;
-			v->disp_snap = snap_ref(v->latest);
+			v->d.disp = v->d.latest->p;
+			v->d.disp_snap = snap_ref(v->d.latest);
 		}
 	} else {
-		v->disp = profile_copy(v->latest->p);
-		v->disp_owned = true;
-		profile_merge(v->disp, base->p, -1);
+		v->d.disp = profile_copy(v->d.latest->p);
+		v->d.disp_owned = true;
+		profile_merge(v->d.disp, base->p, -1);
 	}
 	if (base)
-		v->disp_time = v->latest->t - base->t;
+		v->d.disp_time = v->d.latest->t - base->t;
 done:
 	threads_refresh(v);
 	reanalyze(v);
@@ -828,32 +837,32 @@ done:
 
 static void history_push(struct view *v, struct snap *s)
 {
-	if (!v->window) {
-		for (size_t i = 0; i < v->nhistory; i++)
-			snap_unref(v->history[i]);
-		v->nhistory = 0;
+	if (!v->d.window) {
+		for (size_t i = 0; i < v->d.nhistory; i++)
+			snap_unref(v->d.history[i]);
+		v->d.nhistory = 0;
 		return;
 	}
 	/* Keep snapshots spaced so that a dozen cover the window, and drop what is too old. */
-	uint64_t span = (uint64_t)v->window * 1000000000ull;
+	uint64_t span = (uint64_t)v->d.window * 1000000000ull;
 	uint64_t step = span / (HISTORY_MAX - 2);
-	if (v->nhistory && s->t < v->history[v->nhistory - 1]->t + step)
+	if (v->d.nhistory && s->t < v->d.history[v->d.nhistory - 1]->t + step)
 		return;
-	while (v->nhistory >= HISTORY_MAX ||
-	       (v->nhistory >= 2 && v->history[1]->t + span <= s->t)) {
-		snap_unref(v->history[0]);
-		memmove(v->history, v->history + 1, --v->nhistory * sizeof(*v->history));
+	while (v->d.nhistory >= HISTORY_MAX ||
+	       (v->d.nhistory >= 2 && v->d.history[1]->t + span <= s->t)) {
+		snap_unref(v->d.history[0]);
+		memmove(v->d.history, v->d.history + 1, --v->d.nhistory * sizeof(*v->d.history));
 	}
-	v->history[v->nhistory++] = snap_ref(s);
+	v->d.history[v->d.nhistory++] = snap_ref(s);
 }
 
 void view_update(struct view *v, struct profile *snap, uint64_t now_ns)
 {
 	struct snap *s = snap_new(snap, now_ns);
-	snap_unref(v->latest);
-	v->latest = s;
+	snap_unref(v->d.latest);
+	v->d.latest = s;
 	history_push(v, s);
-	if (!v->frozen)
+	if (!v->d.frozen)
 		recompute(v);
 }
 
@@ -866,14 +875,14 @@ struct view *view_new(const struct view_opts *o)
 		v->opts = *o;
 	if (v->opts.delay <= 0)
 		v->opts.delay = 1.0;
-	v->lines = v->opts.lines;
-	v->window = v->opts.window;
-	v->thread_tid = -1;
-	v->sort = SORT_OWN_PCT;
-	v->page = 10;
-	strbuf_init(&v->filter);
-	vtrie_init(&v->tree, 0);
-	vtrie_init(&v->an.trie, 0);
+	v->m.lines = v->opts.lines;
+	v->d.window = v->opts.window;
+	v->m.thread_tid = -1;
+	v->m.sort = SORT_OWN_PCT;
+	v->u.page = 10;
+	strbuf_init(&v->m.filter);
+	vtrie_init(&v->m.tree, 0);
+	vtrie_init(&v->m.an.trie, 0);
 	return v;
 }
 
@@ -892,85 +901,85 @@ void view_free(struct view *v)
 	if (!v)
 		return;
 	disp_drop(v);
-	snap_unref(v->latest);
-	snap_unref(v->baseline);
-	for (size_t i = 0; i < v->nhistory; i++)
-		snap_unref(v->history[i]);
-	analysis_release(&v->an);
-	vtrie_release(&v->tree);
-	for (size_t i = 0; i < v->nthreads; i++)
-		free(v->threads[i].name);
-	free(v->threads);
-	free(v->thread_name);
-	strbuf_release(&v->filter);
-	if (v->re_ok)
-		regfree(&v->re);
-	free(v->rows);
-	free(v->trows);
-	free(v->expanded);
-	free(v->st_command);
-	free(v->st_backend);
-	free(v->st_event);
-	free(v->st_note);
-	screen_release(&v->screen);
+	snap_unref(v->d.latest);
+	snap_unref(v->d.baseline);
+	for (size_t i = 0; i < v->d.nhistory; i++)
+		snap_unref(v->d.history[i]);
+	analysis_release(&v->m.an);
+	vtrie_release(&v->m.tree);
+	for (size_t i = 0; i < v->m.nthreads; i++)
+		free(v->m.threads[i].name);
+	free(v->m.threads);
+	free(v->m.thread_name);
+	strbuf_release(&v->m.filter);
+	if (v->m.re_ok)
+		regfree(&v->m.re);
+	free(v->m.rows);
+	free(v->m.trows);
+	free(v->m.expanded);
+	free(v->u.st_command);
+	free(v->u.st_backend);
+	free(v->u.st_event);
+	free(v->u.st_note);
+	screen_release(&v->u.screen);
 	free(v);
 }
 
 void view_set_status(struct view *v, const struct view_status *st)
 {
-	if (v->have_prev && st->elapsed > v->prev_elapsed + 0.05 && st->samples >= v->prev_samples)
-		v->rate = (double)(st->samples - v->prev_samples) / (st->elapsed - v->prev_elapsed);
-	else if (!v->have_prev && st->elapsed > 0.05)
-		v->rate = (double)st->samples / st->elapsed;
-	if (!v->have_prev || st->elapsed > v->prev_elapsed + 0.05) {
-		v->prev_elapsed = st->elapsed;
-		v->prev_samples = st->samples;
-		v->have_prev = true;
+	if (v->u.have_prev && st->elapsed > v->u.prev_elapsed + 0.05 && st->samples >= v->u.prev_samples)
+		v->u.rate = (double)(st->samples - v->u.prev_samples) / (st->elapsed - v->u.prev_elapsed);
+	else if (!v->u.have_prev && st->elapsed > 0.05)
+		v->u.rate = (double)st->samples / st->elapsed;
+	if (!v->u.have_prev || st->elapsed > v->u.prev_elapsed + 0.05) {
+		v->u.prev_elapsed = st->elapsed;
+		v->u.prev_samples = st->samples;
+		v->u.have_prev = true;
 	}
-	v->st = *st;
-	set_str(&v->st_command, st->command);
-	set_str(&v->st_backend, st->backend);
-	set_str(&v->st_event, st->event);
-	set_str(&v->st_note, st->note);
-	v->st.command = v->st_command;
-	v->st.backend = v->st_backend;
-	v->st.event = v->st_event;
-	v->st.note = v->st_note;
+	v->u.st = *st;
+	set_str(&v->u.st_command, st->command);
+	set_str(&v->u.st_backend, st->backend);
+	set_str(&v->u.st_event, st->event);
+	set_str(&v->u.st_note, st->note);
+	v->u.st.command = v->u.st_command;
+	v->u.st.backend = v->u.st_backend;
+	v->u.st.event = v->u.st_event;
+	v->u.st.note = v->u.st_note;
 }
 
 enum view_mode view_mode(const struct view *v)
 {
-	return v->mode;
+	return v->u.mode;
 }
 
 bool view_frozen(const struct view *v)
 {
-	return v->frozen;
+	return v->d.frozen;
 }
 
 size_t view_nrows(const struct view *v)
 {
-	switch (v->mode) {
+	switch (v->u.mode) {
 	case VIEW_TREE:
-		return v->ntrows;
+		return v->m.ntrows;
 	case VIEW_THREADS:
-		return v->nthreads + 1;
+		return v->m.nthreads + 1;
 	case VIEW_HELP:
 		return ARRAY_SIZE(keytab);
 	default:
-		return v->nrows;
+		return v->m.nrows;
 	}
 }
 
 const char *view_selected(const struct view *v)
 {
-	if (v->mode == VIEW_TREE) {
-		if (v->tsel < v->ntrows)
-			return v->an.funcs[v->tree.n[v->trows[v->tsel]].func].name;
+	if (v->u.mode == VIEW_TREE) {
+		if (v->m.tsel < v->m.ntrows)
+			return v->m.an.funcs[v->m.tree.n[v->m.trows[v->m.tsel]].func].name;
 		return NULL;
 	}
-	if (v->sel < v->nrows)
-		return v->an.funcs[v->rows[v->sel]].name;
+	if (v->m.sel < v->m.nrows)
+		return v->m.an.funcs[v->m.rows[v->m.sel]].name;
 	return NULL;
 }
 
@@ -1006,9 +1015,9 @@ static long nav_delta(const struct view *v, enum vact a, size_t cur, size_t n)
 	case A_DOWN:
 		return 1;
 	case A_PGUP:
-		return -(long)(v->page > 1 ? v->page - 1 : 1);
+		return -(long)(v->u.page > 1 ? v->u.page - 1 : 1);
 	case A_PGDN:
-		return v->page > 1 ? v->page - 1 : 1;
+		return v->u.page > 1 ? v->u.page - 1 : 1;
 	case A_HOME:
 		return -(long)cur;
 	case A_END:
@@ -1020,60 +1029,60 @@ static long nav_delta(const struct view *v, enum vact a, size_t cur, size_t n)
 
 static void thread_select(struct view *v, long idx)
 {
-	/* idx -1 = all threads, else an index into v->threads */
-	if (idx < 0 || (size_t)idx >= v->nthreads) {
-		v->thread_tid = -1;
-		v->thread_pid = 0;
-		set_str(&v->thread_name, NULL);
+	/* idx -1 = all threads, else an index into v->m.threads */
+	if (idx < 0 || (size_t)idx >= v->m.nthreads) {
+		v->m.thread_tid = -1;
+		v->m.thread_pid = 0;
+		set_str(&v->m.thread_name, NULL);
 	} else {
-		v->thread_tid = v->threads[idx].tid;
-		v->thread_pid = v->threads[idx].pid;
-		set_str(&v->thread_name, v->threads[idx].name);
+		v->m.thread_tid = v->m.threads[idx].tid;
+		v->m.thread_pid = v->m.threads[idx].pid;
+		set_str(&v->m.thread_name, v->m.threads[idx].name);
 	}
 	reanalyze(v);
 }
 
 static long thread_index(const struct view *v)
 {
-	for (size_t i = 0; i < v->nthreads; i++)
-		if (v->threads[i].tid == v->thread_tid && v->threads[i].pid == v->thread_pid)
+	for (size_t i = 0; i < v->m.nthreads; i++)
+		if (v->m.threads[i].tid == v->m.thread_tid && v->m.threads[i].pid == v->m.thread_pid)
 			return (long)i;
 	return -1;
 }
 
 static void set_window(struct view *v, unsigned secs)
 {
-	v->window = secs;
+	v->d.window = secs;
 	if (!secs) {
-		for (size_t i = 0; i < v->nhistory; i++)
-			snap_unref(v->history[i]);
-		v->nhistory = 0;
-	} else if (v->latest && !v->nhistory) {
+		for (size_t i = 0; i < v->d.nhistory; i++)
+			snap_unref(v->d.history[i]);
+		v->d.nhistory = 0;
+	} else if (v->d.latest && !v->d.nhistory) {
 		/* The window starts filling now: we keep no history while none is asked. */
-		v->history[v->nhistory++] = snap_ref(v->latest);
+		v->d.history[v->d.nhistory++] = snap_ref(v->d.latest);
 	}
-	if (!v->frozen)
+	if (!v->d.frozen)
 		recompute(v);
 }
 
 static enum view_action filter_key(struct view *v, int key)
 {
 	if (key == VIEW_KEY_ENTER || key == '\r') {
-		v->editing = false;
+		v->u.editing = false;
 		return VIEW_ACT_REDRAW;
 	}
 	if (key == VIEW_KEY_ESC) {
-		v->editing = false;
-		strbuf_reset(&v->filter);
+		v->u.editing = false;
+		strbuf_reset(&v->m.filter);
 	} else if (key == VIEW_KEY_BACKSPACE || key == 8) {
-		if (v->filter.len)
-			v->filter.buf[--v->filter.len] = '\0';
+		if (v->m.filter.len)
+			v->m.filter.buf[--v->m.filter.len] = '\0';
 	} else if (key == VIEW_KEY_CTRL_C) {
 		return VIEW_ACT_QUIT;
 	} else if (key >= 32 && key < 127) {
-		strbuf_addc(&v->filter, (char)key);
+		strbuf_addc(&v->m.filter, (char)key);
 	} else if (key == VIEW_KEY_UP || key == VIEW_KEY_DOWN) {
-		select_row(v, move(v->sel, v->nrows, key == VIEW_KEY_UP ? -1 : 1));
+		select_row(v, move(v->m.sel, v->m.nrows, key == VIEW_KEY_UP ? -1 : 1));
 		return VIEW_ACT_REDRAW;
 	} else {
 		return VIEW_ACT_NONE;
@@ -1085,20 +1094,20 @@ static enum view_action filter_key(struct view *v, int key)
 
 static uint64_t table_selected_id(const struct view *v)
 {
-	return v->sel < v->nrows ? v->an.funcs[v->rows[v->sel]].hash : 0;
+	return v->m.sel < v->m.nrows ? v->m.an.funcs[v->m.rows[v->m.sel]].hash : 0;
 }
 
 static uint64_t tree_selected_id(const struct view *v)
 {
-	return v->tsel < v->ntrows ? v->an.funcs[v->tree.n[v->trows[v->tsel]].func].hash : 0;
+	return v->m.tsel < v->m.ntrows ? v->m.an.funcs[v->m.tree.n[v->m.trows[v->m.tsel]].func].hash : 0;
 }
 
 static enum view_action tree_key(struct view *v, enum vact a)
 {
-	if (!v->ntrows)
+	if (!v->m.ntrows)
 		return VIEW_ACT_NONE;
-	uint32_t node = v->trows[v->tsel];
-	struct vnode *n = &v->tree.n[node];
+	uint32_t node = v->m.trows[v->m.tsel];
+	struct vnode *n = &v->m.tree.n[node];
 	switch (a) {
 	case A_ENTER:
 		expanded_set(v, n->path, !expanded_has(v, n->path));
@@ -1113,7 +1122,7 @@ static enum view_action tree_key(struct view *v, enum vact a)
 		if (expanded_has(v, n->path) && n->child != NO_NODE) {
 			expanded_set(v, n->path, false);
 		} else if (n->parent > 0) {
-			v->tsel_path = v->tree.n[n->parent].path;
+			v->m.tsel_path = v->m.tree.n[n->parent].path;
 		}
 		break;
 	default:
@@ -1125,19 +1134,19 @@ static enum view_action tree_key(struct view *v, enum vact a)
 
 enum view_action view_key(struct view *v, int key)
 {
-	if (v->editing)
+	if (v->u.editing)
 		return filter_key(v, key);
 	if (key == VIEW_KEY_RESIZE)
 		return VIEW_ACT_REDRAW;
 	enum vact a = key_action(key);
-	if (v->mode == VIEW_HELP) {
+	if (v->u.mode == VIEW_HELP) {
 		if (a == A_QUIT)
 			return VIEW_ACT_QUIT;
 		if (a == A_UP || a == A_DOWN || a == A_PGUP || a == A_PGDN || a == A_HOME || a == A_END) {
-			v->htop = move(v->htop, ARRAY_SIZE(keytab), nav_delta(v, a, v->htop, ARRAY_SIZE(keytab)));
+			v->u.htop = move(v->u.htop, ARRAY_SIZE(keytab), nav_delta(v, a, v->u.htop, ARRAY_SIZE(keytab)));
 			return VIEW_ACT_REDRAW;
 		}
-		v->mode = v->back_mode;
+		v->u.mode = v->u.back_mode;
 		return VIEW_ACT_REDRAW;
 	}
 	switch (a) {
@@ -1150,9 +1159,9 @@ enum view_action view_key(struct view *v, int key)
 	case A_SAVE:
 		return VIEW_ACT_SAVE;
 	case A_HELP:
-		v->back_mode = v->mode;
-		v->mode = VIEW_HELP;
-		v->htop = 0;
+		v->u.back_mode = v->u.mode;
+		v->u.mode = VIEW_HELP;
+		v->u.htop = 0;
 		return VIEW_ACT_REDRAW;
 	case A_UP:
 	case A_DOWN:
@@ -1160,139 +1169,139 @@ enum view_action view_key(struct view *v, int key)
 	case A_PGDN:
 	case A_HOME:
 	case A_END:
-		if (v->mode == VIEW_TREE) {
-			v->tsel = move(v->tsel, v->ntrows, nav_delta(v, a, v->tsel, v->ntrows));
-			if (v->ntrows)
-				v->tsel_path = v->tree.n[v->trows[v->tsel]].path;
-		} else if (v->mode == VIEW_THREADS) {
-			v->psel = move(v->psel, v->nthreads + 1, nav_delta(v, a, v->psel, v->nthreads + 1));
-		} else if (v->mode == VIEW_FLAME) {
-			int d = (int)nav_delta(v, a, (size_t)v->flame_top, 64);
-			v->flame_top = v->flame_top + d < 0 ? 0 : v->flame_top + d;
+		if (v->u.mode == VIEW_TREE) {
+			v->m.tsel = move(v->m.tsel, v->m.ntrows, nav_delta(v, a, v->m.tsel, v->m.ntrows));
+			if (v->m.ntrows)
+				v->m.tsel_path = v->m.tree.n[v->m.trows[v->m.tsel]].path;
+		} else if (v->u.mode == VIEW_THREADS) {
+			v->u.psel = move(v->u.psel, v->m.nthreads + 1, nav_delta(v, a, v->u.psel, v->m.nthreads + 1));
+		} else if (v->u.mode == VIEW_FLAME) {
+			int d = (int)nav_delta(v, a, (size_t)v->u.flame_top, 64);
+			v->u.flame_top = v->u.flame_top + d < 0 ? 0 : v->u.flame_top + d;
 		} else {
-			select_row(v, move(v->sel, v->nrows, nav_delta(v, a, v->sel, v->nrows)));
+			select_row(v, move(v->m.sel, v->m.nrows, nav_delta(v, a, v->m.sel, v->m.nrows)));
 		}
 		return VIEW_ACT_REDRAW;
 	case A_ENTER:
-		if (v->mode == VIEW_TABLE) {
+		if (v->u.mode == VIEW_TABLE) {
 			if (!table_selected_id(v))
 				return VIEW_ACT_NONE;
-			v->callers = false;
+			v->m.callers = false;
 			tree_open(v, table_selected_id(v));
-			v->mode = VIEW_TREE;
+			v->u.mode = VIEW_TREE;
 			return VIEW_ACT_REDRAW;
 		}
-		if (v->mode == VIEW_THREADS) {
-			thread_select(v, (long)v->psel - 1);
-			v->mode = VIEW_TABLE;
+		if (v->u.mode == VIEW_THREADS) {
+			thread_select(v, (long)v->u.psel - 1);
+			v->u.mode = VIEW_TABLE;
 			return VIEW_ACT_REDRAW;
 		}
-		if (v->mode == VIEW_TREE)
+		if (v->u.mode == VIEW_TREE)
 			return tree_key(v, a);
 		return VIEW_ACT_NONE;
 	case A_EXPAND:
 	case A_COLLAPSE:
 	case A_EXPAND_ALL:
-		return v->mode == VIEW_TREE ? tree_key(v, a) : VIEW_ACT_NONE;
+		return v->u.mode == VIEW_TREE ? tree_key(v, a) : VIEW_ACT_NONE;
 	case A_BACK:
-		if (v->mode == VIEW_TABLE) {
-			if (!v->filter.len)
+		if (v->u.mode == VIEW_TABLE) {
+			if (!v->m.filter.len)
 				return VIEW_ACT_NONE;
-			strbuf_reset(&v->filter);
+			strbuf_reset(&v->m.filter);
 			filter_compile(v);
 			rows_build(v);
 		}
-		v->mode = VIEW_TABLE;
+		v->u.mode = VIEW_TABLE;
 		return VIEW_ACT_REDRAW;
 	case A_TREE:
 	case A_CALLERS: {
-		uint64_t id = v->mode == VIEW_TREE || v->mode == VIEW_FLAME ? v->tree_id : table_selected_id(v);
+		uint64_t id = v->u.mode == VIEW_TREE || v->u.mode == VIEW_FLAME ? v->m.tree_id : table_selected_id(v);
 		if (!id)
 			return VIEW_ACT_NONE;
 		if (a == A_CALLERS)
-			v->callers = v->mode == VIEW_TREE ? !v->callers : true;
+			v->m.callers = v->u.mode == VIEW_TREE ? !v->m.callers : true;
 		else
-			v->callers = false;
+			v->m.callers = false;
 		tree_open(v, id);
-		v->mode = VIEW_TREE;
+		v->u.mode = VIEW_TREE;
 		return VIEW_ACT_REDRAW;
 	}
 	case A_FLAME: {
 		/* In the flame view, f switches between the selection and everything. */
-		uint64_t id = v->mode == VIEW_TREE ? tree_selected_id(v) : table_selected_id(v);
-		if (v->mode == VIEW_FLAME && v->tree_id)
+		uint64_t id = v->u.mode == VIEW_TREE ? tree_selected_id(v) : table_selected_id(v);
+		if (v->u.mode == VIEW_FLAME && v->m.tree_id)
 			id = 0;
-		v->callers = false;
+		v->m.callers = false;
 		if (id) {
 			tree_open(v, id);
 		} else {
-			v->tree_id = 0;
+			v->m.tree_id = 0;
 			tree_build(v);
 		}
-		v->flame_top = 0;
-		v->mode = VIEW_FLAME;
+		v->u.flame_top = 0;
+		v->u.mode = VIEW_FLAME;
 		return VIEW_ACT_REDRAW;
 	}
 	case A_FILTER:
-		v->mode = VIEW_TABLE;
-		v->editing = true;
+		v->u.mode = VIEW_TABLE;
+		v->u.editing = true;
 		return VIEW_ACT_REDRAW;
 	case A_THREAD_NEXT:
 	case A_THREAD_PREV: {
-		long i = thread_index(v), n = (long)v->nthreads;
+		long i = thread_index(v), n = (long)v->m.nthreads;
 		/* -1 (all) -> 0 -> ... -> n-1 -> -1 */
 		i = a == A_THREAD_NEXT ? (i + 2) % (n + 1) - 1 : (i + n + 1) % (n + 1) - 1;
 		thread_select(v, i);
 		return VIEW_ACT_REDRAW;
 	}
 	case A_THREAD_LIST:
-		v->mode = VIEW_THREADS;
-		v->psel = (size_t)(thread_index(v) + 1);
-		v->ptop = 0;
+		v->u.mode = VIEW_THREADS;
+		v->u.psel = (size_t)(thread_index(v) + 1);
+		v->u.ptop = 0;
 		return VIEW_ACT_REDRAW;
 	case A_LINES: {
 		/* Keep the selection on the same function across granularities. */
 		const char *name = view_selected(v);
 		char *keep = name ? xstrdup(name) : NULL;
-		v->lines = !v->lines;
-		v->sel_id = 0;
-		v->tree_id = 0;
+		v->m.lines = !v->m.lines;
+		v->m.sel_id = 0;
+		v->m.tree_id = 0;
 		reanalyze(v);
 		if (keep) {
-			for (size_t i = 0; i < v->nrows; i++)
-				if (!strcmp(v->an.funcs[v->rows[i]].name, keep)) {
+			for (size_t i = 0; i < v->m.nrows; i++)
+				if (!strcmp(v->m.an.funcs[v->m.rows[i]].name, keep)) {
 					select_row(v, i);
 					break;
 				}
 		}
 		free(keep);
-		if (v->mode != VIEW_TABLE && v->mode != VIEW_THREADS)
-			v->mode = VIEW_TABLE;
+		if (v->u.mode != VIEW_TABLE && v->u.mode != VIEW_THREADS)
+			v->u.mode = VIEW_TABLE;
 		return VIEW_ACT_REDRAW;
 	}
 	case A_SORT_NEXT:
 	case A_SORT_PREV:
-		v->sort = (enum view_sort)((v->sort + (a == A_SORT_NEXT ? 1 : SORT_NCOLS - 1)) % SORT_NCOLS);
-		v->ascending = v->sort == SORT_FUNCTION || v->sort == SORT_LOCATION;
+		v->m.sort = (enum view_sort)((v->m.sort + (a == A_SORT_NEXT ? 1 : SORT_NCOLS - 1)) % SORT_NCOLS);
+		v->m.ascending = v->m.sort == SORT_FUNCTION || v->m.sort == SORT_LOCATION;
 		rows_build(v);
 		return VIEW_ACT_REDRAW;
 	case A_SORT_INVERT:
-		v->ascending = !v->ascending;
+		v->m.ascending = !v->m.ascending;
 		rows_build(v);
 		return VIEW_ACT_REDRAW;
 	case A_FREEZE:
-		v->frozen = !v->frozen;
-		if (!v->frozen)
+		v->d.frozen = !v->d.frozen;
+		if (!v->d.frozen)
 			recompute(v);
 		return VIEW_ACT_REDRAW;
 	case A_RESET:
-		snap_unref(v->baseline);
-		v->baseline = snap_ref(v->latest);
+		snap_unref(v->d.baseline);
+		v->d.baseline = snap_ref(v->d.latest);
 		recompute(v);
 		return VIEW_ACT_REDRAW;
 	case A_WINDOW: {
 		size_t i = 0;
-		while (i < ARRAY_SIZE(window_steps) && window_steps[i] != v->window)
+		while (i < ARRAY_SIZE(window_steps) && window_steps[i] != v->d.window)
 			i++;
 		set_window(v, window_steps[(i + 1) % ARRAY_SIZE(window_steps)]);
 		return VIEW_ACT_REDRAW;
@@ -1377,7 +1386,7 @@ static int putf(struct view_screen *s, int row, int col, int style, const char *
 
 static void render_header(struct view *v, struct view_screen *s)
 {
-	const struct view_status *st = &v->st;
+	const struct view_status *st = &v->u.st;
 	int col = putf(s, 0, 0, VS_HEADER, "prowl top  pid %d", st->pid);
 	if (st->command)
 		col += putf(s, 0, col, VS_HEADER, " (%.60s%s)", st->command, strlen(st->command) > 60 ? "..." : "");
@@ -1392,7 +1401,7 @@ static void render_header(struct view *v, struct view_screen *s)
 
 	uint64_t all = st->samples + st->lost;
 	col = putf(s, 1, 0, VS_HEADER, "samples %llu (%.0f/s)  lost %.1f%%  threads %u  prowl cpu %.1f%%",
-		   (unsigned long long)st->samples, v->rate, pct(st->lost, all), st->threads,
+		   (unsigned long long)st->samples, v->u.rate, pct(st->lost, all), st->threads,
 		   st->self_cpu * 100.0);
 	line_style(s, 1, 0, s->width, VS_HEADER);
 	if (st->exited)
@@ -1408,47 +1417,47 @@ static void render_header(struct view *v, struct view_screen *s)
 static void render_status(struct view *v, struct view_screen *s, int row)
 {
 	line_style(s, row, 0, s->width, VS_STATUS);
-	if (v->editing) {
+	if (v->u.editing) {
 		int col = put(s, row, 0, "Filter: ", s->width, VS_MATCH);
-		col += put(s, row, col, v->filter.buf, s->width, VS_MATCH);
+		col += put(s, row, col, v->m.filter.buf, s->width, VS_MATCH);
 		s->cursor_row = row;
 		s->cursor_col = col < s->width ? col : s->width - 1;
-		putf(s, row, col + 2, VS_STATUS, "(%zu match%s; Enter keeps, Esc clears)", v->nrows,
-		     v->nrows == 1 ? "" : "es");
+		putf(s, row, col + 2, VS_STATUS, "(%zu match%s; Enter keeps, Esc clears)", v->m.nrows,
+		     v->m.nrows == 1 ? "" : "es");
 		return;
 	}
 	int col = 0;
-	if (v->thread_tid >= 0)
-		col += putf(s, row, col, VS_STATUS, "[thread %s (%d)]", v->thread_name ? v->thread_name : "",
-			    v->thread_tid);
+	if (v->m.thread_tid >= 0)
+		col += putf(s, row, col, VS_STATUS, "[thread %s (%d)]", v->m.thread_name ? v->m.thread_name : "",
+			    v->m.thread_tid);
 	else
 		col += putf(s, row, col, VS_STATUS, "[all threads]");
-	col += putf(s, row, col, VS_STATUS, " [%s]", v->lines ? "lines" : "functions");
-	if (v->window) {
-		double have = (double)v->disp_time / 1e9;
-		if (have + 0.5 < v->window)
-			col += putf(s, row, col, VS_STATUS, " [last %us, %.0fs so far]", v->window, have);
+	col += putf(s, row, col, VS_STATUS, " [%s]", v->m.lines ? "lines" : "functions");
+	if (v->d.window) {
+		double have = (double)v->d.disp_time / 1e9;
+		if (have + 0.5 < v->d.window)
+			col += putf(s, row, col, VS_STATUS, " [last %us, %.0fs so far]", v->d.window, have);
 		else
-			col += putf(s, row, col, VS_STATUS, " [last %us]", v->window);
+			col += putf(s, row, col, VS_STATUS, " [last %us]", v->d.window);
 	} else {
-		col += putf(s, row, col, VS_STATUS, " [whole run%s]", v->baseline ? " since reset" : "");
+		col += putf(s, row, col, VS_STATUS, " [whole run%s]", v->d.baseline ? " since reset" : "");
 	}
-	if (v->mode == VIEW_TREE || v->mode == VIEW_FLAME) {
-		uint32_t f = func_find(&v->an, v->tree_id);
-		const char *what = v->mode == VIEW_FLAME ? "flame of" : v->callers ? "callers of" : "callees of";
+	if (v->u.mode == VIEW_TREE || v->u.mode == VIEW_FLAME) {
+		uint32_t f = func_find(&v->m.an, v->m.tree_id);
+		const char *what = v->u.mode == VIEW_FLAME ? "flame of" : v->m.callers ? "callers of" : "callees of";
 		if (f != NO_NODE)
-			col += putf(s, row, col, VS_STATUS, " %s %.60s%s", what, v->an.funcs[f].name,
-				    strlen(v->an.funcs[f].name) > 60 ? "..." : "");
-		else if (v->mode == VIEW_FLAME)
+			col += putf(s, row, col, VS_STATUS, " %s %.60s%s", what, v->m.an.funcs[f].name,
+				    strlen(v->m.an.funcs[f].name) > 60 ? "..." : "");
+		else if (v->u.mode == VIEW_FLAME)
 			col += putf(s, row, col, VS_STATUS, " flame of all");
 	} else {
-		col += putf(s, row, col, VS_STATUS, " sort %s %s", sort_names[v->sort],
-			    v->ascending ? "asc" : "desc");
+		col += putf(s, row, col, VS_STATUS, " sort %s %s", sort_names[v->m.sort],
+			    v->m.ascending ? "asc" : "desc");
 	}
-	if (v->filter.len)
-		col += putf(s, row, col, VS_STATUS, " filter \"%s\"", v->filter.buf);
-	col += putf(s, row, col, VS_STATUS, "  %zu %s", v->nrows, v->lines ? "lines" : "functions");
-	if (v->frozen)
+	if (v->m.filter.len)
+		col += putf(s, row, col, VS_STATUS, " filter \"%s\"", v->m.filter.buf);
+	col += putf(s, row, col, VS_STATUS, "  %zu %s", v->m.nrows, v->m.lines ? "lines" : "functions");
+	if (v->d.frozen)
 		putf(s, row, col, VS_WARN, "  FROZEN");
 }
 
@@ -1473,8 +1482,8 @@ static void table_titles(struct view *v, struct view_screen *s, int row, int nam
 	put(s, row, 34, "Function", namew, VS_COLUMNS);
 	put(s, row, 35 + namew, "Location", s->width, VS_COLUMNS);
 	/* The sort column stands out (reverse video without colours). */
-	int x = v->sort < SORT_FUNCTION ? colx[v->sort] : v->sort == SORT_FUNCTION ? 34 : 35 + namew;
-	int w = v->sort < SORT_FUNCTION ? (v->sort == SORT_OWN_PCT ? 6 : v->sort == SORT_TOTAL_PCT ? 7 : 8)
+	int x = v->m.sort < SORT_FUNCTION ? colx[v->m.sort] : v->m.sort == SORT_FUNCTION ? 34 : 35 + namew;
+	int w = v->m.sort < SORT_FUNCTION ? (v->m.sort == SORT_OWN_PCT ? 6 : v->m.sort == SORT_TOTAL_PCT ? 7 : 8)
 		: 8;
 	line_style(s, row, x, w, VS_SELECTED);
 }
@@ -1483,9 +1492,9 @@ static void table_row(struct view *v, struct view_screen *s, int row, uint32_t f
 		      bool selected)
 {
 	const char *loc = loc_of(v, fi);
-	const struct vfunc *f = &v->an.funcs[fi];
-	uint64_t period = period_of(v->disp);
-	double po = pct(f->own, v->an.total), pt = pct(f->total, v->an.total);
+	const struct vfunc *f = &v->m.an.funcs[fi];
+	uint64_t period = period_of(v->d.disp);
+	double po = pct(f->own, v->m.an.total), pt = pct(f->total, v->m.an.total);
 	char buf[64];
 	int pst = po >= 10.0 ? VS_HOT : VS_NORMAL;
 	snprintf(buf, sizeof(buf), "%.1f", po);
@@ -1516,16 +1525,16 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 	int namew, locw;
 	table_widths(s->width, &namew, &locw);
 	int body = nrows - 1;
-	v->page = body;
-	scroll_to(v->sel, &v->top, body);
-	if (v->top + (size_t)body > v->nrows)
-		v->top = v->nrows > (size_t)body ? v->nrows - (size_t)body : 0;
+	v->u.page = body;
+	scroll_to(v->m.sel, &v->u.top, body);
+	if (v->u.top + (size_t)body > v->m.nrows)
+		v->u.top = v->m.nrows > (size_t)body ? v->m.nrows - (size_t)body : 0;
 	/* Sized by what is on screen: locations next to short names, long names
 	 * (C++) taking what the locations leave. */
 	int need = 0, needloc = 0;
-	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
-		uint32_t fi = v->rows[v->top + (size_t)i];
-		int len = (int)strlen(row_label(&v->an.funcs[fi])), ll = (int)strlen(loc_of(v, fi));
+	for (int i = 0; i < body && v->u.top + (size_t)i < v->m.nrows; i++) {
+		uint32_t fi = v->m.rows[v->u.top + (size_t)i];
+		int len = (int)strlen(row_label(&v->m.an.funcs[fi])), ll = (int)strlen(loc_of(v, fi));
 		need = len > need ? len : need;
 		needloc = ll > needloc ? ll : needloc;
 	}
@@ -1536,14 +1545,14 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 	if (need + 2 < namew)
 		namew = need + 2 > 24 ? need + 2 : 24;
 	table_titles(v, s, row0, namew);
-	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
-		size_t r = v->top + (size_t)i;
-		table_row(v, s, row0 + 1 + i, v->rows[r], namew, r == v->sel);
+	for (int i = 0; i < body && v->u.top + (size_t)i < v->m.nrows; i++) {
+		size_t r = v->u.top + (size_t)i;
+		table_row(v, s, row0 + 1 + i, v->m.rows[r], namew, r == v->m.sel);
 	}
-	if (!v->nrows)
+	if (!v->m.nrows)
 		put(s, row0 + 2, 2,
-		    v->an.total ? "no function matches the filter (Esc clears it)"
-				: v->frozen ? "no samples (frozen)" : "no samples yet",
+		    v->m.an.total ? "no function matches the filter (Esc clears it)"
+				: v->d.frozen ? "no samples (frozen)" : "no samples yet",
 		    s->width, VS_DIM);
 }
 
@@ -1551,24 +1560,24 @@ static void render_tree(struct view *v, struct view_screen *s, int row0, int nro
 {
 	line_style(s, row0, 0, s->width, VS_COLUMNS);
 	put_cell(s, row0, 0, "%Total", 7, true, VS_COLUMNS);
-	put_cell(s, row0, 8, v->callers ? "%Entry" : "%Own", 6, true, VS_COLUMNS);
+	put_cell(s, row0, 8, v->m.callers ? "%Entry" : "%Own", 6, true, VS_COLUMNS);
 	put_cell(s, row0, 15, "Total", 8, true, VS_COLUMNS);
-	put(s, row0, 25, v->callers ? "Function <- its callers" : "Function -> its callees", s->width,
+	put(s, row0, 25, v->m.callers ? "Function <- its callers" : "Function -> its callees", s->width,
 	    VS_COLUMNS);
 	int body = nrows - 1;
-	v->page = body;
-	scroll_to(v->tsel, &v->ttop, body);
-	uint64_t period = period_of(v->disp);
+	v->u.page = body;
+	scroll_to(v->m.tsel, &v->u.ttop, body);
+	uint64_t period = period_of(v->d.disp);
 	int locw = s->width / 4 > 30 ? 30 : s->width / 4;
-	for (int i = 0; i < body && v->ttop + (size_t)i < v->ntrows; i++) {
-		size_t r = v->ttop + (size_t)i;
+	for (int i = 0; i < body && v->u.ttop + (size_t)i < v->m.ntrows; i++) {
+		size_t r = v->u.ttop + (size_t)i;
 		int row = row0 + 1 + i;
-		const struct vnode *n = &v->tree.n[v->trows[r]];
-		const struct vfunc *f = &v->an.funcs[n->func];
+		const struct vnode *n = &v->m.tree.n[v->m.trows[r]];
+		const struct vfunc *f = &v->m.an.funcs[n->func];
 		char buf[64];
-		snprintf(buf, sizeof(buf), "%.1f", pct(n->total, v->an.total));
-		put_cell(s, row, 0, buf, 7, true, pct(n->total, v->an.total) >= 10.0 ? VS_HOT : VS_NORMAL);
-		snprintf(buf, sizeof(buf), "%.1f", pct(n->own, v->an.total));
+		snprintf(buf, sizeof(buf), "%.1f", pct(n->total, v->m.an.total));
+		put_cell(s, row, 0, buf, 7, true, pct(n->total, v->m.an.total) >= 10.0 ? VS_HOT : VS_NORMAL);
+		snprintf(buf, sizeof(buf), "%.1f", pct(n->own, v->m.an.total));
 		put_cell(s, row, 8, buf, 6, true, VS_NORMAL);
 		fmt_time(buf, sizeof(buf), n->total, period);
 		put_cell(s, row, 15, buf, 8, true, VS_NORMAL);
@@ -1576,8 +1585,8 @@ static void render_tree(struct view *v, struct view_screen *s, int row0, int nro
 		if (indent > s->width / 3)
 			indent = s->width / 3;
 		bool leaf = true;
-		for (uint32_t c = n->child; c != NO_NODE; c = v->tree.n[c].sibling)
-			if (v->tree.n[c].total)
+		for (uint32_t c = n->child; c != NO_NODE; c = v->m.tree.n[c].sibling)
+			if (v->m.tree.n[c].total)
 				leaf = false;
 		const char *mark = leaf ? "   " : expanded_has(v, n->path) ? "[-]" : "[+]";
 		int x = 25 + indent;
@@ -1586,10 +1595,10 @@ static void render_tree(struct view *v, struct view_screen *s, int row0, int nro
 		int namew = s->width - x - locw - 1;
 		put_cell(s, row, x, f->name, namew, false, VS_NORMAL);
 		put_cell(s, row, s->width - locw, loc_of(v, n->func), locw, false, VS_DIM);
-		if (r == v->tsel)
+		if (r == v->m.tsel)
 			line_style(s, row, 0, s->width, VS_SELECTED);
 	}
-	if (!v->ntrows)
+	if (!v->m.ntrows)
 		put(s, row0 + 2, 2, "the function has no samples now (Esc: back)", s->width, VS_DIM);
 }
 
@@ -1598,17 +1607,17 @@ static void flame_children(struct view *v, struct view_screen *s, uint32_t node,
 			   double scale, int row0, int nrows)
 {
 	uint32_t *kids = NULL;
-	size_t cap = 0, nk = tree_children(&v->tree, node, &kids, &cap);
+	size_t cap = 0, nk = tree_children(&v->m.tree, node, &kids, &cap);
 	double x = x0;
-	int row = row0 + depth - v->flame_top;
+	int row = row0 + depth - v->u.flame_top;
 	for (size_t i = 0; i < nk; i++) {
-		const struct vnode *c = &v->tree.n[kids[i]];
+		const struct vnode *c = &v->m.tree.n[kids[i]];
 		double w = (double)c->total * scale;
 		int a = (int)(x + 0.5), b = (int)(x + w + 0.5);
 		if (b - a >= 1) {
 			if (row >= row0 && row < row0 + nrows) {
-				const char *name = v->an.funcs[c->func].name;
-				int style = VS_FLAME0 + (int)(v->an.funcs[c->func].hash % VS_NFLAME);
+				const char *name = v->m.an.funcs[c->func].name;
+				int style = VS_FLAME0 + (int)(v->m.an.funcs[c->func].hash % VS_NFLAME);
 				line_style(s, row, a, b - a, style);
 				put_cell(s, row, a, name, b - a > 1 ? b - a - 1 : 1, false, style);
 				if (b - a > 1)
@@ -1624,26 +1633,26 @@ static void flame_children(struct view *v, struct view_screen *s, uint32_t node,
 
 static void render_flame(struct view *v, struct view_screen *s, int row0, int nrows)
 {
-	const struct vtrie *t = v->tree_id ? &v->tree : &v->an.trie;
-	uint32_t root = v->tree_id ? 1 : 0;
+	const struct vtrie *t = v->m.tree_id ? &v->m.tree : &v->m.an.trie;
+	uint32_t root = v->m.tree_id ? 1 : 0;
 	if (t->nn <= root || !t->n[root].total) {
 		put(s, row0 + 1, 2, "nothing to draw: no samples (Esc: back)", s->width, VS_DIM);
 		return;
 	}
-	if (!v->tree_id) {
+	if (!v->m.tree_id) {
 		/* The whole profile: draw from the real trie through a temporary tree copy. */
-		vtrie_release(&v->tree);
-		vtrie_init(&v->tree, 0);
-		uint32_t top = vtrie_child(&v->tree, 0, NO_NODE - 1, 0);
+		vtrie_release(&v->m.tree);
+		vtrie_init(&v->m.tree, 0);
+		uint32_t top = vtrie_child(&v->m.tree, 0, NO_NODE - 1, 0);
 		tree_add_callees(v, 0, top);
 		root = 1;
 	}
-	double scale = (double)s->width / (double)v->tree.n[root].total;
-	if (v->flame_top == 0) {
+	double scale = (double)s->width / (double)v->m.tree.n[root].total;
+	if (v->u.flame_top == 0) {
 		int style = VS_FLAME0;
-		const char *name = v->tree_id ? v->an.funcs[v->tree.n[root].func].name : "all";
+		const char *name = v->m.tree_id ? v->m.an.funcs[v->m.tree.n[root].func].name : "all";
 		char buf[256];
-		snprintf(buf, sizeof(buf), "%s (%.1f%%)", name, pct(v->tree.n[root].total, v->an.total));
+		snprintf(buf, sizeof(buf), "%s (%.1f%%)", name, pct(v->m.tree.n[root].total, v->m.an.total));
 		line_style(s, row0, 0, s->width, style);
 		put_cell(s, row0, 0, buf, s->width, false, style);
 	}
@@ -1656,26 +1665,26 @@ static void render_threads(struct view *v, struct view_screen *s, int row0, int 
 	put(s, row0, 0, "      TID  Samples  %All  Name   (Enter: show this thread; Esc: back)", s->width,
 	    VS_COLUMNS);
 	int body = nrows - 1;
-	v->page = body;
-	size_t n = v->nthreads + 1;
-	scroll_to(v->psel, &v->ptop, body);
+	v->u.page = body;
+	size_t n = v->m.nthreads + 1;
+	scroll_to(v->u.psel, &v->u.ptop, body);
 	uint64_t all = 0;
-	for (size_t i = 0; i < v->nthreads; i++)
-		all += v->threads[i].samples;
-	for (int i = 0; i < body && v->ptop + (size_t)i < n; i++) {
-		size_t r = v->ptop + (size_t)i;
+	for (size_t i = 0; i < v->m.nthreads; i++)
+		all += v->m.threads[i].samples;
+	for (int i = 0; i < body && v->u.ptop + (size_t)i < n; i++) {
+		size_t r = v->u.ptop + (size_t)i;
 		int row = row0 + 1 + i;
 		if (r == 0) {
 			putf(s, row, 0, VS_NORMAL, "%9s  %7llu  %4.0f  all threads", "-", (unsigned long long)all,
 			     all ? 100.0 : 0.0);
 		} else {
-			const struct thread_ref *t = &v->threads[r - 1];
+			const struct thread_ref *t = &v->m.threads[r - 1];
 			putf(s, row, 0, VS_NORMAL, "%9d  %7llu  %4.1f  %s", t->tid, (unsigned long long)t->samples,
 			     pct(t->samples, all), t->name);
 		}
 		if ((long)r - 1 == thread_index(v))
 			put(s, row, 0, "*", 1, VS_HOT);
-		if (r == v->psel)
+		if (r == v->u.psel)
 			line_style(s, row, 0, s->width, VS_SELECTED);
 	}
 }
@@ -1686,12 +1695,12 @@ static void render_help(struct view *v, struct view_screen *s, int row0, int nro
 	putf(s, row0, 0, VS_COLUMNS, "prowl top keys (refresh every %.3gs; any other key returns)",
 	     v->opts.delay);
 	int body = nrows - 1;
-	v->page = body;
+	v->u.page = body;
 	size_t n = ARRAY_SIZE(keytab);
-	if (v->htop + (size_t)body > n)
-		v->htop = n > (size_t)body ? n - (size_t)body : 0;
-	for (int i = 0; i < body && v->htop + (size_t)i < n; i++) {
-		const struct keydef *k = &keytab[v->htop + (size_t)i];
+	if (v->u.htop + (size_t)body > n)
+		v->u.htop = n > (size_t)body ? n - (size_t)body : 0;
+	for (int i = 0; i < body && v->u.htop + (size_t)i < n; i++) {
+		const struct keydef *k = &keytab[v->u.htop + (size_t)i];
 		put(s, row0 + 1 + i, 2, k->names, 16, VS_KEY);
 		put(s, row0 + 1 + i, 19, k->help, s->width, VS_NORMAL);
 	}
@@ -1700,7 +1709,7 @@ static void render_help(struct view *v, struct view_screen *s, int row0, int nro
 static void render_keybar(struct view *v, struct view_screen *s, int row)
 {
 	line_style(s, row, 0, s->width, VS_KEYTEXT);
-	unsigned m = 1u << v->mode;
+	unsigned m = 1u << v->u.mode;
 	/* Quit always shows: room for it is kept while the others are laid out. */
 	int quit_w = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(keytab); i++)
@@ -1727,7 +1736,7 @@ static void render_keybar(struct view *v, struct view_screen *s, int row)
 
 const struct view_screen *view_render(struct view *v, int width, int height)
 {
-	struct view_screen *s = &v->screen;
+	struct view_screen *s = &v->u.screen;
 	if (width < 20)
 		width = 20;
 	if (height < 6)
@@ -1736,7 +1745,7 @@ const struct view_screen *view_render(struct view *v, int width, int height)
 	render_header(v, s);
 	render_status(v, s, 2);
 	int row0 = 3, nrows = height - 4;
-	switch (v->mode) {
+	switch (v->u.mode) {
 	case VIEW_TABLE:
 		render_table(v, s, row0, nrows);
 		break;
@@ -1768,16 +1777,16 @@ static void rstrip_line(struct strbuf *out, const char *text)
 
 void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 {
-	size_t n = rows > 0 && (size_t)rows < v->nrows ? (size_t)rows : v->nrows;
+	size_t n = rows > 0 && (size_t)rows < v->m.nrows ? (size_t)rows : v->m.nrows;
 	if (width <= 0) {
 		/* Wide enough that nothing is cut. */
 		int namew = 8, locw = 8;
 		for (size_t i = 0; i < n; i++) {
-			const struct vfunc *f = &v->an.funcs[v->rows[i]];
+			const struct vfunc *f = &v->m.an.funcs[v->m.rows[i]];
 			if ((int)strlen(row_label(f)) > namew)
 				namew = (int)strlen(row_label(f));
-			if ((int)strlen(loc_of(v, v->rows[i])) > locw)
-				locw = (int)strlen(loc_of(v, v->rows[i]));
+			if ((int)strlen(loc_of(v, v->m.rows[i])) > locw)
+				locw = (int)strlen(loc_of(v, v->m.rows[i]));
 		}
 		(void)locw;
 		width = 1024; /* lines are stripped of trailing blanks below */
@@ -1788,17 +1797,17 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 	render_status(v, &s, 2);
 	int namew, locw;
 	table_widths(width, &namew, &locw);
-	if (v->nrows) {
+	if (v->m.nrows) {
 		int need = 0;
 		for (size_t i = 0; i < n; i++)
-			if ((int)strlen(row_label(&v->an.funcs[v->rows[i]])) > need)
-				need = (int)strlen(row_label(&v->an.funcs[v->rows[i]]));
+			if ((int)strlen(row_label(&v->m.an.funcs[v->m.rows[i]])) > need)
+				need = (int)strlen(row_label(&v->m.an.funcs[v->m.rows[i]]));
 		if (need + 2 < namew)
 			namew = need + 2 > 10 ? need + 2 : 10;
 	}
 	table_titles(v, &s, 3, namew);
 	for (size_t i = 0; i < n; i++)
-		table_row(v, &s, 4 + (int)i, v->rows[i], namew, false);
+		table_row(v, &s, 4 + (int)i, v->m.rows[i], namew, false);
 	for (int i = 0; i < s.height; i++)
 		rstrip_line(out, s.lines[i].text);
 	screen_release(&s);
@@ -1809,7 +1818,7 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 struct profile *view_profile(struct view *v)
 {
 	struct profile *q = profile_new();
-	const struct profile *p = v->disp;
+	const struct profile *p = v->d.disp;
 	if (!p)
 		return q;
 	profile_set_str(&q->meta.command, p->meta.command);
@@ -1818,7 +1827,7 @@ struct profile *view_profile(struct view *v)
 	profile_set_str(&q->meta.event, p->meta.event);
 	q->meta.pid = p->meta.pid;
 	q->meta.start_ns = p->meta.start_ns;
-	q->meta.duration_ns = v->disp_time ? v->disp_time : p->meta.duration_ns;
+	q->meta.duration_ns = v->d.disp_time ? v->d.disp_time : p->meta.duration_ns;
 	q->meta.period_ns = p->meta.period_ns;
 	q->meta.freq = p->meta.freq;
 	q->meta.lost = p->meta.lost;
