@@ -404,29 +404,28 @@ static char *frame_loc(const struct fold *fo, uint32_t frame)
 	return xstrdup(base_name(module_of(fo->p, f)));
 }
 
-static bool thread_shown(const struct view *v, const struct profile *p, uint32_t thread)
+static bool thread_shown(const struct view_model *m, const struct profile *p, uint32_t thread)
 {
-	if (v->m.thread_tid < 0)
+	if (m->thread_tid < 0)
 		return true;
 	if (thread >= p->nthreads)
 		return false;
-	return p->threads[thread].tid == v->m.thread_tid && p->threads[thread].pid == v->m.thread_pid;
+	return p->threads[thread].tid == m->thread_tid && p->threads[thread].pid == m->thread_pid;
 }
 
 /* Rows and the call trie from the model's fold: the numbers `prowl report`
  * prints for the same profile, restricted to the thread shown. */
-static void analysis_build(struct view *v)
+static void analysis_build(struct view_model *m, const struct profile *src)
 {
-	struct analysis *a = &v->m.an;
+	struct analysis *a = &m->an;
 	analysis_release(a);
 	vtrie_init(&a->trie, 0);
-	const struct profile *src = v->d.disp;
 	if (!src)
 		return;
 	struct fold_opts fo = {
-		.flags = v->m.lines ? PROFILE_FOLD_LINES : 0,
-		.tid = v->m.thread_tid < 0 ? FOLD_ALL_THREADS : v->m.thread_tid,
-		.pid = v->m.thread_pid,
+		.flags = m->lines ? PROFILE_FOLD_LINES : 0,
+		.tid = m->thread_tid < 0 ? FOLD_ALL_THREADS : m->thread_tid,
+		.pid = m->thread_pid,
 	};
 	fold_init(&a->fold, src, &fo);
 	a->folded = true;
@@ -438,7 +437,7 @@ static void analysis_build(struct view *v)
 	for (size_t i = 0; i < p->nframes; i++) {
 		const struct profile_frame *f = &p->frames[i];
 		struct vfunc *vf = &a->funcs[i];
-		vf->hash = frame_id(p, f, v->m.lines);
+		vf->hash = frame_id(p, f, m->lines);
 		vf->name = f->name;
 		vf->inlined = f->inlined != 0;
 		if (vf->inlined)
@@ -467,32 +466,32 @@ static void analysis_build(struct view *v)
 }
 
 /* The location column of a function, made on first use: most rows are never shown. */
-static const char *loc_of(struct view *v, uint32_t fi)
+static const char *loc_of(struct view_model *m, uint32_t fi)
 {
-	struct vfunc *f = &v->m.an.funcs[fi];
+	struct vfunc *f = &m->an.funcs[fi];
 	if (!f->loc)
-		f->loc = v->m.an.folded ? frame_loc(&v->m.an.fold, fi) : xstrdup("");
+		f->loc = m->an.folded ? frame_loc(&m->an.fold, fi) : xstrdup("");
 	return f->loc;
 }
 
 /* ---------- table rows: filter, sort, selection ---------- */
 
-static void filter_compile(struct view *v)
+static void filter_compile(struct view_model *m)
 {
-	if (v->m.re_ok)
-		regfree(&v->m.re);
-	v->m.re_ok = false;
-	if (v->m.filter.len)
-		v->m.re_ok = regcomp(&v->m.re, v->m.filter.buf, REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0;
+	if (m->re_ok)
+		regfree(&m->re);
+	m->re_ok = false;
+	if (m->filter.len)
+		m->re_ok = regcomp(&m->re, m->filter.buf, REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0;
 }
 
-static bool filter_match(const struct view *v, const char *name)
+static bool filter_match(const struct view_model *m, const char *name)
 {
-	if (!v->m.filter.len)
+	if (!m->filter.len)
 		return true;
-	if (v->m.re_ok)
-		return regexec(&v->m.re, name, 0, NULL, 0) == 0;
-	return strcasestr(name, v->m.filter.buf) != NULL; /* not a valid regex: a substring */
+	if (m->re_ok)
+		return regexec(&m->re, name, 0, NULL, 0) == 0;
+	return strcasestr(name, m->filter.buf) != NULL; /* not a valid regex: a substring */
 }
 
 static int cmp_u64(uint64_t a, uint64_t b)
@@ -502,10 +501,10 @@ static int cmp_u64(uint64_t a, uint64_t b)
 
 static int row_cmp(const void *pa, const void *pb, void *arg)
 {
-	const struct view *v = arg;
-	const struct vfunc *a = &v->m.an.funcs[*(const uint32_t *)pa], *b = &v->m.an.funcs[*(const uint32_t *)pb];
+	const struct view_model *m = arg;
+	const struct vfunc *a = &m->an.funcs[*(const uint32_t *)pa], *b = &m->an.funcs[*(const uint32_t *)pb];
 	int r = 0;
-	switch (v->m.sort) {
+	switch (m->sort) {
 	case SORT_OWN_PCT:
 	case SORT_OWN_TIME:
 		r = -cmp_u64(a->own, b->own);
@@ -527,81 +526,81 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 	default:
 		break;
 	}
-	if (v->m.ascending)
+	if (m->ascending)
 		r = -r;
 	if (!r)
 		r = cmp_u64(a->hash, b->hash);
 	return r;
 }
 
-static void rows_build(struct view *v)
+static void rows_build(struct view_model *m)
 {
-	free(v->m.rows);
-	v->m.rows = xmalloc((v->m.an.nfuncs + 1) * sizeof(*v->m.rows));
-	v->m.nrows = 0;
-	for (size_t i = 0; i < v->m.an.nfuncs; i++) {
-		const struct vfunc *f = &v->m.an.funcs[i];
-		if (f->total && filter_match(v, f->name))
-			v->m.rows[v->m.nrows++] = (uint32_t)i;
+	free(m->rows);
+	m->rows = xmalloc((m->an.nfuncs + 1) * sizeof(*m->rows));
+	m->nrows = 0;
+	for (size_t i = 0; i < m->an.nfuncs; i++) {
+		const struct vfunc *f = &m->an.funcs[i];
+		if (f->total && filter_match(m, f->name))
+			m->rows[m->nrows++] = (uint32_t)i;
 	}
-	if (v->m.sort == SORT_LOCATION)
-		for (size_t i = 0; i < v->m.nrows; i++)
-			loc_of(v, v->m.rows[i]);
-	qsort_r(v->m.rows, v->m.nrows, sizeof(*v->m.rows), row_cmp, v);
+	if (m->sort == SORT_LOCATION)
+		for (size_t i = 0; i < m->nrows; i++)
+			loc_of(m, m->rows[i]);
+	qsort_r(m->rows, m->nrows, sizeof(*m->rows), row_cmp, m);
 	/* The selection follows its function across refreshes and re-sorts. */
-	size_t sel = v->m.sel;
-	if (v->m.sel_id) {
-		for (size_t i = 0; i < v->m.nrows; i++)
-			if (v->m.an.funcs[v->m.rows[i]].hash == v->m.sel_id) {
+	size_t sel = m->sel;
+	if (m->sel_id) {
+		for (size_t i = 0; i < m->nrows; i++)
+			if (m->an.funcs[m->rows[i]].hash == m->sel_id) {
 				sel = i;
 				break;
 			}
 	}
-	if (sel >= v->m.nrows)
-		sel = v->m.nrows ? v->m.nrows - 1 : 0;
-	v->m.sel = sel;
-	if (v->m.nrows)
-		v->m.sel_id = v->m.an.funcs[v->m.rows[sel]].hash;
+	if (sel >= m->nrows)
+		sel = m->nrows ? m->nrows - 1 : 0;
+	m->sel = sel;
+	if (m->nrows)
+		m->sel_id = m->an.funcs[m->rows[sel]].hash;
 }
 
-static void select_row(struct view *v, size_t i)
+static void select_row(struct view_model *m, size_t i)
 {
-	if (!v->m.nrows)
+	if (!m->nrows)
 		return;
-	if (i >= v->m.nrows)
-		i = v->m.nrows - 1;
-	v->m.sel = i;
-	v->m.sel_id = v->m.an.funcs[v->m.rows[i]].hash;
+	if (i >= m->nrows)
+		i = m->nrows - 1;
+	m->sel = i;
+	m->sel_id = m->an.funcs[m->rows[i]].hash;
 }
 
 /* ---------- tree of one function ---------- */
 
-static bool expanded_has(const struct view *v, uint64_t path)
+static bool expanded_has(const struct view_model *m, uint64_t path)
 {
-	for (size_t i = 0; i < v->m.nexpanded; i++)
-		if (v->m.expanded[i] == path)
+	for (size_t i = 0; i < m->nexpanded; i++)
+		if (m->expanded[i] == path)
 			return true;
 	return false;
 }
 
-static void expanded_set(struct view *v, uint64_t path, bool on)
+static void expanded_set(struct view_model *m, uint64_t path, bool on)
 {
-	for (size_t i = 0; i < v->m.nexpanded; i++)
-		if (v->m.expanded[i] == path) {
+	for (size_t i = 0; i < m->nexpanded; i++)
+		if (m->expanded[i] == path) {
 			if (!on)
-				v->m.expanded[i] = v->m.expanded[--v->m.nexpanded];
+				m->expanded[i] = m->expanded[--m->nexpanded];
 			return;
 		}
 	if (on) {
-		xgrow((void **)&v->m.expanded, &v->m.cap_expanded, v->m.nexpanded + 1, sizeof(*v->m.expanded));
-		v->m.expanded[v->m.nexpanded++] = path;
+		xgrow((void **)&m->expanded, &m->cap_expanded, m->nexpanded + 1, sizeof(*m->expanded));
+		m->expanded[m->nexpanded++] = path;
 	}
 }
 
 /* Copies the subtree of trie node src below tree node dst (callees). */
-static void tree_add_callees(struct view *v, uint32_t src, uint32_t dst)
+static void tree_add_callees(struct view_model *m, uint32_t src, uint32_t dst)
 {
-	const struct vtrie *t = &v->m.an.trie;
+	const struct vtrie *t = &m->an.trie;
 	uint32_t *stack = NULL;
 	size_t cap = 0, n = 0;
 	xgrow((void **)&stack, &cap, 2, sizeof(*stack));
@@ -609,13 +608,13 @@ static void tree_add_callees(struct view *v, uint32_t src, uint32_t dst)
 	stack[n++] = dst;
 	while (n) {
 		uint32_t d = stack[--n], s = stack[--n];
-		v->m.tree.n[d].own += t->n[s].own;
-		v->m.tree.n[d].total += t->n[s].total;
+		m->tree.n[d].own += t->n[s].own;
+		m->tree.n[d].total += t->n[s].total;
 		for (uint32_t c = t->n[s].child; c != NO_NODE; c = t->n[c].sibling) {
 			if (!t->n[c].total)
 				continue;
 			uint32_t f = t->n[c].func;
-			uint32_t dc = vtrie_child(&v->m.tree, d, f, v->m.an.funcs[f].hash);
+			uint32_t dc = vtrie_child(&m->tree, d, f, m->an.funcs[f].hash);
 			xgrow((void **)&stack, &cap, n + 2, sizeof(*stack));
 			stack[n++] = c;
 			stack[n++] = dc;
@@ -624,31 +623,31 @@ static void tree_add_callees(struct view *v, uint32_t src, uint32_t dst)
 	free(stack);
 }
 
-static void tree_build(struct view *v)
+static void tree_build(struct view_model *m)
 {
-	vtrie_release(&v->m.tree);
-	vtrie_init(&v->m.tree, 0);
-	uint32_t f = func_find(&v->m.an, v->m.tree_id);
+	vtrie_release(&m->tree);
+	vtrie_init(&m->tree, 0);
+	uint32_t f = func_find(&m->an, m->tree_id);
 	if (f == NO_NODE)
 		return;
-	uint32_t top = vtrie_child(&v->m.tree, 0, f, v->m.an.funcs[f].hash);
-	const struct vtrie *t = &v->m.an.trie;
+	uint32_t top = vtrie_child(&m->tree, 0, f, m->an.funcs[f].hash);
+	const struct vtrie *t = &m->an.trie;
 	for (size_t i = 1; i < t->nn; i++) {
 		if (t->n[i].func != f || !t->n[i].first || !t->n[i].total)
 			continue;
-		if (!v->m.callers) {
-			tree_add_callees(v, (uint32_t)i, top);
+		if (!m->callers) {
+			tree_add_callees(m, (uint32_t)i, top);
 			continue;
 		}
 		uint64_t w = t->n[i].total;
-		v->m.tree.n[top].total += w;
+		m->tree.n[top].total += w;
 		uint32_t d = top;
 		for (uint32_t up = t->n[i].parent; up != 0; up = t->n[up].parent) {
 			uint32_t g = t->n[up].func;
-			d = vtrie_child(&v->m.tree, d, g, v->m.an.funcs[g].hash);
-			v->m.tree.n[d].total += w;
+			d = vtrie_child(&m->tree, d, g, m->an.funcs[g].hash);
+			m->tree.n[d].total += w;
 		}
-		v->m.tree.n[d].own += w; /* callers: "own" is where the chain starts */
+		m->tree.n[d].own += w; /* callers: "own" is where the chain starts */
 	}
 }
 
@@ -674,72 +673,70 @@ static size_t tree_children(const struct vtrie *t, uint32_t node, uint32_t **out
 	return n;
 }
 
-static void trows_add(struct view *v, uint32_t node, size_t *cap)
+static void trows_add(struct view_model *m, uint32_t node, size_t *cap)
 {
-	xgrow((void **)&v->m.trows, cap, v->m.ntrows + 1, sizeof(*v->m.trows));
-	v->m.trows[v->m.ntrows++] = node;
-	if (!expanded_has(v, v->m.tree.n[node].path))
+	xgrow((void **)&m->trows, cap, m->ntrows + 1, sizeof(*m->trows));
+	m->trows[m->ntrows++] = node;
+	if (!expanded_has(m, m->tree.n[node].path))
 		return;
 	uint32_t *kids = NULL;
-	size_t kcap = 0, nk = tree_children(&v->m.tree, node, &kids, &kcap);
+	size_t kcap = 0, nk = tree_children(&m->tree, node, &kids, &kcap);
 	for (size_t i = 0; i < nk; i++)
-		trows_add(v, kids[i], cap);
+		trows_add(m, kids[i], cap);
 	free(kids);
 }
 
-static void trows_build(struct view *v)
+static void trows_build(struct view_model *m)
 {
-	free(v->m.trows);
-	v->m.trows = NULL;
-	v->m.ntrows = 0;
+	free(m->trows);
+	m->trows = NULL;
+	m->ntrows = 0;
 	size_t cap = 0;
-	if (v->m.tree.nn > 1)
-		trows_add(v, 1, &cap);
-	size_t sel = v->m.tsel;
-	for (size_t i = 0; i < v->m.ntrows; i++)
-		if (v->m.tree.n[v->m.trows[i]].path == v->m.tsel_path) {
+	if (m->tree.nn > 1)
+		trows_add(m, 1, &cap);
+	size_t sel = m->tsel;
+	for (size_t i = 0; i < m->ntrows; i++)
+		if (m->tree.n[m->trows[i]].path == m->tsel_path) {
 			sel = i;
 			break;
 		}
-	if (sel >= v->m.ntrows)
-		sel = v->m.ntrows ? v->m.ntrows - 1 : 0;
-	v->m.tsel = sel;
-	if (v->m.ntrows)
-		v->m.tsel_path = v->m.tree.n[v->m.trows[sel]].path;
+	if (sel >= m->ntrows)
+		sel = m->ntrows ? m->ntrows - 1 : 0;
+	m->tsel = sel;
+	if (m->ntrows)
+		m->tsel_path = m->tree.n[m->trows[sel]].path;
 }
 
 /* Opens the tree: the function and its hottest path down to where it splits. */
-static void tree_open(struct view *v, uint64_t id)
+static void tree_open(struct view_model *m, uint64_t id)
 {
-	v->m.tree_id = id;
-	v->m.nexpanded = 0;
-	v->m.tsel = 0;
-	v->u.ttop = 0;
-	v->u.flame_top = 0;
-	tree_build(v);
-	if (v->m.tree.nn > 1) {
+	m->tree_id = id;
+	m->nexpanded = 0;
+	m->tsel = 0;
+	tree_build(m);
+	if (m->tree.nn > 1) {
 		uint32_t node = 1;
 		uint32_t *kids = NULL;
 		size_t cap = 0;
-		v->m.tsel_path = v->m.tree.n[1].path;
+		m->tsel_path = m->tree.n[1].path;
 		for (int depth = 0; depth < 12; depth++) {
-			expanded_set(v, v->m.tree.n[node].path, true);
-			size_t nk = tree_children(&v->m.tree, node, &kids, &cap);
-			if (!nk || v->m.tree.n[kids[0]].total * 2 < v->m.tree.n[node].total)
+			expanded_set(m, m->tree.n[node].path, true);
+			size_t nk = tree_children(&m->tree, node, &kids, &cap);
+			if (!nk || m->tree.n[kids[0]].total * 2 < m->tree.n[node].total)
 				break;
 			node = kids[0];
 		}
 		free(kids);
 	}
-	trows_build(v);
+	trows_build(m);
 }
 
-static void tree_expand_all(struct view *v, uint32_t node)
+static void tree_expand_all(struct view_model *m, uint32_t node)
 {
-	expanded_set(v, v->m.tree.n[node].path, true);
-	for (uint32_t c = v->m.tree.n[node].child; c != NO_NODE; c = v->m.tree.n[c].sibling)
-		if (v->m.tree.n[c].total)
-			tree_expand_all(v, c);
+	expanded_set(m, m->tree.n[node].path, true);
+	for (uint32_t c = m->tree.n[node].child; c != NO_NODE; c = m->tree.n[c].sibling)
+		if (m->tree.n[c].total)
+			tree_expand_all(m, c);
 }
 
 /* ---------- data flow: snapshots, windows, reset, freeze ---------- */
@@ -754,43 +751,42 @@ static void disp_drop(struct view *v)
 	v->d.disp_owned = false;
 }
 
-static void threads_refresh(struct view *v)
+static void threads_refresh(struct view_model *m, const struct profile *p)
 {
-	for (size_t i = 0; i < v->m.nthreads; i++)
-		free(v->m.threads[i].name);
-	free(v->m.threads);
-	v->m.threads = NULL;
-	v->m.nthreads = 0;
-	const struct profile *p = v->d.disp;
+	for (size_t i = 0; i < m->nthreads; i++)
+		free(m->threads[i].name);
+	free(m->threads);
+	m->threads = NULL;
+	m->nthreads = 0;
 	if (!p)
 		return;
-	v->m.threads = xcalloc(p->nthreads + 1, sizeof(*v->m.threads));
+	m->threads = xcalloc(p->nthreads + 1, sizeof(*m->threads));
 	for (size_t i = 0; i < p->nthreads; i++) {
-		struct thread_ref *t = &v->m.threads[v->m.nthreads++];
+		struct thread_ref *t = &m->threads[m->nthreads++];
 		t->pid = p->threads[i].pid;
 		t->tid = p->threads[i].tid;
 		t->name = xstrdup(p->threads[i].name);
 		t->samples = p->threads[i].samples;
 	}
-	for (size_t i = 1; i < v->m.nthreads; i++) { /* by tid: a stable order to cycle through */
-		struct thread_ref x = v->m.threads[i];
+	for (size_t i = 1; i < m->nthreads; i++) { /* by tid: a stable order to cycle through */
+		struct thread_ref x = m->threads[i];
 		size_t j = i;
-		while (j > 0 && v->m.threads[j - 1].tid > x.tid) {
-			v->m.threads[j] = v->m.threads[j - 1];
+		while (j > 0 && m->threads[j - 1].tid > x.tid) {
+			m->threads[j] = m->threads[j - 1];
 			j--;
 		}
-		v->m.threads[j] = x;
+		m->threads[j] = x;
 	}
 }
 
 /* Everything below the display profile: functions, rows, tree. */
-static void reanalyze(struct view *v)
+static void reanalyze(struct view_model *m, const struct profile *disp)
 {
-	analysis_build(v);
-	rows_build(v);
-	if (v->m.tree_id) {
-		tree_build(v);
-		trows_build(v);
+	analysis_build(m, disp);
+	rows_build(m);
+	if (m->tree_id) {
+		tree_build(m);
+		trows_build(m);
 	}
 }
 
@@ -831,8 +827,8 @@ static void recompute(struct view *v)
 	if (base)
 		v->d.disp_time = v->d.latest->t - base->t;
 done:
-	threads_refresh(v);
-	reanalyze(v);
+	threads_refresh(&v->m, v->d.disp);
+	reanalyze(&v->m, v->d.disp);
 }
 
 static void history_push(struct view *v, struct snap *s)
@@ -1027,25 +1023,25 @@ static long nav_delta(const struct view *v, enum vact a, size_t cur, size_t n)
 	}
 }
 
-static void thread_select(struct view *v, long idx)
+static void thread_select(struct view_model *m, const struct profile *disp, long idx)
 {
-	/* idx -1 = all threads, else an index into v->m.threads */
-	if (idx < 0 || (size_t)idx >= v->m.nthreads) {
-		v->m.thread_tid = -1;
-		v->m.thread_pid = 0;
-		set_str(&v->m.thread_name, NULL);
+	/* idx -1 = all threads, else an index into m->threads */
+	if (idx < 0 || (size_t)idx >= m->nthreads) {
+		m->thread_tid = -1;
+		m->thread_pid = 0;
+		set_str(&m->thread_name, NULL);
 	} else {
-		v->m.thread_tid = v->m.threads[idx].tid;
-		v->m.thread_pid = v->m.threads[idx].pid;
-		set_str(&v->m.thread_name, v->m.threads[idx].name);
+		m->thread_tid = m->threads[idx].tid;
+		m->thread_pid = m->threads[idx].pid;
+		set_str(&m->thread_name, m->threads[idx].name);
 	}
-	reanalyze(v);
+	reanalyze(m, disp);
 }
 
-static long thread_index(const struct view *v)
+static long thread_index(const struct view_model *m)
 {
-	for (size_t i = 0; i < v->m.nthreads; i++)
-		if (v->m.threads[i].tid == v->m.thread_tid && v->m.threads[i].pid == v->m.thread_pid)
+	for (size_t i = 0; i < m->nthreads; i++)
+		if (m->threads[i].tid == m->thread_tid && m->threads[i].pid == m->thread_pid)
 			return (long)i;
 	return -1;
 }
@@ -1082,24 +1078,32 @@ static enum view_action filter_key(struct view *v, int key)
 	} else if (key >= 32 && key < 127) {
 		strbuf_addc(&v->m.filter, (char)key);
 	} else if (key == VIEW_KEY_UP || key == VIEW_KEY_DOWN) {
-		select_row(v, move(v->m.sel, v->m.nrows, key == VIEW_KEY_UP ? -1 : 1));
+		select_row(&v->m, move(v->m.sel, v->m.nrows, key == VIEW_KEY_UP ? -1 : 1));
 		return VIEW_ACT_REDRAW;
 	} else {
 		return VIEW_ACT_NONE;
 	}
-	filter_compile(v);
-	rows_build(v);
+	filter_compile(&v->m);
+	rows_build(&v->m);
 	return VIEW_ACT_REDRAW;
 }
 
-static uint64_t table_selected_id(const struct view *v)
+static uint64_t table_selected_id(const struct view_model *m)
 {
-	return v->m.sel < v->m.nrows ? v->m.an.funcs[v->m.rows[v->m.sel]].hash : 0;
+	return m->sel < m->nrows ? m->an.funcs[m->rows[m->sel]].hash : 0;
 }
 
-static uint64_t tree_selected_id(const struct view *v)
+static uint64_t tree_selected_id(const struct view_model *m)
 {
-	return v->m.tsel < v->m.ntrows ? v->m.an.funcs[v->m.tree.n[v->m.trows[v->m.tsel]].func].hash : 0;
+	return m->tsel < m->ntrows ? m->an.funcs[m->tree.n[m->trows[m->tsel]].func].hash : 0;
+}
+
+/* The tree (or flame) of a function, scrolled to its top. */
+static void open_tree(struct view *v, uint64_t id)
+{
+	tree_open(&v->m, id);
+	v->u.ttop = 0;
+	v->u.flame_top = 0;
 }
 
 static enum view_action tree_key(struct view *v, enum vact a)
@@ -1110,17 +1114,17 @@ static enum view_action tree_key(struct view *v, enum vact a)
 	struct vnode *n = &v->m.tree.n[node];
 	switch (a) {
 	case A_ENTER:
-		expanded_set(v, n->path, !expanded_has(v, n->path));
+		expanded_set(&v->m, n->path, !expanded_has(&v->m, n->path));
 		break;
 	case A_EXPAND:
-		expanded_set(v, n->path, true);
+		expanded_set(&v->m, n->path, true);
 		break;
 	case A_EXPAND_ALL:
-		tree_expand_all(v, node);
+		tree_expand_all(&v->m, node);
 		break;
 	case A_COLLAPSE:
-		if (expanded_has(v, n->path) && n->child != NO_NODE) {
-			expanded_set(v, n->path, false);
+		if (expanded_has(&v->m, n->path) && n->child != NO_NODE) {
+			expanded_set(&v->m, n->path, false);
 		} else if (n->parent > 0) {
 			v->m.tsel_path = v->m.tree.n[n->parent].path;
 		}
@@ -1128,7 +1132,7 @@ static enum view_action tree_key(struct view *v, enum vact a)
 	default:
 		return VIEW_ACT_NONE;
 	}
-	trows_build(v);
+	trows_build(&v->m);
 	return VIEW_ACT_REDRAW;
 }
 
@@ -1179,20 +1183,20 @@ enum view_action view_key(struct view *v, int key)
 			int d = (int)nav_delta(v, a, (size_t)v->u.flame_top, 64);
 			v->u.flame_top = v->u.flame_top + d < 0 ? 0 : v->u.flame_top + d;
 		} else {
-			select_row(v, move(v->m.sel, v->m.nrows, nav_delta(v, a, v->m.sel, v->m.nrows)));
+			select_row(&v->m, move(v->m.sel, v->m.nrows, nav_delta(v, a, v->m.sel, v->m.nrows)));
 		}
 		return VIEW_ACT_REDRAW;
 	case A_ENTER:
 		if (v->u.mode == VIEW_TABLE) {
-			if (!table_selected_id(v))
+			if (!table_selected_id(&v->m))
 				return VIEW_ACT_NONE;
 			v->m.callers = false;
-			tree_open(v, table_selected_id(v));
+			open_tree(v, table_selected_id(&v->m));
 			v->u.mode = VIEW_TREE;
 			return VIEW_ACT_REDRAW;
 		}
 		if (v->u.mode == VIEW_THREADS) {
-			thread_select(v, (long)v->u.psel - 1);
+			thread_select(&v->m, v->d.disp, (long)v->u.psel - 1);
 			v->u.mode = VIEW_TABLE;
 			return VIEW_ACT_REDRAW;
 		}
@@ -1208,35 +1212,35 @@ enum view_action view_key(struct view *v, int key)
 			if (!v->m.filter.len)
 				return VIEW_ACT_NONE;
 			strbuf_reset(&v->m.filter);
-			filter_compile(v);
-			rows_build(v);
+			filter_compile(&v->m);
+			rows_build(&v->m);
 		}
 		v->u.mode = VIEW_TABLE;
 		return VIEW_ACT_REDRAW;
 	case A_TREE:
 	case A_CALLERS: {
-		uint64_t id = v->u.mode == VIEW_TREE || v->u.mode == VIEW_FLAME ? v->m.tree_id : table_selected_id(v);
+		uint64_t id = v->u.mode == VIEW_TREE || v->u.mode == VIEW_FLAME ? v->m.tree_id : table_selected_id(&v->m);
 		if (!id)
 			return VIEW_ACT_NONE;
 		if (a == A_CALLERS)
 			v->m.callers = v->u.mode == VIEW_TREE ? !v->m.callers : true;
 		else
 			v->m.callers = false;
-		tree_open(v, id);
+		open_tree(v, id);
 		v->u.mode = VIEW_TREE;
 		return VIEW_ACT_REDRAW;
 	}
 	case A_FLAME: {
 		/* In the flame view, f switches between the selection and everything. */
-		uint64_t id = v->u.mode == VIEW_TREE ? tree_selected_id(v) : table_selected_id(v);
+		uint64_t id = v->u.mode == VIEW_TREE ? tree_selected_id(&v->m) : table_selected_id(&v->m);
 		if (v->u.mode == VIEW_FLAME && v->m.tree_id)
 			id = 0;
 		v->m.callers = false;
 		if (id) {
-			tree_open(v, id);
+			open_tree(v, id);
 		} else {
 			v->m.tree_id = 0;
-			tree_build(v);
+			tree_build(&v->m);
 		}
 		v->u.flame_top = 0;
 		v->u.mode = VIEW_FLAME;
@@ -1248,15 +1252,15 @@ enum view_action view_key(struct view *v, int key)
 		return VIEW_ACT_REDRAW;
 	case A_THREAD_NEXT:
 	case A_THREAD_PREV: {
-		long i = thread_index(v), n = (long)v->m.nthreads;
+		long i = thread_index(&v->m), n = (long)v->m.nthreads;
 		/* -1 (all) -> 0 -> ... -> n-1 -> -1 */
 		i = a == A_THREAD_NEXT ? (i + 2) % (n + 1) - 1 : (i + n + 1) % (n + 1) - 1;
-		thread_select(v, i);
+		thread_select(&v->m, v->d.disp, i);
 		return VIEW_ACT_REDRAW;
 	}
 	case A_THREAD_LIST:
 		v->u.mode = VIEW_THREADS;
-		v->u.psel = (size_t)(thread_index(v) + 1);
+		v->u.psel = (size_t)(thread_index(&v->m) + 1);
 		v->u.ptop = 0;
 		return VIEW_ACT_REDRAW;
 	case A_LINES: {
@@ -1266,11 +1270,11 @@ enum view_action view_key(struct view *v, int key)
 		v->m.lines = !v->m.lines;
 		v->m.sel_id = 0;
 		v->m.tree_id = 0;
-		reanalyze(v);
+		reanalyze(&v->m, v->d.disp);
 		if (keep) {
 			for (size_t i = 0; i < v->m.nrows; i++)
 				if (!strcmp(v->m.an.funcs[v->m.rows[i]].name, keep)) {
-					select_row(v, i);
+					select_row(&v->m, i);
 					break;
 				}
 		}
@@ -1283,11 +1287,11 @@ enum view_action view_key(struct view *v, int key)
 	case A_SORT_PREV:
 		v->m.sort = (enum view_sort)((v->m.sort + (a == A_SORT_NEXT ? 1 : SORT_NCOLS - 1)) % SORT_NCOLS);
 		v->m.ascending = v->m.sort == SORT_FUNCTION || v->m.sort == SORT_LOCATION;
-		rows_build(v);
+		rows_build(&v->m);
 		return VIEW_ACT_REDRAW;
 	case A_SORT_INVERT:
 		v->m.ascending = !v->m.ascending;
-		rows_build(v);
+		rows_build(&v->m);
 		return VIEW_ACT_REDRAW;
 	case A_FREEZE:
 		v->d.frozen = !v->d.frozen;
@@ -1491,7 +1495,7 @@ static void table_titles(struct view *v, struct view_screen *s, int row, int nam
 static void table_row(struct view *v, struct view_screen *s, int row, uint32_t fi, int namew,
 		      bool selected)
 {
-	const char *loc = loc_of(v, fi);
+	const char *loc = loc_of(&v->m, fi);
 	const struct vfunc *f = &v->m.an.funcs[fi];
 	uint64_t period = period_of(v->d.disp);
 	double po = pct(f->own, v->m.an.total), pt = pct(f->total, v->m.an.total);
@@ -1534,7 +1538,7 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 	int need = 0, needloc = 0;
 	for (int i = 0; i < body && v->u.top + (size_t)i < v->m.nrows; i++) {
 		uint32_t fi = v->m.rows[v->u.top + (size_t)i];
-		int len = (int)strlen(row_label(&v->m.an.funcs[fi])), ll = (int)strlen(loc_of(v, fi));
+		int len = (int)strlen(row_label(&v->m.an.funcs[fi])), ll = (int)strlen(loc_of(&v->m, fi));
 		need = len > need ? len : need;
 		needloc = ll > needloc ? ll : needloc;
 	}
@@ -1588,13 +1592,13 @@ static void render_tree(struct view *v, struct view_screen *s, int row0, int nro
 		for (uint32_t c = n->child; c != NO_NODE; c = v->m.tree.n[c].sibling)
 			if (v->m.tree.n[c].total)
 				leaf = false;
-		const char *mark = leaf ? "   " : expanded_has(v, n->path) ? "[-]" : "[+]";
+		const char *mark = leaf ? "   " : expanded_has(&v->m, n->path) ? "[-]" : "[+]";
 		int x = 25 + indent;
 		x += put(s, row, x, mark, 3, VS_DIM);
 		x += 1;
 		int namew = s->width - x - locw - 1;
 		put_cell(s, row, x, f->name, namew, false, VS_NORMAL);
-		put_cell(s, row, s->width - locw, loc_of(v, n->func), locw, false, VS_DIM);
+		put_cell(s, row, s->width - locw, loc_of(&v->m, n->func), locw, false, VS_DIM);
 		if (r == v->m.tsel)
 			line_style(s, row, 0, s->width, VS_SELECTED);
 	}
@@ -1644,7 +1648,7 @@ static void render_flame(struct view *v, struct view_screen *s, int row0, int nr
 		vtrie_release(&v->m.tree);
 		vtrie_init(&v->m.tree, 0);
 		uint32_t top = vtrie_child(&v->m.tree, 0, NO_NODE - 1, 0);
-		tree_add_callees(v, 0, top);
+		tree_add_callees(&v->m, 0, top);
 		root = 1;
 	}
 	double scale = (double)s->width / (double)v->m.tree.n[root].total;
@@ -1682,7 +1686,7 @@ static void render_threads(struct view *v, struct view_screen *s, int row0, int 
 			putf(s, row, 0, VS_NORMAL, "%9d  %7llu  %4.1f  %s", t->tid, (unsigned long long)t->samples,
 			     pct(t->samples, all), t->name);
 		}
-		if ((long)r - 1 == thread_index(v))
+		if ((long)r - 1 == thread_index(&v->m))
 			put(s, row, 0, "*", 1, VS_HOT);
 		if (r == v->u.psel)
 			line_style(s, row, 0, s->width, VS_SELECTED);
@@ -1785,8 +1789,8 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 			const struct vfunc *f = &v->m.an.funcs[v->m.rows[i]];
 			if ((int)strlen(row_label(f)) > namew)
 				namew = (int)strlen(row_label(f));
-			if ((int)strlen(loc_of(v, v->m.rows[i])) > locw)
-				locw = (int)strlen(loc_of(v, v->m.rows[i]));
+			if ((int)strlen(loc_of(&v->m, v->m.rows[i])) > locw)
+				locw = (int)strlen(loc_of(&v->m, v->m.rows[i]));
 		}
 		(void)locw;
 		width = 1024; /* lines are stripped of trailing blanks below */
@@ -1841,7 +1845,7 @@ struct profile *view_profile(struct view *v)
 	for (size_t i = 0; i < p->ncounts; i++) {
 		const struct profile_count *c = &p->counts[i];
 		if (!c->count || c->node >= p->nnodes || c->thread >= p->nthreads ||
-		    !thread_shown(v, p, c->thread))
+		    !thread_shown(&v->m, p, c->thread))
 			continue;
 		size_t d = profile_node_depth(p, c->node);
 		xgrow((void **)&stack, &cap, d + 1, sizeof(*stack));
