@@ -1106,56 +1106,17 @@ static void open_tree(struct view *v, uint64_t id)
 	v->u.flame_top = 0;
 }
 
-static enum view_action tree_key(struct view *v, enum vact a)
+static bool is_nav(enum vact a)
 {
-	if (!v->m.ntrows)
-		return VIEW_ACT_NONE;
-	uint32_t node = v->m.trows[v->m.tsel];
-	struct vnode *n = &v->m.tree.n[node];
-	switch (a) {
-	case A_ENTER:
-		expanded_set(&v->m, n->path, !expanded_has(&v->m, n->path));
-		break;
-	case A_EXPAND:
-		expanded_set(&v->m, n->path, true);
-		break;
-	case A_EXPAND_ALL:
-		tree_expand_all(&v->m, node);
-		break;
-	case A_COLLAPSE:
-		if (expanded_has(&v->m, n->path) && n->child != NO_NODE) {
-			expanded_set(&v->m, n->path, false);
-		} else if (n->parent > 0) {
-			v->m.tsel_path = v->m.tree.n[n->parent].path;
-		}
-		break;
-	default:
-		return VIEW_ACT_NONE;
-	}
-	trows_build(&v->m);
-	return VIEW_ACT_REDRAW;
+	return a == A_UP || a == A_DOWN || a == A_PGUP || a == A_PGDN || a == A_HOME || a == A_END;
 }
 
-enum view_action view_key(struct view *v, int key)
+/* Actions that mean the same in the table, the tree, the flame view and the
+ * thread picker; each mode's handler passes what it does not handle here. */
+static enum view_action common_key(struct view *v, enum vact a)
 {
-	if (v->u.editing)
-		return filter_key(v, key);
-	if (key == VIEW_KEY_RESIZE)
-		return VIEW_ACT_REDRAW;
-	enum vact a = key_action(key);
-	if (v->u.mode == VIEW_HELP) {
-		if (a == A_QUIT)
-			return VIEW_ACT_QUIT;
-		if (a == A_UP || a == A_DOWN || a == A_PGUP || a == A_PGDN || a == A_HOME || a == A_END) {
-			v->u.htop = move(v->u.htop, ARRAY_SIZE(keytab), nav_delta(v, a, v->u.htop, ARRAY_SIZE(keytab)));
-			return VIEW_ACT_REDRAW;
-		}
-		v->u.mode = v->u.back_mode;
-		return VIEW_ACT_REDRAW;
-	}
+	enum view_mode mode = v->u.mode;
 	switch (a) {
-	case A_NONE:
-		return VIEW_ACT_NONE;
 	case A_QUIT:
 		return VIEW_ACT_QUIT;
 	case A_REDRAW:
@@ -1163,67 +1124,20 @@ enum view_action view_key(struct view *v, int key)
 	case A_SAVE:
 		return VIEW_ACT_SAVE;
 	case A_HELP:
-		v->u.back_mode = v->u.mode;
+		v->u.back_mode = mode;
 		v->u.mode = VIEW_HELP;
 		v->u.htop = 0;
 		return VIEW_ACT_REDRAW;
-	case A_UP:
-	case A_DOWN:
-	case A_PGUP:
-	case A_PGDN:
-	case A_HOME:
-	case A_END:
-		if (v->u.mode == VIEW_TREE) {
-			v->m.tsel = move(v->m.tsel, v->m.ntrows, nav_delta(v, a, v->m.tsel, v->m.ntrows));
-			if (v->m.ntrows)
-				v->m.tsel_path = v->m.tree.n[v->m.trows[v->m.tsel]].path;
-		} else if (v->u.mode == VIEW_THREADS) {
-			v->u.psel = move(v->u.psel, v->m.nthreads + 1, nav_delta(v, a, v->u.psel, v->m.nthreads + 1));
-		} else if (v->u.mode == VIEW_FLAME) {
-			int d = (int)nav_delta(v, a, (size_t)v->u.flame_top, 64);
-			v->u.flame_top = v->u.flame_top + d < 0 ? 0 : v->u.flame_top + d;
-		} else {
-			select_row(&v->m, move(v->m.sel, v->m.nrows, nav_delta(v, a, v->m.sel, v->m.nrows)));
-		}
-		return VIEW_ACT_REDRAW;
-	case A_ENTER:
-		if (v->u.mode == VIEW_TABLE) {
-			if (!table_selected_id(&v->m))
-				return VIEW_ACT_NONE;
-			v->m.callers = false;
-			open_tree(v, table_selected_id(&v->m));
-			v->u.mode = VIEW_TREE;
-			return VIEW_ACT_REDRAW;
-		}
-		if (v->u.mode == VIEW_THREADS) {
-			thread_select(&v->m, v->d.disp, (long)v->u.psel - 1);
-			v->u.mode = VIEW_TABLE;
-			return VIEW_ACT_REDRAW;
-		}
-		if (v->u.mode == VIEW_TREE)
-			return tree_key(v, a);
-		return VIEW_ACT_NONE;
-	case A_EXPAND:
-	case A_COLLAPSE:
-	case A_EXPAND_ALL:
-		return v->u.mode == VIEW_TREE ? tree_key(v, a) : VIEW_ACT_NONE;
 	case A_BACK:
-		if (v->u.mode == VIEW_TABLE) {
-			if (!v->m.filter.len)
-				return VIEW_ACT_NONE;
-			strbuf_reset(&v->m.filter);
-			filter_compile(&v->m);
-			rows_build(&v->m);
-		}
 		v->u.mode = VIEW_TABLE;
 		return VIEW_ACT_REDRAW;
 	case A_TREE:
 	case A_CALLERS: {
-		uint64_t id = v->u.mode == VIEW_TREE || v->u.mode == VIEW_FLAME ? v->m.tree_id : table_selected_id(&v->m);
+		uint64_t id = mode == VIEW_TREE || mode == VIEW_FLAME ? v->m.tree_id : table_selected_id(&v->m);
 		if (!id)
 			return VIEW_ACT_NONE;
 		if (a == A_CALLERS)
-			v->m.callers = v->u.mode == VIEW_TREE ? !v->m.callers : true;
+			v->m.callers = mode == VIEW_TREE ? !v->m.callers : true;
 		else
 			v->m.callers = false;
 		open_tree(v, id);
@@ -1232,8 +1146,8 @@ enum view_action view_key(struct view *v, int key)
 	}
 	case A_FLAME: {
 		/* In the flame view, f switches between the selection and everything. */
-		uint64_t id = v->u.mode == VIEW_TREE ? tree_selected_id(&v->m) : table_selected_id(&v->m);
-		if (v->u.mode == VIEW_FLAME && v->m.tree_id)
+		uint64_t id = mode == VIEW_TREE ? tree_selected_id(&v->m) : table_selected_id(&v->m);
+		if (mode == VIEW_FLAME && v->m.tree_id)
 			id = 0;
 		v->m.callers = false;
 		if (id) {
@@ -1279,7 +1193,7 @@ enum view_action view_key(struct view *v, int key)
 				}
 		}
 		free(keep);
-		if (v->u.mode != VIEW_TABLE && v->u.mode != VIEW_THREADS)
+		if (mode != VIEW_TABLE && mode != VIEW_THREADS)
 			v->u.mode = VIEW_TABLE;
 		return VIEW_ACT_REDRAW;
 	}
@@ -1310,8 +1224,130 @@ enum view_action view_key(struct view *v, int key)
 		set_window(v, window_steps[(i + 1) % ARRAY_SIZE(window_steps)]);
 		return VIEW_ACT_REDRAW;
 	}
+	default:
+		return VIEW_ACT_NONE;
 	}
-	return VIEW_ACT_NONE;
+}
+
+static enum view_action table_keys(struct view *v, enum vact a)
+{
+	struct view_model *m = &v->m;
+	if (is_nav(a)) {
+		select_row(m, move(m->sel, m->nrows, nav_delta(v, a, m->sel, m->nrows)));
+		return VIEW_ACT_REDRAW;
+	}
+	switch (a) {
+	case A_ENTER:
+		if (!table_selected_id(m))
+			return VIEW_ACT_NONE;
+		m->callers = false;
+		open_tree(v, table_selected_id(m));
+		v->u.mode = VIEW_TREE;
+		return VIEW_ACT_REDRAW;
+	case A_BACK: /* in the table, Esc clears the filter */
+		if (!m->filter.len)
+			return VIEW_ACT_NONE;
+		strbuf_reset(&m->filter);
+		filter_compile(m);
+		rows_build(m);
+		return VIEW_ACT_REDRAW;
+	default:
+		return common_key(v, a);
+	}
+}
+
+static enum view_action tree_keys(struct view *v, enum vact a)
+{
+	struct view_model *m = &v->m;
+	if (is_nav(a)) {
+		m->tsel = move(m->tsel, m->ntrows, nav_delta(v, a, m->tsel, m->ntrows));
+		if (m->ntrows)
+			m->tsel_path = m->tree.n[m->trows[m->tsel]].path;
+		return VIEW_ACT_REDRAW;
+	}
+	if (a != A_ENTER && a != A_EXPAND && a != A_COLLAPSE && a != A_EXPAND_ALL)
+		return common_key(v, a);
+	if (!m->ntrows)
+		return VIEW_ACT_NONE;
+	uint32_t node = m->trows[m->tsel];
+	struct vnode *n = &m->tree.n[node];
+	switch (a) {
+	case A_ENTER:
+		expanded_set(m, n->path, !expanded_has(m, n->path));
+		break;
+	case A_EXPAND:
+		expanded_set(m, n->path, true);
+		break;
+	case A_EXPAND_ALL:
+		tree_expand_all(m, node);
+		break;
+	default: /* A_COLLAPSE */
+		if (expanded_has(m, n->path) && n->child != NO_NODE)
+			expanded_set(m, n->path, false);
+		else if (n->parent > 0)
+			m->tsel_path = m->tree.n[n->parent].path;
+		break;
+	}
+	trows_build(m);
+	return VIEW_ACT_REDRAW;
+}
+
+static enum view_action flame_keys(struct view *v, enum vact a)
+{
+	if (is_nav(a)) {
+		int d = (int)nav_delta(v, a, (size_t)v->u.flame_top, 64);
+		v->u.flame_top = v->u.flame_top + d < 0 ? 0 : v->u.flame_top + d;
+		return VIEW_ACT_REDRAW;
+	}
+	return common_key(v, a);
+}
+
+static enum view_action threads_keys(struct view *v, enum vact a)
+{
+	size_t n = v->m.nthreads + 1;
+	if (is_nav(a)) {
+		v->u.psel = move(v->u.psel, n, nav_delta(v, a, v->u.psel, n));
+		return VIEW_ACT_REDRAW;
+	}
+	if (a == A_ENTER) {
+		thread_select(&v->m, v->d.disp, (long)v->u.psel - 1);
+		v->u.mode = VIEW_TABLE;
+		return VIEW_ACT_REDRAW;
+	}
+	return common_key(v, a);
+}
+
+/* Help: keys scroll it, q quits, any other key returns. */
+static enum view_action help_keys(struct view *v, enum vact a)
+{
+	if (a == A_QUIT)
+		return VIEW_ACT_QUIT;
+	if (is_nav(a)) {
+		v->u.htop = move(v->u.htop, ARRAY_SIZE(keytab), nav_delta(v, a, v->u.htop, ARRAY_SIZE(keytab)));
+		return VIEW_ACT_REDRAW;
+	}
+	v->u.mode = v->u.back_mode;
+	return VIEW_ACT_REDRAW;
+}
+
+static enum view_action (*const mode_keys[])(struct view *, enum vact) = {
+	[VIEW_TABLE] = table_keys,
+	[VIEW_TREE] = tree_keys,
+	[VIEW_FLAME] = flame_keys,
+	[VIEW_THREADS] = threads_keys,
+	[VIEW_HELP] = help_keys,
+};
+
+enum view_action view_key(struct view *v, int key)
+{
+	if (v->u.editing)
+		return filter_key(v, key);
+	if (key == VIEW_KEY_RESIZE)
+		return VIEW_ACT_REDRAW;
+	enum vact a = key_action(key);
+	if (a == A_NONE)
+		return v->u.mode == VIEW_HELP ? help_keys(v, a) : VIEW_ACT_NONE;
+	return mode_keys[v->u.mode](v, a);
 }
 
 /* ---------- rendering ---------- */
