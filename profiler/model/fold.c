@@ -5,31 +5,13 @@
 
 #include "profiler/base/util.h"
 
-/* The key profile_fold() merges frame f under (see profile.h). */
-static struct profile_frame fold_key(const struct profile_frame *f, unsigned flags)
-{
-	struct profile_frame g = {
-		.name = f->name,
-		.module = f->module,
-		.kind = f->kind,
-		.inlined = f->inlined,
-	};
-	if (flags & PROFILE_FOLD_LINES) {
-		g.file = f->file;
-		g.line = f->line;
-	}
-	return g;
-}
-
 /*
  * Folding drops file and line unless FOLD_LINES; tooltips and the tables
  * still want to say where a function lives, so each folded frame gets the
  * file of its source frames and the smallest line seen (closest to the
- * function's start). Looking a source frame up in the folded profile is
- * interning the same key profile_fold() interned, which finds the existing
- * frame.
+ * function's start). fmap says which folded frame each source frame became.
  */
-static void attach_sources(struct fold *s, const struct profile *src, unsigned flags)
+static void attach_sources(struct fold *s, const struct profile *src, const uint32_t *fmap)
 {
 	struct profile *q = s->p;
 	size_t n = q->nframes;
@@ -38,12 +20,9 @@ static void attach_sources(struct fold *s, const struct profile *src, unsigned f
 	s->nfile = n;
 	for (size_t i = 0; i < src->nframes; i++) {
 		const struct profile_frame *f = &src->frames[i];
-		if ((flags & PROFILE_FOLD_NO_INLINE) && f->inlined)
-			continue;
-		struct profile_frame g = fold_key(f, flags);
-		uint32_t k = profile_frame_intern(q, &g);
+		uint32_t k = fmap[i];
 		if (k >= n)
-			continue; /* fold did not keep this key: nothing to attach */
+			continue; /* dropped by the fold */
 		if (!s->file[k] && f->file)
 			s->file[k] = q->frames[k].file ? q->frames[k].file : f->file;
 		if (f->line && (!s->line[k] || f->line < s->line[k]))
@@ -95,8 +74,10 @@ void fold_init(struct fold *s, const struct profile *src, const struct fold_opts
 			s->line[k] = src->frames[k].line;
 		}
 	} else {
-		s->p = profile_fold(src, o->flags);
-		attach_sources(s, src, o->flags);
+		uint32_t *fmap = xmalloc((src->nframes + 1) * sizeof(*fmap));
+		s->p = profile_fold_map(src, o->flags, fmap);
+		attach_sources(s, src, fmap);
+		free(fmap);
 	}
 	/* attach_sources borrowed from src, which may go away before the fold. */
 	for (size_t k = 0; k < s->nfile; k++)
