@@ -123,8 +123,8 @@ static uint64_t frame_id(const struct profile *p, const struct profile_frame *f,
 static char *frame_loc(const struct fold *fo, uint32_t frame)
 {
 	const struct profile_frame *f = &fo->p->frames[frame];
-	const char *file = fold_file(fo, frame);
-	uint32_t line = fold_line(fo, frame);
+	const char *file = fo->hot_file ? fo->hot_file[frame] : fold_file(fo, frame);
+	uint32_t line = fo->hot_line ? fo->hot_line[frame] : fold_line(fo, frame);
 	if (file && line)
 		return xasprintf("%s:%u", base_name(file), line);
 	if (file)
@@ -156,6 +156,7 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 		.flags = m->lines ? PROFILE_FOLD_LINES : 0,
 		.tid = m->thread_tid < 0 ? FOLD_ALL_THREADS : m->thread_tid,
 		.pid = m->thread_pid,
+		.hot_lines = true,
 	};
 	fold_init(&a->fold, src, &fo);
 	a->folded = true;

@@ -36,6 +36,55 @@ static void attach_sources(struct fold *s, const struct profile *src, const uint
 	}
 }
 
+/*
+ * The live view names a function by where its samples are: the source line
+ * of its most sampled frame (counted as self, in the threads counted), the
+ * smallest line among equals.
+ */
+static void find_hot_lines(struct fold *s, const struct profile *src, const uint32_t *fmap)
+{
+	size_t n = s->p->nframes;
+	s->hot_file = xcalloc(n + 1, sizeof(*s->hot_file));
+	s->hot_line = xcalloc(n + 1, sizeof(*s->hot_line));
+	uint64_t *own = xcalloc(src->nframes + 1, sizeof(*own));
+	for (size_t i = 0; i < src->ncounts; i++) {
+		const struct profile_count *c = &src->counts[i];
+		if (c->node == PROFILE_ROOT || c->node >= src->nnodes || !fold_counts_thread(s, c->thread))
+			continue;
+		uint32_t f = src->nodes[c->node].frame;
+		if (f < src->nframes)
+			own[f] += c->count;
+	}
+	uint32_t *best = xmalloc((n + 1) * sizeof(*best));
+	uint64_t *best_own = xcalloc(n + 1, sizeof(*best_own));
+	memset(best, 0xff, (n + 1) * sizeof(*best));
+	for (size_t i = 0; i < src->nframes; i++) {
+		uint32_t k = fmap ? fmap[i] : (uint32_t)i;
+		if (k >= n)
+			continue;
+		const struct profile_frame *fr = &src->frames[i];
+		bool better = best[k] == PROFILE_NONE || own[i] > best_own[k];
+		if (!better && own[i] == best_own[k] && fr->line) {
+			uint32_t cur = src->frames[best[k]].line;
+			better = !cur || fr->line < cur;
+		}
+		if (better) {
+			best[k] = (uint32_t)i;
+			best_own[k] = own[i];
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (best[k] == PROFILE_NONE)
+			continue;
+		const struct profile_frame *fr = &src->frames[best[k]];
+		s->hot_file[k] = fr->file ? xstrdup(fr->file) : NULL;
+		s->hot_line[k] = fr->line;
+	}
+	free(best);
+	free(best_own);
+	free(own);
+}
+
 /* Profiles read from folded text or perf script are function-level already:
  * folding them would copy a million nodes to get the same tree back. */
 static bool fold_is_identity(const struct profile *src, unsigned flags)
@@ -73,10 +122,14 @@ void fold_init(struct fold *s, const struct profile *src, const struct fold_opts
 			s->file[k] = src->frames[k].file;
 			s->line[k] = src->frames[k].line;
 		}
+		if (o->hot_lines)
+			find_hot_lines(s, src, NULL);
 	} else {
 		uint32_t *fmap = xmalloc((src->nframes + 1) * sizeof(*fmap));
 		s->p = profile_fold_map(src, o->flags, fmap);
 		attach_sources(s, src, fmap);
+		if (o->hot_lines)
+			find_hot_lines(s, src, fmap);
 		free(fmap);
 	}
 	/* attach_sources borrowed from src, which may go away before the fold. */
@@ -150,6 +203,11 @@ void fold_release(struct fold *s)
 			free(s->file[k]);
 	free(s->file);
 	free(s->line);
+	if (s->hot_file)
+		for (size_t k = 0; k < s->nfile; k++)
+			free(s->hot_file[k]);
+	free(s->hot_file);
+	free(s->hot_line);
 	free(s->self);
 	free(s->total);
 	free(s->fself);

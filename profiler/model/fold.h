@@ -30,6 +30,7 @@ struct fold_opts {
 	int32_t tid;      /* count only this thread (with pid); FOLD_ALL_THREADS for all */
 	int32_t pid;
 	bool private;     /* always fold into a copy the caller may add nodes to */
+	bool hot_lines;   /* also find each row's hottest source line (hot_file, hot_line) */
 };
 
 struct fold {
@@ -44,6 +45,8 @@ struct fold {
 	char **file;        /* per frame of p: a representative source file, or NULL */
 	uint32_t *line;     /* per frame of p: representative line (smallest seen), 0 if unknown */
 	size_t nfile;       /* entries in file and line */
+	char **hot_file;    /* with hot_lines, per frame of p: the file of its most sampled */
+	uint32_t *hot_line; /* source frame (ties: the smallest line), or NULL / 0 */
 	uint64_t *fself;    /* per frame of p, after fold_functions(): self */
 	uint64_t *ftotal;   /* per frame of p, after fold_functions(): total (recursion once) */
 };
