@@ -118,8 +118,7 @@ struct writer {
 
 static bool is_library(const char *path)
 {
-	const char *b = strrchr(path, '/');
-	b = b ? b + 1 : path;
+	const char *b = base_name(path);
 	return path[0] == '[' || strstr(b, ".so") != NULL || strncmp(path, "/usr/lib", 8) == 0 ||
 	       strncmp(path, "/lib", 4) == 0;
 }
