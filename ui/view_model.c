@@ -123,8 +123,9 @@ static uint64_t frame_id(const struct profile *p, const struct profile_frame *f,
 static char *frame_loc(const struct fold *fo, uint32_t frame)
 {
 	const struct profile_frame *f = &fo->p->frames[frame];
-	const char *file = fo->hot_file ? fo->hot_file[frame] : fold_file(fo, frame);
-	uint32_t line = fo->hot_line ? fo->hot_line[frame] : fold_line(fo, frame);
+	const struct profile_frame *hot = fold_hot_frame(fo, frame);
+	const char *file = hot ? hot->file : fold_file(fo, frame);
+	uint32_t line = hot ? hot->line : fold_line(fo, frame);
 	if (file && line)
 		return xasprintf("%s:%u", base_name(file), line);
 	if (file)

@@ -44,8 +44,7 @@ static void attach_sources(struct fold *s, const struct profile *src, const uint
 static void find_hot_lines(struct fold *s, const struct profile *src, const uint32_t *fmap)
 {
 	size_t n = s->p->nframes;
-	s->hot_file = xcalloc(n + 1, sizeof(*s->hot_file));
-	s->hot_line = xcalloc(n + 1, sizeof(*s->hot_line));
+	s->src = src;
 	uint64_t *own = xcalloc(src->nframes + 1, sizeof(*own));
 	for (size_t i = 0; i < src->ncounts; i++) {
 		const struct profile_count *c = &src->counts[i];
@@ -73,14 +72,7 @@ static void find_hot_lines(struct fold *s, const struct profile *src, const uint
 			best_own[k] = own[i];
 		}
 	}
-	for (size_t k = 0; k < n; k++) {
-		if (best[k] == PROFILE_NONE)
-			continue;
-		const struct profile_frame *fr = &src->frames[best[k]];
-		s->hot_file[k] = fr->file ? xstrdup(fr->file) : NULL;
-		s->hot_line[k] = fr->line;
-	}
-	free(best);
+	s->hot = best;
 	free(best_own);
 	free(own);
 }
@@ -203,11 +195,7 @@ void fold_release(struct fold *s)
 			free(s->file[k]);
 	free(s->file);
 	free(s->line);
-	if (s->hot_file)
-		for (size_t k = 0; k < s->nfile; k++)
-			free(s->hot_file[k]);
-	free(s->hot_file);
-	free(s->hot_line);
+	free(s->hot);
 	free(s->self);
 	free(s->total);
 	free(s->fself);
@@ -243,4 +231,11 @@ void profile_children(const struct profile *p, uint32_t **child, uint32_t **next
 	}
 	*child = c;
 	*next = nx;
+}
+
+const struct profile_frame *fold_hot_frame(const struct fold *s, uint32_t frame)
+{
+	if (!s->hot || frame >= s->nfile || s->hot[frame] == PROFILE_NONE)
+		return NULL;
+	return &s->src->frames[s->hot[frame]];
 }

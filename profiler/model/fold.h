@@ -30,7 +30,8 @@ struct fold_opts {
 	int32_t tid;      /* count only this thread (with pid); FOLD_ALL_THREADS for all */
 	int32_t pid;
 	bool private;     /* always fold into a copy the caller may add nodes to */
-	bool hot_lines;   /* also find each row's hottest source line (hot_file, hot_line) */
+	bool hot_lines;   /* also find each row's most sampled source frame (fold_hot_frame);
+			   * src must then outlive the fold */
 };
 
 struct fold {
@@ -45,8 +46,9 @@ struct fold {
 	char **file;        /* per frame of p: a representative source file, or NULL */
 	uint32_t *line;     /* per frame of p: representative line (smallest seen), 0 if unknown */
 	size_t nfile;       /* entries in file and line */
-	char **hot_file;    /* with hot_lines, per frame of p: the file of its most sampled */
-	uint32_t *hot_line; /* source frame (ties: the smallest line), or NULL / 0 */
+	const struct profile *src; /* with hot_lines: the profile folded (borrowed) */
+	uint32_t *hot;      /* with hot_lines, per frame of p: its most sampled frame of src
+			     * (ties: the smallest line), PROFILE_NONE if none */
 	uint64_t *fself;    /* per frame of p, after fold_functions(): self */
 	uint64_t *ftotal;   /* per frame of p, after fold_functions(): total (recursion once) */
 };
@@ -66,6 +68,9 @@ bool fold_counts_thread(const struct fold *f, uint32_t t);
  * representative one; NULL / 0 when unknown. */
 const char *fold_file(const struct fold *f, uint32_t frame);
 uint32_t fold_line(const struct fold *f, uint32_t frame);
+/* With hot_lines: the most sampled source frame of a row (a frame of f->src),
+ * or NULL without hot_lines or when none. */
+const struct profile_frame *fold_hot_frame(const struct fold *f, uint32_t frame);
 
 /* First-child lists of the node trie of p: child[n] is the first child of
  * node n and next[n] its next sibling (PROFILE_NONE at the end), in creation
