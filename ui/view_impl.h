@@ -95,17 +95,11 @@ enum vact {
 
 /* Modes where an action is offered (bit per enum view_mode). */
 #define M_TABLE (1u << VIEW_TABLE)
-
 #define M_TREE (1u << VIEW_TREE)
-
 #define M_FLAME (1u << VIEW_FLAME)
-
 #define M_THREADS (1u << VIEW_THREADS)
-
 #define M_HELP (1u << VIEW_HELP)
-
 #define M_ALL (M_TABLE | M_TREE | M_FLAME | M_THREADS | M_HELP)
-
 #define M_DATA (M_TABLE | M_TREE | M_FLAME)
 
 struct keydef {
@@ -185,7 +179,8 @@ struct view {
 	struct view_ui u;
 };
 
-/* view_model.c */
+/* view_model.c: vm_reanalyze() rebuilds rows and tree from a displayed
+ * profile; the rest keep rows, selection and tree in step with the keys. */
 void vm_trie_init(struct vtrie *t, uint64_t root_path);
 void vm_trie_release(struct vtrie *t);
 uint32_t vm_trie_child(struct vtrie *t, uint32_t parent, uint32_t func, uint64_t func_hash);
