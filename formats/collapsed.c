@@ -23,7 +23,7 @@ static int line_cmp(const void *a, const void *b)
  * the same profile always gives the same file. */
 int collapsed_write(const struct profile *src, FILE *out, const struct write_opts *o)
 {
-	struct stacks s;
+	struct fold s;
 	stacks_init(&s, src, o);
 	const struct profile *p = s.p;
 	size_t *label_off = xmalloc((p->nframes + 1) * sizeof(*label_off));
@@ -75,7 +75,7 @@ int collapsed_write(const struct profile *src, FILE *out, const struct write_opt
 	strbuf_release(&text);
 	strbuf_release(&labels);
 	free(label_off);
-	stacks_release(&s);
+	fold_release(&s);
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -19,37 +19,26 @@ struct entry {
 struct table {
 	struct entry *e;
 	size_t n, cap;
-	uint32_t *slot; /* index + 1 */
-	size_t nslot;
+	struct itab idx; /* key -> entry */
 };
+
+static bool entry_eq(const void *ctx, uint32_t i, const void *key)
+{
+	const struct table *t = ctx;
+	return strcmp(t->e[i].key, key) == 0;
+}
 
 static struct entry *table_get(struct table *t, const char *key)
 {
-	if ((t->n + 1) * 2 > t->nslot) {
-		size_t ns = t->nslot ? t->nslot * 2 : 1024;
-		uint32_t *s = xcalloc(ns, sizeof(*s));
-		for (size_t i = 0; i < t->n; i++) {
-			size_t j = hash_bytes(t->e[i].key, strlen(t->e[i].key), 1) & (ns - 1);
-			while (s[j])
-				j = (j + 1) & (ns - 1);
-			s[j] = (uint32_t)i + 1;
-		}
-		free(t->slot);
-		t->slot = s;
-		t->nslot = ns;
-	}
-	size_t j = hash_bytes(key, strlen(key), 1) & (t->nslot - 1);
-	while (t->slot[j]) {
-		struct entry *e = &t->e[t->slot[j] - 1];
-		if (strcmp(e->key, key) == 0)
-			return e;
-		j = (j + 1) & (t->nslot - 1);
-	}
+	uint64_t h = hash_bytes(key, strlen(key), 1);
+	uint32_t i = itab_find(&t->idx, h, entry_eq, t, key);
+	if (i != ITAB_NONE)
+		return &t->e[i];
 	xgrow((void **)&t->e, &t->cap, t->n + 1, sizeof(*t->e));
 	struct entry *e = &t->e[t->n];
 	memset(e, 0, sizeof(*e));
 	e->key = xstrdup(key);
-	t->slot[j] = (uint32_t)++t->n;
+	itab_insert(&t->idx, h, (uint32_t)t->n++);
 	return e;
 }
 
@@ -60,16 +49,16 @@ static void table_release(struct table *t)
 		free(t->e[i].where);
 	}
 	free(t->e);
-	free(t->slot);
+	itab_release(&t->idx);
 }
 
 static void add_functions(struct table *t, const struct profile *src, const struct write_opts *o, int side,
 			  uint64_t *sum)
 {
-	struct stacks s;
+	struct fold s;
 	stacks_init(&s, src, o);
-	uint64_t *self, *total;
-	stacks_functions(&s, &self, &total);
+	fold_functions(&s);
+	const uint64_t *self = s.fself, *total = s.ftotal;
 	struct strbuf sb;
 	strbuf_init(&sb);
 	for (size_t f = 0; f < s.p->nframes; f++) {
@@ -88,9 +77,7 @@ static void add_functions(struct table *t, const struct profile *src, const stru
 	}
 	*sum = s.total[PROFILE_ROOT];
 	strbuf_release(&sb);
-	free(self);
-	free(total);
-	stacks_release(&s);
+	fold_release(&s);
 }
 
 static double share(uint64_t n, uint64_t sum)
@@ -171,7 +158,7 @@ int diff_write_text(const struct profile *before, const struct profile *after, F
 
 static void add_stacks(struct table *t, const struct profile *src, const struct write_opts *o, int side)
 {
-	struct stacks s;
+	struct fold s;
 	stacks_init(&s, src, o);
 	const struct profile *p = s.p;
 	struct strbuf sb;
@@ -194,7 +181,7 @@ static void add_stacks(struct table *t, const struct profile *src, const struct 
 	}
 	free(stack);
 	strbuf_release(&sb);
-	stacks_release(&s);
+	fold_release(&s);
 }
 
 static int by_key(const void *a, const void *b)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "profiler/base/itab.h"
 #include "profiler/base/version.h"
 #include "formats/pb.h"
 
@@ -26,12 +27,16 @@ enum { F_ID = 1, F_NAME = 2, F_SYSTEM_NAME = 3, F_FILENAME = 4, F_START_LINE = 5
 
 /* An interning table of keys made of uint32 words, stored in one pool. */
 struct ktab {
-	uint32_t *slot; /* index+1 of the entry, 0 empty */
-	size_t cap;
+	struct itab idx;
 	uint32_t *pool;
 	size_t npool, cap_pool;
 	size_t *off, *len; /* per entry */
 	size_t n, cap_off, cap_len;
+};
+
+struct ktab_key {
+	const uint32_t *k;
+	size_t n;
 };
 
 static uint64_t key_hash(const uint32_t *k, size_t n)
@@ -39,34 +44,22 @@ static uint64_t key_hash(const uint32_t *k, size_t n)
 	return hash_bytes(k, n * sizeof(*k), 0x7070726fULL);
 }
 
-static void ktab_grow(struct ktab *t)
+static bool ktab_eq(const void *ctx, uint32_t e, const void *key)
 {
-	size_t cap = t->cap ? t->cap * 2 : 1024;
-	uint32_t *slot = xcalloc(cap, sizeof(*slot));
-	for (size_t i = 0; i < t->n; i++) {
-		size_t j = key_hash(t->pool + t->off[i], t->len[i]) & (cap - 1);
-		while (slot[j])
-			j = (j + 1) & (cap - 1);
-		slot[j] = (uint32_t)i + 1;
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->cap = cap;
+	const struct ktab *t = ctx;
+	const struct ktab_key *k = key;
+	return t->len[e] == k->n && memcmp(t->pool + t->off[e], k->k, k->n * sizeof(*k->k)) == 0;
 }
 
 /* Returns the entry's index and sets *added when it is new. */
 static uint32_t ktab_intern(struct ktab *t, const uint32_t *k, size_t n, bool *added)
 {
-	if ((t->n + 1) * 2 > t->cap)
-		ktab_grow(t);
-	size_t j = key_hash(k, n) & (t->cap - 1);
-	while (t->slot[j]) {
-		uint32_t e = t->slot[j] - 1;
-		if (t->len[e] == n && memcmp(t->pool + t->off[e], k, n * sizeof(*k)) == 0) {
-			*added = false;
-			return e;
-		}
-		j = (j + 1) & (t->cap - 1);
+	struct ktab_key key = { k, n };
+	uint64_t h = key_hash(k, n);
+	uint32_t e = itab_find(&t->idx, h, ktab_eq, t, &key);
+	if (e != ITAB_NONE) {
+		*added = false;
+		return e;
 	}
 	xgrow((void **)&t->pool, &t->cap_pool, t->npool + n + 1, sizeof(*t->pool));
 	xgrow((void **)&t->off, &t->cap_off, t->n + 1, sizeof(*t->off));
@@ -75,14 +68,14 @@ static uint32_t ktab_intern(struct ktab *t, const uint32_t *k, size_t n, bool *a
 	t->off[t->n] = t->npool;
 	t->len[t->n] = n;
 	t->npool += n;
-	t->slot[j] = (uint32_t)t->n + 1;
+	itab_insert(&t->idx, h, (uint32_t)t->n);
 	*added = true;
 	return (uint32_t)t->n++;
 }
 
 static void ktab_release(struct ktab *t)
 {
-	free(t->slot);
+	itab_release(&t->idx);
 	free(t->pool);
 	free(t->off);
 	free(t->len);
@@ -126,8 +119,7 @@ struct writer {
 
 static bool is_library(const char *path)
 {
-	const char *b = strrchr(path, '/');
-	b = b ? b + 1 : path;
+	const char *b = base_name(path);
 	return path[0] == '[' || strstr(b, ".so") != NULL || strncmp(path, "/usr/lib", 8) == 0 ||
 	       strncmp(path, "/lib", 4) == 0;
 }
@@ -449,47 +441,48 @@ int pprof_write(const struct profile *p, FILE *out, const struct write_opts *o)
 }
 
 /* Reading. Ids in a pprof file are arbitrary numbers: they are mapped to
- * table positions through a small open-addressing map. */
+ * table positions through the shared itab (id 0 is "none" and never stored). */
 struct idmap {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, n;
+	struct itab idx;
+	struct idmap_entry {
+		uint64_t key;
+		uint32_t val;
+	} *e;
+	size_t n, cap;
 };
+
+static bool idmap_eq(const void *ctx, uint32_t i, const void *key)
+{
+	const struct idmap *m = ctx;
+	return m->e[i].key == *(const uint64_t *)key;
+}
 
 static void idmap_put(struct idmap *m, uint64_t key, uint32_t val)
 {
-	if ((m->n + 1) * 2 > m->cap) {
-		struct idmap old = *m;
-		m->cap = old.cap ? old.cap * 2 : 256;
-		m->keys = xcalloc(m->cap, sizeof(*m->keys));
-		m->vals = xcalloc(m->cap, sizeof(*m->vals));
-		m->n = 0;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.keys[i])
-				idmap_put(m, old.keys[i], old.vals[i]);
-		free(old.keys);
-		free(old.vals);
+	uint64_t h = hash_mix(0, key);
+	uint32_t i = itab_find(&m->idx, h, idmap_eq, m, &key);
+	if (i == ITAB_NONE) {
+		xgrow((void **)&m->e, &m->cap, m->n + 1, sizeof(*m->e));
+		i = (uint32_t)m->n++;
+		m->e[i].key = key;
+		itab_insert(&m->idx, h, i);
 	}
-	size_t j = hash_mix(0, key) & (m->cap - 1);
-	while (m->keys[j] && m->keys[j] != key)
-		j = (j + 1) & (m->cap - 1);
-	if (!m->keys[j])
-		m->n++;
-	m->keys[j] = key;
-	m->vals[j] = val;
+	m->e[i].val = val;
 }
 
 static uint32_t idmap_get(const struct idmap *m, uint64_t key)
 {
-	if (!m->cap || !key)
+	if (!m->n || !key)
 		return UINT32_MAX;
-	size_t j = hash_mix(0, key) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (m->keys[j] == key)
-			return m->vals[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	return UINT32_MAX;
+	uint32_t i = itab_find(&m->idx, hash_mix(0, key), idmap_eq, m, &key);
+	return i == ITAB_NONE ? UINT32_MAX : m->e[i].val;
+}
+
+static void idmap_release(struct idmap *m)
+{
+	itab_release(&m->idx);
+	free(m->e);
+	memset(m, 0, sizeof(*m));
 }
 
 struct slice {
@@ -908,12 +901,9 @@ static struct profile *build(struct reader *r)
 	free(funcs);
 	free(locs);
 	free(module_kind);
-	free(mapids.keys);
-	free(mapids.vals);
-	free(funcids.keys);
-	free(funcids.vals);
-	free(locids.keys);
-	free(locids.vals);
+	idmap_release(&mapids);
+	idmap_release(&funcids);
+	idmap_release(&locids);
 	if (!ok) {
 		profile_free(p);
 		errno = too_big ? EFBIG : EINVAL;

@@ -53,7 +53,7 @@ static double share(uint64_t n, uint64_t total)
 	return total ? 100.0 * (double)n / (double)total : 0.0;
 }
 
-static void table(const struct stacks *s, FILE *out, const char *title, const uint64_t *key,
+static void table(const struct fold *s, FILE *out, const char *title, const uint64_t *key,
 		  const uint64_t *self, const uint64_t *total, int top)
 {
 	const struct profile *p = s->p;
@@ -106,10 +106,10 @@ static void table(const struct stacks *s, FILE *out, const char *title, const ui
 
 int report_write(const struct profile *src, FILE *out, const struct write_opts *o)
 {
-	struct stacks s;
+	struct fold s;
 	stacks_init(&s, src, o);
-	uint64_t *self, *total;
-	stacks_functions(&s, &self, &total);
+	fold_functions(&s);
+	const uint64_t *self = s.fself, *total = s.ftotal;
 	int top = o && o->top > 0 ? o->top : 20;
 	struct strbuf sum;
 	strbuf_init(&sum);
@@ -125,8 +125,6 @@ int report_write(const struct profile *src, FILE *out, const struct write_opts *
 		table(&s, out, "top functions by self", self, self, total, top);
 		table(&s, out, "top functions by total", total, self, total, top);
 	}
-	free(self);
-	free(total);
-	stacks_release(&s);
+	fold_release(&s);
 	return ferror(out) ? -EIO : 0;
 }

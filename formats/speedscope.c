@@ -19,7 +19,7 @@ static int by_thread(const void *a, const void *b)
 	return x->node < y->node ? -1 : x->node > y->node;
 }
 
-static void frame_json(const struct stacks *s, uint32_t f, struct strbuf *sb)
+static void frame_json(const struct fold *s, uint32_t f, struct strbuf *sb)
 {
 	const struct profile *p = s->p;
 	const struct profile_frame *fr = &p->frames[f];
@@ -55,7 +55,7 @@ int speedscope_write(const struct profile *src, FILE *out, const struct write_op
 	if (o)
 		w = *o;
 	w.threads = false;
-	struct stacks s;
+	struct fold s;
 	stacks_init(&s, src, &w);
 	const struct profile *p = s.p;
 	struct strbuf sb;
@@ -139,7 +139,7 @@ int speedscope_write(const struct profile *src, FILE *out, const struct write_op
 	free(stack);
 	free(order);
 	strbuf_release(&sb);
-	stacks_release(&s);
+	fold_release(&s);
 	return ferror(out) ? -EIO : 0;
 }
 

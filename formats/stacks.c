@@ -3,139 +3,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Folding drops file and line unless --lines; tooltips and the report still
- * want to say where a function lives, so each folded frame gets the file of
- * its source frames and the smallest line seen (closest to the function's
- * start). Looking a source frame up in the folded profile is interning the
- * same key profile_fold() interned, which finds the existing frame.
- */
-static void attach_sources(struct stacks *s, const struct profile *src, unsigned flags)
+static void setup(struct fold *s, const struct profile *src, const struct write_opts *o, bool private)
 {
-	struct profile *q = s->p;
-	size_t n = q->nframes;
-	s->file = xcalloc(n + 1, sizeof(*s->file));
-	s->line = xcalloc(n + 1, sizeof(*s->line));
-	s->nfile = n;
-	for (size_t i = 0; i < src->nframes; i++) {
-		const struct profile_frame *f = &src->frames[i];
-		struct profile_frame g = {
-			.name = f->name,
-			.module = f->module,
-			.kind = f->kind,
-			.inlined = f->inlined,
-		};
-		if (flags & PROFILE_FOLD_LINES) {
-			g.file = f->file;
-			g.line = f->line;
-		}
-		uint32_t k = profile_frame_intern(q, &g);
-		if (k >= n)
-			continue; /* fold did not keep this key: nothing to attach */
-		if (!s->file[k] && f->file)
-			s->file[k] = q->frames[k].file ? q->frames[k].file : f->file;
-		if (f->line && (!s->line[k] || f->line < s->line[k]))
-			s->line[k] = f->line;
-	}
-	for (size_t k = 0; k < n; k++) {
-		if (q->frames[k].file)
-			s->file[k] = q->frames[k].file;
-		if (q->frames[k].line)
-			s->line[k] = q->frames[k].line;
-	}
-}
-
-/* attach_sources borrowed from src, which may go away before the view. */
-static void own_sources(struct stacks *s)
-{
-	for (size_t k = 0; k < s->nfile; k++)
-		if (s->file[k])
-			s->file[k] = xstrdup(s->file[k]);
-}
-
-/* Profiles read from folded text or perf script are function-level already:
- * folding them would copy a million nodes to get the same tree back. */
-static bool fold_is_identity(const struct profile *src, unsigned flags)
-{
-	if (flags & PROFILE_FOLD_THREADS)
-		return false;
-	for (size_t i = 0; i < src->nframes; i++) {
-		const struct profile_frame *f = &src->frames[i];
-		if (f->address || f->system_name || f->column)
-			return false;
-		if (!(flags & PROFILE_FOLD_LINES) && (f->file || f->line))
-			return false;
-	}
-	return true;
-}
-
-static void setup(struct stacks *s, const struct profile *src, const struct write_opts *o, bool private)
-{
-	memset(s, 0, sizeof(*s));
-	unsigned flags = 0;
+	struct fold_opts fo = { .tid = FOLD_ALL_THREADS, .private = private };
 	if (o && o->lines)
-		flags |= PROFILE_FOLD_LINES;
+		fo.flags |= PROFILE_FOLD_LINES;
 	if (o && o->threads)
-		flags |= PROFILE_FOLD_THREADS;
-	s->lines = o && o->lines;
-	if (!private && fold_is_identity(src, flags)) {
-		s->p = (struct profile *)src; /* only read: see stacks.h */
-		s->borrowed = true;
-		s->nfile = src->nframes;
-		s->file = xcalloc(s->nfile + 1, sizeof(*s->file));
-		s->line = xcalloc(s->nfile + 1, sizeof(*s->line));
-		for (size_t k = 0; k < s->nfile; k++) {
-			s->file[k] = src->frames[k].file;
-			s->line[k] = src->frames[k].line;
-		}
-	} else {
-		s->p = profile_fold(src, flags);
-		attach_sources(s, src, flags);
-	}
-	own_sources(s);
-	stacks_recount(s);
+		fo.flags |= PROFILE_FOLD_THREADS;
+	fold_init(s, src, &fo);
 }
 
-void stacks_init(struct stacks *s, const struct profile *src, const struct write_opts *o)
+void stacks_init(struct fold *s, const struct profile *src, const struct write_opts *o)
 {
 	setup(s, src, o, false);
 }
 
-void stacks_init_private(struct stacks *s, const struct profile *src, const struct write_opts *o)
+void stacks_init_private(struct fold *s, const struct profile *src, const struct write_opts *o)
 {
 	setup(s, src, o, true);
-}
-
-void stacks_recount(struct stacks *s)
-{
-	struct profile *p = s->p;
-	free(s->self);
-	free(s->total);
-	s->self = xcalloc(p->nnodes + 1, sizeof(*s->self));
-	s->total = xcalloc(p->nnodes + 1, sizeof(*s->total));
-	for (size_t i = 0; i < p->ncounts; i++)
-		if (p->counts[i].node < p->nnodes)
-			s->self[p->counts[i].node] += p->counts[i].count;
-	/* Children are always created after their parent, so one backward pass sums. */
-	for (size_t n = p->nnodes; n-- > 0;) {
-		s->total[n] += s->self[n];
-		if (n != PROFILE_ROOT)
-			s->total[p->nodes[n].parent] += s->total[n];
-	}
-}
-
-void stacks_release(struct stacks *s)
-{
-	if (s->p && s->file)
-		for (size_t k = 0; k < s->nfile; k++)
-			free(s->file[k]);
-	free(s->file);
-	free(s->line);
-	free(s->self);
-	free(s->total);
-	if (!s->borrowed)
-		profile_free(s->p);
-	memset(s, 0, sizeof(*s));
 }
 
 const char *stacks_suffix(const struct profile_frame *f)
@@ -151,7 +36,7 @@ const char *stacks_suffix(const struct profile_frame *f)
 	return "";
 }
 
-void stacks_label(const struct stacks *s, uint32_t frame, bool mark, struct strbuf *out)
+void stacks_label(const struct fold *s, uint32_t frame, bool mark, struct strbuf *out)
 {
 	const struct profile_frame *f = &s->p->frames[frame];
 	const char *name = f->name ? f->name : "[unknown]";
@@ -165,7 +50,7 @@ void stacks_label(const struct stacks *s, uint32_t frame, bool mark, struct strb
 			out->buf[i] = ' ';
 	}
 	if (s->lines && f->kind != FRAME_THREAD && f->kind != FRAME_STATE) {
-		uint32_t line = f->line ? f->line : frame < s->nfile ? s->line[frame] : 0;
+		uint32_t line = fold_line(s, frame);
 		if (line)
 			strbuf_addf(out, ":%u", line);
 	}
@@ -173,53 +58,11 @@ void stacks_label(const struct stacks *s, uint32_t frame, bool mark, struct strb
 		strbuf_adds(out, stacks_suffix(f));
 }
 
-void stacks_children(const struct profile *p, uint32_t **child, uint32_t **next)
-{
-	uint32_t *c = xmalloc((p->nnodes + 1) * sizeof(*c));
-	uint32_t *nx = xmalloc((p->nnodes + 1) * sizeof(*nx));
-	memset(c, 0xff, (p->nnodes + 1) * sizeof(*c));
-	memset(nx, 0xff, (p->nnodes + 1) * sizeof(*nx));
-	/* Walk backwards so each list ends up in creation order. */
-	for (size_t n = p->nnodes; n-- > 1;) {
-		uint32_t par = p->nodes[n].parent;
-		nx[n] = c[par];
-		c[par] = (uint32_t)n;
-	}
-	*child = c;
-	*next = nx;
-}
-
-void stacks_functions(const struct stacks *s, uint64_t **self_out, uint64_t **total_out)
-{
-	const struct profile *p = s->p;
-	uint64_t *self = xcalloc(p->nframes + 1, sizeof(*self));
-	uint64_t *total = xcalloc(p->nframes + 1, sizeof(*total));
-	/* stamp[f] = the last leaf that counted f, so recursion counts once. */
-	uint32_t *stamp = xmalloc((p->nframes + 1) * sizeof(*stamp));
-	memset(stamp, 0xff, (p->nframes + 1) * sizeof(*stamp));
-	for (size_t n = 1; n < p->nnodes; n++) {
-		uint64_t c = s->self[n];
-		if (!c)
-			continue;
-		self[p->nodes[n].frame] += c;
-		for (uint32_t m = (uint32_t)n; m != PROFILE_ROOT; m = p->nodes[m].parent) {
-			uint32_t f = p->nodes[m].frame;
-			if (stamp[f] == n)
-				continue;
-			stamp[f] = (uint32_t)n;
-			total[f] += c;
-		}
-	}
-	free(stamp);
-	*self_out = self;
-	*total_out = total;
-}
-
-void stacks_where(const struct stacks *s, uint32_t frame, struct strbuf *out)
+void stacks_where(const struct fold *s, uint32_t frame, struct strbuf *out)
 {
 	const struct profile_frame *f = &s->p->frames[frame];
-	const char *file = f->file ? f->file : frame < s->nfile ? s->file[frame] : NULL;
-	uint32_t line = f->line ? f->line : frame < s->nfile ? s->line[frame] : 0;
+	const char *file = fold_file(s, frame);
+	uint32_t line = fold_line(s, frame);
 	if (file) {
 		strbuf_adds(out, file);
 		if (line)
@@ -227,9 +70,7 @@ void stacks_where(const struct stacks *s, uint32_t frame, struct strbuf *out)
 		return;
 	}
 	if (f->module >= 0 && (size_t)f->module < s->p->nmodules && s->p->modules[f->module].path) {
-		const char *m = s->p->modules[f->module].path;
-		const char *b = strrchr(m, '/');
-		strbuf_adds(out, b ? b + 1 : m);
+		strbuf_adds(out, base_name(s->p->modules[f->module].path));
 	}
 }
 

@@ -38,7 +38,7 @@ struct diffdata {
 };
 
 struct svg {
-	struct stacks s;
+	struct fold s;
 	char **labels;
 	struct item *items;
 	size_t nitems, cap;
@@ -58,8 +58,7 @@ static bool is_system_library(const char *path)
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
 			return true;
-	const char *b = strrchr(path, '/');
-	b = b ? b + 1 : path;
+	const char *b = base_name(path);
 	return strncmp(b, "ld-linux", 8) == 0 || strncmp(b, "libc.so", 7) == 0 ||
 	       strncmp(b, "libc-", 5) == 0 || strcmp(b, "[vdso]") == 0 || strcmp(b, "[vsyscall]") == 0;
 }
@@ -155,7 +154,7 @@ static void layout(struct svg *g)
 	uint64_t total = g->s.total[PROFILE_ROOT];
 	double scale = total ? (WIDTH - 2 * XPAD) / (double)total : 0;
 	uint32_t *child, *next;
-	stacks_children(p, &child, &next);
+	profile_children(p, &child, &next);
 	struct frame_todo {
 		uint32_t node, depth;
 		double x;
@@ -388,39 +387,49 @@ int svg_write(const struct profile *src, FILE *out, const struct write_opts *o)
 	report_summary(src, &sub);
 	int rc = write_graph(&g, src, out, o, o && o->icicle ? "Icicle Graph" : "Flame Graph", sub.buf);
 	strbuf_release(&sub);
-	stacks_release(&g.s);
+	fold_release(&g.s);
 	return rc;
 }
 
 /* Labels of the after view, to find before's frames in it by what they show. */
 struct label_map {
+	struct itab idx;
 	char **keys;
 	uint32_t *vals;
-	size_t cap;
+	size_t n, cap_keys, cap_vals;
 };
+
+static bool label_eq(const void *ctx, uint32_t i, const void *key)
+{
+	const struct label_map *m = ctx;
+	return strcmp(m->keys[i], key) == 0;
+}
 
 static uint32_t map_find(const struct label_map *m, const char *key, uint64_t h)
 {
-	for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->keys[i])
-			return PROFILE_NONE;
-		if (strcmp(m->keys[i], key) == 0)
-			return m->vals[i];
-	}
+	uint32_t i = itab_find(&m->idx, h, label_eq, m, key);
+	return i == ITAB_NONE ? PROFILE_NONE : m->vals[i];
 }
 
-static void map_put(struct label_map *m, char *key, uint64_t h, uint32_t v)
+/* The first frame with a label keeps it. */
+static void map_put(struct label_map *m, const char *key, uint64_t h, uint32_t v)
 {
-	size_t i = h & (m->cap - 1);
-	while (m->keys[i]) {
-		if (strcmp(m->keys[i], key) == 0) {
-			free(key);
-			return;
-		}
-		i = (i + 1) & (m->cap - 1);
-	}
-	m->keys[i] = key;
-	m->vals[i] = v;
+	if (itab_find(&m->idx, h, label_eq, m, key) != ITAB_NONE)
+		return;
+	xgrow((void **)&m->keys, &m->cap_keys, m->n + 1, sizeof(*m->keys));
+	xgrow((void **)&m->vals, &m->cap_vals, m->n + 1, sizeof(*m->vals));
+	m->keys[m->n] = xstrdup(key);
+	m->vals[m->n] = v;
+	itab_insert(&m->idx, h, (uint32_t)m->n++);
+}
+
+static void map_release(struct label_map *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	itab_release(&m->idx);
 }
 
 int svg_write_diff(const struct profile *before, const struct profile *after, FILE *out,
@@ -429,22 +438,17 @@ int svg_write_diff(const struct profile *before, const struct profile *after, FI
 	struct svg g = { 0 };
 	stacks_init_private(&g.s, after, o);
 	struct profile *p = g.s.p;
-	struct stacks b;
+	struct fold b;
 	stacks_init(&b, before, o);
 	/* Frames are matched by their label (name, kind marks, :line), so a
 	 * profile read from folded text compares with a recorded one. */
 	struct label_map m = { 0 };
-	m.cap = 64;
-	while (m.cap < 2 * (p->nframes + b.p->nframes + 1))
-		m.cap *= 2;
-	m.keys = xcalloc(m.cap, sizeof(*m.keys));
-	m.vals = xcalloc(m.cap, sizeof(*m.vals));
 	struct strbuf sb;
 	strbuf_init(&sb);
 	for (size_t f = 0; f < p->nframes; f++) {
 		strbuf_reset(&sb);
 		stacks_label(&g.s, (uint32_t)f, true, &sb);
-		map_put(&m, xstrdup(sb.buf), name_hash(sb.buf), (uint32_t)f);
+		map_put(&m, sb.buf, name_hash(sb.buf), (uint32_t)f);
 	}
 	uint32_t *fmap = xmalloc((b.p->nframes + 1) * sizeof(*fmap));
 	for (size_t f = 0; f < b.p->nframes; f++) {
@@ -462,7 +466,7 @@ int svg_write_diff(const struct profile *before, const struct profile *after, FI
 	nmap[PROFILE_ROOT] = PROFILE_ROOT;
 	for (size_t n = 1; n < b.p->nnodes; n++)
 		nmap[n] = profile_node_child(p, nmap[b.p->nodes[n].parent], fmap[b.p->nodes[n].frame]);
-	stacks_recount(&g.s);
+	fold_recount(&g.s);
 	struct diffdata d = { 0 };
 	d.before_self = xcalloc(p->nnodes + 1, sizeof(*d.before_self));
 	d.before_total = xcalloc(p->nnodes + 1, sizeof(*d.before_total));
@@ -485,15 +489,12 @@ int svg_write_diff(const struct profile *before, const struct profile *after, FI
 		    (unsigned long long)d.before_sum, (unsigned long long)d.after_sum);
 	int rc = write_graph(&g, after, out, o, "Differential Flame Graph", sb.buf);
 	strbuf_release(&sb);
-	for (size_t i = 0; i < m.cap; i++)
-		free(m.keys[i]);
-	free(m.keys);
-	free(m.vals);
+	map_release(&m);
 	free(fmap);
 	free(nmap);
 	free(d.before_self);
 	free(d.before_total);
-	stacks_release(&b);
-	stacks_release(&g.s);
+	fold_release(&b);
+	fold_release(&g.s);
 	return rc;
 }

@@ -78,8 +78,9 @@ struct sym_module {
 	char *image;
 	struct dwidx *dw;
 	struct arena_block *arena;
-	struct cache_entry **cache; /* open addressing by address */
+	struct cache_entry **cache; /* in lookup order; entries live in the arena */
 	size_t ncache, cap_cache;
+	struct itab cache_idx;      /* address -> cache index */
 	struct ptrmap dem;          /* raw-name pointer -> demangled name (in the arena) */
 };
 
@@ -156,6 +157,7 @@ static void module_free(struct sym_module *m)
 	free(m->loc.prev_sizeless);
 	free(m->secs);
 	free(m->cache);
+	itab_release(&m->cache_idx);
 	ptrmap_release(&m->dem);
 	free(m->key);
 	free(m->path);
@@ -817,32 +819,23 @@ static struct cache_entry *resolve(struct sym_module *m, uint64_t addr)
 	return ce;
 }
 
+static bool cache_eq(const void *ctx, uint32_t i, const void *key)
+{
+	const struct sym_module *m = ctx;
+	return m->cache[i]->addr == *(const uint64_t *)key;
+}
+
 static struct cache_entry *cached(struct sym_module *m, uint64_t addr)
 {
-	if (m->ncache * 2 >= m->cap_cache) {
-		size_t ncap = m->cap_cache ? m->cap_cache * 2 : 1024;
-		struct cache_entry **nc = xcalloc(ncap, sizeof(*nc));
-		for (size_t i = 0; i < m->cap_cache; i++) {
-			if (!m->cache[i])
-				continue;
-			size_t h = (size_t)hash_mix(0, m->cache[i]->addr) & (ncap - 1);
-			while (nc[h])
-				h = (h + 1) & (ncap - 1);
-			nc[h] = m->cache[i];
-		}
-		free(m->cache);
-		m->cache = nc;
-		m->cap_cache = ncap;
-	}
-	size_t h = (size_t)hash_mix(0, addr) & (m->cap_cache - 1);
-	while (m->cache[h]) {
-		if (m->cache[h]->addr == addr)
-			return m->cache[h];
-		h = (h + 1) & (m->cap_cache - 1);
-	}
-	m->cache[h] = resolve(m, addr);
-	m->ncache++;
-	return m->cache[h];
+	uint64_t h = hash_mix(0, addr);
+	uint32_t i = itab_find(&m->cache_idx, h, cache_eq, m, &addr);
+	if (i != ITAB_NONE)
+		return m->cache[i];
+	struct cache_entry *ce = resolve(m, addr);
+	xgrow((void **)&m->cache, &m->cap_cache, m->ncache + 1, sizeof(*m->cache));
+	m->cache[m->ncache] = ce;
+	itab_insert(&m->cache_idx, h, (uint32_t)m->ncache++);
+	return ce;
 }
 
 int sym_lookup_ex(struct sym_module *m, uint64_t addr, struct sym_frame *out, size_t max,

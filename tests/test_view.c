@@ -256,6 +256,26 @@ static void test_line_granularity(void **state)
 	view_free(v);
 }
 
+/* The location of a function row is its most sampled line, not its first:
+ * report's "where" says where a function starts, the live view where its
+ * time goes. */
+static void test_location_is_hottest_line(void **state)
+{
+	(void)state;
+	struct profile *p = cpu_profile(1);
+	add(p, 100, "main@cpu.c:40;hot_a@cpu.c:12", 90);
+	struct view *v = view_with(p);
+	assert_non_null(strstr(first_row(v), "hot_a"));
+	assert_non_null(strstr(first_row(v), "cpu.c:12"));
+	/* and in one thread, the hottest line of that thread */
+	view_key(v, 'T');
+	view_key(v, 'T');
+	assert_true(on_screen(v, "[thread worker (101)]"));
+	assert_non_null(strstr(first_row(v), "hot_c"));
+	assert_non_null(strstr(first_row(v), "cpu.c:30"));
+	view_free(v);
+}
+
 static void test_tree_callees_callers_expand_collapse(void **state)
 {
 	(void)state;
@@ -590,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_filter_substring_regex_and_clear),
 		cmocka_unit_test(test_thread_cycle_and_pick),
 		cmocka_unit_test(test_line_granularity),
+		cmocka_unit_test(test_location_is_hottest_line),
 		cmocka_unit_test(test_tree_callees_callers_expand_collapse),
 		cmocka_unit_test(test_tree_recursion_counts_once),
 		cmocka_unit_test(test_flame_of_selection),

@@ -1,20 +1,9 @@
-#include "ui/view.h"
+/* The live view: lifecycle, snapshots, windows of time, reset, freeze and
+ * saving what is on display (see view_impl.h for the other parts). */
+#include "ui/view_impl.h"
 
-#include <ctype.h>
-#include <regex.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * Snapshots are shared between roles (the latest one, the reset baseline, the
- * history that windows of time subtract), so they are reference counted.
- */
-struct snap {
-	struct profile *p;
-	uint64_t t;
-	int refs;
-};
 
 static struct snap *snap_new(struct profile *p, uint64_t t)
 {
@@ -25,14 +14,14 @@ static struct snap *snap_new(struct profile *p, uint64_t t)
 	return s;
 }
 
-static struct snap *snap_ref(struct snap *s)
+struct snap *vd_snap_ref(struct snap *s)
 {
 	if (s)
 		s->refs++;
 	return s;
 }
 
-static void snap_unref(struct snap *s)
+void vd_snap_unref(struct snap *s)
 {
 	if (s && --s->refs == 0) {
 		profile_free(s->p);
@@ -40,863 +29,87 @@ static void snap_unref(struct snap *s)
 	}
 }
 
-/* A trie over function ids: the call tree at the granularity on display. */
-struct vnode {
-	uint32_t parent, func, child, sibling;
-	uint32_t depth;
-	uint8_t first; /* no ancestor is the same function (for totals of recursion) */
-	uint64_t own, total;
-	uint64_t path; /* hash of the function keys from the root: identity across refreshes */
-};
-
-struct vtrie {
-	struct vnode *n;
-	size_t nn, cap;
-	uint32_t *slot; /* open addressing on (parent, func) */
-	size_t nslot;
-};
-
-#define NO_NODE UINT32_MAX
-
-static void vtrie_init(struct vtrie *t, uint64_t root_path)
-{
-	memset(t, 0, sizeof(*t));
-	xgrow((void **)&t->n, &t->cap, 1, sizeof(*t->n));
-	t->n[0] = (struct vnode){ .parent = 0, .func = NO_NODE, .child = NO_NODE, .sibling = NO_NODE,
-				  .path = root_path };
-	t->nn = 1;
-}
-
-static void vtrie_release(struct vtrie *t)
-{
-	free(t->n);
-	free(t->slot);
-	memset(t, 0, sizeof(*t));
-}
-
-static size_t vtrie_hash(uint32_t parent, uint32_t func)
-{
-	return (size_t)hash_mix(hash_mix(17, parent), func);
-}
-
-static void vtrie_rehash(struct vtrie *t)
-{
-	free(t->slot);
-	t->nslot = t->nslot ? t->nslot * 2 : 256;
-	t->slot = xmalloc(t->nslot * sizeof(*t->slot));
-	memset(t->slot, 0xff, t->nslot * sizeof(*t->slot));
-	for (size_t i = 1; i < t->nn; i++) {
-		size_t m = t->nslot - 1, h = vtrie_hash(t->n[i].parent, t->n[i].func) & m;
-		while (t->slot[h] != NO_NODE)
-			h = (h + 1) & m;
-		t->slot[h] = (uint32_t)i;
-	}
-}
-
-static uint32_t vtrie_child(struct vtrie *t, uint32_t parent, uint32_t func, uint64_t func_hash)
-{
-	if ((t->nn + 1) * 4 > t->nslot * 3)
-		vtrie_rehash(t);
-	size_t m = t->nslot - 1, h = vtrie_hash(parent, func) & m;
-	while (t->slot[h] != NO_NODE) {
-		struct vnode *n = &t->n[t->slot[h]];
-		if (n->parent == parent && n->func == func)
-			return t->slot[h];
-		h = (h + 1) & m;
-	}
-	xgrow((void **)&t->n, &t->cap, t->nn + 1, sizeof(*t->n));
-	uint32_t i = (uint32_t)t->nn++;
-	struct vnode *pn = &t->n[parent];
-	t->n[i] = (struct vnode){
-		.parent = parent,
-		.func = func,
-		.child = NO_NODE,
-		.sibling = pn->child,
-		.depth = pn->depth + 1,
-		.path = hash_mix(pn->path, func_hash),
-	};
-	pn->child = i;
-	t->slot[h] = i;
-	return i;
-}
-
-/* One row of the flat table: a function (or a line, at line granularity). */
-struct vfunc {
-	uint64_t hash;    /* identity across refreshes (of kind, name, module; file and line) */
-	const char *name; /* points into the displayed profile */
-	char *loc;  /* "file:line", a module, or "": made when first shown (loc_of) */
-	uint64_t own, total;
-	uint32_t best_frame; /* the frame whose line is shown (hottest) */
-	uint64_t best_own;
-};
-
-struct analysis {
-	struct vfunc *funcs;
-	size_t nfuncs, cap;
-	uint32_t *slot; /* open addressing on key */
-	size_t nslot;
-	struct vtrie trie;
-	uint64_t total;
-};
-
-struct thread_ref {
-	int32_t pid, tid;
-	char *name;
-	uint64_t samples;
-};
-
-/* Actions of the key table. */
-enum vact {
-	A_NONE = 0,
-	A_UP, A_DOWN, A_PGUP, A_PGDN, A_HOME, A_END,
-	A_ENTER, A_BACK, A_EXPAND, A_COLLAPSE, A_EXPAND_ALL,
-	A_TREE, A_CALLERS, A_FLAME,
-	A_FILTER, A_THREAD_NEXT, A_THREAD_PREV, A_THREAD_LIST,
-	A_LINES, A_SORT_NEXT, A_SORT_PREV, A_SORT_INVERT,
-	A_FREEZE, A_RESET, A_WINDOW, A_SAVE, A_HELP, A_QUIT, A_REDRAW,
-};
-
-/* Modes where an action is offered (bit per enum view_mode). */
-#define M_TABLE (1u << VIEW_TABLE)
-#define M_TREE (1u << VIEW_TREE)
-#define M_FLAME (1u << VIEW_FLAME)
-#define M_THREADS (1u << VIEW_THREADS)
-#define M_HELP (1u << VIEW_HELP)
-#define M_ALL (M_TABLE | M_TREE | M_FLAME | M_THREADS | M_HELP)
-#define M_DATA (M_TABLE | M_TREE | M_FLAME)
-
-struct keydef {
-	enum vact act;
-	int keys[4];
-	const char *names; /* as shown in help */
-	const char *bar;   /* label in the key bar, or NULL when not shown there */
-	unsigned modes;    /* where it shows in the key bar */
-	const char *help;
-};
-
-/* The one key table: the help screen and the key bar are made from it, in this
- * order (the bar drops from the end what does not fit, Quit excepted). */
-static const struct keydef keytab[] = {
-	{ A_HELP, { '?', VIEW_KEY_F1 }, "?, F1", "Help", M_ALL, "this help (any key returns)" },
-	{ A_UP, { VIEW_KEY_UP, 'k' }, "Up, k", NULL, 0, "select the row above" },
-	{ A_DOWN, { VIEW_KEY_DOWN, 'j' }, "Down, j", NULL, 0, "select the row below" },
-	{ A_PGUP, { VIEW_KEY_PGUP }, "PgUp", NULL, 0, "scroll a page up" },
-	{ A_PGDN, { VIEW_KEY_PGDN, ' ' }, "PgDn, Space", NULL, 0, "scroll a page down" },
-	{ A_HOME, { VIEW_KEY_HOME, 'g' }, "Home, g", NULL, 0, "first row" },
-	{ A_END, { VIEW_KEY_END, 'G' }, "End, G", NULL, 0, "last row" },
-	{ A_ENTER, { VIEW_KEY_ENTER, '\r' }, "Enter", "Tree", M_TABLE,
-	  "table: tree of the selected function; tree: expand/collapse; threads: pick" },
-	{ A_BACK, { VIEW_KEY_ESC, VIEW_KEY_BACKSPACE, 8 }, "Esc, Backspace", "Back",
-	  M_TREE | M_FLAME | M_THREADS, "back to the table (in the table: clear the filter)" },
-	{ A_EXPAND, { VIEW_KEY_RIGHT, 'l', '+' }, "Right, l, +", "Expand", M_TREE, "tree: expand the row" },
-	{ A_COLLAPSE, { VIEW_KEY_LEFT, 'h', '-' }, "Left, h, -", "Collapse", M_TREE,
-	  "tree: collapse the row (or go to its parent)" },
-	{ A_EXPAND_ALL, { '*', 'e' }, "*, e", NULL, 0, "tree: expand everything below the row" },
-	{ A_TREE, { 't' }, "t", NULL, 0, "tree of the selected function" },
-	{ A_CALLERS, { 'c' }, "c", "Callers", M_TREE, "tree: switch between callees and callers" },
-	{ A_FLAME, { 'f' }, "f", "Flame", M_TABLE | M_TREE | M_FLAME,
-	  "flame view of the selected function (f again: of everything)" },
-	{ A_FILTER, { '/' }, "/", "Filter", M_TABLE, "filter functions by name (substring or regex)" },
-	{ A_THREAD_NEXT, { 'T', VIEW_KEY_TAB }, "T, Tab", "Thread", M_DATA,
-	  "next thread (all threads, then each one)" },
-	{ A_THREAD_PREV, { VIEW_KEY_BTAB }, "Shift-Tab", NULL, 0, "previous thread" },
-	{ A_THREAD_LIST, { 'H' }, "H", NULL, 0, "pick a thread from a list" },
-	{ A_SAVE, { 's', 'S' }, "s", "Save", M_DATA, "save what is on display (format of -o, SVG by default)" },
-	{ A_FREEZE, { 'z', 'Z' }, "z", "Freeze", M_DATA, "freeze the display (capture goes on)" },
-	{ A_RESET, { 'r', 'R' }, "r", "Reset", M_DATA, "reset the counts (start from zero now)" },
-	{ A_WINDOW, { 'w', 'W' }, "w", "Window", M_DATA,
-	  "window: whole run, last 5, 10, 30, 60 seconds" },
-	{ A_LINES, { 'L' }, "L", "Lines", M_DATA, "function or line granularity" },
-	{ A_SORT_NEXT, { '>', '.' }, ">", "Sort", M_TABLE, "sort by the next column" },
-	{ A_SORT_PREV, { '<', ',' }, "<", NULL, 0, "sort by the previous column" },
-	{ A_SORT_INVERT, { 'I' }, "I", NULL, 0, "invert the sort order" },
-	{ A_REDRAW, { VIEW_KEY_CTRL_L }, "Ctrl-L", NULL, 0, "redraw the whole screen" },
-	{ A_QUIT, { 'q', 'Q', VIEW_KEY_CTRL_C }, "q, Ctrl-C", "Quit", M_ALL, "quit (writing -o if given)" },
-};
-
-static const unsigned window_steps[] = { 0, 5, 10, 30, 60 };
-#define HISTORY_MAX 12
-
-static const char *const sort_names[SORT_NCOLS] = { "%Own", "%Total", "Own", "Total", "Function",
-						    "Location" };
-
-struct view {
-	struct view_opts opts;
-	/* data */
-	struct snap *latest;   /* newest snapshot of the whole run */
-	struct snap *baseline; /* reset: counts before it are not shown */
-	struct snap *history[HISTORY_MAX]; /* for windows of time, oldest first */
-	size_t nhistory;
-	struct profile *disp;  /* what is on display, at full detail (owned, or latest's) */
-	bool disp_owned;
-	struct snap *disp_snap; /* keeps a borrowed display alive while frozen */
-	uint64_t disp_time;    /* the window the display covers, ns (0: whole run) */
-	struct analysis an;
-	bool frozen;
-	/* settings */
-	bool lines;
-	unsigned window;       /* seconds, 0 = whole run */
-	int thread_tid;        /* -1 = all threads */
-	int thread_pid;
-	char *thread_name;
-	struct thread_ref *threads;
-	size_t nthreads;
-	enum view_sort sort;
-	bool ascending;
-	/* filter */
-	struct strbuf filter;
-	bool editing;
-	regex_t re;
-	bool re_ok;
-	/* table */
-	uint32_t *rows;
-	size_t nrows;
-	uint64_t sel_id;       /* the selected function (its hash), 0 = none */
-	size_t sel, top;
-	/* tree and flame */
-	enum view_mode mode, back_mode;
-	uint64_t tree_id;      /* function whose tree or flame is shown, 0 = everything */
-	bool callers;
-	struct vtrie tree;     /* callees or callers of tree_id (node 1 is the function) */
-	uint32_t *trows;
-	size_t ntrows;
-	uint64_t *expanded;
-	size_t nexpanded, cap_expanded;
-	uint64_t tsel_path;
-	size_t tsel, ttop;
-	int flame_top;
-	/* threads picker and help */
-	size_t psel, ptop, htop;
-	/* header */
-	struct view_status st;
-	char *st_command, *st_backend, *st_event, *st_note;
-	double rate, prev_elapsed;
-	uint64_t prev_samples;
-	bool have_prev;
-	int page; /* rows of the last rendered body, for PgUp/PgDn */
-	struct view_screen screen;
-};
-
-/* ---------- small helpers ---------- */
-
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
-static void set_str(char **dst, const char *src)
-{
-	free(*dst);
-	*dst = src ? xstrdup(src) : NULL;
-}
-
-static uint64_t key_hash(const char *s)
-{
-	return hash_bytes(s, strlen(s), 0x70726f776cULL);
-}
-
-/* Time of count samples as text: "850ms", "12.3s", "4m05s"; samples when unknown. */
-static void fmt_time(char *buf, size_t n, uint64_t count, uint64_t period_ns)
-{
-	if (!period_ns) {
-		snprintf(buf, n, "%llu", (unsigned long long)count);
-		return;
-	}
-	double s = (double)count * (double)period_ns / 1e9;
-	if (s < 1.0)
-		snprintf(buf, n, "%.0fms", s * 1000.0);
-	else if (s < 100.0)
-		snprintf(buf, n, "%.2fs", s);
-	else if (s < 6000.0)
-		snprintf(buf, n, "%um%02us", (unsigned)(s / 60), (unsigned)s % 60);
-	else
-		snprintf(buf, n, "%.0fm", s / 60);
-}
-
-static double pct(uint64_t a, uint64_t b)
-{
-	return b ? 100.0 * (double)a / (double)b : 0.0;
-}
-
-static uint64_t period_of(const struct profile *p)
-{
-	if (!p)
-		return 0;
-	if (p->meta.period_ns)
-		return p->meta.period_ns;
-	return p->meta.freq ? 1000000000ull / p->meta.freq : 0;
-}
-
-/* ---------- analysis: from the displayed profile to functions and a trie ---------- */
-
-static void analysis_release(struct analysis *a)
-{
-	for (size_t i = 0; i < a->nfuncs; i++)
-		free(a->funcs[i].loc);
-	free(a->funcs);
-	free(a->slot);
-	vtrie_release(&a->trie);
-	memset(a, 0, sizeof(*a));
-}
-
-static void func_rehash(struct analysis *a)
-{
-	free(a->slot);
-	a->nslot = a->nslot ? a->nslot * 2 : 256;
-	a->slot = xmalloc(a->nslot * sizeof(*a->slot));
-	memset(a->slot, 0xff, a->nslot * sizeof(*a->slot));
-	for (size_t i = 0; i < a->nfuncs; i++) {
-		size_t m = a->nslot - 1, h = a->funcs[i].hash & m;
-		while (a->slot[h] != NO_NODE)
-			h = (h + 1) & m;
-		a->slot[h] = (uint32_t)i;
-	}
-}
-
-/*
- * Functions are told apart by a 64-bit hash of what identifies them (no key
- * strings: a refresh hashes every frame of a profile of ~10,000 functions, and
- * building strings for that was most of top's own CPU). A collision among
- * 10^4 functions has a chance of about 10^-11.
- */
-static uint32_t func_find(const struct analysis *a, uint64_t id)
-{
-	if (!id || !a->nslot)
-		return NO_NODE;
-	size_t m = a->nslot - 1, h = id & m;
-	while (a->slot[h] != NO_NODE) {
-		if (a->funcs[a->slot[h]].hash == id)
-			return a->slot[h];
-		h = (h + 1) & m;
-	}
-	return NO_NODE;
-}
-
-static uint32_t func_intern(struct analysis *a, uint64_t id, const char *name, uint32_t frame)
-{
-	uint32_t i = func_find(a, id);
-	if (i != NO_NODE)
-		return i;
-	if ((a->nfuncs + 1) * 4 > a->nslot * 3)
-		func_rehash(a);
-	xgrow((void **)&a->funcs, &a->cap, a->nfuncs + 1, sizeof(*a->funcs));
-	i = (uint32_t)a->nfuncs++;
-	a->funcs[i] = (struct vfunc){ .hash = id, .name = name, .best_frame = frame };
-	size_t m = a->nslot - 1, h = a->funcs[i].hash & m;
-	while (a->slot[h] != NO_NODE)
-		h = (h + 1) & m;
-	a->slot[h] = i;
-	return i;
-}
-
-static const char *module_of(const struct profile *p, const struct profile_frame *f)
-{
-	if (f->module >= 0 && (size_t)f->module < p->nmodules && p->modules[f->module].path)
-		return p->modules[f->module].path;
-	return "";
-}
-
-static uint64_t frame_id(const struct profile_frame *f, const uint64_t *modh, size_t nmod, bool lines)
-{
-	uint64_t h = key_hash(f->name ? f->name : "");
-	h = hash_mix(h, f->kind);
-	h = hash_mix(h, f->module >= 0 && (size_t)f->module < nmod ? modh[f->module] : 0);
-	if (lines) {
-		h = hash_mix(h, f->file ? key_hash(f->file) : 1);
-		h = hash_mix(h, f->line);
-	}
-	return h ? h : 1;
-}
-
-static char *frame_loc(const struct profile *p, const struct profile_frame *f)
-{
-	if (f->file && f->line)
-		return xasprintf("%s:%u", base_name(f->file), f->line);
-	if (f->file)
-		return xstrdup(base_name(f->file));
-	if (f->kind == FRAME_KERNEL)
-		return xstrdup("[kernel]");
-	return xstrdup(base_name(module_of(p, f)));
-}
-
-static bool thread_shown(const struct view *v, const struct profile *p, uint32_t thread)
-{
-	if (v->thread_tid < 0)
-		return true;
-	if (thread >= p->nthreads)
-		return false;
-	return p->threads[thread].tid == v->thread_tid && p->threads[thread].pid == v->thread_pid;
-}
-
-static void analysis_build(struct view *v)
-{
-	struct analysis *a = &v->an;
-	analysis_release(a);
-	vtrie_init(&a->trie, 0);
-	const struct profile *p = v->disp;
-	if (!p)
-		return;
-	uint64_t *modh = xmalloc((p->nmodules + 1) * sizeof(*modh));
-	for (size_t i = 0; i < p->nmodules; i++)
-		modh[i] = key_hash(p->modules[i].path ? p->modules[i].path : "");
-	uint32_t *fmap = xmalloc((p->nframes + 1) * sizeof(*fmap));
-	for (size_t i = 0; i < p->nframes; i++)
-		fmap[i] = func_intern(a, frame_id(&p->frames[i], modh, p->nmodules, v->lines),
-				      p->frames[i].name, (uint32_t)i);
-	free(modh);
-	/* Parents come before children in the profile's nodes, so one pass maps them. */
-	uint32_t *nmap = xmalloc(p->nnodes * sizeof(*nmap));
-	nmap[0] = 0;
-	for (size_t i = 1; i < p->nnodes; i++) {
-		uint32_t f = p->nodes[i].frame < p->nframes ? fmap[p->nodes[i].frame] : NO_NODE;
-		uint32_t parent = p->nodes[i].parent < i ? nmap[p->nodes[i].parent] : 0;
-		nmap[i] = f == NO_NODE ? parent : vtrie_child(&a->trie, parent, f, a->funcs[f].hash);
-	}
-	uint64_t *frame_own = xcalloc(p->nframes + 1, sizeof(*frame_own));
-	for (size_t i = 0; i < p->ncounts; i++) {
-		const struct profile_count *c = &p->counts[i];
-		if (!c->count || c->node >= p->nnodes || !thread_shown(v, p, c->thread))
-			continue;
-		a->trie.n[nmap[c->node]].own += c->count;
-		if (c->node != PROFILE_ROOT && p->nodes[c->node].frame < p->nframes)
-			frame_own[p->nodes[c->node].frame] += c->count;
-		a->total += c->count;
-	}
-	struct vnode *n = a->trie.n;
-	for (size_t i = 0; i < a->trie.nn; i++)
-		n[i].total = n[i].own;
-	for (size_t i = a->trie.nn; i-- > 1;)
-		n[n[i].parent].total += n[i].total;
-	for (size_t i = 1; i < a->trie.nn; i++) {
-		if (!n[i].total)
-			continue;
-		uint32_t f = n[i].func, up = n[i].parent;
-		while (up != 0 && n[up].func != f)
-			up = n[up].parent;
-		n[i].first = up == 0;
-		a->funcs[f].own += n[i].own;
-		if (n[i].first)
-			a->funcs[f].total += n[i].total;
-	}
-	/* The location shown for a function is its hottest sampled line. */
-	for (size_t i = 0; i < p->nframes; i++) {
-		struct vfunc *f = &a->funcs[fmap[i]];
-		const struct profile_frame *cur = &p->frames[f->best_frame], *fr = &p->frames[i];
-		bool better = frame_own[i] > f->best_own ||
-			      (frame_own[i] == f->best_own && fr->line &&
-			       (!cur->line || fr->line < cur->line));
-		if (better) {
-			f->best_frame = (uint32_t)i;
-			f->best_own = frame_own[i];
-		}
-	}
-	free(frame_own);
-	free(nmap);
-	free(fmap);
-}
-
-/* The location column of a function, made on first use: most rows are never shown. */
-static const char *loc_of(struct view *v, uint32_t fi)
-{
-	struct vfunc *f = &v->an.funcs[fi];
-	if (!f->loc)
-		f->loc = v->disp ? frame_loc(v->disp, &v->disp->frames[f->best_frame]) : xstrdup("");
-	return f->loc;
-}
-
-/* ---------- table rows: filter, sort, selection ---------- */
-
-static void filter_compile(struct view *v)
-{
-	if (v->re_ok)
-		regfree(&v->re);
-	v->re_ok = false;
-	if (v->filter.len)
-		v->re_ok = regcomp(&v->re, v->filter.buf, REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0;
-}
-
-static bool filter_match(const struct view *v, const char *name)
-{
-	if (!v->filter.len)
-		return true;
-	if (v->re_ok)
-		return regexec(&v->re, name, 0, NULL, 0) == 0;
-	return strcasestr(name, v->filter.buf) != NULL; /* not a valid regex: a substring */
-}
-
-static int cmp_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int row_cmp(const void *pa, const void *pb, void *arg)
-{
-	const struct view *v = arg;
-	const struct vfunc *a = &v->an.funcs[*(const uint32_t *)pa], *b = &v->an.funcs[*(const uint32_t *)pb];
-	int r = 0;
-	switch (v->sort) {
-	case SORT_OWN_PCT:
-	case SORT_OWN_TIME:
-		r = -cmp_u64(a->own, b->own);
-		if (!r)
-			r = -cmp_u64(a->total, b->total);
-		break;
-	case SORT_TOTAL_PCT:
-	case SORT_TOTAL_TIME:
-		r = -cmp_u64(a->total, b->total);
-		if (!r)
-			r = -cmp_u64(a->own, b->own);
-		break;
-	case SORT_FUNCTION: /* "descending" is Z to A, so that ascending reads A to Z */
-		r = -strcmp(a->name, b->name);
-		break;
-	case SORT_LOCATION:
-		r = -strcmp(a->loc ? a->loc : "", b->loc ? b->loc : "");
-		break;
-	default:
-		break;
-	}
-	if (v->ascending)
-		r = -r;
-	if (!r)
-		r = cmp_u64(a->hash, b->hash);
-	return r;
-}
-
-static void rows_build(struct view *v)
-{
-	free(v->rows);
-	v->rows = xmalloc((v->an.nfuncs + 1) * sizeof(*v->rows));
-	v->nrows = 0;
-	for (size_t i = 0; i < v->an.nfuncs; i++) {
-		const struct vfunc *f = &v->an.funcs[i];
-		if (f->total && filter_match(v, f->name))
-			v->rows[v->nrows++] = (uint32_t)i;
-	}
-	if (v->sort == SORT_LOCATION)
-		for (size_t i = 0; i < v->nrows; i++)
-			loc_of(v, v->rows[i]);
-	qsort_r(v->rows, v->nrows, sizeof(*v->rows), row_cmp, v);
-	/* The selection follows its function across refreshes and re-sorts. */
-	size_t sel = v->sel;
-	if (v->sel_id) {
-		for (size_t i = 0; i < v->nrows; i++)
-			if (v->an.funcs[v->rows[i]].hash == v->sel_id) {
-				sel = i;
-				break;
-			}
-	}
-	if (sel >= v->nrows)
-		sel = v->nrows ? v->nrows - 1 : 0;
-	v->sel = sel;
-	if (v->nrows)
-		v->sel_id = v->an.funcs[v->rows[sel]].hash;
-}
-
-static void select_row(struct view *v, size_t i)
-{
-	if (!v->nrows)
-		return;
-	if (i >= v->nrows)
-		i = v->nrows - 1;
-	v->sel = i;
-	v->sel_id = v->an.funcs[v->rows[i]].hash;
-}
-
-/* ---------- tree of one function ---------- */
-
-static bool expanded_has(const struct view *v, uint64_t path)
-{
-	for (size_t i = 0; i < v->nexpanded; i++)
-		if (v->expanded[i] == path)
-			return true;
-	return false;
-}
-
-static void expanded_set(struct view *v, uint64_t path, bool on)
-{
-	for (size_t i = 0; i < v->nexpanded; i++)
-		if (v->expanded[i] == path) {
-			if (!on)
-				v->expanded[i] = v->expanded[--v->nexpanded];
-			return;
-		}
-	if (on) {
-		xgrow((void **)&v->expanded, &v->cap_expanded, v->nexpanded + 1, sizeof(*v->expanded));
-		v->expanded[v->nexpanded++] = path;
-	}
-}
-
-/* Copies the subtree of trie node src below tree node dst (callees). */
-static void tree_add_callees(struct view *v, uint32_t src, uint32_t dst)
-{
-	const struct vtrie *t = &v->an.trie;
-	uint32_t *stack = NULL;
-	size_t cap = 0, n = 0;
-	xgrow((void **)&stack, &cap, 2, sizeof(*stack));
-	stack[n++] = src;
-	stack[n++] = dst;
-	while (n) {
-		uint32_t d = stack[--n], s = stack[--n];
-		v->tree.n[d].own += t->n[s].own;
-		v->tree.n[d].total += t->n[s].total;
-		for (uint32_t c = t->n[s].child; c != NO_NODE; c = t->n[c].sibling) {
-			if (!t->n[c].total)
-				continue;
-			uint32_t f = t->n[c].func;
-			uint32_t dc = vtrie_child(&v->tree, d, f, v->an.funcs[f].hash);
-			xgrow((void **)&stack, &cap, n + 2, sizeof(*stack));
-			stack[n++] = c;
-			stack[n++] = dc;
-		}
-	}
-	free(stack);
-}
-
-static void tree_build(struct view *v)
-{
-	vtrie_release(&v->tree);
-	vtrie_init(&v->tree, 0);
-	uint32_t f = func_find(&v->an, v->tree_id);
-	if (f == NO_NODE)
-		return;
-	uint32_t top = vtrie_child(&v->tree, 0, f, v->an.funcs[f].hash);
-	const struct vtrie *t = &v->an.trie;
-	for (size_t i = 1; i < t->nn; i++) {
-		if (t->n[i].func != f || !t->n[i].first || !t->n[i].total)
-			continue;
-		if (!v->callers) {
-			tree_add_callees(v, (uint32_t)i, top);
-			continue;
-		}
-		uint64_t w = t->n[i].total;
-		v->tree.n[top].total += w;
-		uint32_t d = top;
-		for (uint32_t up = t->n[i].parent; up != 0; up = t->n[up].parent) {
-			uint32_t g = t->n[up].func;
-			d = vtrie_child(&v->tree, d, g, v->an.funcs[g].hash);
-			v->tree.n[d].total += w;
-		}
-		v->tree.n[d].own += w; /* callers: "own" is where the chain starts */
-	}
-}
-
-/* Children of a tree node, hottest first. */
-static size_t tree_children(const struct vtrie *t, uint32_t node, uint32_t **out, size_t *cap)
-{
-	size_t n = 0;
-	for (uint32_t c = t->n[node].child; c != NO_NODE; c = t->n[c].sibling) {
-		if (!t->n[c].total)
-			continue;
-		xgrow((void **)out, cap, n + 1, sizeof(**out));
-		(*out)[n++] = c;
-	}
-	for (size_t i = 1; i < n; i++) { /* insertion sort: child lists are short */
-		uint32_t x = (*out)[i];
-		size_t j = i;
-		while (j > 0 && t->n[(*out)[j - 1]].total < t->n[x].total) {
-			(*out)[j] = (*out)[j - 1];
-			j--;
-		}
-		(*out)[j] = x;
-	}
-	return n;
-}
-
-static void trows_add(struct view *v, uint32_t node, size_t *cap)
-{
-	xgrow((void **)&v->trows, cap, v->ntrows + 1, sizeof(*v->trows));
-	v->trows[v->ntrows++] = node;
-	if (!expanded_has(v, v->tree.n[node].path))
-		return;
-	uint32_t *kids = NULL;
-	size_t kcap = 0, nk = tree_children(&v->tree, node, &kids, &kcap);
-	for (size_t i = 0; i < nk; i++)
-		trows_add(v, kids[i], cap);
-	free(kids);
-}
-
-static void trows_build(struct view *v)
-{
-	free(v->trows);
-	v->trows = NULL;
-	v->ntrows = 0;
-	size_t cap = 0;
-	if (v->tree.nn > 1)
-		trows_add(v, 1, &cap);
-	size_t sel = v->tsel;
-	for (size_t i = 0; i < v->ntrows; i++)
-		if (v->tree.n[v->trows[i]].path == v->tsel_path) {
-			sel = i;
-			break;
-		}
-	if (sel >= v->ntrows)
-		sel = v->ntrows ? v->ntrows - 1 : 0;
-	v->tsel = sel;
-	if (v->ntrows)
-		v->tsel_path = v->tree.n[v->trows[sel]].path;
-}
-
-/* Opens the tree: the function and its hottest path down to where it splits. */
-static void tree_open(struct view *v, uint64_t id)
-{
-	v->tree_id = id;
-	v->nexpanded = 0;
-	v->tsel = 0;
-	v->ttop = 0;
-	v->flame_top = 0;
-	tree_build(v);
-	if (v->tree.nn > 1) {
-		uint32_t node = 1;
-		uint32_t *kids = NULL;
-		size_t cap = 0;
-		v->tsel_path = v->tree.n[1].path;
-		for (int depth = 0; depth < 12; depth++) {
-			expanded_set(v, v->tree.n[node].path, true);
-			size_t nk = tree_children(&v->tree, node, &kids, &cap);
-			if (!nk || v->tree.n[kids[0]].total * 2 < v->tree.n[node].total)
-				break;
-			node = kids[0];
-		}
-		free(kids);
-	}
-	trows_build(v);
-}
-
-static void tree_expand_all(struct view *v, uint32_t node)
-{
-	expanded_set(v, v->tree.n[node].path, true);
-	for (uint32_t c = v->tree.n[node].child; c != NO_NODE; c = v->tree.n[c].sibling)
-		if (v->tree.n[c].total)
-			tree_expand_all(v, c);
-}
-
-/* ---------- data flow: snapshots, windows, reset, freeze ---------- */
-
 static void disp_drop(struct view *v)
 {
-	if (v->disp_owned)
-		profile_free(v->disp);
-	snap_unref(v->disp_snap);
-	v->disp_snap = NULL;
-	v->disp = NULL;
-	v->disp_owned = false;
-}
-
-static void threads_refresh(struct view *v)
-{
-	for (size_t i = 0; i < v->nthreads; i++)
-		free(v->threads[i].name);
-	free(v->threads);
-	v->threads = NULL;
-	v->nthreads = 0;
-	const struct profile *p = v->disp;
-	if (!p)
-		return;
-	v->threads = xcalloc(p->nthreads + 1, sizeof(*v->threads));
-	for (size_t i = 0; i < p->nthreads; i++) {
-		struct thread_ref *t = &v->threads[v->nthreads++];
-		t->pid = p->threads[i].pid;
-		t->tid = p->threads[i].tid;
-		t->name = xstrdup(p->threads[i].name);
-		t->samples = p->threads[i].samples;
-	}
-	for (size_t i = 1; i < v->nthreads; i++) { /* by tid: a stable order to cycle through */
-		struct thread_ref x = v->threads[i];
-		size_t j = i;
-		while (j > 0 && v->threads[j - 1].tid > x.tid) {
-			v->threads[j] = v->threads[j - 1];
-			j--;
-		}
-		v->threads[j] = x;
-	}
-}
-
-/* Everything below the display profile: functions, rows, tree. */
-static void reanalyze(struct view *v)
-{
-	analysis_build(v);
-	rows_build(v);
-	if (v->tree_id) {
-		tree_build(v);
-		trows_build(v);
-	}
+	if (v->d.disp_owned)
+		profile_free(v->d.disp);
+	vd_snap_unref(v->d.disp_snap);
+	v->d.disp_snap = NULL;
+	v->d.disp = NULL;
+	v->d.disp_owned = false;
 }
 
 /* Rebuilds the display profile: latest minus the newest of reset baseline and window start. */
-static void recompute(struct view *v)
+void vd_recompute(struct view *v)
 {
 	disp_drop(v);
-	v->disp_time = 0;
-	if (!v->latest)
+	v->d.disp_time = 0;
+	if (!v->d.latest)
 		goto done;
-	struct snap *base = v->baseline;
-	if (v->window) {
-		uint64_t span = (uint64_t)v->window * 1000000000ull;
+	struct snap *base = v->d.baseline;
+	if (v->d.window) {
+		uint64_t span = (uint64_t)v->d.window * 1000000000ull;
 		struct snap *w = NULL;
-		for (size_t i = 0; i < v->nhistory; i++) {
-			if (v->history[i]->t + span <= v->latest->t || !w)
-				w = v->history[i];
+		for (size_t i = 0; i < v->d.nhistory; i++) {
+			if (v->d.history[i]->t + span <= v->d.latest->t || !w)
+				w = v->d.history[i];
 		}
 		if (w && (!base || w->t > base->t))
 			base = w;
 	}
-	if (!base || base == v->latest) {
-		if (base == v->latest) {
-			v->disp = profile_new();
-			v->disp_owned = true;
-			profile_set_str(&v->disp->meta.command, v->latest->p->meta.command);
-			v->disp->meta.period_ns = v->latest->p->meta.period_ns;
-			v->disp->meta.freq = v->latest->p->meta.freq;
+	if (!base || base == v->d.latest) {
+		if (base == v->d.latest) {
+			v->d.disp = profile_new();
+			v->d.disp_owned = true;
+			profile_set_str(&v->d.disp->meta.command, v->d.latest->p->meta.command);
+			v->d.disp->meta.period_ns = v->d.latest->p->meta.period_ns;
+			v->d.disp->meta.freq = v->d.latest->p->meta.freq;
 		} else {
-			v->disp = v->latest->p;
-			v->disp_snap = snap_ref(v->latest);
+			v->d.disp = v->d.latest->p;
+			v->d.disp_snap = vd_snap_ref(v->d.latest);
 		}
 	} else {
-		v->disp = profile_copy(v->latest->p);
-		v->disp_owned = true;
-		profile_merge(v->disp, base->p, -1);
+		v->d.disp = profile_copy(v->d.latest->p);
+		v->d.disp_owned = true;
+		profile_merge(v->d.disp, base->p, -1);
 	}
 	if (base)
-		v->disp_time = v->latest->t - base->t;
+		v->d.disp_time = v->d.latest->t - base->t;
 done:
-	threads_refresh(v);
-	reanalyze(v);
+	vm_threads_refresh(&v->m, v->d.disp);
+	vm_reanalyze(&v->m, v->d.disp);
 }
 
 static void history_push(struct view *v, struct snap *s)
 {
-	if (!v->window) {
-		for (size_t i = 0; i < v->nhistory; i++)
-			snap_unref(v->history[i]);
-		v->nhistory = 0;
+	if (!v->d.window) {
+		for (size_t i = 0; i < v->d.nhistory; i++)
+			vd_snap_unref(v->d.history[i]);
+		v->d.nhistory = 0;
 		return;
 	}
 	/* Keep snapshots spaced so that a dozen cover the window, and drop what is too old. */
-	uint64_t span = (uint64_t)v->window * 1000000000ull;
+	uint64_t span = (uint64_t)v->d.window * 1000000000ull;
 	uint64_t step = span / (HISTORY_MAX - 2);
-	if (v->nhistory && s->t < v->history[v->nhistory - 1]->t + step)
+	if (v->d.nhistory && s->t < v->d.history[v->d.nhistory - 1]->t + step)
 		return;
-	while (v->nhistory >= HISTORY_MAX ||
-	       (v->nhistory >= 2 && v->history[1]->t + span <= s->t)) {
-		snap_unref(v->history[0]);
-		memmove(v->history, v->history + 1, --v->nhistory * sizeof(*v->history));
+	while (v->d.nhistory >= HISTORY_MAX ||
+	       (v->d.nhistory >= 2 && v->d.history[1]->t + span <= s->t)) {
+		vd_snap_unref(v->d.history[0]);
+		memmove(v->d.history, v->d.history + 1, --v->d.nhistory * sizeof(*v->d.history));
 	}
-	v->history[v->nhistory++] = snap_ref(s);
+	v->d.history[v->d.nhistory++] = vd_snap_ref(s);
 }
 
 void view_update(struct view *v, struct profile *snap, uint64_t now_ns)
 {
 	struct snap *s = snap_new(snap, now_ns);
-	snap_unref(v->latest);
-	v->latest = s;
+	vd_snap_unref(v->d.latest);
+	v->d.latest = s;
 	history_push(v, s);
-	if (!v->frozen)
-		recompute(v);
+	if (!v->d.frozen)
+		vd_recompute(v);
 }
-
-/* ---------- lifecycle ---------- */
 
 struct view *view_new(const struct view_opts *o)
 {
@@ -905,25 +118,15 @@ struct view *view_new(const struct view_opts *o)
 		v->opts = *o;
 	if (v->opts.delay <= 0)
 		v->opts.delay = 1.0;
-	v->lines = v->opts.lines;
-	v->window = v->opts.window;
-	v->thread_tid = -1;
-	v->sort = SORT_OWN_PCT;
-	v->page = 10;
-	strbuf_init(&v->filter);
-	vtrie_init(&v->tree, 0);
-	vtrie_init(&v->an.trie, 0);
+	v->m.lines = v->opts.lines;
+	v->d.window = v->opts.window;
+	v->m.thread_tid = -1;
+	v->m.sort = SORT_OWN_PCT;
+	v->u.page = 10;
+	strbuf_init(&v->m.filter);
+	vm_trie_init(&v->m.tree, 0);
+	vm_trie_init(&v->m.an.trie, 0);
 	return v;
-}
-
-static void screen_release(struct view_screen *s)
-{
-	for (int i = 0; i < s->height; i++) {
-		free(s->lines[i].text);
-		free(s->lines[i].style);
-	}
-	free(s->lines);
-	memset(s, 0, sizeof(*s));
 }
 
 void view_free(struct view *v)
@@ -931,924 +134,107 @@ void view_free(struct view *v)
 	if (!v)
 		return;
 	disp_drop(v);
-	snap_unref(v->latest);
-	snap_unref(v->baseline);
-	for (size_t i = 0; i < v->nhistory; i++)
-		snap_unref(v->history[i]);
-	analysis_release(&v->an);
-	vtrie_release(&v->tree);
-	for (size_t i = 0; i < v->nthreads; i++)
-		free(v->threads[i].name);
-	free(v->threads);
-	free(v->thread_name);
-	strbuf_release(&v->filter);
-	if (v->re_ok)
-		regfree(&v->re);
-	free(v->rows);
-	free(v->trows);
-	free(v->expanded);
-	free(v->st_command);
-	free(v->st_backend);
-	free(v->st_event);
-	free(v->st_note);
-	screen_release(&v->screen);
+	vd_snap_unref(v->d.latest);
+	vd_snap_unref(v->d.baseline);
+	for (size_t i = 0; i < v->d.nhistory; i++)
+		vd_snap_unref(v->d.history[i]);
+	vm_analysis_release(&v->m.an);
+	vm_trie_release(&v->m.tree);
+	for (size_t i = 0; i < v->m.nthreads; i++)
+		free(v->m.threads[i].name);
+	free(v->m.threads);
+	free(v->m.thread_name);
+	strbuf_release(&v->m.filter);
+	if (v->m.re_ok)
+		regfree(&v->m.re);
+	free(v->m.rows);
+	free(v->m.trows);
+	free(v->m.expanded);
+	free(v->u.st_command);
+	free(v->u.st_backend);
+	free(v->u.st_event);
+	free(v->u.st_note);
+	vr_screen_release(&v->u.screen);
 	free(v);
 }
 
 void view_set_status(struct view *v, const struct view_status *st)
 {
-	if (v->have_prev && st->elapsed > v->prev_elapsed + 0.05 && st->samples >= v->prev_samples)
-		v->rate = (double)(st->samples - v->prev_samples) / (st->elapsed - v->prev_elapsed);
-	else if (!v->have_prev && st->elapsed > 0.05)
-		v->rate = (double)st->samples / st->elapsed;
-	if (!v->have_prev || st->elapsed > v->prev_elapsed + 0.05) {
-		v->prev_elapsed = st->elapsed;
-		v->prev_samples = st->samples;
-		v->have_prev = true;
+	if (v->u.have_prev && st->elapsed > v->u.prev_elapsed + 0.05 && st->samples >= v->u.prev_samples)
+		v->u.rate = (double)(st->samples - v->u.prev_samples) / (st->elapsed - v->u.prev_elapsed);
+	else if (!v->u.have_prev && st->elapsed > 0.05)
+		v->u.rate = (double)st->samples / st->elapsed;
+	if (!v->u.have_prev || st->elapsed > v->u.prev_elapsed + 0.05) {
+		v->u.prev_elapsed = st->elapsed;
+		v->u.prev_samples = st->samples;
+		v->u.have_prev = true;
 	}
-	v->st = *st;
-	set_str(&v->st_command, st->command);
-	set_str(&v->st_backend, st->backend);
-	set_str(&v->st_event, st->event);
-	set_str(&v->st_note, st->note);
-	v->st.command = v->st_command;
-	v->st.backend = v->st_backend;
-	v->st.event = v->st_event;
-	v->st.note = v->st_note;
+	v->u.st = *st;
+	profile_set_str(&v->u.st_command, st->command);
+	profile_set_str(&v->u.st_backend, st->backend);
+	profile_set_str(&v->u.st_event, st->event);
+	profile_set_str(&v->u.st_note, st->note);
+	v->u.st.command = v->u.st_command;
+	v->u.st.backend = v->u.st_backend;
+	v->u.st.event = v->u.st_event;
+	v->u.st.note = v->u.st_note;
 }
 
 enum view_mode view_mode(const struct view *v)
 {
-	return v->mode;
+	return v->u.mode;
 }
 
 bool view_frozen(const struct view *v)
 {
-	return v->frozen;
+	return v->d.frozen;
 }
 
 size_t view_nrows(const struct view *v)
 {
-	switch (v->mode) {
+	switch (v->u.mode) {
 	case VIEW_TREE:
-		return v->ntrows;
+		return v->m.ntrows;
 	case VIEW_THREADS:
-		return v->nthreads + 1;
+		return v->m.nthreads + 1;
 	case VIEW_HELP:
-		return ARRAY_SIZE(keytab);
+		return vk_nkeys;
 	default:
-		return v->nrows;
+		return v->m.nrows;
 	}
 }
 
 const char *view_selected(const struct view *v)
 {
-	if (v->mode == VIEW_TREE) {
-		if (v->tsel < v->ntrows)
-			return v->an.funcs[v->tree.n[v->trows[v->tsel]].func].name;
+	if (v->u.mode == VIEW_TREE) {
+		if (v->m.tsel < v->m.ntrows)
+			return v->m.an.funcs[v->m.tree.n[v->m.trows[v->m.tsel]].func].name;
 		return NULL;
 	}
-	if (v->sel < v->nrows)
-		return v->an.funcs[v->rows[v->sel]].name;
+	if (v->m.sel < v->m.nrows)
+		return v->m.an.funcs[v->m.rows[v->m.sel]].name;
 	return NULL;
 }
 
-/* ---------- keys ---------- */
-
-static enum vact key_action(int key)
+void vd_set_window(struct view *v, unsigned secs)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(keytab); i++)
-		for (size_t k = 0; k < ARRAY_SIZE(keytab[i].keys) && keytab[i].keys[k]; k++)
-			if (keytab[i].keys[k] == key)
-				return keytab[i].act;
-	return A_NONE;
-}
-
-/* Moves a cursor within n rows by delta (clamped). */
-static size_t move(size_t cur, size_t n, long delta)
-{
-	if (!n)
-		return 0;
-	long x = (long)cur + delta;
-	if (x < 0)
-		x = 0;
-	if (x >= (long)n)
-		x = (long)n - 1;
-	return (size_t)x;
-}
-
-static long nav_delta(const struct view *v, enum vact a, size_t cur, size_t n)
-{
-	switch (a) {
-	case A_UP:
-		return -1;
-	case A_DOWN:
-		return 1;
-	case A_PGUP:
-		return -(long)(v->page > 1 ? v->page - 1 : 1);
-	case A_PGDN:
-		return v->page > 1 ? v->page - 1 : 1;
-	case A_HOME:
-		return -(long)cur;
-	case A_END:
-		return (long)n - (long)cur;
-	default:
-		return 0;
-	}
-}
-
-static void thread_select(struct view *v, long idx)
-{
-	/* idx -1 = all threads, else an index into v->threads */
-	if (idx < 0 || (size_t)idx >= v->nthreads) {
-		v->thread_tid = -1;
-		v->thread_pid = 0;
-		set_str(&v->thread_name, NULL);
-	} else {
-		v->thread_tid = v->threads[idx].tid;
-		v->thread_pid = v->threads[idx].pid;
-		set_str(&v->thread_name, v->threads[idx].name);
-	}
-	reanalyze(v);
-}
-
-static long thread_index(const struct view *v)
-{
-	for (size_t i = 0; i < v->nthreads; i++)
-		if (v->threads[i].tid == v->thread_tid && v->threads[i].pid == v->thread_pid)
-			return (long)i;
-	return -1;
-}
-
-static void set_window(struct view *v, unsigned secs)
-{
-	v->window = secs;
+	v->d.window = secs;
 	if (!secs) {
-		for (size_t i = 0; i < v->nhistory; i++)
-			snap_unref(v->history[i]);
-		v->nhistory = 0;
-	} else if (v->latest && !v->nhistory) {
+		for (size_t i = 0; i < v->d.nhistory; i++)
+			vd_snap_unref(v->d.history[i]);
+		v->d.nhistory = 0;
+	} else if (v->d.latest && !v->d.nhistory) {
 		/* The window starts filling now: we keep no history while none is asked. */
-		v->history[v->nhistory++] = snap_ref(v->latest);
+		v->d.history[v->d.nhistory++] = vd_snap_ref(v->d.latest);
 	}
-	if (!v->frozen)
-		recompute(v);
+	if (!v->d.frozen)
+		vd_recompute(v);
 }
-
-static enum view_action filter_key(struct view *v, int key)
-{
-	if (key == VIEW_KEY_ENTER || key == '\r') {
-		v->editing = false;
-		return VIEW_ACT_REDRAW;
-	}
-	if (key == VIEW_KEY_ESC) {
-		v->editing = false;
-		strbuf_reset(&v->filter);
-	} else if (key == VIEW_KEY_BACKSPACE || key == 8) {
-		if (v->filter.len)
-			v->filter.buf[--v->filter.len] = '\0';
-	} else if (key == VIEW_KEY_CTRL_C) {
-		return VIEW_ACT_QUIT;
-	} else if (key >= 32 && key < 127) {
-		strbuf_addc(&v->filter, (char)key);
-	} else if (key == VIEW_KEY_UP || key == VIEW_KEY_DOWN) {
-		select_row(v, move(v->sel, v->nrows, key == VIEW_KEY_UP ? -1 : 1));
-		return VIEW_ACT_REDRAW;
-	} else {
-		return VIEW_ACT_NONE;
-	}
-	filter_compile(v);
-	rows_build(v);
-	return VIEW_ACT_REDRAW;
-}
-
-static uint64_t table_selected_id(const struct view *v)
-{
-	return v->sel < v->nrows ? v->an.funcs[v->rows[v->sel]].hash : 0;
-}
-
-static uint64_t tree_selected_id(const struct view *v)
-{
-	return v->tsel < v->ntrows ? v->an.funcs[v->tree.n[v->trows[v->tsel]].func].hash : 0;
-}
-
-static enum view_action tree_key(struct view *v, enum vact a)
-{
-	if (!v->ntrows)
-		return VIEW_ACT_NONE;
-	uint32_t node = v->trows[v->tsel];
-	struct vnode *n = &v->tree.n[node];
-	switch (a) {
-	case A_ENTER:
-		expanded_set(v, n->path, !expanded_has(v, n->path));
-		break;
-	case A_EXPAND:
-		expanded_set(v, n->path, true);
-		break;
-	case A_EXPAND_ALL:
-		tree_expand_all(v, node);
-		break;
-	case A_COLLAPSE:
-		if (expanded_has(v, n->path) && n->child != NO_NODE) {
-			expanded_set(v, n->path, false);
-		} else if (n->parent > 0) {
-			v->tsel_path = v->tree.n[n->parent].path;
-		}
-		break;
-	default:
-		return VIEW_ACT_NONE;
-	}
-	trows_build(v);
-	return VIEW_ACT_REDRAW;
-}
-
-enum view_action view_key(struct view *v, int key)
-{
-	if (v->editing)
-		return filter_key(v, key);
-	if (key == VIEW_KEY_RESIZE)
-		return VIEW_ACT_REDRAW;
-	enum vact a = key_action(key);
-	if (v->mode == VIEW_HELP) {
-		if (a == A_QUIT)
-			return VIEW_ACT_QUIT;
-		if (a == A_UP || a == A_DOWN || a == A_PGUP || a == A_PGDN || a == A_HOME || a == A_END) {
-			v->htop = move(v->htop, ARRAY_SIZE(keytab), nav_delta(v, a, v->htop, ARRAY_SIZE(keytab)));
-			return VIEW_ACT_REDRAW;
-		}
-		v->mode = v->back_mode;
-		return VIEW_ACT_REDRAW;
-	}
-	switch (a) {
-	case A_NONE:
-		return VIEW_ACT_NONE;
-	case A_QUIT:
-		return VIEW_ACT_QUIT;
-	case A_REDRAW:
-		return VIEW_ACT_REDRAW;
-	case A_SAVE:
-		return VIEW_ACT_SAVE;
-	case A_HELP:
-		v->back_mode = v->mode;
-		v->mode = VIEW_HELP;
-		v->htop = 0;
-		return VIEW_ACT_REDRAW;
-	case A_UP:
-	case A_DOWN:
-	case A_PGUP:
-	case A_PGDN:
-	case A_HOME:
-	case A_END:
-		if (v->mode == VIEW_TREE) {
-			v->tsel = move(v->tsel, v->ntrows, nav_delta(v, a, v->tsel, v->ntrows));
-			if (v->ntrows)
-				v->tsel_path = v->tree.n[v->trows[v->tsel]].path;
-		} else if (v->mode == VIEW_THREADS) {
-			v->psel = move(v->psel, v->nthreads + 1, nav_delta(v, a, v->psel, v->nthreads + 1));
-		} else if (v->mode == VIEW_FLAME) {
-			int d = (int)nav_delta(v, a, (size_t)v->flame_top, 64);
-			v->flame_top = v->flame_top + d < 0 ? 0 : v->flame_top + d;
-		} else {
-			select_row(v, move(v->sel, v->nrows, nav_delta(v, a, v->sel, v->nrows)));
-		}
-		return VIEW_ACT_REDRAW;
-	case A_ENTER:
-		if (v->mode == VIEW_TABLE) {
-			if (!table_selected_id(v))
-				return VIEW_ACT_NONE;
-			v->callers = false;
-			tree_open(v, table_selected_id(v));
-			v->mode = VIEW_TREE;
-			return VIEW_ACT_REDRAW;
-		}
-		if (v->mode == VIEW_THREADS) {
-			thread_select(v, (long)v->psel - 1);
-			v->mode = VIEW_TABLE;
-			return VIEW_ACT_REDRAW;
-		}
-		if (v->mode == VIEW_TREE)
-			return tree_key(v, a);
-		return VIEW_ACT_NONE;
-	case A_EXPAND:
-	case A_COLLAPSE:
-	case A_EXPAND_ALL:
-		return v->mode == VIEW_TREE ? tree_key(v, a) : VIEW_ACT_NONE;
-	case A_BACK:
-		if (v->mode == VIEW_TABLE) {
-			if (!v->filter.len)
-				return VIEW_ACT_NONE;
-			strbuf_reset(&v->filter);
-			filter_compile(v);
-			rows_build(v);
-		}
-		v->mode = VIEW_TABLE;
-		return VIEW_ACT_REDRAW;
-	case A_TREE:
-	case A_CALLERS: {
-		uint64_t id = v->mode == VIEW_TREE || v->mode == VIEW_FLAME ? v->tree_id : table_selected_id(v);
-		if (!id)
-			return VIEW_ACT_NONE;
-		if (a == A_CALLERS)
-			v->callers = v->mode == VIEW_TREE ? !v->callers : true;
-		else
-			v->callers = false;
-		tree_open(v, id);
-		v->mode = VIEW_TREE;
-		return VIEW_ACT_REDRAW;
-	}
-	case A_FLAME: {
-		/* In the flame view, f switches between the selection and everything. */
-		uint64_t id = v->mode == VIEW_TREE ? tree_selected_id(v) : table_selected_id(v);
-		if (v->mode == VIEW_FLAME && v->tree_id)
-			id = 0;
-		v->callers = false;
-		if (id) {
-			tree_open(v, id);
-		} else {
-			v->tree_id = 0;
-			tree_build(v);
-		}
-		v->flame_top = 0;
-		v->mode = VIEW_FLAME;
-		return VIEW_ACT_REDRAW;
-	}
-	case A_FILTER:
-		v->mode = VIEW_TABLE;
-		v->editing = true;
-		return VIEW_ACT_REDRAW;
-	case A_THREAD_NEXT:
-	case A_THREAD_PREV: {
-		long i = thread_index(v), n = (long)v->nthreads;
-		/* -1 (all) -> 0 -> ... -> n-1 -> -1 */
-		i = a == A_THREAD_NEXT ? (i + 2) % (n + 1) - 1 : (i + n + 1) % (n + 1) - 1;
-		thread_select(v, i);
-		return VIEW_ACT_REDRAW;
-	}
-	case A_THREAD_LIST:
-		v->mode = VIEW_THREADS;
-		v->psel = (size_t)(thread_index(v) + 1);
-		v->ptop = 0;
-		return VIEW_ACT_REDRAW;
-	case A_LINES: {
-		/* Keep the selection on the same function across granularities. */
-		const char *name = view_selected(v);
-		char *keep = name ? xstrdup(name) : NULL;
-		v->lines = !v->lines;
-		v->sel_id = 0;
-		v->tree_id = 0;
-		reanalyze(v);
-		if (keep) {
-			for (size_t i = 0; i < v->nrows; i++)
-				if (!strcmp(v->an.funcs[v->rows[i]].name, keep)) {
-					select_row(v, i);
-					break;
-				}
-		}
-		free(keep);
-		if (v->mode != VIEW_TABLE && v->mode != VIEW_THREADS)
-			v->mode = VIEW_TABLE;
-		return VIEW_ACT_REDRAW;
-	}
-	case A_SORT_NEXT:
-	case A_SORT_PREV:
-		v->sort = (enum view_sort)((v->sort + (a == A_SORT_NEXT ? 1 : SORT_NCOLS - 1)) % SORT_NCOLS);
-		v->ascending = v->sort == SORT_FUNCTION || v->sort == SORT_LOCATION;
-		rows_build(v);
-		return VIEW_ACT_REDRAW;
-	case A_SORT_INVERT:
-		v->ascending = !v->ascending;
-		rows_build(v);
-		return VIEW_ACT_REDRAW;
-	case A_FREEZE:
-		v->frozen = !v->frozen;
-		if (!v->frozen)
-			recompute(v);
-		return VIEW_ACT_REDRAW;
-	case A_RESET:
-		snap_unref(v->baseline);
-		v->baseline = snap_ref(v->latest);
-		recompute(v);
-		return VIEW_ACT_REDRAW;
-	case A_WINDOW: {
-		size_t i = 0;
-		while (i < ARRAY_SIZE(window_steps) && window_steps[i] != v->window)
-			i++;
-		set_window(v, window_steps[(i + 1) % ARRAY_SIZE(window_steps)]);
-		return VIEW_ACT_REDRAW;
-	}
-	}
-	return VIEW_ACT_NONE;
-}
-
-/* ---------- rendering ---------- */
-
-static void screen_resize(struct view_screen *s, int w, int h)
-{
-	if (s->width != w || s->height != h) {
-		screen_release(s);
-		s->width = w;
-		s->height = h;
-		s->lines = xcalloc((size_t)h + 1, sizeof(*s->lines));
-		for (int i = 0; i < h; i++) {
-			s->lines[i].text = xmalloc((size_t)w + 1);
-			s->lines[i].style = xmalloc((size_t)w + 1);
-		}
-	}
-	for (int i = 0; i < h; i++) {
-		memset(s->lines[i].text, ' ', (size_t)w);
-		s->lines[i].text[w] = '\0';
-		memset(s->lines[i].style, VS_NORMAL, (size_t)w);
-	}
-	s->cursor_row = s->cursor_col = -1;
-}
-
-static void line_style(struct view_screen *s, int row, int col, int n, int style)
-{
-	if (row < 0 || row >= s->height)
-		return;
-	for (int i = col; i < col + n && i < s->width; i++)
-		if (i >= 0)
-			s->lines[row].style[i] = (uint8_t)style;
-}
-
-/* Writes text at (row, col), clipped to max cells (and the line); returns the cells written. */
-static int put(struct view_screen *s, int row, int col, const char *text, int max, int style)
-{
-	if (row < 0 || row >= s->height || col >= s->width)
-		return 0;
-	int n = 0;
-	for (const unsigned char *c = (const unsigned char *)text; *c && n < max && col + n < s->width;
-	     c++, n++) {
-		if (col + n < 0)
-			continue;
-		s->lines[row].text[col + n] = (*c >= 32 && *c < 127) ? (char)*c : '?';
-		s->lines[row].style[col + n] = (uint8_t)style;
-	}
-	return n;
-}
-
-/* Writes text cut to width cells, marking a cut with '+'; left-aligned, or right-aligned. */
-static void put_cell(struct view_screen *s, int row, int col, const char *text, int width, bool right,
-		     int style)
-{
-	int len = (int)strlen(text);
-	if (width <= 0)
-		return;
-	if (len > width) {
-		put(s, row, col, text, width - 1, style);
-		put(s, row, col + width - 1, "+", 1, style);
-		return;
-	}
-	put(s, row, right ? col + width - len : col, text, len, style);
-}
-
-static int putf(struct view_screen *s, int row, int col, int style, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int putf(struct view_screen *s, int row, int col, int style, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return put(s, row, col, buf, s->width, style);
-}
-
-static void render_header(struct view *v, struct view_screen *s)
-{
-	const struct view_status *st = &v->st;
-	int col = putf(s, 0, 0, VS_HEADER, "prowl top  pid %d", st->pid);
-	if (st->command)
-		col += putf(s, 0, col, VS_HEADER, " (%.60s%s)", st->command, strlen(st->command) > 60 ? "..." : "");
-	col += putf(s, 0, col, VS_HEADER, "  %s", st->backend ? st->backend : "?");
-	if (st->event)
-		col += putf(s, 0, col, VS_HEADER, " %s", st->event);
-	if (st->freq)
-		col += putf(s, 0, col, VS_HEADER, " %u Hz", st->freq);
-	unsigned el = (unsigned)st->elapsed;
-	putf(s, 0, col, VS_HEADER, "  elapsed %u:%02u:%02u", el / 3600, el / 60 % 60, el % 60);
-	line_style(s, 0, 0, s->width, VS_HEADER);
-
-	uint64_t all = st->samples + st->lost;
-	col = putf(s, 1, 0, VS_HEADER, "samples %llu (%.0f/s)  lost %.1f%%  threads %u  prowl cpu %.1f%%",
-		   (unsigned long long)st->samples, v->rate, pct(st->lost, all), st->threads,
-		   st->self_cpu * 100.0);
-	line_style(s, 1, 0, s->width, VS_HEADER);
-	if (st->exited)
-		col += putf(s, 1, col, VS_WARN, "  target exited: final profile");
-	if (st->lagging)
-		col += putf(s, 1, col, VS_WARN, "  capture lags: samples are being lost");
-	if (st->slow_ms)
-		col += putf(s, 1, col, VS_WARN, "  refresh takes %ums (try a longer --delay)", st->slow_ms);
-	if (st->note)
-		putf(s, 1, col, VS_WARN, "  %s", st->note);
-}
-
-static void render_status(struct view *v, struct view_screen *s, int row)
-{
-	line_style(s, row, 0, s->width, VS_STATUS);
-	if (v->editing) {
-		int col = put(s, row, 0, "Filter: ", s->width, VS_MATCH);
-		col += put(s, row, col, v->filter.buf, s->width, VS_MATCH);
-		s->cursor_row = row;
-		s->cursor_col = col < s->width ? col : s->width - 1;
-		putf(s, row, col + 2, VS_STATUS, "(%zu match%s; Enter keeps, Esc clears)", v->nrows,
-		     v->nrows == 1 ? "" : "es");
-		return;
-	}
-	int col = 0;
-	if (v->thread_tid >= 0)
-		col += putf(s, row, col, VS_STATUS, "[thread %s (%d)]", v->thread_name ? v->thread_name : "",
-			    v->thread_tid);
-	else
-		col += putf(s, row, col, VS_STATUS, "[all threads]");
-	col += putf(s, row, col, VS_STATUS, " [%s]", v->lines ? "lines" : "functions");
-	if (v->window) {
-		double have = (double)v->disp_time / 1e9;
-		if (have + 0.5 < v->window)
-			col += putf(s, row, col, VS_STATUS, " [last %us, %.0fs so far]", v->window, have);
-		else
-			col += putf(s, row, col, VS_STATUS, " [last %us]", v->window);
-	} else {
-		col += putf(s, row, col, VS_STATUS, " [whole run%s]", v->baseline ? " since reset" : "");
-	}
-	if (v->mode == VIEW_TREE || v->mode == VIEW_FLAME) {
-		uint32_t f = func_find(&v->an, v->tree_id);
-		const char *what = v->mode == VIEW_FLAME ? "flame of" : v->callers ? "callers of" : "callees of";
-		if (f != NO_NODE)
-			col += putf(s, row, col, VS_STATUS, " %s %.60s%s", what, v->an.funcs[f].name,
-				    strlen(v->an.funcs[f].name) > 60 ? "..." : "");
-		else if (v->mode == VIEW_FLAME)
-			col += putf(s, row, col, VS_STATUS, " flame of all");
-	} else {
-		col += putf(s, row, col, VS_STATUS, " sort %s %s", sort_names[v->sort],
-			    v->ascending ? "asc" : "desc");
-	}
-	if (v->filter.len)
-		col += putf(s, row, col, VS_STATUS, " filter \"%s\"", v->filter.buf);
-	col += putf(s, row, col, VS_STATUS, "  %zu %s", v->nrows, v->lines ? "lines" : "functions");
-	if (v->frozen)
-		putf(s, row, col, VS_WARN, "  FROZEN");
-}
-
-/* Width of the function and location columns of the table for a screen width. */
-static void table_widths(int width, int *namew, int *locw)
-{
-	int rest = width - 34; /* "%Own %Total Own Total " = 6+1+7+1+8+1+8+2 */
-	if (rest < 10)
-		rest = 10;
-	*locw = rest / 3 > 32 ? 32 : rest / 3;
-	*namew = rest - *locw - 1;
-}
-
-static void table_titles(struct view *v, struct view_screen *s, int row, int namew)
-{
-	static const int colx[SORT_NCOLS] = { 0, 7, 15, 24 };
-	line_style(s, row, 0, s->width, VS_COLUMNS);
-	put_cell(s, row, 0, "%Own", 6, true, VS_COLUMNS);
-	put_cell(s, row, 7, "%Total", 7, true, VS_COLUMNS);
-	put_cell(s, row, 15, "Own", 8, true, VS_COLUMNS);
-	put_cell(s, row, 24, "Total", 8, true, VS_COLUMNS);
-	put(s, row, 34, "Function", namew, VS_COLUMNS);
-	put(s, row, 35 + namew, "Location", s->width, VS_COLUMNS);
-	/* The sort column stands out (reverse video without colours). */
-	int x = v->sort < SORT_FUNCTION ? colx[v->sort] : v->sort == SORT_FUNCTION ? 34 : 35 + namew;
-	int w = v->sort < SORT_FUNCTION ? (v->sort == SORT_OWN_PCT ? 6 : v->sort == SORT_TOTAL_PCT ? 7 : 8)
-		: 8;
-	line_style(s, row, x, w, VS_SELECTED);
-}
-
-static void table_row(struct view *v, struct view_screen *s, int row, uint32_t fi, int namew,
-		      bool selected)
-{
-	const char *loc = loc_of(v, fi);
-	const struct vfunc *f = &v->an.funcs[fi];
-	uint64_t period = period_of(v->disp);
-	double po = pct(f->own, v->an.total), pt = pct(f->total, v->an.total);
-	char buf[64];
-	int pst = po >= 10.0 ? VS_HOT : VS_NORMAL;
-	snprintf(buf, sizeof(buf), "%.1f", po);
-	put_cell(s, row, 0, buf, 6, true, pst);
-	snprintf(buf, sizeof(buf), "%.1f", pt);
-	put_cell(s, row, 7, buf, 7, true, VS_NORMAL);
-	fmt_time(buf, sizeof(buf), f->own, period);
-	put_cell(s, row, 15, buf, 8, true, VS_NORMAL);
-	fmt_time(buf, sizeof(buf), f->total, period);
-	put_cell(s, row, 24, buf, 8, true, VS_NORMAL);
-	put_cell(s, row, 34, f->name, namew, false, VS_NORMAL);
-	put_cell(s, row, 35 + namew, loc, s->width - 35 - namew, false, VS_DIM);
-	if (selected)
-		line_style(s, row, 0, s->width, VS_SELECTED);
-}
-
-static void scroll_to(size_t sel, size_t *top, int page)
-{
-	size_t h = page > 0 ? (size_t)page : 1;
-	if (sel < *top)
-		*top = sel;
-	if (sel >= *top + h)
-		*top = sel - h + 1;
-}
-
-static void render_table(struct view *v, struct view_screen *s, int row0, int nrows)
-{
-	int namew, locw;
-	table_widths(s->width, &namew, &locw);
-	int body = nrows - 1;
-	v->page = body;
-	scroll_to(v->sel, &v->top, body);
-	if (v->top + (size_t)body > v->nrows)
-		v->top = v->nrows > (size_t)body ? v->nrows - (size_t)body : 0;
-	/* Sized by what is on screen: locations next to short names, long names
-	 * (C++) taking what the locations leave. */
-	int need = 0, needloc = 0;
-	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
-		uint32_t fi = v->rows[v->top + (size_t)i];
-		int len = (int)strlen(v->an.funcs[fi].name), ll = (int)strlen(loc_of(v, fi));
-		need = len > need ? len : need;
-		needloc = ll > needloc ? ll : needloc;
-	}
-	if (needloc < locw) {
-		int spare = locw - (needloc > 8 ? needloc : 8);
-		namew += spare;
-	}
-	if (need + 2 < namew)
-		namew = need + 2 > 24 ? need + 2 : 24;
-	table_titles(v, s, row0, namew);
-	for (int i = 0; i < body && v->top + (size_t)i < v->nrows; i++) {
-		size_t r = v->top + (size_t)i;
-		table_row(v, s, row0 + 1 + i, v->rows[r], namew, r == v->sel);
-	}
-	if (!v->nrows)
-		put(s, row0 + 2, 2,
-		    v->an.total ? "no function matches the filter (Esc clears it)"
-				: v->frozen ? "no samples (frozen)" : "no samples yet",
-		    s->width, VS_DIM);
-}
-
-static void render_tree(struct view *v, struct view_screen *s, int row0, int nrows)
-{
-	line_style(s, row0, 0, s->width, VS_COLUMNS);
-	put_cell(s, row0, 0, "%Total", 7, true, VS_COLUMNS);
-	put_cell(s, row0, 8, v->callers ? "%Entry" : "%Own", 6, true, VS_COLUMNS);
-	put_cell(s, row0, 15, "Total", 8, true, VS_COLUMNS);
-	put(s, row0, 25, v->callers ? "Function <- its callers" : "Function -> its callees", s->width,
-	    VS_COLUMNS);
-	int body = nrows - 1;
-	v->page = body;
-	scroll_to(v->tsel, &v->ttop, body);
-	uint64_t period = period_of(v->disp);
-	int locw = s->width / 4 > 30 ? 30 : s->width / 4;
-	for (int i = 0; i < body && v->ttop + (size_t)i < v->ntrows; i++) {
-		size_t r = v->ttop + (size_t)i;
-		int row = row0 + 1 + i;
-		const struct vnode *n = &v->tree.n[v->trows[r]];
-		const struct vfunc *f = &v->an.funcs[n->func];
-		char buf[64];
-		snprintf(buf, sizeof(buf), "%.1f", pct(n->total, v->an.total));
-		put_cell(s, row, 0, buf, 7, true, pct(n->total, v->an.total) >= 10.0 ? VS_HOT : VS_NORMAL);
-		snprintf(buf, sizeof(buf), "%.1f", pct(n->own, v->an.total));
-		put_cell(s, row, 8, buf, 6, true, VS_NORMAL);
-		fmt_time(buf, sizeof(buf), n->total, period);
-		put_cell(s, row, 15, buf, 8, true, VS_NORMAL);
-		int indent = 2 * (int)(n->depth - 1);
-		if (indent > s->width / 3)
-			indent = s->width / 3;
-		bool leaf = true;
-		for (uint32_t c = n->child; c != NO_NODE; c = v->tree.n[c].sibling)
-			if (v->tree.n[c].total)
-				leaf = false;
-		const char *mark = leaf ? "   " : expanded_has(v, n->path) ? "[-]" : "[+]";
-		int x = 25 + indent;
-		x += put(s, row, x, mark, 3, VS_DIM);
-		x += 1;
-		int namew = s->width - x - locw - 1;
-		put_cell(s, row, x, f->name, namew, false, VS_NORMAL);
-		put_cell(s, row, s->width - locw, loc_of(v, n->func), locw, false, VS_DIM);
-		if (r == v->tsel)
-			line_style(s, row, 0, s->width, VS_SELECTED);
-	}
-	if (!v->ntrows)
-		put(s, row0 + 2, 2, "the function has no samples now (Esc: back)", s->width, VS_DIM);
-}
-
-/* Draws node's children under it, row by row, each box as wide as its share. */
-static void flame_children(struct view *v, struct view_screen *s, uint32_t node, int depth, double x0,
-			   double scale, int row0, int nrows)
-{
-	uint32_t *kids = NULL;
-	size_t cap = 0, nk = tree_children(&v->tree, node, &kids, &cap);
-	double x = x0;
-	int row = row0 + depth - v->flame_top;
-	for (size_t i = 0; i < nk; i++) {
-		const struct vnode *c = &v->tree.n[kids[i]];
-		double w = (double)c->total * scale;
-		int a = (int)(x + 0.5), b = (int)(x + w + 0.5);
-		if (b - a >= 1) {
-			if (row >= row0 && row < row0 + nrows) {
-				const char *name = v->an.funcs[c->func].name;
-				int style = VS_FLAME0 + (int)(v->an.funcs[c->func].hash % VS_NFLAME);
-				line_style(s, row, a, b - a, style);
-				put_cell(s, row, a, name, b - a > 1 ? b - a - 1 : 1, false, style);
-				if (b - a > 1)
-					put(s, row, b - 1, "|", 1, style);
-			}
-			if (row + 1 < row0 + nrows)
-				flame_children(v, s, kids[i], depth + 1, x, scale, row0, nrows);
-		}
-		x += w;
-	}
-	free(kids);
-}
-
-static void render_flame(struct view *v, struct view_screen *s, int row0, int nrows)
-{
-	const struct vtrie *t = v->tree_id ? &v->tree : &v->an.trie;
-	uint32_t root = v->tree_id ? 1 : 0;
-	if (t->nn <= root || !t->n[root].total) {
-		put(s, row0 + 1, 2, "nothing to draw: no samples (Esc: back)", s->width, VS_DIM);
-		return;
-	}
-	if (!v->tree_id) {
-		/* The whole profile: draw from the real trie through a temporary tree copy. */
-		vtrie_release(&v->tree);
-		vtrie_init(&v->tree, 0);
-		uint32_t top = vtrie_child(&v->tree, 0, NO_NODE - 1, 0);
-		tree_add_callees(v, 0, top);
-		root = 1;
-	}
-	double scale = (double)s->width / (double)v->tree.n[root].total;
-	if (v->flame_top == 0) {
-		int style = VS_FLAME0;
-		const char *name = v->tree_id ? v->an.funcs[v->tree.n[root].func].name : "all";
-		char buf[256];
-		snprintf(buf, sizeof(buf), "%s (%.1f%%)", name, pct(v->tree.n[root].total, v->an.total));
-		line_style(s, row0, 0, s->width, style);
-		put_cell(s, row0, 0, buf, s->width, false, style);
-	}
-	flame_children(v, s, root, 1, 0.0, scale, row0, nrows);
-}
-
-static void render_threads(struct view *v, struct view_screen *s, int row0, int nrows)
-{
-	line_style(s, row0, 0, s->width, VS_COLUMNS);
-	put(s, row0, 0, "      TID  Samples  %All  Name   (Enter: show this thread; Esc: back)", s->width,
-	    VS_COLUMNS);
-	int body = nrows - 1;
-	v->page = body;
-	size_t n = v->nthreads + 1;
-	scroll_to(v->psel, &v->ptop, body);
-	uint64_t all = 0;
-	for (size_t i = 0; i < v->nthreads; i++)
-		all += v->threads[i].samples;
-	for (int i = 0; i < body && v->ptop + (size_t)i < n; i++) {
-		size_t r = v->ptop + (size_t)i;
-		int row = row0 + 1 + i;
-		if (r == 0) {
-			putf(s, row, 0, VS_NORMAL, "%9s  %7llu  %4.0f  all threads", "-", (unsigned long long)all,
-			     all ? 100.0 : 0.0);
-		} else {
-			const struct thread_ref *t = &v->threads[r - 1];
-			putf(s, row, 0, VS_NORMAL, "%9d  %7llu  %4.1f  %s", t->tid, (unsigned long long)t->samples,
-			     pct(t->samples, all), t->name);
-		}
-		if ((long)r - 1 == thread_index(v))
-			put(s, row, 0, "*", 1, VS_HOT);
-		if (r == v->psel)
-			line_style(s, row, 0, s->width, VS_SELECTED);
-	}
-}
-
-static void render_help(struct view *v, struct view_screen *s, int row0, int nrows)
-{
-	line_style(s, row0, 0, s->width, VS_COLUMNS);
-	putf(s, row0, 0, VS_COLUMNS, "prowl top keys (refresh every %.3gs; any other key returns)",
-	     v->opts.delay);
-	int body = nrows - 1;
-	v->page = body;
-	size_t n = ARRAY_SIZE(keytab);
-	if (v->htop + (size_t)body > n)
-		v->htop = n > (size_t)body ? n - (size_t)body : 0;
-	for (int i = 0; i < body && v->htop + (size_t)i < n; i++) {
-		const struct keydef *k = &keytab[v->htop + (size_t)i];
-		put(s, row0 + 1 + i, 2, k->names, 16, VS_KEY);
-		put(s, row0 + 1 + i, 19, k->help, s->width, VS_NORMAL);
-	}
-}
-
-static void render_keybar(struct view *v, struct view_screen *s, int row)
-{
-	line_style(s, row, 0, s->width, VS_KEYTEXT);
-	unsigned m = 1u << v->mode;
-	/* Quit always shows: room for it is kept while the others are laid out. */
-	int quit_w = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(keytab); i++)
-		if (keytab[i].act == A_QUIT)
-			quit_w = 2 + (int)strlen(keytab[i].bar) + 2;
-	int col = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(keytab) && col < s->width; i++) {
-		const struct keydef *k = &keytab[i];
-		if (!k->bar || !(k->modes & m))
-			continue;
-		char key[16];
-		const char *sep = strchr(k->names, ',');
-		size_t kl = sep ? (size_t)(sep - k->names) : strlen(k->names);
-		snprintf(key, sizeof(key), "%.*s", (int)kl, k->names);
-		int need = (int)strlen(key) + 1 + (int)strlen(k->bar) + 2;
-		if (col + need + (k->act == A_QUIT ? 0 : quit_w) > s->width)
-			continue;
-		col += put(s, row, col, key, s->width, VS_KEY);
-		col += 1;
-		col += put(s, row, col, k->bar, s->width, VS_KEYTEXT);
-		col += 2;
-	}
-}
-
-const struct view_screen *view_render(struct view *v, int width, int height)
-{
-	struct view_screen *s = &v->screen;
-	if (width < 20)
-		width = 20;
-	if (height < 6)
-		height = 6;
-	screen_resize(s, width, height);
-	render_header(v, s);
-	render_status(v, s, 2);
-	int row0 = 3, nrows = height - 4;
-	switch (v->mode) {
-	case VIEW_TABLE:
-		render_table(v, s, row0, nrows);
-		break;
-	case VIEW_TREE:
-		render_tree(v, s, row0, nrows);
-		break;
-	case VIEW_FLAME:
-		render_flame(v, s, row0, nrows);
-		break;
-	case VIEW_THREADS:
-		render_threads(v, s, row0, nrows);
-		break;
-	case VIEW_HELP:
-		render_help(v, s, row0, nrows);
-		break;
-	}
-	render_keybar(v, s, height - 1);
-	return s;
-}
-
-static void rstrip_line(struct strbuf *out, const char *text)
-{
-	size_t n = strlen(text);
-	while (n && text[n - 1] == ' ')
-		n--;
-	strbuf_add(out, text, n);
-	strbuf_addc(out, '\n');
-}
-
-void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
-{
-	size_t n = rows > 0 && (size_t)rows < v->nrows ? (size_t)rows : v->nrows;
-	if (width <= 0) {
-		/* Wide enough that nothing is cut. */
-		int namew = 8, locw = 8;
-		for (size_t i = 0; i < n; i++) {
-			const struct vfunc *f = &v->an.funcs[v->rows[i]];
-			if ((int)strlen(f->name) > namew)
-				namew = (int)strlen(f->name);
-			if ((int)strlen(loc_of(v, v->rows[i])) > locw)
-				locw = (int)strlen(loc_of(v, v->rows[i]));
-		}
-		(void)locw;
-		width = 1024; /* lines are stripped of trailing blanks below */
-	}
-	struct view_screen s = { 0 };
-	screen_resize(&s, width, (int)n + 4);
-	render_header(v, &s);
-	render_status(v, &s, 2);
-	int namew, locw;
-	table_widths(width, &namew, &locw);
-	if (v->nrows) {
-		int need = 0;
-		for (size_t i = 0; i < n; i++)
-			if ((int)strlen(v->an.funcs[v->rows[i]].name) > need)
-				need = (int)strlen(v->an.funcs[v->rows[i]].name);
-		if (need + 2 < namew)
-			namew = need + 2 > 10 ? need + 2 : 10;
-	}
-	table_titles(v, &s, 3, namew);
-	for (size_t i = 0; i < n; i++)
-		table_row(v, &s, 4 + (int)i, v->rows[i], namew, false);
-	for (int i = 0; i < s.height; i++)
-		rstrip_line(out, s.lines[i].text);
-	screen_release(&s);
-}
-
-/* ---------- saving ---------- */
 
 struct profile *view_profile(struct view *v)
 {
 	struct profile *q = profile_new();
-	const struct profile *p = v->disp;
+	const struct profile *p = v->d.disp;
 	if (!p)
 		return q;
 	profile_set_str(&q->meta.command, p->meta.command);
@@ -1857,7 +243,7 @@ struct profile *view_profile(struct view *v)
 	profile_set_str(&q->meta.event, p->meta.event);
 	q->meta.pid = p->meta.pid;
 	q->meta.start_ns = p->meta.start_ns;
-	q->meta.duration_ns = v->disp_time ? v->disp_time : p->meta.duration_ns;
+	q->meta.duration_ns = v->d.disp_time ? v->d.disp_time : p->meta.duration_ns;
 	q->meta.period_ns = p->meta.period_ns;
 	q->meta.freq = p->meta.freq;
 	q->meta.lost = p->meta.lost;
@@ -1871,7 +257,7 @@ struct profile *view_profile(struct view *v)
 	for (size_t i = 0; i < p->ncounts; i++) {
 		const struct profile_count *c = &p->counts[i];
 		if (!c->count || c->node >= p->nnodes || c->thread >= p->nthreads ||
-		    !thread_shown(v, p, c->thread))
+		    !vm_thread_shown(&v->m, p, c->thread))
 			continue;
 		size_t d = profile_node_depth(p, c->node);
 		xgrow((void **)&stack, &cap, d + 1, sizeof(*stack));

@@ -22,6 +22,8 @@ void xgrow(void **p, size_t *cap, size_t need, size_t elem);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last component of a path (points into path; path itself when it has no "/"). */
+const char *base_name(const char *path);
 
 /* A growable, always NUL-terminated byte buffer. */
 struct strbuf {

@@ -688,12 +688,6 @@ static uint64_t sym_hash(const struct module *m, uint64_t addr, uint8_t kind)
 	return hash_mix(hash_mix(hash_mix(0x5e, (uint64_t)(uintptr_t)m), addr), kind);
 }
 
-static const char *base_name(const char *p)
-{
-	const char *b = strrchr(p, '/');
-	return b ? b + 1 : p;
-}
-
 /* True when path still holds the file the module was mapped from. */
 static bool same_file(const char *path, const struct module *m)
 {

@@ -58,12 +58,6 @@ const struct opts_cmd addr2line_cmd = {
 	.args = OPTS_ARGS_MIXED,
 };
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
 static void add_loc(struct a2l *a, const char *file, uint32_t line, uint32_t col)
 {
 	if (!file) {

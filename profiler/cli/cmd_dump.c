@@ -139,12 +139,6 @@ static void json_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
 static const char *state_word(char c)
 {
 	/* "[sleeping]" without the brackets. */

@@ -306,6 +306,11 @@ static uint32_t *map_nodes(struct profile *dst, const struct profile *src, const
 
 struct profile *profile_fold(const struct profile *p, unsigned flags)
 {
+	return profile_fold_map(p, flags, NULL);
+}
+
+struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32_t *fmap_out)
+{
 	struct profile *q = profile_new();
 	copy_frame_of_reference(q, p);
 	uint32_t *fmap = xmalloc((p->nframes + 1) * sizeof(*fmap));
@@ -354,6 +359,8 @@ struct profile *profile_fold(const struct profile *p, unsigned flags)
 	free(stack);
 	free(thread_root);
 	free(nmap);
+	if (fmap_out)
+		memcpy(fmap_out, fmap, p->nframes * sizeof(*fmap));
 	free(fmap);
 	return q;
 }

@@ -132,6 +132,9 @@ enum profile_fold_flags {
  * and with LINES file and line), addresses dropped, so stacks that differ only
  * by address are one. Threads, modules and metadata are copied. */
 struct profile *profile_fold(const struct profile *p, unsigned flags);
+/* The same, and fmap (p->nframes entries, or NULL) gets the folded frame of
+ * each frame of p (PROFILE_NONE for a dropped one). */
+struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32_t *fmap);
 
 /* A deep copy (used by diff and by the live view for windows of time). */
 struct profile *profile_copy(const struct profile *p);
