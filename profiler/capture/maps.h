@@ -49,11 +49,10 @@ struct module {
 	const unsigned char *image;
 	size_t image_len;
 	uint32_t id;       /* dense index in the module_set, stable */
-	/* Per-module slots for the unwinder and the symbolizer (owned by them:
-	 * freed through the matching free function when the set is freed). */
+	/* The unwinder's per-module slot (freed through unwind_free when the
+	 * set is freed). Symbolizer handles live in resolve.c, not here. */
 	void *unwind_data;
 	void (*unwind_free)(void *);
-	void *sym_data;
 };
 
 struct module_set;

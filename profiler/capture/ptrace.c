@@ -584,3 +584,24 @@ int ptrace_mem_read(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
 	}
 	return 0;
 }
+
+void ptrace_regs_convert(const struct user_regs_struct *r, struct unwind_regs *u)
+{
+	u->r[UNWIND_REG_RAX] = r->rax;
+	u->r[UNWIND_REG_RDX] = r->rdx;
+	u->r[UNWIND_REG_RCX] = r->rcx;
+	u->r[UNWIND_REG_RBX] = r->rbx;
+	u->r[UNWIND_REG_RSI] = r->rsi;
+	u->r[UNWIND_REG_RDI] = r->rdi;
+	u->r[UNWIND_REG_RBP] = r->rbp;
+	u->r[UNWIND_REG_RSP] = r->rsp;
+	u->r[UNWIND_REG_R8] = r->r8;
+	u->r[UNWIND_REG_R9] = r->r9;
+	u->r[UNWIND_REG_R10] = r->r10;
+	u->r[UNWIND_REG_R11] = r->r11;
+	u->r[UNWIND_REG_R12] = r->r12;
+	u->r[UNWIND_REG_R13] = r->r13;
+	u->r[UNWIND_REG_R14] = r->r14;
+	u->r[UNWIND_REG_R15] = r->r15;
+	u->r[UNWIND_REG_RIP] = r->rip;
+}

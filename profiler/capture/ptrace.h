@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "profiler/capture/unwind.h"
+
 enum ptrace_tstate {
 	PT_RUNNING = 0,   /* resumed by us (PTRACE_CONT), may be sleeping in the kernel */
 	PT_INTERRUPTED,   /* PTRACE_INTERRUPT sent, its stop not seen yet */
@@ -104,6 +106,9 @@ int ptrace_thread_resume(struct ptrace_proc *p, struct ptrace_thread *t);
 
 /* Reads the general registers of a stopped thread. */
 int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs);
+
+/* The registers the unwinder wants, from PTRACE_GETREGS's (x86_64). */
+void ptrace_regs_convert(const struct user_regs_struct *r, struct unwind_regs *u);
 
 /* Finds a thread by id, or NULL. */
 struct ptrace_thread *ptrace_proc_find(struct ptrace_proc *p, pid_t tid);

@@ -324,27 +324,6 @@ static enum sample_state state_of(char c)
 	}
 }
 
-static void regs_convert(const struct user_regs_struct *r, struct unwind_regs *u)
-{
-	u->r[UNWIND_REG_RAX] = r->rax;
-	u->r[UNWIND_REG_RDX] = r->rdx;
-	u->r[UNWIND_REG_RCX] = r->rcx;
-	u->r[UNWIND_REG_RBX] = r->rbx;
-	u->r[UNWIND_REG_RSI] = r->rsi;
-	u->r[UNWIND_REG_RDI] = r->rdi;
-	u->r[UNWIND_REG_RBP] = r->rbp;
-	u->r[UNWIND_REG_RSP] = r->rsp;
-	u->r[UNWIND_REG_R8] = r->r8;
-	u->r[UNWIND_REG_R9] = r->r9;
-	u->r[UNWIND_REG_R10] = r->r10;
-	u->r[UNWIND_REG_R11] = r->r11;
-	u->r[UNWIND_REG_R12] = r->r12;
-	u->r[UNWIND_REG_R13] = r->r13;
-	u->r[UNWIND_REG_R14] = r->r14;
-	u->r[UNWIND_REG_R15] = r->r15;
-	u->r[UNWIND_REG_RIP] = r->rip;
-}
-
 static int unwind_one(struct sampler *s, struct pt_proc *pr, const struct unwind_regs *ur,
 		      const struct unwind_mem *um, uint64_t *ips, size_t max, unsigned *uflags)
 {
@@ -463,7 +442,7 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 		}
 	}
 	struct unwind_regs ur;
-	regs_convert(&regs, &ur);
+	ptrace_regs_convert(&regs, &ur);
 	ptrace_mem_reset(pr->mem);
 	struct unwind_mem um = { mem_read, pr->mem };
 	unsigned uflags = 0;
