@@ -389,13 +389,15 @@ int session_start(struct session *s, char **errmsg)
 	int r = s->sampler.ops->start(&s->sampler);
 	if (r) {
 		set_err(s, errmsg, "cannot start sampling: %s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
+		errno = -r;
 		return r;
 	}
 	if (s->target->child) {
 		r = target_release(s->target);
 		if (r) {
 			set_err(s, errmsg, "cannot execute %s: %s", s->opts->argv[0], errstr(-r));
-			return r;
+			errno = -r;
+		return r;
 		}
 	}
 	if (s->opts->duration > 0)
@@ -457,7 +459,7 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 		timeout_ms = 200;
 	int pr = poll(pf, n, timeout_ms);
 	if (pr < 0 && errno != EINTR)
-		return -errno;
+		return -errno; /* errno already set */
 	int ev = 0;
 	if (pr > 0 && (pf[0].revents & POLLIN)) {
 		struct signalfd_siginfo si;
@@ -500,8 +502,10 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 	}
 	if (!s->stopped) {
 		int r = s->sampler.ops->poll(&s->sampler);
-		if (r < 0 && r != -EAGAIN && r != -EINTR)
+		if (r < 0 && r != -EAGAIN && r != -EINTR) {
+			errno = -r;
 			return r;
+		}
 	}
 	if (s->started && all_exited(s))
 		ev |= SESSION_EXITED;
@@ -530,6 +534,8 @@ int session_stop(struct session *s)
 		r = s->sampler.ops->stop(&s->sampler);
 	s->stopped = true;
 	s->stop_mono = now_ns();
+	if (r < 0)
+		errno = -r;
 	return r;
 }
 
@@ -575,8 +581,10 @@ int session_exit_code(struct session *s)
 
 int session_signal_command(struct session *s, int sig)
 {
-	if (!s->target->child || child_done(s))
+	if (!s->target->child || child_done(s)) {
+		errno = ESRCH;
 		return -ESRCH;
+	}
 	return kill(s->target->child, sig) ? -errno : 0;
 }
 

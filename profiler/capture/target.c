@@ -61,7 +61,7 @@ static int check_exec(const char *path)
 	return 0;
 }
 
-int target_find_command(const char *cmd, char **path_out)
+static int do_find_command(const char *cmd, char **path_out)
 {
 	*path_out = NULL;
 	if (!cmd || !*cmd)
@@ -212,7 +212,7 @@ int target_scan_threads(struct target_proc *p)
 	return added;
 }
 
-int target_attach(struct target *t, pid_t pid)
+static int do_attach(struct target *t, pid_t pid)
 {
 	if (kill(pid, 0) && errno == ESRCH)
 		return -ESRCH;
@@ -231,10 +231,10 @@ int target_attach(struct target *t, pid_t pid)
 	return r == -EACCES ? -EPERM : r;
 }
 
-int target_launch(struct target *t, char *const argv[])
+static int do_launch(struct target *t, char *const argv[])
 {
 	char *path;
-	int r = target_find_command(argv[0], &path);
+	int r = do_find_command(argv[0], &path);
 	if (r)
 		return r;
 	int go[2], err[2];
@@ -303,7 +303,7 @@ int target_launch(struct target *t, char *const argv[])
 	return 0;
 }
 
-int target_release(struct target *t)
+static int do_release(struct target *t)
 {
 	if (t->go_fd < 0)
 		return -EINVAL;
@@ -374,4 +374,32 @@ int target_exit_code(const struct target *t)
 	if (WIFSIGNALED(t->child_status))
 		return 128 + WTERMSIG(t->child_status);
 	return 1;
+}
+
+/* The public entry points: the negative errno returned is also in errno. */
+static int with_errno(int r)
+{
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int target_find_command(const char *cmd, char **path_out)
+{
+	return with_errno(do_find_command(cmd, path_out));
+}
+
+int target_attach(struct target *t, pid_t pid)
+{
+	return with_errno(do_attach(t, pid));
+}
+
+int target_launch(struct target *t, char *const argv[])
+{
+	return with_errno(do_launch(t, argv));
+}
+
+int target_release(struct target *t)
+{
+	return with_errno(do_release(t));
 }
