@@ -486,3 +486,14 @@ int maps_read_file(const struct maps *m, uint64_t addr, void *buf, size_t len)
 	memcpy(buf, e->module->image + off, len);
 	return 0;
 }
+
+void maps_copy(struct maps *dst, const struct maps *src)
+{
+	if (dst == src)
+		return;
+	xgrow((void **)&dst->v, &dst->cap, src->n ? src->n : 1, sizeof(*dst->v));
+	if (src->n)
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = src->n;
+	dst->generation++;
+}

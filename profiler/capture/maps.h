@@ -103,6 +103,9 @@ int maps_parse(struct maps *m, const char *text);
  * path may be "//anon", "[vdso]", "" for anonymous. */
 void maps_add(struct maps *m, uint64_t start, uint64_t len, uint64_t pgoff, uint32_t prot,
 	      const char *path, uint64_t dev, uint64_t ino);
+/* Replaces dst's mappings with a copy of src's (a forked child starts with
+ * its parent's address space); the modules are shared through the set. */
+void maps_copy(struct maps *dst, const struct maps *src);
 /* Forgets every mapping (exec replaced the address space). */
 void maps_clear(struct maps *m);
 /* The mapping holding addr, or NULL. */

@@ -23,6 +23,7 @@
 #include "profiler/capture/perf_ring.h"
 #include "profiler/capture/sampler.h"
 #include "profiler/base/errstr.h"
+#include "profiler/base/itab.h"
 #include "profiler/base/util.h"
 
 
@@ -170,24 +171,40 @@ static int open_thread(struct sampler *s, pid_t tid)
 
 /* Opens every thread of a process, rescanning until no thread appeared
  * between the scan and the opens (later ones inherit the events). */
+static bool tid_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	return ((const pid_t *)ctx)[idx] == *(const pid_t *)key;
+}
+
 static int open_process(struct sampler *s, struct target_proc *p, bool launched)
 {
-	for (int round = 0; round < 100; round++) {
+	/* The threads opened so far (ours: the target's records are the session's). */
+	pid_t *done = NULL;
+	size_t ndone = 0, capdone = 0;
+	struct itab idx = ITAB_INIT;
+	int ret = 0;
+	for (int round = 0; round < 100 && !ret; round++) {
 		bool any = false;
-		for (size_t i = 0; i < p->nthreads; i++) {
-			struct target_thread *th = &p->threads[i];
-			if (th->exited || th->seen)
+		for (size_t i = 0; i < p->nthreads && !ret; i++) {
+			pid_t tid = p->threads[i].tid;
+			uint64_t h = hash_mix(0x7d, (uint64_t)tid);
+			if (p->threads[i].exited || itab_find(&idx, h, tid_eq, done, &tid) != ITAB_NONE)
 				continue;
-			th->seen = true;
+			xgrow((void **)&done, &capdone, ndone + 1, sizeof(*done));
+			done[ndone] = tid;
+			itab_insert(&idx, h, (uint32_t)ndone++);
 			any = true;
-			int r = open_thread(s, th->tid);
+			int r = open_thread(s, tid);
 			if (r == -ESRCH) {
-				th->exited = true;
+				struct sampler_event ev = { .kind = SAMPLER_EXIT, .pid = p->pid, .tid = tid };
+				if (s->env.emit)
+					s->env.emit(s->env.ctx, &ev);
 				continue;
 			}
-			if (r)
-				return r;
+			ret = r;
 		}
+		if (ret)
+			break;
 		if (launched || !any)
 			break;
 		int r = target_scan_threads(p);
@@ -196,6 +213,10 @@ static int open_process(struct sampler *s, struct target_proc *p, bool launched)
 		if (r <= 0)
 			break;
 	}
+	free(done);
+	itab_release(&idx);
+	if (ret)
+		return ret;
 	bool alive = false;
 	for (size_t i = 0; i < p->nthreads; i++)
 		alive |= !p->threads[i].exited;
@@ -381,8 +402,7 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 	struct target_proc *p = target_proc(s->env.target, pid, false);
 	if (!p)
 		return; /* a child we do not follow */
-	struct target_thread *th = target_thread(p, tid, false);
-	if (th && th->excluded)
+	if (s->env.thread_wanted && !s->env.thread_wanted(s->env.ctx, pid, tid))
 		return;
 	struct sampler_event ev = { .kind = SAMPLER_SAMPLE, .pid = pid, .tid = tid, .time_ns = time };
 	struct sampler_sample *sm = &ev.sample;
@@ -549,13 +569,7 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 				struct target_proc *np = target_proc(t, ev.pid, true);
 				if (maps_load(np->maps)) {
 					/* Gone already or unreadable: start from the parent's. */
-					struct target_proc *pp = target_proc(t, ev.fork.ppid, false);
-					for (size_t i = 0; i < pp->maps->n; i++) {
-						const struct map_entry *e = &pp->maps->v[i];
-						xgrow((void **)&np->maps->v, &np->maps->cap, np->maps->n + 1,
-						      sizeof(*e));
-						np->maps->v[np->maps->n++] = *e;
-					}
+					maps_copy(np->maps, target_proc(t, ev.fork.ppid, false)->maps);
 				}
 			} else if (!target_proc(t, ev.pid, false)) {
 				return;
@@ -682,11 +696,6 @@ static void perf_sampler_close(struct sampler *s)
 	s->priv = NULL;
 }
 
-static int perf_sampler_add_process(struct sampler *s, struct target_proc *p)
-{
-	return open_process(s, p, false);
-}
-
 const struct sampler_ops perf_sampler_ops = {
 	.name = "perf",
 	.open = perf_sampler_open,
@@ -695,5 +704,4 @@ const struct sampler_ops perf_sampler_ops = {
 	.poll = perf_sampler_poll,
 	.stop = perf_sampler_stop,
 	.close = perf_sampler_close,
-	.add_process = perf_sampler_add_process,
 };

@@ -38,6 +38,7 @@ struct ptrace_thread {
 	uint64_t runs;     /* the caller's scratch: CPU arrivals counted before the interrupt */
 	bool on_our_cpu;   /* the caller's scratch: it was queued on the CPU the caller ran on */
 	bool detach_after; /* set by a collect callback: detach it there instead of resuming */
+	char comm[16];     /* the caller's scratch: the name it last reported */
 };
 
 struct ptrace_proc {

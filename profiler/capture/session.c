@@ -24,6 +24,7 @@
 #include "profiler/capture/target.h"
 #include "profiler/capture/unwind.h"
 #include "profiler/base/errstr.h"
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 
@@ -47,6 +48,7 @@ struct session {
 	uint64_t samples, lost, partial, truncated, throttled;
 	struct resolver *res; /* created with the first snapshot */
 	struct strbuf notes;
+	size_t notes_shown; /* bytes of notes session_new_notes() handed out */
 	char err[512];
 	struct agg_frame *frames;
 	size_t max_frames;
@@ -73,9 +75,24 @@ static void thread_named(struct session *s, struct target_thread *th, const char
 	th->excluded = !name_wanted(s, th->name);
 }
 
-static bool env_thread_wanted(void *ctx, const char *name)
+/* The record of a thread, made (named from /proc) the first time it is seen. */
+static struct target_thread *thread_record(struct session *s, struct target_proc *p, pid_t tid)
 {
-	return name_wanted(ctx, name);
+	struct target_thread *th = target_thread(p, tid, false);
+	if (!th) {
+		th = target_thread(p, tid, true);
+		char name[sizeof(th->name)];
+		procstat_comm(p->pid, tid, name, sizeof(name));
+		thread_named(s, th, name);
+	}
+	return th;
+}
+
+static bool env_thread_wanted(void *ctx, pid_t pid, pid_t tid)
+{
+	struct session *s = ctx;
+	struct target_proc *p = target_proc(s->target, pid, false);
+	return p && !thread_record(s, p, tid)->excluded;
 }
 
 static void add_sample(struct session *s, const struct sampler_sample *sm)
@@ -83,20 +100,7 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 	struct target_proc *p = target_proc(s->target, sm->pid, false);
 	if (!p)
 		return;
-	struct target_thread *th = target_thread(p, sm->tid, false);
-	if (!th) {
-		th = target_thread(p, sm->tid, true);
-		char path[96];
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)sm->pid, (int)sm->tid);
-		FILE *f = fopen(path, "re");
-		char name[64] = "";
-		if (f) {
-			if (!fgets(name, sizeof(name), f))
-				name[0] = 0;
-			fclose(f);
-		}
-		thread_named(s, th, name);
-	}
+	struct target_thread *th = thread_record(s, p, sm->tid);
 	if (th->excluded)
 		return;
 	size_t n = 0;
@@ -166,6 +170,12 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 			th->exited = true;
 		if (ev->pid == ev->tid)
 			p->exited = true;
+		/* The backend's wait collected the launched command's status. */
+		if (ev->pid == ev->tid && ev->exit.reaped && ev->pid == s->target->child)
+			target_child_exited(s->target, ev->exit.status);
+		break;
+	case SAMPLER_NOTE:
+		note(s, ev->note);
 		break;
 	case SAMPLER_LOST:
 		s->lost += ev->lost.count;
@@ -408,12 +418,12 @@ int session_start(struct session *s, char **errmsg)
 	return 0;
 }
 
-/* Whether the launched command has exited. The ptrace backend waits for its
- * tracee itself and records the status in the target; a wait here would
- * steal its stops. */
+/* Whether the launched command has exited. A backend that waits for its
+ * tracees (ptrace) hands the status over in the EXIT event; a wait here
+ * would steal its stops. */
 static bool child_done(struct session *s)
 {
-	if (s->sampler.ops == &ptrace_sampler_ops && s->sampler_open)
+	if (s->sampler.reaps && s->sampler_open)
 		return s->target->child_reaped;
 	return target_child_done(s->target);
 }
@@ -598,6 +608,17 @@ const char *session_notes(struct session *s)
 	return s->notes.buf ? s->notes.buf : "";
 }
 
+const char *session_new_notes(struct session *s)
+{
+	const char *all = session_notes(s);
+	size_t from = s->notes_shown;
+	s->notes_shown = s->notes.len;
+	if (from >= s->notes.len)
+		return "";
+	/* Past the newline that joined them to the older ones. */
+	return all + from + (from && all[from] == '\n');
+}
+
 static uint64_t cpu_ns_of(const struct rusage *ru)
 {
 	return (uint64_t)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000ull +
@@ -625,6 +646,7 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->unique_stacks = s->agg->nnodes - 1;
 	st->backend = s->sampler.ops ? s->sampler.ops->name : "";
 	st->throttled = s->throttled;
+	st->backend_stats = s->sampler.stats;
 }
 
 struct profile *session_profile(struct session *s, unsigned flags)

@@ -1,6 +1,5 @@
 #include "profiler/capture/target.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 struct target *target_new(void)
@@ -172,30 +172,21 @@ void target_thread_set_name(struct target_thread *th, const char *name)
 
 static void read_thread_name(pid_t pid, struct target_thread *th)
 {
-	char path[96];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)th->tid);
-	char *s = read_small(path, NULL);
-	if (s) {
-		target_thread_set_name(th, s);
-		free(s);
-	}
+	char name[sizeof(th->name)];
+	if (procstat_comm(pid, th->tid, name, sizeof(name)) == 0)
+		target_thread_set_name(th, name);
 }
 
 int target_scan_threads(struct target_proc *p)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? -ESRCH : -errno;
+	pid_t *tids;
+	int n = procstat_tasks(p->pid, &tids);
+	if (n < 0)
+		return n;
 	int added = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-		if (*end || tid <= 0)
-			continue;
-		struct target_thread *th = target_thread(p, (pid_t)tid, false);
+	for (int i = 0; i < n; i++) {
+		pid_t tid = tids[i];
+		struct target_thread *th = target_thread(p, tid, false);
 		if (th && !th->exited) {
 			/* A thread that names itself between two scans (and before the
 			 * events that would report it are open) gets its new name. */
@@ -203,12 +194,12 @@ int target_scan_threads(struct target_proc *p)
 			continue;
 		}
 		if (!th)
-			th = target_thread(p, (pid_t)tid, true);
+			th = target_thread(p, tid, true);
 		th->exited = false;
 		read_thread_name(p->pid, th);
 		added++;
 	}
-	closedir(d);
+	free(tids);
 	return added;
 }
 
@@ -221,7 +212,6 @@ static int do_attach(struct target *t, pid_t pid)
 	if (access(path, R_OK))
 		return errno == ENOENT ? -ESRCH : -EPERM;
 	struct target_proc *p = target_proc(t, pid, true);
-	p->root = true;
 	free(p->command);
 	p->command = read_cmdline(pid);
 	int r = target_scan_threads(p);
@@ -288,7 +278,6 @@ static int do_launch(struct target *t, char *const argv[])
 	t->go_fd = go[1];
 	t->err_fd = err[0];
 	struct target_proc *p = target_proc(t, pid, true);
-	p->root = true;
 	struct target_thread *th = target_thread(p, pid, true);
 	const char *base = strrchr(argv[0], '/');
 	target_thread_set_name(th, base ? base + 1 : argv[0]);
@@ -402,4 +391,12 @@ int target_launch(struct target *t, char *const argv[])
 int target_release(struct target *t)
 {
 	return with_errno(do_release(t));
+}
+
+void target_child_exited(struct target *t, int status)
+{
+	if (!t->child || t->child_reaped)
+		return;
+	t->child_status = status;
+	t->child_reaped = true;
 }
