@@ -13,13 +13,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "profiler/base/itab.h"
 #include "profiler/base/util.h"
 
 struct module_set {
 	struct module **v;
 	size_t n, cap;
-	uint32_t *slots; /* open addressing: index+1 into v, 0 = empty */
-	size_t nslots;
+	struct itab index; /* (path, dev, ino) -> index into v */
 	struct module *kernel;
 };
 
@@ -58,27 +58,21 @@ void module_set_free(struct module_set *ms)
 	if (ms->kernel)
 		module_free(ms->kernel);
 	free(ms->v);
-	free(ms->slots);
+	itab_release(&ms->index);
 	free(ms);
 }
 
-static void slots_insert(struct module_set *ms, uint64_t h, uint32_t idx)
-{
-	size_t mask = ms->nslots - 1, i = h & mask;
-	while (ms->slots[i])
-		i = (i + 1) & mask;
-	ms->slots[i] = idx + 1;
-}
+struct module_key {
+	const char *path;
+	uint64_t dev, ino;
+};
 
-static void slots_grow(struct module_set *ms)
+static bool module_eq(const void *ctx, uint32_t i, const void *key)
 {
-	free(ms->slots);
-	ms->nslots = ms->nslots ? ms->nslots * 2 : 64;
-	ms->slots = xcalloc(ms->nslots, sizeof(*ms->slots));
-	for (size_t i = 0; i < ms->n; i++) {
-		struct module *m = ms->v[i];
-		slots_insert(ms, module_key_hash(m->path, m->dev, m->ino), (uint32_t)i);
-	}
+	const struct module_set *ms = ctx;
+	const struct module_key *k = key;
+	const struct module *m = ms->v[i];
+	return m->dev == k->dev && m->ino == k->ino && !strcmp(m->path, k->path);
 }
 
 struct module *module_set_get(struct module_set *ms, const char *path, uint64_t dev, uint64_t ino,
@@ -87,15 +81,10 @@ struct module *module_set_get(struct module_set *ms, const char *path, uint64_t 
 	if (!path)
 		path = "";
 	uint64_t h = module_key_hash(path, dev, ino);
-	if (ms->nslots) {
-		size_t mask = ms->nslots - 1, i = h & mask;
-		while (ms->slots[i]) {
-			struct module *m = ms->v[ms->slots[i] - 1];
-			if (m->dev == dev && m->ino == ino && !strcmp(m->path, path))
-				return m;
-			i = (i + 1) & mask;
-		}
-	}
+	struct module_key key = { path, dev, ino };
+	uint32_t i = itab_find(&ms->index, h, module_eq, ms, &key);
+	if (i != ITAB_NONE)
+		return ms->v[i];
 	struct module *m = xcalloc(1, sizeof(*m));
 	m->path = xstrdup(path);
 	m->open_path = open_path ? xstrdup(open_path) : NULL;
@@ -105,10 +94,7 @@ struct module *module_set_get(struct module_set *ms, const char *path, uint64_t 
 	m->id = (uint32_t)ms->n;
 	xgrow((void **)&ms->v, &ms->cap, ms->n + 1, sizeof(*ms->v));
 	ms->v[ms->n++] = m;
-	if ((ms->n + 1) * 2 > ms->nslots)
-		slots_grow(ms);
-	else
-		slots_insert(ms, h, m->id);
+	itab_insert(&ms->index, h, m->id);
 	return m;
 }
 
