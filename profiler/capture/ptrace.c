@@ -4,7 +4,6 @@
  * (its signal re-injected, its group-stop kept with LISTEN), and a wait status
  * is never dropped, because a dropped stop leaves a thread stopped for good.
  */
-#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <sched.h>
@@ -19,6 +18,8 @@
 #include <unistd.h>
 
 #include "profiler/capture/ptrace.h"
+
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 #define PTRACE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
@@ -87,17 +88,13 @@ static bool traced_by_us(pid_t pid, pid_t tid)
  * thread having gone. */
 static int seize_new(struct ptrace_proc *p)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? -ESRCH : -errno;
+	pid_t *tids;
+	int n = procstat_tasks(p->pid, &tids);
+	if (n < 0)
+		return n;
 	int added = 0, err = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		pid_t tid = (pid_t)atoi(de->d_name);
+	for (int i = 0; i < n; i++) {
+		pid_t tid = tids[i];
 		if (ptrace_proc_find(p, tid))
 			continue;
 		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)p->opts) == 0) {
@@ -117,7 +114,7 @@ static int seize_new(struct ptrace_proc *p)
 		err = -e;
 		break;
 	}
-	closedir(d);
+	free(tids);
 	return err ? err : added;
 }
 
