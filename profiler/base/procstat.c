@@ -179,3 +179,64 @@ int procstat_comm(pid_t pid, pid_t tid, char *buf, size_t len)
 		buf[n - 1] = 0;
 	return 0;
 }
+
+char *procstat_cmdline(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	char buf[4096];
+	ssize_t r;
+	/* A megabyte is more than any command line worth showing. */
+	while ((r = read(fd, buf, sizeof(buf))) > 0 && sb.len < (1u << 20))
+		strbuf_add(&sb, buf, (size_t)r);
+	close(fd);
+	size_t n = sb.len;
+	while (n && !sb.buf[n - 1])
+		n--;
+	if (!n) {
+		strbuf_release(&sb);
+		errno = ENOENT;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!sb.buf[i])
+			sb.buf[i] = ' ';
+	sb.buf[n] = 0;
+	return strbuf_detach(&sb);
+}
+
+int procstat_status(pid_t pid, pid_t tid, const char *key, char *buf, size_t len)
+{
+	char path[96], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	buf[0] = 0;
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	size_t kl = strlen(key);
+	int r = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, kl))
+			continue;
+		const char *v = line + kl;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		snprintf(buf, len, "%s", v);
+		size_t n = strlen(buf);
+		if (n && buf[n - 1] == '\n')
+			buf[n - 1] = 0;
+		r = 0;
+		break;
+	}
+	fclose(f);
+	if (r)
+		errno = -r;
+	return r;
+}

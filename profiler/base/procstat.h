@@ -26,6 +26,15 @@ int procstat_read(pid_t pid, pid_t tid, struct procstat *st);
  * buf (at least 1 byte; cut to fit). -ENOENT (and buf "") when gone. */
 int procstat_comm(pid_t pid, pid_t tid, char *buf, size_t len);
 
+/* The command line of a process (/proc/PID/cmdline, arguments joined by
+ * spaces), malloc'd; NULL with errno when gone or empty (a kernel thread). */
+char *procstat_cmdline(pid_t pid);
+
+/* The value of one "Key:" line of /proc/PID/task/TID/status (key given with
+ * its colon, e.g. "TracerPid:"), leading blanks and the newline stripped,
+ * into buf. -ENOENT when the thread is gone or has no such line. */
+int procstat_status(pid_t pid, pid_t tid, const char *key, char *buf, size_t len);
+
 /* Just the state letter, or 0 when the thread is gone. */
 char procstat_state(pid_t pid, pid_t tid);
 

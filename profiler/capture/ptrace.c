@@ -67,20 +67,8 @@ static bool is_stop_signal(int sig)
 /* Our tracer status of tid from /proc: is it already traced by us? */
 static bool traced_by_us(pid_t pid, pid_t tid)
 {
-	char path[64], line[128];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	bool ours = false;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "TracerPid:", 10)) {
-			ours = atoi(line + 10) == (int)getpid();
-			break;
-		}
-	}
-	fclose(f);
-	return ours;
+	char v[32];
+	return procstat_status(pid, tid, "TracerPid:", v, sizeof(v)) == 0 && atoi(v) == (int)getpid();
 }
 
 /* One pass over /proc/PID/task: seizes what is new. Returns the number of new

@@ -95,44 +95,6 @@ static int do_find_command(const char *cmd, char **path_out)
 	return best;
 }
 
-static char *read_small(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct strbuf sb;
-	strbuf_init(&sb);
-	char buf[4096];
-	ssize_t r;
-	while ((r = read(fd, buf, sizeof(buf))) > 0 && sb.len < (1u << 20))
-		strbuf_add(&sb, buf, (size_t)r);
-	close(fd);
-	if (len)
-		*len = sb.len;
-	return strbuf_detach(&sb);
-}
-
-static char *read_cmdline(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	size_t n = 0;
-	char *s = read_small(path, &n);
-	if (!s)
-		return NULL;
-	while (n && !s[n - 1])
-		n--;
-	for (size_t i = 0; i < n; i++)
-		if (!s[i])
-			s[i] = ' ';
-	s[n] = 0;
-	if (!n) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
 struct target_proc *target_proc(struct target *t, pid_t pid, bool add)
 {
 	for (size_t i = 0; i < t->nprocs; i++)
@@ -213,7 +175,7 @@ static int do_attach(struct target *t, pid_t pid)
 		return errno == ENOENT ? -ESRCH : -EPERM;
 	struct target_proc *p = target_proc(t, pid, true);
 	free(p->command);
-	p->command = read_cmdline(pid);
+	p->command = procstat_cmdline(pid);
 	int r = target_scan_threads(p);
 	if (r < 0)
 		return r;
