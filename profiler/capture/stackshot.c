@@ -7,6 +7,7 @@
 
 #include "profiler/base/errstr.h"
 #include "profiler/base/procstat.h"
+#include "profiler/base/util.h"
 #include "profiler/capture/ptrace.h"
 #include "profiler/capture/unwind.h"
 
@@ -77,31 +78,33 @@ static int fail(struct stackshot *ss, int r)
 	return r;
 }
 
-static void attach_message(struct strbuf *err, pid_t pid, int r)
+static char *attach_message(pid_t pid, int r)
 {
 	if (r == -ESRCH)
-		strbuf_addf(err, "cannot dump %d: no such process (check the pid with ps)", (int)pid);
-	else if (r == -EPERM || r == -EACCES)
-		strbuf_addf(err,
-			    "cannot dump %d: permission denied (run as the process owner or root, and check "
-			    "kernel.yama.ptrace_scope; a debugger may already be attached)",
-			    (int)pid);
-	else
-		strbuf_addf(err, "cannot dump %d: %s", (int)pid, errstr(-r));
+		return xasprintf("cannot dump %d: no such process (check the pid with ps)", (int)pid);
+	if (r == -EPERM || r == -EACCES)
+		return xasprintf("cannot dump %d: permission denied (run as the process owner or root, and check "
+				 "kernel.yama.ptrace_scope; a debugger may already be attached)",
+				 (int)pid);
+	return xasprintf("cannot dump %d: %s", (int)pid, errstr(-r));
 }
 
-int stackshot_take(const struct capture_opts *o, struct stackshot **out, struct strbuf *err)
+int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **errmsg)
 {
 	*out = NULL;
+	if (errmsg)
+		*errmsg = NULL;
 	if (o->npids != 1 || o->argv) {
-		strbuf_adds(err, "a dump takes one running process: give -p PID once");
+		if (errmsg)
+			*errmsg = xstrdup("a dump takes one running process: give -p PID once");
 		errno = EINVAL;
 		return -EINVAL;
 	}
 	pid_t pid = o->pids[0];
 	regex_t re;
 	if (o->thread_regex && regcomp(&re, o->thread_regex, REG_EXTENDED | REG_NOSUB)) {
-		strbuf_addf(err, "invalid thread regex '%s'", o->thread_regex);
+		if (errmsg)
+			*errmsg = xasprintf("invalid thread regex '%s'", o->thread_regex);
 		errno = EINVAL;
 		return -EINVAL;
 	}
@@ -110,7 +113,8 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, struct 
 	ss->target = target_new();
 	int r = target_attach(ss->target, pid);
 	if (r < 0) {
-		attach_message(err, pid, r);
+		if (errmsg)
+			*errmsg = attach_message(pid, r);
 		if (o->thread_regex)
 			regfree(&re);
 		return fail(ss, r);
@@ -119,7 +123,8 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, struct 
 	struct ptrace_proc pp;
 	r = ptrace_proc_attach(&pp, pid);
 	if (r < 0) {
-		attach_message(err, pid, r);
+		if (errmsg)
+			*errmsg = attach_message(pid, r);
 		ptrace_proc_release(&pp);
 		if (o->thread_regex)
 			regfree(&re);

@@ -7,8 +7,9 @@
  *
  * Takes the capture options that make sense for one look: the pid (exactly
  * one), --thread REGEX (threads whose name does not match are left out) and
- * --max-depth. Returns 0 or a negative errno with errno set, and a one-line
- * message in *err. The caller owns the struct stackshot (stackshot_free).
+ * --max-depth. Returns 0 or a negative errno with errno set, and then (like
+ * session_new) a malloc'd one-line message in *errmsg to print and free. The
+ * caller owns the struct stackshot (stackshot_free).
  */
 #ifndef PROWL_STACKSHOT_H
 #define PROWL_STACKSHOT_H
@@ -17,7 +18,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "profiler/base/util.h"
 #include "profiler/capture/capture.h"
 #include "profiler/capture/target.h"
 
@@ -42,7 +42,7 @@ struct stackshot {
 /* How long a thread may take to stop before it is reported with -ETIMEDOUT. */
 #define STACKSHOT_WAIT_NS 2000000000ull
 
-int stackshot_take(const struct capture_opts *o, struct stackshot **out, struct strbuf *err);
+int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **errmsg);
 void stackshot_free(struct stackshot *ss);
 
 #endif

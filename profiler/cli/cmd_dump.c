@@ -142,12 +142,11 @@ int cmd_dump(int argc, char **argv)
 		return rc;
 	}
 
-	struct strbuf msg;
-	strbuf_init(&msg);
+	char *msg;
 	struct stackshot *ss;
 	int r = stackshot_take(&co, &ss, &msg);
 	if (r < 0) {
-		fprintf(stderr, "prowl dump: %s\n", msg.buf ? msg.buf : errstr(-r));
+		fprintf(stderr, "prowl dump: %s\n", msg ? msg : errstr(-r));
 		rc = r == -ESRCH ? EX_NOINPUT : r == -EPERM || r == -EACCES ? EX_NOPERM : r == -EINVAL ? EX_USAGE : EX_FAIL;
 	} else {
 		struct resolver *res = resolve_new();
@@ -168,7 +167,7 @@ int cmd_dump(int argc, char **argv)
 		resolve_free(res);
 		stackshot_free(ss);
 	}
-	strbuf_release(&msg);
+	free(msg);
 	capture_opts_release(&co);
 	return rc;
 }
