@@ -234,7 +234,7 @@ static int map_file(struct module *m, const char *path)
 	return 0;
 }
 
-int module_load(struct module *m)
+static int module_load_do(struct module *m)
 {
 	if (m->loaded)
 		return m->elf_ok ? 0 : -ENOEXEC;
@@ -373,7 +373,7 @@ void maps_add(struct maps *m, uint64_t start, uint64_t len, uint64_t pgoff, uint
 	m->generation++;
 }
 
-int maps_parse(struct maps *m, const char *text)
+static int maps_parse_do(struct maps *m, const char *text)
 {
 	maps_clear(m);
 	const char *p = text;
@@ -412,7 +412,7 @@ int maps_parse(struct maps *m, const char *text)
 	return 0;
 }
 
-int maps_load(struct maps *m)
+static int maps_load_do(struct maps *m)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)m->pid);
@@ -458,7 +458,7 @@ int maps_resolve(const struct maps *m, uint64_t addr, struct module **mod, uint6
 	return 0;
 }
 
-int maps_read_file(const struct maps *m, uint64_t addr, void *buf, size_t len)
+static int maps_read_file_do(const struct maps *m, uint64_t addr, void *buf, size_t len)
 {
 	const struct map_entry *e = maps_find(m, addr);
 	if (!e || !e->module || (e->prot & MAPS_PROT_WRITE) || len > e->end - addr)
@@ -482,4 +482,32 @@ void maps_copy(struct maps *dst, const struct maps *src)
 		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
 	dst->n = src->n;
 	dst->generation++;
+}
+
+/* The public entry points: the negative errno returned is also in errno. */
+static int maps_errno(int r)
+{
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int module_load(struct module *m)
+{
+	return maps_errno(module_load_do(m));
+}
+
+int maps_load(struct maps *m)
+{
+	return maps_errno(maps_load_do(m));
+}
+
+int maps_parse(struct maps *m, const char *text)
+{
+	return maps_errno(maps_parse_do(m, text));
+}
+
+int maps_read_file(const struct maps *m, uint64_t addr, void *buf, size_t len)
+{
+	return maps_errno(maps_read_file_do(m, addr, buf, len));
 }

@@ -3,7 +3,8 @@
  * owns every struct module (one per file, shared by all processes, keyed by
  * device+inode+path); a struct maps is one process's sorted table of mappings,
  * loaded from /proc/PID/maps and updated by MMAP2 records. Functions return 0
- * or a negative errno; pointers are NULL with errno. Never prints.
+ * or a negative errno with errno set to match; pointers are NULL with errno.
+ * Never prints.
  */
 #ifndef PROWL_MAPS_H
 #define PROWL_MAPS_H

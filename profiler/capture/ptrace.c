@@ -120,7 +120,7 @@ void ptrace_proc_adopt(struct ptrace_proc *p, pid_t child, const struct ptrace_p
 	thread_add(p, child, PT_NEW);
 }
 
-int ptrace_proc_attach_flags(struct ptrace_proc *p, pid_t pid, unsigned flags)
+static int ptrace_proc_attach_flags_do(struct ptrace_proc *p, pid_t pid, unsigned flags)
 {
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
@@ -223,7 +223,7 @@ static bool handle_status(struct ptrace_proc *p, pid_t tid, int status)
 	return true;
 }
 
-int ptrace_thread_resume(struct ptrace_proc *p, struct ptrace_thread *t)
+static int ptrace_thread_resume_do(struct ptrace_proc *p, struct ptrace_thread *t)
 {
 	(void)p;
 	if (t->state != PT_STOPPED)
@@ -314,7 +314,7 @@ int ptrace_proc_poll_cb(struct ptrace_proc *p,
 	return handled;
 }
 
-int ptrace_thread_interrupt(struct ptrace_proc *p, struct ptrace_thread *t)
+static int ptrace_thread_interrupt_do(struct ptrace_proc *p, struct ptrace_thread *t)
 {
 	(void)p;
 	if (t->state != PT_RUNNING)
@@ -411,7 +411,7 @@ int ptrace_proc_collect(struct ptrace_proc *p, uint64_t deadline_ns,
 	return done;
 }
 
-int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs)
+static int ptrace_thread_regs_do(pid_t tid, struct user_regs_struct *regs)
 {
 	struct iovec iov = { regs, sizeof(*regs) };
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)(long)NT_PRSTATUS, &iov) != 0)
@@ -550,7 +550,7 @@ static int mem_page(struct ptrace_mem *m, uint64_t pa)
 	return s0;
 }
 
-int ptrace_mem_read(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
+static int ptrace_mem_read_do(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
 {
 	unsigned char *out = buf;
 	while (n) {
@@ -589,4 +589,37 @@ void ptrace_regs_convert(const struct user_regs_struct *r, struct unwind_regs *u
 	u->r[UNWIND_REG_R14] = r->r14;
 	u->r[UNWIND_REG_R15] = r->r15;
 	u->r[UNWIND_REG_RIP] = r->rip;
+}
+
+/* The public entry points: the negative errno returned is also in errno. */
+static int ptrace_errno(int r)
+{
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int ptrace_proc_attach_flags(struct ptrace_proc *p, pid_t pid, unsigned flags)
+{
+	return ptrace_errno(ptrace_proc_attach_flags_do(p, pid, flags));
+}
+
+int ptrace_thread_interrupt(struct ptrace_proc *p, struct ptrace_thread *t)
+{
+	return ptrace_errno(ptrace_thread_interrupt_do(p, t));
+}
+
+int ptrace_thread_resume(struct ptrace_proc *p, struct ptrace_thread *t)
+{
+	return ptrace_errno(ptrace_thread_resume_do(p, t));
+}
+
+int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs)
+{
+	return ptrace_errno(ptrace_thread_regs_do(tid, regs));
+}
+
+int ptrace_mem_read(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
+{
+	return ptrace_errno(ptrace_mem_read_do(m, addr, buf, n));
 }

@@ -5,7 +5,8 @@
  * user stopped stays stopped (PTRACE_LISTEN); every signal seen in a
  * signal-delivery-stop is re-injected, exactly once. Also a live memory reader
  * over process_vm_readv with a small page cache. The caller owns the
- * struct ptrace_proc; functions return 0 or a negative errno and never print.
+ * struct ptrace_proc; functions return 0 or a negative errno (errno set to
+ * match) and never print.
  */
 #ifndef PROWL_PTRACE_H
 #define PROWL_PTRACE_H

@@ -240,8 +240,10 @@ int resolve_locate(struct module_set *ms, const struct maps *maps, uint64_t addr
 	/* Anonymous executable memory is JIT code: one pseudo module per
 	 * process, named by its perf map, addresses absolute. */
 	const struct map_entry *e = maps_find(maps, addr);
-	if (!e || e->module || !(e->prot & MAPS_PROT_EXEC) || !ms)
+	if (!e || e->module || !(e->prot & MAPS_PROT_EXEC) || !ms) {
+		errno = ENOENT;
 		return -ENOENT;
+	}
 	char path[64];
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)maps->pid);
 	*mod = module_set_get(ms, path, 0, (uint64_t)maps->pid, MODULE_ANON, NULL);

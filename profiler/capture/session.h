@@ -4,8 +4,9 @@
  * explanation), polls ring buffers, a signalfd (SIGINT SIGTERM SIGHUP SIGUSR1
  * SIGCHLD), a timerfd (duration, backend ticks) and one extra fd of the
  * caller's (stdin for `prowl top`), aggregates samples, and builds symbolized
- * profile snapshots. Functions return 0 or a negative errno (pointers: NULL
- * with errno); session_error() holds the one-line reason of the last failure.
+ * profile snapshots. Functions return 0 or a negative errno with errno set to
+ * match (pointers: NULL with errno), plus a malloc'd one-line message through
+ * char **errmsg where one is needed; session_error() holds the last one.
  */
 #ifndef PROWL_SESSION_H
 #define PROWL_SESSION_H

@@ -142,7 +142,7 @@ static void read_thread_name(pid_t pid, struct target_thread *th)
 int target_scan_threads(struct target_proc *p)
 {
 	pid_t *tids;
-	int n = procstat_tasks(p->pid, &tids);
+	int n = procstat_tasks(p->pid, &tids); /* errno set on failure */
 	if (n < 0)
 		return n;
 	int added = 0;

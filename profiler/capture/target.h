@@ -3,7 +3,8 @@
  * at the exec until the backend is ready (so events enabled on exec see no
  * sample of prowl's fork code), attaches to running PIDs, scans
  * /proc/PID/task, tracks thread names, exits and the launched command's exit
- * status. Owns one struct maps per process. Returns 0 or a negative errno.
+ * status. Owns one struct maps per process. Returns 0 or a negative errno,
+ * with errno set to match.
  */
 #ifndef PROWL_TARGET_H
 #define PROWL_TARGET_H
