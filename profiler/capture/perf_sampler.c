@@ -24,6 +24,7 @@
 #include "profiler/capture/sampler.h"
 #include "profiler/base/errstr.h"
 #include "profiler/base/itab.h"
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 
@@ -176,50 +177,79 @@ static bool tid_eq(const void *ctx, uint32_t idx, const void *key)
 	return ((const pid_t *)ctx)[idx] == *(const pid_t *)key;
 }
 
+static void emit_ev(struct sampler *s, const struct sampler_event *ev)
+{
+	if (s->env.emit)
+		s->env.emit(s->env.ctx, ev);
+}
+
 static int open_process(struct sampler *s, struct target_proc *p, bool launched)
 {
-	/* The threads opened so far (ours: the target's records are the session's). */
+	/* The threads opened so far (ours: the target's records are the
+	 * session's, told about new threads through events). */
 	pid_t *done = NULL;
 	size_t ndone = 0, capdone = 0;
 	struct itab idx = ITAB_INIT;
 	int ret = 0;
+	bool alive = false;
 	for (int round = 0; round < 100 && !ret; round++) {
+		pid_t *tids;
+		int n;
+		if (launched) {
+			/* Held before its exec: one thread, and /proc may still show prowl's name. */
+			tids = xmalloc(sizeof(*tids));
+			tids[0] = p->pid;
+			n = 1;
+		} else if ((n = procstat_tasks(p->pid, &tids)) < 0) {
+			break; /* gone */
+		}
 		bool any = false;
-		for (size_t i = 0; i < p->nthreads && !ret; i++) {
-			pid_t tid = p->threads[i].tid;
+		for (int i = 0; i < n && !ret; i++) {
+			pid_t tid = tids[i];
 			uint64_t h = hash_mix(0x7d, (uint64_t)tid);
-			if (p->threads[i].exited || itab_find(&idx, h, tid_eq, done, &tid) != ITAB_NONE)
+			if (itab_find(&idx, h, tid_eq, done, &tid) != ITAB_NONE)
 				continue;
 			xgrow((void **)&done, &capdone, ndone + 1, sizeof(*done));
 			done[ndone] = tid;
 			itab_insert(&idx, h, (uint32_t)ndone++);
 			any = true;
+			bool known = target_thread(p, tid, false) != NULL;
 			int r = open_thread(s, tid);
 			if (r == -ESRCH) {
-				struct sampler_event ev = { .kind = SAMPLER_EXIT, .pid = p->pid, .tid = tid };
-				if (s->env.emit)
-					s->env.emit(s->env.ctx, &ev);
+				/* Gone between the scan and the open. */
+				if (known) {
+					struct sampler_event ev = { .kind = SAMPLER_EXIT, .pid = p->pid, .tid = tid };
+					emit_ev(s, &ev);
+				}
 				continue;
 			}
-			ret = r;
+			if (r) {
+				ret = r;
+				break;
+			}
+			alive = true;
+			if (!known) {
+				/* Started since the target was scanned: the session learns it here. */
+				struct sampler_event ev = { .kind = SAMPLER_FORK, .pid = p->pid, .tid = tid, .time_ns = now_ns() };
+				ev.fork.ppid = p->pid;
+				ev.fork.ptid = p->pid;
+				emit_ev(s, &ev);
+				char name[16];
+				if (procstat_comm(p->pid, tid, name, sizeof(name)) == 0) {
+					struct sampler_event c = { .kind = SAMPLER_COMM, .pid = p->pid, .tid = tid, .time_ns = now_ns() };
+					c.comm.name = name;
+					emit_ev(s, &c);
+				}
+			}
 		}
-		if (ret)
-			break;
+		free(tids);
 		if (launched || !any)
-			break;
-		int r = target_scan_threads(p);
-		if (r == -ESRCH)
-			break;
-		if (r <= 0)
 			break;
 	}
 	free(done);
 	itab_release(&idx);
 	if (ret)
 		return ret;
-	bool alive = false;
-	for (size_t i = 0; i < p->nthreads; i++)
-		alive |= !p->threads[i].exited;
 	if (!alive) {
 		snprintf(s->err, sizeof(s->err), "process %d exited", (int)p->pid);
 		return -ESRCH;
