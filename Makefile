@@ -70,6 +70,11 @@ CORE_LIBS := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null) -liberty -lm
 
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# System tests: cmocka binaries built like the unit tests, but they run real
+# processes and sample them, so `make test` and `make integration` run them,
+# `make unit` (deterministic) does not.
+SYSTEM_SRC := $(sort $(wildcard tests/system/test_*.c))
+SYSTEM_BIN := $(SYSTEM_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 TEST_HELPERS := $(TEST_HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 INTEGRATION := $(sort $(wildcard tests/integration/test_*.sh))
@@ -139,15 +144,15 @@ test:
 	$(Q)$(MAKE) --no-print-directory test-deps
 	$(Q)$(MAKE) --no-print-directory run-tests
 
-run-tests: all $(TEST_BIN) $(TEST_HELPERS)
-	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_CHECKS) $(TEST_BIN) $(INTEGRATION)
+run-tests: all $(TEST_BIN) $(SYSTEM_BIN) $(TEST_HELPERS)
+	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_CHECKS) $(TEST_BIN) $(SYSTEM_BIN) $(INTEGRATION)
 
 # Deterministic: no real process, no statistics.
 unit: all $(TEST_BIN)
 	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_CHECKS) $(TEST_BIN)
 
-integration: all $(TEST_HELPERS)
-	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(INTEGRATION)
+integration: all $(SYSTEM_BIN) $(TEST_HELPERS)
+	$(Q)PROWL=$(abspath $(PROWL_BIN)) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(SYSTEM_BIN) $(INTEGRATION)
 
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test

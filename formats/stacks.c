@@ -74,8 +74,7 @@ void stacks_where(const struct fold *s, uint32_t frame, struct strbuf *out)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
+size_t utf8_len(const unsigned char *s)
 {
 	unsigned char c = s[0];
 	if (c < 0x80)

@@ -38,5 +38,7 @@ void stacks_where(const struct fold *s, uint32_t frame, struct strbuf *out);
 void xml_escape(struct strbuf *out, const char *s);
 /* Appends s as the contents of a JSON string (without quotes). */
 void json_escape(struct strbuf *out, const char *s);
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+size_t utf8_len(const unsigned char *s);
 
 #endif

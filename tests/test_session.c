@@ -3,7 +3,10 @@
  * struct profile (names, threads, thread filter, wall states, unknowns,
  * lost counts, snapshots with reset). The "target" is a forked child of this
  * test: same binary, same addresses. */
+#include <errno.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -281,11 +284,44 @@ static void test_errors_are_one_line(void **state)
 	free(msg);
 }
 
+/* A command the kernel refuses (bad ELF) fails at session_start, when the held
+ * child is let go: -ENOEXEC returned and in errno (the command line's 126),
+ * with a one-line message. */
+static void test_bad_elf_fails_start_with_errno(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/prowl-test-badelf-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	static const unsigned char junk[64] = { 0x7f, 'E', 'L', 'F', 9, 9, 9 };
+	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	assert_int_equal(chmod(path, 0755), 0);
+	struct capture_opts co;
+	capture_opts_init(&co);
+	char *argv[] = { path, NULL };
+	co.argv = argv;
+	char *msg = NULL;
+	struct session *s = session_new_with(&co, &fake_ops, &msg);
+	if (!s)
+		fail_msg("session_new_with: %s", msg ? msg : "?");
+	errno = 0;
+	assert_int_equal(session_start(s, &msg), -ENOEXEC);
+	assert_int_equal(errno, ENOEXEC);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "cannot execute"));
+	assert_null(strchr(msg, '\n'));
+	free(msg);
+	session_free(s);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_samples_become_a_named_profile),
 		cmocka_unit_test(test_errors_are_one_line),
+		cmocka_unit_test(test_bad_elf_fails_start_with_errno),
 	};
 	return cmocka_run_group_tests(tests, start_child, stop_child);
 }

@@ -23,13 +23,17 @@ int procstat_read(pid_t pid, pid_t tid, struct procstat *st)
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	int e = errno;
 	close(fd);
-	if (n <= 0)
-		return n < 0 ? -e : -ENOENT; /* ESRCH while the thread dies */
+	if (n <= 0) {
+		errno = n < 0 ? e : ENOENT; /* ESRCH while the thread dies */
+		return -errno;
+	}
 	buf[n] = 0;
 	char *open_paren = strchr(buf, '(');
 	char *close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ')
+	if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ') {
+		errno = EINVAL;
 		return -EINVAL;
+	}
 	memset(st, 0, sizeof(*st));
 	size_t len = (size_t)(close_paren - open_paren - 1);
 	if (len >= sizeof(st->comm))
@@ -75,13 +79,17 @@ int procstat_runs(pid_t pid, pid_t tid, uint64_t *runs)
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	int e = errno;
 	close(fd);
-	if (n <= 0)
-		return n < 0 ? -e : -ENOENT;
+	if (n <= 0) {
+		errno = n < 0 ? e : ENOENT;
+		return -errno;
+	}
 	buf[n] = 0;
 	/* "run_ns wait_ns timeslices" */
 	unsigned long long run, wait, slices;
-	if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) != 3)
+	if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) != 3) {
+		errno = EINVAL;
 		return -EINVAL;
+	}
 	*runs = slices;
 	return 0;
 }
@@ -125,8 +133,12 @@ int procstat_tasks(pid_t pid, pid_t **tids)
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	DIR *d = opendir(path);
 	*tids = NULL;
-	if (!d)
-		return errno == ENOENT ? -ESRCH : -errno;
+	if (!d) {
+		if (errno == ENOENT) {
+			errno = ESRCH;
+			return -errno;
+		}
+	}
 	size_t n = 0, cap = 0;
 	pid_t *out = NULL;
 	struct dirent *de;
@@ -141,4 +153,90 @@ int procstat_tasks(pid_t pid, pid_t **tids)
 		qsort(out, n, sizeof(*out), cmp_pid);
 	*tids = out;
 	return (int)n;
+}
+
+int procstat_comm(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+	buf[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno == ENOENT || errno == ESRCH ? ENOENT : errno;
+		errno = e;
+		return -e;
+	}
+	ssize_t n = read(fd, buf, len - 1);
+	int e = errno;
+	close(fd);
+	if (n < 0) {
+		buf[0] = 0;
+		errno = e == ESRCH ? ENOENT : e;
+		return -errno;
+	}
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+char *procstat_cmdline(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	char buf[4096];
+	ssize_t r;
+	/* A megabyte is more than any command line worth showing. */
+	while ((r = read(fd, buf, sizeof(buf))) > 0 && sb.len < (1u << 20))
+		strbuf_add(&sb, buf, (size_t)r);
+	close(fd);
+	size_t n = sb.len;
+	while (n && !sb.buf[n - 1])
+		n--;
+	if (!n) {
+		strbuf_release(&sb);
+		errno = ENOENT;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!sb.buf[i])
+			sb.buf[i] = ' ';
+	sb.buf[n] = 0;
+	return strbuf_detach(&sb);
+}
+
+int procstat_status(pid_t pid, pid_t tid, const char *key, char *buf, size_t len)
+{
+	char path[96], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	buf[0] = 0;
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	size_t kl = strlen(key);
+	int r = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, kl))
+			continue;
+		const char *v = line + kl;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		snprintf(buf, len, "%s", v);
+		size_t n = strlen(buf);
+		if (n && buf[n - 1] == '\n')
+			buf[n - 1] = 0;
+		r = 0;
+		break;
+	}
+	fclose(f);
+	if (r)
+		errno = -r;
+	return r;
 }

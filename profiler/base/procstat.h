@@ -1,11 +1,14 @@
 /*
  * procstat: what /proc says about a thread (scheduler state letter, name, CPU
- * time) and the label a wall-clock profile shows for a state. Owned by the
- * ptrace backend and `prowl dump`; functions return 0 or a negative errno.
+ * time), its name, the threads of a process, and the label a wall-clock
+ * profile shows for a state: the one set of /proc readers of prowl (capture,
+ * dump and top use these, never their own). Functions return 0 or a negative
+ * errno, with errno set to match.
  */
 #ifndef PROWL_PROCSTAT_H
 #define PROWL_PROCSTAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -18,6 +21,19 @@ struct procstat {
 
 /* Reads /proc/PID/task/TID/stat (tid == pid for the leader). -ENOENT when gone. */
 int procstat_read(pid_t pid, pid_t tid, struct procstat *st);
+
+/* The thread's name (/proc/PID/task/TID/comm, without the newline) into
+ * buf (at least 1 byte; cut to fit). -ENOENT (and buf "") when gone. */
+int procstat_comm(pid_t pid, pid_t tid, char *buf, size_t len);
+
+/* The command line of a process (/proc/PID/cmdline, arguments joined by
+ * spaces), malloc'd; NULL with errno when gone or empty (a kernel thread). */
+char *procstat_cmdline(pid_t pid);
+
+/* The value of one "Key:" line of /proc/PID/task/TID/status (key given with
+ * its colon, e.g. "TracerPid:"), leading blanks and the newline stripped,
+ * into buf. -ENOENT when the thread is gone or has no such line. */
+int procstat_status(pid_t pid, pid_t tid, const char *key, char *buf, size_t len);
 
 /* Just the state letter, or 0 when the thread is gone. */
 char procstat_state(pid_t pid, pid_t tid);

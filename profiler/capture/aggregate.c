@@ -1,26 +1,16 @@
 #include "profiler/capture/aggregate.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "profiler/base/itab.h"
 #include "profiler/base/util.h"
 
-/* Open addressing over indices (+1; 0 is empty) into the arrays. */
-struct itable {
-	uint32_t *slot;
-	size_t cap; /* power of two or 0 */
-	size_t n;
-};
-
+/* The shared itab (profiler/base/itab.h) over indices into the arrays. */
 struct agg_index {
-	struct itable nodes, threads, counts;
+	struct itab nodes, threads, counts;
 };
-
-static void itable_release(struct itable *t)
-{
-	free(t->slot);
-	memset(t, 0, sizeof(*t));
-}
 
 static uint64_t node_hash(uint32_t parent, const struct agg_frame *f)
 {
@@ -40,38 +30,32 @@ static uint64_t count_hash(uint32_t thread, uint32_t node)
 	return hash_mix(hash_mix(0x99, thread), node);
 }
 
-static uint64_t rehash_of(const struct aggregate *a, const struct itable *t, uint32_t i)
+struct node_key {
+	uint32_t parent;
+	const struct agg_frame *f;
+};
+
+static bool node_eq(const void *ctx, uint32_t i, const void *key)
 {
-	if (t == &a->index->nodes)
-		return node_hash(a->nodes[i].parent, &a->nodes[i].frame);
-	if (t == &a->index->threads)
-		return thread_hash(a->threads[i].pid, a->threads[i].tid);
-	return count_hash(a->counts[i].thread, a->counts[i].node);
+	const struct aggregate *a = ctx;
+	const struct node_key *k = key;
+	const struct agg_node *nd = &a->nodes[i];
+	return nd->parent == k->parent && nd->frame.mod == k->f->mod && nd->frame.addr == k->f->addr &&
+	       nd->frame.kind == k->f->kind;
 }
 
-static void itable_insert(const struct aggregate *a, struct itable *t, uint64_t h, uint32_t idx)
+static bool thread_eq(const void *ctx, uint32_t i, const void *key)
 {
-	if ((t->n + 1) * 4 > t->cap * 3) {
-		struct itable old = *t;
-		t->cap = old.cap ? old.cap * 2 : 256;
-		t->slot = xcalloc(t->cap, sizeof(*t->slot));
-		t->n = 0;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.slot[i]) {
-				uint32_t v = old.slot[i] - 1;
-				size_t m = t->cap - 1, j = rehash_of(a, t, v) & m;
-				while (t->slot[j])
-					j = (j + 1) & m;
-				t->slot[j] = v + 1;
-				t->n++;
-			}
-		free(old.slot);
-	}
-	size_t m = t->cap - 1, j = h & m;
-	while (t->slot[j])
-		j = (j + 1) & m;
-	t->slot[j] = idx + 1;
-	t->n++;
+	const struct aggregate *a = ctx;
+	const struct agg_thread *k = key;
+	return a->threads[i].pid == k->pid && a->threads[i].tid == k->tid;
+}
+
+static bool count_eq(const void *ctx, uint32_t i, const void *key)
+{
+	const struct aggregate *a = ctx;
+	const struct agg_count *k = key;
+	return a->counts[i].thread == k->thread && a->counts[i].node == k->node;
 }
 
 struct aggregate *aggregate_new(void)
@@ -88,9 +72,9 @@ void aggregate_free(struct aggregate *a)
 {
 	if (!a)
 		return;
-	itable_release(&a->index->nodes);
-	itable_release(&a->index->threads);
-	itable_release(&a->index->counts);
+	itab_release(&a->index->nodes);
+	itab_release(&a->index->threads);
+	itab_release(&a->index->counts);
 	free(a->index);
 	free(a->nodes);
 	free(a->threads);
@@ -100,44 +84,30 @@ void aggregate_free(struct aggregate *a)
 
 uint32_t aggregate_thread(struct aggregate *a, pid_t pid, pid_t tid)
 {
-	struct itable *t = &a->index->threads;
 	uint64_t h = thread_hash(pid, tid);
-	if (t->cap) {
-		size_t m = t->cap - 1, j = h & m;
-		while (t->slot[j]) {
-			uint32_t i = t->slot[j] - 1;
-			if (a->threads[i].pid == pid && a->threads[i].tid == tid)
-				return i;
-			j = (j + 1) & m;
-		}
-	}
+	struct agg_thread key = { pid, tid, 0 };
+	uint32_t i = itab_find(&a->index->threads, h, thread_eq, a, &key);
+	if (i != ITAB_NONE)
+		return i;
 	xgrow((void **)&a->threads, &a->cap_threads, a->nthreads + 1, sizeof(*a->threads));
-	uint32_t i = (uint32_t)a->nthreads++;
-	a->threads[i] = (struct agg_thread){ pid, tid, 0 };
-	itable_insert(a, t, h, i);
+	i = (uint32_t)a->nthreads++;
+	a->threads[i] = key;
+	itab_insert(&a->index->threads, h, i);
 	return i;
 }
 
 static uint32_t node_child(struct aggregate *a, uint32_t parent, const struct agg_frame *f)
 {
-	struct itable *t = &a->index->nodes;
 	uint64_t h = node_hash(parent, f);
-	if (t->cap) {
-		size_t m = t->cap - 1, j = h & m;
-		while (t->slot[j]) {
-			uint32_t i = t->slot[j] - 1;
-			const struct agg_node *nd = &a->nodes[i];
-			if (nd->parent == parent && nd->frame.mod == f->mod && nd->frame.addr == f->addr &&
-			    nd->frame.kind == f->kind)
-				return i;
-			j = (j + 1) & m;
-		}
-	}
+	struct node_key key = { parent, f };
+	uint32_t i = itab_find(&a->index->nodes, h, node_eq, a, &key);
+	if (i != ITAB_NONE)
+		return i;
 	xgrow((void **)&a->nodes, &a->cap_nodes, a->nnodes + 1, sizeof(*a->nodes));
-	uint32_t i = (uint32_t)a->nnodes++;
+	i = (uint32_t)a->nnodes++;
 	a->nodes[i].parent = parent;
 	a->nodes[i].frame = *f;
-	itable_insert(a, t, h, i);
+	itab_insert(&a->index->nodes, h, i);
 	return i;
 }
 
@@ -147,24 +117,16 @@ uint32_t aggregate_add(struct aggregate *a, uint32_t thread, const struct agg_fr
 	uint32_t node = AGG_ROOT;
 	for (size_t i = n; i-- > 0;)
 		node = node_child(a, node, &frames[i]);
-	struct itable *t = &a->index->counts;
 	uint64_t h = count_hash(thread, node);
-	if (t->cap) {
-		size_t m = t->cap - 1, j = h & m;
-		while (t->slot[j]) {
-			uint32_t i = t->slot[j] - 1;
-			if (a->counts[i].thread == thread && a->counts[i].node == node) {
-				a->counts[i].count += weight;
-				goto counted;
-			}
-			j = (j + 1) & m;
-		}
+	struct agg_count key = { thread, node, weight };
+	uint32_t i = itab_find(&a->index->counts, h, count_eq, a, &key);
+	if (i != ITAB_NONE) {
+		a->counts[i].count += weight;
+	} else {
+		xgrow((void **)&a->counts, &a->cap_counts, a->ncounts + 1, sizeof(*a->counts));
+		a->counts[a->ncounts] = key;
+		itab_insert(&a->index->counts, h, (uint32_t)a->ncounts++);
 	}
-	xgrow((void **)&a->counts, &a->cap_counts, a->ncounts + 1, sizeof(*a->counts));
-	a->counts[a->ncounts] = (struct agg_count){ thread, node, weight };
-	itable_insert(a, t, h, (uint32_t)a->ncounts);
-	a->ncounts++;
-counted:
 	if (thread < a->nthreads)
 		a->threads[thread].samples += weight;
 	a->total += weight;
@@ -184,5 +146,6 @@ size_t aggregate_memory(const struct aggregate *a)
 {
 	return sizeof(*a) + a->cap_nodes * sizeof(*a->nodes) + a->cap_threads * sizeof(*a->threads) +
 	       a->cap_counts * sizeof(*a->counts) +
-	       (a->index->nodes.cap + a->index->threads.cap + a->index->counts.cap) * sizeof(uint32_t);
+	       (a->index->nodes.cap + a->index->threads.cap + a->index->counts.cap) *
+		       (sizeof(uint32_t) + sizeof(uint64_t));
 }

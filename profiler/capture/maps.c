@@ -13,13 +13,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "profiler/base/itab.h"
 #include "profiler/base/util.h"
 
 struct module_set {
 	struct module **v;
 	size_t n, cap;
-	uint32_t *slots; /* open addressing: index+1 into v, 0 = empty */
-	size_t nslots;
+	struct itab index; /* (path, dev, ino) -> index into v */
 	struct module *kernel;
 };
 
@@ -58,27 +58,21 @@ void module_set_free(struct module_set *ms)
 	if (ms->kernel)
 		module_free(ms->kernel);
 	free(ms->v);
-	free(ms->slots);
+	itab_release(&ms->index);
 	free(ms);
 }
 
-static void slots_insert(struct module_set *ms, uint64_t h, uint32_t idx)
-{
-	size_t mask = ms->nslots - 1, i = h & mask;
-	while (ms->slots[i])
-		i = (i + 1) & mask;
-	ms->slots[i] = idx + 1;
-}
+struct module_key {
+	const char *path;
+	uint64_t dev, ino;
+};
 
-static void slots_grow(struct module_set *ms)
+static bool module_eq(const void *ctx, uint32_t i, const void *key)
 {
-	free(ms->slots);
-	ms->nslots = ms->nslots ? ms->nslots * 2 : 64;
-	ms->slots = xcalloc(ms->nslots, sizeof(*ms->slots));
-	for (size_t i = 0; i < ms->n; i++) {
-		struct module *m = ms->v[i];
-		slots_insert(ms, module_key_hash(m->path, m->dev, m->ino), (uint32_t)i);
-	}
+	const struct module_set *ms = ctx;
+	const struct module_key *k = key;
+	const struct module *m = ms->v[i];
+	return m->dev == k->dev && m->ino == k->ino && !strcmp(m->path, k->path);
 }
 
 struct module *module_set_get(struct module_set *ms, const char *path, uint64_t dev, uint64_t ino,
@@ -87,15 +81,10 @@ struct module *module_set_get(struct module_set *ms, const char *path, uint64_t 
 	if (!path)
 		path = "";
 	uint64_t h = module_key_hash(path, dev, ino);
-	if (ms->nslots) {
-		size_t mask = ms->nslots - 1, i = h & mask;
-		while (ms->slots[i]) {
-			struct module *m = ms->v[ms->slots[i] - 1];
-			if (m->dev == dev && m->ino == ino && !strcmp(m->path, path))
-				return m;
-			i = (i + 1) & mask;
-		}
-	}
+	struct module_key key = { path, dev, ino };
+	uint32_t i = itab_find(&ms->index, h, module_eq, ms, &key);
+	if (i != ITAB_NONE)
+		return ms->v[i];
 	struct module *m = xcalloc(1, sizeof(*m));
 	m->path = xstrdup(path);
 	m->open_path = open_path ? xstrdup(open_path) : NULL;
@@ -105,10 +94,7 @@ struct module *module_set_get(struct module_set *ms, const char *path, uint64_t 
 	m->id = (uint32_t)ms->n;
 	xgrow((void **)&ms->v, &ms->cap, ms->n + 1, sizeof(*ms->v));
 	ms->v[ms->n++] = m;
-	if ((ms->n + 1) * 2 > ms->nslots)
-		slots_grow(ms);
-	else
-		slots_insert(ms, h, m->id);
+	itab_insert(&ms->index, h, m->id);
 	return m;
 }
 
@@ -248,7 +234,7 @@ static int map_file(struct module *m, const char *path)
 	return 0;
 }
 
-int module_load(struct module *m)
+static int module_load_do(struct module *m)
 {
 	if (m->loaded)
 		return m->elf_ok ? 0 : -ENOEXEC;
@@ -387,7 +373,7 @@ void maps_add(struct maps *m, uint64_t start, uint64_t len, uint64_t pgoff, uint
 	m->generation++;
 }
 
-int maps_parse(struct maps *m, const char *text)
+static int maps_parse_do(struct maps *m, const char *text)
 {
 	maps_clear(m);
 	const char *p = text;
@@ -426,7 +412,7 @@ int maps_parse(struct maps *m, const char *text)
 	return 0;
 }
 
-int maps_load(struct maps *m)
+static int maps_load_do(struct maps *m)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)m->pid);
@@ -472,7 +458,7 @@ int maps_resolve(const struct maps *m, uint64_t addr, struct module **mod, uint6
 	return 0;
 }
 
-int maps_read_file(const struct maps *m, uint64_t addr, void *buf, size_t len)
+static int maps_read_file_do(const struct maps *m, uint64_t addr, void *buf, size_t len)
 {
 	const struct map_entry *e = maps_find(m, addr);
 	if (!e || !e->module || (e->prot & MAPS_PROT_WRITE) || len > e->end - addr)
@@ -485,4 +471,43 @@ int maps_read_file(const struct maps *m, uint64_t addr, void *buf, size_t len)
 		return -EFAULT;
 	memcpy(buf, e->module->image + off, len);
 	return 0;
+}
+
+void maps_copy(struct maps *dst, const struct maps *src)
+{
+	if (dst == src)
+		return;
+	xgrow((void **)&dst->v, &dst->cap, src->n ? src->n : 1, sizeof(*dst->v));
+	if (src->n)
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = src->n;
+	dst->generation++;
+}
+
+/* The public entry points: the negative errno returned is also in errno. */
+static int maps_errno(int r)
+{
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int module_load(struct module *m)
+{
+	return maps_errno(module_load_do(m));
+}
+
+int maps_load(struct maps *m)
+{
+	return maps_errno(maps_load_do(m));
+}
+
+int maps_parse(struct maps *m, const char *text)
+{
+	return maps_errno(maps_parse_do(m, text));
+}
+
+int maps_read_file(const struct maps *m, uint64_t addr, void *buf, size_t len)
+{
+	return maps_errno(maps_read_file_do(m, addr, buf, len));
 }

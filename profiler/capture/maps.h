@@ -3,7 +3,8 @@
  * owns every struct module (one per file, shared by all processes, keyed by
  * device+inode+path); a struct maps is one process's sorted table of mappings,
  * loaded from /proc/PID/maps and updated by MMAP2 records. Functions return 0
- * or a negative errno; pointers are NULL with errno. Never prints.
+ * or a negative errno with errno set to match; pointers are NULL with errno.
+ * Never prints.
  */
 #ifndef PROWL_MAPS_H
 #define PROWL_MAPS_H
@@ -49,11 +50,10 @@ struct module {
 	const unsigned char *image;
 	size_t image_len;
 	uint32_t id;       /* dense index in the module_set, stable */
-	/* Per-module slots for the unwinder and the symbolizer (owned by them:
-	 * freed through the matching free function when the set is freed). */
+	/* The unwinder's per-module slot (freed through unwind_free when the
+	 * set is freed). Symbolizer handles live in resolve.c, not here. */
 	void *unwind_data;
 	void (*unwind_free)(void *);
-	void *sym_data;
 };
 
 struct module_set;
@@ -104,6 +104,9 @@ int maps_parse(struct maps *m, const char *text);
  * path may be "//anon", "[vdso]", "" for anonymous. */
 void maps_add(struct maps *m, uint64_t start, uint64_t len, uint64_t pgoff, uint32_t prot,
 	      const char *path, uint64_t dev, uint64_t ino);
+/* Replaces dst's mappings with a copy of src's (a forked child starts with
+ * its parent's address space); the modules are shared through the set. */
+void maps_copy(struct maps *dst, const struct maps *src);
 /* Forgets every mapping (exec replaced the address space). */
 void maps_clear(struct maps *m);
 /* The mapping holding addr, or NULL. */

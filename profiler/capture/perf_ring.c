@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-int perf_ring_map(struct perf_ring *r, int fd, size_t data_pages)
+static int perf_ring_map_do(struct perf_ring *r, int fd, size_t data_pages)
 {
 	memset(r, 0, sizeof(*r));
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -95,4 +95,17 @@ void perf_ring_end(struct perf_ring *r)
 {
 	/* Release: every read of the records happens before the kernel may reuse them. */
 	__atomic_store_n(&r->meta->data_tail, r->pos, __ATOMIC_RELEASE);
+}
+
+/* The public entry points: the negative errno returned is also in errno. */
+static int ring_errno(int r)
+{
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int perf_ring_map(struct perf_ring *r, int fd, size_t data_pages)
+{
+	return ring_errno(perf_ring_map_do(r, fd, data_pages));
 }

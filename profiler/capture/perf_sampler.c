@@ -24,6 +24,8 @@
 #include "profiler/capture/perf_ring.h"
 #include "profiler/capture/sampler.h"
 #include "profiler/base/errstr.h"
+#include "profiler/base/itab.h"
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 
@@ -194,35 +196,84 @@ static int open_thread(struct sampler *s, pid_t tid)
 
 /* Opens every thread of a process, rescanning until no thread appeared
  * between the scan and the opens (later ones inherit the events). */
+static bool tid_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	return ((const pid_t *)ctx)[idx] == *(const pid_t *)key;
+}
+
+static void emit_ev(struct sampler *s, const struct sampler_event *ev)
+{
+	if (s->env.emit)
+		s->env.emit(s->env.ctx, ev);
+}
+
 static int open_process(struct sampler *s, struct target_proc *p, bool launched)
 {
-	for (int round = 0; round < 100; round++) {
+	/* The threads opened so far (ours: the target's records are the
+	 * session's, told about new threads through events). */
+	pid_t *done = NULL;
+	size_t ndone = 0, capdone = 0;
+	struct itab idx = ITAB_INIT;
+	int ret = 0;
+	bool alive = false;
+	for (int round = 0; round < 100 && !ret; round++) {
+		pid_t *tids;
+		int n;
+		if (launched) {
+			/* Held before its exec: one thread, and /proc may still show prowl's name. */
+			tids = xmalloc(sizeof(*tids));
+			tids[0] = p->pid;
+			n = 1;
+		} else if ((n = procstat_tasks(p->pid, &tids)) < 0) {
+			break; /* gone */
+		}
 		bool any = false;
-		for (size_t i = 0; i < p->nthreads; i++) {
-			struct target_thread *th = &p->threads[i];
-			if (th->exited || th->seen)
+		for (int i = 0; i < n && !ret; i++) {
+			pid_t tid = tids[i];
+			uint64_t h = hash_mix(0x7d, (uint64_t)tid);
+			if (itab_find(&idx, h, tid_eq, done, &tid) != ITAB_NONE)
 				continue;
-			th->seen = true;
+			xgrow((void **)&done, &capdone, ndone + 1, sizeof(*done));
+			done[ndone] = tid;
+			itab_insert(&idx, h, (uint32_t)ndone++);
 			any = true;
-			int r = open_thread(s, th->tid);
+			bool known = target_thread(p, tid, false) != NULL;
+			int r = open_thread(s, tid);
 			if (r == -ESRCH) {
-				th->exited = true;
+				/* Gone between the scan and the open. */
+				if (known) {
+					struct sampler_event ev = { .kind = SAMPLER_EXIT, .pid = p->pid, .tid = tid };
+					emit_ev(s, &ev);
+				}
 				continue;
 			}
-			if (r)
-				return r;
+			if (r) {
+				ret = r;
+				break;
+			}
+			alive = true;
+			if (!known) {
+				/* Started since the target was scanned: the session learns it here. */
+				struct sampler_event ev = { .kind = SAMPLER_FORK, .pid = p->pid, .tid = tid, .time_ns = now_ns() };
+				ev.fork.ppid = p->pid;
+				ev.fork.ptid = p->pid;
+				emit_ev(s, &ev);
+				char name[16];
+				if (procstat_comm(p->pid, tid, name, sizeof(name)) == 0) {
+					struct sampler_event c = { .kind = SAMPLER_COMM, .pid = p->pid, .tid = tid, .time_ns = now_ns() };
+					c.comm.name = name;
+					emit_ev(s, &c);
+				}
+			}
 		}
+		free(tids);
 		if (launched || !any)
 			break;
-		int r = target_scan_threads(p);
-		if (r == -ESRCH)
-			break;
-		if (r <= 0)
-			break;
 	}
-	bool alive = false;
-	for (size_t i = 0; i < p->nthreads; i++)
-		alive |= !p->threads[i].exited;
+	free(done);
+	itab_release(&idx);
+	if (ret)
+		return ret;
 	if (!alive) {
 		snprintf(s->err, sizeof(s->err), "process %d exited", (int)p->pid);
 		return -ESRCH;
@@ -405,8 +456,7 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 	struct target_proc *p = target_proc(s->env.target, pid, false);
 	if (!p)
 		return; /* a child we do not follow */
-	struct target_thread *th = target_thread(p, tid, false);
-	if (th && th->excluded)
+	if (s->env.thread_wanted && !s->env.thread_wanted(s->env.ctx, pid, tid))
 		return;
 	struct sampler_event ev = { .kind = SAMPLER_SAMPLE, .pid = pid, .tid = tid, .time_ns = time };
 	struct sampler_sample *sm = &ev.sample;
@@ -573,13 +623,7 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 				struct target_proc *np = target_proc(t, ev.pid, true);
 				if (maps_load(np->maps)) {
 					/* Gone already or unreadable: start from the parent's. */
-					struct target_proc *pp = target_proc(t, ev.fork.ppid, false);
-					for (size_t i = 0; i < pp->maps->n; i++) {
-						const struct map_entry *e = &pp->maps->v[i];
-						xgrow((void **)&np->maps->v, &np->maps->cap, np->maps->n + 1,
-						      sizeof(*e));
-						np->maps->v[np->maps->n++] = *e;
-					}
+					maps_copy(np->maps, target_proc(t, ev.fork.ppid, false)->maps);
 				}
 			} else if (!target_proc(t, ev.pid, false)) {
 				return;
@@ -706,11 +750,6 @@ static void perf_sampler_close(struct sampler *s)
 	s->priv = NULL;
 }
 
-static int perf_sampler_add_process(struct sampler *s, struct target_proc *p)
-{
-	return open_process(s, p, false);
-}
-
 const struct sampler_ops perf_sampler_ops = {
 	.name = "perf",
 	.open = perf_sampler_open,
@@ -719,5 +758,4 @@ const struct sampler_ops perf_sampler_ops = {
 	.poll = perf_sampler_poll,
 	.stop = perf_sampler_stop,
 	.close = perf_sampler_close,
-	.add_process = perf_sampler_add_process,
 };

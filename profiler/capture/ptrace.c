@@ -4,7 +4,6 @@
  * (its signal re-injected, its group-stop kept with LISTEN), and a wait status
  * is never dropped, because a dropped stop leaves a thread stopped for good.
  */
-#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <sched.h>
@@ -19,6 +18,8 @@
 #include <unistd.h>
 
 #include "profiler/capture/ptrace.h"
+
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 #define PTRACE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
@@ -66,20 +67,8 @@ static bool is_stop_signal(int sig)
 /* Our tracer status of tid from /proc: is it already traced by us? */
 static bool traced_by_us(pid_t pid, pid_t tid)
 {
-	char path[64], line[128];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	bool ours = false;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "TracerPid:", 10)) {
-			ours = atoi(line + 10) == (int)getpid();
-			break;
-		}
-	}
-	fclose(f);
-	return ours;
+	char v[32];
+	return procstat_status(pid, tid, "TracerPid:", v, sizeof(v)) == 0 && atoi(v) == (int)getpid();
 }
 
 /* One pass over /proc/PID/task: seizes what is new. Returns the number of new
@@ -87,17 +76,13 @@ static bool traced_by_us(pid_t pid, pid_t tid)
  * thread having gone. */
 static int seize_new(struct ptrace_proc *p)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? -ESRCH : -errno;
+	pid_t *tids;
+	int n = procstat_tasks(p->pid, &tids);
+	if (n < 0)
+		return n;
 	int added = 0, err = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		pid_t tid = (pid_t)atoi(de->d_name);
+	for (int i = 0; i < n; i++) {
+		pid_t tid = tids[i];
 		if (ptrace_proc_find(p, tid))
 			continue;
 		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)p->opts) == 0) {
@@ -117,7 +102,7 @@ static int seize_new(struct ptrace_proc *p)
 		err = -e;
 		break;
 	}
-	closedir(d);
+	free(tids);
 	return err ? err : added;
 }
 
@@ -135,7 +120,7 @@ void ptrace_proc_adopt(struct ptrace_proc *p, pid_t child, const struct ptrace_p
 	thread_add(p, child, PT_NEW);
 }
 
-int ptrace_proc_attach_flags(struct ptrace_proc *p, pid_t pid, unsigned flags)
+static int ptrace_proc_attach_flags_do(struct ptrace_proc *p, pid_t pid, unsigned flags)
 {
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
@@ -238,7 +223,7 @@ static bool handle_status(struct ptrace_proc *p, pid_t tid, int status)
 	return true;
 }
 
-int ptrace_thread_resume(struct ptrace_proc *p, struct ptrace_thread *t)
+static int ptrace_thread_resume_do(struct ptrace_proc *p, struct ptrace_thread *t)
 {
 	(void)p;
 	if (t->state != PT_STOPPED)
@@ -329,7 +314,7 @@ int ptrace_proc_poll_cb(struct ptrace_proc *p,
 	return handled;
 }
 
-int ptrace_thread_interrupt(struct ptrace_proc *p, struct ptrace_thread *t)
+static int ptrace_thread_interrupt_do(struct ptrace_proc *p, struct ptrace_thread *t)
 {
 	(void)p;
 	if (t->state != PT_RUNNING)
@@ -426,7 +411,7 @@ int ptrace_proc_collect(struct ptrace_proc *p, uint64_t deadline_ns,
 	return done;
 }
 
-int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs)
+static int ptrace_thread_regs_do(pid_t tid, struct user_regs_struct *regs)
 {
 	struct iovec iov = { regs, sizeof(*regs) };
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)(long)NT_PRSTATUS, &iov) != 0)
@@ -565,7 +550,7 @@ static int mem_page(struct ptrace_mem *m, uint64_t pa)
 	return s0;
 }
 
-int ptrace_mem_read(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
+static int ptrace_mem_read_do(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
 {
 	unsigned char *out = buf;
 	while (n) {
@@ -583,4 +568,58 @@ int ptrace_mem_read(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
 		n -= take;
 	}
 	return 0;
+}
+
+void ptrace_regs_convert(const struct user_regs_struct *r, struct unwind_regs *u)
+{
+	u->r[UNWIND_REG_RAX] = r->rax;
+	u->r[UNWIND_REG_RDX] = r->rdx;
+	u->r[UNWIND_REG_RCX] = r->rcx;
+	u->r[UNWIND_REG_RBX] = r->rbx;
+	u->r[UNWIND_REG_RSI] = r->rsi;
+	u->r[UNWIND_REG_RDI] = r->rdi;
+	u->r[UNWIND_REG_RBP] = r->rbp;
+	u->r[UNWIND_REG_RSP] = r->rsp;
+	u->r[UNWIND_REG_R8] = r->r8;
+	u->r[UNWIND_REG_R9] = r->r9;
+	u->r[UNWIND_REG_R10] = r->r10;
+	u->r[UNWIND_REG_R11] = r->r11;
+	u->r[UNWIND_REG_R12] = r->r12;
+	u->r[UNWIND_REG_R13] = r->r13;
+	u->r[UNWIND_REG_R14] = r->r14;
+	u->r[UNWIND_REG_R15] = r->r15;
+	u->r[UNWIND_REG_RIP] = r->rip;
+}
+
+/* The public entry points: the negative errno returned is also in errno. */
+static int ptrace_errno(int r)
+{
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int ptrace_proc_attach_flags(struct ptrace_proc *p, pid_t pid, unsigned flags)
+{
+	return ptrace_errno(ptrace_proc_attach_flags_do(p, pid, flags));
+}
+
+int ptrace_thread_interrupt(struct ptrace_proc *p, struct ptrace_thread *t)
+{
+	return ptrace_errno(ptrace_thread_interrupt_do(p, t));
+}
+
+int ptrace_thread_resume(struct ptrace_proc *p, struct ptrace_thread *t)
+{
+	return ptrace_errno(ptrace_thread_resume_do(p, t));
+}
+
+int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs)
+{
+	return ptrace_errno(ptrace_thread_regs_do(tid, regs));
+}
+
+int ptrace_mem_read(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
+{
+	return ptrace_errno(ptrace_mem_read_do(m, addr, buf, n));
 }

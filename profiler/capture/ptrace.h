@@ -5,7 +5,8 @@
  * user stopped stays stopped (PTRACE_LISTEN); every signal seen in a
  * signal-delivery-stop is re-injected, exactly once. Also a live memory reader
  * over process_vm_readv with a small page cache. The caller owns the
- * struct ptrace_proc; functions return 0 or a negative errno and never print.
+ * struct ptrace_proc; functions return 0 or a negative errno (errno set to
+ * match) and never print.
  */
 #ifndef PROWL_PTRACE_H
 #define PROWL_PTRACE_H
@@ -15,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
+
+#include "profiler/capture/unwind.h"
 
 enum ptrace_tstate {
 	PT_RUNNING = 0,   /* resumed by us (PTRACE_CONT), may be sleeping in the kernel */
@@ -36,6 +39,7 @@ struct ptrace_thread {
 	uint64_t runs;     /* the caller's scratch: CPU arrivals counted before the interrupt */
 	bool on_our_cpu;   /* the caller's scratch: it was queued on the CPU the caller ran on */
 	bool detach_after; /* set by a collect callback: detach it there instead of resuming */
+	char comm[16];     /* the caller's scratch: the name it last reported */
 };
 
 struct ptrace_proc {
@@ -104,6 +108,9 @@ int ptrace_thread_resume(struct ptrace_proc *p, struct ptrace_thread *t);
 
 /* Reads the general registers of a stopped thread. */
 int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs);
+
+/* The registers the unwinder wants, from PTRACE_GETREGS's (x86_64). */
+void ptrace_regs_convert(const struct user_regs_struct *r, struct unwind_regs *u);
 
 /* Finds a thread by id, or NULL. */
 struct ptrace_thread *ptrace_proc_find(struct ptrace_proc *p, pid_t tid);

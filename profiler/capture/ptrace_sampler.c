@@ -5,8 +5,10 @@
  * its registers, unwinds it over live memory (process_vm_readv through a page
  * cache) and lets it go at once, so a thread is held only for its own unwind.
  * The time the target spends with a thread held is measured; when it would
- * pass PAUSE_BUDGET of the run the rate is lowered (one line on stderr, since
- * a silent slowdown of the target is the thing a user must know about).
+ * pass PAUSE_BUDGET of the run the rate is lowered (a NOTE event the command
+ * line prints at once, since a silent slowdown of the target is the thing a
+ * user must know about). The run's cost figures go to sampler.stats, shown
+ * with the closing summary.
  */
 #include <errno.h>
 #include <sched.h>
@@ -156,7 +158,6 @@ static struct pt_proc *proc_add(struct pt_backend *b, struct target_proc *tp)
 	pr->tp = tp;
 	pr->mem = xmalloc(sizeof(*pr->mem));
 	ptrace_mem_init(pr->mem, tp->pid);
-	tp->backend = pr;
 	xgrow((void **)&b->procs, &b->cap, b->nprocs + 1, sizeof(*b->procs));
 	b->procs[b->nprocs++] = pr;
 	return pr;
@@ -208,13 +209,8 @@ static void adopt_children(struct sampler *s, struct pt_proc *parent)
 		struct target_proc *tp = target_proc(s->env.target, child, true);
 		if (maps_load(tp->maps) != 0) {
 			/* Gone already, or unreadable: start from the parent's mappings. */
-			const struct maps *pm = parent->tp->maps;
-			for (size_t k = 0; pm && k < pm->n; k++) {
-				const struct map_entry *e = &pm->v[k];
-				maps_add(tp->maps, e->start, e->end - e->start, e->pgoff, e->prot,
-					 e->module ? e->module->path : "", e->module ? e->module->dev : 0,
-					 e->module ? e->module->ino : 0);
-			}
+			if (parent->tp->maps)
+				maps_copy(tp->maps, parent->tp->maps);
 		}
 		struct pt_proc *pr = proc_add(b, tp);
 		ptrace_proc_adopt(&pr->pp, child, pp);
@@ -222,9 +218,7 @@ static void adopt_children(struct sampler *s, struct pt_proc *parent)
 		xgrow((void **)&pr->known, &pr->capknown, 1, sizeof(*pr->known));
 		pr->known[pr->nknown++] = child;
 		struct procstat st;
-		if (procstat_read(child, child, &st) != 0)
-			snprintf(st.comm, sizeof(st.comm), "%s", target_thread(parent->tp, pp->pid, true)->name);
-		target_thread_set_name(target_thread(tp, child, true), st.comm);
+		bool named = procstat_read(child, child, &st) == 0;
 		struct sampler_event ev;
 		memset(&ev, 0, sizeof(ev));
 		ev.kind = SAMPLER_FORK;
@@ -232,8 +226,9 @@ static void adopt_children(struct sampler *s, struct pt_proc *parent)
 		ev.time_ns = now_ns();
 		ev.fork.ppid = pp->pid;
 		ev.fork.ptid = pp->forked_by[i];
-		emit(s, &ev);
-		emit_comm(s, child, child, st.comm, false);
+		emit(s, &ev); /* the session names it after its parent... */
+		if (named)
+			emit_comm(s, child, child, st.comm, false); /* ...unless we know better */
 		/* proc_add may have moved b->procs, never *parent. */
 	}
 	pp->nforked = 0;
@@ -254,11 +249,8 @@ static void sync_threads(struct sampler *s, struct pt_proc *pr)
 		}
 		ptrace_mem_reset(pr->mem);
 		struct procstat st;
-		if (procstat_read(pid, pid, &st) == 0) {
-			struct target_thread *th = target_thread(pr->tp, pid, true);
-			target_thread_set_name(th, st.comm);
+		if (procstat_read(pid, pid, &st) == 0)
 			emit_comm(s, pid, pid, st.comm, true);
-		}
 	}
 	/* Gone: known but no longer traced. */
 	for (size_t i = 0; i < pr->nknown; i++) {
@@ -270,16 +262,11 @@ static void sync_threads(struct sampler *s, struct pt_proc *pr)
 	size_t n = 0;
 	for (size_t i = 0; i < pp->nthreads; i++) {
 		pid_t tid = pp->threads[i].tid;
-		if (!known_has(pr, tid)) {
-			struct target_thread *th = target_thread(pr->tp, tid, true);
+		if (!known_has(pr, tid) && tid != pid) {
 			struct procstat st;
-			if (procstat_read(pid, tid, &st) != 0)
-				snprintf(st.comm, sizeof(st.comm), "%s", th->name);
-			target_thread_set_name(th, st.comm);
-			if (tid != pid) {
-				emit_simple(s, SAMPLER_FORK, pid, tid);
+			emit_simple(s, SAMPLER_FORK, pid, tid);
+			if (procstat_read(pid, tid, &st) == 0)
 				emit_comm(s, pid, tid, st.comm, false);
-			}
 		}
 		n++;
 	}
@@ -292,13 +279,16 @@ static void sync_threads(struct sampler *s, struct pt_proc *pr)
 	adopt_children(s, pr);
 	if (pp->exited && !pr->gone) {
 		pr->gone = true;
-		struct target *t = s->env.target;
-		/* The launched command is our child: its exit status came to our wait. */
-		if (t && t->child == pid && pp->exit_status != -1 && !t->child_reaped) {
-			t->child_status = pp->exit_status;
-			t->child_reaped = true;
-		}
-		emit_simple(s, SAMPLER_EXIT, pid, pid);
+		/* Our wait collected the status (the launched command is our
+		 * child, and a tracer's wait sees its tracees): it goes with the event. */
+		struct sampler_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = SAMPLER_EXIT;
+		ev.pid = ev.tid = pid;
+		ev.time_ns = now_ns();
+		ev.exit.reaped = pp->exit_status != -1;
+		ev.exit.status = pp->exit_status;
+		emit(s, &ev);
 	}
 }
 
@@ -322,27 +312,6 @@ static enum sample_state state_of(char c)
 	default:
 		return SAMPLE_STATE_OTHER;
 	}
-}
-
-static void regs_convert(const struct user_regs_struct *r, struct unwind_regs *u)
-{
-	u->r[UNWIND_REG_RAX] = r->rax;
-	u->r[UNWIND_REG_RDX] = r->rdx;
-	u->r[UNWIND_REG_RCX] = r->rcx;
-	u->r[UNWIND_REG_RBX] = r->rbx;
-	u->r[UNWIND_REG_RSI] = r->rsi;
-	u->r[UNWIND_REG_RDI] = r->rdi;
-	u->r[UNWIND_REG_RBP] = r->rbp;
-	u->r[UNWIND_REG_RSP] = r->rsp;
-	u->r[UNWIND_REG_R8] = r->r8;
-	u->r[UNWIND_REG_R9] = r->r9;
-	u->r[UNWIND_REG_R10] = r->r10;
-	u->r[UNWIND_REG_R11] = r->r11;
-	u->r[UNWIND_REG_R12] = r->r12;
-	u->r[UNWIND_REG_R13] = r->r13;
-	u->r[UNWIND_REG_R14] = r->r14;
-	u->r[UNWIND_REG_R15] = r->r15;
-	u->r[UNWIND_REG_RIP] = r->rip;
 }
 
 static int unwind_one(struct sampler *s, struct pt_proc *pr, const struct unwind_regs *ur,
@@ -463,7 +432,7 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 		}
 	}
 	struct unwind_regs ur;
-	regs_convert(&regs, &ur);
+	ptrace_regs_convert(&regs, &ur);
 	ptrace_mem_reset(pr->mem);
 	struct unwind_mem um = { mem_read, pr->mem };
 	unsigned uflags = 0;
@@ -524,20 +493,17 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	emit(s, &ev);
 }
 
-static bool thread_wanted(struct sampler *s, struct pt_proc *pr, pid_t tid, const char *comm)
+static bool thread_wanted(struct sampler *s, struct pt_proc *pr, struct ptrace_thread *t, const char *comm)
 {
-	struct target_thread *th = target_thread(pr->tp, tid, true);
-	if (strncmp(th->name, comm, sizeof(th->name) - 1) != 0) {
-		/* Renamed since we last looked (no COMM records under ptrace). The
-		 * event carries our copy: the session writes it into th->name. */
-		target_thread_set_name(th, comm);
-		emit_comm(s, pr->pp.pid, tid, comm, false);
+	if (strncmp(t->comm, comm, sizeof(t->comm) - 1) != 0) {
+		/* First look, or renamed since (no COMM records under ptrace):
+		 * the event names it before we ask about it. */
+		size_t n = strnlen(comm, sizeof(t->comm) - 1); /* comm is at most 15 bytes */
+		memcpy(t->comm, comm, n);
+		t->comm[n] = 0;
+		emit_comm(s, pr->pp.pid, t->tid, comm, false);
 	}
-	if (th->excluded)
-		return false;
-	if (s->env.thread_wanted && !s->env.thread_wanted(s->env.ctx, comm))
-		return false;
-	return true;
+	return !s->env.thread_wanted || s->env.thread_wanted(s->env.ctx, pr->pp.pid, t->tid);
 }
 
 /* Samples one process; returns the ns during which one of its threads was held. */
@@ -558,9 +524,9 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		if (!b->wall && st.state != 'R')
 			continue;
-		if (!thread_wanted(s, pr, t->tid, st.comm))
+		if (!thread_wanted(s, pr, t, st.comm))
 			continue;
-		/* thread_wanted may add a target thread, never a ptrace thread: t is valid. */
+		/* The session may add a target thread then, never a ptrace thread: t is valid. */
 		t->sched = st.state;
 		t->runs = RUNS_UNKNOWN;
 		if (!b->wall && procstat_runs(pp->pid, t->tid, &t->runs) != 0)
@@ -618,9 +584,16 @@ static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 		b->tick_ns = k * b->base_tick_ns;
 		/* One line the first time; again only when the rate halves once more. */
 		if (!b->warned_ns || b->tick_ns >= 2 * b->warned_ns) {
-			fprintf(stderr,
-				"prowl: ptrace stops held the target %.1f%% of the time at %.0f Hz; lowering the rate to %.0f Hz to stay under %.0f%% (perf_event costs far less where it is allowed)\n",
-				100 * frac, 1e9 / (double)old, 1e9 / (double)b->tick_ns, 100 * PAUSE_BUDGET);
+			char line[256];
+			snprintf(line, sizeof(line),
+				 "ptrace stops held the target %.1f%% of the time at %.0f Hz; lowering the rate to %.0f Hz to stay under %.0f%% (perf_event costs far less where it is allowed)",
+				 100 * frac, 1e9 / (double)old, 1e9 / (double)b->tick_ns, 100 * PAUSE_BUDGET);
+			struct sampler_event ev;
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = SAMPLER_NOTE;
+			ev.time_ns = now;
+			ev.note = line;
+			emit(b->s, &ev);
 			b->warned_ns = b->tick_ns;
 		}
 	} else if (frac < PAUSE_BUDGET / 2 && k * b->base_tick_ns < old) {
@@ -690,6 +663,7 @@ static int ptrace_open(struct sampler *s)
 	b->cand_ips = xcalloc(b->max_ips, sizeof(*b->cand_ips));
 	b->weight = 1;
 	s->tick_ns = b->tick_ns;
+	s->reaps = true; /* a tracer's wait sees its tracees: the session must not wait */
 	struct target *t = s->env.target;
 	for (size_t i = 0; t && i < t->nprocs; i++) {
 		int r = attach_proc(s, t->procs[i]);
@@ -779,9 +753,10 @@ static int ptrace_tick(struct sampler *s)
 	return 0;
 }
 
-/* PROWL_PTRACE_STATS=1: one line of cost figures on stderr at the end (for
- * tests/bench/bench_ptrace.sh; not a user interface). */
-static void print_stats(struct pt_backend *b)
+/* The cost figures of the run, as "name value" pairs in s->stats: the
+ * command line shows them with its closing summary (tests and
+ * tests/bench/bench_ptrace.sh read them there). */
+static void note_stats(struct sampler *s, struct pt_backend *b)
 {
 	uint64_t stops = 0, held = 0, wait = 0, late = 0;
 	for (size_t i = 0; i < b->nprocs; i++) {
@@ -791,8 +766,8 @@ static void print_stats(struct pt_backend *b)
 		late += b->procs[i]->pp.late;
 	}
 	uint64_t el = now_ns() - b->run_start_ns;
-	fprintf(stderr,
-		"ptrace-stats: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu\n",
+	snprintf(s->stats, sizeof(s->stats),
+		"ptrace cost: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu",
 		(unsigned long long)b->ticks, el ? b->ticks * 1e9 / el : 0.0,
 		b->ticks ? b->tick_busy_ns / 1e3 / b->ticks : 0.0, (unsigned long long)stops, (unsigned long long)b->samples,
 		stops ? wait / 1e3 / stops : 0.0, stops ? held / 1e3 / stops : 0.0,
@@ -805,11 +780,8 @@ static int ptrace_stop(struct sampler *s)
 	struct pt_backend *b = s->priv;
 	if (!b)
 		return 0;
-	if (!b->detached && b->started) {
-		const char *st = getenv("PROWL_PTRACE_STATS");
-		if (st && *st == '1')
-			print_stats(b);
-	}
+	if (!b->detached && b->started)
+		note_stats(s, b);
 	if (!b->detached) {
 		ptrace_poll(s);
 		detach_all(b);
@@ -826,8 +798,6 @@ static void ptrace_close(struct sampler *s)
 		detach_all(b);
 	for (size_t i = 0; i < b->nprocs; i++) {
 		struct pt_proc *pr = b->procs[i];
-		if (pr->tp && pr->tp->backend == pr)
-			pr->tp->backend = NULL;
 		ptrace_proc_release(&pr->pp);
 		free(pr->mem);
 		free(pr->known);
@@ -841,14 +811,6 @@ static void ptrace_close(struct sampler *s)
 	s->priv = NULL;
 }
 
-static int ptrace_add_process(struct sampler *s, struct target_proc *p)
-{
-	struct pt_backend *b = s->priv;
-	if (!b || b->detached)
-		return -EINVAL;
-	return attach_proc(s, p);
-}
-
 const struct sampler_ops ptrace_sampler_ops = {
 	.name = "ptrace",
 	.open = ptrace_open,
@@ -858,5 +820,4 @@ const struct sampler_ops ptrace_sampler_ops = {
 	.tick = ptrace_tick,
 	.stop = ptrace_stop,
 	.close = ptrace_close,
-	.add_process = ptrace_add_process,
 };

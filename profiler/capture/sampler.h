@@ -20,9 +20,15 @@
  *
  * Bookkeeping: the backend applies mappings to the process's maps (the
  * unwinder needs them in order) and creates the target_proc of a followed
- * child (target_proc(t, pid, true), maps copied or loaded) before emitting
- * MMAP/FORK; the session updates thread records (names, exits, the thread
- * filter) from COMM/FORK/EXIT and feeds samples to the aggregator.
+ * child (target_proc(t, pid, true), maps loaded or copied with maps_copy)
+ * before emitting MMAP/FORK. Everything else the session learns from events
+ * and keeps itself: thread records (names from COMM, FORK, EXIT), the thread
+ * filter (a backend asks env.thread_wanted and never reads the records), the
+ * launched command's exit status (in its process EXIT event when the backend
+ * reaps it), counts. A backend never writes the target's thread records or
+ * the session's state, and never prints: what the user should know goes to
+ * sampler.err (failures) or a NOTE event (shown as it comes), cost figures
+ * to sampler.stats (shown with the closing summary).
  */
 #ifndef PROWL_SAMPLER_H
 #define PROWL_SAMPLER_H
@@ -72,6 +78,7 @@ enum sampler_event_kind {
 	SAMPLER_MMAP,   /* the backend already applied it to the process's maps */
 	SAMPLER_LOST,   /* samples the kernel dropped */
 	SAMPLER_THROTTLE,
+	SAMPLER_NOTE,   /* one line the user should see now (e.g. the rate was lowered) */
 };
 
 struct sampler_event {
@@ -88,12 +95,17 @@ struct sampler_event {
 			pid_t ppid, ptid;
 		} fork;
 		struct {
+			bool reaped; /* process exit whose wait status the backend collected */
+			int status;  /* that wait status (waitpid's) */
+		} exit;
+		struct {
 			uint64_t start, len;
 			const char *path;
 		} mmap;
 		struct {
 			uint64_t count;
 		} lost;
+		const char *note;
 	};
 };
 
@@ -105,8 +117,10 @@ struct sampler_env {
 	/* Hands one event to the session (the pointers in ev are valid only during the call). */
 	void (*emit)(void *ctx, const struct sampler_event *ev);
 	void *ctx;
-	/* Thread filter decided at capture time: false = do not sample this thread name. */
-	bool (*thread_wanted)(void *ctx, const char *name);
+	/* The thread filter (--thread): false = do not sample this thread. The
+	 * session answers from its own records, named by the events so far: a
+	 * backend emits a thread's COMM before asking about it. */
+	bool (*thread_wanted)(void *ctx, pid_t pid, pid_t tid);
 };
 
 struct sampler {
@@ -114,7 +128,9 @@ struct sampler {
 	struct sampler_env env;
 	void *priv;        /* the backend's state */
 	uint64_t tick_ns;  /* >0: the session calls ops->tick at this period */
+	bool reaps;        /* the backend waits for its tracees (ptrace): the session must not */
 	char err[256];     /* reason of the last failure, for messages ("" if none) */
+	char stats[512];   /* after stop: the backend's cost figures as "name value" pairs, or "" */
 };
 
 struct sampler_ops {
@@ -127,8 +143,6 @@ struct sampler_ops {
 	int (*tick)(struct sampler *s); /* may be NULL */
 	int (*stop)(struct sampler *s);
 	void (*close)(struct sampler *s);
-	/* A process was added to the target after open (may be NULL). */
-	int (*add_process)(struct sampler *s, struct target_proc *p);
 };
 
 extern const struct sampler_ops perf_sampler_ops, ptrace_sampler_ops;

@@ -17,33 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "symbolize/symbolizer.h"
 #include "profiler/capture/aggregate.h"
+#include "profiler/capture/resolve.h"
+#include "profiler/capture/snapshot.h"
 #include "profiler/capture/sampler.h"
 #include "profiler/capture/target.h"
 #include "profiler/capture/unwind.h"
 #include "profiler/base/errstr.h"
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
-
-#define SYM_MAX_INLINE 32
-
-/* One resolved (module, address): the frames, innermost first, as profile
- * frames without their module index (filled per snapshot). */
-struct sym_entry {
-	struct module *mod;
-	uint64_t addr;
-	uint8_t kind;
-	uint8_t nframes;
-	struct profile_frame *frames; /* strings owned here */
-};
-
-struct sym_cache {
-	struct sym_entry *v;
-	size_t n, cap;
-	uint32_t *slot; /* index+1, 0 empty */
-	size_t nslot;
-};
 
 struct session {
 	const struct capture_opts *opts;
@@ -63,10 +46,9 @@ struct session {
 	uint64_t start_mono, start_wall, stop_mono;
 	struct rusage ru_start;
 	uint64_t samples, lost, partial, truncated, throttled;
-	struct symbolizer *sym;
-	struct sym_module *kernel_sym;
-	struct sym_cache cache;
+	struct resolver *res; /* created with the first snapshot */
 	struct strbuf notes;
+	size_t notes_shown; /* bytes of notes session_new_notes() handed out */
 	char err[512];
 	struct agg_frame *frames;
 	size_t max_frames;
@@ -93,31 +75,24 @@ static void thread_named(struct session *s, struct target_thread *th, const char
 	th->excluded = !name_wanted(s, th->name);
 }
 
-static bool env_thread_wanted(void *ctx, const char *name)
+/* The record of a thread, made (named from /proc) the first time it is seen. */
+static struct target_thread *thread_record(struct session *s, struct target_proc *p, pid_t tid)
 {
-	return name_wanted(ctx, name);
+	struct target_thread *th = target_thread(p, tid, false);
+	if (!th) {
+		th = target_thread(p, tid, true);
+		char name[sizeof(th->name)];
+		procstat_comm(p->pid, tid, name, sizeof(name));
+		thread_named(s, th, name);
+	}
+	return th;
 }
 
-/* Anonymous executable memory is JIT code: one pseudo module per process,
- * named by its perf map (/tmp/perf-PID.map), addresses absolute. */
-static struct module *jit_module(struct session *s, struct target_proc *p, uint64_t addr)
+static bool env_thread_wanted(void *ctx, pid_t pid, pid_t tid)
 {
-	const struct map_entry *e = maps_find(p->maps, addr);
-	if (!e || e->module || !(e->prot & MAPS_PROT_EXEC))
-		return NULL;
-	char path[64];
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)p->pid);
-	struct module *m = module_set_get(s->target->modules, path, 0, (uint64_t)p->pid, MODULE_ANON, NULL);
-	/* The map is read after the process may have exited: who it was (uid,
-	 * namespace pid, root) is taken now, while it runs. */
-	if (!m->sym_data) {
-		if (!s->sym) {
-			struct symbolizer_opts so = { 0 };
-			s->sym = symbolizer_new(&so);
-		}
-		symbolizer_watch_process(s->sym, p->pid);
-	}
-	return m;
+	struct session *s = ctx;
+	struct target_proc *p = target_proc(s->target, pid, false);
+	return p && !thread_record(s, p, tid)->excluded;
 }
 
 static void add_sample(struct session *s, const struct sampler_sample *sm)
@@ -125,20 +100,7 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 	struct target_proc *p = target_proc(s->target, sm->pid, false);
 	if (!p)
 		return;
-	struct target_thread *th = target_thread(p, sm->tid, false);
-	if (!th) {
-		th = target_thread(p, sm->tid, true);
-		char path[96];
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)sm->pid, (int)sm->tid);
-		FILE *f = fopen(path, "re");
-		char name[64] = "";
-		if (f) {
-			if (!fgets(name, sizeof(name), f))
-				name[0] = 0;
-			fclose(f);
-		}
-		thread_named(s, th, name);
-	}
+	struct target_thread *th = thread_record(s, p, sm->tid);
 	if (th->excluded)
 		return;
 	size_t n = 0;
@@ -152,8 +114,15 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 		/* Return addresses point after the call: look up the call itself. */
 		uint64_t a = sm->user[i] - (i ? 1 : 0), vaddr;
 		struct module *mod;
-		if (maps_resolve(p->maps, a, &mod, &vaddr) == -ENOENT)
-			mod = jit_module(s, p, a);
+		resolve_locate(s->target->modules, p->maps, a, &mod, &vaddr);
+		if (mod && mod->kind == MODULE_ANON && !p->jit_watched) {
+			/* Its perf map is read at the next snapshot, perhaps after it
+			 * exited: who the process is is taken now, while it runs. */
+			if (!s->res)
+				s->res = resolve_new();
+			resolve_watch_process(s->res, p->pid);
+			p->jit_watched = true;
+		}
 		s->frames[n++] = (struct agg_frame){ mod, vaddr, AGG_USER };
 	}
 	if (!n)
@@ -209,6 +178,12 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 			th->exited = true;
 		if (ev->pid == ev->tid)
 			p->exited = true;
+		/* The backend's wait collected the launched command's status. */
+		if (ev->pid == ev->tid && ev->exit.reaped && ev->pid == s->target->child)
+			target_child_exited(s->target, ev->exit.status);
+		break;
+	case SAMPLER_NOTE:
+		note(s, ev->note);
 		break;
 	case SAMPLER_LOST:
 		s->lost += ev->lost.count;
@@ -434,13 +409,15 @@ int session_start(struct session *s, char **errmsg)
 	int r = s->sampler.ops->start(&s->sampler);
 	if (r) {
 		set_err(s, errmsg, "cannot start sampling: %s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
+		errno = -r;
 		return r;
 	}
 	if (s->target->child) {
 		r = target_release(s->target);
 		if (r) {
 			set_err(s, errmsg, "cannot execute %s: %s", s->opts->argv[0], errstr(-r));
-			return r;
+			errno = -r;
+		return r;
 		}
 	}
 	if (s->opts->duration > 0)
@@ -451,12 +428,12 @@ int session_start(struct session *s, char **errmsg)
 	return 0;
 }
 
-/* Whether the launched command has exited. The ptrace backend waits for its
- * tracee itself and records the status in the target; a wait here would
- * steal its stops. */
+/* Whether the launched command has exited. A backend that waits for its
+ * tracees (ptrace) hands the status over in the EXIT event; a wait here
+ * would steal its stops. */
 static bool child_done(struct session *s)
 {
-	if (s->sampler.ops == &ptrace_sampler_ops && s->sampler_open)
+	if (s->sampler.reaps && s->sampler_open)
 		return s->target->child_reaped;
 	return target_child_done(s->target);
 }
@@ -502,7 +479,7 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 		timeout_ms = 200;
 	int pr = poll(pf, n, timeout_ms);
 	if (pr < 0 && errno != EINTR)
-		return -errno;
+		return -errno; /* errno already set */
 	int ev = 0;
 	if (pr > 0 && (pf[0].revents & POLLIN)) {
 		struct signalfd_siginfo si;
@@ -545,8 +522,10 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 	}
 	if (!s->stopped) {
 		int r = s->sampler.ops->poll(&s->sampler);
-		if (r < 0 && r != -EAGAIN && r != -EINTR)
+		if (r < 0 && r != -EAGAIN && r != -EINTR) {
+			errno = -r;
 			return r;
+		}
 	}
 	if (s->started && all_exited(s))
 		ev |= SESSION_EXITED;
@@ -575,22 +554,9 @@ int session_stop(struct session *s)
 		r = s->sampler.ops->stop(&s->sampler);
 	s->stopped = true;
 	s->stop_mono = now_ns();
+	if (r < 0)
+		errno = -r;
 	return r;
-}
-
-static void sym_cache_release(struct sym_cache *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		for (size_t j = 0; j < c->v[i].nframes; j++) {
-			free(c->v[i].frames[j].name);
-			free(c->v[i].frames[j].system_name);
-			free(c->v[i].frames[j].file);
-		}
-		free(c->v[i].frames);
-	}
-	free(c->v);
-	free(c->slot);
-	memset(c, 0, sizeof(*c));
 }
 
 void session_free(struct session *s)
@@ -615,9 +581,7 @@ void session_free(struct session *s)
 	free(s->pidfds);
 	if (s->have_re)
 		regfree(&s->thread_re);
-	sym_cache_release(&s->cache);
-	if (s->sym)
-		symbolizer_free(s->sym);
+	resolve_free(s->res);
 	unwinder_free(s->unwinder);
 	target_free(s->target);
 	aggregate_free(s->agg);
@@ -637,8 +601,10 @@ int session_exit_code(struct session *s)
 
 int session_signal_command(struct session *s, int sig)
 {
-	if (!s->target->child || child_done(s))
+	if (!s->target->child || child_done(s)) {
+		errno = ESRCH;
 		return -ESRCH;
+	}
 	return kill(s->target->child, sig) ? -errno : 0;
 }
 
@@ -650,6 +616,17 @@ const char *session_error(struct session *s)
 const char *session_notes(struct session *s)
 {
 	return s->notes.buf ? s->notes.buf : "";
+}
+
+const char *session_new_notes(struct session *s)
+{
+	const char *all = session_notes(s);
+	size_t from = s->notes_shown;
+	s->notes_shown = s->notes.len;
+	if (from >= s->notes.len)
+		return "";
+	/* Past the newline that joined them to the older ones. */
+	return all + from + (from && all[from] == '\n');
 }
 
 static uint64_t cpu_ns_of(const struct rusage *ru)
@@ -679,180 +656,7 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->unique_stacks = s->agg->nnodes - 1;
 	st->backend = s->sampler.ops ? s->sampler.ops->name : "";
 	st->throttled = s->throttled;
-}
-
-/* ---- symbolization and snapshots ---- */
-
-static uint64_t sym_hash(const struct module *m, uint64_t addr, uint8_t kind)
-{
-	return hash_mix(hash_mix(hash_mix(0x5e, (uint64_t)(uintptr_t)m), addr), kind);
-}
-
-/* True when path still holds the file the module was mapped from. */
-static bool same_file(const char *path, const struct module *m)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && (uint64_t)st.st_ino == m->ino;
-}
-
-static void resolve_entry(struct session *s, struct sym_entry *e)
-{
-	struct sym_frame out[SYM_MAX_INLINE];
-	int n = 0;
-	struct module *m = e->mod;
-	if (!s->sym) {
-		struct symbolizer_opts so = { 0 };
-		s->sym = symbolizer_new(&so);
-	}
-	if (e->kind == AGG_STATE) {
-		static const char *const names[] = {
-			[SAMPLE_STATE_SLEEPING] = "[sleeping]", [SAMPLE_STATE_IO] = "[I/O wait]",
-			[SAMPLE_STATE_STOPPED] = "[stopped]", [SAMPLE_STATE_OTHER] = "[other state]",
-		};
-		e->nframes = 1;
-		e->frames = xcalloc(1, sizeof(*e->frames));
-		e->frames[0].name = xstrdup(e->addr < ARRAY_SIZE(names) && names[e->addr] ? names[e->addr]
-										     : "[other state]");
-		e->frames[0].kind = FRAME_STATE;
-		return;
-	}
-	if (e->kind == AGG_KERNEL) {
-		if (!s->kernel_sym) {
-			struct sym_source src = { .kind = SYM_KERNEL, .path = "[kernel.kallsyms]" };
-			s->kernel_sym = symbolizer_module(s->sym, &src);
-		}
-		if (s->kernel_sym)
-			n = sym_lookup(s->kernel_sym, e->addr, out, SYM_MAX_INLINE);
-	} else if (m && m->kind == MODULE_ANON) {
-		if (!m->sym_data) {
-			struct sym_source src = { .kind = SYM_JIT, .pid = (pid_t)m->ino };
-			m->sym_data = symbolizer_module(s->sym, &src);
-		}
-		if (m->sym_data)
-			n = sym_lookup(m->sym_data, e->addr, out, SYM_MAX_INLINE);
-	} else if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO)) {
-		if (!m->sym_data) {
-			struct sym_source src = {
-				.kind = SYM_ELF,
-				.path = m->open_path ? m->open_path : m->path,
-				.name = m->path,
-				.build_id = m->build_id_len ? m->build_id : NULL,
-				.build_id_len = m->build_id_len,
-			};
-			if (m->kind == MODULE_VDSO) {
-				module_load(m);
-				src.image = m->image;
-				src.image_len = m->image_len;
-			} else if (m->image && !same_file(src.path, m)) {
-				/* Deleted or replaced since it was mapped, and the process
-				 * (with its map_files) may be gone: the bytes the unwinder
-				 * mapped are the ones that ran. */
-				src.image = m->image;
-				src.image_len = m->image_len;
-			}
-			m->sym_data = symbolizer_module(s->sym, &src);
-		}
-		if (m->sym_data)
-			n = sym_lookup(m->sym_data, e->addr, out, SYM_MAX_INLINE);
-	}
-	if (n < 0)
-		n = 0;
-	e->nframes = (uint8_t)(n ? n : 1);
-	e->frames = xcalloc(e->nframes, sizeof(*e->frames));
-	uint8_t kind = e->kind == AGG_KERNEL ? FRAME_KERNEL : m && m->kind == MODULE_ANON ? FRAME_JIT : FRAME_USER;
-	if (!n) {
-		struct profile_frame *f = &e->frames[0];
-		if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO))
-			f->name = xasprintf("%s+0x%llx", base_name(m->path), (unsigned long long)e->addr);
-		else
-			f->name = xstrdup("[unknown]");
-		f->kind = kind;
-		f->address = e->addr;
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		struct profile_frame *f = &e->frames[i];
-		f->name = xstrdup(out[i].function ? out[i].function : out[i].raw ? out[i].raw : "[unknown]");
-		f->system_name = out[i].raw ? xstrdup(out[i].raw) : NULL;
-		f->file = out[i].file ? xstrdup(out[i].file) : NULL;
-		f->line = out[i].line;
-		f->column = out[i].column;
-		f->kind = kind;
-		f->inlined = i + 1 < n;
-		f->address = e->addr;
-	}
-}
-
-static struct sym_entry *sym_get(struct session *s, const struct agg_frame *fr)
-{
-	struct sym_cache *c = &s->cache;
-	uint64_t h = sym_hash(fr->mod, fr->addr, fr->kind);
-	if (c->nslot) {
-		size_t m = c->nslot - 1, j = h & m;
-		while (c->slot[j]) {
-			struct sym_entry *e = &c->v[c->slot[j] - 1];
-			if (e->mod == fr->mod && e->addr == fr->addr && e->kind == fr->kind)
-				return e;
-			j = (j + 1) & m;
-		}
-	}
-	xgrow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v));
-	struct sym_entry *e = &c->v[c->n++];
-	memset(e, 0, sizeof(*e));
-	e->mod = fr->mod;
-	e->addr = fr->addr;
-	e->kind = fr->kind;
-	resolve_entry(s, e);
-	if (c->n * 2 > c->nslot) {
-		free(c->slot);
-		c->nslot = c->nslot ? c->nslot * 2 : 1024;
-		c->slot = xcalloc(c->nslot, sizeof(*c->slot));
-		for (size_t i = 0; i < c->n; i++) {
-			struct sym_entry *x = &c->v[i];
-			size_t m = c->nslot - 1, j = sym_hash(x->mod, x->addr, x->kind) & m;
-			while (c->slot[j])
-				j = (j + 1) & m;
-			c->slot[j] = (uint32_t)i + 1;
-		}
-	} else {
-		size_t m = c->nslot - 1, j = h & m;
-		while (c->slot[j])
-			j = (j + 1) & m;
-		c->slot[j] = (uint32_t)c->n;
-	}
-	return e;
-}
-
-static int32_t profile_module_of(struct session *s, struct profile *p, struct module *m)
-{
-	if (!m)
-		return -1;
-	struct profile_module pm = { .path = m->path, .kernel = m->kind == MODULE_KERNEL };
-	char hex[41];
-	if (m->build_id_len) {
-		for (size_t i = 0; i < m->build_id_len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
-		pm.build_id = hex;
-	}
-	if (m->sym_data) {
-		unsigned caps = sym_module_caps(m->sym_data);
-		pm.has_functions = caps & 1;
-		pm.has_filenames = (caps >> 1) & 1;
-		pm.has_line_numbers = (caps >> 2) & 1;
-		pm.has_inline_frames = (caps >> 3) & 1;
-	}
-	/* The first executable mapping of the main process, for pprof. */
-	for (size_t i = 0; i < s->target->nprocs && !pm.start; i++) {
-		const struct maps *mp = s->target->procs[i]->maps;
-		for (size_t j = 0; j < mp->n; j++)
-			if (mp->v[j].module == m && (mp->v[j].prot & MAPS_PROT_EXEC)) {
-				pm.start = mp->v[j].start;
-				pm.limit = mp->v[j].end;
-				pm.offset = mp->v[j].pgoff;
-				break;
-			}
-	}
-	return profile_module_intern(p, &pm);
+	st->backend_stats = s->sampler.stats;
 }
 
 struct profile *session_profile(struct session *s, unsigned flags)
@@ -877,49 +681,9 @@ struct profile *session_profile(struct session *s, unsigned flags)
 	p->meta.partial = s->partial;
 	p->meta.truncated = s->truncated;
 
-	uint32_t *tmap = xmalloc((a->nthreads + 1) * sizeof(*tmap));
-	for (size_t i = 0; i < a->nthreads; i++) {
-		const struct agg_thread *t = &a->threads[i];
-		struct target_proc *tp = target_proc(s->target, t->pid, false);
-		struct target_thread *th = tp ? target_thread(tp, t->tid, false) : NULL;
-		tmap[i] = profile_thread_intern(p, t->pid, t->tid, th ? th->name : "");
-	}
-	/* Module indices per snapshot (a small map: modules are few). */
-	size_t nmods = module_set_count(s->target->modules);
-	int32_t *mmap_idx = xmalloc((nmods + 2) * sizeof(*mmap_idx));
-	for (size_t i = 0; i < nmods + 2; i++)
-		mmap_idx[i] = INT32_MIN;
-	uint32_t *nmap = xmalloc(a->nnodes * sizeof(*nmap));
-	nmap[0] = PROFILE_ROOT;
-	for (size_t i = 1; i < a->nnodes; i++) {
-		const struct agg_node *nd = &a->nodes[i];
-		struct sym_entry *e = sym_get(s, &nd->frame);
-		int32_t mi = -1;
-		struct module *m = nd->frame.mod;
-		if (m) {
-			size_t slot = m->kind == MODULE_KERNEL ? nmods : m->id;
-			if (slot > nmods)
-				slot = nmods + 1;
-			if (mmap_idx[slot] == INT32_MIN || slot == nmods + 1)
-				mmap_idx[slot] = profile_module_of(s, p, m);
-			mi = mmap_idx[slot];
-		}
-		uint32_t node = nmap[nd->parent];
-		for (size_t k = e->nframes; k-- > 0;) {
-			struct profile_frame f = e->frames[k];
-			f.module = mi;
-			node = profile_node_child(p, node, profile_frame_intern(p, &f));
-		}
-		nmap[i] = node;
-	}
-	for (size_t i = 0; i < a->ncounts; i++) {
-		const struct agg_count *c = &a->counts[i];
-		if (c->count)
-			profile_add(p, tmap[c->thread], nmap[c->node], c->count);
-	}
-	free(nmap);
-	free(mmap_idx);
-	free(tmap);
+	if (!s->res)
+		s->res = resolve_new();
+	snapshot_fill(p, a, s->res, s->target);
 	if (flags & SESSION_PROFILE_RESET)
 		aggregate_reset_counts(a);
 	return p;

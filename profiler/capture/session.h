@@ -4,8 +4,9 @@
  * explanation), polls ring buffers, a signalfd (SIGINT SIGTERM SIGHUP SIGUSR1
  * SIGCHLD), a timerfd (duration, backend ticks) and one extra fd of the
  * caller's (stdin for `prowl top`), aggregates samples, and builds symbolized
- * profile snapshots. Functions return 0 or a negative errno (pointers: NULL
- * with errno); session_error() holds the one-line reason of the last failure.
+ * profile snapshots. Functions return 0 or a negative errno with errno set to
+ * match (pointers: NULL with errno), plus a malloc'd one-line message through
+ * char **errmsg where one is needed; session_error() holds the last one.
  */
 #ifndef PROWL_SESSION_H
 #define PROWL_SESSION_H
@@ -37,6 +38,8 @@ struct session_stats {
 	uint64_t unique_stacks;
 	const char *backend; /* "perf", "ptrace" */
 	uint64_t throttled;  /* times the kernel throttled sampling (perf) */
+	const char *backend_stats; /* after session_stop: the backend's cost figures as
+				    * "name value" pairs ("ptrace cost: ticks 1200 held_pct 3.10 ..."), or "" */
 };
 
 /* session_profile() flags. */
@@ -80,5 +83,8 @@ const char *session_error(struct session *s);
 /* Lines the capture printed nothing about but the user should know (e.g. "kernel
  * frames missing: ..."), joined by newlines; "" if none. */
 const char *session_notes(struct session *s);
+/* The notes added since the last call (also those of session_new): what to
+ * print now while a capture runs; "" if none. Valid until the next call. */
+const char *session_new_notes(struct session *s);
 
 #endif

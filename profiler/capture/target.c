@@ -1,6 +1,5 @@
 #include "profiler/capture/target.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 struct target *target_new(void)
@@ -61,7 +61,7 @@ static int check_exec(const char *path)
 	return 0;
 }
 
-int target_find_command(const char *cmd, char **path_out)
+static int do_find_command(const char *cmd, char **path_out)
 {
 	*path_out = NULL;
 	if (!cmd || !*cmd)
@@ -93,44 +93,6 @@ int target_find_command(const char *cmd, char **path_out)
 			path++;
 	}
 	return best;
-}
-
-static char *read_small(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct strbuf sb;
-	strbuf_init(&sb);
-	char buf[4096];
-	ssize_t r;
-	while ((r = read(fd, buf, sizeof(buf))) > 0 && sb.len < (1u << 20))
-		strbuf_add(&sb, buf, (size_t)r);
-	close(fd);
-	if (len)
-		*len = sb.len;
-	return strbuf_detach(&sb);
-}
-
-static char *read_cmdline(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	size_t n = 0;
-	char *s = read_small(path, &n);
-	if (!s)
-		return NULL;
-	while (n && !s[n - 1])
-		n--;
-	for (size_t i = 0; i < n; i++)
-		if (!s[i])
-			s[i] = ' ';
-	s[n] = 0;
-	if (!n) {
-		free(s);
-		return NULL;
-	}
-	return s;
 }
 
 struct target_proc *target_proc(struct target *t, pid_t pid, bool add)
@@ -172,30 +134,21 @@ void target_thread_set_name(struct target_thread *th, const char *name)
 
 static void read_thread_name(pid_t pid, struct target_thread *th)
 {
-	char path[96];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)th->tid);
-	char *s = read_small(path, NULL);
-	if (s) {
-		target_thread_set_name(th, s);
-		free(s);
-	}
+	char name[sizeof(th->name)];
+	if (procstat_comm(pid, th->tid, name, sizeof(name)) == 0)
+		target_thread_set_name(th, name);
 }
 
 int target_scan_threads(struct target_proc *p)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? -ESRCH : -errno;
+	pid_t *tids;
+	int n = procstat_tasks(p->pid, &tids); /* errno set on failure */
+	if (n < 0)
+		return n;
 	int added = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-		if (*end || tid <= 0)
-			continue;
-		struct target_thread *th = target_thread(p, (pid_t)tid, false);
+	for (int i = 0; i < n; i++) {
+		pid_t tid = tids[i];
+		struct target_thread *th = target_thread(p, tid, false);
 		if (th && !th->exited) {
 			/* A thread that names itself between two scans (and before the
 			 * events that would report it are open) gets its new name. */
@@ -203,16 +156,16 @@ int target_scan_threads(struct target_proc *p)
 			continue;
 		}
 		if (!th)
-			th = target_thread(p, (pid_t)tid, true);
+			th = target_thread(p, tid, true);
 		th->exited = false;
 		read_thread_name(p->pid, th);
 		added++;
 	}
-	closedir(d);
+	free(tids);
 	return added;
 }
 
-int target_attach(struct target *t, pid_t pid)
+static int do_attach(struct target *t, pid_t pid)
 {
 	if (kill(pid, 0) && errno == ESRCH)
 		return -ESRCH;
@@ -221,9 +174,8 @@ int target_attach(struct target *t, pid_t pid)
 	if (access(path, R_OK))
 		return errno == ENOENT ? -ESRCH : -EPERM;
 	struct target_proc *p = target_proc(t, pid, true);
-	p->root = true;
 	free(p->command);
-	p->command = read_cmdline(pid);
+	p->command = procstat_cmdline(pid);
 	int r = target_scan_threads(p);
 	if (r < 0)
 		return r;
@@ -231,10 +183,10 @@ int target_attach(struct target *t, pid_t pid)
 	return r == -EACCES ? -EPERM : r;
 }
 
-int target_launch(struct target *t, char *const argv[])
+static int do_launch(struct target *t, char *const argv[])
 {
 	char *path;
-	int r = target_find_command(argv[0], &path);
+	int r = do_find_command(argv[0], &path);
 	if (r)
 		return r;
 	int go[2], err[2];
@@ -288,7 +240,6 @@ int target_launch(struct target *t, char *const argv[])
 	t->go_fd = go[1];
 	t->err_fd = err[0];
 	struct target_proc *p = target_proc(t, pid, true);
-	p->root = true;
 	struct target_thread *th = target_thread(p, pid, true);
 	const char *base = strrchr(argv[0], '/');
 	target_thread_set_name(th, base ? base + 1 : argv[0]);
@@ -303,7 +254,7 @@ int target_launch(struct target *t, char *const argv[])
 	return 0;
 }
 
-int target_release(struct target *t)
+static int do_release(struct target *t)
 {
 	if (t->go_fd < 0)
 		return -EINVAL;
@@ -374,4 +325,40 @@ int target_exit_code(const struct target *t)
 	if (WIFSIGNALED(t->child_status))
 		return 128 + WTERMSIG(t->child_status);
 	return 1;
+}
+
+/* The public entry points: the negative errno returned is also in errno. */
+static int with_errno(int r)
+{
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int target_find_command(const char *cmd, char **path_out)
+{
+	return with_errno(do_find_command(cmd, path_out));
+}
+
+int target_attach(struct target *t, pid_t pid)
+{
+	return with_errno(do_attach(t, pid));
+}
+
+int target_launch(struct target *t, char *const argv[])
+{
+	return with_errno(do_launch(t, argv));
+}
+
+int target_release(struct target *t)
+{
+	return with_errno(do_release(t));
+}
+
+void target_child_exited(struct target *t, int status)
+{
+	if (!t->child || t->child_reaped)
+		return;
+	t->child_status = status;
+	t->child_reaped = true;
 }

@@ -3,7 +3,8 @@
  * at the exec until the backend is ready (so events enabled on exec see no
  * sample of prowl's fork code), attaches to running PIDs, scans
  * /proc/PID/task, tracks thread names, exits and the launched command's exit
- * status. Owns one struct maps per process. Returns 0 or a negative errno.
+ * status. Owns one struct maps per process. Returns 0 or a negative errno,
+ * with errno set to match.
  */
 #ifndef PROWL_TARGET_H
 #define PROWL_TARGET_H
@@ -19,8 +20,7 @@ struct target_thread {
 	pid_t tid;
 	char name[16];  /* comm */
 	bool exited;
-	bool excluded;  /* --thread REGEX did not match */
-	bool seen;      /* scratch for rescans */
+	bool excluded;  /* --thread REGEX did not match (the session's; backends ask env.thread_wanted) */
 };
 
 struct target_proc {
@@ -30,8 +30,7 @@ struct target_proc {
 	struct target_thread *threads;
 	size_t nthreads, cap;
 	bool exited;
-	bool root;      /* given with -p or launched (not a followed child) */
-	void *backend;  /* the sampler backend's per-process data */
+	bool jit_watched; /* the resolver knows who it is (for its perf map) */
 };
 
 struct target {
@@ -70,9 +69,11 @@ void target_thread_set_name(struct target_thread *th, const char *name);
 size_t target_live_threads(const struct target *t);
 
 /* Reaps the launched child if it exited (non-blocking): true once it has.
- * A backend that waits for the child itself (ptrace) sets child_status and
- * child_reaped instead, and the session then does not call this. */
+ * Where a backend waits for the child itself (ptrace), the session does not
+ * call this but records the status the backend's EXIT event carried. */
 bool target_child_done(struct target *t);
+/* Records the launched child's wait status, collected by someone else's wait. */
+void target_child_exited(struct target *t, int status);
 /* The shell-style exit code of the launched child: status, or 128+signal. */
 int target_exit_code(const struct target *t);
 

@@ -603,7 +603,7 @@ static void cursor_regs(unw_cursor_t *cur, const struct unwind_regs *prev, struc
 	}
 }
 
-int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs *regs,
+static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct unwind_regs *regs,
 		 const struct unwind_mem *mem, uint64_t *ips, size_t max, unsigned *flags)
 {
 	*flags = 0;
@@ -693,7 +693,7 @@ int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs
 	return (int)n;
 }
 
-int unwind_fp(const struct unwind_regs *regs, const struct unwind_mem *mem, uint64_t *ips, size_t max,
+static int unwind_fp_do(const struct unwind_regs *regs, const struct unwind_mem *mem, uint64_t *ips, size_t max,
 	      unsigned *flags)
 {
 	*flags = 0;
@@ -726,4 +726,24 @@ int unwind_fp(const struct unwind_regs *regs, const struct unwind_mem *mem, uint
 	}
 	*flags = UNWIND_DEPTH | UNWIND_TRUNCATED;
 	return (int)n;
+}
+
+/* The public entry points: the negative errno returned is also in errno. */
+static int unwind_errno(int r)
+{
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs *regs,
+		 const struct unwind_mem *mem, uint64_t *ips, size_t max, unsigned *flags)
+{
+	return unwind_errno(unwind_dwarf_do(u, maps, regs, mem, ips, max, flags));
+}
+
+int unwind_fp(const struct unwind_regs *regs, const struct unwind_mem *mem, uint64_t *ips, size_t max,
+	      unsigned *flags)
+{
+	return unwind_errno(unwind_fp_do(regs, mem, ips, max, flags));
 }

@@ -5,7 +5,8 @@
  * debug files), memory from the backend's reader (perf: the stack copy;
  * ptrace: process_vm_readv) and read-only file mappings from disk. One
  * unwinder serves every process (a libunwind address space per process, with
- * caching on; unwind tables kept per module). Returns frame counts or -errno.
+ * caching on; unwind tables kept per module). Returns frame counts or a
+ * negative errno (errno set to match).
  */
 #ifndef PROWL_UNWIND_H
 #define PROWL_UNWIND_H

@@ -122,8 +122,9 @@ int cmd_record(int argc, char **argv)
 		rc = start_exit_code(&co, e);
 		goto out;
 	}
-	if (*session_notes(s))
-		fprintf(stderr, "prowl: %s\n", session_notes(s));
+	const char *notes = session_new_notes(s);
+	if (*notes)
+		fprintf(stderr, "prowl: %s\n", notes);
 	int sr = session_start(s, &msg);
 	if (sr < 0) {
 		opts_error(&record_cmd, "%s", msg ? msg : session_error(s));
@@ -135,6 +136,9 @@ int cmd_record(int argc, char **argv)
 	int ev = 0;
 	for (;;) {
 		ev = session_poll(s, 1000, -1);
+		const char *nn = session_new_notes(s);
+		if (*nn)
+			fprintf(stderr, "prowl: %s\n", nn);
 		if (ev < 0) {
 			opts_error(&record_cmd, "capture failed: %s", errstr(ev));
 			break;
@@ -166,6 +170,8 @@ int cmd_record(int argc, char **argv)
 			st.threads == 1 ? "" : "s", secs, (unsigned long long)st.partial,
 			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
+		if (*st.backend_stats)
+			fprintf(stderr, "prowl: %s\n", st.backend_stats);
 		if (st.throttled)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);

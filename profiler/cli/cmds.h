@@ -12,8 +12,8 @@
 
 struct opts_cmd;
 /* Each command's description (name, summary, usage, examples) for main's
- * list and, later, man pages. dump has none until it uses opts.h. */
-extern const struct opts_cmd record_cmd, top_cmd, report_cmd, convert_cmd, diff_cmd, addr2line_cmd;
+ * list and the man pages. */
+extern const struct opts_cmd record_cmd, top_cmd, dump_cmd, report_cmd, convert_cmd, diff_cmd, addr2line_cmd;
 
 int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);

@@ -19,7 +19,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "record", cmd_record, &record_cmd, NULL },
 	{ "top", cmd_top, &top_cmd, NULL },
-	{ "dump", cmd_dump, NULL, "print every thread's stack once" },
+	{ "dump", cmd_dump, &dump_cmd, NULL },
 	{ "report", cmd_report, &report_cmd, NULL },
 	{ "convert", cmd_convert, &convert_cmd, NULL },
 	{ "diff", cmd_diff, &diff_cmd, NULL },

@@ -11,7 +11,7 @@
 #  3. prowl dump vs `eu-stack -p PID -i -s` on a 64-thread process (median of
 #     BENCH_ROUNDS, default 5, alternating), and whether they list the same
 #     threads and functions.
-# The cost figures come from PROWL_PTRACE_STATS=1 (one line from the backend).
+# The cost figures come from the "prowl: ptrace cost: ..." line of the closing summary.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROWL=${PROWL:-$ROOT/prowl}
@@ -30,9 +30,9 @@ trap cleanup EXIT
 command -v eu-stack >/dev/null || { echo "eu-stack is not installed (sh scripts/setup-deps.sh test)"; exit 1; }
 
 field() { echo "$1" | sed -n "s/.* $2 \([^ ]*\).*/\1/p"; }
-stats() { # prowl record args...: prints the ptrace-stats line
-	PROWL_PTRACE_STATS=1 "$PROWL" record -q --backend ptrace -o "$TMP/out.folded" "$@" 2>"$TMP/err"
-	grep '^ptrace-stats:' "$TMP/err" || { echo "prowl failed: $(cat "$TMP/err")" >&2; return 1; }
+stats() { # prowl record args...: prints the ptrace cost line
+	"$PROWL" record --backend ptrace -o "$TMP/out.folded" "$@" 2>"$TMP/err"
+	grep '^prowl: ptrace cost:' "$TMP/err" || { echo "prowl failed: $(cat "$TMP/err")" >&2; return 1; }
 }
 start() { "$@" & TPID=$!; sleep 0.5; }
 stop_target() { kill "$TPID" 2>/dev/null; wait "$TPID" 2>/dev/null; TPID=""; }

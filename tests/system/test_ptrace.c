@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "tests/system/ptrace_probe.h"
+
 #include "profiler/base/procstat.h"
 #include "profiler/capture/ptrace.h"
 #include "profiler/base/util.h"
@@ -151,6 +153,7 @@ static struct tick_count tick(struct ptrace_proc *p)
 static void test_attach_stop_detach(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	pid_t c = spawn_threads(7);
 	wait_tasks(c, 8);
 	struct ptrace_proc p;
@@ -182,6 +185,7 @@ static void *late_thread(void *arg)
 static void test_follows_clones(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	pid_t c = fork();
 	if (c == 0) {
 		alarm(60);
@@ -228,6 +232,7 @@ static void on_usr1(int sig)
 static void test_signals_reinjected(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	int to_child[2], from_child[2];
 	assert_int_equal(pipe(to_child), 0);
 	assert_int_equal(pipe(from_child), 0);
@@ -316,6 +321,7 @@ static bool all_state(pid_t pid, char want)
 static void test_group_stop_kept(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	pid_t c = spawn_threads(3);
 	wait_tasks(c, 4);
 	struct ptrace_proc p;
@@ -354,6 +360,7 @@ static void test_group_stop_kept(void **state)
 static void test_stopped_before_attach(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	pid_t c = spawn_threads(2);
 	wait_tasks(c, 3);
 	kill(c, SIGSTOP);
@@ -378,6 +385,7 @@ static void test_stopped_before_attach(void **state)
 static void test_sigcont_while_traced(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	pid_t c = spawn_threads(1);
 	wait_tasks(c, 2);
 	struct ptrace_proc p;
@@ -419,6 +427,7 @@ static void test_sigcont_while_traced(void **state)
 static void test_exec(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	int go[2];
 	assert_int_equal(pipe(go), 0);
 	pid_t c = fork();
@@ -459,6 +468,7 @@ static void test_exec(void **state)
 static void test_target_exit(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	pid_t c = fork();
 	if (c == 0) {
 		pthread_t th;
@@ -484,6 +494,7 @@ static void test_target_exit(void **state)
 static void test_follow_forks(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	int go[2];
 	assert_int_equal(pipe(go), 0);
 	pid_t c = fork();
@@ -537,6 +548,7 @@ static void test_follow_forks(void **state)
 static void test_attach_errors(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	struct ptrace_proc p;
 	pid_t c = fork();
 	if (c == 0)
@@ -552,6 +564,7 @@ static void test_attach_errors(void **state)
 static void test_mem_read(void **state)
 {
 	(void)state;
+	REQUIRE_PTRACE();
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (unsigned char)(i * 7 + 3);
 	pid_t c = spawn_threads(0); /* the child shares our layout after fork */

@@ -1,0 +1,23 @@
+/*
+ * snapshot: the aggregate of a capture turned into a struct profile. Every
+ * (module, address) node of the aggregate's trie is named through the one
+ * resolver (resolve.h), inline frames expanded, and added to the profile with
+ * its module (path, build-id, symbol capabilities, first executable mapping)
+ * and its thread (pid, tid, name from the target). Used by the session for
+ * record and top, and by tests that drive a backend without a session.
+ *
+ * Memory: nothing is kept; the profile's strings are its own copies. Cannot
+ * fail except out of memory (fatal).
+ */
+#ifndef PROWL_SNAPSHOT_H
+#define PROWL_SNAPSHOT_H
+
+#include "profiler/capture/aggregate.h"
+#include "profiler/capture/resolve.h"
+#include "profiler/capture/target.h"
+#include "profiler/model/profile.h"
+
+/* Adds a's stacks and counts to p (its meta is the caller's). */
+void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver *r, struct target *t);
+
+#endif

@@ -1,0 +1,182 @@
+#include "profiler/capture/stackshot.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profiler/base/errstr.h"
+#include "profiler/base/procstat.h"
+#include "profiler/base/util.h"
+#include "profiler/capture/ptrace.h"
+#include "profiler/capture/unwind.h"
+
+struct shot_ctx {
+	struct stackshot *ss;
+	struct unwinder *unwinder;
+	struct ptrace_mem *mem;
+	uint64_t *buf;
+	size_t max;
+};
+
+static struct stackshot_thread *thread_get(struct stackshot *ss, pid_t tid, bool add)
+{
+	for (size_t i = 0; i < ss->nthreads; i++)
+		if (ss->threads[i].tid == tid)
+			return &ss->threads[i];
+	if (!add)
+		return NULL;
+	xgrow((void **)&ss->threads, &ss->cap, ss->nthreads + 1, sizeof(*ss->threads));
+	struct stackshot_thread *t = &ss->threads[ss->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->err = -ETIMEDOUT; /* until it stops for us */
+	return t;
+}
+
+static int mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return ptrace_mem_read(ctx, addr, buf, len);
+}
+
+static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
+{
+	struct shot_ctx *c = arg;
+	(void)pp;
+	/* Let it go for good as soon as it is read: one stop per thread. */
+	t->detach_after = true;
+	struct stackshot_thread *st = thread_get(c->ss, t->tid, false);
+	if (!st)
+		return; /* left out by --thread, or born during the dump */
+	struct user_regs_struct r;
+	int e = ptrace_thread_regs(t->tid, &r);
+	if (e) {
+		st->err = e;
+		return;
+	}
+	struct unwind_regs ur;
+	ptrace_regs_convert(&r, &ur);
+	ptrace_mem_reset(c->mem);
+	struct unwind_mem um = { mem_read, c->mem };
+	unsigned flags = 0;
+	int n = unwind_dwarf(c->unwinder, c->ss->proc->maps, &ur, &um, c->buf, c->max, &flags);
+	if (n < 0) {
+		st->err = n;
+		return;
+	}
+	st->err = 0;
+	st->flags = flags;
+	st->npcs = (size_t)n;
+	st->pcs = xmalloc(((size_t)n + 1) * sizeof(*st->pcs));
+	memcpy(st->pcs, c->buf, (size_t)n * sizeof(*st->pcs));
+}
+
+static int fail(struct stackshot *ss, int r)
+{
+	stackshot_free(ss);
+	errno = -r;
+	return r;
+}
+
+static char *attach_message(pid_t pid, int r)
+{
+	if (r == -ESRCH)
+		return xasprintf("cannot dump %d: no such process (check the pid with ps)", (int)pid);
+	if (r == -EPERM || r == -EACCES)
+		return xasprintf("cannot dump %d: permission denied (run as the process owner or root, and check "
+				 "kernel.yama.ptrace_scope; a debugger may already be attached)",
+				 (int)pid);
+	return xasprintf("cannot dump %d: %s", (int)pid, errstr(-r));
+}
+
+int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **errmsg)
+{
+	*out = NULL;
+	if (errmsg)
+		*errmsg = NULL;
+	if (o->npids != 1 || o->argv) {
+		if (errmsg)
+			*errmsg = xstrdup("a dump takes one running process: give -p PID once");
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	pid_t pid = o->pids[0];
+	regex_t re;
+	if (o->thread_regex && regcomp(&re, o->thread_regex, REG_EXTENDED | REG_NOSUB)) {
+		if (errmsg)
+			*errmsg = xasprintf("invalid thread regex '%s'", o->thread_regex);
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	struct stackshot *ss = xcalloc(1, sizeof(*ss));
+	ss->pid = pid;
+	ss->target = target_new();
+	int r = target_attach(ss->target, pid);
+	if (r < 0) {
+		if (errmsg)
+			*errmsg = attach_message(pid, r);
+		if (o->thread_regex)
+			regfree(&re);
+		return fail(ss, r);
+	}
+	ss->proc = target_proc(ss->target, pid, false);
+	struct ptrace_proc pp;
+	r = ptrace_proc_attach(&pp, pid);
+	if (r < 0) {
+		if (errmsg)
+			*errmsg = attach_message(pid, r);
+		ptrace_proc_release(&pp);
+		if (o->thread_regex)
+			regfree(&re);
+		return fail(ss, r);
+	}
+	/* The state each thread was in before we touched it; only the threads
+	 * the filter keeps are stopped. */
+	for (size_t i = 0; i < pp.nthreads; i++) {
+		struct procstat st;
+		bool have = procstat_read(pid, pp.threads[i].tid, &st) == 0;
+		if (o->thread_regex && (!have || regexec(&re, st.comm, 0, NULL, 0) != 0))
+			continue;
+		struct stackshot_thread *t = thread_get(ss, pp.threads[i].tid, true);
+		if (have) {
+			t->state = st.state;
+			snprintf(t->name, sizeof(t->name), "%s", st.comm);
+		}
+		ptrace_thread_interrupt(&pp, &pp.threads[i]);
+	}
+	if (o->thread_regex)
+		regfree(&re);
+	unsigned depth = o->max_depth ? o->max_depth : CAPTURE_DEFAULT_DEPTH;
+	struct shot_ctx c = { ss, unwinder_new(ss->target->modules, depth), xmalloc(sizeof(struct ptrace_mem)),
+			      xmalloc(depth * sizeof(uint64_t)), depth };
+	ptrace_mem_init(c.mem, pid);
+	ptrace_proc_collect(&pp, STACKSHOT_WAIT_NS, on_stop, &c);
+	ptrace_proc_detach(&pp);
+	ptrace_proc_release(&pp);
+	unwinder_free(c.unwinder);
+	free(c.mem);
+	free(c.buf);
+	/* Threads that exited during the dump have nothing to show. */
+	size_t k = 0;
+	for (size_t i = 0; i < ss->nthreads; i++) {
+		if (ss->threads[i].err && !procstat_state(pid, ss->threads[i].tid)) {
+			free(ss->threads[i].pcs);
+			continue;
+		}
+		ss->threads[k++] = ss->threads[i];
+	}
+	ss->nthreads = k;
+	*out = ss;
+	return 0;
+}
+
+void stackshot_free(struct stackshot *ss)
+{
+	if (!ss)
+		return;
+	for (size_t i = 0; i < ss->nthreads; i++)
+		free(ss->threads[i].pcs);
+	free(ss->threads);
+	target_free(ss->target);
+	free(ss);
+}

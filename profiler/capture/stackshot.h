@@ -1,0 +1,48 @@
+/*
+ * stackshot: every thread of one process, unwound once (`prowl dump`). All
+ * threads are stopped together (PTRACE_SEIZE + PTRACE_INTERRUPT), each is
+ * unwound over live memory as soon as it stops and let go at once, and the
+ * process is detached before anything is named: the target is held for the
+ * unwinds only, never for DWARF work. Naming is resolve.h's job.
+ *
+ * Takes the capture options that make sense for one look: the pid (exactly
+ * one), --thread REGEX (threads whose name does not match are left out) and
+ * --max-depth. Returns 0 or a negative errno with errno set, and then (like
+ * session_new) a malloc'd one-line message in *errmsg to print and free. The
+ * caller owns the struct stackshot (stackshot_free).
+ */
+#ifndef PROWL_STACKSHOT_H
+#define PROWL_STACKSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "profiler/capture/capture.h"
+#include "profiler/capture/target.h"
+
+struct stackshot_thread {
+	pid_t tid;
+	char name[64];
+	char state;      /* scheduler state letter before we stopped it (0: unknown) */
+	uint64_t *pcs;   /* absolute addresses, leaf first: pcs[0] is the pc, the */
+	size_t npcs;     /*   others return addresses (look up at pc-1) */
+	unsigned flags;  /* UNWIND_PARTIAL | UNWIND_TRUNCATED | UNWIND_DEPTH */
+	int err;         /* 0, or the negative errno of a stack not read (-ETIMEDOUT: did not stop) */
+};
+
+struct stackshot {
+	pid_t pid;
+	struct target *target;  /* the process's maps and modules (for resolve) */
+	struct target_proc *proc;
+	struct stackshot_thread *threads;
+	size_t nthreads, cap;
+};
+
+/* How long a thread may take to stop before it is reported with -ETIMEDOUT. */
+#define STACKSHOT_WAIT_NS 2000000000ull
+
+int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **errmsg);
+void stackshot_free(struct stackshot *ss);
+
+#endif
