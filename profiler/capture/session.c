@@ -66,6 +66,10 @@ struct session {
 	struct symbolizer *sym;
 	struct sym_module *kernel_sym;
 	struct sym_cache cache;
+	struct sym_entry scratch; /* an address left unresolved after a stop signal (not cached) */
+	bool sym_quick;           /* this snapshot: a stop signal came, load no more modules */
+	uint64_t unsymbolized;    /* in this snapshot */
+	int stop_taken;           /* a stop signal taken while symbolizing, for session_poll */
 	struct strbuf notes;
 	char err[512];
 	struct agg_frame *frames;
@@ -462,6 +466,14 @@ static bool all_exited(struct session *s)
 	return true;
 }
 
+/* A terminal's signal reached the command already; one sent to prowl alone
+ * is passed on, as if the command ran directly. */
+static void pass_stop_on(struct session *s, int sig, int code)
+{
+	if (s->target->child && !s->target->child_reaped && code != SI_KERNEL)
+		kill(s->target->child, sig);
+}
+
 int session_poll(struct session *s, int timeout_ms, int extra_fd)
 {
 	struct pollfd pf[512];
@@ -492,6 +504,10 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 	if (pr < 0 && errno != EINTR)
 		return -errno;
 	int ev = 0;
+	if (s->stop_taken) {
+		ev |= SESSION_INTERRUPTED;
+		s->stop_taken = 0;
+	}
 	if (pr > 0 && (pf[0].revents & POLLIN)) {
 		struct signalfd_siginfo si;
 		while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -499,10 +515,7 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 			case SIGINT:
 			case SIGTERM:
 			case SIGHUP:
-				/* A terminal's signal reached the command already; one
-				 * sent to prowl alone is passed on, as if run directly. */
-				if (s->target->child && !s->target->child_reaped && si.ssi_code != SI_KERNEL)
-					kill(s->target->child, (int)si.ssi_signo);
+				pass_stop_on(s, (int)si.ssi_signo, si.ssi_code);
 				ev |= SESSION_INTERRUPTED;
 				break;
 			case SIGUSR1:
@@ -554,6 +567,43 @@ static void release_mask(struct session *s)
 	}
 }
 
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+int session_stop_pending(struct session *s)
+{
+	/* Left pending, not read from the signalfd: session_poll reports it
+	 * as ever, and session_free drops it before unblocking. */
+	const int *stops = stop_signals;
+	sigset_t set;
+	if (!s->mask_set || sigpending(&set) != 0)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		if (sigismember(&set, stops[i]) == 1)
+			return stops[i];
+	return 0;
+}
+
+/* Takes a waiting stop signal out of the queue (it is reported by the next
+ * session_poll): the one that stopped symbolizing must not also stop the
+ * write that follows; only a new one does. */
+static int take_stop(struct session *s)
+{
+	sigset_t set;
+	siginfo_t si;
+	struct timespec zero = { 0, 0 };
+	if (!s->mask_set)
+		return 0;
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaddset(&set, stop_signals[i]);
+	int sig = sigtimedwait(&set, &si, &zero);
+	if (sig <= 0)
+		return 0;
+	pass_stop_on(s, sig, si.si_code);
+	s->stop_taken = sig;
+	return sig;
+}
+
 int session_stop(struct session *s)
 {
 	if (s->stopped)
@@ -566,16 +616,21 @@ int session_stop(struct session *s)
 	return r;
 }
 
+static void sym_entry_release(struct sym_entry *e)
+{
+	for (size_t j = 0; j < e->nframes; j++) {
+		free(e->frames[j].name);
+		free(e->frames[j].system_name);
+		free(e->frames[j].file);
+	}
+	free(e->frames);
+	memset(e, 0, sizeof(*e));
+}
+
 static void sym_cache_release(struct sym_cache *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		for (size_t j = 0; j < c->v[i].nframes; j++) {
-			free(c->v[i].frames[j].name);
-			free(c->v[i].frames[j].system_name);
-			free(c->v[i].frames[j].file);
-		}
-		free(c->v[i].frames);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		sym_entry_release(&c->v[i]);
 	free(c->v);
 	free(c->slot);
 	memset(c, 0, sizeof(*c));
@@ -604,6 +659,7 @@ void session_free(struct session *s)
 	if (s->have_re)
 		regfree(&s->thread_re);
 	sym_cache_release(&s->cache);
+	sym_entry_release(&s->scratch);
 	if (s->sym)
 		symbolizer_free(s->sym);
 	unwinder_free(s->unwinder);
@@ -667,6 +723,7 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->unique_stacks = s->agg->nnodes - 1;
 	st->backend = s->sampler.ops ? s->sampler.ops->name : "";
 	st->throttled = s->throttled;
+	st->unsymbolized = s->unsymbolized;
 }
 
 /* ---- symbolization and snapshots ---- */
@@ -689,10 +746,13 @@ static bool same_file(const char *path, const struct module *m)
 	return stat(path, &st) == 0 && (uint64_t)st.st_ino == m->ino;
 }
 
-static void resolve_entry(struct session *s, struct sym_entry *e)
+/* quick: only modules already loaded are looked in (a stop signal came:
+ * loading and indexing another one can take seconds). */
+static bool resolve_entry(struct session *s, struct sym_entry *e, bool quick)
 {
 	struct sym_frame out[SYM_MAX_INLINE];
 	int n = 0;
+	bool skipped = false;
 	struct module *m = e->mod;
 	if (!s->sym) {
 		struct symbolizer_opts so = { 0 };
@@ -708,24 +768,27 @@ static void resolve_entry(struct session *s, struct sym_entry *e)
 		e->frames[0].name = xstrdup(e->addr < ARRAY_SIZE(names) && names[e->addr] ? names[e->addr]
 										     : "[other state]");
 		e->frames[0].kind = FRAME_STATE;
-		return;
+		return false;
 	}
 	if (e->kind == AGG_KERNEL) {
-		if (!s->kernel_sym) {
+		skipped = !s->kernel_sym && quick;
+		if (!s->kernel_sym && !quick) {
 			struct sym_source src = { .kind = SYM_KERNEL, .path = "[kernel.kallsyms]" };
 			s->kernel_sym = symbolizer_module(s->sym, &src);
 		}
 		if (s->kernel_sym)
 			n = sym_lookup(s->kernel_sym, e->addr, out, SYM_MAX_INLINE);
 	} else if (m && m->kind == MODULE_ANON) {
-		if (!m->sym_data) {
+		skipped = !m->sym_data && quick;
+		if (!m->sym_data && !quick) {
 			struct sym_source src = { .kind = SYM_JIT, .pid = (pid_t)m->ino };
 			m->sym_data = symbolizer_module(s->sym, &src);
 		}
 		if (m->sym_data)
 			n = sym_lookup(m->sym_data, e->addr, out, SYM_MAX_INLINE);
 	} else if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO)) {
-		if (!m->sym_data) {
+		skipped = !m->sym_data && quick;
+		if (!m->sym_data && !quick) {
 			struct sym_source src = {
 				.kind = SYM_ELF,
 				.path = m->open_path ? m->open_path : m->path,
@@ -762,7 +825,7 @@ static void resolve_entry(struct session *s, struct sym_entry *e)
 			f->name = xstrdup("[unknown]");
 		f->kind = kind;
 		f->address = e->addr;
-		return;
+		return skipped;
 	}
 	for (int i = 0; i < n; i++) {
 		struct profile_frame *f = &e->frames[i];
@@ -775,6 +838,7 @@ static void resolve_entry(struct session *s, struct sym_entry *e)
 		f->inlined = i + 1 < n;
 		f->address = e->addr;
 	}
+	return false;
 }
 
 static struct sym_entry *sym_get(struct session *s, const struct agg_frame *fr)
@@ -790,13 +854,27 @@ static struct sym_entry *sym_get(struct session *s, const struct agg_frame *fr)
 			j = (j + 1) & m;
 		}
 	}
+	/* Nobody reads the signalfd while symbolizing: a stop signal is looked
+	 * for here, and what is left is written as module+offset, not cached,
+	 * so that a later snapshot still resolves it. */
+	if (!s->sym_quick && take_stop(s))
+		s->sym_quick = true;
+	if (s->sym_quick) {
+		sym_entry_release(&s->scratch);
+		s->scratch.mod = fr->mod;
+		s->scratch.addr = fr->addr;
+		s->scratch.kind = fr->kind;
+		if (resolve_entry(s, &s->scratch, true))
+			s->unsymbolized++;
+		return &s->scratch;
+	}
 	xgrow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v));
 	struct sym_entry *e = &c->v[c->n++];
 	memset(e, 0, sizeof(*e));
 	e->mod = fr->mod;
 	e->addr = fr->addr;
 	e->kind = fr->kind;
-	resolve_entry(s, e);
+	resolve_entry(s, e, false);
 	if (c->n * 2 > c->nslot) {
 		free(c->slot);
 		c->nslot = c->nslot ? c->nslot * 2 : 1024;
@@ -851,6 +929,8 @@ static int32_t profile_module_of(struct session *s, struct profile *p, struct mo
 
 struct profile *session_profile(struct session *s, unsigned flags)
 {
+	s->sym_quick = false;
+	s->unsymbolized = 0;
 	struct profile *p = profile_new();
 	struct aggregate *a = s->agg;
 	const struct capture_opts *o = s->opts;

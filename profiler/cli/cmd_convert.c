@@ -11,6 +11,7 @@
 
 #include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
+#include "formats/atomic.h"
 #include "formats/format.h"
 
 static double now_ms(void)
@@ -93,10 +94,21 @@ int cmd_convert(int argc, char **argv)
 			out.path);
 		return EX_USAGE;
 	}
+	/* The output first: a name that cannot take the profile is known before the input is read. */
+	struct strbuf why;
+	struct atomic_file *af;
+	strbuf_init(&why);
+	if (atomic_open(out.path, NULL, &af, &why) < 0) {
+		fprintf(stderr, "prowl convert: cannot write %s: %s\n", out.path, why.buf);
+		strbuf_release(&why);
+		return EX_CANTCREAT;
+	}
+	strbuf_release(&why);
 	double t0 = now_ms(), c0 = cpu_ms();
 	struct profile *p = profile_read_opts(in, &ro);
 	double t1 = now_ms(), c1 = cpu_ms();
 	if (!p) {
+		atomic_abort(af);
 		int e = errno;
 		if (e == EINVAL)
 			fprintf(stderr, "prowl convert: %s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)\n", in);
@@ -104,7 +116,7 @@ int cmd_convert(int argc, char **argv)
 			fprintf(stderr, "prowl convert: cannot read %s: %s\n", in, errstr(e));
 		return EX_NOINPUT;
 	}
-	int rc = profile_write(p, f, out.path, &out.w);
+	int rc = profile_write_file(af, p, f, &out.w);
 	double t2 = now_ms(), c2 = cpu_ms();
 	if (verbose) {
 		struct stat st;

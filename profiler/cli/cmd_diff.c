@@ -11,6 +11,7 @@
 
 #include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
+#include "formats/atomic.h"
 #include "formats/diff.h"
 #include "formats/format.h"
 #include "formats/svg.h"
@@ -111,7 +112,7 @@ int cmd_diff(int argc, char **argv)
 		return EX_NOINPUT;
 	}
 	struct job j = { before, after, f, &out.w };
-	int rc = format_write_atomic(path, run, &j);
+	int rc = atomic_write_file(path, NULL, run, &j, NULL);
 	profile_free(before);
 	profile_free(after);
 	if (rc < 0) {

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "profiler/base/errstr.h"
+#include "formats/atomic.h"
 #include "formats/format.h"
 #include "profiler/capture/capture.h"
 #include "profiler/cli/cmds.h"
@@ -64,16 +66,62 @@ static void usage(FILE *out)
 		DEFAULT_OUTPUT);
 }
 
-static int write_profile(struct session *s, const char *path, enum format f, const struct write_opts *w,
-			 struct profile **out)
+/* Root's profile of another user's process is readable by root alone: it may
+ * hold names from files that user cannot read (README, Security). */
+static bool private_output(const struct capture_opts *co)
 {
-	struct profile *p = session_profile(s, 0);
-	int r = profile_write(p, f, path, w);
-	if (r < 0 && !strcmp(path, "-"))
-		fprintf(stderr, "prowl: cannot write the profile to stdout: %s\n", errstr(r));
+	if (geteuid() != 0)
+		return false;
+	for (size_t i = 0; i < co->npids; i++) {
+		char proc[32];
+		struct stat st;
+		snprintf(proc, sizeof(proc), "/proc/%d", (int)co->pids[i]);
+		if (stat(proc, &st) != 0 || st.st_uid != 0)
+			return true;
+	}
+	return false;
+}
+
+/* Asked while waiting for a FIFO's reader and between buffers written: a
+ * stop signal then ends the write instead of waiting in the signalfd. */
+static bool stop_requested(void *arg)
+{
+	return session_stop_pending(arg) != 0;
+}
+
+/* The output is opened before the profile is symbolized, so a name that
+ * cannot take it is known before that work. A stop signal while waiting or
+ * writing gives -EINTR (nothing written, the old file kept). */
+static int write_profile(struct session *s, const char *path, enum format f, const struct write_opts *w,
+			 bool private_mode, bool quiet_interrupt, struct profile **out)
+{
+	struct atomic_opts ao = { .private_mode = private_mode, .cancelled = stop_requested, .cancel_arg = s };
+	struct strbuf why;
+	struct atomic_file *af;
+	struct profile *p = NULL;
+	strbuf_init(&why);
+	int r = atomic_open(path, &ao, &af, &why);
+	if (r == 0) {
+		bool replaces = atomic_replaces(af);
+		p = session_profile(s, 0);
+		r = profile_write_file(af, p, f, w);
+		strbuf_reset(&why);
+		if (r == -EINTR)
+			strbuf_adds(&why, replaces ? "interrupted while writing (the old file, if any, is unchanged)"
+						   : "interrupted while writing (the reader got part of it)");
+		else
+			strbuf_adds(&why, errstr(r));
+	}
+	const char *name = strcmp(path, "-") ? path : "stdout";
+	if (r == -EINTR && quiet_interrupt)
+		;
+	else if (r == -EINTR)
+		fprintf(stderr, "prowl: %s not written: %s\n", name, why.buf);
+	else if (r < 0 && !strcmp(path, "-"))
+		fprintf(stderr, "prowl: cannot write the profile to stdout: %s\n", why.buf);
 	else if (r < 0)
-		fprintf(stderr, "prowl: cannot write %s: %s (check the folder exists and is writable)\n", path,
-			errstr(r));
+		fprintf(stderr, "prowl: cannot write %s: %s\n", path, why.buf);
+	strbuf_release(&why);
 	if (out)
 		*out = p;
 	else
@@ -183,20 +231,17 @@ int cmd_record(int argc, char **argv)
 		fmt = format_by_path(path);
 	if (fmt == FORMAT_NONE)
 		fmt = strcmp(path, "-") ? FORMAT_COLLAPSED : FORMAT_COLLAPSED;
-	if (strcmp(path, "-")) {
-		/* Fail before profiling, not after, when the file cannot be made. */
-		char *dir = xstrdup(path);
-		char *slash = strrchr(dir, '/');
-		const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
-		if (access(d, W_OK | X_OK)) {
-			fprintf(stderr, "prowl record: cannot write %s: %s (check the folder exists and is writable)\n",
-				path, errstr(-errno));
-			free(dir);
-			rc = EX_CANTCREAT;
-			goto out;
-		}
-		free(dir);
+	/* Fail before profiling, not after, when the file cannot be made. */
+	struct strbuf why;
+	strbuf_init(&why);
+	if (atomic_check(path, NULL, &why) < 0) {
+		fprintf(stderr, "prowl record: cannot write %s: %s\n", path, why.buf);
+		strbuf_release(&why);
+		rc = EX_CANTCREAT;
+		goto out;
 	}
+	strbuf_release(&why);
+	bool private_mode = private_output(&co);
 
 	char *msg = NULL;
 	struct session *s = session_new(&co, &msg);
@@ -225,7 +270,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 		if (ev & SESSION_USR1) {
-			if (write_profile(s, path, fmt, &w, NULL) == 0 && !quiet) {
+			if (write_profile(s, path, fmt, &w, private_mode, true, NULL) == 0 && !quiet) {
 				struct session_stats st;
 				session_stats(s, &st);
 				fprintf(stderr, "prowl: wrote %s (%llu samples so far)\n", path,
@@ -237,7 +282,7 @@ int cmd_record(int argc, char **argv)
 	}
 	session_stop(s);
 	struct profile *p = NULL;
-	int wr = write_profile(s, path, fmt, &w, &p);
+	int wr = write_profile(s, path, fmt, &w, private_mode, false, &p);
 	struct session_stats st;
 	session_stats(s, &st);
 	if (!quiet) {
@@ -255,6 +300,9 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
 	}
+	if (!quiet && st.unsymbolized)
+		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
+			(unsigned long long)st.unsymbolized);
 	if (!quiet && st.samples == 0 && co.argv && !co.children)
 		fprintf(stderr, "prowl: no samples: if the command runs its work in child processes, add --children\n");
 	else if (!quiet && st.samples == 0)
@@ -265,7 +313,10 @@ int cmd_record(int argc, char **argv)
 		fflush(stdout);
 	}
 	profile_free(p);
-	if (wr < 0) {
+	if (wr == -EINTR) {
+		int sig = session_stop_pending(s);
+		rc = 128 + (sig ? sig : SIGINT);
+	} else if (wr < 0) {
 		rc = EX_CANTCREAT;
 	} else if (ev >= 0 && (ev & SESSION_EXITED) && !(ev & SESSION_INTERRUPTED)) {
 		int code = session_exit_code(s);
