@@ -74,9 +74,19 @@ static int fail_errno(struct strbuf *why, int err)
 	return fail(why, err, NULL);
 }
 
+/* Without a callback: a stop signal the process blocked (for a signalfd)
+ * and nobody reads while we wait or write. Unblocked, it ends the process
+ * the default way and never shows here. */
+static bool stop_signal_pending(void)
+{
+	sigset_t set;
+	return sigpending(&set) == 0 && (sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1 ||
+					 sigismember(&set, SIGHUP) == 1);
+}
+
 static bool cancelled(const struct atomic_opts *o)
 {
-	return o->cancelled && o->cancelled(o->cancel_arg);
+	return o->cancelled ? o->cancelled(o->cancel_arg) : stop_signal_pending();
 }
 
 static void nap_ms(long ms)
@@ -213,6 +223,20 @@ static int refuse_kind(const struct stat *st, struct strbuf *why)
 	if (S_ISSOCK(st->st_mode))
 		return fail(why, EINVAL, "it is a socket (prowl writes files, FIFOs and character devices only)");
 	return 0;
+}
+
+bool atomic_private_for(const pid_t *pids, size_t npids)
+{
+	if (geteuid() != 0)
+		return false;
+	for (size_t i = 0; i < npids; i++) {
+		char proc[32];
+		struct stat st;
+		snprintf(proc, sizeof(proc), "/proc/%d", (int)pids[i]);
+		if (stat(proc, &st) != 0 || st.st_uid != 0)
+			return true;
+	}
+	return false;
 }
 
 int atomic_check(const char *path, const struct atomic_opts *o, struct strbuf *why)

@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "profiler/base/util.h"
 
@@ -38,7 +39,9 @@ struct atomic_opts {
 	bool private_mode;
 	/* Asked every ~100 ms while waiting (a FIFO's reader, a full pipe) and
 	 * at every buffer written; true stops the wait or write with -EINTR.
-	 * NULL: never (signals then end the process the default way). */
+	 * NULL: stop when SIGINT, SIGTERM or SIGHUP is pending (blocked by a
+	 * caller that reads them from a signalfd; unblocked, they end the
+	 * process the default way). */
 	bool (*cancelled)(void *arg);
 	void *cancel_arg;
 	/* Tests only: a named temporary, as where O_TMPFILE is not supported. */
@@ -46,6 +49,10 @@ struct atomic_opts {
 };
 
 struct atomic_file;
+
+/* Whether a profile of these processes should be private_mode: made by root
+ * of a process root does not own (or that is gone). */
+bool atomic_private_for(const pid_t *pids, size_t npids);
 
 /* Decides what path is and whether a profile could be written there, without
  * creating or opening the name itself: for a command to fail before its work

@@ -400,6 +400,16 @@ static void test_planted_names(void **state)
 	free(path);
 }
 
+/* Root's profile is private when a target is not root's (or is gone). */
+static void test_private_for(void **state)
+{
+	(void)state;
+	pid_t self = getpid(), gone = 0x7ffffff0;
+	assert_false(atomic_private_for(NULL, 0));
+	assert_false(atomic_private_for(&self, 1));
+	assert_int_equal(atomic_private_for(&gone, 1), geteuid() == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fifo_without_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_planted_names, setup, teardown),
+		cmocka_unit_test(test_private_for),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "profiler/base/errstr.h"
@@ -64,22 +63,6 @@ static void usage(FILE *out)
 		"Ctrl-C or SIGTERM write the profile so far and exit 0; SIGUSR1 writes it and goes on.\n"
 		"A launched command's exit status becomes prowl's.\n",
 		DEFAULT_OUTPUT);
-}
-
-/* Root's profile of another user's process is readable by root alone: it may
- * hold names from files that user cannot read (README, Security). */
-static bool private_output(const struct capture_opts *co)
-{
-	if (geteuid() != 0)
-		return false;
-	for (size_t i = 0; i < co->npids; i++) {
-		char proc[32];
-		struct stat st;
-		snprintf(proc, sizeof(proc), "/proc/%d", (int)co->pids[i]);
-		if (stat(proc, &st) != 0 || st.st_uid != 0)
-			return true;
-	}
-	return false;
 }
 
 /* Asked while waiting for a FIFO's reader and between buffers written: a
@@ -241,7 +224,9 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	strbuf_release(&why);
-	bool private_mode = private_output(&co);
+	/* Root's profile of another user's process is readable by root alone:
+	 * it may hold names from files that user cannot read (README, Security). */
+	bool private_mode = atomic_private_for(co.pids, co.npids);
 
 	char *msg = NULL;
 	struct session *s = session_new(&co, &msg);

@@ -23,11 +23,13 @@ for attempt in 1 2 3 4 5; do
 	"$PROWL" convert "$TMP/big.folded" -o "$TMP/out/profile.json" 2>"$TMP/err" &
 	pid=$!
 	PIDS_TO_KILL="$PIDS_TO_KILL $pid"
-	# Wait for the output file to be open: a descriptor into out/ (shown as
-	# "out/#NNN (deleted)" for an unnamed file).
+	# Wait for the output file to be written: a descriptor into out/ (shown
+	# as "out/#NNN (deleted)" for an unnamed file; opened before the input
+	# is read) that holds some bytes already.
 	i=0
 	while [ $i -lt 3000 ] && kill -0 $pid 2>/dev/null; do
-		if ls -l /proc/$pid/fd 2>/dev/null | grep -q "$TMP/out/"; then
+		fd=$(ls -l /proc/$pid/fd 2>/dev/null | awk -v d="$TMP/out/" 'index($0, d) { print $9; exit }')
+		if [ -n "$fd" ] && [ "$(stat -L -c %s /proc/$pid/fd/$fd 2>/dev/null || echo 0)" -gt 0 ]; then
 			kill -9 $pid
 			caught=1
 			break
