@@ -27,12 +27,12 @@
 enum out_kind {
 	OUT_FILE,   /* new or regular: written aside, renamed into place */
 	OUT_DEVICE, /* FIFO or character device: written into */
-	OUT_STDOUT,
+	OUT_FD,     /* "-", /dev/stdout, /dev/fd/N: a descriptor we were given */
 };
 
 struct atomic_file {
 	enum out_kind kind;
-	int dirfd;       /* the folder (O_PATH); -1 for stdout */
+	int dirfd;       /* the folder (O_PATH); -1 for OUT_FD */
 	int fd;
 	char *name;      /* the final name, in dirfd */
 	char *tmp;       /* a named temporary in dirfd, else NULL */
@@ -198,7 +198,9 @@ static int resolve(const char *path, struct resolved *r, struct strbuf *why)
 		if (n < 0 || n == (ssize_t)sizeof(target)) {
 			int e = n < 0 ? errno : ENAMETOOLONG;
 			resolved_release(r);
-			return fail(why, e == EINVAL ? EAGAIN : e, e == EINVAL ? "it changed while being looked at (try again)" : NULL);
+			if (e == EINVAL) /* no longer a link */
+				return fail(why, EAGAIN, "it changed while being looked at (try again)");
+			return fail(why, e, NULL);
 		}
 		target[n] = '\0';
 		char *next = NULL;
@@ -211,6 +213,24 @@ static int resolve(const char *path, struct resolved *r, struct strbuf *why)
 		r->dirfd = fd;
 		r->name = next;
 	}
+}
+
+/* The descriptor a path names without being a file: "-" (stdout),
+ * /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N. These are links the
+ * kernel makes into our own descriptors (a pipe has no folder to rename
+ * in): written into, as a shell's redirection would. -1 for any other path. */
+static int given_fd(const char *path)
+{
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
+		return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr"))
+		return STDERR_FILENO;
+	const char *n = !strncmp(path, "/dev/fd/", 8) ? path + 8 : !strncmp(path, "/proc/self/fd/", 14) ? path + 14 : NULL;
+	if (!n || *n < '0' || *n > '9')
+		return -1;
+	char *end;
+	long fd = strtol(n, &end, 10);
+	return *end || fd > INT_MAX ? -1 : (int)fd;
 }
 
 /* What cannot be written into or replaced, named. */
@@ -246,12 +266,13 @@ int atomic_check(const char *path, const struct atomic_opts *o, struct strbuf *w
 		o = &none;
 	if (!path || !*path)
 		return fail(why, EINVAL, "no file name");
-	if (!strcmp(path, "-")) {
-		int fl = fcntl(STDOUT_FILENO, F_GETFL);
+	int gfd = given_fd(path);
+	if (gfd >= 0) {
+		int fl = fcntl(gfd, F_GETFL);
 		if (fl < 0)
-			return fail(why, errno, "stdout is closed");
+			return fail(why, errno, gfd == STDOUT_FILENO ? "stdout is closed" : "that descriptor is closed");
 		if ((fl & O_ACCMODE) == O_RDONLY)
-			return fail(why, EBADF, "stdout is not open for writing");
+			return fail(why, EBADF, "it is not open for writing");
 		return 0;
 	}
 	struct resolved r;
@@ -351,18 +372,17 @@ int atomic_open(const char *path, const struct atomic_opts *o, struct atomic_fil
 	f->o = *o;
 	f->dirfd = f->fd = -1;
 	int rc;
-	if (!strcmp(path, "-")) {
+	int gfd = given_fd(path);
+	if (gfd >= 0) {
 		struct stat st;
-		f->kind = OUT_STDOUT;
-		if (fstat(STDOUT_FILENO, &st) != 0) {
-			rc = fail(why, errno, "stdout is closed");
+		f->kind = OUT_FD;
+		if (fstat(gfd, &st) != 0) {
+			rc = fail(why, errno, gfd == STDOUT_FILENO ? "stdout is closed" : "that descriptor is closed");
 			goto failed;
 		}
-		if ((rc = refuse_kind(&st, why)) < 0)
-			goto failed;
-		/* What stdio holds for stdout goes first: we write the descriptor. */
-		fflush(stdout);
-		f->fd = STDOUT_FILENO;
+		/* What stdio holds for the descriptor goes first. */
+		fflush(gfd == STDERR_FILENO ? stderr : stdout);
+		f->fd = gfd;
 		f->pollable = !S_ISREG(st.st_mode);
 		*out = f;
 		return 0;
@@ -526,7 +546,7 @@ int atomic_commit(struct atomic_file *f)
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
-	if (f->kind != OUT_STDOUT && f->fd >= 0 && close(f->fd) != 0 && rc == 0 && errno != EINTR)
+	if (f->kind != OUT_FD && f->fd >= 0 && close(f->fd) != 0 && rc == 0 && errno != EINTR)
 		rc = -errno;
 	f->fd = -1;
 	atomic_abort(f);
@@ -540,7 +560,7 @@ void atomic_abort(struct atomic_file *f)
 	if (!f)
 		return;
 	int e = errno;
-	if (f->kind != OUT_STDOUT && f->fd >= 0)
+	if (f->kind != OUT_FD && f->fd >= 0)
 		close(f->fd);
 	if (f->tmp)
 		unlinkat(f->dirfd, f->tmp, 0);

@@ -15,7 +15,8 @@
  * - a symlink: followed by hand, one hop at a time, only when the kernel's
  *   protected_symlinks rule would (ours, the folder owner's, or outside a
  *   sticky world-writable folder); the link stays, its target gets the file;
- * - "-": stdout.
+ * - "-" (stdout), /dev/stdout, /dev/stderr, /dev/fd/N: that descriptor,
+ *   written into.
  * Modes are 0666 (private: 0600) less the umask.
  *
  * Memory: an atomic_file belongs to the caller from atomic_open() until

@@ -400,6 +400,32 @@ static void test_planted_names(void **state)
 	free(path);
 }
 
+/* /dev/fd/N names a descriptor we were given (a pipe has no folder): it is
+ * written into. */
+static void test_given_descriptor(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	char *path = xasprintf("/dev/fd/%d", p[1]);
+	struct atomic_file *f;
+	assert_int_equal(atomic_check(path, NULL, NULL), 0);
+	assert_int_equal(atomic_open(path, NULL, &f, NULL), 0);
+	assert_false(atomic_replaces(f));
+	assert_int_equal(atomic_write(f, write_text, "into the pipe\n"), 0);
+	assert_int_equal(atomic_commit(f), 0);
+	/* Still ours to close: a given descriptor is not closed by the writer. */
+	assert_int_equal(close(p[1]), 0);
+	char buf[64] = { 0 };
+	assert_int_equal(read(p[0], buf, sizeof(buf) - 1), 14);
+	assert_string_equal(buf, "into the pipe\n");
+	close(p[0]);
+	free(path);
+	path = xasprintf("/proc/self/fd/%d", p[0]); /* closed now */
+	assert_int_equal(atomic_check(path, NULL, NULL), -EBADF);
+	free(path);
+}
+
 /* Root's profile is private when a target is not root's (or is gone). */
 static void test_private_for(void **state)
 {
@@ -425,6 +451,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fifo_without_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_planted_names, setup, teardown),
+		cmocka_unit_test(test_given_descriptor),
 		cmocka_unit_test(test_private_for),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
