@@ -96,11 +96,11 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 			strbuf_adds(&why, errstr(r));
 	}
 	const char *name = strcmp(path, "-") ? path : "stdout";
-	if (r == -EINTR && quiet_interrupt)
-		;
-	else if (r == -EINTR)
-		fprintf(stderr, "prowl: %s not written: %s\n", name, why.buf);
-	else if (r < 0 && !strcmp(path, "-"))
+	if (r == -EINTR) {
+		/* A SIGUSR1 snapshot cut short by a stop signal: the final write follows. */
+		if (!quiet_interrupt)
+			fprintf(stderr, "prowl: %s not written: %s\n", name, why.buf);
+	} else if (r < 0 && !strcmp(path, "-"))
 		fprintf(stderr, "prowl: cannot write the profile to stdout: %s\n", why.buf);
 	else if (r < 0)
 		fprintf(stderr, "prowl: cannot write %s: %s\n", path, why.buf);
