@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "profiler/base/util.h"
+#include "formats/atomic.h"
 #include "formats/collapsed.h"
 #include "formats/perfscript.h"
 #include "formats/pprof.h"
@@ -119,219 +120,6 @@ int profile_write_stream(const struct profile *p, enum format f, FILE *out,
 	return 0;
 }
 
-/*
- * The file is written unnamed (O_TMPFILE) in the destination folder, so a
- * writer killed halfway leaves nothing behind; once complete and synced it
- * gets a temporary name and is renamed over the destination, so readers only
- * ever see the old file or the whole new one. Filesystems without O_TMPFILE
- * get a named temporary file instead, removed on every error path.
- */
-static int open_temp(const char *path, char **tmpname, bool *unnamed)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (!slash) {
-		free(dir);
-		dir = xstrdup(".");
-	} else if (slash == dir) {
-		slash[1] = '\0';
-	} else {
-		*slash = '\0';
-	}
-	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-	free(dir);
-	if (fd >= 0) {
-		*unnamed = true;
-		*tmpname = NULL;
-		return fd;
-	}
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
-		return -errno;
-	if (errno == ENOENT) {
-		/* O_TMPFILE says ENOENT for a missing folder and for old kernels alike. */
-		struct stat st;
-		char *d = xstrdup(path);
-		char *sl = strrchr(d, '/');
-		int missing = sl && sl != d && (*sl = '\0', stat(d, &st) != 0);
-		free(d);
-		if (missing)
-			return -ENOENT;
-	}
-	*unnamed = false;
-	*tmpname = xasprintf("%s.tmpXXXXXX", path);
-	fd = mkostemp(*tmpname, O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		free(*tmpname);
-		*tmpname = NULL;
-		return -e;
-	}
-	/* mkstemp makes 0600; a profile is as readable as any file the user writes. */
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	return fd;
-}
-
-static int publish(int fd, const char *path, char **tmpname, bool unnamed)
-{
-	if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
-		return -errno;
-	if (unnamed) {
-		char proc[64];
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		for (int tries = 0; tries < 100; tries++) {
-			char *name = xasprintf("%s.tmp%06x", path, (unsigned)(rand() ^ getpid() ^ tries) & 0xffffff);
-			if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0) {
-				*tmpname = name;
-				break;
-			}
-			int e = errno;
-			free(name);
-			if (e != EEXIST)
-				return -e;
-		}
-		if (!*tmpname)
-			return -EEXIST;
-	}
-	if (rename(*tmpname, path) != 0)
-		return -errno;
-	free(*tmpname);
-	*tmpname = NULL;
-	return 0;
-}
-
-/* The stream writers see: stdio forgets why a write failed (errno is gone by
- * the time ferror() says so), and "no space left" is the message that matters.
- * After the first failure the sink swallows the rest instead of failing
- * again: glibc's cookie streams are not safe to keep writing to once a write
- * has failed (a crash in fwrite), and the result is thrown away anyway. */
-struct sink {
-	int fd;
-	int err;
-};
-
-static ssize_t sink_write(void *cookie, const char *buf, size_t n)
-{
-	struct sink *s = cookie;
-	size_t done = 0;
-	while (done < n && !s->err) {
-		ssize_t w = write(s->fd, buf + done, n - done);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			s->err = errno;
-			break;
-		}
-		done += (size_t)w;
-	}
-	return (ssize_t)n;
-}
-
-static int run_on_fd(int fd, int (*fn)(FILE *out, void *arg), void *arg)
-{
-	struct sink sink = { fd, 0 };
-	cookie_io_functions_t io = { .write = sink_write };
-	FILE *out = fopencookie(&sink, "w", io);
-	if (!out)
-		return -errno;
-	char *buf = xmalloc(1 << 16);
-	setvbuf(out, buf, _IOFBF, 1 << 16);
-	int rc = fn(out, arg);
-	if (fflush(out) != 0 || ferror(out))
-		rc = rc ? rc : -EIO;
-	if (sink.err)
-		rc = -sink.err;
-	fclose(out);
-	free(buf);
-	return rc;
-}
-
-static int write_direct(const char *path, int (*fn)(FILE *out, void *arg), void *arg)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	int rc = run_on_fd(fd, fn, arg);
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	return rc;
-}
-
-/* A link someone else planted in a sticky world-writable folder (/tmp) is
- * not followed, whatever fs.protected_symlinks says: it would have root
- * write a profile over any file (or device) that user chose. The kernel's
- * rule: follow our own links, the folder owner's, or any outside such folders. */
-static bool link_trusted(const char *path, const struct stat *lst)
-{
-	if (lst->st_uid == geteuid())
-		return true;
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	struct stat dst;
-	bool ok = stat(dir, &dst) == 0 &&
-		  (!(dst.st_mode & S_ISVTX) || !(dst.st_mode & S_IWOTH) || dst.st_uid == lst->st_uid);
-	free(dir);
-	return ok;
-}
-
-int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void *arg)
-{
-	if (!path)
-		return -EINVAL;
-	if (strcmp(path, "-") == 0) {
-		int rc = fn(stdout, arg);
-		if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
-			rc = errno ? -errno : -EIO;
-		return rc;
-	}
-	/* Only a regular file (or a new one) is replaced. /dev/null, a FIFO or a
-	 * terminal is written into: renaming over it would put a regular file in
-	 * place of the device. A symbolic link keeps pointing where it did: its
-	 * target is replaced. */
-	struct stat st;
-	char *real = NULL;
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && !link_trusted(path, &st))
-		return -EACCES;
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return -EISDIR;
-		if (!S_ISREG(st.st_mode))
-			return write_direct(path, fn, arg);
-		struct stat lst;
-		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-			real = realpath(path, NULL);
-			if (!real)
-				return -errno;
-			path = real;
-		}
-	}
-	char *tmpname = NULL;
-	bool unnamed = false;
-	int fd = open_temp(path, &tmpname, &unnamed);
-	if (fd < 0) {
-		free(real);
-		return fd;
-	}
-	int rc = run_on_fd(fd, fn, arg);
-	if (rc == 0)
-		rc = publish(fd, path, &tmpname, unnamed);
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (tmpname) {
-		unlink(tmpname);
-		free(tmpname);
-	}
-	free(real);
-	return rc;
-}
-
 struct write_job {
 	const struct profile *p;
 	enum format f;
@@ -350,7 +138,24 @@ int profile_write(const struct profile *p, enum format f, const char *path,
 	if (!p || !path || f == FORMAT_NONE || f == FORMAT_PERF_SCRIPT)
 		return -EINVAL;
 	struct write_job j = { p, f, o };
-	return format_write_atomic(path, write_job_run, &j);
+	struct atomic_opts ao = { .private_mode = o && o->private_file };
+	return atomic_write_file(path, &ao, write_job_run, &j, NULL);
+}
+
+int profile_write_file(struct atomic_file *af, const struct profile *p, enum format f,
+		       const struct write_opts *o)
+{
+	if (!p || f == FORMAT_NONE || f == FORMAT_PERF_SCRIPT) {
+		atomic_abort(af);
+		return -EINVAL;
+	}
+	struct write_job j = { p, f, o };
+	int rc = atomic_write(af, write_job_run, &j);
+	if (rc < 0) {
+		atomic_abort(af);
+		return rc;
+	}
+	return atomic_commit(af);
 }
 
 /* Text formats are text: a NUL, or control bytes beyond one in a thousand

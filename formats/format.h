@@ -1,8 +1,8 @@
 /*
  * format: choosing a profile format and writing or reading profiles. Every
  * writer reads one struct profile and none knows which backend captured it.
- * Writers go to a temporary file in the same folder, renamed into place only
- * when complete ("-" writes to stdout). Functions return 0 or a negative errno
+ * Files are opened and published by formats/atomic.h: a complete profile
+ * or the old file, never half of one ("-" writes to stdout). Functions return 0 or a negative errno
  * and never print; the command line turns errors into messages.
  */
 #ifndef PROWL_FORMAT_H
@@ -29,6 +29,7 @@ struct write_opts {
 	bool icicle;  /* --icicle: SVG top-down */
 	const char *title; /* SVG title, NULL for the default */
 	int top;      /* report: how many rows, 0 for the default */
+	bool private_file; /* profile_write: mode 0600, not 0666 (less the umask) */
 };
 
 /* "svg", "folded", "collapsed", "speedscope", "pprof", "report"; FORMAT_NONE if unknown. */
@@ -37,11 +38,13 @@ enum format format_by_name(const char *name);
 enum format format_by_path(const char *path);
 const char *format_name(enum format f);
 
-/* Writes p as f to path ("-" for stdout), atomically. */
+/* Writes p as f to path ("-" for stdout), atomically (formats/atomic.h). */
 int profile_write(const struct profile *p, enum format f, const char *path, const struct write_opts *o);
-/* Runs fn on a stream that becomes path only if fn returns 0 and every
- * byte reached the disk ("-": stdout). For writers of other shapes (diff). */
-int format_write_atomic(const char *path, int (*fn)(FILE *out, void *arg), void *arg);
+/* Writes p as f into an output already opened by atomic_open() and publishes
+ * it; af is consumed (committed, or aborted on failure). */
+struct atomic_file;
+int profile_write_file(struct atomic_file *af, const struct profile *p, enum format f,
+		       const struct write_opts *o);
 /* Writes p as f to an open stream (used by profile_write and tests). */
 int profile_write_stream(const struct profile *p, enum format f, FILE *out, const struct write_opts *o);
 

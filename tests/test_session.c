@@ -260,6 +260,52 @@ static void test_samples_become_a_named_profile(void **state)
 	free(msg);
 }
 
+/* A stop signal while symbolizing (nobody polls the signalfd then): the
+ * snapshot loads no module, leaves addresses as module+offset and counts
+ * them; the signal is taken so that it does not also stop the write that
+ * follows, and the next poll reports it. A later snapshot resolves fully. */
+static void test_stop_signal_while_symbolizing(void **state)
+{
+	(void)state;
+	struct capture_opts co;
+	capture_opts_init(&co);
+	pid_t pids[1] = { child };
+	co.pids = pids;
+	co.npids = 1;
+	co.thread_regex = "^worker";
+	char *msg = NULL;
+	struct session *s = session_new_with(&co, &fake_ops, &msg);
+	if (!s)
+		fail_msg("session_new_with: %s", msg ? msg : "?");
+	assert_int_equal(session_start(s, NULL), 0);
+	assert_true(session_poll(s, 0, -1) >= 0);
+	assert_int_equal(session_stop_pending(s), 0);
+	assert_int_equal(kill(getpid(), SIGTERM), 0); /* blocked by the session: stays pending */
+	assert_int_equal(session_stop_pending(s), SIGTERM);
+	struct profile *p = session_profile(s, 0);
+	const char *cpu_path[] = { "fake_caller", "fake_leaf" };
+	assert_int_equal(count_path(p, cpu_path, 2, NULL), 0);
+	bool offsets = false;
+	for (size_t i = 0; i < p->nframes; i++)
+		offsets |= !strncmp(p->frames[i].name, "test_session+0x", 15);
+	assert_true(offsets);
+	assert_int_equal(p->total, 10); /* every sample kept */
+	profile_free(p);
+	struct session_stats st;
+	session_stats(s, &st);
+	assert_true(st.unsymbolized >= 2);
+	assert_int_equal(session_stop_pending(s), 0);
+	int ev = session_poll(s, 0, -1);
+	assert_true(ev >= 0 && (ev & SESSION_INTERRUPTED));
+	p = session_profile(s, 0);
+	assert_int_equal(count_path(p, cpu_path, 2, NULL), 7);
+	profile_free(p);
+	session_stats(s, &st);
+	assert_int_equal(st.unsymbolized, 0);
+	session_free(s);
+	free(msg);
+}
+
 static void test_errors_are_one_line(void **state)
 {
 	(void)state;
@@ -320,6 +366,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_samples_become_a_named_profile),
+		cmocka_unit_test(test_stop_signal_while_symbolizing),
 		cmocka_unit_test(test_errors_are_one_line),
 		cmocka_unit_test(test_bad_elf_fails_start_with_errno),
 	};

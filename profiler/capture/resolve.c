@@ -40,7 +40,23 @@ struct resolver {
 	struct entry **entries; /* pointers: a struct resolved handed out never moves */
 	size_t nentries, capentries;
 	struct itab entry_idx;
+	bool (*cancel)(void *arg); /* between resolve_begin and resolve_end */
+	void *cancel_arg;
+	bool quick;                /* cancel said yes: open no more modules */
+	uint64_t unnamed;          /* lookups left unnamed since resolve_begin */
+	struct resolved scratch;   /* an uncached result (quick) */
 };
+
+static void resolved_release(struct resolved *x)
+{
+	for (uint32_t j = 0; j < x->nframes; j++) {
+		free(x->frames[j].name);
+		free(x->frames[j].system_name);
+		free(x->frames[j].file);
+	}
+	free(x->frames);
+	memset(x, 0, sizeof(*x));
+}
 
 struct resolver *resolve_new(void)
 {
@@ -55,16 +71,11 @@ void resolve_free(struct resolver *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->nentries; i++) {
-		struct resolved *x = &r->entries[i]->res;
-		for (uint32_t j = 0; j < x->nframes; j++) {
-			free(x->frames[j].name);
-			free(x->frames[j].system_name);
-			free(x->frames[j].file);
-		}
-		free(x->frames);
+		resolved_release(&r->entries[i]->res);
 		free(r->entries[i]);
 	}
 	free(r->entries);
+	resolved_release(&r->scratch);
 	itab_release(&r->entry_idx);
 	free(r->handles);
 	itab_release(&r->handle_idx);
@@ -72,12 +83,6 @@ void resolve_free(struct resolver *r)
 	if (r->sym)
 		symbolizer_free(r->sym);
 	free(r);
-}
-
-static const char *base_name(const char *p)
-{
-	const char *b = strrchr(p, '/');
-	return b ? b + 1 : p;
 }
 
 /* True when path still holds the file the module was mapped from. */
@@ -128,10 +133,26 @@ int resolve_watch_process(struct resolver *r, pid_t pid)
 	return symbolizer_watch_process(r->sym, pid);
 }
 
+/* The handle of m if it was opened already (*known says whether it was tried). */
+static struct sym_module *module_opened(struct resolver *r, struct module *m, bool *known)
+{
+	if (m->kind == MODULE_KERNEL) {
+		*known = r->kernel_tried;
+		return r->kernel;
+	}
+	uint32_t i = itab_find(&r->handle_idx, hash_mix(0x5f, (uint64_t)(uintptr_t)m), handle_eq, r, m);
+	*known = i != ITAB_NONE;
+	return *known ? r->handles[i].sym : NULL;
+}
+
 struct sym_module *resolve_module(struct resolver *r, struct module *m)
 {
 	if (!m)
 		return NULL;
+	if (r->quick) {
+		bool known;
+		return module_opened(r, m, &known);
+	}
 	if (m->kind == MODULE_KERNEL) {
 		if (!r->kernel_tried) {
 			struct sym_source src = { .kind = SYM_KERNEL, .path = "[kernel.kallsyms]" };
@@ -165,7 +186,8 @@ static bool entry_eq(const void *ctx, uint32_t idx, const void *key)
 	return e->mod == k->mod && e->addr == k->addr && e->kind == k->kind;
 }
 
-static void fill(struct resolver *r, struct module *m, uint64_t addr, unsigned kind, struct resolved *res)
+/* false when quick and m's handle was never opened: res is the fallback frame. */
+static bool fill(struct resolver *r, struct module *m, uint64_t addr, unsigned kind, struct resolved *res, bool quick)
 {
 	if (kind == RESOLVE_STATE) {
 		res->nframes = 1;
@@ -175,12 +197,18 @@ static void fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 		res->frames[0].kind = FRAME_STATE;
 		res->frames[0].module = -1;
 		res->named = true;
-		return;
+		return true;
 	}
 	struct sym_frame out[RESOLVE_MAX_INLINE];
 	int n = 0;
-	struct sym_module *sm = kind == RESOLVE_KERNEL ? resolve_module(r, m ? m : &(struct module){ .kind = MODULE_KERNEL })
-						      : resolve_module(r, m);
+	struct module kmod = { .kind = MODULE_KERNEL };
+	struct module *which = kind == RESOLVE_KERNEL && !m ? &kmod : m;
+	bool known = true;
+	struct sym_module *sm = NULL;
+	if (quick && which)
+		sm = module_opened(r, which, &known);
+	else
+		sm = resolve_module(r, which);
 	if (sm)
 		n = sym_lookup(sm, addr, out, RESOLVE_MAX_INLINE);
 	/* A lookup that found no name at all counts as unknown. */
@@ -201,7 +229,7 @@ static void fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 		f->kind = fkind;
 		f->address = addr;
 		f->module = -1;
-		return;
+		return known;
 	}
 	for (int i = 0; i < n; i++) {
 		struct profile_frame *f = &res->frames[i];
@@ -215,6 +243,22 @@ static void fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 		f->address = addr;
 		f->module = -1;
 	}
+	return true;
+}
+
+void resolve_begin(struct resolver *r, bool (*cancel)(void *arg), void *arg)
+{
+	r->cancel = cancel;
+	r->cancel_arg = arg;
+	r->quick = false;
+	r->unnamed = 0;
+}
+
+uint64_t resolve_end(struct resolver *r)
+{
+	uint64_t n = r->unnamed;
+	resolve_begin(r, NULL, NULL);
+	return n;
 }
 
 const struct resolved *resolve_frame(struct resolver *r, struct module *m, uint64_t addr, unsigned kind)
@@ -224,11 +268,21 @@ const struct resolved *resolve_frame(struct resolver *r, struct module *m, uint6
 	uint32_t i = itab_find(&r->entry_idx, h, entry_eq, r, &k);
 	if (i != ITAB_NONE)
 		return &r->entries[i]->res;
+	if (!r->quick && r->cancel && r->cancel(r->cancel_arg))
+		r->quick = true;
+	if (r->quick) {
+		resolved_release(&r->scratch);
+		if (!fill(r, m, addr, kind, &r->scratch, true)) {
+			r->unnamed++;
+			return &r->scratch;
+		}
+		resolved_release(&r->scratch);
+	}
 	struct entry *e = xcalloc(1, sizeof(*e));
 	e->mod = m;
 	e->addr = addr;
 	e->kind = kind;
-	fill(r, m, addr, kind, &e->res);
+	fill(r, m, addr, kind, &e->res, r->quick);
 	xgrow((void **)&r->entries, &r->capentries, r->nentries + 1, sizeof(*r->entries));
 	r->entries[r->nentries] = e;
 	itab_insert(&r->entry_idx, h, (uint32_t)r->nentries++);

@@ -47,8 +47,19 @@ struct resolver *resolve_new(void);
 void resolve_free(struct resolver *r);
 
 /* The frames of addr in module m (NULL: no module, addr absolute). kind is an
- * enum resolve_kind; kernel frames need no module. */
+ * enum resolve_kind; kernel frames need no module. Between resolve_begin()
+ * with a cancel callback and resolve_end(), a result not in the cache may be
+ * valid only until the next call (see resolve_begin). */
 const struct resolved *resolve_frame(struct resolver *r, struct module *m, uint64_t addr, unsigned kind);
+
+/* Starts a run of lookups that may be cut short: before each address not yet
+ * cached, cancel(arg) is asked (NULL: never); once it said yes, only modules
+ * already open are looked in (opening and indexing another can take
+ * seconds), and an address of a module not opened gets its fallback frame,
+ * which is not cached, so a later run names it. resolve_end() ends the run
+ * and returns how many lookups were left unnamed that way. */
+void resolve_begin(struct resolver *r, bool (*cancel)(void *arg), void *arg);
+uint64_t resolve_end(struct resolver *r);
 
 /* Which module an absolute user address of a process belongs to: a file
  * mapping (then *vaddr is the ELF vaddr), or anonymous executable memory (the
@@ -57,8 +68,9 @@ const struct resolved *resolve_frame(struct resolver *r, struct module *m, uint6
 int resolve_locate(struct module_set *ms, const struct maps *maps, uint64_t addr, struct module **mod,
 		   uint64_t *vaddr);
 
-/* The symbolizer handle of m (opened on first use), or NULL when it cannot be
- * read; for the module's capabilities (sym_module_caps). */
+/* The symbolizer handle of m (opened on first use; in a run cut short by
+ * cancel, only if already open), or NULL when it cannot be read; for the
+ * module's capabilities (sym_module_caps). */
 struct sym_module *resolve_module(struct resolver *r, struct module *m);
 /* Takes note, while pid still runs, of who it is (uid, namespace pid, root),
  * so its perf map is found and trusted after it exits. 0 or -errno (errno set). */

@@ -47,6 +47,8 @@ struct session {
 	struct rusage ru_start;
 	uint64_t samples, lost, partial, truncated, throttled;
 	struct resolver *res; /* created with the first snapshot */
+	uint64_t unsymbolized; /* in the last snapshot */
+	int stop_taken;        /* a stop signal taken while symbolizing, for session_poll */
 	struct strbuf notes;
 	size_t notes_shown; /* bytes of notes session_new_notes() handed out */
 	char err[512];
@@ -451,6 +453,14 @@ static bool all_exited(struct session *s)
 	return true;
 }
 
+/* A terminal's signal reached the command already; one sent to prowl alone
+ * is passed on, as if the command ran directly. */
+static void pass_stop_on(struct session *s, int sig, int code)
+{
+	if (s->target->child && !s->target->child_reaped && code != SI_KERNEL)
+		kill(s->target->child, sig);
+}
+
 int session_poll(struct session *s, int timeout_ms, int extra_fd)
 {
 	struct pollfd pf[512];
@@ -481,6 +491,10 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 	if (pr < 0 && errno != EINTR)
 		return -errno; /* errno already set */
 	int ev = 0;
+	if (s->stop_taken) {
+		ev |= SESSION_INTERRUPTED;
+		s->stop_taken = 0;
+	}
 	if (pr > 0 && (pf[0].revents & POLLIN)) {
 		struct signalfd_siginfo si;
 		while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -488,10 +502,7 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 			case SIGINT:
 			case SIGTERM:
 			case SIGHUP:
-				/* A terminal's signal reached the command already; one
-				 * sent to prowl alone is passed on, as if run directly. */
-				if (s->target->child && !s->target->child_reaped && si.ssi_code != SI_KERNEL)
-					kill(s->target->child, (int)si.ssi_signo);
+				pass_stop_on(s, (int)si.ssi_signo, si.ssi_code);
 				ev |= SESSION_INTERRUPTED;
 				break;
 			case SIGUSR1:
@@ -543,6 +554,43 @@ static void release_mask(struct session *s)
 		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 		s->mask_set = false;
 	}
+}
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+int session_stop_pending(struct session *s)
+{
+	/* Left pending, not read from the signalfd: session_poll reports it
+	 * as ever, and session_free drops it before unblocking. */
+	const int *stops = stop_signals;
+	sigset_t set;
+	if (!s->mask_set || sigpending(&set) != 0)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		if (sigismember(&set, stops[i]) == 1)
+			return stops[i];
+	return 0;
+}
+
+/* Takes a waiting stop signal out of the queue (it is reported by the next
+ * session_poll): the one that stopped symbolizing must not also stop the
+ * write that follows; only a new one does. */
+static int take_stop(struct session *s)
+{
+	sigset_t set;
+	siginfo_t si;
+	struct timespec zero = { 0, 0 };
+	if (!s->mask_set)
+		return 0;
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaddset(&set, stop_signals[i]);
+	int sig = sigtimedwait(&set, &si, &zero);
+	if (sig <= 0)
+		return 0;
+	pass_stop_on(s, sig, si.si_code);
+	s->stop_taken = sig;
+	return sig;
 }
 
 int session_stop(struct session *s)
@@ -657,6 +705,12 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->backend = s->sampler.ops ? s->sampler.ops->name : "";
 	st->throttled = s->throttled;
 	st->backend_stats = s->sampler.stats;
+	st->unsymbolized = s->unsymbolized;
+}
+
+static bool stop_cancel(void *arg)
+{
+	return take_stop(arg) != 0;
 }
 
 struct profile *session_profile(struct session *s, unsigned flags)
@@ -683,7 +737,12 @@ struct profile *session_profile(struct session *s, unsigned flags)
 
 	if (!s->res)
 		s->res = resolve_new();
+	/* Nobody reads the signalfd while symbolizing: the resolver asks for a
+	 * stop signal between addresses, and what is left after one is written
+	 * as module+offset. */
+	resolve_begin(s->res, stop_cancel, s);
 	snapshot_fill(p, a, s->res, s->target);
+	s->unsymbolized = resolve_end(s->res);
 	if (flags & SESSION_PROFILE_RESET)
 		aggregate_reset_counts(a);
 	return p;

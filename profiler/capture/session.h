@@ -40,6 +40,7 @@ struct session_stats {
 	uint64_t throttled;  /* times the kernel throttled sampling (perf) */
 	const char *backend_stats; /* after session_stop: the backend's cost figures as
 				    * "name value" pairs ("ptrace cost: ticks 1200 held_pct 3.10 ..."), or "" */
+	uint64_t unsymbolized; /* last snapshot: frames left as module+offset (a stop signal came) */
 };
 
 /* session_profile() flags. */
@@ -67,6 +68,13 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd);
  * enough to call once a second: only addresses not seen before are looked up. */
 struct profile *session_profile(struct session *s, unsigned flags);
 void session_stats(struct session *s, struct session_stats *st);
+/* The stop signal (SIGINT, SIGTERM or SIGHUP) that arrived and waits unread
+ * in the signalfd, or 0: for phases that do not poll (writing). It is left
+ * pending, for session_poll to report. session_profile() looks for one too:
+ * it takes it (the next session_poll reports it) and loads no more modules,
+ * so addresses not resolved yet become module+offset (counted in
+ * session_stats().unsymbolized), and only a further signal stops a write. */
+int session_stop_pending(struct session *s);
 /* Stops sampling and drains buffered samples (they are aggregated). */
 int session_stop(struct session *s);
 /* Releases everything; a launched command still running is left to run

@@ -11,6 +11,7 @@
 #include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/opts.h"
+#include "formats/atomic.h"
 #include "formats/format.h"
 
 static double now_ms(void)
@@ -91,10 +92,22 @@ int cmd_convert(int argc, char **argv)
 		return EX_USAGE;
 	}
 	strbuf_release(&err);
+	/* The output first: a name that cannot take the profile is known before the input is read. */
+	struct strbuf why;
+	struct atomic_file *af;
+	strbuf_init(&why);
+	int ar = atomic_open(out.path, NULL, &af, &why);
+	if (ar < 0) {
+		opts_error(&convert_cmd, "cannot write %s: %s", out.path, why.len ? why.buf : errstr(ar));
+		strbuf_release(&why);
+		return exit_code_output(out.path, ar);
+	}
+	strbuf_release(&why);
 	double t0 = now_ms(), c0 = cpu_ms();
 	struct profile *p = profile_read_opts(in, &ro);
 	double t1 = now_ms(), c1 = cpu_ms();
 	if (!p) {
+		atomic_abort(af);
 		int e = errno;
 		if (e == EINVAL)
 			opts_error(&convert_cmd, "%s is not a profile prowl can read (collapsed stacks, perf script text, pprof or speedscope)", in);
@@ -102,7 +115,7 @@ int cmd_convert(int argc, char **argv)
 			opts_error(&convert_cmd, "cannot read %s: %s", in, errstr(e));
 		return exit_code(EXIT_INPUT, e);
 	}
-	int r = profile_write(p, f, out.path, &out.w);
+	int r = profile_write_file(af, p, f, &out.w);
 	double t2 = now_ms(), c2 = cpu_ms();
 	if (verbose) {
 		struct stat st;

@@ -12,6 +12,7 @@
 #include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/opts.h"
+#include "formats/atomic.h"
 #include "formats/diff.h"
 #include "formats/format.h"
 #include "formats/svg.h"
@@ -120,7 +121,7 @@ int cmd_diff(int argc, char **argv)
 		return exit_code(EXIT_INPUT, e);
 	}
 	struct job j = { before, after, f, &out.w };
-	int r = format_write_atomic(path, run, &j);
+	int r = atomic_write_file(path, NULL, run, &j, NULL);
 	profile_free(before);
 	profile_free(after);
 	if (r < 0) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "profiler/base/errstr.h"
+#include "formats/atomic.h"
 #include "formats/format.h"
 #include "profiler/capture/capture.h"
 #include "profiler/cli/cmds.h"
@@ -45,16 +46,46 @@ const struct opts_cmd record_cmd = {
 	.args = OPTS_ARGS_COMMAND,
 };
 
-static int write_profile(struct session *s, const char *path, enum format f, const struct write_opts *w,
-			 struct profile **out)
+/* Asked while waiting for a FIFO's reader and between buffers written: a
+ * stop signal then ends the write instead of waiting in the signalfd. */
+static bool stop_requested(void *arg)
 {
-	struct profile *p = session_profile(s, 0);
-	int r = profile_write(p, f, path, w);
-	if (r < 0 && !strcmp(path, "-"))
-		opts_error(&record_cmd, "cannot write the profile to stdout: %s", errstr(r));
+	return session_stop_pending(arg) != 0;
+}
+
+/* The output is opened before the profile is symbolized, so a name that
+ * cannot take it is known before that work. A stop signal while waiting or
+ * writing gives -EINTR (nothing written, the old file kept). */
+static int write_profile(struct session *s, const char *path, enum format f, const struct write_opts *w,
+			 bool private_mode, bool quiet_interrupt, struct profile **out)
+{
+	struct atomic_opts ao = { .private_mode = private_mode, .cancelled = stop_requested, .cancel_arg = s };
+	struct strbuf why;
+	struct atomic_file *af;
+	struct profile *p = NULL;
+	strbuf_init(&why);
+	int r = atomic_open(path, &ao, &af, &why);
+	if (r == 0) {
+		bool replaces = atomic_replaces(af);
+		p = session_profile(s, 0);
+		r = profile_write_file(af, p, f, w);
+		strbuf_reset(&why);
+		if (r == -EINTR)
+			strbuf_adds(&why, replaces ? "interrupted while writing (the old file, if any, is unchanged)"
+						   : "interrupted while writing (the reader got part of it)");
+		else
+			strbuf_adds(&why, errstr(r));
+	}
+	const char *name = strcmp(path, "-") ? path : "stdout";
+	if (r == -EINTR) {
+		/* A SIGUSR1 snapshot cut short by a stop signal: the final write follows. */
+		if (!quiet_interrupt)
+			opts_error(&record_cmd, "%s not written: %s", name, why.buf);
+	} else if (r < 0 && !strcmp(path, "-"))
+		opts_error(&record_cmd, "cannot write the profile to stdout: %s", why.buf);
 	else if (r < 0)
-		opts_error(&record_cmd, "cannot write %s: %s (check the folder exists and is writable)", path,
-			   errstr(r));
+		opts_error(&record_cmd, "cannot write %s: %s", path, why.buf);
+	strbuf_release(&why);
 	if (out)
 		*out = p;
 	else
@@ -104,13 +135,20 @@ int cmd_record(int argc, char **argv)
 	if (!out.path && out.format == FORMAT_NONE)
 		fmt = format_by_path(DEFAULT_OUTPUT);
 	const struct write_opts *wp = &out.w;
-	int werr = opts_output_writable(path);
-	if (werr) {
-		opts_error(&record_cmd, "cannot write %s: %s (check the folder exists and is writable)", path,
-			   errstr(werr));
-		rc = exit_code(EXIT_OUTPUT, werr);
+	/* Fail before profiling, not after, when the file cannot be made. */
+	struct strbuf why;
+	strbuf_init(&why);
+	int werr = atomic_check(path, NULL, &why);
+	if (werr < 0) {
+		opts_error(&record_cmd, "cannot write %s: %s", path, why.len ? why.buf : errstr(werr));
+		strbuf_release(&why);
+		rc = exit_code_output(path, werr);
 		goto out;
 	}
+	strbuf_release(&why);
+	/* Root's profile of another user's process is readable by root alone:
+	 * it may hold names from files that user cannot read (README, Security). */
+	bool private_mode = atomic_private_for(co.pids, co.npids);
 
 	char *msg = NULL;
 	struct session *s = session_new(&co, &msg);
@@ -144,7 +182,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 		if (ev & SESSION_USR1) {
-			if (write_profile(s, path, fmt, wp, NULL) == 0 && !quiet) {
+			if (write_profile(s, path, fmt, wp, private_mode, true, NULL) == 0 && !quiet) {
 				struct session_stats st;
 				session_stats(s, &st);
 				fprintf(stderr, "prowl: wrote %s (%llu samples so far)\n", path,
@@ -156,7 +194,7 @@ int cmd_record(int argc, char **argv)
 	}
 	session_stop(s);
 	struct profile *p = NULL;
-	int wr = write_profile(s, path, fmt, wp, &p);
+	int wr = write_profile(s, path, fmt, wp, private_mode, false, &p);
 	struct session_stats st;
 	session_stats(s, &st);
 	if (!quiet) {
@@ -176,6 +214,9 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
 	}
+	if (!quiet && st.unsymbolized)
+		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
+			(unsigned long long)st.unsymbolized);
 	if (!quiet && st.samples == 0 && co.argv && !co.children)
 		fprintf(stderr, "prowl: no samples: if the command runs its work in child processes, add --children\n");
 	else if (!quiet && st.samples == 0)
@@ -186,7 +227,10 @@ int cmd_record(int argc, char **argv)
 		fflush(stdout);
 	}
 	profile_free(p);
-	if (wr < 0) {
+	if (wr == -EINTR) {
+		int sig = session_stop_pending(s);
+		rc = 128 + (sig ? sig : SIGINT);
+	} else if (wr < 0) {
 		rc = exit_code_output(path, wr);
 	} else if (ev >= 0 && (ev & SESSION_EXITED) && !(ev & SESSION_INTERRUPTED)) {
 		int code = session_exit_code(s);

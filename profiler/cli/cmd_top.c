@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "formats/atomic.h"
 #include "formats/format.h"
 #include "profiler/base/errstr.h"
 #include "ui/tui.h"
@@ -246,6 +247,7 @@ static int save(struct top *t, const char *path, enum format f)
 	memset(&wo, 0, sizeof(wo));
 	char *title = xasprintf("prowl top: %s", t->command ? t->command : "profile");
 	wo.title = title;
+	wo.private_file = atomic_private_for(t->co.pids, t->co.npids);
 	int r = profile_write(p, f, path, &wo);
 	free(title);
 	profile_free(p);

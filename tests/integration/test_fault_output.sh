@@ -6,9 +6,11 @@
 # - a folder without write permission (prowl and target run as nobody): one
 #   line, exit 73, before any profiling;
 # - a path that is a symlink planted by another user (nobody, in a sticky
-#   world-writable folder) to a file of ours, or dangling: the file it points
-#   to is not touched nor created; the symlink itself is replaced by the
-#   complete profile (rename does not follow it) and nothing else appears.
+#   world-writable folder) to a file of ours, or dangling: refused before
+#   profiling with one line, exit 73; the file it points to is not touched
+#   nor created, the symlink stays and nothing else appears;
+# - the profile root makes of another user's process is 0600; of its own,
+#   0666 less the umask.
 # Always: the target unharmed (not stopped, not traced) and finishing with 0.
 . "$(dirname "$0")/../lib.sh"
 require_perf
@@ -87,21 +89,33 @@ for be in perf ptrace; do
 		"$PROWL" record --backend $be -p $t -d 0.5 -q -o "$shared/$name.folded" 2>"$TMP/err"
 		rc=$?
 		unharmed "$be symlink $name" $t
-		if [ $rc = 0 ]; then
-			[ -f "$shared/$name.folded" ] && [ ! -L "$shared/$name.folded" ] ||
-				fail "$be symlink $name: exit 0 but $shared/$name.folded is not our file: $(ls -la "$shared"; head -c 80 "$TMP/victim")"
-			n=$(folded_count "$shared/$name.folded" ';main;run_workload;hot_[abc] ')
-			[ "$n" -gt 0 ] || fail "$be symlink $name: the profile written is not complete"
-		else
-			one_line "$be symlink $name" "$TMP/err" 'cannot write'
-			[ -L "$shared/$name.folded" ] || fail "$be symlink $name: refused, but the symlink is gone"
-		fi
+		[ $rc = 73 ] || fail "$be symlink $name: exit $rc, want 73: $(cat "$TMP/err"; ls -la "$shared")"
+		one_line "$be symlink $name" "$TMP/err" 'cannot write .*symbolic link another user put'
+		[ -L "$shared/$name.folded" ] || fail "$be symlink $name: refused, but the symlink is gone"
 	done
 	[ "$(cat "$TMP/victim")" = precious ] || fail "$be symlink: the file it pointed to was written"
 	[ "$(stat -c '%i %s %Y' "$TMP/victim")" = "$before" ] || fail "$be symlink: the file it pointed to changed"
 	[ ! -e "$TMP/created-by-prowl" ] || fail "$be symlink: the dangling symlink's target was created"
 	[ "$(ls -A "$shared" | sort | tr '\n' ' ')" = "dangling.folded out.folded " ] ||
 		fail "$be symlink: files left: $(ls -A "$shared")"
-	info "$be: full disk, read-only folder, planted symlinks: safe"
+	# Modes: nobody's process gives a private profile, root's own the usual.
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$SAMPLES/cpu" 1.5 &
+	t=$!
+	PIDS_TO_KILL="$PIDS_TO_KILL $t"
+	wait_exec $t cpu
+	(umask 022; "$PROWL" record --backend $be -p $t -d 0.5 -q -o "$TMP/$be-nobody.folded") ||
+		fail "$be: recording nobody's process failed"
+	unharmed "$be private mode" $t
+	[ "$(stat -c %a "$TMP/$be-nobody.folded")" = 600 ] ||
+		fail "$be: root's profile of nobody's process is $(stat -c %a "$TMP/$be-nobody.folded"), want 600"
+	bg "$SAMPLES/cpu" 1.5
+	t=$BG
+	wait_exec $t cpu
+	(umask 022; "$PROWL" record --backend $be -p $t -d 0.5 -q -o "$TMP/$be-root.folded") ||
+		fail "$be: recording root's own process failed"
+	unharmed "$be own mode" $t
+	[ "$(stat -c %a "$TMP/$be-root.folded")" = 644 ] ||
+		fail "$be: root's profile of its own process is $(stat -c %a "$TMP/$be-root.folded"), want 644 (umask 022)"
+	info "$be: full disk, read-only folder, planted symlinks, modes: safe"
 done
 echo "output faults: clear errors, nothing half-written, nothing outside the asked path touched, targets unharmed"

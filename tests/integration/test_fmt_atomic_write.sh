@@ -6,6 +6,8 @@
 # process holds its unnamed output file open, then kill it): the old file is
 # intact and nothing else appears. (2) A full disk (a 64 KiB tmpfs): the
 # command fails with one line, the old file is intact, no temporary is left.
+# Also: FIFOs (a reader that comes late is waited for), devices and symlinks
+# are written through, never replaced; modes follow the umask.
 . "$(dirname "$0")/../lib.sh"
 
 # 200,000 distinct stacks: tens of MB of speedscope JSON to write.
@@ -21,11 +23,13 @@ for attempt in 1 2 3 4 5; do
 	"$PROWL" convert "$TMP/big.folded" -o "$TMP/out/profile.json" 2>"$TMP/err" &
 	pid=$!
 	PIDS_TO_KILL="$PIDS_TO_KILL $pid"
-	# Wait for the output file to be open: a descriptor into out/ (shown as
-	# "out/#NNN (deleted)" for an unnamed file).
+	# Wait for the output file to be written: a descriptor into out/ (shown
+	# as "out/#NNN (deleted)" for an unnamed file; opened before the input
+	# is read) that holds some bytes already.
 	i=0
 	while [ $i -lt 3000 ] && kill -0 $pid 2>/dev/null; do
-		if ls -l /proc/$pid/fd 2>/dev/null | grep -q "$TMP/out/"; then
+		fd=$(ls -l /proc/$pid/fd 2>/dev/null | awk -v d="$TMP/out/" 'index($0, d) { print $9; exit }')
+		if [ -n "$fd" ] && [ "$(stat -L -c %s /proc/$pid/fd/$fd 2>/dev/null || echo 0)" -gt 0 ]; then
 			kill -9 $pid
 			caught=1
 			break
@@ -58,6 +62,15 @@ wait $reader
 [ -p "$TMP/fifo" ] || fail "the FIFO was replaced"
 cmp -s "$TMP/from-fifo" "$S" 2>/dev/null || [ "$(folded_total "$TMP/from-fifo")" = 130 ] ||
 	fail "the FIFO reader got: $(cat "$TMP/from-fifo")"
+# A reader that comes later is waited for (the open does not block: it
+# retries), and gets the whole profile.
+"$PROWL" convert "$S" -f folded -o "$TMP/fifo" 2>"$TMP/err" &
+writer=$!
+sleep 0.5
+kill -0 $writer 2>/dev/null || fail "convert into a FIFO without a reader did not wait: $(cat "$TMP/err")"
+cat "$TMP/fifo" >"$TMP/from-fifo2"
+wait $writer || fail "convert into a FIFO whose reader came late failed: $(cat "$TMP/err")"
+[ "$(folded_total "$TMP/from-fifo2")" = "$(folded_total "$S")" ] || fail "the late FIFO reader got: $(cat "$TMP/from-fifo2")"
 if mknod "$TMP/null" c 1 3 2>/dev/null; then
 	"$PROWL" convert "$S" -o "$TMP/null" -f svg || fail "writing into a character device"
 	[ -c "$TMP/null" ] || fail "the character device was replaced by a file"
@@ -67,6 +80,12 @@ ln -s target.svg "$TMP/link.svg"
 "$PROWL" convert "$S" -o "$TMP/link.svg" || fail "writing through a symbolic link"
 [ -L "$TMP/link.svg" ] || fail "the symbolic link was replaced"
 head -c 5 "$TMP/target.svg" | grep -q '<?xml' || fail "the link's target did not get the profile"
+
+# Modes are 0666 less the umask, for a new file and a replaced one.
+(umask 027; "$PROWL" convert "$S" -o "$TMP/mode.folded") || fail "write with umask 027"
+[ "$(stat -c %a "$TMP/mode.folded")" = 640 ] || fail "umask 027 gave mode $(stat -c %a "$TMP/mode.folded")"
+(umask 002; "$PROWL" convert "$S" -o "$TMP/mode.folded") || fail "write with umask 002"
+[ "$(stat -c %a "$TMP/mode.folded")" = 664 ] || fail "umask 002 gave mode $(stat -c %a "$TMP/mode.folded")"
 
 # Full disk: 8,000 stacks make any format larger than 64 KiB.
 head -n 8000 "$TMP/big.folded" >"$TMP/mid.folded"
