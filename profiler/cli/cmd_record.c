@@ -104,7 +104,7 @@ int cmd_record(int argc, char **argv)
 	struct capture_opts co;
 	capture_opts_init(&co);
 	struct output_opts out = { 0 };
-	bool report = false, quiet = false;
+	bool report = false, quiet = false, stats = false;
 	const struct opt table[] = {
 		OPTS_CAPTURE(&co),
 		OPTS_OUTPUT(&out, "where to write (default " DEFAULT_OUTPUT "; format from the extension: "
@@ -113,6 +113,7 @@ int cmd_record(int argc, char **argv)
 		OPT_FLAG(0, "report", &report, "also print the top functions on stdout at the end"),
 		OPTS_TOP(&out),
 		OPT_FLAG('q', "quiet", &quiet, "no summary line"),
+		OPT_FLAG(0, "stats", &stats, "after the summary, the backend's cost figures (ptrace: how long the target was held)"),
 		OPT_HELP(),
 		OPT_END(),
 	};
@@ -208,7 +209,7 @@ int cmd_record(int argc, char **argv)
 			st.threads == 1 ? "" : "s", secs, (unsigned long long)st.partial,
 			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
-		if (*st.backend_stats)
+		if (stats && *st.backend_stats)
 			fprintf(stderr, "prowl: %s\n", st.backend_stats);
 		if (st.throttled)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "

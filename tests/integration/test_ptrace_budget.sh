@@ -3,14 +3,14 @@
 # second would hold the target far more than 5% of the time, so prowl lowers
 # the rate, says so in one line, and the target ends up held about 5% of the
 # time or less; a cheap case (one thread at 99 Hz) is left alone, silently.
-# The figures come from the "prowl: ptrace cost: ..." line of the closing summary.
+# The figures come from the "prowl: ptrace cost: ..." line that record --stats prints after its summary.
 . "$(dirname "$0")/../lib.sh"
 require_ptrace
 field() { sed -n "s/.* $2 \([^ ]*\).*/\1/p" "$1"; }
 
 bg "$SAMPLES/threads64" 30 64
 wait_threads "$BG" 65 || fail "threads64 did not start its threads"
-"$PROWL" record --backend ptrace --mode wall -F 999 -p "$BG" -d 4 -o "$TMP/a.folded" 2>"$TMP/a.err" ||
+"$PROWL" record --stats --backend ptrace --mode wall -F 999 -p "$BG" -d 4 -o "$TMP/a.folded" 2>"$TMP/a.err" ||
 	fail "prowl failed: $(cat "$TMP/a.err")"
 cat "$TMP/a.err"
 n=$(grep -c 'lowering the rate' "$TMP/a.err")
@@ -29,7 +29,7 @@ kill "$BG"
 
 bg "$SAMPLES/cpu" 30
 sleep 0.2
-"$PROWL" record --backend ptrace -F 99 -p "$BG" -d 2 -o "$TMP/b.folded" 2>"$TMP/b.err" ||
+"$PROWL" record --stats --backend ptrace -F 99 -p "$BG" -d 2 -o "$TMP/b.folded" 2>"$TMP/b.err" ||
 	fail "prowl failed: $(cat "$TMP/b.err")"
 grep '^prowl: ptrace cost:' "$TMP/b.err" >"$TMP/b.stats" || fail "no cost line"
 # Under AddressSanitizer an unwind costs tens of times more (1.5 ms a stop

@@ -16,6 +16,13 @@ if nm -D "$bin" 2>/dev/null | grep -q __asan_init || nm "$bin" 2>/dev/null | gre
 	[ -x "$bin" ] || fail "the binary under test is an ASan build and $bin does not exist (run make first)"
 	info "ASan build under test: running valgrind on $bin"
 fi
+# valgrind 3.19 does not know openat2 (syscall 437): it warns and returns
+# ENOSYS, and prowl opens a target's files by hand instead (symbolize/tfile.c).
+# That warning is about valgrind, not about prowl's memory: it is dropped;
+# anything else in the log fails the test.
+quiet_log() { # LOG: the log without valgrind's one unknown-syscall warning
+	grep -v -E -e '^--[0-9]+-- (WARNING: unhandled amd64-linux syscall: 437$|You may be able to write your own handler\.$|Read the file README_MISSING_SYSCALL_OR_IOCTL\.$|Nevertheless we consider this a bug\.  Please report$|it at http://valgrind\.org/support/bug_reports\.html\.$)' "$1"
+}
 vg() { # LOG ARGS...
 	log=$1
 	shift
@@ -29,7 +36,7 @@ for backend in perf ptrace; do
 	cat "$TMP/err-$backend"
 	[ $rc = 99 ] && { cat "$TMP/vg-$backend.log"; fail "$backend: memcheck found errors"; }
 	[ $rc = 0 ] || { cat "$TMP/vg-$backend.log"; fail "$backend: prowl exited $rc under valgrind"; }
-	[ -s "$TMP/vg-$backend.log" ] && { cat "$TMP/vg-$backend.log"; fail "$backend: memcheck said something"; }
+	[ -n "$(quiet_log "$TMP/vg-$backend.log")" ] && { cat "$TMP/vg-$backend.log"; fail "$backend: memcheck said something"; }
 	n=$(folded_total "$out")
 	hot=$(folded_count "$out" 'hot_a ')
 	info "$backend: $n samples, $hot in hot_a"
