@@ -136,6 +136,11 @@ $(BUILD)/tests/%: tests/%.c $(LIBPROWL)
 $(BUILD)/tests/test_opts: TEST_CLI_OBJ := $(BUILD)/profiler/cli/opts.o $(BUILD)/profiler/cli/exit.o
 $(BUILD)/tests/test_opts: $(BUILD)/profiler/cli/opts.o $(BUILD)/profiler/cli/exit.o
 
+# The man page and completion writers: the same, plus their own objects.
+MANPAGE_TEST_OBJ := $(addprefix $(BUILD)/profiler/cli/,manpage.o completion.o opts.o exit.o)
+$(BUILD)/tests/test_manpage: TEST_CLI_OBJ := $(MANPAGE_TEST_OBJ)
+$(BUILD)/tests/test_manpage: $(MANPAGE_TEST_OBJ)
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	@echo "  HELPER  $@"
