@@ -85,5 +85,11 @@ sed -n '/^EXIT STATUS/,/^ENVIRONMENT/p' "$TMP/prowl.txt" >"$TMP/exit.txt"
 for code in 0 $codes; do
 	grep -Eq "^ +$code +[a-zA-Z]" "$TMP/exit.txt" || fail "prowl.1's EXIT STATUS lacks $code"
 done
-info "prowl.1 lists exit statuses: $(echo $codes)"
+# README's table and prowl.1's (from exit.c) name the same statuses.
+page_codes=$(grep -Eo '^ {7}[0-9]+ ' "$TMP/exit.txt" | tr -d ' ' | sort -n | tr '\n' ' ')
+readme_codes=$(sed -n '/^### Exit status/,/^## /p' "$ROOT/README.md" | grep -Eo '^\| [0-9]+ \|' | tr -d '| ' |
+	sort -n | tr '\n' ' ')
+[ -n "$readme_codes" ] || fail "no exit status table in README.md"
+[ "$page_codes" = "$readme_codes" ] || fail "prowl.1 lists statuses $page_codes, README $readme_codes"
+info "prowl.1 lists exit statuses: $page_codes"
 echo ok
