@@ -4,6 +4,9 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
@@ -81,10 +84,13 @@ INTEGRATION := $(sort $(wildcard tests/integration/test_*.sh))
 UNIT_CHECKS := tests/check_layers.sh
 
 PROWL_BIN := $(BUILD)/prowl
+MAN_DIR := $(BUILD)/man
+COMPLETION := $(BUILD)/completion/prowl.bash $(BUILD)/completion/_prowl
 
-.PHONY: all test run-tests unit integration asan bench demo install uninstall clean deps test-deps samples fuzz
+.PHONY: all test run-tests unit integration asan bench demo install uninstall clean deps test-deps samples fuzz \
+	man completion
 
-all: $(PROWL_BIN) prowl samples
+all: $(PROWL_BIN) prowl man completion samples
 
 # ./prowl is always the normal build; the asan build stays in its own folder.
 ifeq ($(BUILD),build)
@@ -102,6 +108,23 @@ $(PROWL_BIN): $(CLI_OBJ) $(LIBPROWL)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBPROWL) $(LIBS)
 
+# Man pages and completion come from the option tables the commands parse
+# with, printed by the binary itself (profiler/cli/manpage.c, completion.c).
+# One rule writes every page: the binary names the commands that have one.
+man: $(MAN_DIR)/prowl.1
+$(MAN_DIR)/prowl.1: $(PROWL_BIN)
+	@echo "  MAN     $(MAN_DIR)"
+	$(Q)rm -rf $(MAN_DIR).tmp && mkdir -p $(MAN_DIR).tmp && \
+	for c in $$($(PROWL_BIN) --man-commands); do \
+		$(PROWL_BIN) --man $$c >$(MAN_DIR).tmp/prowl-$$c.1 || exit 1; \
+	done && $(PROWL_BIN) --man >$(MAN_DIR).tmp/prowl.1 && rm -rf $(MAN_DIR) && mv $(MAN_DIR).tmp $(MAN_DIR)
+
+completion: $(COMPLETION)
+$(BUILD)/completion/prowl.bash $(BUILD)/completion/_prowl: $(PROWL_BIN)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(PROWL_BIN) --completion $(if $(filter %.bash,$@),bash,zsh) >$@.tmp && mv $@.tmp $@
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -117,6 +140,11 @@ $(BUILD)/tests/%: tests/%.c $(LIBPROWL)
 # test links the two cli objects it needs (no command, no curses).
 $(BUILD)/tests/test_opts: TEST_CLI_OBJ := $(BUILD)/profiler/cli/opts.o $(BUILD)/profiler/cli/exit.o
 $(BUILD)/tests/test_opts: $(BUILD)/profiler/cli/opts.o $(BUILD)/profiler/cli/exit.o
+
+# The man page and completion writers: the same, plus their own objects.
+MANPAGE_TEST_OBJ := $(addprefix $(BUILD)/profiler/cli/,manpage.o completion.o opts.o exit.o)
+$(BUILD)/tests/test_manpage: TEST_CLI_OBJ := $(MANPAGE_TEST_OBJ)
+$(BUILD)/tests/test_manpage: $(MANPAGE_TEST_OBJ)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
@@ -170,12 +198,19 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh scripts/demo.sh
 
-install: $(PROWL_BIN)
-	install -d $(DESTDIR)$(BINDIR)
+# The binary, its man pages and completion; never the samples, never apt-get.
+install: $(PROWL_BIN) man completion
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(PROWL_BIN) $(DESTDIR)$(BINDIR)/prowl
+	install -m 0644 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/completion/prowl.bash $(DESTDIR)$(BASHCOMPDIR)/prowl
+	install -m 0644 $(BUILD)/completion/_prowl $(DESTDIR)$(ZSHCOMPDIR)/_prowl
 
+# Exactly what install wrote (the pages are prowl.1 and prowl-COMMAND.1);
+# the shared folders stay.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/prowl
+	rm -f $(DESTDIR)$(BINDIR)/prowl $(DESTDIR)$(MANDIR)/man1/prowl.1 $(DESTDIR)$(MANDIR)/man1/prowl-*.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/prowl $(DESTDIR)$(ZSHCOMPDIR)/_prowl
 
 clean:
 	rm -rf build build-asan build-fuzz prowl $(SAMPLE_CLEAN)

@@ -5,7 +5,7 @@
 set -eu
 
 build_pkgs="gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev libncurses-dev zlib1g-dev libiberty-dev"
-test_pkgs="libcmocka-dev time elfutils binutils tmux valgrind clang llvm libclang-rt-14-dev libc6-dbg golang-go debuginfod chromium python3 python3-jsonschema rustc linux-perf procps util-linux xz-utils gzip curl"
+test_pkgs="libcmocka-dev time elfutils binutils tmux man-db groff-base zsh bash-completion valgrind clang llvm libclang-rt-14-dev libc6-dbg golang-go debuginfod chromium python3 python3-jsonschema rustc linux-perf procps util-linux xz-utils gzip curl"
 
 what=${1:-build}
 case "$what" in

@@ -16,6 +16,7 @@
 #include "profiler/capture/capture.h"
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/opts.h"
+#include "profiler/cli/progress.h"
 #include "profiler/capture/session.h"
 #include "profiler/base/util.h"
 
@@ -173,11 +174,17 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	int ev = 0;
+	struct progress prog;
+	progress_init(&prog, stderr, !quiet);
 	for (;;) {
 		ev = session_poll(s, 1000, -1);
 		const char *nn = session_new_notes(s);
-		if (*nn)
+		if (*nn) {
+			progress_clear(&prog);
 			fprintf(stderr, "prowl: %s\n", nn);
+		}
+		if (ev < 0 || (ev & SESSION_USR1))
+			progress_clear(&prog);
 		if (ev < 0) {
 			opts_error(&record_cmd, "capture failed: %s", errstr(ev));
 			break;
@@ -192,7 +199,13 @@ int cmd_record(int argc, char **argv)
 		}
 		if (ev & (SESSION_INTERRUPTED | SESSION_DURATION | SESSION_EXITED))
 			break;
+		if (progress_due(&prog)) {
+			struct session_stats st;
+			session_stats(s, &st);
+			progress_tick(&prog, &st);
+		}
 	}
+	progress_clear(&prog);
 	session_stop(s);
 	struct profile *p = NULL;
 	int wr = write_profile(s, path, fmt, wp, private_mode, false, &p);

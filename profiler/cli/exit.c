@@ -3,6 +3,21 @@
 #include <errno.h>
 #include <string.h>
 
+const struct exit_status exit_statuses[] = {
+	{ EX_OK, "done (record of a launched command: the command's own status, 128+N if signal N killed it)" },
+	{ EX_USAGE, "usage: unknown option, missing or bad value, unknown format or -o extension" },
+	{ EX_DATAERR, "data error: an input that is read but wrong (addr2line: not a hex address)" },
+	{ EX_NOINPUT, "no input: no such file, not a profile prowl reads, no such process, the process is gone" },
+	{ EX_UNAVAILABLE, "unavailable: neither perf_event nor ptrace can sample it; no terminal curses can drive (top)" },
+	{ EX_SOFTWARE, "software: the capture failed midway" },
+	{ EX_CANTCREAT, "cannot create the -o file (missing folder, no permission, disk full)" },
+	{ EX_IOERR, "I/O error writing stdout" },
+	{ EX_NOPERM, "permission: not allowed to profile that process" },
+	{ EX_NOEXEC, "the command to launch is not executable (as a shell says)" },
+	{ EX_NOTFOUND, "the command to launch was not found (as a shell says)" },
+	{ 0, NULL },
+};
+
 int exit_code(enum exit_stage stage, int err)
 {
 	if (err < 0)

@@ -31,6 +31,14 @@ enum exit_stage {
 	EXIT_STDOUT, /* writing to stdout */
 };
 
+/* Every status prowl returns, what it means, in order: the man page's and
+ * README's table. Ended by { 0, NULL }. */
+struct exit_status {
+	int code;
+	const char *meaning; /* a line, lowercase */
+};
+extern const struct exit_status exit_statuses[];
+
 /* The exit status for err (a negative or positive errno; 0 means EIO) met at stage. */
 int exit_code(enum exit_stage stage, int err);
 /* exit_code(EXIT_OUTPUT or EXIT_STDOUT as path is "-" or not, err). */

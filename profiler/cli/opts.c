@@ -14,7 +14,7 @@ _Static_assert(CAPTURE_DEFAULT_FREQ == 999 && CAPTURE_DEFAULT_DEPTH == 512 && CA
 		       CAPTURE_MAX_STACK == 65528,
 	       "update the capture options' help in opts.h");
 
-static bool takes_value(const struct opt *o)
+bool opts_takes_value(const struct opt *o)
 {
 	switch (o->kind) {
 	case OPT_KIND_INT:
@@ -180,7 +180,7 @@ static int parse_long(const struct opts_cmd *cmd, const struct opt *table, int a
 	if (o->kind == OPT_KIND_HELP)
 		return OPTS_HELP;
 	const char *arg = NULL;
-	if (takes_value(o)) {
+	if (opts_takes_value(o)) {
 		if (eq)
 			arg = eq + 1;
 		else if (*i + 1 < argc)
@@ -209,7 +209,7 @@ static int parse_short(const struct opts_cmd *cmd, const struct opt *table, int 
 		}
 		if (o->kind == OPT_KIND_HELP)
 			return OPTS_HELP;
-		if (!takes_value(o)) {
+		if (!opts_takes_value(o)) {
 			if (apply(o, false, NULL, err))
 				return OPTS_USAGE;
 			continue;
@@ -368,13 +368,18 @@ void opts_error(const struct opts_cmd *cmd, const char *fmt, ...)
 	va_end(ap);
 }
 
+void (*opts_help_hook)(const struct opts_cmd *cmd, const struct opt *table);
+
 int opts_parse_or_exit(const struct opts_cmd *cmd, const struct opt *table, int argc, char **argv,
 		       int *exit_code)
 {
 	struct strbuf err;
 	strbuf_init(&err);
 	int n = opts_parse(cmd, table, argc, argv, &err);
-	if (n == OPTS_HELP) {
+	if (n == OPTS_HELP && opts_help_hook) {
+		opts_help_hook(cmd, table);
+		*exit_code = EX_OK;
+	} else if (n == OPTS_HELP) {
 		opts_help(cmd, table, stdout);
 		*exit_code = fflush(stdout) ? EX_IOERR : EX_OK;
 	} else if (n < 0) {

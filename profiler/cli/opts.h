@@ -107,12 +107,19 @@ enum {
  */
 int opts_parse(const struct opts_cmd *cmd, const struct opt *table, int argc, char **argv,
 	       struct strbuf *err);
+/* Whether o needs a value (-x VALUE): what completion and man pages follow. */
+bool opts_takes_value(const struct opt *o);
 /* The --help text: usage, summary, description, options by group, examples, notes. */
 void opts_help(const struct opts_cmd *cmd, const struct opt *table, FILE *out);
 /* opts_parse() for a command: prints --help (exit 0) or "prowl NAME: message"
  * (exit EX_USAGE). Returns the operand count, or -1 with *exit_code set. */
 int opts_parse_or_exit(const struct opts_cmd *cmd, const struct opt *table, int argc, char **argv,
 		       int *exit_code);
+/* For the generators of man pages and completion (main.c): when set,
+ * opts_parse_or_exit() hands the command's description and table to it
+ * instead of printing --help, so `prowl record --help` run with the hook
+ * set shows the generator the very table record parses with. */
+extern void (*opts_help_hook)(const struct opts_cmd *cmd, const struct opt *table);
 /* Prints "prowl NAME: " + message + newline on stderr. */
 void opts_error(const struct opts_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
