@@ -108,7 +108,7 @@ int cmd_dump(int argc, char **argv)
 	bool json = false;
 	const struct opt table[] = {
 		OPT_GROUP("capture options"),
-		OPTS_CAPTURE_PID(&co),
+		OPTS_CAP_('p', "pid", &co, "PID", "the process to look at", CAPTURE_OPT_PID, 0),
 		OPTS_CAP_(0, "thread", &co, "REGEX", "only threads whose name matches (POSIX extended regex)",
 			  CAPTURE_OPT_THREAD, 0),
 		OPTS_CAP_(0, "max-depth", &co, "N", "frames kept per stack (default 512)", CAPTURE_OPT_MAX_DEPTH, 0),
