@@ -1,9 +1,14 @@
 #include "profiler/capture/pysample.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "profiler/base/itab.h"
 #include "profiler/base/util.h"
@@ -113,4 +118,116 @@ int pysample_read(struct pysample_proc *p, pid_t tid, const uint64_t *pcs, size_
 	p->merged++;
 	p->mismatched += out->partial;
 	return 0;
+}
+
+bool pysample_pid_runs_python(pid_t pid)
+{
+	struct python_target t;
+	struct strbuf err;
+	strbuf_init(&err);
+	int rc = python_detect(pid, python_read_pid, &pid, &t, &err);
+	strbuf_release(&err);
+	return rc == 0;
+}
+
+/* An ELF file holding the interpreter, or needing a libpython. */
+static bool elf_is_python(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	bool yes = false;
+	size_t shstrndx = 0;
+	if (e && elf_kind(e) == ELF_K_ELF && elf_getshdrstrndx(e, &shstrndx) == 0) {
+		for (Elf_Scn *scn = NULL; !yes && (scn = elf_nextscn(e, scn));) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			const char *sname = elf_strptr(e, shstrndx, sh.sh_name);
+			if (sname && strcmp(sname, ".PyRuntime") == 0)
+				yes = true;
+			Elf_Data *d = sh.sh_entsize ? elf_getdata(scn, NULL) : NULL;
+			if (!d)
+				continue;
+			size_t n = sh.sh_size / sh.sh_entsize;
+			if (sh.sh_type == SHT_DYNAMIC) {
+				for (size_t i = 0; i < n && !yes; i++) {
+					GElf_Dyn dyn;
+					if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+						continue;
+					const char *nm = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+					yes = nm && strncmp(nm, "libpython", 9) == 0;
+				}
+			} else if (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB) {
+				for (size_t i = 0; i < n && !yes; i++) {
+					GElf_Sym sym;
+					if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+					    !sym.st_value)
+						continue;
+					const char *nm = elf_strptr(e, sh.sh_link, sym.st_name);
+					yes = nm && (strcmp(nm, "_PyRuntime") == 0 || strcmp(nm, "interp_head") == 0);
+				}
+			}
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return yes;
+}
+
+/* name as execvp would find it; false when it is nowhere. */
+static bool find_in_path(const char *name, char *out, size_t len)
+{
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		if (snprintf(out, len, "%.*s/%s", (int)n, n ? path : ".", name) < (int)len && access(out, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+bool pysample_command_runs_python(char *const *argv)
+{
+	if (!argv || !argv[0])
+		return false;
+	char path[PATH_MAX];
+	if (!find_in_path(argv[0], path, sizeof(path)))
+		return false;
+	/* A script: its interpreter, through "env NAME" too (one level). */
+	for (int depth = 0; depth < 2; depth++) {
+		char head[256] = "";
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		ssize_t r = read(fd, head, sizeof(head) - 1);
+		close(fd);
+		if (r < 2 || head[0] != '#' || head[1] != '!')
+			break;
+		head[r] = 0;
+		head[strcspn(head, "\n")] = 0;
+		char *interp = head + 2 + strspn(head + 2, " \t");
+		char *arg = interp + strcspn(interp, " \t");
+		if (*arg)
+			*arg++ = 0;
+		arg += strspn(arg, " \t");
+		arg[strcspn(arg, " \t")] = 0;
+		if (strcmp(base_name(interp), "env") == 0 && *arg) {
+			if (!find_in_path(arg, path, sizeof(path)))
+				return false;
+		} else {
+			snprintf(path, sizeof(path), "%s", interp);
+		}
+	}
+	return elf_is_python(path);
 }

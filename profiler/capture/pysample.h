@@ -68,6 +68,14 @@ int pysample_detect(struct pysample_proc *p, const struct maps *maps);
  * -ESRCH when the thread holds no Python state (out then empty). */
 int pysample_read(struct pysample_proc *p, pid_t tid, const uint64_t *pcs, size_t n, struct py_sample *out);
 void pysample_release(struct py_sample *s);
+/* Whether a command about to be launched (argv[0] looked up in PATH, a
+ * "#!" script's interpreter followed, "env NAME" too) runs CPython: an ELF
+ * file with _PyRuntime / the .PyRuntime section or a libpython it needs.
+ * And whether a running process maps a CPython prowl can read. Used to pick
+ * the ptrace backend before anything runs; false when unsure. */
+bool pysample_command_runs_python(char *const *argv);
+bool pysample_pid_runs_python(pid_t pid);
+
 /* Moves src into dst (dst released first); src is left empty. */
 void pysample_move(struct py_sample *dst, struct py_sample *src);
 
