@@ -44,6 +44,7 @@ check() {
 	grep -q "using the ptrace backend: the target runs python" "$2" || { cat "$2"; fail "$4: no line about the backend"; }
 	mism=$(sed -n 's/.*python_mismatched_pct \([0-9.]*\).*/\1/p' "$2")
 	[ -n "$mism" ] || { cat "$2"; fail "$4: no python figures in the summary"; }
+	info "$4: ${mism}% of samples with mismatched halves"
 	at_least 1 "$mism" && [ "$mism" != "1.00" ] || fail "$4: ${mism}% of samples had mismatched halves"
 	# An evaluation frame stays only where the halves did not match (a
 	# frame being entered: the native call is made, the Python frame not yet linked).
