@@ -364,7 +364,8 @@ static void fill_of(const char *svg, const char *name, int rgb[3])
 }
 
 /* Python frames (a merged CPython stack) get their own colour, blue, apart
- * from the native frames around them, and a legend key only when present. */
+ * from the native frames around them, and a legend key only when present;
+ * the report marks them [py]. */
 static void test_svg_python_colour(void **state)
 {
 	(void)state;
@@ -384,6 +385,12 @@ static void test_svg_python_colour(void **state)
 	assert_true(nat[0] > nat[2]);                       /* the program's warm hue */
 	assert_non_null(strstr(svg, ">Python</text>"));
 	free(svg);
+	/* The report marks them too, with their file:line. */
+	char *rep = write_mem(p, FORMAT_REPORT, NULL, &len);
+	assert_non_null(strstr(rep, "handler [py]"));
+	assert_non_null(strstr(rep, "/app/x.py:3"));
+	assert_null(strstr(rep, "main [py]"));
+	free(rep);
 	profile_free(p);
 	p = profile_new();
 	t = profile_thread_intern(p, 1, 1, "t");
