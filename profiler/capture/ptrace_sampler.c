@@ -154,14 +154,21 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int py_mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return ptrace_mem_read(ctx, addr, buf, len);
+}
+
 static struct pt_proc *proc_add(struct pt_backend *b, struct target_proc *tp)
 {
 	struct pt_proc *pr = xcalloc(1, sizeof(*pr));
 	pr->tp = tp;
-	if (!b->s->env.opts || !b->s->env.opts->no_python)
-		pr->py = pysample_new(tp->pid);
 	pr->mem = xmalloc(sizeof(*pr->mem));
 	ptrace_mem_init(pr->mem, tp->pid);
+	if (!b->s->env.opts || !b->s->env.opts->no_python) {
+		pr->py = pysample_new(tp->pid);
+		pysample_set_reader(pr->py, py_mem_read, pr->mem);
+	}
 	xgrow((void **)&b->procs, &b->cap, b->nprocs + 1, sizeof(*b->procs));
 	b->procs[b->nprocs++] = pr;
 	return pr;
@@ -256,6 +263,7 @@ static void sync_threads(struct sampler *s, struct pt_proc *pr)
 			/* Another program: its interpreter, if any, is found afresh. */
 			pysample_free(pr->py);
 			pr->py = pysample_new(pid);
+			pysample_set_reader(pr->py, py_mem_read, pr->mem);
 		}
 		struct procstat st;
 		if (procstat_read(pid, pid, &st) == 0)

@@ -17,7 +17,15 @@ struct pysample_proc *pysample_new(pid_t pid)
 {
 	struct pysample_proc *p = xcalloc(1, sizeof(*p));
 	p->pid = pid;
+	p->read = python_read_pid;
+	p->read_ctx = &p->pid;
 	return p;
+}
+
+void pysample_set_reader(struct pysample_proc *p, py_read_fn read, void *ctx)
+{
+	p->read = read;
+	p->read_ctx = ctx;
 }
 
 void pysample_free(struct pysample_proc *p)
@@ -49,7 +57,11 @@ int pysample_detect(struct pysample_proc *p, const struct maps *maps)
 {
 	if (p->state != PYSAMPLE_UNKNOWN)
 		return 0;
+	if (maps && p->files_key && maps->generation == p->maps_gen)
+		return 0;
 	uint64_t key = files_key(maps);
+	if (maps)
+		p->maps_gen = maps->generation;
 	if (maps && key == p->files_key)
 		return 0;
 	p->files_key = key;
@@ -90,7 +102,7 @@ int pysample_read(struct pysample_proc *p, pid_t tid, const uint64_t *pcs, size_
 		errno = ENOENT;
 		return -ENOENT;
 	}
-	int rc = python_read_thread(&p->target, python_read_pid, &p->pid, p->cache, (uint32_t)tid, &out->thread);
+	int rc = python_read_thread(&p->target, p->read, p->read_ctx, p->cache, (uint32_t)tid, &out->thread);
 	if (rc < 0) {
 		if (rc != -ESRCH)
 			p->unread++;

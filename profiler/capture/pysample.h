@@ -37,10 +37,13 @@ struct pysample_proc {
 	struct python_target target;
 	struct py_code_cache *cache;
 	uint64_t files_key;   /* the candidate files at the last detection */
+	uint64_t maps_gen;    /* the maps generation then (unchanged: nothing to look at) */
 	char message[400];    /* "python 3.11.7 (/usr/bin/python3.11)" or why not supported */
 	/* Counts: samples merged, of which the halves did not match, and
 	 * stopped threads whose Python frames could not be read. */
 	uint64_t merged, mismatched, unread;
+	py_read_fn read;      /* how the target's memory is read in a stop (default: process_vm_readv) */
+	void *read_ctx;
 };
 
 /* A merged stack: elements innermost first, each a native frame (index into
@@ -54,6 +57,9 @@ struct py_sample {
 
 struct pysample_proc *pysample_new(pid_t pid);
 void pysample_free(struct pysample_proc *p);
+/* Reads in a stop through read(ctx, ...) instead: a sampler's page cache,
+ * reset at each stop, saves a system call per read on pages it has seen. */
+void pysample_set_reader(struct pysample_proc *p, py_read_fn read, void *ctx);
 
 /* Looks for the interpreter when the process's file mappings (maps) that
  * could hold one changed since the last look. Returns 1 when it became
