@@ -132,12 +132,14 @@ int pysample_read(struct pysample_proc *p, pid_t tid, const uint64_t *pcs, size_
 	return 0;
 }
 
-bool pysample_pid_runs_python(pid_t pid)
+bool pysample_pid_runs_python(pid_t pid, char *why, size_t len)
 {
 	struct python_target t;
 	struct strbuf err;
 	strbuf_init(&err);
 	int rc = python_detect(pid, python_read_pid, &pid, &t, &err);
+	if (len)
+		snprintf(why, len, "%s", rc == -ENOTSUP && err.len ? err.buf : "");
 	strbuf_release(&err);
 	return rc == 0;
 }

@@ -80,7 +80,7 @@ void pysample_release(struct py_sample *s);
  * And whether a running process maps a CPython prowl can read. Used to pick
  * the ptrace backend before anything runs; false when unsure. */
 bool pysample_command_runs_python(char *const *argv);
-bool pysample_pid_runs_python(pid_t pid);
+bool pysample_pid_runs_python(pid_t pid, char *why, size_t len); /* why: a CPython it cannot read, or "" */
 
 /* Moves src into dst (dst released first); src is left empty. */
 void pysample_move(struct py_sample *dst, struct py_sample *src);

@@ -250,14 +250,15 @@ static bool denied(int r)
 }
 
 /* Whether a target runs (or, launched, will run) a CPython prowl reads. */
-static bool runs_python(struct session *s)
+static bool runs_python(struct session *s, char *why, size_t len)
 {
+	why[0] = 0;
 	if (s->opts->argv && pysample_command_runs_python(s->opts->argv))
 		return true;
-	for (size_t i = 0; i < s->opts->npids; i++)
-		if (pysample_pid_runs_python(s->opts->pids[i]))
-			return true;
-	return false;
+	bool yes = false;
+	for (size_t i = 0; i < s->opts->npids && !yes; i++)
+		yes = pysample_pid_runs_python(s->opts->pids[i], why, len);
+	return yes;
 }
 
 static int choose_backend(struct session *s, char **errmsg)
@@ -267,7 +268,8 @@ static int choose_backend(struct session *s, char **errmsg)
 	char perf_err[256] = "";
 	/* A CPython target's Python frames are read while the thread is stopped
 	 * (so both halves are of one instant): only ptrace stops it. */
-	bool python = !o->no_python && o->backend != CAPTURE_BACKEND_PTRACE && runs_python(s);
+	char why[400] = "";
+	bool python = !o->no_python && o->backend != CAPTURE_BACKEND_PTRACE && runs_python(s, why, sizeof(why));
 	if (python && o->backend == CAPTURE_BACKEND_PERF)
 		note(s, "the target runs python: --backend perf records native stacks only (Python frames need the "
 			"ptrace backend, the default for it)");
@@ -284,6 +286,8 @@ static int choose_backend(struct session *s, char **errmsg)
 	}
 	r = open_backend(s, &perf_sampler_ops);
 	if (!r) {
+		/* A CPython prowl cannot read: said once (ptrace says it itself). */
+		note(s, why);
 		note(s, s->sampler.err);
 		return 0;
 	}

@@ -7,7 +7,8 @@
 # middle) are present in >= 90% of the samples, fewer than 1% of samples had
 # Python and native halves that did not match, and prowl says it used the
 # ptrace backend for it. --backend perf says it records native stacks only;
-# --no-python gives native stacks. Every pyenv CPython 3.6-3.13 and Debian's
+# --no-python gives native stacks; a CPython prowl does not read (2.7) one
+# line and native stacks. Every pyenv CPython 3.6-3.13 and Debian's
 # /usr/bin/python3.11; one skip line names what is missing
 # (PROWL_NO_SKIP=1 turns a missing one into a failure).
 . "$(dirname "$0")/../lib.sh"
@@ -86,6 +87,27 @@ if [ -n "$py" ]; then
 			{ cat "$TMP/f.err"; fail "record --backend perf failed"; }
 		grep -q "backend perf records native stacks only" "$TMP/f.err" || { cat "$TMP/f.err"; fail "--backend perf: no line saying so"; }
 	fi
+fi
+
+# A CPython prowl does not read (pyenv's 2.7): one line, native stacks, in
+# either backend.
+py2=$(ls -d "$PYENV"/2.7.*/bin/python2.7 2>/dev/null | head -n 1)
+if [ -n "$py2" ]; then
+	bg "$py2" -c "import time; print('READY'); import sys; sys.stdout.flush(); time.sleep(60)" >"$TMP/py2.out" 2>&1
+	pid=$BG
+	i=0
+	until grep -q READY "$TMP/py2.out" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 200 ] || fail "python2.7 never printed READY"; sleep 0.05
+	done
+	for mode in cpu wall; do
+		"$PROWL" record --mode $mode -d 1 -o "$TMP/z.folded" -p "$pid" >/dev/null 2>"$TMP/z.err" || { cat "$TMP/z.err"; fail "record of python 2.7 failed"; }
+		n=$(grep -c "python 2.7 .*not supported: native stacks only" "$TMP/z.err")
+		[ "$n" -eq 1 ] || { cat "$TMP/z.err"; fail "python 2.7 ($mode): expected one line saying it is not supported, got $n"; }
+	done
+	grep -q "PyEval_EvalFrameEx" "$TMP/z.folded" || fail "python 2.7: no native stacks"
+	kill -9 "$pid" 2>/dev/null
+else
+	missing="$missing 2.7(pyenv, unsupported-version check)"
 fi
 
 [ $checked -gt 0 ] || skip "no CPython found"
