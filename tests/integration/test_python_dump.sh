@@ -71,6 +71,15 @@ for py in $interps; do
 	# Native frames that do work stay: the lock wait under park().
 	grep -q "PyThread_acquire_lock\|acquire_timed\|lock_PyThread_acquire_lock" "$TMP/dump.txt" ||
 		fail "$py: the native lock wait under the Python frames is missing"
+	# C calling back into Python: the key lambda, then native frames
+	# (sorted's C code), then sorter(), in that order in one thread.
+	awk '/^thread / { st = 0 }
+	     /\[python\] +(sorter\.<locals>\.)?<lambda> at / { st = 1; next }
+	     st == 1 && !/\[python\]/ { st = 2; next }
+	     st == 1 && /\[python\]/ { st = 0 }
+	     st == 2 && /\[python\] +sorter at / { ok = 1 }
+	     END { exit !ok }' "$TMP/dump.txt" ||
+		fail "$py: the key function, sorted()'s native frames and sorter() are not stacked in that order"
 	# JSON: the same frames, marked as Python.
 	j=$(grep -o '"kind":"python"' "$TMP/dump.json" | wc -l)
 	[ "$j" -eq "$n" ] || fail "$py: $j Python frames in the JSON dump, $n in the text one"
