@@ -43,6 +43,10 @@ int dump_write_text(FILE *out, const struct dump_doc *d)
 		dump_text_escape(&sb, d->command);
 	}
 	strbuf_addc(&sb, '\n');
+	if (d->python) {
+		dump_text_escape(&sb, d->python);
+		strbuf_addc(&sb, '\n');
+	}
 	for (size_t i = 0; i < d->nthreads; i++) {
 		const struct dump_thread *t = &d->threads[i];
 		strbuf_addf(&sb, "\nthread %d \"", t->tid);
@@ -55,6 +59,17 @@ int dump_write_text(FILE *out, const struct dump_doc *d)
 		}
 		for (size_t j = 0; j < t->nframes; j++) {
 			const struct dump_frame *f = &t->frames[j];
+			if (f->python) {
+				/* Where the address column is: the language, as py-spy would. */
+				strbuf_addf(&sb, "  #%-3zu %-18s ", j, "[python]");
+				dump_text_escape(&sb, f->name);
+				strbuf_adds(&sb, " at ");
+				dump_text_escape(&sb, f->file);
+				if (f->line)
+					strbuf_addf(&sb, ":%u", f->line);
+				strbuf_addc(&sb, '\n');
+				continue;
+			}
 			strbuf_addf(&sb, "  #%-3zu 0x%016" PRIx64 " ", j, f->address);
 			dump_text_escape(&sb, f->name);
 			if (f->named) {
@@ -104,6 +119,8 @@ int dump_write_json(FILE *out, const struct dump_doc *d)
 	strbuf_init(&sb);
 	strbuf_addf(&sb, "{\"pid\":%d,\"command\":", d->pid);
 	jstr(&sb, d->command);
+	strbuf_adds(&sb, ",\"python\":");
+	jstr(&sb, d->python);
 	strbuf_adds(&sb, ",\"threads\":[");
 	for (size_t i = 0; i < d->nthreads; i++) {
 		const struct dump_thread *t = &d->threads[i];
@@ -121,7 +138,16 @@ int dump_write_json(FILE *out, const struct dump_doc *d)
 		strbuf_addf(&sb, ",\"complete\":%s,\"frames\":[", t->incomplete ? "false" : "true");
 		for (size_t j = 0; j < t->nframes; j++) {
 			const struct dump_frame *f = &t->frames[j];
-			strbuf_addf(&sb, "%s\n {\"address\":\"0x%" PRIx64 "\",\"function\":", j ? "," : "", f->address);
+			if (f->python) {
+				strbuf_addf(&sb, "%s\n {\"kind\":\"python\",\"function\":", j ? "," : "");
+				jstr(&sb, f->name);
+				strbuf_adds(&sb, ",\"file\":");
+				jstr(&sb, f->file);
+				strbuf_addf(&sb, ",\"line\":%u}", f->line);
+				continue;
+			}
+			strbuf_addf(&sb, "%s\n {\"kind\":\"native\",\"address\":\"0x%" PRIx64 "\",\"function\":",
+				    j ? "," : "", f->address);
 			jstr(&sb, f->named ? f->name : NULL);
 			if (f->named && f->symbol) {
 				strbuf_adds(&sb, ",\"symbol\":");

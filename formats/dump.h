@@ -25,6 +25,7 @@ struct dump_frame {
 	bool inlined;       /* inlined into the next frame */
 	const char *module; /* path of the module, or NULL */
 	uint64_t offset;    /* address in the module's ELF vaddr space (absolute without module) */
+	bool python;        /* a CPython frame: name, file and line only (no address, no module) */
 };
 
 struct dump_thread {
@@ -43,6 +44,7 @@ struct dump_doc {
 	const char *command; /* or NULL */
 	const struct dump_thread *threads;
 	size_t nthreads;
+	const char *python;  /* "python 3.11.7 (/usr/bin/python3.11)" when its frames are merged in, or NULL */
 };
 
 int dump_write_text(FILE *out, const struct dump_doc *d);

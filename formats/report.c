@@ -91,6 +91,8 @@ static void table(const struct fold *s, FILE *out, const char *title, const uint
 			strbuf_adds(&name, " [kernel]");
 		else if (p->frames[f].kind == FRAME_JIT)
 			strbuf_adds(&name, " [jit]");
+		else if (p->frames[f].kind == FRAME_PYTHON)
+			strbuf_adds(&name, " [py]");
 		stacks_where(s, f, &where);
 		fprintf(out, "%6.2f%% %9llu %6.2f%% %9llu  %-40s %s\n", share(self[f], p->total),
 			(unsigned long long)self[f], share(total[f], p->total),

@@ -20,7 +20,7 @@
  * file of a few thousand frames. */
 #define MIN_WIDTH 0.3
 
-enum palette { PAL_PROGRAM, PAL_LIBRARY, PAL_KERNEL, PAL_INLINED, PAL_JIT, PAL_THREAD, PAL_STATE,
+enum palette { PAL_PROGRAM, PAL_LIBRARY, PAL_KERNEL, PAL_INLINED, PAL_JIT, PAL_THREAD, PAL_STATE, PAL_PYTHON,
 	       PAL_MERGED, PAL_ROOT };
 
 struct item {
@@ -73,6 +73,7 @@ static enum palette palette_of(const struct profile *p, uint32_t frame)
 	case FRAME_STATE: return PAL_STATE;
 	case FRAME_JIT: return PAL_JIT;
 	case FRAME_KERNEL: return PAL_KERNEL;
+	case FRAME_PYTHON: return PAL_PYTHON;
 	default: break;
 	}
 	if (f->inlined)
@@ -100,6 +101,8 @@ static void colour(enum palette pal, const char *name, struct strbuf *out)
 	case PAL_JIT: r = 60 + (int)(50 * v1), g = 190 + (int)(50 * v2), b = 60 + (int)(40 * v3); break;
 	case PAL_THREAD: r = 150 + (int)(30 * v1), g = 160 + (int)(30 * v1), b = 205 + (int)(30 * v1); break;
 	case PAL_STATE: r = g = b = 200 + (int)(25 * v1); break;
+	/* Python's own blue: the interpreted half of a merged stack stands apart from C. */
+	case PAL_PYTHON: r = 70 + (int)(40 * v1), g = 130 + (int)(40 * v2), b = 200 + (int)(40 * v3); break;
 	case PAL_MERGED: r = g = b = 170; break;
 	default: r = g = b = 190; break;
 	}
@@ -286,14 +289,14 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 	strbuf_release(&fill);
 }
 
-static void legend(FILE *out, double y, bool diff)
+static void legend(FILE *out, double y, bool diff, bool python)
 {
 	static const struct {
 		enum palette pal;
 		const char *name;
 	} keys[] = {
 		{ PAL_PROGRAM, "program" }, { PAL_LIBRARY, "system libraries" }, { PAL_KERNEL, "kernel" },
-		{ PAL_INLINED, "inlined" }, { PAL_JIT, "JIT" },
+		{ PAL_INLINED, "inlined" }, { PAL_JIT, "JIT" }, { PAL_PYTHON, "Python" },
 	};
 	if (diff) {
 		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" class=\"legend\">"
@@ -305,6 +308,9 @@ static void legend(FILE *out, double y, bool diff)
 	strbuf_init(&c);
 	double x = WIDTH / 2 - 260;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		/* The Python key only where there are Python frames. */
+		if (keys[i].pal == PAL_PYTHON && !python)
+			continue;
 		strbuf_reset(&c);
 		colour(keys[i].pal, keys[i].name, &c);
 		fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
@@ -359,7 +365,10 @@ static int write_graph(struct svg *g, const struct profile *src, FILE *out, cons
 	xml_escape(&sb, subtitle);
 	fprintf(out, "<text id=\"prowl-subtitle\" x=\"%.0f\" y=\"44\" text-anchor=\"middle\">%s</text>\n", WIDTH / 2,
 		sb.buf);
-	legend(out, 66, g->diff != NULL);
+	bool python = false;
+	for (size_t i = 0; i < p->nframes && !python; i++)
+		python = p->frames[i].kind == FRAME_PYTHON;
+	legend(out, 66, g->diff != NULL, python);
 	fprintf(out, "<text id=\"prowl-reset\" class=\"button hide\" x=\"%.0f\" y=\"24\">Reset Zoom</text>\n"
 		     "<text id=\"prowl-search\" class=\"button\" x=\"%.0f\" y=\"24\" text-anchor=\"end\">Search</text>\n"
 		     "<text id=\"prowl-details\" x=\"%.0f\" y=\"%.0f\"> </text>\n"

@@ -130,10 +130,56 @@ static void test_hostile_names_stay_utf8(void **state)
 	free(j);
 }
 
+/* A CPython thread: Python frames in place of the evaluation frames, shown
+ * by name, file and line, marked as Python in JSON, the interpreter named. */
+static void test_python_frames(void **state)
+{
+	(void)state;
+	struct dump_frame fv[] = {
+		frames[0],
+		{ .name = "Klass.m\xc3\xa9todo", .named = true, .file = "/app/x.py", .line = 29, .python = true },
+		{ .name = "<module>", .named = true, .file = "/app/x.py", .line = 101, .python = true },
+		frames[1],
+	};
+	struct dump_thread th = { .tid = 7, .name = "python3", .state = 'S', .state_label = "sleeping", .frames = fv,
+				  .nframes = 4 };
+	struct dump_doc d = { .pid = 7, .command = "python3 x.py", .threads = &th, .nthreads = 1,
+			      .python = "python 3.12.1 (/usr/lib/libpython3.12.so.1.0)" };
+	char *t = render(dump_write_text, &d);
+	assert_non_null(strstr(t, "process 7 python3 x.py\npython 3.12.1 (/usr/lib/libpython3.12.so.1.0)\n"));
+	assert_non_null(strstr(t, "  #1   [python]           Klass.m\xc3\xa9todo at /app/x.py:29\n"));
+	assert_non_null(strstr(t, "  #2   [python]           <module> at /app/x.py:101\n"));
+	assert_non_null(strstr(t, "  #3   0x0000000000401200 reader_main (sleepy)\n"));
+	free(t);
+	char *j = render(dump_write_json, &d);
+	struct json *doc = json_parse(j, strlen(j));
+	if (!doc)
+		fail_msg("not JSON: %s", j);
+	assert_string_equal(json_get(doc, "python")->string, "python 3.12.1 (/usr/lib/libpython3.12.so.1.0)");
+	const struct json *fs = json_get(json_get(doc, "threads")->items[0], "frames");
+	assert_int_equal(fs->n, 4);
+	assert_string_equal(json_get(fs->items[0], "kind")->string, "native");
+	assert_string_equal(json_get(fs->items[1], "kind")->string, "python");
+	assert_string_equal(json_get(fs->items[1], "function")->string, "Klass.m\xc3\xa9todo");
+	assert_string_equal(json_get(fs->items[1], "file")->string, "/app/x.py");
+	assert_int_equal((int)json_get(fs->items[1], "line")->number, 29);
+	assert_null(json_get(fs->items[1], "address"));
+	json_free(doc);
+	free(j);
+	/* Without Python the document says so. */
+	d.python = NULL;
+	j = render(dump_write_json, &d);
+	doc = json_parse(j, strlen(j));
+	assert_int_equal(json_get(doc, "python")->type, JSON_NULL);
+	json_free(doc);
+	free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_python_frames),
 		cmocka_unit_test(test_hostile_names_stay_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -351,6 +351,57 @@ static void test_svg_escaping(void **state)
 	profile_free(p);
 }
 
+/* The fill of the first frame drawn with this name: "rgb(R,G,B)". */
+static void fill_of(const char *svg, const char *name, int rgb[3])
+{
+	char key[128];
+	snprintf(key, sizeof(key), "<title>%s\n", name);
+	const char *t = strstr(svg, key);
+	assert_non_null(t);
+	const char *f = strstr(t, "fill=\"rgb(");
+	assert_non_null(f);
+	assert_int_equal(sscanf(f, "fill=\"rgb(%d,%d,%d)", &rgb[0], &rgb[1], &rgb[2]), 3);
+}
+
+/* Python frames (a merged CPython stack) get their own colour, blue, apart
+ * from the native frames around them, and a legend key only when present;
+ * the report marks them [py]. */
+static void test_svg_python_colour(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t t = profile_thread_intern(p, 1, 1, "t");
+	struct profile_frame pyf = { .name = "handler", .file = "/app/x.py", .line = 3, .module = -1,
+				     .kind = FRAME_PYTHON };
+	uint32_t f[] = { profile_frame_named(p, "main", FRAME_USER), profile_frame_intern(p, &pyf),
+			 profile_frame_named(p, "malloc", FRAME_USER) };
+	profile_add(p, t, profile_node_path(p, f, 3), 10);
+	size_t len;
+	char *svg = write_mem(p, FORMAT_SVG, NULL, &len);
+	int py[3], nat[3];
+	fill_of(svg, "handler", py);
+	fill_of(svg, "main", nat);
+	assert_true(py[2] >= 200 && py[2] > py[0] + 60);  /* blue */
+	assert_true(nat[0] > nat[2]);                       /* the program's warm hue */
+	assert_non_null(strstr(svg, ">Python</text>"));
+	free(svg);
+	/* The report marks them too, with their file:line. */
+	char *rep = write_mem(p, FORMAT_REPORT, NULL, &len);
+	assert_non_null(strstr(rep, "handler [py]"));
+	assert_non_null(strstr(rep, "/app/x.py:3"));
+	assert_null(strstr(rep, "main [py]"));
+	free(rep);
+	profile_free(p);
+	p = profile_new();
+	t = profile_thread_intern(p, 1, 1, "t");
+	uint32_t g = profile_frame_named(p, "main", FRAME_USER);
+	profile_add(p, t, profile_node_path(p, &g, 1), 10);
+	svg = write_mem(p, FORMAT_SVG, NULL, &len);
+	assert_null(strstr(svg, ">Python</text>"));
+	free(svg);
+	profile_free(p);
+}
+
 /* A million samples over 100,000 distinct stacks: narrow frames merge, so
  * the graph stays small, and every sample is still accounted for. */
 static void test_svg_large_profile_stays_small(void **state)
@@ -583,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_go_tool),
 		cmocka_unit_test(test_speedscope_schema),
 		cmocka_unit_test(test_svg_escaping),
+		cmocka_unit_test(test_svg_python_colour),
 		cmocka_unit_test(test_svg_large_profile_stays_small),
 		cmocka_unit_test(test_report_and_diff),
 		cmocka_unit_test(test_perfscript_edges),

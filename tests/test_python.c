@@ -528,6 +528,52 @@ static void test_walk_311(void **state) { (void)state; check_world(11); }
 static void test_walk_312(void **state) { (void)state; check_world(12); }
 static void test_walk_313(void **state) { (void)state; check_world(13); }
 
+/* One thread by its OS tid (what a sampler holding that thread stopped
+ * reads): the same frames as the whole walk gives it; an unknown tid is
+ * -ESRCH. */
+static void test_read_thread(void **state)
+{
+	(void)state;
+	for (int minor = 6; minor <= 13; minor++) {
+		struct world w;
+		build_world(&w, minor);
+		struct py_thread th;
+		assert_int_equal(python_read_thread(&w.t, img_read, &w.m, NULL, 4242, &th), 0);
+		assert_int_equal(th.tid, 4242);
+		assert_int_equal(th.nframes, 1);
+		assert_string_equal(th.frames[0].name, "w\xce\xbbrk");
+		assert_true(th.holds_gil);
+		python_thread_release(&th);
+		assert_int_equal(python_read_thread(&w.t, img_read, &w.m, NULL, 4241, &th), 0);
+		assert_int_equal(th.nframes, 2);
+		assert_string_equal(th.frames[1].co_name, "outer");
+		python_thread_release(&th);
+		assert_int_equal(python_read_thread(&w.t, img_read, &w.m, NULL, 999, &th), -ESRCH);
+		assert_int_equal(th.nframes, 0);
+		world_free(&w);
+	}
+}
+
+/* The evaluation function's ranges, [start, end), the .cold part too. */
+static void test_is_eval_pc(void **state)
+{
+	(void)state;
+	struct python_target t;
+	memset(&t, 0, sizeof(t));
+	assert_false(python_is_eval_pc(&t, 0));
+	assert_false(python_is_eval_pc(&t, 0x1000));
+	t.eval[0][0] = 0x1000;
+	t.eval[0][1] = 0x1800;
+	t.eval[1][0] = 0x400;
+	t.eval[1][1] = 0x410;
+	assert_true(python_is_eval_pc(&t, 0x1000));
+	assert_true(python_is_eval_pc(&t, 0x17ff));
+	assert_false(python_is_eval_pc(&t, 0x1800));
+	assert_true(python_is_eval_pc(&t, 0x40f));
+	assert_false(python_is_eval_pc(&t, 0x410));
+	assert_false(python_is_eval_pc(&t, 0xfff));
+}
+
 /* The code cache gives the same frames with fewer reads, and follows a code
  * object whose name object changed. */
 static void test_walk_cache(void **state)
@@ -840,6 +886,8 @@ int main(void)
 		cmocka_unit_test(test_walk_312),
 		cmocka_unit_test(test_walk_313),
 		cmocka_unit_test(test_walk_cache),
+		cmocka_unit_test(test_read_thread),
+		cmocka_unit_test(test_is_eval_pc),
 		cmocka_unit_test(test_walk_incomplete),
 		cmocka_unit_test(test_walk_cycle_bounded),
 		cmocka_unit_test(test_walk_unreadable),

@@ -158,6 +158,45 @@ static const struct sampler_ops fake_ops = {
 	.close = fake_close,
 };
 
+/* A CPython thread's sample: Python frames merged into the native stack
+ * (pysample.h), innermost first: fake_leaf, handler, <module>, fake_caller. */
+static int py_poll(struct sampler *s)
+{
+	if (polls++ != 0)
+		return 0;
+	uint64_t ips[2] = { (uint64_t)(uintptr_t)&fake_leaf + 8, (uint64_t)(uintptr_t)&fake_caller + 9 };
+	struct py_frame pf[2] = {
+		{ .name = "Handler.get", .co_name = "get", .file = "/srv/app.py", .line = 3, .is_entry = true },
+		{ .name = "<module>", .co_name = "<module>", .file = "/srv/app.py", .line = 10, .is_entry = true },
+	};
+	struct py_merged mg[4] = { { false, 0 }, { true, 0 }, { true, 1 }, { false, 1 } };
+	struct py_sample py = { .thread = { .tid = (uint32_t)child, .frames = pf, .nframes = 2 },
+				.merged = mg, .nmerged = 4 };
+	struct sampler_event ev;
+	for (int i = 0; i < 3; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = SAMPLER_SAMPLE;
+		ev.pid = ev.sample.pid = child;
+		ev.tid = ev.sample.tid = child;
+		ev.sample.user = ips;
+		ev.sample.nuser = 2;
+		ev.sample.weight = 1;
+		ev.sample.python = &py;
+		s->env.emit(s->env.ctx, &ev);
+	}
+	return 0;
+}
+
+static const struct sampler_ops py_ops = {
+	.name = "fake",
+	.open = fake_open,
+	.start = fake_start,
+	.fds = fake_fds,
+	.poll = py_poll,
+	.stop = fake_stop,
+	.close = fake_close,
+};
+
 static int start_child(void **state)
 {
 	(void)state;
@@ -306,6 +345,45 @@ static void test_stop_signal_while_symbolizing(void **state)
 	free(msg);
 }
 
+/* Python frames of a sample become FRAME_PYTHON frames (name, file, line)
+ * in their place between the native ones. */
+static void test_python_frames_merged(void **state)
+{
+	(void)state;
+	struct capture_opts co;
+	capture_opts_init(&co);
+	pid_t pids[1] = { child };
+	co.pids = pids;
+	co.npids = 1;
+	char *msg = NULL;
+	struct session *s = session_new_with(&co, &py_ops, &msg);
+	if (!s)
+		fail_msg("session_new_with: %s", msg ? msg : "?");
+	assert_int_equal(session_start(s, NULL), 0);
+	assert_true(session_poll(s, 0, -1) >= 0);
+	struct profile *p = session_profile(s, 0);
+	const char *path[] = { "fake_caller", "<module>", "Handler.get", "fake_leaf" };
+	assert_int_equal(count_path(p, path, 4, NULL), 3);
+	bool seen = false;
+	for (size_t i = 0; i < p->nframes; i++) {
+		const struct profile_frame *f = &p->frames[i];
+		if (!strcmp(f->name, "Handler.get")) {
+			seen = true;
+			assert_int_equal(f->kind, FRAME_PYTHON);
+			assert_string_equal(f->file, "/srv/app.py");
+			assert_int_equal(f->line, 3);
+			assert_int_equal(f->module, -1);
+		}
+		if (!strcmp(f->name, "fake_leaf"))
+			assert_int_equal(f->kind, FRAME_USER);
+	}
+	assert_true(seen);
+	profile_free(p);
+	session_stop(s);
+	session_free(s);
+	free(msg);
+}
+
 static void test_errors_are_one_line(void **state)
 {
 	(void)state;
@@ -367,6 +445,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_samples_become_a_named_profile),
 		cmocka_unit_test(test_stop_signal_while_symbolizing),
+		cmocka_unit_test(test_python_frames_merged),
 		cmocka_unit_test(test_errors_are_one_line),
 		cmocka_unit_test(test_bad_elf_fails_start_with_errno),
 	};

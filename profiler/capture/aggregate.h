@@ -19,6 +19,7 @@ enum agg_kind {
 	AGG_USER = 0,
 	AGG_KERNEL = 1,
 	AGG_STATE = 2, /* wall-mode pseudo leaf: addr is an enum sample_state */
+	AGG_PYTHON = 3, /* a CPython frame: addr is the resolver's id (resolve_python_id) */
 };
 
 /* One frame: mod NULL means no module (addr is then absolute). addr is the

@@ -121,6 +121,9 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 		o->thread_regex = xstrdup(arg);
 		return 0;
 	}
+	case CAPTURE_OPT_NO_PYTHON:
+		o->no_python = true;
+		return 0;
 	case CAPTURE_OPT_CHILDREN:
 		o->children = true;
 		return 0;

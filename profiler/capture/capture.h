@@ -52,6 +52,7 @@ struct capture_opts {
 	enum capture_backend backend; /* --backend auto|perf|ptrace */
 	enum capture_mode mode;       /* --mode cpu|wall */
 	unsigned max_depth;    /* --max-depth frames per stack (user + kernel) */
+	bool no_python;        /* --no-python: raw native stacks of a CPython process */
 };
 
 /* The settable capture options (what capture_opts_set() is told to set). */
@@ -67,6 +68,7 @@ enum capture_opt {
 	CAPTURE_OPT_BACKEND,
 	CAPTURE_OPT_MODE,
 	CAPTURE_OPT_MAX_DEPTH,
+	CAPTURE_OPT_NO_PYTHON, /* no value */
 };
 
 void capture_opts_init(struct capture_opts *o);

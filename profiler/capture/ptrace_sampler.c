@@ -57,6 +57,7 @@ struct pt_proc {
 	uint64_t maps_miss_ns;  /* when a reread last left a code address unknown */
 	uint64_t maps_checked_ns; /* when it was last compared */
 	char *maps_files;      /* its file-backed lines at that time */
+	struct pysample_proc *py; /* its CPython, looked for outside the stops (NULL: --no-python) */
 };
 
 struct pt_backend {
@@ -90,6 +91,7 @@ struct pt_backend {
 	struct sampler_event cand;
 	uint64_t *cand_ips;
 	uint64_t not_running, displaced; /* cpu-mode stops left out / taken as displaced (stats) */
+	struct py_sample py, cand_py; /* the Python half of the sample in hand / of the held candidate */
 };
 
 static uint64_t tick_for_freq(unsigned freq)
@@ -152,12 +154,21 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int py_mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return ptrace_mem_read(ctx, addr, buf, len);
+}
+
 static struct pt_proc *proc_add(struct pt_backend *b, struct target_proc *tp)
 {
 	struct pt_proc *pr = xcalloc(1, sizeof(*pr));
 	pr->tp = tp;
 	pr->mem = xmalloc(sizeof(*pr->mem));
 	ptrace_mem_init(pr->mem, tp->pid);
+	if (!b->s->env.opts || !b->s->env.opts->no_python) {
+		pr->py = pysample_new(tp->pid);
+		pysample_set_reader(pr->py, py_mem_read, pr->mem);
+	}
 	xgrow((void **)&b->procs, &b->cap, b->nprocs + 1, sizeof(*b->procs));
 	b->procs[b->nprocs++] = pr;
 	return pr;
@@ -248,6 +259,12 @@ static void sync_threads(struct sampler *s, struct pt_proc *pr)
 			maps_refresh(pr, true);
 		}
 		ptrace_mem_reset(pr->mem);
+		if (pr->py) {
+			/* Another program: its interpreter, if any, is found afresh. */
+			pysample_free(pr->py);
+			pr->py = pysample_new(pid);
+			pysample_set_reader(pr->py, py_mem_read, pr->mem);
+		}
 		struct procstat st;
 		if (procstat_read(pid, pid, &st) == 0)
 			emit_comm(s, pid, pid, st.comm, true);
@@ -481,11 +498,21 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 		uint64_t cap = 1000000000ull / b->base_tick_ns;
 		ev.sample.weight = w < 1 ? 1 : w > cap ? cap : w;
 	}
+	/* Still stopped: its Python frames are of the same instant. */
+	if (pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0) {
+		ev.sample.python = &b->py;
+		if (b->py.partial)
+			ev.sample.flags |= SAMPLE_PARTIAL;
+	}
 	t->last_sample_ns = t->stop_ns;
 	t->sampled = true;
 	if (displaced) {
 		memcpy(b->cand_ips, b->ips, (size_t)n * sizeof(*b->ips));
 		ev.sample.user = b->cand_ips;
+		if (ev.sample.python) {
+			pysample_move(&b->cand_py, &b->py);
+			ev.sample.python = &b->cand_py;
+		}
 		b->cand = ev;
 		return;
 	}
@@ -513,6 +540,14 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 	struct ptrace_proc *pp = &pr->pp;
 	size_t asked = 0;
 	maps_refresh(pr, false);
+	if (pr->py && pysample_detect(pr->py, pr->tp->maps) && pr->py->state == PYSAMPLE_UNSUPPORTED) {
+		struct sampler_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = SAMPLER_NOTE;
+		ev.time_ns = now_ns();
+		ev.note = pr->py->message;
+		emit(s, &ev);
+	}
 	for (size_t i = 0; i < pp->nthreads; i++) {
 		struct ptrace_thread *t = &pp->threads[i];
 		if (t->state != PT_RUNNING)
@@ -780,8 +815,22 @@ static int ptrace_stop(struct sampler *s)
 	struct pt_backend *b = s->priv;
 	if (!b)
 		return 0;
-	if (!b->detached && b->started)
+	if (!b->detached && b->started) {
 		note_stats(s, b);
+		uint64_t merged = 0, mismatched = 0, unread = 0;
+		for (size_t i = 0; i < b->nprocs; i++)
+			if (b->procs[i]->py) {
+				merged += b->procs[i]->py->merged;
+				mismatched += b->procs[i]->py->mismatched;
+				unread += b->procs[i]->py->unread;
+			}
+		size_t len = strlen(s->stats);
+		if (merged + unread)
+			snprintf(s->stats + len, sizeof(s->stats) - len,
+				 " python_merged %llu python_mismatched %llu python_mismatched_pct %.2f python_unread %llu",
+				 (unsigned long long)merged, (unsigned long long)mismatched,
+				 merged ? 100.0 * (double)mismatched / (double)merged : 0.0, (unsigned long long)unread);
+	}
 	if (!b->detached) {
 		ptrace_poll(s);
 		detach_all(b);
@@ -802,11 +851,14 @@ static void ptrace_close(struct sampler *s)
 		free(pr->mem);
 		free(pr->known);
 		free(pr->maps_files);
+		pysample_free(pr->py);
 		free(pr);
 	}
 	free(b->procs);
 	free(b->ips);
 	free(b->cand_ips);
+	pysample_release(&b->py);
+	pysample_release(&b->cand_py);
 	free(b);
 	s->priv = NULL;
 }

@@ -58,6 +58,7 @@ int python_read_pid(void *ctx, uint64_t addr, void *buf, size_t len)
 
 struct elf_syms {
 	uint64_t runtime, py_version, interp_head, tstate_current, code_type;
+	uint64_t eval[PY_EVAL_RANGES][2]; /* [start, end) of the evaluation function and its .cold part */
 	uint64_t min_vaddr;
 	bool has_runtime_section, is_dyn;
 };
@@ -108,11 +109,23 @@ static int elf_scan(const char *path, struct elf_syms *s)
 		size_t n = sh.sh_size / sh.sh_entsize;
 		for (size_t i = 0; i < n; i++) {
 			GElf_Sym sym;
-			if (!gelf_getsym(d, (int)i, &sym) || !sym.st_value || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
+			if (!gelf_getsym(d, (int)i, &sym) || !sym.st_value)
+				continue;
+			int type = GELF_ST_TYPE(sym.st_info);
+			if (type != STT_OBJECT && type != STT_FUNC)
 				continue;
 			const char *nm = elf_strptr(e, sh.sh_link, sym.st_name);
 			if (!nm || nm[0] == 0)
 				continue;
+			if (type == STT_FUNC) {
+				/* .symtab and .dynsym both list the function: one range each. */
+				int k = python_is_eval_frame(nm) ? strchr(nm, '.') ? 1 : 0 : -1;
+				if (k >= 0 && sym.st_size && sym.st_value + sym.st_size > sym.st_value) {
+					s->eval[k][0] = sym.st_value;
+					s->eval[k][1] = sym.st_value + sym.st_size;
+				}
+				continue;
+			}
 			if (strcmp(nm, "_PyRuntime") == 0)
 				s->runtime = sym.st_value;
 			else if (strcmp(nm, "Py_Version") == 0)
@@ -220,6 +233,11 @@ int python_detect_file(const char *path, const char *name, uint64_t bias, py_rea
 				    s.interp_head ? bias + s.interp_head : 0,
 				    s.tstate_current ? bias + s.tstate_current : 0, read, ctx, err);
 	t->code_type = code_type;
+	for (int k = 0; k < PY_EVAL_RANGES; k++)
+		if (s.eval[k][1]) {
+			t->eval[k][0] = bias + s.eval[k][0];
+			t->eval[k][1] = bias + s.eval[k][1];
+		}
 	if (micro)
 		t->micro = micro;
 	snprintf(t->module, sizeof(t->module), "%s", name);
@@ -678,10 +696,10 @@ static void walk_new(struct walk *w, uint64_t frame, struct py_thread *th)
 	}
 }
 
-static void walk_thread(struct walk *w, uint64_t ts, struct py_thread *th)
+static void thread_ids(struct walk *w, uint64_t ts, struct py_thread *th)
 {
 	const struct py_offsets *o = w->o;
-	uint64_t frame = 0, tid = 0;
+	uint64_t tid = 0;
 	th->tstate = ts;
 	rd_ptr(w, ts, o->ts_thread_id, &th->pthread_id);
 	if (o->ts_native_thread_id >= 0) {
@@ -694,6 +712,12 @@ static void walk_thread(struct walk *w, uint64_t ts, struct py_thread *th)
 			th->tid_from_pthread = true;
 		}
 	}
+}
+
+static void walk_thread(struct walk *w, uint64_t ts, struct py_thread *th)
+{
+	const struct py_offsets *o = w->o;
+	uint64_t frame = 0;
 	if (rd_ptr(w, ts, o->ts_frame, &frame) < 0) {
 		th->truncated = true;
 		return;
@@ -731,8 +755,8 @@ static uint64_t gil_holder(const struct walk *w, uint64_t interp, bool *known)
 	return *known ? h : 0;
 }
 
-int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_code_cache *cache,
-		       struct py_stacks *out)
+static int read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_code_cache *cache,
+		       uint32_t want, struct py_stacks *out)
 {
 	struct walk w = { t, &t->off, read, ctx, PY_MAX_TOTAL_FRAMES, cache };
 	const struct py_offsets *o = &t->off;
@@ -766,8 +790,15 @@ int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx
 			xgrow((void **)&out->threads, &cap, out->nthreads + 1, sizeof(*out->threads));
 			struct py_thread *th = &out->threads[out->nthreads++];
 			memset(th, 0, sizeof(*th));
-			walk_thread(&w, ts, th);
-			th->holds_gil = known && holder == ts;
+			thread_ids(&w, ts, th);
+			if (want && th->tid != want) {
+				out->nthreads--;
+			} else {
+				walk_thread(&w, ts, th);
+				th->holds_gil = known && holder == ts;
+				if (want)
+					goto done;
+			}
 			if (rd_ptr(&w, ts, o->ts_next, &ts) < 0) {
 				out->truncated = true;
 				break;
@@ -778,8 +809,49 @@ int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx
 			break;
 		}
 	}
+done:
 	out->gil_known = all_known;
 	return 0;
+}
+
+int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx, struct py_code_cache *cache,
+		       struct py_stacks *out)
+{
+	return read_stacks(t, read, ctx, cache, 0, out);
+}
+
+int python_read_thread(const struct python_target *t, py_read_fn read, void *ctx, struct py_code_cache *cache,
+		       uint32_t tid, struct py_thread *out)
+{
+	struct py_stacks s;
+	memset(out, 0, sizeof(*out));
+	int rc = read_stacks(t, read, ctx, cache, tid ? tid : UINT32_MAX, &s);
+	if (rc < 0)
+		return rc;
+	if (!s.nthreads) {
+		python_stacks_release(&s);
+		errno = ESRCH;
+		return -ESRCH;
+	}
+	*out = s.threads[0];
+	free(s.threads);
+	return 0;
+}
+
+void python_thread_release(struct py_thread *th)
+{
+	for (size_t j = 0; j < th->nframes; j++)
+		frame_free(&th->frames[j]);
+	free(th->frames);
+	memset(th, 0, sizeof(*th));
+}
+
+bool python_is_eval_pc(const struct python_target *t, uint64_t pc)
+{
+	for (int k = 0; k < PY_EVAL_RANGES; k++)
+		if (pc >= t->eval[k][0] && pc < t->eval[k][1])
+			return true;
+	return false;
 }
 
 void python_stacks_release(struct py_stacks *s)

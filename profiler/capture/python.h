@@ -43,6 +43,9 @@ typedef int (*py_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
  * from there and flagged as such (checked against /proc by the caller). */
 #define PY_GLIBC_PTHREAD_TID 720
 
+/* The evaluation function and its .cold part (GCC's split-out code). */
+#define PY_EVAL_RANGES 2
+
 /* What python_detect() found: one interpreter library per process. */
 struct python_target {
 	int major, minor, micro;
@@ -52,6 +55,10 @@ struct python_target {
 	uint64_t tstate_current; /* 3.6: &_PyThreadState_Current (the GIL holder) */
 	uint64_t code_type;      /* &PyCode_Type, 0 when unknown: frames whose code is not one are dropped */
 	char module[256];        /* the file holding the interpreter, as mapped */
+	/* [start, end) in the target of _PyEval_EvalFrameDefault and of its
+	 * .cold part, from the file's symbols ({0, 0} when not found: a
+	 * stripped file has no .cold symbol). */
+	uint64_t eval[PY_EVAL_RANGES][2];
 };
 
 struct py_frame {
@@ -126,6 +133,18 @@ int python_read_stacks(const struct python_target *t, py_read_fn read, void *ctx
 		       struct py_stacks *out);
 void python_stacks_release(struct py_stacks *s);
 
+/* The same for the one thread whose OS tid is tid (the others' frames are not
+ * walked): what a sampler that stopped that thread needs. 0, -ESRCH when no
+ * thread state has that tid, or python_read_stacks()'s error. Release out
+ * with python_thread_release(). */
+int python_read_thread(const struct python_target *t, py_read_fn read, void *ctx, struct py_code_cache *cache,
+		       uint32_t tid, struct py_thread *out);
+void python_thread_release(struct py_thread *th);
+
+/* True when pc (an absolute address of the target: a return address minus
+ * one, or the pc) lies in the evaluation function or its .cold part. */
+bool python_is_eval_pc(const struct python_target *t, uint64_t pc);
+
 /* A py_read_fn over process_vm_readv: ctx points to a pid_t. */
 int python_read_pid(void *ctx, uint64_t addr, void *buf, size_t len);
 
@@ -133,8 +152,6 @@ int python_read_pid(void *ctx, uint64_t addr, void *buf, size_t len);
  * (latin-1), 2 (UCS-2) or 4 (UCS-4). Invalid code points become U+FFFD.
  * Returns a malloc'd string (NULL and EINVAL for another kind). */
 char *python_ucs_to_utf8(const void *data, size_t n, int kind);
-
-#endif
 
 /* ---- merging with a native stack ---- */
 
@@ -162,3 +179,5 @@ struct py_merged {
  * number of elements written. */
 size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, struct py_merged *out, size_t cap,
 		    bool *partial);
+
+#endif

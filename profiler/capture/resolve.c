@@ -40,11 +40,20 @@ struct resolver {
 	struct entry **entries; /* pointers: a struct resolved handed out never moves */
 	size_t nentries, capentries;
 	struct itab entry_idx;
+	struct pyframe *py;     /* CPython frames by id (resolve_python_id) */
+	size_t npy, cappy;
+	struct itab py_idx;
 	bool (*cancel)(void *arg); /* between resolve_begin and resolve_end */
 	void *cancel_arg;
 	bool quick;                /* cancel said yes: open no more modules */
 	uint64_t unnamed;          /* lookups left unnamed since resolve_begin */
 	struct resolved scratch;   /* an uncached result (quick) */
+};
+
+struct pyframe {
+	char *name, *file;
+	int line;
+	uint64_t hash;
 };
 
 static void resolved_release(struct resolved *x)
@@ -77,6 +86,12 @@ void resolve_free(struct resolver *r)
 	free(r->entries);
 	resolved_release(&r->scratch);
 	itab_release(&r->entry_idx);
+	for (size_t i = 0; i < r->npy; i++) {
+		free(r->py[i].name);
+		free(r->py[i].file);
+	}
+	free(r->py);
+	itab_release(&r->py_idx);
 	free(r->handles);
 	itab_release(&r->handle_idx);
 	/* The symbolizer owns every sym_module handed out. */
@@ -186,9 +201,47 @@ static bool entry_eq(const void *ctx, uint32_t idx, const void *key)
 	return e->mod == k->mod && e->addr == k->addr && e->kind == k->kind;
 }
 
+struct py_key {
+	const char *name, *file;
+	int line;
+};
+
+static bool py_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct resolver *r = ctx;
+	const struct py_key *k = key;
+	const struct pyframe *f = &r->py[idx];
+	return f->line == k->line && strcmp(f->name, k->name) == 0 && strcmp(f->file, k->file) == 0;
+}
+
+uint64_t resolve_python_id(struct resolver *r, const char *name, const char *file, int line)
+{
+	struct py_key k = { name ? name : "?", file ? file : "?", line > 0 ? line : 0 };
+	uint64_t h = hash_mix(hash_mix(hash_str(k.name, 0x70), hash_str(k.file, 0x71)), (uint64_t)k.line);
+	uint32_t i = itab_find(&r->py_idx, h, py_eq, r, &k);
+	if (i != ITAB_NONE)
+		return i;
+	xgrow((void **)&r->py, &r->cappy, r->npy + 1, sizeof(*r->py));
+	r->py[r->npy] = (struct pyframe){ xstrdup(k.name), xstrdup(k.file), k.line, h };
+	itab_insert(&r->py_idx, h, (uint32_t)r->npy);
+	return r->npy++;
+}
+
 /* false when quick and m's handle was never opened: res is the fallback frame. */
 static bool fill(struct resolver *r, struct module *m, uint64_t addr, unsigned kind, struct resolved *res, bool quick)
 {
+	if (kind == RESOLVE_PYTHON) {
+		res->nframes = 1;
+		res->frames = xcalloc(1, sizeof(*res->frames));
+		res->named = addr < r->npy;
+		struct profile_frame *f = &res->frames[0];
+		f->name = xstrdup(addr < r->npy ? r->py[addr].name : "[unknown python]");
+		f->file = addr < r->npy ? xstrdup(r->py[addr].file) : NULL;
+		f->line = addr < r->npy ? (uint32_t)r->py[addr].line : 0;
+		f->kind = FRAME_PYTHON;
+		f->module = -1;
+		return true;
+	}
 	if (kind == RESOLVE_STATE) {
 		res->nframes = 1;
 		res->frames = xcalloc(1, sizeof(*res->frames));

@@ -39,6 +39,7 @@ enum resolve_kind {
 	RESOLVE_USER = 0,
 	RESOLVE_KERNEL = 1,
 	RESOLVE_STATE = 2, /* addr is an enum sample_state: a wall-clock pseudo leaf */
+	RESOLVE_PYTHON = 3, /* addr is an id from resolve_python_id(): a FRAME_PYTHON frame */
 };
 
 struct resolver;
@@ -75,5 +76,11 @@ struct sym_module *resolve_module(struct resolver *r, struct module *m);
 /* Takes note, while pid still runs, of who it is (uid, namespace pid, root),
  * so its perf map is found and trusted after it exits. 0 or -errno (errno set). */
 int resolve_watch_process(struct resolver *r, pid_t pid);
+
+/* The id of a CPython frame (qualified name, file, line; line <= 0: unknown),
+ * interned at capture time so the aggregate stores it like an address:
+ * resolve_frame(r, NULL, id, RESOLVE_PYTHON) gives it back as a FRAME_PYTHON
+ * profile frame. Strings are copied. */
+uint64_t resolve_python_id(struct resolver *r, const char *name, const char *file, int line);
 
 #endif

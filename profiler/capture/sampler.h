@@ -39,6 +39,7 @@
 #include <sys/types.h>
 
 #include "profiler/capture/capture.h"
+#include "profiler/capture/pysample.h"
 #include "profiler/capture/target.h"
 #include "profiler/capture/unwind.h"
 
@@ -68,6 +69,10 @@ struct sampler_sample {
 	unsigned flags;            /* SAMPLE_* */
 	enum sample_state state;   /* wall mode */
 	uint64_t weight;           /* samples this stands for (normally 1) */
+	/* A CPython thread: its Python frames read in the same stop and how
+	 * they merge with user[] (pysample.h), or NULL. A mismatch of the two
+	 * halves is flagged SAMPLE_PARTIAL too. */
+	const struct py_sample *python;
 };
 
 enum sampler_event_kind {

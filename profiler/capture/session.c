@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "profiler/capture/aggregate.h"
+#include "profiler/capture/pysample.h"
 #include "profiler/capture/resolve.h"
 #include "profiler/capture/snapshot.h"
 #include "profiler/capture/sampler.h"
@@ -112,7 +113,20 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 	struct module *kmod = sm->nkernel ? module_set_kernel(s->target->modules) : NULL;
 	for (size_t i = 0; i < sm->nkernel && n < s->max_frames; i++)
 		s->frames[n++] = (struct agg_frame){ kmod, sm->kernel[i] - (i ? 1 : 0), AGG_KERNEL };
-	for (size_t i = 0; i < sm->nuser && n < s->max_frames; i++) {
+	/* A CPython thread: its merged stack (pysample.h), Python frames by
+	 * the resolver's id; else the native frames as they are. */
+	const struct py_sample *py = sm->python && sm->python->nmerged ? sm->python : NULL;
+	if (py && !s->res)
+		s->res = resolve_new();
+	size_t nel = py ? py->nmerged : sm->nuser;
+	for (size_t e = 0; e < nel && n < s->max_frames; e++) {
+		if (py && py->merged[e].python) {
+			const struct py_frame *f = &py->thread.frames[py->merged[e].index];
+			uint64_t id = resolve_python_id(s->res, f->name, f->file, f->line);
+			s->frames[n++] = (struct agg_frame){ NULL, id, AGG_PYTHON };
+			continue;
+		}
+		size_t i = py ? py->merged[e].index : e;
 		/* Return addresses point after the call: look up the call itself. */
 		uint64_t a = sm->user[i] - (i ? 1 : 0), vaddr;
 		struct module *mod;
@@ -237,13 +251,36 @@ static bool denied(int r)
 	       r == -EMFILE || r == -ENFILE;
 }
 
+/* Whether a target runs (or, launched, will run) a CPython prowl reads. */
+static bool runs_python(struct session *s, char *why, size_t len)
+{
+	why[0] = 0;
+	if (s->opts->argv && pysample_command_runs_python(s->opts->argv))
+		return true;
+	bool yes = false;
+	for (size_t i = 0; i < s->opts->npids && !yes; i++)
+		yes = pysample_pid_runs_python(s->opts->pids[i], why, len);
+	return yes;
+}
+
 static int choose_backend(struct session *s, char **errmsg)
 {
 	const struct capture_opts *o = s->opts;
 	int r;
 	char perf_err[256] = "";
+	/* A CPython target's Python frames are read while the thread is stopped
+	 * (so both halves are of one instant): only ptrace stops it. */
+	char why[400] = "";
+	bool python = !o->no_python && o->backend != CAPTURE_BACKEND_PTRACE && runs_python(s, why, sizeof(why));
+	if (python && o->backend == CAPTURE_BACKEND_PERF)
+		note(s, "the target runs python: --backend perf records native stacks only (Python frames need the "
+			"ptrace backend, the default for it)");
+	else if (python && o->mode != CAPTURE_MODE_WALL)
+		note(s, "using the ptrace backend: the target runs python, whose frames are read while each thread "
+			"is stopped (--no-python: native stacks with perf)");
 	/* Wall-clock sampling needs threads off the CPU too: only ptrace does it. */
-	if (o->backend == CAPTURE_BACKEND_PTRACE || (o->backend == CAPTURE_BACKEND_AUTO && o->mode == CAPTURE_MODE_WALL)) {
+	if (o->backend == CAPTURE_BACKEND_PTRACE ||
+	    (o->backend == CAPTURE_BACKEND_AUTO && (o->mode == CAPTURE_MODE_WALL || python))) {
 		r = open_backend(s, &ptrace_sampler_ops);
 		if (r)
 			set_err(s, errmsg, "%s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
@@ -251,6 +288,8 @@ static int choose_backend(struct session *s, char **errmsg)
 	}
 	r = open_backend(s, &perf_sampler_ops);
 	if (!r) {
+		/* A CPython prowl cannot read: said once (ptrace says it itself). */
+		note(s, why);
 		note(s, s->sampler.err);
 		return 0;
 	}

@@ -17,6 +17,7 @@ struct shot_ctx {
 	struct ptrace_mem *mem;
 	uint64_t *buf;
 	size_t max;
+	struct pysample_proc *python;
 };
 
 static struct stackshot_thread *thread_get(struct stackshot *ss, pid_t tid, bool add)
@@ -69,6 +70,9 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	st->npcs = (size_t)n;
 	st->pcs = xmalloc(((size_t)n + 1) * sizeof(*st->pcs));
 	memcpy(st->pcs, c->buf, (size_t)n * sizeof(*st->pcs));
+	/* Still stopped: the Python half is of the same instant. */
+	if (c->python && c->python->state == PYSAMPLE_READY)
+		pysample_read(c->python, t->tid, st->pcs, st->npcs, &st->py);
 }
 
 static int fail(struct stackshot *ss, int r)
@@ -120,6 +124,11 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **
 		return fail(ss, r);
 	}
 	ss->proc = target_proc(ss->target, pid, false);
+	/* Found before anything is stopped: the ELF work is not held time. */
+	if (!o->no_python) {
+		ss->python = pysample_new(pid);
+		pysample_detect(ss->python, ss->proc->maps);
+	}
 	struct ptrace_proc pp;
 	r = ptrace_proc_attach(&pp, pid);
 	if (r < 0) {
@@ -148,7 +157,7 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **
 		regfree(&re);
 	unsigned depth = o->max_depth ? o->max_depth : CAPTURE_DEFAULT_DEPTH;
 	struct shot_ctx c = { ss, unwinder_new(ss->target->modules, depth), xmalloc(sizeof(struct ptrace_mem)),
-			      xmalloc(depth * sizeof(uint64_t)), depth };
+			      xmalloc(depth * sizeof(uint64_t)), depth, ss->python };
 	ptrace_mem_init(c.mem, pid);
 	ptrace_proc_collect(&pp, STACKSHOT_WAIT_NS, on_stop, &c);
 	ptrace_proc_detach(&pp);
@@ -161,6 +170,7 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **
 	for (size_t i = 0; i < ss->nthreads; i++) {
 		if (ss->threads[i].err && !procstat_state(pid, ss->threads[i].tid)) {
 			free(ss->threads[i].pcs);
+			pysample_release(&ss->threads[i].py);
 			continue;
 		}
 		ss->threads[k++] = ss->threads[i];
@@ -174,9 +184,12 @@ void stackshot_free(struct stackshot *ss)
 {
 	if (!ss)
 		return;
-	for (size_t i = 0; i < ss->nthreads; i++)
+	for (size_t i = 0; i < ss->nthreads; i++) {
 		free(ss->threads[i].pcs);
+		pysample_release(&ss->threads[i].py);
+	}
 	free(ss->threads);
+	pysample_free(ss->python);
 	target_free(ss->target);
 	free(ss);
 }

@@ -7,7 +7,9 @@
  *
  * Takes the capture options that make sense for one look: the pid (exactly
  * one), --thread REGEX (threads whose name does not match are left out) and
- * --max-depth. Returns 0 or a negative errno with errno set, and then (like
+ * --max-depth, and --no-python. A CPython process (pysample.h) gets each
+ * thread's Python frames read in the thread's stop and merged with its native
+ * stack. Returns 0 or a negative errno with errno set, and then (like
  * session_new) a malloc'd one-line message in *errmsg to print and free. The
  * caller owns the struct stackshot (stackshot_free).
  */
@@ -19,6 +21,7 @@
 #include <sys/types.h>
 
 #include "profiler/capture/capture.h"
+#include "profiler/capture/pysample.h"
 #include "profiler/capture/target.h"
 
 struct stackshot_thread {
@@ -29,12 +32,15 @@ struct stackshot_thread {
 	size_t npcs;     /*   others return addresses (look up at pc-1) */
 	unsigned flags;  /* UNWIND_PARTIAL | UNWIND_TRUNCATED | UNWIND_DEPTH */
 	int err;         /* 0, or the negative errno of a stack not read (-ETIMEDOUT: did not stop) */
+	struct py_sample py; /* CPython: its Python frames merged with pcs, read in the same stop
+			      * (py.nmerged == 0: none, show pcs as they are) */
 };
 
 struct stackshot {
 	pid_t pid;
 	struct target *target;  /* the process's maps and modules (for resolve) */
 	struct target_proc *proc;
+	struct pysample_proc *python; /* NULL with --no-python; python->message: the line to show */
 	struct stackshot_thread *threads;
 	size_t nthreads, cap;
 };

@@ -33,7 +33,10 @@ static char *state_word(char c)
 /* Names every frame of the shot; the strings stay the resolver's. */
 static void build_doc(struct stackshot *ss, struct resolver *r, struct dump_doc *doc, struct dump_thread *threads)
 {
-	*doc = (struct dump_doc){ ss->pid, ss->proc->command, threads, ss->nthreads };
+	*doc = (struct dump_doc){ .pid = ss->pid, .command = ss->proc->command, .threads = threads,
+				  .nthreads = ss->nthreads };
+	if (ss->python && ss->python->state == PYSAMPLE_READY)
+		doc->python = ss->python->message;
 	for (size_t i = 0; i < ss->nthreads; i++) {
 		const struct stackshot_thread *st = &ss->threads[i];
 		struct dump_thread *t = &threads[i];
@@ -46,7 +49,18 @@ static void build_doc(struct stackshot *ss, struct resolver *r, struct dump_doc 
 			t->incomplete = st->flags & UNWIND_DEPTH ? "too deep" : "unwinding stopped early";
 		struct dump_frame *fv = NULL;
 		size_t n = 0, cap = 0;
-		for (size_t j = 0; j < st->npcs; j++) {
+		/* A CPython thread: its merged stack, else the native one as is. */
+		size_t nel = st->py.nmerged ? st->py.nmerged : st->npcs;
+		for (size_t e = 0; e < nel; e++) {
+			if (st->py.nmerged && st->py.merged[e].python) {
+				const struct py_frame *pf = &st->py.thread.frames[st->py.merged[e].index];
+				xgrow((void **)&fv, &cap, n + 1, sizeof(*fv));
+				fv[n++] = (struct dump_frame){ .name = pf->name, .named = true, .file = pf->file,
+							       .line = pf->line > 0 ? (unsigned)pf->line : 0,
+							       .python = true };
+				continue;
+			}
+			size_t j = st->py.nmerged ? st->py.merged[e].index : e;
 			uint64_t pc = st->pcs[j], vaddr;
 			struct module *m;
 			resolve_locate(ss->target->modules, ss->proc->maps, pc - (j ? 1 : 0), &m, &vaddr);
@@ -62,6 +76,8 @@ static void build_doc(struct stackshot *ss, struct resolver *r, struct dump_doc 
 				};
 			}
 		}
+		if (!t->incomplete && st->py.partial)
+			t->incomplete = "python and native frames did not match";
 		t->frames = fv;
 		t->nframes = n;
 	}
@@ -78,7 +94,9 @@ const struct opts_cmd dump_cmd = {
 	.summary = "print every thread's stack once",
 	.usage = dump_usage,
 	.description = "Prints every thread's stack once, then detaches: the process is stopped only while\n"
-		       "its stacks are read. Of the capture options it takes -p, --thread and --max-depth;\n"
+		       "its stacks are read. Of the capture options it takes -p, --thread, --max-depth and\n"
+		       "--no-python; a CPython process shows each thread's Python frames (function, file.py:line)\n"
+		       "in place of the interpreter's evaluation frames, read in the same stop;\n"
 		       "the others (-F, -d, --stack-size, --unwind, --kernel, --children, --backend, --mode)\n"
 		       "do not apply to a single look and are refused.",
 	.examples = dump_examples,
@@ -94,7 +112,7 @@ static int not_for_dump(const struct opt *o, const char *arg, struct strbuf *err
 		strbuf_addf(err, "--%s", o->long_name);
 	else
 		strbuf_addf(err, "-%c", o->short_name);
-	strbuf_adds(err, " does not apply to a dump (it takes -p, --thread, --max-depth, --json)");
+	strbuf_adds(err, " does not apply to a dump (it takes -p, --thread, --max-depth, --no-python, --json)");
 	return -1;
 }
 
@@ -112,6 +130,8 @@ int cmd_dump(int argc, char **argv)
 		OPTS_CAP_(0, "thread", &co, "REGEX", "only threads whose name matches (POSIX extended regex)",
 			  CAPTURE_OPT_THREAD, 0),
 		OPTS_CAP_(0, "max-depth", &co, "N", "frames kept per stack (default 512)", CAPTURE_OPT_MAX_DEPTH, 0),
+		OPTS_CAP_(0, "no-python", &co, NULL, "raw native stacks of a CPython process (no Python frames)",
+			  CAPTURE_OPT_NO_PYTHON, OPT_NOARG),
 		OPT_GROUP("output options"),
 		OPT_FLAG(0, "json", &json, "one JSON document: threads with tid, name, state and frames"),
 		OPT_HELP(),
@@ -149,6 +169,9 @@ int cmd_dump(int argc, char **argv)
 		opts_error(&dump_cmd, "%s", msg ? msg : errstr(r));
 		rc = exit_code(EXIT_TARGET, r);
 	} else {
+		/* A CPython prowl cannot read: say so once, show native stacks. */
+		if (ss->python && ss->python->state == PYSAMPLE_UNSUPPORTED)
+			fprintf(stderr, "prowl: %s\n", ss->python->message);
 		struct resolver *res = resolve_new();
 		struct dump_doc doc;
 		struct dump_thread *threads = xcalloc(ss->nthreads + 1, sizeof(*threads));

@@ -23,6 +23,7 @@ enum frame_kind {
 	FRAME_JIT = 2,    /* named from /tmp/perf-PID.map */
 	FRAME_STATE = 3,  /* pseudo leaf for wall-clock samples: "[sleeping]", "[I/O wait]" */
 	FRAME_THREAD = 4, /* pseudo root "name (tid)" added by --threads */
+	FRAME_PYTHON = 5, /* a CPython function: qualified name, file.py and line */
 };
 
 struct profile_frame {

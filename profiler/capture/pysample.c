@@ -1,0 +1,247 @@
+#include "profiler/capture/pysample.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profiler/base/itab.h"
+#include "profiler/base/util.h"
+
+struct pysample_proc *pysample_new(pid_t pid)
+{
+	struct pysample_proc *p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	p->read = python_read_pid;
+	p->read_ctx = &p->pid;
+	return p;
+}
+
+void pysample_set_reader(struct pysample_proc *p, py_read_fn read, void *ctx)
+{
+	p->read = read;
+	p->read_ctx = ctx;
+}
+
+void pysample_free(struct pysample_proc *p)
+{
+	if (!p)
+		return;
+	python_cache_free(p->cache);
+	free(p);
+}
+
+/* The files that could hold the interpreter: the executable (the lowest file
+ * mapping) and any libpython. Detection runs again only when they change. */
+static uint64_t files_key(const struct maps *m)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	bool first = true;
+	for (size_t i = 0; m && i < m->n; i++) {
+		const struct module *mod = m->v[i].module;
+		if (!mod || !mod->path)
+			continue;
+		if (first || strncmp(base_name(mod->path), "libpython", 9) == 0)
+			h = hash_mix(h, (uint64_t)(uintptr_t)mod);
+		first = false;
+	}
+	return h;
+}
+
+int pysample_detect(struct pysample_proc *p, const struct maps *maps)
+{
+	if (p->state != PYSAMPLE_UNKNOWN)
+		return 0;
+	if (maps && p->files_key && maps->generation == p->maps_gen)
+		return 0;
+	uint64_t key = files_key(maps);
+	if (maps)
+		p->maps_gen = maps->generation;
+	if (maps && key == p->files_key)
+		return 0;
+	p->files_key = key;
+	struct strbuf err;
+	strbuf_init(&err);
+	int rc = python_detect(p->pid, python_read_pid, &p->pid, &p->target, &err);
+	if (rc == 0) {
+		p->state = PYSAMPLE_READY;
+		p->cache = python_cache_new();
+		snprintf(p->message, sizeof(p->message), "python %d.%d.%d (%s)", p->target.major, p->target.minor,
+			 p->target.micro, p->target.module);
+	} else if (rc == -ENOTSUP) {
+		p->state = PYSAMPLE_UNSUPPORTED;
+		snprintf(p->message, sizeof(p->message), "%s", err.len ? err.buf : "python not supported: native stacks only");
+	}
+	strbuf_release(&err);
+	return p->state != PYSAMPLE_UNKNOWN;
+}
+
+void pysample_release(struct py_sample *s)
+{
+	python_thread_release(&s->thread);
+	free(s->merged);
+	memset(s, 0, sizeof(*s));
+}
+
+void pysample_move(struct py_sample *dst, struct py_sample *src)
+{
+	pysample_release(dst);
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+}
+
+int pysample_read(struct pysample_proc *p, pid_t tid, const uint64_t *pcs, size_t n, struct py_sample *out)
+{
+	pysample_release(out);
+	if (p->state != PYSAMPLE_READY) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	int rc = python_read_thread(&p->target, p->read, p->read_ctx, p->cache, (uint32_t)tid, &out->thread);
+	if (rc < 0) {
+		if (rc != -ESRCH)
+			p->unread++;
+		return rc;
+	}
+	bool *is_eval = xmalloc(n + 1);
+	size_t neval = 0;
+	for (size_t i = 0; i < n; i++) {
+		is_eval[i] = python_is_eval_pc(&p->target, pcs[i] - (i ? 1 : 0));
+		neval += is_eval[i];
+	}
+	if (!out->thread.nframes && !neval) {
+		/* A thread state with nothing running (a thread between calls,
+		 * or one that only holds a state): nothing to merge. */
+		free(is_eval);
+		python_thread_release(&out->thread);
+		errno = ESRCH;
+		return -ESRCH;
+	}
+	/* Every native frame, and every Python frame, at most once each. */
+	size_t cap = n + out->thread.nframes + 1;
+	xgrow((void **)&out->merged, &out->cap, cap, sizeof(*out->merged));
+	out->nmerged = python_merge(is_eval, n, &out->thread, out->merged, cap, &out->partial);
+	free(is_eval);
+	p->merged++;
+	p->mismatched += out->partial;
+	return 0;
+}
+
+bool pysample_pid_runs_python(pid_t pid, char *why, size_t len)
+{
+	struct python_target t;
+	struct strbuf err;
+	strbuf_init(&err);
+	int rc = python_detect(pid, python_read_pid, &pid, &t, &err);
+	if (len)
+		snprintf(why, len, "%s", rc == -ENOTSUP && err.len ? err.buf : "");
+	strbuf_release(&err);
+	return rc == 0;
+}
+
+/* An ELF file holding the interpreter, or needing a libpython. */
+static bool elf_is_python(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	bool yes = false;
+	size_t shstrndx = 0;
+	if (e && elf_kind(e) == ELF_K_ELF && elf_getshdrstrndx(e, &shstrndx) == 0) {
+		for (Elf_Scn *scn = NULL; !yes && (scn = elf_nextscn(e, scn));) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			const char *sname = elf_strptr(e, shstrndx, sh.sh_name);
+			if (sname && strcmp(sname, ".PyRuntime") == 0)
+				yes = true;
+			Elf_Data *d = sh.sh_entsize ? elf_getdata(scn, NULL) : NULL;
+			if (!d)
+				continue;
+			size_t n = sh.sh_size / sh.sh_entsize;
+			if (sh.sh_type == SHT_DYNAMIC) {
+				for (size_t i = 0; i < n && !yes; i++) {
+					GElf_Dyn dyn;
+					if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+						continue;
+					const char *nm = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+					yes = nm && strncmp(nm, "libpython", 9) == 0;
+				}
+			} else if (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB) {
+				for (size_t i = 0; i < n && !yes; i++) {
+					GElf_Sym sym;
+					if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+					    !sym.st_value)
+						continue;
+					const char *nm = elf_strptr(e, sh.sh_link, sym.st_name);
+					yes = nm && (strcmp(nm, "_PyRuntime") == 0 || strcmp(nm, "interp_head") == 0);
+				}
+			}
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return yes;
+}
+
+/* name as execvp would find it; false when it is nowhere. */
+static bool find_in_path(const char *name, char *out, size_t len)
+{
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		if (snprintf(out, len, "%.*s/%s", (int)n, n ? path : ".", name) < (int)len && access(out, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+bool pysample_command_runs_python(char *const *argv)
+{
+	if (!argv || !argv[0])
+		return false;
+	char path[PATH_MAX];
+	if (!find_in_path(argv[0], path, sizeof(path)))
+		return false;
+	/* A script: its interpreter, through "env NAME" too (one level). */
+	for (int depth = 0; depth < 2; depth++) {
+		char head[256] = "";
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		ssize_t r = read(fd, head, sizeof(head) - 1);
+		close(fd);
+		if (r < 2 || head[0] != '#' || head[1] != '!')
+			break;
+		head[r] = 0;
+		head[strcspn(head, "\n")] = 0;
+		char *interp = head + 2 + strspn(head + 2, " \t");
+		char *arg = interp + strcspn(interp, " \t");
+		if (*arg)
+			*arg++ = 0;
+		arg += strspn(arg, " \t");
+		arg[strcspn(arg, " \t")] = 0;
+		if (strcmp(base_name(interp), "env") == 0 && *arg) {
+			if (!find_in_path(arg, path, sizeof(path)))
+				return false;
+		} else {
+			snprintf(path, sizeof(path), "%s", interp);
+		}
+	}
+	return elf_is_python(path);
+}
