@@ -97,8 +97,10 @@ int main(int argc, char **argv)
 	int rc = python_detect(pid, python_read_pid, &pid, &t, &err);
 	if (rc < 0) {
 		fprintf(stderr, "pystack: %s\n", err.len ? err.buf : "no python found");
+		strbuf_release(&err);
 		return 2;
 	}
+	strbuf_release(&err);
 	fprintf(stderr, "python %d.%d.%d %s\n", t.major, t.minor, t.micro, t.module);
 	if (nlive > 0)
 		return live(&t, pid, nlive);
