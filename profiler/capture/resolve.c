@@ -74,12 +74,6 @@ void resolve_free(struct resolver *r)
 	free(r);
 }
 
-static const char *base_name(const char *p)
-{
-	const char *b = strrchr(p, '/');
-	return b ? b + 1 : p;
-}
-
 /* True when path still holds the file the module was mapped from. */
 static bool same_file(const char *path, const struct module *m)
 {
