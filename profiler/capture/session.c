@@ -43,6 +43,7 @@ struct session {
 	int *pidfds; /* per attached pid, -1 when none */
 	size_t npidfds;
 	bool started, stopped;
+	int pending_ev; /* enum session_event bits seen before the loop (session_start) */
 	uint64_t start_mono, start_wall, stop_mono;
 	struct rusage ru_start;
 	uint64_t samples, lost, partial, truncated, throttled;
@@ -413,6 +414,18 @@ int session_start(struct session *s, char **errmsg)
 		return r;
 	}
 	if (s->target->child) {
+		/* A Ctrl-C that came while the command was held (its signals blocked
+		 * until exec) is its too: it gets it on release and dies of it, as it
+		 * would have run directly; prowl then reports what it has. */
+		struct signalfd_siginfo si;
+		while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
+				kill(s->target->child, (int)si.ssi_signo);
+				s->pending_ev |= SESSION_INTERRUPTED;
+			} else if (si.ssi_signo == SIGUSR1) {
+				s->pending_ev |= SESSION_USR1;
+			}
+		}
 		r = target_release(s->target);
 		if (r) {
 			set_err(s, errmsg, "cannot execute %s: %s", s->opts->argv[0], errstr(-r));
@@ -433,7 +446,8 @@ int session_start(struct session *s, char **errmsg)
  * would steal its stops. */
 static bool child_done(struct session *s)
 {
-	if (s->sampler.reaps && s->sampler_open)
+	/* Stopped, the backend has let go of it: ours to wait for. */
+	if (s->sampler.reaps && s->sampler_open && !s->stopped)
 		return s->target->child_reaped;
 	return target_child_done(s->target);
 }
@@ -477,10 +491,13 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 	/* Rings fill slowly at low rates: never sleep long with data waiting. */
 	if (timeout_ms < 0 || timeout_ms > 200)
 		timeout_ms = 200;
+	if (s->pending_ev)
+		timeout_ms = 0;
 	int pr = poll(pf, n, timeout_ms);
 	if (pr < 0 && errno != EINTR)
 		return -errno; /* errno already set */
-	int ev = 0;
+	int ev = s->pending_ev;
+	s->pending_ev = 0;
 	if (pr > 0 && (pf[0].revents & POLLIN)) {
 		struct signalfd_siginfo si;
 		while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -597,6 +614,17 @@ int session_exit_code(struct session *s)
 	if (!child_done(s))
 		return -1;
 	return target_exit_code(s->target);
+}
+
+int session_end_command(struct session *s, int sig, unsigned grace_ms)
+{
+	if (!s->target->child)
+		return -1;
+	if (!s->stopped)
+		session_stop(s);
+	if (s->target->child_reaped)
+		return target_exit_code(s->target);
+	return target_child_end(s->target, sig, grace_ms);
 }
 
 int session_signal_command(struct session *s, int sig)

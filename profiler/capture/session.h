@@ -76,6 +76,11 @@ void session_free(struct session *s);
 /* The launched command's shell-style exit code (status, or 128+signal), or -1
  * if none was launched or it has not exited. */
 int session_exit_code(struct session *s);
+/* Stops sampling (if not yet) and reaps the launched command, so none is
+ * left behind as a zombie: sends sig (0: none) if it still runs, waits up to
+ * grace_ms, then SIGKILL. Returns its shell-style exit code, or -1 when no
+ * command was launched. */
+int session_end_command(struct session *s, int sig, unsigned grace_ms);
 /* Sends sig to the launched command if it still runs (0, -ESRCH, -errno). */
 int session_signal_command(struct session *s, int sig);
 /* The message of the last failure, or "". */

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -190,7 +192,9 @@ static int do_launch(struct target *t, char *const argv[])
 	if (r)
 		return r;
 	int go[2], err[2];
-	if (pipe2(go, O_CLOEXEC)) {
+	/* A socket, not a pipe: release sends with MSG_NOSIGNAL, so a child
+	 * killed while held (SIGKILL) cannot kill prowl by SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go)) {
 		r = -errno;
 		free(path);
 		return r;
@@ -213,10 +217,10 @@ static int do_launch(struct target *t, char *const argv[])
 		return r;
 	}
 	if (pid == 0) {
-		/* The command must get the signal mask and dispositions a shell gives it. */
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Held with prowl's mask (SIGINT, SIGTERM... blocked): a Ctrl-C now
+		 * stays pending instead of killing a child whose exec the backend
+		 * waits for; it is delivered when the mask is lifted below, so the
+		 * command still dies of it as if it had been running. */
 		close(go[1]);
 		close(err[0]);
 		char c;
@@ -227,6 +231,10 @@ static int do_launch(struct target *t, char *const argv[])
 		if (n != 1)
 			_exit(127);
 		close(go[0]);
+		/* The command must get the signal mask and dispositions a shell gives it. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		execv(path, argv);
 		int e = errno;
 		ssize_t w = write(err[1], &e, sizeof(e));
@@ -259,11 +267,19 @@ static int do_release(struct target *t)
 	if (t->go_fd < 0)
 		return -EINVAL;
 	char c = 1;
-	ssize_t w = write(t->go_fd, &c, 1);
+	ssize_t w;
+	do
+		w = send(t->go_fd, &c, 1, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	int we = errno;
 	close(t->go_fd);
 	t->go_fd = -1;
-	if (w != 1)
+	if (w != 1 && we != EPIPE && we != ECONNRESET) {
+		close(t->err_fd);
+		t->err_fd = -1;
 		return -EIO;
+	}
+	/* EPIPE: the child died while held; its exit is seen like any other. */
 	int e = 0;
 	ssize_t n;
 	do
@@ -361,4 +377,30 @@ void target_child_exited(struct target *t, int status)
 		return;
 	t->child_status = status;
 	t->child_reaped = true;
+}
+
+int target_child_end(struct target *t, int sig, unsigned grace_ms)
+{
+	if (!t->child)
+		return -1;
+	if (!target_child_done(t)) {
+		if (sig)
+			kill(t->child, sig);
+		/* Its handler gets a moment to finish what it writes. */
+		for (unsigned waited = 0; waited < grace_ms && !target_child_done(t); waited += 10) {
+			struct timespec ts = { 0, 10 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		if (!target_child_done(t)) {
+			kill(t->child, SIGKILL);
+			int st;
+			pid_t r;
+			do
+				r = waitpid(t->child, &st, 0);
+			while (r < 0 && errno == EINTR);
+			t->child_status = r == t->child ? st : (SIGKILL & 0x7f);
+			t->child_reaped = true;
+		}
+	}
+	return target_exit_code(t);
 }

@@ -74,6 +74,11 @@ size_t target_live_threads(const struct target *t);
 bool target_child_done(struct target *t);
 /* Records the launched child's wait status, collected by someone else's wait. */
 void target_child_exited(struct target *t, int status);
+/* Ends and reaps the launched child, so that no zombie is left for an init
+ * that does not reap: sends sig (0: none) if it still runs, waits up to
+ * grace_ms for it to exit, then SIGKILLs it. Only where nobody else waits for
+ * it (no tracer attached). Its shell-style exit code, or -1 with no child. */
+int target_child_end(struct target *t, int sig, unsigned grace_ms);
 /* The shell-style exit code of the launched child: status, or 128+signal. */
 int target_exit_code(const struct target *t);
 
