@@ -23,6 +23,7 @@ void capture_opts_init(struct capture_opts *o)
 void capture_opts_release(struct capture_opts *o)
 {
 	free(o->pids);
+	free(o->tids);
 	if (o->argv)
 		for (char **a = o->argv; *a; a++)
 			free(*a);
@@ -77,6 +78,12 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 			return usage(errbuf, errlen, "invalid pid '%s' (expected a process id)", arg ? arg : "");
 		o->pids = xrealloc(o->pids, (o->npids + 1) * sizeof(*o->pids));
 		o->pids[o->npids++] = (pid_t)v;
+		return 0;
+	case CAPTURE_OPT_TID:
+		if (parse_uint(arg, INT_MAX, &v, false) || v == 0)
+			return usage(errbuf, errlen, "invalid thread id '%s' (expected a thread id, as ps -L shows)", arg ? arg : "");
+		o->tids = xrealloc(o->tids, (o->ntids + 1) * sizeof(*o->tids));
+		o->tids[o->ntids++] = (pid_t)v;
 		return 0;
 	case CAPTURE_OPT_FREQ:
 		if (parse_uint(arg, 100000, &v, false) || v == 0)
@@ -169,7 +176,9 @@ int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen
 {
 	if (o->argv && o->npids)
 		return usage(errbuf, errlen, "give either -p PID or a command, not both");
-	if (!o->npids && !o->argv)
+	if (o->argv && o->ntids)
+		return usage(errbuf, errlen, "give either -t TID or a command, not both");
+	if (!o->npids && !o->ntids && !o->argv)
 		return usage(errbuf, errlen, "nothing to profile: give -p PID or -- COMMAND [ARGS]");
 	return 0;
 }

@@ -39,8 +39,10 @@ enum capture_mode {
 #define CAPTURE_MAX_DEPTH 4096u
 
 struct capture_opts {
-	pid_t *pids;           /* -p PID (several allowed) */
+	pid_t *pids;           /* -p PID (several allowed; a thread id means its process) */
 	size_t npids;
+	pid_t *tids;           /* -t TID: one thread of a running process (several allowed) */
+	size_t ntids;
 	char **argv;           /* command to launch (NULL-terminated, owned copy), or NULL */
 	unsigned freq;         /* -F/--freq Hz, default 999 */
 	double duration;       /* -d/--duration seconds; 0 = until stopped */
@@ -67,6 +69,7 @@ enum capture_opt {
 	CAPTURE_OPT_BACKEND,
 	CAPTURE_OPT_MODE,
 	CAPTURE_OPT_MAX_DEPTH,
+	CAPTURE_OPT_TID, /* appends: several -t TID */
 };
 
 void capture_opts_init(struct capture_opts *o);
@@ -76,7 +79,7 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 		     size_t errlen);
 /* Takes argv[0..argc-1] as the command to launch (copied). */
 void capture_opts_set_command(struct capture_opts *o, int argc, char *const *argv);
-/* Checks that exactly one of -p / a command was given. */
+/* Checks that exactly one of -p/-t / a command was given. */
 int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen);
 /* "dwarf"/"fp", "auto"/"perf"/"ptrace", "cpu"/"wall". */
 const char *capture_unwind_name(enum capture_unwind u);

@@ -15,6 +15,8 @@
 #include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
+static int with_errno(int r);
+
 struct target *target_new(void)
 {
 	struct target *t = xcalloc(1, sizeof(*t));
@@ -165,6 +167,17 @@ int target_scan_threads(struct target_proc *p)
 	}
 	free(tids);
 	return added;
+}
+
+pid_t target_tgid(pid_t tid)
+{
+	char buf[32], *end;
+	if (procstat_status(tid, tid, "Tgid:", buf, sizeof(buf)))
+		return with_errno(-ESRCH);
+	long v = strtol(buf, &end, 10);
+	if (end == buf || v <= 0)
+		return with_errno(-ESRCH);
+	return (pid_t)v;
 }
 
 static int do_attach(struct target *t, pid_t pid)

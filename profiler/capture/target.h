@@ -57,6 +57,9 @@ int target_release(struct target *t);
 /* Adds a running process: checks it exists (-ESRCH) and reads its threads and maps. */
 int target_attach(struct target *t, pid_t pid);
 
+/* The process a thread id belongs to (Tgid in /proc/TID/status): tid itself
+ * for a process, or -ESRCH. */
+pid_t target_tgid(pid_t tid);
 /* The process record for pid, or NULL. add: create it when missing (fork of a followed child). */
 struct target_proc *target_proc(struct target *t, pid_t pid, bool add);
 /* The thread record, adding it when add is set. */
