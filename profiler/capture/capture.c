@@ -130,6 +130,11 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 	}
 	case CAPTURE_OPT_CHILDREN:
 		o->children = true;
+		o->children_set = true;
+		return 0;
+	case CAPTURE_OPT_NO_CHILDREN:
+		o->children = false;
+		o->children_set = true;
 		return 0;
 	case CAPTURE_OPT_BACKEND:
 		if (arg && !strcmp(arg, "auto"))
@@ -170,6 +175,9 @@ void capture_opts_set_command(struct capture_opts *o, int argc, char *const *arg
 	o->argv = xcalloc((size_t)argc + 1, sizeof(*o->argv));
 	for (int i = 0; i < argc; i++)
 		o->argv[i] = xstrdup(argv[i]);
+	/* A build or a script does its work in children: follow them, as perf does. */
+	if (!o->children_set)
+		o->children = true;
 }
 
 int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen)

@@ -597,6 +597,10 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 				p->exited = true;
 		}
 	}
+	/* A tracer backend reaps the command in its poll: read what its own
+	 * children used before (the figure --no-children reports). */
+	if (!s->opts->children && s->started && !s->stopped && s->sampler.reaps)
+		target_child_read_cpu(s->target);
 	if (!s->stopped) {
 		int r = s->sampler.ops->poll(&s->sampler);
 		if (r < 0 && r != -EAGAIN && r != -EINTR) {
@@ -747,6 +751,8 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->backend = s->sampler.ops ? s->sampler.ops->name : "";
 	st->throttled = s->throttled;
 	st->backend_stats = s->sampler.stats;
+	if (s->target->child && !s->opts->children)
+		st->unfollowed_cpu_ns = s->target->child_children_cpu_ns;
 }
 
 struct profile *session_profile(struct session *s, unsigned flags)

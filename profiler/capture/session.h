@@ -38,6 +38,8 @@ struct session_stats {
 	uint64_t unique_stacks;
 	const char *backend; /* "perf", "ptrace" */
 	uint64_t throttled;  /* times the kernel throttled sampling (perf) */
+	uint64_t unfollowed_cpu_ns; /* CPU the launched command's children used that was not
+				     * recorded (--no-children), once it exited; 0 if none or unknown */
 	const char *backend_stats; /* after session_stop: the backend's cost figures as
 				    * "name value" pairs ("ptrace cost: ticks 1200 held_pct 3.10 ..."), or "" */
 };

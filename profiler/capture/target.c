@@ -317,6 +317,33 @@ size_t target_live_threads(const struct target *t)
 	return n;
 }
 
+/* The CPU time of the exited child's own children (fields 16-17 of
+ * /proc/PID/stat: cutime, cstime), readable while it is a zombie. */
+void target_child_read_cpu(struct target *t)
+{
+	if (!t->child || t->child_reaped)
+		return;
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->child);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* After the last ')': the name may hold anything. Fields 3.. follow. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return;
+	unsigned long long cu = 0, cs = 0;
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %llu %llu", &cu, &cs) != 2)
+		return;
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	t->child_children_cpu_ns = (cu + cs) * (1000000000ull / (unsigned long long)hz);
+}
+
 bool target_child_done(struct target *t)
 {
 	if (!t->child)
@@ -337,6 +364,7 @@ bool target_child_done(struct target *t)
 	if (si.si_pid != t->child ||
 	    (si.si_code != CLD_EXITED && si.si_code != CLD_KILLED && si.si_code != CLD_DUMPED))
 		return false;
+	target_child_read_cpu(t);
 	int st;
 	if (waitpid(t->child, &st, WNOHANG) == t->child) {
 		t->child_status = st;
@@ -406,6 +434,9 @@ int target_child_end(struct target *t, int sig, unsigned grace_ms)
 		}
 		if (!target_child_done(t)) {
 			kill(t->child, SIGKILL);
+			siginfo_t si;
+			if (!waitid(P_PID, (id_t)t->child, &si, WEXITED | WNOWAIT))
+				target_child_read_cpu(t);
 			int st;
 			pid_t r;
 			do

@@ -40,6 +40,8 @@ struct target {
 	pid_t child;        /* launched command, 0 if none */
 	int child_status;   /* wait status once reaped */
 	bool child_reaped;
+	uint64_t child_children_cpu_ns; /* CPU its own children used (cutime + cstime), read
+					 * before reaping it; 0 when unknown (a backend reaped it) */
 	int go_fd;          /* write end: releases the held child to exec */
 	int err_fd;         /* read end: errno of a failed exec (close-on-exec pipe) */
 };
@@ -75,6 +77,9 @@ size_t target_live_threads(const struct target *t);
  * Where a backend waits for the child itself (ptrace), the session does not
  * call this but records the status the backend's EXIT event carried. */
 bool target_child_done(struct target *t);
+/* Reads the CPU time the launched child's own children used so far into
+ * child_children_cpu_ns (nothing once it is reaped: its pid may be reused). */
+void target_child_read_cpu(struct target *t);
 /* Records the launched child's wait status, collected by someone else's wait. */
 void target_child_exited(struct target *t, int status);
 /* Ends and reaps the launched child, so that no zombie is left for an init

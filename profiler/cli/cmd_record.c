@@ -195,11 +195,14 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
 	}
+	if (!quiet && st.unfollowed_cpu_ns >= 10000000ull)
+		fprintf(stderr, "prowl: the command's child processes used %.2f s of CPU, not recorded (--no-children)\n",
+			(double)st.unfollowed_cpu_ns / 1e9);
 	if (!quiet && st.samples == 0 && code > 128 && interrupts)
 		fprintf(stderr, "prowl: nothing sampled: the command was ended by signal %d before it ran on a CPU\n",
 			code - 128);
-	else if (!quiet && st.samples == 0 && co.argv && !co.children)
-		fprintf(stderr, "prowl: no samples: if the command runs its work in child processes, add --children\n");
+	else if (!quiet && st.samples == 0 && st.unfollowed_cpu_ns >= 10000000ull)
+		fprintf(stderr, "prowl: no samples: the command ran its work in child processes (drop --no-children)\n");
 	else if (!quiet && st.samples == 0)
 		fprintf(stderr, "prowl: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {

@@ -140,7 +140,8 @@ int opts_capture_cb(const struct opt *o, const char *arg, struct strbuf *err);
 	OPTS_CAP_(0, "unwind", co, "MODE", "dwarf (default: CFI, works without frame pointers) or fp", CAPTURE_OPT_UNWIND, 0), \
 	OPTS_CAP_(0, "kernel", co, NULL, "add kernel frames (needs perf_event_paranoid <= 1 or root)", CAPTURE_OPT_KERNEL, OPT_NOARG), \
 	OPTS_CAP_(0, "thread", co, "REGEX", "only threads whose name matches (POSIX extended regex)", CAPTURE_OPT_THREAD, 0), \
-	OPTS_CAP_(0, "children", co, NULL, "follow processes the target forks and execs", CAPTURE_OPT_CHILDREN, OPT_NOARG), \
+	OPTS_CAP_(0, "children", co, NULL, "follow processes the target forks and execs (default for a launched command)", CAPTURE_OPT_CHILDREN, OPT_NOARG), \
+	OPTS_CAP_(0, "no-children", co, NULL, "only the launched command's own process (its children's CPU is then counted)", CAPTURE_OPT_NO_CHILDREN, OPT_NOARG), \
 	OPTS_CAP_(0, "backend", co, "NAME", "auto (default: perf, else ptrace), perf or ptrace", CAPTURE_OPT_BACKEND, 0), \
 	OPTS_CAP_(0, "mode", co, "MODE", "cpu (default: on-CPU samples) or wall (every thread, with its state)", CAPTURE_OPT_MODE, 0), \
 	OPTS_CAP_(0, "max-depth", co, "N", "frames kept per stack (default 512)", CAPTURE_OPT_MAX_DEPTH, 0)
