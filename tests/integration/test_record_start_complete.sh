@@ -15,9 +15,9 @@ rc=$?
 line=$(grep ' samples, ' "$TMP/err")
 samples=$(echo "$line" | sed 's/^prowl: \([0-9]*\) samples.*/\1/')
 partial=$(echo "$line" | sed 's/.*; \([0-9]*\) partial.*/\1/')
-# Stacks rooted at ld.so's start (named from its symbols; ls's own _start is
-# stripped, an address).
-starts=$(folded_count "$TMP/x.folded" '^(_start|_dl_start_user)(;| )')
+# Stacks starting (under their process's root) at ld.so's _start or
+# _dl_start_user, named from its symbols (ls's own _start is stripped).
+starts=$(folded_count "$TMP/x.folded" '^([^;]*;)?(_start|_dl_start_user)(;| )')
 info "$samples samples, $partial partial, $starts rooted at ld.so's _start/_dl_start_user"
 [ "$samples" -gt 200 ] || skip "too few samples ($samples) to judge on this machine"
 [ "$starts" -gt 50 ] || fail "only $starts stacks start at _start/_dl_start_user: the loop did not exercise them"
