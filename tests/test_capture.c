@@ -163,6 +163,49 @@ static void test_not_mine_and_names(void **state)
 	capture_opts_release(&co);
 }
 
+/* A launched command's children are followed unless --no-children; -p
+ * alone does not follow them unless --children; -t TIDs add up. */
+static void test_children_default_and_tids(void **state)
+{
+	(void)state;
+	char *cmd[] = { "make", "-j2", NULL };
+	char err[256];
+	struct capture_opts co;
+
+	capture_opts_init(&co);
+	capture_opts_set_command(&co, ARGC(cmd), cmd);
+	assert_true(co.children);
+	capture_opts_release(&co);
+
+	capture_opts_init(&co);
+	assert_int_equal(capture_opts_set(&co, CAPTURE_OPT_NO_CHILDREN, NULL, err, sizeof(err)), 0);
+	capture_opts_set_command(&co, ARGC(cmd), cmd);
+	assert_false(co.children);
+	capture_opts_release(&co);
+
+	capture_opts_init(&co);
+	assert_int_equal(capture_opts_set(&co, CAPTURE_OPT_PID, "42", err, sizeof(err)), 0);
+	assert_false(co.children);
+	assert_int_equal(capture_opts_set(&co, CAPTURE_OPT_CHILDREN, NULL, err, sizeof(err)), 0);
+	assert_true(co.children);
+	capture_opts_release(&co);
+
+	capture_opts_init(&co);
+	assert_int_equal(capture_opts_set(&co, CAPTURE_OPT_TID, "7", err, sizeof(err)), 0);
+	assert_int_equal(capture_opts_set(&co, CAPTURE_OPT_TID, "9", err, sizeof(err)), 0);
+	assert_int_equal(co.ntids, 2);
+	assert_int_equal(co.tids[0], 7);
+	assert_int_equal(co.tids[1], 9);
+	assert_int_equal(co.npids, 0);
+	assert_int_equal(capture_opts_check(&co, err, sizeof(err)), 0);
+	assert_int_equal(capture_opts_set(&co, CAPTURE_OPT_TID, "0", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "invalid thread id '0'"));
+	capture_opts_set_command(&co, ARGC(cmd), cmd);
+	assert_int_equal(capture_opts_check(&co, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "either -t TID or a command"));
+	capture_opts_release(&co);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_stack_size_rounding),
 		cmocka_unit_test(test_several_pids),
+		cmocka_unit_test(test_children_default_and_tids),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_not_mine_and_names),
 	};

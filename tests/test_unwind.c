@@ -13,6 +13,9 @@
 
 #include <cmocka.h>
 
+#include <elf.h>
+
+#include "profiler/capture/maps.h"
 #include "profiler/capture/unwind.h"
 
 struct copy {
@@ -214,6 +217,79 @@ static void test_frame_pointer_walk(void **state)
 	assert_true(flags & UNWIND_PARTIAL);
 }
 
+/* The e_entry of an ELF file (64-bit, as this machine's). */
+static uint64_t elf_entry(const char *path)
+{
+	Elf64_Ehdr eh;
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(&eh, sizeof(eh), 1, f), 1);
+	fclose(f);
+	return eh.e_entry;
+}
+
+/* The path of the first mapping of ours whose name holds what. */
+static bool mapped_path(const char *what, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[1024];
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/');
+		if (p && strstr(p, what)) {
+			p[strcspn(p, "\n")] = 0;
+			snprintf(out, len, "%s", p);
+			found = true;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Where a stack may end and still be whole: the function at the entry point
+ * of an executable and of the dynamic loader (_start; ld.so's _start, then
+ * _dl_start_user after its call to _dl_start), nowhere else. */
+static void test_root_rule(void **state)
+{
+	(void)state;
+	struct module_set *ms = module_set_new();
+	char path[1024];
+
+	/* ld.so: _start at e_entry calls _dl_start (5 bytes at +3); the return
+	 * address, minus one, is in the window, and so is _dl_start_user after it. */
+	assert_true(mapped_path("/ld-linux", path, sizeof(path)));
+	uint64_t e = elf_entry(path);
+	struct module *ld = module_set_get(ms, path, 0, 0, MODULE_FILE, NULL);
+	assert_true(unwind_is_root(ld, e));
+	assert_true(unwind_is_root(ld, e + 7));
+	assert_true(unwind_is_root(ld, e + 8));
+	assert_false(unwind_is_root(ld, e - 1));
+	assert_false(unwind_is_root(ld, e + 4096));
+
+	/* This test's own executable: its _start, not its main. */
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	assert_true(n > 0);
+	path[n] = 0;
+	e = elf_entry(path);
+	struct module *exe = module_set_get(ms, path, 0, 0, MODULE_FILE, NULL);
+	assert_true(unwind_is_root(exe, e));
+	assert_false(unwind_is_root(exe, e - 1));
+	assert_false(unwind_is_root(exe, e + 4096));
+
+	/* A library that is not the loader or runnable: its entry is no start. */
+	if (mapped_path("libcmocka", path, sizeof(path))) {
+		struct module *lib = module_set_get(ms, path, 0, 0, MODULE_FILE, NULL);
+		e = elf_entry(path);
+		assert_false(unwind_is_root(lib, e));
+		assert_false(unwind_is_root(lib, e + 8));
+	}
+	/* No module, or the kernel: never. */
+	assert_false(unwind_is_root(NULL, 0));
+	assert_false(unwind_is_root(module_set_kernel(ms), 0xffffffff81000000ull));
+	module_set_free(ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_short_copy_is_truncated),
 		cmocka_unit_test(test_garbage_registers),
 		cmocka_unit_test(test_frame_pointer_walk),
+		cmocka_unit_test(test_root_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@ void capture_opts_init(struct capture_opts *o)
 void capture_opts_release(struct capture_opts *o)
 {
 	free(o->pids);
+	free(o->tids);
 	if (o->argv)
 		for (char **a = o->argv; *a; a++)
 			free(*a);
@@ -78,6 +79,12 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 		o->pids = xrealloc(o->pids, (o->npids + 1) * sizeof(*o->pids));
 		o->pids[o->npids++] = (pid_t)v;
 		return 0;
+	case CAPTURE_OPT_TID:
+		if (parse_uint(arg, INT_MAX, &v, false) || v == 0)
+			return usage(errbuf, errlen, "invalid thread id '%s' (expected a thread id, as ps -L shows)", arg ? arg : "");
+		o->tids = xrealloc(o->tids, (o->ntids + 1) * sizeof(*o->tids));
+		o->tids[o->ntids++] = (pid_t)v;
+		return 0;
 	case CAPTURE_OPT_FREQ:
 		if (parse_uint(arg, 100000, &v, false) || v == 0)
 			return usage(errbuf, errlen, "invalid frequency '%s' (expected 1 to 100000 Hz)", arg ? arg : "");
@@ -126,6 +133,11 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 		return 0;
 	case CAPTURE_OPT_CHILDREN:
 		o->children = true;
+		o->children_set = true;
+		return 0;
+	case CAPTURE_OPT_NO_CHILDREN:
+		o->children = false;
+		o->children_set = true;
 		return 0;
 	case CAPTURE_OPT_BACKEND:
 		if (arg && !strcmp(arg, "auto"))
@@ -166,13 +178,18 @@ void capture_opts_set_command(struct capture_opts *o, int argc, char *const *arg
 	o->argv = xcalloc((size_t)argc + 1, sizeof(*o->argv));
 	for (int i = 0; i < argc; i++)
 		o->argv[i] = xstrdup(argv[i]);
+	/* A build or a script does its work in children: follow them, as perf does. */
+	if (!o->children_set)
+		o->children = true;
 }
 
 int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen)
 {
 	if (o->argv && o->npids)
 		return usage(errbuf, errlen, "give either -p PID or a command, not both");
-	if (!o->npids && !o->argv)
+	if (o->argv && o->ntids)
+		return usage(errbuf, errlen, "give either -t TID or a command, not both");
+	if (!o->npids && !o->ntids && !o->argv)
 		return usage(errbuf, errlen, "nothing to profile: give -p PID or -- COMMAND [ARGS]");
 	return 0;
 }

@@ -39,8 +39,10 @@ enum capture_mode {
 #define CAPTURE_MAX_DEPTH 4096u
 
 struct capture_opts {
-	pid_t *pids;           /* -p PID (several allowed) */
+	pid_t *pids;           /* -p PID (several allowed; a thread id means its process) */
 	size_t npids;
+	pid_t *tids;           /* -t TID: one thread of a running process (several allowed) */
+	size_t ntids;
 	char **argv;           /* command to launch (NULL-terminated, owned copy), or NULL */
 	unsigned freq;         /* -F/--freq Hz, default 999 */
 	double duration;       /* -d/--duration seconds; 0 = until stopped */
@@ -48,7 +50,9 @@ struct capture_opts {
 	enum capture_unwind unwind; /* --unwind dwarf|fp */
 	bool kernel;           /* --kernel: add kernel frames */
 	char *thread_regex;    /* --thread REGEX (POSIX extended) on thread names, or NULL */
-	bool children;         /* --children: follow forked/exec'd children */
+	bool children;         /* follow forked/exec'd children: by default for a launched
+				* command (as perf), --children for -p; --no-children: never */
+	bool children_set;     /* --children or --no-children was given */
 	enum capture_backend backend; /* --backend auto|perf|ptrace */
 	enum capture_mode mode;       /* --mode cpu|wall */
 	unsigned max_depth;    /* --max-depth frames per stack (user + kernel) */
@@ -69,6 +73,8 @@ enum capture_opt {
 	CAPTURE_OPT_MODE,
 	CAPTURE_OPT_MAX_DEPTH,
 	CAPTURE_OPT_NO_PYTHON, /* no value */
+	CAPTURE_OPT_TID, /* appends: several -t TID */
+	CAPTURE_OPT_NO_CHILDREN, /* no value */
 };
 
 void capture_opts_init(struct capture_opts *o);
@@ -76,9 +82,10 @@ void capture_opts_release(struct capture_opts *o);
 /* Validates value (text as typed; NULL for the options without one) and sets it. */
 int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char *value, char *errbuf,
 		     size_t errlen);
-/* Takes argv[0..argc-1] as the command to launch (copied). */
+/* Takes argv[0..argc-1] as the command to launch (copied); its children are
+ * then followed unless --children/--no-children said otherwise. */
 void capture_opts_set_command(struct capture_opts *o, int argc, char *const *argv);
-/* Checks that exactly one of -p / a command was given. */
+/* Checks that exactly one of -p/-t / a command was given. */
 int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen);
 /* "dwarf"/"fp", "auto"/"perf"/"ptrace", "cpu"/"wall". */
 const char *capture_unwind_name(enum capture_unwind u);

@@ -41,9 +41,13 @@ struct session {
 	int sigfd, durfd, tickfd;
 	sigset_t oldmask;
 	bool mask_set;
-	int *pidfds; /* per attached pid, -1 when none */
+	pid_t *pids; /* the processes attached (-p, and those of -t's threads) */
+	bool *whole; /* per pids[i]: every thread (-p), or only the -t ones */
+	size_t npids;
+	int *pidfds; /* per pids[i], -1 when none */
 	size_t npidfds;
 	bool started, stopped;
+	int pending_ev; /* enum session_event bits seen before the loop (session_start) */
 	uint64_t start_mono, start_wall, stop_mono;
 	struct rusage ru_start;
 	uint64_t samples, lost, partial, truncated, throttled;
@@ -71,11 +75,39 @@ static bool name_wanted(struct session *s, const char *name)
 	return !s->have_re || regexec(&s->thread_re, name, 0, NULL, 0) == 0;
 }
 
-static void thread_named(struct session *s, struct target_thread *th, const char *name)
+/* -t: in a process given only by some of its threads, the others are left out. */
+static bool tid_wanted(struct session *s, pid_t pid, pid_t tid)
+{
+	for (size_t i = 0; i < s->npids; i++)
+		if (s->pids[i] == pid && s->whole[i])
+			return true;
+	for (size_t i = 0; i < s->opts->ntids; i++)
+		if (s->opts->tids[i] == tid)
+			return true;
+	/* A process none of -p/-t named (launched, or a followed child). */
+	for (size_t i = 0; i < s->npids; i++)
+		if (s->pids[i] == pid)
+			return false;
+	return true;
+}
+
+static void thread_named(struct session *s, struct target_proc *p, struct target_thread *th, const char *name)
 {
 	if (name)
 		target_thread_set_name(th, name);
-	th->excluded = !name_wanted(s, th->name);
+	th->excluded = !name_wanted(s, th->name) || !tid_wanted(s, p->pid, th->tid);
+}
+
+/* Adds pid to the processes to attach (once); whole: all its threads. */
+static void add_pid(struct session *s, pid_t pid, bool whole)
+{
+	for (size_t i = 0; i < s->npids; i++)
+		if (s->pids[i] == pid) {
+			s->whole[i] |= whole;
+			return;
+		}
+	s->pids[s->npids] = pid;
+	s->whole[s->npids++] = whole;
 }
 
 /* The record of a thread, made (named from /proc) the first time it is seen. */
@@ -86,7 +118,7 @@ static struct target_thread *thread_record(struct session *s, struct target_proc
 		th = target_thread(p, tid, true);
 		char name[sizeof(th->name)];
 		procstat_comm(p->pid, tid, name, sizeof(name));
-		thread_named(s, th, name);
+		thread_named(s, p, th, name);
 	}
 	return th;
 }
@@ -170,7 +202,7 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 			break;
 		th = target_thread(p, ev->tid, true);
 		th->exited = false;
-		thread_named(s, th, ev->comm.name);
+		thread_named(s, p, th, ev->comm.name);
 		break;
 	case SAMPLER_FORK: {
 		p = target_proc(s->target, ev->pid, false);
@@ -182,7 +214,7 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 		snprintf(name, sizeof(name), "%s", parent ? parent->name : "");
 		th = target_thread(p, ev->tid, true);
 		th->exited = false;
-		thread_named(s, th, name);
+		thread_named(s, p, th, name);
 		break;
 	}
 	case SAMPLER_EXIT:
@@ -340,8 +372,8 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 	s->frames = xmalloc(s->max_frames * sizeof(*s->frames));
 	s->agg = aggregate_new();
 	int r = 0;
-	if (!opts->argv && !opts->npids) {
-		set_err(s, errmsg, "nothing to profile: give -p PID or -- COMMAND");
+	if (!opts->argv && !opts->npids && !opts->ntids) {
+		set_err(s, errmsg, "nothing to profile: give -p PID, -t TID or -- COMMAND");
 		r = -EINVAL;
 		goto fail;
 	}
@@ -384,9 +416,38 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 			goto fail;
 		}
 	}
-	s->pidfds = xmalloc((opts->npids + 1) * sizeof(*s->pidfds));
+	size_t nwant = opts->npids + opts->ntids;
+	s->pids = xmalloc((nwant + 1) * sizeof(*s->pids));
+	s->whole = xmalloc((nwant + 1) * sizeof(*s->whole));
 	for (size_t i = 0; i < opts->npids; i++) {
-		pid_t pid = opts->pids[i];
+		/* perf -p takes a thread id as its whole process: so do we, saying so. */
+		pid_t pid = opts->pids[i], tgid = target_tgid(pid);
+		if (tgid > 0 && tgid != pid) {
+			char tname[16] = "", pname[16] = "";
+			procstat_comm(tgid, pid, tname, sizeof(tname));
+			procstat_comm(tgid, tgid, pname, sizeof(pname));
+			char *line = xasprintf("%d is thread %s of process %d (%s): profiling the whole process; "
+					       "-t %d takes that thread alone",
+					       (int)pid, tname, (int)tgid, pname, (int)pid);
+			note(s, line);
+			free(line);
+			pid = tgid;
+		}
+		add_pid(s, pid, true);
+	}
+	for (size_t i = 0; i < opts->ntids; i++) {
+		pid_t tgid = target_tgid(opts->tids[i]);
+		if (tgid < 0) {
+			r = -ESRCH;
+			set_err(s, errmsg, "cannot attach to thread %d: no such thread (check the id with ps -L)",
+				(int)opts->tids[i]);
+			goto fail;
+		}
+		add_pid(s, tgid, false);
+	}
+	s->pidfds = xmalloc((s->npids + 1) * sizeof(*s->pidfds));
+	for (size_t i = 0; i < s->npids; i++) {
+		pid_t pid = s->pids[i];
 		if (pid == getpid()) {
 			set_err(s, errmsg, "cannot attach to %d: that is prowl itself", (int)pid);
 			r = -EINVAL;
@@ -402,7 +463,7 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 	for (size_t i = 0; i < s->target->nprocs; i++) {
 		struct target_proc *p = s->target->procs[i];
 		for (size_t j = 0; j < p->nthreads; j++)
-			thread_named(s, &p->threads[j], NULL);
+			thread_named(s, p, &p->threads[j], NULL);
 	}
 	if (opts->unwind == CAPTURE_UNWIND_DWARF)
 		s->unwinder = unwinder_new(s->target->modules, opts->max_depth);
@@ -414,8 +475,8 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 		r = choose_backend(s, errmsg);
 	}
 	if (r) {
-		if (r == -ESRCH && opts->npids)
-			attach_error(s, errmsg, opts->pids[0], r);
+		if (r == -ESRCH && s->npids)
+			attach_error(s, errmsg, s->pids[0], r);
 		goto fail;
 	}
 	return s;
@@ -454,6 +515,18 @@ int session_start(struct session *s, char **errmsg)
 		return r;
 	}
 	if (s->target->child) {
+		/* A Ctrl-C that came while the command was held (its signals blocked
+		 * until exec) is its too: it gets it on release and dies of it, as it
+		 * would have run directly; prowl then reports what it has. */
+		struct signalfd_siginfo si;
+		while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
+				kill(s->target->child, (int)si.ssi_signo);
+				s->pending_ev |= SESSION_INTERRUPTED;
+			} else if (si.ssi_signo == SIGUSR1) {
+				s->pending_ev |= SESSION_USR1;
+			}
+		}
 		r = target_release(s->target);
 		if (r) {
 			set_err(s, errmsg, "cannot execute %s: %s", s->opts->argv[0], errstr(-r));
@@ -474,7 +547,8 @@ int session_start(struct session *s, char **errmsg)
  * would steal its stops. */
 static bool child_done(struct session *s)
 {
-	if (s->sampler.reaps && s->sampler_open)
+	/* Stopped, the backend has let go of it: ours to wait for. */
+	if (s->sampler.reaps && s->sampler_open && !s->stopped)
 		return s->target->child_reaped;
 	return target_child_done(s->target);
 }
@@ -485,7 +559,7 @@ static bool all_exited(struct session *s)
 	if (t->child && !child_done(s))
 		return false;
 	for (size_t i = 0; i < s->npidfds; i++) {
-		struct target_proc *p = target_proc(t, s->opts->pids[i], false);
+		struct target_proc *p = target_proc(t, s->pids[i], false);
 		if (p && !p->exited)
 			return false;
 	}
@@ -526,10 +600,13 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 	/* Rings fill slowly at low rates: never sleep long with data waiting. */
 	if (timeout_ms < 0 || timeout_ms > 200)
 		timeout_ms = 200;
+	if (s->pending_ev)
+		timeout_ms = 0;
 	int pr = poll(pf, n, timeout_ms);
 	if (pr < 0 && errno != EINTR)
 		return -errno; /* errno already set */
-	int ev = 0;
+	int ev = s->pending_ev;
+	s->pending_ev = 0;
 	if (s->stop_taken) {
 		ev |= SESSION_INTERRUPTED;
 		s->stop_taken = 0;
@@ -565,11 +642,15 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 		ev |= SESSION_EXTRA_FD;
 	for (size_t i = 0; i < s->npidfds && idx_pid + i < idx_be; i++) {
 		if (pr > 0 && s->pidfds[i] >= 0 && (pf[idx_pid + i].revents & POLLIN)) {
-			struct target_proc *p = target_proc(s->target, s->opts->pids[i], false);
+			struct target_proc *p = target_proc(s->target, s->pids[i], false);
 			if (p)
 				p->exited = true;
 		}
 	}
+	/* A tracer backend reaps the command in its poll: read what its own
+	 * children used before (the figure --no-children reports). */
+	if (!s->opts->children && s->started && !s->stopped && s->sampler.reaps)
+		target_child_read_cpu(s->target);
 	if (!s->stopped) {
 		int r = s->sampler.ops->poll(&s->sampler);
 		if (r < 0 && r != -EAGAIN && r != -EINTR) {
@@ -666,6 +747,8 @@ void session_free(struct session *s)
 		if (s->pidfds[i] >= 0)
 			close(s->pidfds[i]);
 	free(s->pidfds);
+	free(s->pids);
+	free(s->whole);
 	if (s->have_re)
 		regfree(&s->thread_re);
 	resolve_free(s->res);
@@ -684,6 +767,17 @@ int session_exit_code(struct session *s)
 	if (!child_done(s))
 		return -1;
 	return target_exit_code(s->target);
+}
+
+int session_end_command(struct session *s, int sig, unsigned grace_ms)
+{
+	if (!s->target->child)
+		return -1;
+	if (!s->stopped)
+		session_stop(s);
+	if (s->target->child_reaped)
+		return target_exit_code(s->target);
+	return target_child_end(s->target, sig, grace_ms);
 }
 
 int session_signal_command(struct session *s, int sig)
@@ -745,6 +839,8 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->throttled = s->throttled;
 	st->backend_stats = s->sampler.stats;
 	st->unsymbolized = s->unsymbolized;
+	if (s->target->child && !s->opts->children)
+		st->unfollowed_cpu_ns = s->target->child_children_cpu_ns;
 }
 
 static bool stop_cancel(void *arg)

@@ -38,6 +38,8 @@ struct session_stats {
 	uint64_t unique_stacks;
 	const char *backend; /* "perf", "ptrace" */
 	uint64_t throttled;  /* times the kernel throttled sampling (perf) */
+	uint64_t unfollowed_cpu_ns; /* CPU the launched command's children used that was not
+				     * recorded (--no-children), once it exited; 0 if none or unknown */
 	const char *backend_stats; /* after session_stop: the backend's cost figures as
 				    * "name value" pairs ("ptrace cost: ticks 1200 held_pct 3.10 ..."), or "" */
 	uint64_t unsymbolized; /* last snapshot: frames left as module+offset (a stop signal came) */
@@ -84,6 +86,11 @@ void session_free(struct session *s);
 /* The launched command's shell-style exit code (status, or 128+signal), or -1
  * if none was launched or it has not exited. */
 int session_exit_code(struct session *s);
+/* Stops sampling (if not yet) and reaps the launched command, so none is
+ * left behind as a zombie: sends sig (0: none) if it still runs, waits up to
+ * grace_ms, then SIGKILL. Returns its shell-style exit code, or -1 when no
+ * command was launched. */
+int session_end_command(struct session *s, int sig, unsigned grace_ms);
 /* Sends sig to the launched command if it still runs (0, -ESRCH, -errno). */
 int session_signal_command(struct session *s, int sig);
 /* The message of the last failure, or "". */

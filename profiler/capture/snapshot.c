@@ -37,6 +37,19 @@ static int32_t module_of(struct profile *p, struct resolver *r, struct target *t
 	return profile_module_intern(p, &pm);
 }
 
+const char *snapshot_process_name(struct target *t, pid_t pid)
+{
+	struct target_proc *tp = target_proc(t, pid, false);
+	struct target_thread *leader = tp ? target_thread(tp, pid, false) : NULL;
+	if (leader && leader->name[0])
+		return leader->name;
+	/* The leader's record is missing (attached late, or gone): any thread's. */
+	for (size_t i = 0; tp && i < tp->nthreads; i++)
+		if (tp->threads[i].name[0])
+			return tp->threads[i].name;
+	return "[unknown]";
+}
+
 void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver *r, struct target *t)
 {
 	uint32_t *tmap = xmalloc((a->nthreads + 1) * sizeof(*tmap));
@@ -76,11 +89,34 @@ void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver
 		}
 		nmap[i] = node;
 	}
+	/* Several processes (children followed, several -p): each stack is
+	 * rooted at its process's command name, so a build shows cc1 beside
+	 * make at a glance. The root is a FRAME_THREAD pseudo frame: writers
+	 * and reports treat it as the thread root, and --threads puts the
+	 * thread's own root ("name (tid)") in its place. */
+	uint32_t *proot = NULL, *stack = NULL;
+	size_t cap = 0;
+	if (t->nprocs > 1) {
+		proot = xmalloc((a->nthreads + 1) * sizeof(*proot));
+		for (size_t i = 0; i < a->nthreads; i++)
+			proot[i] = profile_frame_named(p, snapshot_process_name(t, a->threads[i].pid), FRAME_THREAD);
+	}
 	for (size_t i = 0; i < a->ncounts; i++) {
 		const struct agg_count *c = &a->counts[i];
-		if (c->count)
-			profile_add(p, tmap[c->thread], nmap[c->node], c->count);
+		if (!c->count)
+			continue;
+		uint32_t node = nmap[c->node];
+		if (proot && c->thread < a->nthreads) {
+			size_t d = profile_node_depth(p, node);
+			xgrow((void **)&stack, &cap, d + 1, sizeof(*stack));
+			stack[0] = proot[c->thread];
+			profile_node_frames(p, node, stack + 1, d);
+			node = profile_node_path(p, stack, d + 1);
+		}
+		profile_add(p, tmap[c->thread], node, c->count);
 	}
+	free(stack);
+	free(proot);
 	free(nmap);
 	free(midx);
 	free(tmap);

@@ -17,7 +17,12 @@
 #include "profiler/capture/target.h"
 #include "profiler/model/profile.h"
 
-/* Adds a's stacks and counts to p (its meta is the caller's). */
+/* A process's command name (its main thread's comm): the root of its stacks
+ * when a capture spans several processes. Never NULL. */
+const char *snapshot_process_name(struct target *t, pid_t pid);
+/* Adds a's stacks and counts to p (its meta is the caller's). With several
+ * processes in t, every stack starts at a FRAME_THREAD root named after its
+ * process (snapshot_process_name). */
 void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver *r, struct target *t);
 
 #endif

@@ -5,13 +5,17 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
+
+static int with_errno(int r);
 
 struct target *target_new(void)
 {
@@ -165,6 +169,17 @@ int target_scan_threads(struct target_proc *p)
 	return added;
 }
 
+pid_t target_tgid(pid_t tid)
+{
+	char buf[32], *end;
+	if (procstat_status(tid, tid, "Tgid:", buf, sizeof(buf)))
+		return with_errno(-ESRCH);
+	long v = strtol(buf, &end, 10);
+	if (end == buf || v <= 0)
+		return with_errno(-ESRCH);
+	return (pid_t)v;
+}
+
 static int do_attach(struct target *t, pid_t pid)
 {
 	if (kill(pid, 0) && errno == ESRCH)
@@ -190,7 +205,9 @@ static int do_launch(struct target *t, char *const argv[])
 	if (r)
 		return r;
 	int go[2], err[2];
-	if (pipe2(go, O_CLOEXEC)) {
+	/* A socket, not a pipe: release sends with MSG_NOSIGNAL, so a child
+	 * killed while held (SIGKILL) cannot kill prowl by SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go)) {
 		r = -errno;
 		free(path);
 		return r;
@@ -213,10 +230,10 @@ static int do_launch(struct target *t, char *const argv[])
 		return r;
 	}
 	if (pid == 0) {
-		/* The command must get the signal mask and dispositions a shell gives it. */
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Held with prowl's mask (SIGINT, SIGTERM... blocked): a Ctrl-C now
+		 * stays pending instead of killing a child whose exec the backend
+		 * waits for; it is delivered when the mask is lifted below, so the
+		 * command still dies of it as if it had been running. */
 		close(go[1]);
 		close(err[0]);
 		char c;
@@ -227,6 +244,10 @@ static int do_launch(struct target *t, char *const argv[])
 		if (n != 1)
 			_exit(127);
 		close(go[0]);
+		/* The command must get the signal mask and dispositions a shell gives it. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		execv(path, argv);
 		int e = errno;
 		ssize_t w = write(err[1], &e, sizeof(e));
@@ -259,11 +280,19 @@ static int do_release(struct target *t)
 	if (t->go_fd < 0)
 		return -EINVAL;
 	char c = 1;
-	ssize_t w = write(t->go_fd, &c, 1);
+	ssize_t w;
+	do
+		w = send(t->go_fd, &c, 1, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	int we = errno;
 	close(t->go_fd);
 	t->go_fd = -1;
-	if (w != 1)
+	if (w != 1 && we != EPIPE && we != ECONNRESET) {
+		close(t->err_fd);
+		t->err_fd = -1;
 		return -EIO;
+	}
+	/* EPIPE: the child died while held; its exit is seen like any other. */
 	int e = 0;
 	ssize_t n;
 	do
@@ -288,6 +317,33 @@ size_t target_live_threads(const struct target *t)
 	return n;
 }
 
+/* The CPU time of the exited child's own children (fields 16-17 of
+ * /proc/PID/stat: cutime, cstime), readable while it is a zombie. */
+void target_child_read_cpu(struct target *t)
+{
+	if (!t->child || t->child_reaped)
+		return;
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->child);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* After the last ')': the name may hold anything. Fields 3.. follow. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return;
+	unsigned long long cu = 0, cs = 0;
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %llu %llu", &cu, &cs) != 2)
+		return;
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	t->child_children_cpu_ns = (cu + cs) * (1000000000ull / (unsigned long long)hz);
+}
+
 bool target_child_done(struct target *t)
 {
 	if (!t->child)
@@ -308,6 +364,7 @@ bool target_child_done(struct target *t)
 	if (si.si_pid != t->child ||
 	    (si.si_code != CLD_EXITED && si.si_code != CLD_KILLED && si.si_code != CLD_DUMPED))
 		return false;
+	target_child_read_cpu(t);
 	int st;
 	if (waitpid(t->child, &st, WNOHANG) == t->child) {
 		t->child_status = st;
@@ -361,4 +418,33 @@ void target_child_exited(struct target *t, int status)
 		return;
 	t->child_status = status;
 	t->child_reaped = true;
+}
+
+int target_child_end(struct target *t, int sig, unsigned grace_ms)
+{
+	if (!t->child)
+		return -1;
+	if (!target_child_done(t)) {
+		if (sig)
+			kill(t->child, sig);
+		/* Its handler gets a moment to finish what it writes. */
+		for (unsigned waited = 0; waited < grace_ms && !target_child_done(t); waited += 10) {
+			struct timespec ts = { 0, 10 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		if (!target_child_done(t)) {
+			kill(t->child, SIGKILL);
+			siginfo_t si;
+			if (!waitid(P_PID, (id_t)t->child, &si, WEXITED | WNOWAIT))
+				target_child_read_cpu(t);
+			int st;
+			pid_t r;
+			do
+				r = waitpid(t->child, &st, 0);
+			while (r < 0 && errno == EINTR);
+			t->child_status = r == t->child ? st : (SIGKILL & 0x7f);
+			t->child_reaped = true;
+		}
+	}
+	return target_exit_code(t);
 }

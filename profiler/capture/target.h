@@ -40,6 +40,8 @@ struct target {
 	pid_t child;        /* launched command, 0 if none */
 	int child_status;   /* wait status once reaped */
 	bool child_reaped;
+	uint64_t child_children_cpu_ns; /* CPU its own children used (cutime + cstime), read
+					 * before reaping it; 0 when unknown (a backend reaped it) */
 	int go_fd;          /* write end: releases the held child to exec */
 	int err_fd;         /* read end: errno of a failed exec (close-on-exec pipe) */
 };
@@ -57,6 +59,9 @@ int target_release(struct target *t);
 /* Adds a running process: checks it exists (-ESRCH) and reads its threads and maps. */
 int target_attach(struct target *t, pid_t pid);
 
+/* The process a thread id belongs to (Tgid in /proc/TID/status): tid itself
+ * for a process, or -ESRCH. */
+pid_t target_tgid(pid_t tid);
 /* The process record for pid, or NULL. add: create it when missing (fork of a followed child). */
 struct target_proc *target_proc(struct target *t, pid_t pid, bool add);
 /* The thread record, adding it when add is set. */
@@ -72,8 +77,16 @@ size_t target_live_threads(const struct target *t);
  * Where a backend waits for the child itself (ptrace), the session does not
  * call this but records the status the backend's EXIT event carried. */
 bool target_child_done(struct target *t);
+/* Reads the CPU time the launched child's own children used so far into
+ * child_children_cpu_ns (nothing once it is reaped: its pid may be reused). */
+void target_child_read_cpu(struct target *t);
 /* Records the launched child's wait status, collected by someone else's wait. */
 void target_child_exited(struct target *t, int status);
+/* Ends and reaps the launched child, so that no zombie is left for an init
+ * that does not reap: sends sig (0: none) if it still runs, waits up to
+ * grace_ms for it to exit, then SIGKILLs it. Only where nobody else waits for
+ * it (no tracer attached). Its shell-style exit code, or -1 with no child. */
+int target_child_end(struct target *t, int sig, unsigned grace_ms);
 /* The shell-style exit code of the launched child: status, or 128+signal. */
 int target_exit_code(const struct target *t);
 

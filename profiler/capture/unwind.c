@@ -26,6 +26,9 @@ struct mod_unwind {
 	uint64_t hdr_vaddr;   /* .eh_frame_hdr */
 	uint64_t table_vaddr; /* its sorted (initial_loc, fde) table */
 	uint64_t fde_count;
+	/* The function at the ELF entry point of an executable or of the
+	 * dynamic loader, where a process's stack starts: [root_lo, root_hi). */
+	uint64_t root_lo, root_hi;
 	/* Fallback for code the table does not cover: CFI read by libdw from
 	 * .debug_frame (in the file or its separate debug file) or from an
 	 * .eh_frame without header. Opened on first need. */
@@ -90,6 +93,8 @@ static bool img_read(const struct module *m, uint64_t off, void *buf, size_t len
 	return true;
 }
 
+static struct mod_unwind *mod_unwind_get(struct module *m);
+
 static bool vaddr_to_offset(const struct module *m, uint64_t vaddr, uint64_t *off)
 {
 	for (size_t i = 0; i < m->nsegs; i++) {
@@ -100,6 +105,65 @@ static bool vaddr_to_offset(const struct module *m, uint64_t vaddr, uint64_t *of
 		}
 	}
 	return false;
+}
+
+/* How far the entry function may reach: _start (crt1) is about 0x30 bytes,
+ * ld.so's _start with _dl_start_user after it about 0x40. */
+#define ROOT_MAX_LEN 256u
+
+/*
+ * The root window of a module: a stack whose outermost frame lies there is
+ * whole, though no CFI says where it ends. That is the function at e_entry
+ * (_start) of an executable (ET_EXEC, or with PT_INTERP) and of the dynamic
+ * loader (ld-*.so*: its _start calls _dl_start, and _dl_start_user follows,
+ * so the window covers both: the first instructions of every process and of
+ * every exec). It reaches up to the next function the .eh_frame_hdr table
+ * knows, at most ROOT_MAX_LEN bytes. Thread stacks start at clone3/
+ * start_thread, whose CFI marks the end already.
+ */
+static void entry_window(const struct module *m, struct mod_unwind *mu, const Elf64_Ehdr *eh)
+{
+	if (!eh->e_entry)
+		return;
+	const char *base = m->path ? strrchr(m->path, '/') : NULL;
+	base = base ? base + 1 : m->path ? m->path : "";
+	bool loader = !strncmp(base, "ld-", 3) || !strncmp(base, "ld.so", 5);
+	bool exe = eh->e_type == ET_EXEC;
+	for (size_t i = 0; !exe && i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (!img_read(m, eh->e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
+			return;
+		exe = ph.p_type == PT_INTERP;
+	}
+	if (!exe && !loader)
+		return;
+	uint64_t end = eh->e_entry + ROOT_MAX_LEN, off;
+	/* The table is sorted by start: the first start past the entry ends it. */
+	uint64_t lo = 0, hi = mu->have_table ? mu->fde_count : 0;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		int32_t start;
+		if (!vaddr_to_offset(m, mu->table_vaddr + mid * 8, &off) || !img_read(m, off, &start, 4))
+			break;
+		uint64_t v = mu->hdr_vaddr + (uint64_t)(int64_t)start;
+		if (v <= eh->e_entry) {
+			lo = mid + 1;
+		} else {
+			if (v < end)
+				end = v;
+			hi = mid;
+		}
+	}
+	mu->root_lo = eh->e_entry;
+	mu->root_hi = end;
+}
+
+bool unwind_is_root(struct module *m, uint64_t vaddr)
+{
+	if (!m || m->kind == MODULE_KERNEL)
+		return false;
+	struct mod_unwind *mu = mod_unwind_get(m);
+	return vaddr >= mu->root_lo && vaddr < mu->root_hi;
 }
 
 /* Finds PT_GNU_EH_FRAME and checks the header is the binary-searchable kind
@@ -153,6 +217,7 @@ static struct mod_unwind *mod_unwind_get(struct module *m)
 		mu->have_table = true;
 		break;
 	}
+	entry_window(m, mu, &eh);
 	return mu;
 }
 
@@ -681,6 +746,14 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 		after_signal = sig;
 		last_sp = sp;
 		last_ip = ip;
+	}
+	if (!complete && n < max && !c.hit_range) {
+		/* The outermost frame is where processes start (_start, ld.so's
+		 * _dl_start_user): nothing is missing above it. */
+		struct module *m;
+		uint64_t vaddr;
+		if (maps_resolve(maps, ips[n - 1] - (n > 1 ? 1 : 0), &m, &vaddr) == 0 && unwind_is_root(m, vaddr))
+			complete = true;
 	}
 	if (!complete) {
 		if (n >= max)

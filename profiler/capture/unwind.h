@@ -60,6 +60,11 @@ int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs
 /* Frame-pointer walk over mem (for backends without a kernel callchain). */
 int unwind_fp(const struct unwind_regs *regs, const struct unwind_mem *mem, uint64_t *ips,
 	      size_t max, unsigned *flags);
+/* Whether an outermost frame at vaddr (module m's ELF address; a return
+ * address minus one) is where a stack starts: the entry function of an
+ * executable or of the dynamic loader (_start, _dl_start_user). A stack
+ * ending there is whole, not partial. */
+bool unwind_is_root(struct module *m, uint64_t vaddr);
 /* Drops what is cached for this process (its maps changed wholesale, or it exited). */
 void unwinder_forget(struct unwinder *u, struct maps *maps);
 

@@ -40,8 +40,10 @@ const struct opts_cmd record_cmd = {
 	.description = "Samples every thread of a process or command and writes a profile. Options end at the\n"
 		       "command's name: what follows it is the command's own.",
 	.examples = record_examples,
-	.notes = "Ctrl-C or SIGTERM write the profile so far and exit 0; SIGUSR1 writes it and goes on.\n\n"
-		 "A launched command's exit status becomes prowl's. Other exit status: 64 usage,\n"
+	.notes = "Ctrl-C or SIGTERM write the profile so far; SIGUSR1 writes it and goes on. A launched\n"
+		 "command gets the signal too (one sent to prowl alone is passed on): prowl samples it until it\n"
+		 "exits, then writes; a second Ctrl-C kills it. With -p, prowl exits 0.\n\n"
+		 "A launched command's exit status becomes prowl's (128+N when signal N killed it). Other exit status: 64 usage,\n"
 		 "66 no such process, 69 sampling unavailable, 70 capture failed, 73 -o not written,\n"
 		 "74 stdout not written, 77 permission denied, 126 command not executable, 127 command not found.",
 	.args = OPTS_ARGS_COMMAND,
@@ -173,7 +175,7 @@ int cmd_record(int argc, char **argv)
 		rc = start_exit_code(&co, sr);
 		goto out;
 	}
-	int ev = 0;
+	int ev = 0, interrupts = 0;
 	struct progress prog;
 	progress_init(&prog, stderr, !quiet);
 	for (;;) {
@@ -197,13 +199,30 @@ int cmd_record(int argc, char **argv)
 					(unsigned long long)st.samples);
 			}
 		}
-		if (ev & (SESSION_INTERRUPTED | SESSION_DURATION | SESSION_EXITED))
+		if (ev & SESSION_EXITED)
+			break;
+		if (ev & SESSION_INTERRUPTED) {
+			/* A launched command got the signal too (from the terminal, or
+			 * passed on): keep sampling its handler until it exits, and take
+			 * its status. A second one does not wait: it is killed. */
+			if (!co.argv || ++interrupts > 1)
+				break;
+			continue;
+		}
+		if ((ev & SESSION_DURATION) && !interrupts)
 			break;
 		if (progress_due(&prog)) {
 			struct session_stats st;
 			session_stats(s, &st);
 			progress_tick(&prog, &st);
 		}
+	}
+	int code = -1;
+	if (co.argv) {
+		/* The command ran only to be profiled: end it with the recording,
+		 * and reap it (an init that does not reap would keep a zombie). */
+		int sig = ev >= 0 && (ev & SESSION_EXITED) ? 0 : interrupts > 1 ? SIGKILL : SIGTERM;
+		code = session_end_command(s, sig, 2000);
 	}
 	progress_clear(&prog);
 	session_stop(s);
@@ -231,8 +250,14 @@ int cmd_record(int argc, char **argv)
 	if (!quiet && st.unsymbolized)
 		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
 			(unsigned long long)st.unsymbolized);
-	if (!quiet && st.samples == 0 && co.argv && !co.children)
-		fprintf(stderr, "prowl: no samples: if the command runs its work in child processes, add --children\n");
+	if (!quiet && st.unfollowed_cpu_ns >= 10000000ull)
+		fprintf(stderr, "prowl: the command's child processes used %.2f s of CPU, not recorded (--no-children)\n",
+			(double)st.unfollowed_cpu_ns / 1e9);
+	if (!quiet && st.samples == 0 && code > 128 && interrupts)
+		fprintf(stderr, "prowl: nothing sampled: the command was ended by signal %d before it ran on a CPU\n",
+			code - 128);
+	else if (!quiet && st.samples == 0 && st.unfollowed_cpu_ns >= 10000000ull)
+		fprintf(stderr, "prowl: no samples: the command ran its work in child processes (drop --no-children)\n");
 	else if (!quiet && st.samples == 0)
 		fprintf(stderr, "prowl: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {
@@ -244,20 +269,14 @@ int cmd_record(int argc, char **argv)
 	if (wr == -EINTR) {
 		int sig = session_stop_pending(s);
 		rc = 128 + (sig ? sig : SIGINT);
-	} else if (wr < 0) {
+	} else if (wr < 0)
 		rc = exit_code_output(path, wr);
-	} else if (ev >= 0 && (ev & SESSION_EXITED) && !(ev & SESSION_INTERRUPTED)) {
-		int code = session_exit_code(s);
-		rc = code >= 0 ? code : EX_OK;
-	} else if (ev < 0) {
+	else if (ev < 0)
 		rc = EX_SOFTWARE;
-	} else {
-		if ((ev & SESSION_DURATION) && !(ev & (SESSION_INTERRUPTED | SESSION_EXITED)) && co.argv) {
-			/* The command ran only to be profiled: end it with the recording. */
-			session_signal_command(s, SIGTERM);
-		}
-		rc = EX_OK;
-	}
+	else if (co.argv && (interrupts || (ev & SESSION_EXITED)))
+		rc = code >= 0 ? code : EX_OK; /* the command's status, as a shell passes it on */
+	else
+		rc = EX_OK; /* attached and stopped, or -d ended a launched command */
 	session_free(s);
 out:
 	capture_opts_release(&co);

@@ -472,6 +472,10 @@ int cmd_top(int argc, char **argv)
 	stop_command(&t);
 	/* Detach first: an attached target runs on while we write. */
 	session_stop(t.s);
+	/* A command we launched is reaped before we go (no zombie for an init
+	 * that does not reap); one that was interrupted already got the signal. */
+	if (t.co.argv)
+		session_end_command(t.s, t.interrupted ? 0 : SIGTERM, 2000);
 	if (t.output && rc == EX_OK) {
 		if (!view_frozen(t.v)) {
 			struct profile *p = session_profile(t.s, 0);

@@ -132,14 +132,14 @@ int opts_parse_seconds(const char *name, const char *arg, double min, double max
  * The capture options record, top and dump share (values go to a struct
  * capture_opts; validation and defaults stay in capture.c). Use inside a
  * table: OPTS_CAPTURE(&co); the key is the enum capture_opt. Short letters
- * taken: p F d.
+ * taken: p t F d.
  */
 int opts_capture_cb(const struct opt *o, const char *arg, struct strbuf *err);
 #define OPTS_CAP_(s, l, co, a, h, k, f) \
 	{ .kind = OPT_KIND_CALLBACK, .short_name = (s), .long_name = (l), .value = (co), .argh = (a), \
 	  .help = (h), .cb = opts_capture_cb, .key = (k), .flags = (f) }
 #define OPTS_CAPTURE_PID(co) \
-	OPTS_CAP_('p', "pid", co, "PID", "profile a running process (repeat for several)", CAPTURE_OPT_PID, 0)
+	OPTS_CAP_('p', "pid", co, "PID", "profile a running process (repeat for several; a thread id means its process)", CAPTURE_OPT_PID, 0)
 #define OPTS_CAPTURE_SAMPLING(co) \
 	OPTS_CAP_('F', "freq", co, "HZ", "samples per second per thread (default 999)", CAPTURE_OPT_FREQ, 0), \
 	OPTS_CAP_('d', "duration", co, "SECS", "stop after this many seconds (default: until the target exits or Ctrl-C)", CAPTURE_OPT_DURATION, 0), \
@@ -147,13 +147,16 @@ int opts_capture_cb(const struct opt *o, const char *arg, struct strbuf *err);
 	OPTS_CAP_(0, "unwind", co, "MODE", "dwarf (default: CFI, works without frame pointers) or fp", CAPTURE_OPT_UNWIND, 0), \
 	OPTS_CAP_(0, "kernel", co, NULL, "add kernel frames (needs perf_event_paranoid <= 1 or root)", CAPTURE_OPT_KERNEL, OPT_NOARG), \
 	OPTS_CAP_(0, "thread", co, "REGEX", "only threads whose name matches (POSIX extended regex)", CAPTURE_OPT_THREAD, 0), \
-	OPTS_CAP_(0, "children", co, NULL, "follow processes the target forks and execs", CAPTURE_OPT_CHILDREN, OPT_NOARG), \
+	OPTS_CAP_(0, "children", co, NULL, "follow processes the target forks and execs (default for a launched command)", CAPTURE_OPT_CHILDREN, OPT_NOARG), \
+	OPTS_CAP_(0, "no-children", co, NULL, "only the launched command's own process (its children's CPU is then counted)", CAPTURE_OPT_NO_CHILDREN, OPT_NOARG), \
 	OPTS_CAP_(0, "backend", co, "NAME", "auto (default: perf, else ptrace), perf or ptrace", CAPTURE_OPT_BACKEND, 0), \
 	OPTS_CAP_(0, "mode", co, "MODE", "cpu (default: on-CPU samples) or wall (every thread, with its state)", CAPTURE_OPT_MODE, 0), \
 	OPTS_CAP_(0, "max-depth", co, "N", "frames kept per stack (default 512)", CAPTURE_OPT_MAX_DEPTH, 0), \
 	OPTS_CAP_(0, "no-python", co, NULL, "raw native stacks of a CPython process (no Python frames)", CAPTURE_OPT_NO_PYTHON, OPT_NOARG)
+#define OPTS_CAPTURE_TID(co) \
+	OPTS_CAP_('t', "tid", co, "TID", "profile one thread of a running process (repeat for several)", CAPTURE_OPT_TID, 0)
 /* The whole group, with its heading. */
-#define OPTS_CAPTURE(co) OPT_GROUP("capture options (record, top, dump)"), OPTS_CAPTURE_PID(co), OPTS_CAPTURE_SAMPLING(co)
+#define OPTS_CAPTURE(co) OPT_GROUP("capture options (record, top, dump)"), OPTS_CAPTURE_PID(co), OPTS_CAPTURE_TID(co), OPTS_CAPTURE_SAMPLING(co)
 /* After parsing: the operands become the command to launch; exactly one of
  * -p / a command. 0, or OPTS_USAGE with err. */
 int opts_capture_finish(struct capture_opts *co, int nargs, char **args, struct strbuf *err);

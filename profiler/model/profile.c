@@ -320,6 +320,11 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
 			fmap[i] = PROFILE_NONE;
 			continue;
 		}
+		/* A process root gives way to the thread's own ("name (tid)"). */
+		if ((flags & PROFILE_FOLD_THREADS) && f->kind == FRAME_THREAD) {
+			fmap[i] = PROFILE_NONE;
+			continue;
+		}
 		struct profile_frame g = {
 			.name = f->name,
 			.module = f->module,

@@ -22,7 +22,9 @@ enum frame_kind {
 	FRAME_KERNEL = 1, /* kernel code (from the callchain, named by kallsyms) */
 	FRAME_JIT = 2,    /* named from /tmp/perf-PID.map */
 	FRAME_STATE = 3,  /* pseudo leaf for wall-clock samples: "[sleeping]", "[I/O wait]" */
-	FRAME_THREAD = 4, /* pseudo root "name (tid)" added by --threads */
+	FRAME_THREAD = 4, /* pseudo root: "name (tid)" added by --threads, or a process's
+			   * command name where a profile spans several processes (replaced
+			   * by the thread's root under --threads) */
 	FRAME_PYTHON = 5, /* a CPython function: qualified name, file.py and line */
 };
 
