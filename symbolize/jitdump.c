@@ -129,6 +129,18 @@ static int line_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* Lines must lie in their code. V8 puts them 64 bytes late (perf's ELF
+ * header size), so up to 64 past the end is allowed; node 20 also writes
+ * debug records whose entries are garbage past the first: one entry
+ * outside discards the whole table rather than show invented lines. */
+static bool lines_fit(const struct jitdump_line *l, size_t n, uint64_t addr, uint64_t size)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i].addr < addr || l[i].addr - addr > size + 64 || !l[i].file)
+			return false;
+	return true;
+}
+
 static void rec_load(struct jitdump *jd, const struct rd *r, size_t off, size_t size,
 		     uint64_t ts, uint64_t seq, struct pending *pd, struct itab *by_index)
 {
@@ -161,11 +173,13 @@ static void rec_load(struct jitdump *jd, const struct rd *r, size_t off, size_t 
 	c->load_time = ts;
 	c->name = jd_strdup(jd, (const char *)r->p + off + LOAD_FIXED, (size_t)nl);
 	if (pd->have_debug) {
-		if (pd->debug_addr == addr) {
+		if (pd->debug_addr != addr)
+			jd->st.orphans++;
+		else if (!lines_fit(pd->lines, pd->nlines, addr, csize))
+			jd->st.bad++;
+		else {
 			c->lines = pd->lines;
 			c->nlines = pd->nlines;
-		} else {
-			jd->st.orphans++;
 		}
 		pd->have_debug = false;
 	}
