@@ -225,7 +225,8 @@ static void rec_move(struct jitdump *jd, const struct rd *r, size_t off, size_t 
 	}
 	struct jitdump_code *c = &jd->v[i].c;
 	uint64_t sz = csize ? csize : c->size;
-	if (to + sz < to) {
+	/* lines may sit up to 64 bytes past the end: they must not wrap either */
+	if (to + sz < to || to + sz + 64 < to) {
 		jd->st.bad++;
 		return;
 	}

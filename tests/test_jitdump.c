@@ -385,6 +385,30 @@ static void test_bad_records_skipped(void **state)
 	free(w.b);
 }
 
+/* A move whose code (or the 64 bytes past it where V8's lines may sit)
+ * would wrap around the address space is refused: the code stays put and
+ * its lines stay sorted (found by fuzz_jitdump). */
+static void test_move_no_wrap(void **state)
+{
+	(void)state;
+	struct w w = { 0 };
+	header(&w, 1);
+	const struct dbg d[] = { { B, 1, "a.js" }, { B + 0x10 + 64, 2, "a.js" } };
+	debug(&w, B, d, 2);
+	load(&w, 1, B, 0x10, 7, "f");
+	move(&w, B, UINT64_MAX - 0x40, 0x10, 7);
+	struct jitdump *jd;
+	assert_int_equal(jitdump_parse(w.b, w.n, &jd), 0);
+	assert_int_equal(jitdump_stats(jd)->moves, 0);
+	assert_int_equal(jitdump_stats(jd)->bad, 1);
+	const struct jitdump_code *c = jitdump_lookup(jd, B);
+	assert_non_null(c);
+	assert_int_equal(c->nlines, 2);
+	assert_true(c->lines[0].addr < c->lines[1].addr);
+	jitdump_free(jd);
+	free(w.b);
+}
+
 /* Freed code memory is reused: where loads overlap the later one names
  * the address; the earlier keeps what nobody overwrote. A CLOSE record
  * ends the file. */
@@ -675,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_bad_records_skipped),
+		cmocka_unit_test(test_move_no_wrap),
 		cmocka_unit_test(test_overlap_latest_wins),
 		cmocka_unit_test(test_unwind_info_fde),
 		cmocka_unit_test(test_find_mapping),
