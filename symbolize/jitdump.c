@@ -47,6 +47,17 @@ struct block {
 	unsigned char data[];
 };
 
+/* What the last DEBUG_INFO and UNWINDING_INFO records said, for the next load. */
+struct pending {
+	bool have_debug;
+	uint64_t debug_addr;
+	struct jitdump_line *lines;
+	size_t nlines;
+	bool have_unwind;
+	const unsigned char *unwind;
+	uint64_t unwind_size, hdr_size, mapped_size;
+};
+
 struct jitdump {
 	struct jitdump_header h;
 	struct jitdump_stats st;
@@ -54,7 +65,14 @@ struct jitdump {
 	size_t n, cap;
 	struct seg *segs;
 	size_t nsegs;
+	uint64_t segs_moves;  /* moves when segs were built */
 	struct block *mem;
+	/* carried between updates */
+	struct pending pd;
+	struct itab by_index; /* code_index -> load, for moves */
+	uint64_t off;         /* file bytes consumed */
+	bool have_header;
+	bool dead;            /* a bad size: nothing after it can be trusted */
 };
 
 static void *jd_alloc(struct jitdump *jd, size_t n)
@@ -111,17 +129,6 @@ static ssize_t str_in(const struct rd *r, size_t off, size_t lim)
 	const unsigned char *z = memchr(r->p + off, 0, lim - off);
 	return z ? z - (r->p + off) : -1;
 }
-
-/* What the last DEBUG_INFO and UNWINDING_INFO records said, for the next load. */
-struct pending {
-	bool have_debug;
-	uint64_t debug_addr;
-	struct jitdump_line *lines;
-	size_t nlines;
-	bool have_unwind;
-	const unsigned char *unwind;
-	uint64_t unwind_size, hdr_size, mapped_size;
-};
 
 static int line_cmp(const void *a, const void *b)
 {
@@ -412,74 +419,133 @@ static void build_segments(struct jitdump *jd)
 	free(order);
 }
 
-int jitdump_parse(const void *data, size_t len, struct jitdump **out)
+/* Parses the file's bytes from jd->off on (data holds them). A record
+ * not wholly there ends the pass: in a final pass that is a truncation; in
+ * an update it is waited for, since the runtime is still writing it. */
+static int feed(struct jitdump *jd, const unsigned char *data, size_t len, bool final)
 {
-	*out = NULL;
-	struct rd r = { data, len, false };
-	if (!data || len < HEADER_SIZE) {
-		errno = EINVAL;
-		return -EINVAL;
+	struct rd r = { data, len, jd->h.swapped };
+	size_t off = 0;
+	if (!jd->have_header) {
+		if (len < HEADER_SIZE)
+			return final ? -EINVAL : 0;
+		uint32_t magic = rd32(&r, 0);
+		if (magic == __builtin_bswap32(MAGIC))
+			r.swap = true;
+		else if (magic != MAGIC)
+			return -EINVAL;
+		uint32_t version = rd32(&r, 4), hsize = rd32(&r, 8);
+		if (hsize < HEADER_SIZE || (hsize > len && final))
+			return -EINVAL;
+		if (version != 1)
+			return -ENOTSUP;
+		if (hsize > len)
+			return 0;
+		jd->h.version = version;
+		jd->h.elf_mach = rd32(&r, 12);
+		jd->h.pid = rd32(&r, 20);
+		jd->h.timestamp = rd64(&r, 24);
+		jd->h.flags = rd64(&r, 32);
+		jd->h.swapped = r.swap;
+		jd->have_header = true;
+		off = hsize;
 	}
-	uint32_t magic = rd32(&r, 0);
-	if (magic == __builtin_bswap32(MAGIC))
-		r.swap = true;
-	else if (magic != MAGIC) {
-		errno = EINVAL;
-		return -EINVAL;
-	}
-	uint32_t version = rd32(&r, 4), hsize = rd32(&r, 8);
-	if (hsize < HEADER_SIZE || hsize > len) {
-		errno = EINVAL;
-		return -EINVAL;
-	}
-	if (version != 1) {
-		errno = ENOTSUP;
-		return -ENOTSUP;
-	}
-	struct jitdump *jd = xcalloc(1, sizeof(*jd));
-	jd->h.version = version;
-	jd->h.elf_mach = rd32(&r, 12);
-	jd->h.pid = rd32(&r, 20);
-	jd->h.timestamp = rd64(&r, 24);
-	jd->h.flags = rd64(&r, 32);
-	jd->h.swapped = r.swap;
-	struct pending pd = { 0 };
-	struct itab by_index = ITAB_INIT;
-	size_t off = hsize;
-	while (off < len) {
+	size_t loads = jd->n;
+	while (off < len && !jd->st.closed) {
 		if (len - off < PREFIX_SIZE) {
-			jd->st.truncated = true;
+			jd->st.truncated = final;
 			break;
 		}
 		uint32_t id = rd32(&r, off), size = rd32(&r, off + 4);
 		uint64_t ts = rd64(&r, off + 8);
-		/* A runtime appends as it goes: a record still being written, or
-		 * garbage, ends the read; what came before stands. */
-		if (size < PREFIX_SIZE || size > len - off) {
-			jd->st.truncated = true;
+		/* Garbage, or a record still being written at the end: the read
+		 * ends there; what came before stands. */
+		if (size < PREFIX_SIZE) {
+			jd->st.truncated = jd->dead = true;
+			break;
+		}
+		if (size > len - off) {
+			jd->st.truncated = final;
 			break;
 		}
 		uint64_t seq = ++jd->st.records;
 		switch (id) {
-		case JIT_CODE_LOAD: rec_load(jd, &r, off, size, ts, seq, &pd, &by_index); break;
-		case JIT_CODE_MOVE: rec_move(jd, &r, off, size, seq, &by_index); break;
-		case JIT_CODE_DEBUG_INFO: rec_debug(jd, &r, off, size, &pd); break;
-		case JIT_CODE_UNWINDING_INFO: rec_unwind(jd, &r, off, size, &pd); break;
+		case JIT_CODE_LOAD: rec_load(jd, &r, off, size, ts, seq, &jd->pd, &jd->by_index); break;
+		case JIT_CODE_MOVE: rec_move(jd, &r, off, size, seq, &jd->by_index); break;
+		case JIT_CODE_DEBUG_INFO: rec_debug(jd, &r, off, size, &jd->pd); break;
+		case JIT_CODE_UNWINDING_INFO: rec_unwind(jd, &r, off, size, &jd->pd); break;
 		case JIT_CODE_CLOSE: jd->st.closed = true; break;
 		default: jd->st.unknown++; break;
 		}
 		off += size;
-		if (jd->st.closed)
-			break;
 	}
-	if (pd.have_debug)
-		jd->st.orphans++;
-	if (pd.have_unwind)
-		jd->st.orphans++;
-	itab_release(&by_index);
-	build_segments(jd);
+	jd->off += off;
+	if (final) {
+		jd->st.orphans += jd->pd.have_debug + jd->pd.have_unwind;
+		jd->pd.have_debug = jd->pd.have_unwind = false;
+	}
+	if (jd->n != loads || jd->st.moves != jd->segs_moves) {
+		free(jd->segs);
+		jd->segs = NULL;
+		jd->nsegs = 0;
+		jd->segs_moves = jd->st.moves;
+		build_segments(jd);
+	}
+	return 0;
+}
+
+struct jitdump *jitdump_new(void)
+{
+	return xcalloc(1, sizeof(struct jitdump));
+}
+
+int jitdump_parse(const void *data, size_t len, struct jitdump **out)
+{
+	*out = NULL;
+	if (!data) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	struct jitdump *jd = jitdump_new();
+	int r = feed(jd, data, len, true);
+	if (r < 0) {
+		jitdump_free(jd);
+		errno = -r;
+		return r;
+	}
 	*out = jd;
 	return 0;
+}
+
+int jitdump_update(struct jitdump *jd, int fd)
+{
+	struct stat st;
+	if (jd->dead || jd->st.closed)
+		return 0;
+	if (fstat(fd, &st) != 0)
+		return -errno;
+	uint64_t size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+	if (size > JITDUMP_MAX_BYTES)
+		size = JITDUMP_MAX_BYTES;
+	if (size <= jd->off)
+		return 0;
+	size_t n = (size_t)(size - jd->off), got = 0;
+	unsigned char *buf = xmalloc(n);
+	while (got < n) {
+		ssize_t k = pread(fd, buf + got, n - got, (off_t)(jd->off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	int r = feed(jd, buf, got, false);
+	free(buf);
+	if (r < 0) {
+		jd->dead = true;
+		errno = -r;
+	}
+	return r;
 }
 
 int jitdump_read_fd(int fd, struct jitdump **out)
@@ -514,6 +580,7 @@ void jitdump_free(struct jitdump *jd)
 	}
 	free(jd->v);
 	free(jd->segs);
+	itab_release(&jd->by_index);
 	free(jd);
 }
 

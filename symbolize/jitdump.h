@@ -62,6 +62,14 @@ struct jitdump;
 int jitdump_parse(const void *data, size_t len, struct jitdump **out);
 /* Reads fd (a regular file, from its start) and parses it. */
 int jitdump_read_fd(int fd, struct jitdump **out);
+/* For a file the runtime is still writing (the unwinder's case): an empty
+ * jitdump, then jitdump_update() reads what fd holds past what was read
+ * before and adds the records now complete (a record cut at the end is
+ * read next time). Names, lines and unwinding bytes handed out before stay
+ * valid; a struct jitdump_code pointer only until the next update. 0, or a
+ * negative errno (not a jitdump: later calls do nothing). */
+struct jitdump *jitdump_new(void);
+int jitdump_update(struct jitdump *jd, int fd);
 void jitdump_free(struct jitdump *jd);
 
 const struct jitdump_header *jitdump_header(const struct jitdump *jd);

@@ -241,6 +241,53 @@ static void test_valid_both_orders(void **state)
 	}
 }
 
+/* The unwinder reads the dump while the runtime writes it: fed in pieces
+ * cut anywhere (mid-header, mid-record), updates end with what one read of
+ * the whole file gives, and never show a record before it is complete. */
+static void test_update_as_written(void **state)
+{
+	(void)state;
+	struct w w;
+	valid_file(&w, false);
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/prowl-test-jitdump-%d", (int)getpid());
+	for (size_t step = 1; step < 64; step += 7) {
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		assert_true(fd >= 0);
+		struct jitdump *jd = jitdump_new();
+		size_t prev = 0;
+		for (size_t at = 0; at < w.n;) {
+			size_t k = w.n - at < step ? w.n - at : step;
+			assert_int_equal(pwrite(fd, w.b + at, k, (off_t)at), (ssize_t)k);
+			at += k;
+			assert_int_equal(jitdump_update(jd, fd), 0);
+			assert_true(jitdump_count(jd) >= prev);
+			prev = jitdump_count(jd);
+			assert_false(jitdump_stats(jd)->truncated);
+			/* header, unwinding record, then the first load */
+			size_t first = 40 + (16 + 24 + sizeof(cpython_unwind)) +
+				       (56 + strlen("py::leaf:/app/x.py") + 1 + 11);
+			assert_int_equal(jitdump_count(jd) > 0, at >= first);
+		}
+		check_valid(jd);
+		assert_int_equal(jitdump_update(jd, fd), 0); /* nothing new */
+		assert_int_equal(jitdump_count(jd), 2);
+		jitdump_free(jd);
+		close(fd);
+	}
+	/* not a jitdump: refused once, then left alone */
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, "JITDnotjitdumpnotjitdumpnotjitdumpnotjitdump", 44), 44);
+	struct jitdump *jd = jitdump_new();
+	assert_int_equal(jitdump_update(jd, fd), -EINVAL);
+	assert_int_equal(jitdump_update(jd, fd), 0);
+	assert_int_equal(jitdump_count(jd), 0);
+	jitdump_free(jd);
+	close(fd);
+	unlink(path);
+	free(w.b);
+}
+
 static void test_not_a_dump(void **state)
 {
 	(void)state;
@@ -695,6 +742,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_both_orders),
+		cmocka_unit_test(test_update_as_written),
 		cmocka_unit_test(test_not_a_dump),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_sizes),

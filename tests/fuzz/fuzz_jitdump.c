@@ -2,11 +2,15 @@
  * fuzz_jitdump: jitdump_parse (symbolize/jitdump.c) on any bytes, then the
  * promises a reader makes: every code range lies where lookups find it or a
  * later load, lines sit inside their code, unwinding info stays inside the
- * bytes it was given, and reads of it never leave them.
+ * bytes it was given, and reads of it never leave them. The same bytes
+ * written to a file in two pieces and read by jitdump_update as they come
+ * give the same code loads.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "symbolize/jitdump.h"
 
@@ -52,6 +56,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			     a < u.eh_frame_hdr_addr + u.eh_frame_hdr_size + 8; a += 8)
 				(void)jitdump_unwind_read(&u, a, b, sizeof(b));
 		}
+	}
+	static int fd = -2;
+	if (fd == -2)
+		fd = memfd_create("fuzz_jitdump", MFD_CLOEXEC);
+	if (fd >= 0 && len && ftruncate(fd, 0) == 0) {
+		size_t cut = data[len - 1] % len;
+		struct jitdump *inc = jitdump_new();
+		if (pwrite(fd, data, cut, 0) == (ssize_t)cut)
+			(void)jitdump_update(inc, fd);
+		if (pwrite(fd, data + cut, len - cut, (off_t)cut) == (ssize_t)(len - cut))
+			(void)jitdump_update(inc, fd);
+		if (jitdump_count(inc) != n)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(jitdump_code_at(inc, i)->name, jitdump_code_at(jd, i)->name) ||
+			    jitdump_code_at(inc, i)->addr != jitdump_code_at(jd, i)->addr)
+				abort();
+		jitdump_free(inc);
 	}
 	jitdump_free(jd);
 	return 0;
