@@ -657,6 +657,11 @@ static void load_jit(struct sym_module *m, const struct sym_source *src)
 		if (jfd >= 0) {
 			if (jitdump_read_fd(jfd, &m->jd) == 0 && jitdump_count(m->jd))
 				m->caps |= 1;
+			for (size_t i = 0; i < jitdump_count(m->jd); i++)
+				if (jitdump_code_at(m->jd, i)->nlines) {
+					m->caps |= 2 | 4;
+					break;
+				}
 			close(jfd);
 		}
 	}

@@ -712,6 +712,7 @@ static void test_symbolizer_names_from_dump(void **state)
 	assert_string_equal(f[0].file, "/app/y.py");
 	assert_int_equal(f[0].line, 11);
 	assert_int_equal(sym_lookup(m, B + 0x11, f, 4), 0);
+	assert_int_equal(sym_module_caps(m), 1 | 2 | 4); /* symbols, files, lines */
 	symbolizer_free(s);
 	/* watched first, then read after the mapping is gone (the process
 	 * "exited"): still named from the descriptor kept */
