@@ -19,6 +19,7 @@
 #include "symbolize/debugfile.h"
 #include "symbolize/dwarfidx.h"
 #include "symbolize/elf.h"
+#include "symbolize/jitdump.h"
 #include "symbolize/tfile.h"
 
 #define MAX_FRAMES 64
@@ -77,6 +78,7 @@ struct sym_module {
 	Elf *elf, *delf;            /* read in (or mapped) whole: they hold no fd */
 	char *image;
 	struct dwidx *dw;
+	struct jitdump *jd;         /* SYM_JIT: the process's jit-PID.dump, when it has one */
 	struct arena_block *arena;
 	struct cache_entry **cache; /* in lookup order; entries live in the arena */
 	size_t ncache, cap_cache;
@@ -91,6 +93,7 @@ struct sym_proc {
 	uid_t euid;
 	int nspid;
 	int rootfd;  /* O_PATH of its root when not prowl's own, else -1 */
+	int jitfd;   /* its jit-PID.dump, opened while its marker mapping is there, else -1 */
 };
 
 struct symbolizer {
@@ -139,6 +142,7 @@ struct symbolizer *symbolizer_new(const struct symbolizer_opts *opts)
 static void module_free(struct sym_module *m)
 {
 	dwidx_free(m->dw);
+	jitdump_free(m->jd);
 	if (m->delf)
 		elf_end(m->delf);
 	if (m->elf)
@@ -181,6 +185,8 @@ void symbolizer_free(struct symbolizer *s)
 		s->procs = p->next;
 		if (p->rootfd >= 0)
 			close(p->rootfd);
+		if (p->jitfd >= 0)
+			close(p->jitfd);
 		free(p);
 	}
 	free(s->debug_dir);
@@ -601,6 +607,9 @@ int symbolizer_watch_process(struct symbolizer *s, pid_t pid)
 		errno = -rootfd;
 		return rootfd;
 	}
+	/* The jitdump is found through a mapping, which is gone with the
+	 * process: open it now, read it when symbolizing. */
+	int jitfd = jitdump_open(pid, rootfd, euid, nspid);
 	/* Most processes share prowl's root: no descriptor kept for them. */
 	struct stat a, b;
 	if (fstat(rootfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
@@ -612,6 +621,7 @@ int symbolizer_watch_process(struct symbolizer *s, pid_t pid)
 	p->euid = euid;
 	p->nspid = nspid;
 	p->rootfd = rootfd;
+	p->jitfd = jitfd >= 0 ? jitfd : -1;
 	p->next = s->procs;
 	s->procs = p;
 	return 0;
@@ -641,6 +651,22 @@ static void load_jit(struct sym_module *m, const struct sym_source *src)
 	}
 	if (rootfd < 0)
 		return;
+	/* A jitdump names what it covers better than the perf map (lines too):
+	 * it is asked first; the map still names what the dump lacks. */
+	if (!src->path) {
+		int jfd = known ? (known->jitfd >= 0 ? fcntl(known->jitfd, F_DUPFD_CLOEXEC, 0) : -1)
+				: jitdump_open(src->pid, rootfd, owner, nspid);
+		if (jfd >= 0) {
+			if (jitdump_read_fd(jfd, &m->jd) == 0 && jitdump_count(m->jd))
+				m->caps |= 1;
+			for (size_t i = 0; i < jitdump_count(m->jd); i++)
+				if (jitdump_code_at(m->jd, i)->nlines) {
+					m->caps |= 2 | 4;
+					break;
+				}
+			close(jfd);
+		}
+	}
 	struct stat st;
 	int fd;
 	if (src->path) {
@@ -801,6 +827,16 @@ static struct cache_entry *resolve(struct sym_module *m, uint64_t addr)
 				f->line = r.line;
 				f->column = r.column;
 			}
+		}
+	} else if (m->jd && jitdump_lookup(m->jd, addr)) {
+		const struct jitdump_code *c = jitdump_lookup(m->jd, addr);
+		const struct jitdump_line *l = jitdump_line(c, addr);
+		struct sym_frame *f = &tmp[n++];
+		memset(f, 0, sizeof(*f));
+		f->raw = f->function = c->name;
+		if (l && l->file) {
+			f->file = l->file;
+			f->line = l->line;
 		}
 	} else {
 		fill_symbol(m, &probe);

@@ -21,7 +21,9 @@ enum sym_source_kind {
 	SYM_KERNEL = 1, /* the kernel: names from /proc/kallsyms, addresses absolute */
 	SYM_JIT = 2,    /* /tmp/perf-PID.map: addresses absolute; read inside the
 			   process's root under the pid it sees itself as, only
-			   when owned by the uid it runs as */
+			   when owned by the uid it runs as; and its jit-PID.dump
+			   (found through the runtime's marker mapping, same
+			   rules), asked first: names and file:line */
 };
 
 /* Where a module's code comes from. Only path is required for SYM_ELF. */
