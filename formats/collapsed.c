@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/escape.h"
 #include "formats/stacks.h"
 
 struct line_ref {
@@ -20,20 +21,26 @@ static int line_cmp(const void *a, const void *b)
 }
 
 /* Lines come out sorted bytewise, as stackcollapse-perf.pl prints them, so
- * the same profile always gives the same file. */
+ * the same profile always gives the same file. Names are escaped
+ * (formats/escape.h: ';', controls and invalid UTF-8 as \xNN), so a name
+ * never splits a frame or a line; the reader decodes them. */
 int collapsed_write(const struct profile *src, FILE *out, const struct write_opts *o)
 {
 	struct fold s;
 	stacks_init(&s, src, o);
 	const struct profile *p = s.p;
 	size_t *label_off = xmalloc((p->nframes + 1) * sizeof(*label_off));
-	struct strbuf labels;
+	struct strbuf labels, raw;
 	strbuf_init(&labels);
+	strbuf_init(&raw);
 	for (size_t f = 0; f < p->nframes; f++) {
 		label_off[f] = labels.len;
-		stacks_label(&s, (uint32_t)f, true, &labels);
+		strbuf_reset(&raw);
+		stacks_label(&s, (uint32_t)f, true, &raw);
+		escape_folded(&labels, raw.buf);
 		strbuf_addc(&labels, '\0');
 	}
+	strbuf_release(&raw);
 	struct strbuf text;
 	strbuf_init(&text);
 	struct line_ref *lines = NULL;
@@ -131,6 +138,9 @@ static void add_frame(struct profile *p, const char *name, size_t len, uint32_t 
 		}
 	}
 	char *copy = xstrndup(name, len);
+	/* What escape_folded wrote: \xHH back to its byte. */
+	if (memchr(copy, '\\', len))
+		copy[escape_folded_decode(copy, copy, len)] = '\0';
 	f.name = copy;
 	*out = profile_frame_intern(p, &f);
 	free(copy);
