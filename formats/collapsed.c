@@ -1,6 +1,7 @@
 #include "formats/collapsed.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,19 +150,25 @@ static void add_frame(struct profile *p, const char *name, size_t len, uint32_t 
 int collapsed_probe(const char *data, size_t len)
 {
 	size_t good = 0, bad = 0, i = 0;
+	bool frames = false;
 	while (i < len && good + bad < 50) {
 		const char *nl = memchr(data + i, '\n', len - i);
 		size_t e = nl ? (size_t)(nl - data) : len;
 		uint64_t c;
 		if (e > i && data[i] != '\r') {
-			if (split_count(data + i, e - i, &c) >= 0)
+			long sl = split_count(data + i, e - i, &c);
+			if (sl >= 0) {
 				good++;
-			else if (data[i] != '#')
+				frames = frames || memchr(data + i, ';', (size_t)sl);
+			} else if (data[i] != '#') {
 				bad++;
+			}
 		}
 		i = e + 1;
 	}
-	return good > 0 && bad == 0;
+	if (!good || bad)
+		return 0;
+	return frames ? 2 : 1;
 }
 
 /* Folded files are usually sorted, so a line mostly repeats the frames of
