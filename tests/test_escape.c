@@ -350,8 +350,9 @@ static char *frame_names(const struct profile *p, const char *(*map)(const char 
 			continue;
 		strbuf_adds(&sb, v[i]);
 		strbuf_addc(&sb, '|');
-		free(v[i]);
 	}
+	for (size_t i = 0; i < p->nframes; i++)
+		free(v[i]);
 	free(v);
 	return strbuf_detach(&sb);
 }
