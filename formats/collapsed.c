@@ -1,9 +1,11 @@
 #include "formats/collapsed.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/escape.h"
 #include "formats/stacks.h"
 
 struct line_ref {
@@ -20,20 +22,26 @@ static int line_cmp(const void *a, const void *b)
 }
 
 /* Lines come out sorted bytewise, as stackcollapse-perf.pl prints them, so
- * the same profile always gives the same file. */
+ * the same profile always gives the same file. Names are escaped
+ * (formats/escape.h: ';', controls and invalid UTF-8 as \xNN), so a name
+ * never splits a frame or a line; the reader decodes them. */
 int collapsed_write(const struct profile *src, FILE *out, const struct write_opts *o)
 {
 	struct fold s;
 	stacks_init(&s, src, o);
 	const struct profile *p = s.p;
 	size_t *label_off = xmalloc((p->nframes + 1) * sizeof(*label_off));
-	struct strbuf labels;
+	struct strbuf labels, raw;
 	strbuf_init(&labels);
+	strbuf_init(&raw);
 	for (size_t f = 0; f < p->nframes; f++) {
 		label_off[f] = labels.len;
-		stacks_label(&s, (uint32_t)f, true, &labels);
+		strbuf_reset(&raw);
+		stacks_label(&s, (uint32_t)f, true, &raw);
+		escape_folded(&labels, raw.buf);
 		strbuf_addc(&labels, '\0');
 	}
+	strbuf_release(&raw);
 	struct strbuf text;
 	strbuf_init(&text);
 	struct line_ref *lines = NULL;
@@ -131,6 +139,9 @@ static void add_frame(struct profile *p, const char *name, size_t len, uint32_t 
 		}
 	}
 	char *copy = xstrndup(name, len);
+	/* What escape_folded wrote: \xHH back to its byte. */
+	if (memchr(copy, '\\', len))
+		copy[escape_folded_decode(copy, copy, len)] = '\0';
 	f.name = copy;
 	*out = profile_frame_intern(p, &f);
 	free(copy);
@@ -139,19 +150,25 @@ static void add_frame(struct profile *p, const char *name, size_t len, uint32_t 
 int collapsed_probe(const char *data, size_t len)
 {
 	size_t good = 0, bad = 0, i = 0;
+	bool frames = false;
 	while (i < len && good + bad < 50) {
 		const char *nl = memchr(data + i, '\n', len - i);
 		size_t e = nl ? (size_t)(nl - data) : len;
 		uint64_t c;
 		if (e > i && data[i] != '\r') {
-			if (split_count(data + i, e - i, &c) >= 0)
+			long sl = split_count(data + i, e - i, &c);
+			if (sl >= 0) {
 				good++;
-			else if (data[i] != '#')
+				frames = frames || memchr(data + i, ';', (size_t)sl);
+			} else if (data[i] != '#') {
 				bad++;
+			}
 		}
 		i = e + 1;
 	}
-	return good > 0 && bad == 0;
+	if (!good || bad)
+		return 0;
+	return frames ? 2 : 1;
 }
 
 /* Folded files are usually sorted, so a line mostly repeats the frames of

@@ -12,7 +12,9 @@
 
 int collapsed_write(const struct profile *p, FILE *out, const struct write_opts *o);
 struct profile *collapsed_read(const char *data, size_t len);
-/* True when data looks like folded stacks (every non-empty line ends in a count). */
+/* Non-zero when data looks like folded stacks (every non-empty line ends in
+ * a count): 2 when a line has frames (a ';'), which no `perf script` text
+ * gives, 1 when it could also be perf script's "comm pid" lines. */
 int collapsed_probe(const char *data, size_t len);
 
 #endif

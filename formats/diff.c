@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/escape.h"
 #include "formats/report.h"
 #include "formats/stacks.h"
 
@@ -120,16 +121,25 @@ static void print_table(FILE *out, struct table *t, const uint64_t sums[2], bool
 	qsort(order, n, sizeof(*order), by_change);
 	fprintf(out, "\nfunctions whose %s share changed most\n%8s %8s %8s %10s %10s  %-40s %s\n",
 		self ? "self" : "total", "before%", "after%", "change", "before", "after", "function", "where");
+	struct strbuf key, where;
+	strbuf_init(&key);
+	strbuf_init(&where);
 	for (size_t i = 0; i < n && i < (size_t)top; i++) {
 		const struct entry *e = &t->e[order[i]];
 		const uint64_t *v = self ? e->self : e->total;
 		double d = change(e, self);
 		if (fabs(d) < 0.005)
 			break;
+		strbuf_reset(&key);
+		strbuf_reset(&where);
+		escape_text(&key, e->key);
+		escape_text(&where, e->where);
 		fprintf(out, "%7.2f%% %7.2f%% %+8.2f %10llu %10llu  %-40s %s\n", share(v[0], sums[0]),
-			share(v[1], sums[1]), d, (unsigned long long)v[0], (unsigned long long)v[1], e->key,
-			e->where ? e->where : "");
+			share(v[1], sums[1]), d, (unsigned long long)v[0], (unsigned long long)v[1], key.buf,
+			where.buf);
 	}
+	strbuf_release(&key);
+	strbuf_release(&where);
 	free(order);
 }
 
@@ -161,8 +171,9 @@ static void add_stacks(struct table *t, const struct profile *src, const struct 
 	struct fold s;
 	stacks_init(&s, src, o);
 	const struct profile *p = s.p;
-	struct strbuf sb;
+	struct strbuf sb, label;
 	strbuf_init(&sb);
+	strbuf_init(&label);
 	uint32_t *stack = NULL;
 	size_t cap = 0;
 	for (size_t n = 1; n < p->nnodes; n++) {
@@ -175,12 +186,15 @@ static void add_stacks(struct table *t, const struct profile *src, const struct 
 		for (size_t i = 0; i < d; i++) {
 			if (i)
 				strbuf_addc(&sb, ';');
-			stacks_label(&s, stack[i], true, &sb);
+			strbuf_reset(&label);
+			stacks_label(&s, stack[i], true, &label);
+			escape_folded(&sb, label.buf);
 		}
 		table_get(t, sb.buf)->self[side] += s.self[n];
 	}
 	free(stack);
 	strbuf_release(&sb);
+	strbuf_release(&label);
 	fold_release(&s);
 }
 

@@ -4,24 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "formats/stacks.h"
+#include "formats/escape.h"
 #include "profiler/base/util.h"
-
-void dump_text_escape(struct strbuf *out, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	while (*s) {
-		size_t n = utf8_len(s);
-		if (n > 1) {
-			strbuf_add(out, s, n);
-			s += n;
-		} else if (n == 1 && *s >= 0x20 && *s != 0x7f) {
-			strbuf_addc(out, (char)*s++);
-		} else {
-			strbuf_addf(out, "\\x%02x", *s++);
-		}
-	}
-}
 
 static int finish(FILE *out)
 {
@@ -40,21 +24,21 @@ int dump_write_text(FILE *out, const struct dump_doc *d)
 	strbuf_addf(&sb, "process %d", d->pid);
 	if (d->command) {
 		strbuf_addc(&sb, ' ');
-		dump_text_escape(&sb, d->command);
+		escape_text(&sb, d->command);
 	}
 	strbuf_addc(&sb, '\n');
 	if (d->python) {
-		dump_text_escape(&sb, d->python);
+		escape_text(&sb, d->python);
 		strbuf_addc(&sb, '\n');
 	}
 	for (size_t i = 0; i < d->nthreads; i++) {
 		const struct dump_thread *t = &d->threads[i];
 		strbuf_addf(&sb, "\nthread %d \"", t->tid);
-		dump_text_escape(&sb, t->name);
+		escape_text(&sb, t->name);
 		strbuf_addf(&sb, "\" %s\n", t->state_label);
 		if (t->error) {
 			strbuf_adds(&sb, "  (stack not read: ");
-			dump_text_escape(&sb, t->error);
+			escape_text(&sb, t->error);
 			strbuf_adds(&sb, ")\n");
 		}
 		for (size_t j = 0; j < t->nframes; j++) {
@@ -62,20 +46,20 @@ int dump_write_text(FILE *out, const struct dump_doc *d)
 			if (f->python) {
 				/* Where the address column is: the language, as py-spy would. */
 				strbuf_addf(&sb, "  #%-3zu %-18s ", j, "[python]");
-				dump_text_escape(&sb, f->name);
+				escape_text(&sb, f->name);
 				strbuf_adds(&sb, " at ");
-				dump_text_escape(&sb, f->file);
+				escape_text(&sb, f->file);
 				if (f->line)
 					strbuf_addf(&sb, ":%u", f->line);
 				strbuf_addc(&sb, '\n');
 				continue;
 			}
 			strbuf_addf(&sb, "  #%-3zu 0x%016" PRIx64 " ", j, f->address);
-			dump_text_escape(&sb, f->name);
+			escape_text(&sb, f->name);
 			if (f->named) {
 				if (f->file) {
 					strbuf_adds(&sb, " at ");
-					dump_text_escape(&sb, f->file);
+					escape_text(&sb, f->file);
 					if (f->line)
 						strbuf_addf(&sb, ":%u", f->line);
 				}
@@ -83,7 +67,7 @@ int dump_write_text(FILE *out, const struct dump_doc *d)
 					strbuf_adds(&sb, " [inlined]");
 				if (f->module) {
 					strbuf_adds(&sb, " (");
-					dump_text_escape(&sb, base_name(f->module));
+					escape_text(&sb, base_name(f->module));
 					strbuf_addc(&sb, ')');
 				}
 			}
@@ -91,7 +75,7 @@ int dump_write_text(FILE *out, const struct dump_doc *d)
 		}
 		if (!t->error && t->incomplete) {
 			strbuf_adds(&sb, "  (stack incomplete: ");
-			dump_text_escape(&sb, t->incomplete);
+			escape_text(&sb, t->incomplete);
 			strbuf_adds(&sb, ")\n");
 		}
 		fwrite(sb.buf, 1, sb.len, out);
@@ -109,7 +93,7 @@ static void jstr(struct strbuf *sb, const char *s)
 		return;
 	}
 	strbuf_addc(sb, '"');
-	json_escape(sb, s);
+	escape_json(sb, s);
 	strbuf_addc(sb, '"');
 }
 

@@ -4,7 +4,7 @@
  * resolved; the writer only formats. Output is always valid UTF-8: names
  * from the target are untrusted bytes, so text shows control and invalid
  * bytes as \xNN and JSON escapes control characters and replaces invalid
- * bytes with U+FFFD (formats/stacks.h's json_escape). Strings in the doc are
+ * bytes with U+FFFD (formats/escape.h). Strings in the doc are
  * borrowed. Returns 0 or a negative errno (errno set) when the stream fails.
  */
 #ifndef PROWL_FORMAT_DUMP_H
@@ -49,10 +49,5 @@ struct dump_doc {
 
 int dump_write_text(FILE *out, const struct dump_doc *d);
 int dump_write_json(FILE *out, const struct dump_doc *d);
-
-/* Appends s for a terminal: printable ASCII and valid UTF-8 as is, control
- * bytes, DEL and bytes of invalid UTF-8 as \xNN. */
-struct strbuf;
-void dump_text_escape(struct strbuf *out, const char *s);
 
 #endif

@@ -185,10 +185,15 @@ enum format format_detect(const char *data, size_t len)
 		i++;
 	if (i < len && data[i] == '{')
 		return FORMAT_SPEEDSCOPE;
-	/* Before collapsed: "comm 1234" alone would pass for a folded line. */
+	/* Folded lines with frames first: a name with " 1 " in it ("pool 1
+	 * (7);main 5") would pass for a perf script event line. Then perf
+	 * script: "comm 1234" alone would pass for a folded line. */
+	int folded = collapsed_probe(data, len);
+	if (folded == 2)
+		return FORMAT_COLLAPSED;
 	if (perfscript_probe(data, len))
 		return FORMAT_PERF_SCRIPT;
-	if (collapsed_probe(data, len))
+	if (folded)
 		return FORMAT_COLLAPSED;
 	return FORMAT_NONE;
 }

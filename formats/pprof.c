@@ -8,6 +8,7 @@
 
 #include "profiler/base/itab.h"
 #include "profiler/base/version.h"
+#include "formats/escape.h"
 #include "formats/pb.h"
 
 /* Field numbers of profile.proto. */
@@ -94,6 +95,16 @@ static int64_t str_index(struct strtab *s, const char *str)
 {
 	if (!str || !*str)
 		return 0;
+	/* Names are the target's bytes: pprof keeps strings as UTF-8 that
+	 * go tool pprof prints as they are, so they are escaped first. */
+	if (!escape_pprof_plain(str)) {
+		struct strbuf e;
+		strbuf_init(&e);
+		escape_pprof(&e, str);
+		int64_t i = str_index(s, e.buf);
+		strbuf_release(&e);
+		return i;
+	}
 	size_t n = strlen(str), w = n / 4 + 1;
 	xgrow((void **)&s->words, &s->cap_words, w, sizeof(*s->words));
 	memset(s->words, 0, w * sizeof(*s->words));

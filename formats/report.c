@@ -4,13 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/escape.h"
 #include "formats/stacks.h"
 
 void report_summary(const struct profile *p, struct strbuf *out)
 {
 	size_t start = out->len;
 	if (p->meta.command)
-		strbuf_adds(out, p->meta.command);
+		escape_text(out, p->meta.command);
 	if (p->meta.pid)
 		strbuf_addf(out, "%s(pid %d)", out->len > start ? " " : "", p->meta.pid);
 	if (out->len > start)
@@ -77,14 +78,17 @@ static void table(const struct fold *s, FILE *out, const char *title, const uint
 	qsort(order, n, sizeof(*order), by_key);
 	fprintf(out, "\n%s\n%7s %9s %7s %9s  %-40s %s\n", title, "self%", "self", "total%", "total",
 		"function", "where");
-	struct strbuf name, where;
+	struct strbuf raw, name, where;
+	strbuf_init(&raw);
 	strbuf_init(&name);
 	strbuf_init(&where);
 	for (size_t i = 0; i < n && i < (size_t)top; i++) {
 		uint32_t f = order[i];
+		strbuf_reset(&raw);
 		strbuf_reset(&name);
 		strbuf_reset(&where);
-		stacks_label(s, f, false, &name);
+		stacks_label(s, f, false, &raw);
+		escape_text(&name, raw.buf);
 		if (p->frames[f].inlined)
 			strbuf_adds(&name, " [inlined]");
 		else if (p->frames[f].kind == FRAME_KERNEL)
@@ -93,11 +97,14 @@ static void table(const struct fold *s, FILE *out, const char *title, const uint
 			strbuf_adds(&name, " [jit]");
 		else if (p->frames[f].kind == FRAME_PYTHON)
 			strbuf_adds(&name, " [py]");
-		stacks_where(s, f, &where);
+		strbuf_reset(&raw);
+		stacks_where(s, f, &raw);
+		escape_text(&where, raw.buf);
 		fprintf(out, "%6.2f%% %9llu %6.2f%% %9llu  %-40s %s\n", share(self[f], p->total),
 			(unsigned long long)self[f], share(total[f], p->total),
 			(unsigned long long)total[f], name.buf, where.buf);
 	}
+	strbuf_release(&raw);
 	strbuf_release(&name);
 	strbuf_release(&where);
 	for (size_t i = 0; i < n; i++)

@@ -1,6 +1,7 @@
 /*
  * report: the text report, top functions by self and by total samples with
- * their share and file:line, from any profile. Returns 0 or a negative errno.
+ * their share and file:line, from any profile. Names are escaped for a
+ * terminal (formats/escape.h). Returns 0 or a negative errno.
  */
 #ifndef PROWL_REPORT_H
 #define PROWL_REPORT_H
@@ -11,7 +12,8 @@
 
 int report_write(const struct profile *p, FILE *out, const struct write_opts *o);
 
-/* A one-line summary: "command (pid N), 2.00 s, 1996 samples, 998 Hz" (into out). */
+/* A one-line summary: "command (pid N), 2.00 s, 1996 samples, 998 Hz" (into
+ * out), the command escaped for a terminal. */
 struct strbuf;
 void report_summary(const struct profile *p, struct strbuf *out);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "profiler/base/version.h"
+#include "formats/escape.h"
 #include "formats/json.h"
 #include "formats/stacks.h"
 
@@ -29,7 +30,7 @@ static void frame_json(const struct fold *s, uint32_t f, struct strbuf *sb)
 	/* speedscope has no kinds: the FlameGraph marks say kernel and inlined. */
 	strbuf_adds(&name, stacks_suffix(fr));
 	strbuf_adds(sb, "{\"name\":\"");
-	json_escape(sb, name.buf);
+	escape_json(sb, name.buf);
 	strbuf_addc(sb, '"');
 	const char *file = fr->file ? fr->file : f < s->nfile ? s->file[f] : NULL;
 	uint32_t line = fr->line ? fr->line : f < s->nfile ? s->line[f] : 0;
@@ -37,7 +38,7 @@ static void frame_json(const struct fold *s, uint32_t f, struct strbuf *sb)
 		file = p->modules[fr->module].path;
 	if (file) {
 		strbuf_adds(sb, ",\"file\":\"");
-		json_escape(sb, file);
+		escape_json(sb, file);
 		strbuf_addc(sb, '"');
 	}
 	if (line)
@@ -61,7 +62,7 @@ int speedscope_write(const struct profile *src, FILE *out, const struct write_op
 	struct strbuf sb;
 	strbuf_init(&sb);
 	strbuf_adds(&sb, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\"exporter\":\"prowl " PROWL_VERSION "\",\"name\":\"");
-	json_escape(&sb, o && o->title ? o->title : p->meta.command ? p->meta.command : "prowl profile");
+	escape_json(&sb, o && o->title ? o->title : p->meta.command ? p->meta.command : "prowl profile");
 	strbuf_adds(&sb, "\",\"shared\":{\"frames\":[");
 	for (size_t f = 0; f < p->nframes; f++) {
 		if (f)
@@ -95,7 +96,7 @@ int speedscope_write(const struct profile *src, FILE *out, const struct write_op
 			strbuf_addc(&sb, ',');
 		strbuf_adds(&sb, "{\"type\":\"sampled\",\"name\":\"");
 		if (t < p->nthreads && (p->nthreads > 1 || p->threads[t].tid)) {
-			json_escape(&sb, p->threads[t].name);
+			escape_json(&sb, p->threads[t].name);
 			strbuf_addf(&sb, " (%d)", p->threads[t].tid);
 		} else {
 			strbuf_adds(&sb, "all");

@@ -1,7 +1,7 @@
 /*
  * stacks: what the writers share on top of the model's one fold
  * (profiler/model/fold.h): folding for the output options, frame labels with
- * the FlameGraph suffixes, locations, XML and JSON escaping.
+ * the FlameGraph suffixes, locations. Escaping is formats/escape.h.
  * Nothing here fails except out of memory (fatal).
  */
 #ifndef PROWL_STACKS_H
@@ -22,9 +22,9 @@ void stacks_init(struct fold *s, const struct profile *src, const struct write_o
 /* The same, always on a private copy that the caller may add nodes to. */
 void stacks_init_private(struct fold *s, const struct profile *src, const struct write_opts *o);
 
-/* Appends a frame's display name: the name with ";" and newlines replaced,
- * ":line" with --lines, and with mark the FlameGraph suffix (_[k] kernel,
- * _[j] JIT, _[i] inlined). */
+/* Appends a frame's label: the name as it is (raw bytes: each writer escapes
+ * it for its format with formats/escape.h), ":line" with --lines, and with
+ * mark the FlameGraph suffix (_[k] kernel, _[j] JIT, _[i] inlined). */
 void stacks_label(const struct fold *s, uint32_t frame, bool mark, struct strbuf *out);
 
 /* The FlameGraph suffix of a frame ("_[k]", "_[j]", "_[i]") or "". */
@@ -32,13 +32,5 @@ const char *stacks_suffix(const struct profile_frame *f);
 
 /* "file:line", the module's base name, or "" for a frame (into out). */
 void stacks_where(const struct fold *s, uint32_t frame, struct strbuf *out);
-
-/* Appends s escaped for XML text and attributes; invalid UTF-8 bytes and
- * control characters become '?', so the output always parses. */
-void xml_escape(struct strbuf *out, const char *s);
-/* Appends s as the contents of a JSON string (without quotes). */
-void json_escape(struct strbuf *out, const char *s);
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-size_t utf8_len(const unsigned char *s);
 
 #endif

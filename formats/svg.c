@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/escape.h"
 #include "formats/report.h"
 #include "formats/stacks.h"
 #include "formats/svg_script.h"
@@ -243,7 +244,7 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 	else
 		colour(pal, name.buf, &fill);
 	strbuf_addf(sb, "<g class=\"f\" data-s=\"%llu\"><title>", (unsigned long long)it->samples);
-	xml_escape(sb, name.buf);
+	escape_xml(sb, name.buf);
 	strbuf_addf(sb, "\n%llu samples, %.2f%%", (unsigned long long)it->samples, share(it->samples, total));
 	if (it->node != PROFILE_NONE && g->s.self[it->node] && it->node != PROFILE_ROOT)
 		strbuf_addf(sb, ", self %llu", (unsigned long long)g->s.self[it->node]);
@@ -262,7 +263,7 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 		stacks_where(&g->s, p->nodes[it->node].frame, &where);
 		if (where.len) {
 			strbuf_addc(sb, '\n');
-			xml_escape(sb, where.buf);
+			escape_xml(sb, where.buf);
 		}
 		strbuf_release(&where);
 	}
@@ -272,16 +273,20 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 	int fit = (int)((it->w - 6) / (FONT * 0.59));
 	strbuf_addf(sb, "<text x=\"%.2f\" y=\"%.1f\">", it->x + 3, y + FRAME_H - 4.5);
 	if (fit >= 3) {
-		if ((int)name.len > fit) {
-			/* Cut on a UTF-8 boundary. */
+		/* Cut what is shown (escapes included), on a UTF-8 boundary. */
+		struct strbuf shown;
+		strbuf_init(&shown);
+		escape_text(&shown, name.buf);
+		if ((int)shown.len > fit) {
 			size_t cut = (size_t)(fit - 2);
-			while (cut > 0 && ((unsigned char)name.buf[cut] & 0xc0) == 0x80)
+			while (cut > 0 && ((unsigned char)shown.buf[cut] & 0xc0) == 0x80)
 				cut--;
-			name.buf[cut] = '\0';
-			name.len = cut;
-			strbuf_adds(&name, "..");
+			shown.buf[cut] = '\0';
+			shown.len = cut;
+			strbuf_adds(&shown, "..");
 		}
-		xml_escape(sb, name.buf);
+		escape_xml(sb, shown.buf);
+		strbuf_release(&shown);
 	}
 	strbuf_adds(sb, "</text></g>\n");
 	fwrite(sb->buf, 1, sb->len, out);
@@ -358,11 +363,11 @@ static int write_graph(struct svg *g, const struct profile *src, FILE *out, cons
 		g->diff ? "#e0e0f0" : "#eeeeb0", FONT);
 	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"url(#prowl-bg)\"/>\n", WIDTH, height);
 	strbuf_reset(&sb);
-	xml_escape(&sb, o && o->title ? o->title : default_title);
+	escape_xml(&sb, o && o->title ? o->title : default_title);
 	fprintf(out, "<text id=\"prowl-title\" class=\"title\" x=\"%.0f\" y=\"24\" text-anchor=\"middle\">%s</text>\n",
 		WIDTH / 2, sb.buf);
 	strbuf_reset(&sb);
-	xml_escape(&sb, subtitle);
+	escape_xml(&sb, subtitle);
 	fprintf(out, "<text id=\"prowl-subtitle\" x=\"%.0f\" y=\"44\" text-anchor=\"middle\">%s</text>\n", WIDTH / 2,
 		sb.buf);
 	bool python = false;

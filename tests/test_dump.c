@@ -15,7 +15,7 @@
 
 #include "formats/dump.h"
 #include "formats/json.h"
-#include "formats/stacks.h"
+#include "profiler/base/textsafe.h"
 
 static char *render(int (*w)(FILE *, const struct dump_doc *), const struct dump_doc *d)
 {
@@ -31,7 +31,7 @@ static char *render(int (*w)(FILE *, const struct dump_doc *), const struct dump
 static void assert_valid_utf8(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_len(p);
+		size_t n = textsafe_utf8_len(p, 4);
 		if (!n)
 			fail_msg("invalid UTF-8 byte 0x%02x at offset %zu", *p, (size_t)(p - (const unsigned char *)s));
 		p += n;

@@ -84,7 +84,7 @@ static void test_collapsed_write(void **state)
 	assert_string_equal(out, "main;compute 7\n"
 				 "main;compute;do_syscall_64_[k] 2\n"
 				 "main;compute;helper_[i] 5\n"
-				 "main;operator:weird 1\n");
+				 "main;operator\\x3bweird 1\n");
 	free(out);
 	struct write_opts o = { .threads = true };
 	out = write_mem(p, FORMAT_COLLAPSED, &o);
@@ -92,7 +92,7 @@ static void test_collapsed_write(void **state)
 				 "app (100);main;compute;helper_[i] 5\n"
 				 "worker (101);main;compute 4\n"
 				 "worker (101);main;compute;do_syscall_64_[k] 2\n"
-				 "worker (101);main;operator:weird 1\n");
+				 "worker (101);main;operator\\x3bweird 1\n");
 	free(out);
 	struct write_opts l = { .lines = true };
 	out = write_mem(p, FORMAT_COLLAPSED, &l);

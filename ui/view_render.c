@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profiler/base/textsafe.h"
+
 static const char *const sort_names[SORT_NCOLS] = { "%Own", "%Total", "Own", "Total", "Function",
 						    "Location" };
 
@@ -81,19 +83,49 @@ static void line_style(struct view_screen *s, int row, int col, int n, int style
 			s->lines[row].style[i] = (uint8_t)style;
 }
 
+/* Names are the target's bytes and a cell holds one byte: text is shown as
+ * textsafe makes it (controls and invalid bytes as \xNN, any other
+ * non-ASCII character as '?'). Returns text itself when it needs no change,
+ * else the shown form in *tmp (which the caller then releases). */
+static const char *shown(const char *text, struct strbuf *tmp, bool *used)
+{
+	size_t n = strlen(text);
+	*used = !textsafe_plain(text, n, TEXTSAFE_ASCII, NULL);
+	if (!*used)
+		return text;
+	strbuf_init(tmp);
+	textsafe_add(tmp, text, n, TEXTSAFE_ASCII, NULL);
+	return tmp->buf;
+}
+
+/* Cells text takes once shown. */
+static int shown_len(const char *text)
+{
+	struct strbuf tmp;
+	bool used;
+	int n = (int)strlen(shown(text, &tmp, &used));
+	if (used)
+		strbuf_release(&tmp);
+	return n;
+}
+
 /* Writes text at (row, col), clipped to max cells (and the line); returns the cells written. */
 static int put(struct view_screen *s, int row, int col, const char *text, int max, int style)
 {
 	if (row < 0 || row >= s->height || col >= s->width)
 		return 0;
+	struct strbuf tmp;
+	bool used;
+	text = shown(text, &tmp, &used);
 	int n = 0;
-	for (const unsigned char *c = (const unsigned char *)text; *c && n < max && col + n < s->width;
-	     c++, n++) {
+	for (const char *c = text; *c && n < max && col + n < s->width; c++, n++) {
 		if (col + n < 0)
 			continue;
-		s->lines[row].text[col + n] = (*c >= 32 && *c < 127) ? (char)*c : '?';
+		s->lines[row].text[col + n] = *c;
 		s->lines[row].style[col + n] = (uint8_t)style;
 	}
+	if (used)
+		strbuf_release(&tmp);
 	return n;
 }
 
@@ -101,15 +133,20 @@ static int put(struct view_screen *s, int row, int col, const char *text, int ma
 static void put_cell(struct view_screen *s, int row, int col, const char *text, int width, bool right,
 		     int style)
 {
-	int len = (int)strlen(text);
 	if (width <= 0)
 		return;
+	struct strbuf tmp;
+	bool used;
+	text = shown(text, &tmp, &used);
+	int len = (int)strlen(text);
 	if (len > width) {
 		put(s, row, col, text, width - 1, style);
 		put(s, row, col + width - 1, "+", 1, style);
-		return;
+	} else {
+		put(s, row, right ? col + width - len : col, text, len, style);
 	}
-	put(s, row, right ? col + width - len : col, text, len, style);
+	if (used)
+		strbuf_release(&tmp);
 }
 
 static int putf(struct view_screen *s, int row, int col, int style, const char *fmt, ...)
@@ -274,7 +311,7 @@ static void render_table(struct view *v, struct view_screen *s, int row0, int nr
 	int need = 0, needloc = 0;
 	for (int i = 0; i < body && v->u.top + (size_t)i < v->m.nrows; i++) {
 		uint32_t fi = v->m.rows[v->u.top + (size_t)i];
-		int len = (int)strlen(row_label(&v->m.an.funcs[fi])), ll = (int)strlen(vm_loc_of(&v->m, fi));
+		int len = shown_len(row_label(&v->m.an.funcs[fi])), ll = shown_len(vm_loc_of(&v->m, fi));
 		need = len > need ? len : need;
 		needloc = ll > needloc ? ll : needloc;
 	}
@@ -540,8 +577,8 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 	if (v->m.nrows) {
 		int need = 0;
 		for (size_t i = 0; i < n; i++)
-			if ((int)strlen(row_label(&v->m.an.funcs[v->m.rows[i]])) > need)
-				need = (int)strlen(row_label(&v->m.an.funcs[v->m.rows[i]]));
+			if (shown_len(row_label(&v->m.an.funcs[v->m.rows[i]])) > need)
+				need = shown_len(row_label(&v->m.an.funcs[v->m.rows[i]]));
 		if (need + 2 < namew)
 			namew = need + 2 > 10 ? need + 2 : 10;
 	}
