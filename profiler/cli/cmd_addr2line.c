@@ -20,6 +20,7 @@
 #include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/opts.h"
+#include "profiler/base/textsafe.h"
 #include "profiler/base/util.h"
 #include "symbolize/symbolizer.h"
 
@@ -64,7 +65,7 @@ static void add_loc(struct a2l *a, const char *file, uint32_t line, uint32_t col
 		strbuf_adds(&a->sb, "??:0");
 		return;
 	}
-	strbuf_adds(&a->sb, a->basenames ? base_name(file) : file);
+	textsafe_append(&a->sb, a->basenames ? base_name(file) : file);
 	if (col)
 		strbuf_addf(&a->sb, ":%" PRIu32 ":%" PRIu32, line, col);
 	else
@@ -83,7 +84,7 @@ static void add_function_line(struct a2l *a, uint64_t addr, const struct sym_fra
 			      const struct sym_lookup_info *info)
 {
 	if (n > 0 && info->from_dwarf) {
-		strbuf_adds(&a->sb, pick(a, f[0].raw, f[0].function));
+		textsafe_append(&a->sb, pick(a, f[0].raw, f[0].function));
 		if (!f[0].inlined || a->pretty)
 			return;
 		strbuf_adds(&a->sb, " inlined");
@@ -99,13 +100,13 @@ static void add_function_line(struct a2l *a, uint64_t addr, const struct sym_fra
 		}
 		strbuf_adds(&a->sb, " in ");
 		if (info->inline_owner) {
-			strbuf_adds(&a->sb, pick(a, info->inline_owner, info->inline_owner_demangled));
+			textsafe_append(&a->sb, pick(a, info->inline_owner, info->inline_owner_demangled));
 			return;
 		}
 	}
 	const char *dem = NULL;
 	const char *raw = sym_lookup_symbol(a->mod, addr, &dem, NULL);
-	strbuf_adds(&a->sb, pick(a, raw, dem));
+	textsafe_append(&a->sb, pick(a, raw, dem));
 }
 
 static void format_address(struct a2l *a, uint64_t addr)
@@ -139,7 +140,7 @@ static void format_address(struct a2l *a, uint64_t addr)
 		if (a->pretty)
 			strbuf_adds(&a->sb, " (inlined by) ");
 		if (a->functions) {
-			strbuf_adds(&a->sb, pick(a, f[i].raw, f[i].function));
+			textsafe_append(&a->sb, pick(a, f[i].raw, f[i].function));
 			strbuf_adds(&a->sb, a->pretty ? " at " : "\n");
 		}
 		add_loc(a, f[i].file, f[i].line, f[i].column);

@@ -178,4 +178,12 @@ safe "$TMP/top.txt" "top --batch"
 grep -qF 'weird\x1b[2Jname\x0athread 1 "systemd" running;semi\xff' "$TMP/top.txt" ||
 	fail "top --batch: the weird function is not shown escaped: $(cat "$TMP/top.txt")"
 grep -qE '^thread 1' "$TMP/top.txt" && fail "top --batch: a forged line"
+
+# addr2line: names come from the file it is given, as untrusted as a target's.
+addr=$(nm "$TMP/odd" | awk '/ weird/ { print $1; exit }')
+[ -n "$addr" ] || fail "nm does not list the weird symbol of $TMP/odd"
+"$PROWL" addr2line -f -e "$TMP/odd" "0x$addr" >"$TMP/a2l.txt" 2>"$TMP/a2l.err" || fail "addr2line failed: $(cat "$TMP/a2l.err")"
+safe "$TMP/a2l.txt" "addr2line"
+grep -qF "$WEIRD_SHOWN" "$TMP/a2l.txt" || fail "addr2line: the weird function is not shown escaped: $(cat "$TMP/a2l.txt")"
+[ "$(wc -l <"$TMP/a2l.txt")" = 2 ] || fail "addr2line: a forged line: $(cat "$TMP/a2l.txt")"
 exit 0
