@@ -42,10 +42,12 @@ while [ "$samples" -lt $HOUR ]; do
 		base=$m base_n=$samples
 	fi
 done
+# SIGINT to prowl alone is passed on to the command, which dies of it: prowl
+# writes the profile and exits as the command did (130), as a shell would.
 kill -INT $p
 wait $p
 rc=$?
-[ $rc = 0 ] || fail "prowl exited $rc: $(tail -n 3 "$TMP/err")"
+[ $rc = 130 ] || fail "prowl exited $rc (want 130, the command's death by SIGINT): $(tail -n 3 "$TMP/err")"
 tail -n 1 "$TMP/err"
 awk '{ printf "#   %8d samples: VmRSS %s kB, VmHWM %s kB\n", $1, $2, $3 }' "$TMP/mem"
 last=$(tail -n 1 "$TMP/mem")
