@@ -44,7 +44,7 @@ check() {
 	at_least "$(pct "$callers" "$total")" 90 || fail "$4: the Python callers are in only $callers of $total samples"
 	grep -q "using the ptrace backend: the target runs python" "$2" || { cat "$2"; fail "$4: no line about the backend"; }
 	mism=$(sed -n 's/.*python_mismatched_pct \([0-9.]*\).*/\1/p' "$2")
-	[ -n "$mism" ] || { cat "$2"; fail "$4: no python figures in the summary"; }
+	[ -n "$mism" ] || { cat "$2"; fail "$4: no python figures after the summary (record --stats)"; }
 	info "$4: ${mism}% of samples with mismatched halves"
 	at_least 1 "$mism" && [ "$mism" != "1.00" ] || fail "$4: ${mism}% of samples had mismatched halves"
 	# An evaluation frame stays only where the halves did not match (a
@@ -58,7 +58,7 @@ checked=0
 for py in $interps; do
 	info "== $py"
 	# Launched.
-	"$PROWL" record -o "$TMP/l.folded" -- "$py" "$SCRIPT" "$SECS" "$TMP/truth_l" >/dev/null 2>"$TMP/l.err" ||
+	"$PROWL" record --stats -o "$TMP/l.folded" -- "$py" "$SCRIPT" "$SECS" "$TMP/truth_l" >/dev/null 2>"$TMP/l.err" ||
 		{ cat "$TMP/l.err"; fail "$py: record of the launched script failed"; }
 	check "$TMP/l.folded" "$TMP/l.err" "$TMP/truth_l" "$py launched"
 	# Attached to a running one.
@@ -69,7 +69,7 @@ for py in $interps; do
 	until grep -q READY "$TMP/py.out" 2>/dev/null; do
 		i=$((i + 1)); [ $i -lt 300 ] || fail "$py never printed READY"; sleep 0.05
 	done
-	"$PROWL" record -d "$SECS" -o "$TMP/p.folded" -p "$pid" >/dev/null 2>"$TMP/p.err" ||
+	"$PROWL" record --stats -d "$SECS" -o "$TMP/p.folded" -p "$pid" >/dev/null 2>"$TMP/p.err" ||
 		{ cat "$TMP/p.err"; fail "$py: record -p failed"; }
 	wait "$pid"
 	check "$TMP/p.folded" "$TMP/p.err" "$TMP/truth_p" "$py attached"
