@@ -23,12 +23,6 @@ void dump_text_escape(struct strbuf *out, const char *str)
 	}
 }
 
-static const char *base_name(const char *p)
-{
-	const char *b = strrchr(p, '/');
-	return b ? b + 1 : p;
-}
-
 static int finish(FILE *out)
 {
 	if (fflush(out) != 0 || ferror(out)) {

@@ -16,6 +16,7 @@
 static const char *const state_names[] = {
 	[SAMPLE_STATE_SLEEPING] = "[sleeping]", [SAMPLE_STATE_IO] = "[I/O wait]",
 	[SAMPLE_STATE_STOPPED] = "[stopped]", [SAMPLE_STATE_OTHER] = "[other state]",
+	[SAMPLE_STATE_STACK_LIMIT] = "[stack limit]",
 };
 
 struct handle {
@@ -72,12 +73,6 @@ void resolve_free(struct resolver *r)
 	if (r->sym)
 		symbolizer_free(r->sym);
 	free(r);
-}
-
-static const char *base_name(const char *p)
-{
-	const char *b = strrchr(p, '/');
-	return b ? b + 1 : p;
 }
 
 /* True when path still holds the file the module was mapped from. */
