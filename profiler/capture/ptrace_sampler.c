@@ -74,6 +74,8 @@ struct pt_backend {
 	bool wall;
 	bool started, detached;
 	uint64_t warned_ns;    /* the period we last told the user about */
+	/* Cost figures of processes already gone and freed (see procs_reap). */
+	uint64_t gone_stops, gone_held_ns, gone_wait_ns, gone_late;
 	/* Cost control. */
 	uint64_t win_start_ns, win_paused_ns, win_max_ns;
 	unsigned win_ticks;
@@ -161,6 +163,39 @@ static struct pt_proc *proc_add(struct pt_backend *b, struct target_proc *tp)
 	xgrow((void **)&b->procs, &b->cap, b->nprocs + 1, sizeof(*b->procs));
 	b->procs[b->nprocs++] = pr;
 	return pr;
+}
+
+static void proc_free(struct pt_proc *pr)
+{
+	ptrace_proc_release(&pr->pp);
+	free(pr->mem);
+	free(pr->known);
+	free(pr->maps_files);
+	free(pr);
+}
+
+/* Frees the records of processes whose exit was announced: with --children
+ * a build forks thousands, and each record holds a 64 KB page cache. Their
+ * cost figures are kept in the totals. Called where no loop over b->procs
+ * is under way. */
+static void procs_reap(struct pt_backend *b)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < b->nprocs; i++) {
+		struct pt_proc *pr = b->procs[i];
+		if (!pr->gone || pr->pp.nthreads || pr->pp.nforked) {
+			b->procs[k++] = pr;
+			continue;
+		}
+		b->gone_stops += pr->pp.stops;
+		b->gone_held_ns += pr->pp.held_ns;
+		b->gone_wait_ns += pr->pp.stop_wait_ns;
+		b->gone_late += pr->pp.late;
+		if (b->cur == pr)
+			b->cur = NULL;
+		proc_free(pr);
+	}
+	b->nprocs = k;
 }
 
 /* Rereads /proc/PID/maps when its file mappings differ from the last look
@@ -706,6 +741,7 @@ static int ptrace_poll(struct sampler *s)
 		ptrace_proc_poll_cb(&pr->pp, b->wall && b->started ? on_stop : NULL, b);
 		sync_threads(s, pr);
 	}
+	procs_reap(b);
 	return 0;
 }
 
@@ -746,6 +782,7 @@ static int ptrace_tick(struct sampler *s)
 		/* Stops seen while collecting may have been exits, clones or an exec. */
 		sync_threads(s, pr);
 	}
+	procs_reap(b);
 	b->ticks++;
 	uint64_t end = now_ns();
 	b->tick_busy_ns += end - now;
@@ -758,7 +795,7 @@ static int ptrace_tick(struct sampler *s)
  * tests/bench/bench_ptrace.sh read them there). */
 static void note_stats(struct sampler *s, struct pt_backend *b)
 {
-	uint64_t stops = 0, held = 0, wait = 0, late = 0;
+	uint64_t stops = b->gone_stops, held = b->gone_held_ns, wait = b->gone_wait_ns, late = b->gone_late;
 	for (size_t i = 0; i < b->nprocs; i++) {
 		stops += b->procs[i]->pp.stops;
 		held += b->procs[i]->pp.held_ns;
@@ -796,14 +833,8 @@ static void ptrace_close(struct sampler *s)
 		return;
 	if (!b->detached)
 		detach_all(b);
-	for (size_t i = 0; i < b->nprocs; i++) {
-		struct pt_proc *pr = b->procs[i];
-		ptrace_proc_release(&pr->pp);
-		free(pr->mem);
-		free(pr->known);
-		free(pr->maps_files);
-		free(pr);
-	}
+	for (size_t i = 0; i < b->nprocs; i++)
+		proc_free(b->procs[i]);
 	free(b->procs);
 	free(b->ips);
 	free(b->cand_ips);
