@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "profiler/base/procstat.h"
 #include "profiler/capture/ptrace.h"
@@ -68,7 +69,6 @@ struct pt_backend {
 	uint64_t rng;          /* xorshift state for the jitter */
 	uint64_t last_tick_ns; /* when the previous sampling tick ran */
 	uint64_t tick_busy_ns; /* time spent inside sampling ticks (stats) */
-	uint64_t avg_gap_ns;   /* running mean of the time between sampling ticks */
 	uint64_t *ips;
 	size_t max_ips;
 	bool wall;
@@ -83,7 +83,7 @@ struct pt_backend {
 	/* The tick in progress. */
 	struct sampler *s;
 	struct pt_proc *cur;
-	uint64_t weight;
+	uint64_t weight;       /* wall mode's default weight (each sample then weighs its own interval) */
 	/* cpu mode: the thread our tick's wake-up took the CPU from is one of
 	 * the threads found waiting on our CPU, preempted in user code; one of
 	 * them, drawn at random as their stops come, is sampled at the end of
@@ -410,6 +410,49 @@ static uint64_t next_rand(struct pt_backend *b)
 	return b->rng;
 }
 
+/* The thread's CPU time so far in ns: schedstat's exact count, else stat's
+ * clock ticks. */
+static int thread_cpu_ns(pid_t pid, pid_t tid, uint64_t *ns)
+{
+	uint64_t runs;
+	if (procstat_sched(pid, tid, ns, &runs) == 0 && (*ns || runs))
+		return 0;
+	struct procstat st;
+	if (procstat_read(pid, tid, &st) != 0)
+		return -ENOENT;
+	static long hz;
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	*ns = st.cpu_ticks * (1000000000ull / (uint64_t)hz);
+	return 0;
+}
+
+/* Where the CPU time of a thread is counted from: its time at attach. */
+static void cpu_baseline(struct ptrace_proc *pp, struct ptrace_thread *t)
+{
+	t->cpu_known = thread_cpu_ns(pp->pid, t->tid, &t->cpu_ns) == 0;
+	t->cpu_carry_ns = 0;
+}
+
+/* cpu mode: the weight of a sample is the CPU time the thread used since
+ * its previous one, in periods of the asked rate, the remainder carried to
+ * the next. A tick does not stand for its interval: on a loaded machine a
+ * thread found running had not run all of it (1.8x too much at 999 Hz, 4x at
+ * 25 Hz were seen), and a lowered rate changes nothing. Summed, the weights
+ * are the thread's CPU time to within a period. 0: not a whole period yet. */
+static uint64_t cpu_weight(struct pt_backend *b, struct ptrace_proc *pp, struct ptrace_thread *t)
+{
+	uint64_t now;
+	if (thread_cpu_ns(pp->pid, t->tid, &now) != 0)
+		return 1; /* gone while stopped: count the look itself */
+	uint64_t base = t->cpu_known ? t->cpu_ns : 0;
+	uint64_t used = (now > base ? now - base : 0) + t->cpu_carry_ns;
+	t->cpu_ns = now;
+	t->cpu_known = true;
+	t->cpu_carry_ns = used % b->base_tick_ns;
+	return used / b->base_tick_ns;
+}
+
 /* Called by ptrace_proc_collect for each thread as it stops. */
 
 static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
@@ -466,6 +509,14 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 			return;
 		}
 	}
+	uint64_t weight = b->weight;
+	/* A displaced candidate is weighed when it is chosen (sample_proc): a
+	 * candidate left out keeps its time for its next sample. */
+	if (!b->wall && !displaced) {
+		weight = cpu_weight(b, pp, t);
+		if (!weight)
+			return; /* its time goes with its next sample */
+	}
 	struct unwind_regs ur;
 	ptrace_regs_convert(&regs, &ur);
 	ptrace_mem_reset(pr->mem);
@@ -506,7 +557,7 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	if (uflags & (UNWIND_TRUNCATED | UNWIND_DEPTH))
 		ev.sample.flags |= SAMPLE_TRUNCATED;
 	ev.sample.state = b->wall ? state_of(t->sched) : SAMPLE_STATE_NONE;
-	ev.sample.weight = b->weight;
+	ev.sample.weight = weight;
 	if (b->wall) {
 		/* Each thread's sample stands for the time since its previous one
 		 * (late stops make threads' intervals differ), capped at a second. */
@@ -578,9 +629,13 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 	uint64_t held0 = pp->held_ns;
 	ptrace_proc_collect(pp, b->wall ? WALL_STOP_DEADLINE_NS : CPU_STOP_DEADLINE_NS, on_stop, b);
 	if (b->cand.kind == SAMPLER_SAMPLE) {
-		b->samples++;
-		b->displaced++;
-		emit(s, &b->cand);
+		struct ptrace_thread *t = ptrace_proc_find(pp, b->cand.tid);
+		b->cand.sample.weight = t ? cpu_weight(b, pp, t) : 1;
+		if (b->cand.sample.weight) {
+			b->samples++;
+			b->displaced++;
+			emit(s, &b->cand);
+		}
 	}
 	/* Time the target's threads sat stopped (not the wait for a thread that
 	 * was not on a CPU anyway); summed, as if the target stood still while
@@ -668,6 +723,7 @@ static int attach_proc(struct sampler *s, struct target_proc *tp)
 	for (size_t i = 0; i < pr->pp.nthreads; i++) {
 		xgrow((void **)&pr->known, &pr->capknown, pr->nknown + 1, sizeof(*pr->known));
 		pr->known[pr->nknown++] = pr->pp.threads[i].tid;
+		cpu_baseline(&pr->pp, &pr->pp.threads[i]);
 	}
 	qsort(pr->known, pr->nknown, sizeof(*pr->known), cmp_pid);
 	return 0;
@@ -760,18 +816,6 @@ static int ptrace_tick(struct sampler *s)
 	uint64_t iv = b->tick_ns / 2 + next_rand(b) % b->tick_ns;
 	b->next_due_ns = now + iv;
 	s->tick_ns = iv;
-	/* A sample stands for the time since the previous one, in periods of the
-	 * asked rate: the rate was lowered, the interval jittered, or our loop
-	 * woke late on a busy machine. Capped so one stall cannot dominate. */
-	uint64_t since = b->last_tick_ns ? now - b->last_tick_ns : b->tick_ns;
-	uint64_t w = (since + b->base_tick_ns / 2) / b->base_tick_ns;
-	/* Capped at four times the usual interval (a slow loop is the usual
-	 * interval, one stall is not), and at a second. */
-	b->avg_gap_ns = b->avg_gap_ns ? (b->avg_gap_ns * 7 + since) / 8 : since;
-	uint64_t cap = 4 * (b->avg_gap_ns > b->tick_ns ? b->avg_gap_ns : b->tick_ns) / b->base_tick_ns;
-	if (cap > 1000000000ull / b->base_tick_ns)
-		cap = 1000000000ull / b->base_tick_ns;
-	b->weight = w < 1 ? 1 : w > cap ? cap : w;
 	b->last_tick_ns = now;
 	uint64_t paused = 0;
 	for (size_t i = 0; i < b->nprocs; i++) {
