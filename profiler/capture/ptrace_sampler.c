@@ -92,6 +92,8 @@ struct pt_backend {
 	struct sampler_event cand;
 	uint64_t *cand_ips;
 	uint64_t not_running, displaced; /* cpu-mode stops left out / taken as displaced (stats) */
+	uint64_t blocked;      /* wall-mode samples of threads blocked in D, taken without a stop */
+	uint64_t slow_warned_ns; /* the tick interval we last said the rate fell to */
 };
 
 static uint64_t tick_for_freq(unsigned freq)
@@ -453,70 +455,14 @@ static uint64_t cpu_weight(struct pt_backend *b, struct ptrace_proc *pp, struct 
 	return used / b->base_tick_ns;
 }
 
-/* Called by ptrace_proc_collect for each thread as it stops. */
-
-static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
+/* Unwinds a thread from regs and emits its sample (or keeps it as the tick's
+ * displaced candidate). The thread is held stopped, or blocked in the kernel
+ * where its user stack cannot change (sample_blocked). */
+static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_proc *pp, struct ptrace_thread *t,
+			const struct user_regs_struct *rp, uint64_t weight, bool displaced)
 {
-	struct pt_backend *b = arg;
 	struct sampler *s = b->s;
-	struct pt_proc *pr = b->cur;
-	struct user_regs_struct regs;
-	bool displaced = false;
-	if (ptrace_thread_regs(t->tid, &regs) != 0)
-		return;
-	/* A user-stopped thread is not time the program spent anywhere. */
-	if (t->group_stop)
-		return;
-	if (!b->wall) {
-		/* cpu mode. A new thread stopped at the return of clone has run
-		 * none of its code: its time on a CPU so far is the kernel making
-		 * it and leaving its first stop, which we held. */
-		long nr = (long)regs.orig_rax;
-		if ((nr == 56 || nr == 435) && regs.rax == 0) {
-			b->not_running++;
-			return;
-		}
-		/* State R also means waiting for a CPU (just woken, just created,
-		 * preempted), and perf would not sample such a thread. One that
-		 * was on a CPU stops without being given one again; one that had
-		 * to wait for a CPU first counts one more arrival. */
-		uint64_t runs;
-		if (t->runs != RUNS_UNKNOWN && procstat_runs(pp->pid, t->tid, &runs) == 0) {
-			/* Except the one thread our own wake-up may have taken the CPU
-			 * from: perf would have seen it running. It waited on our CPU
-			 * and was stopped out of user code (preempted there, not woken
-			 * from a sleep or just created). */
-			if (runs != t->runs) {
-				if (!t->on_our_cpu || (long)regs.orig_rax >= 0) {
-					b->not_running++;
-					return;
-				}
-				/* CFS shares a CPU evenly between its runnable threads, so
-				 * each candidate is as likely as any other to be the one
-				 * that was running: keep the k-th with probability 1/k. */
-				b->ncand++;
-				if (b->ncand > 1) {
-					b->not_running++;
-					if (next_rand(b) % b->ncand != 0)
-						return;
-				}
-				displaced = true;
-			}
-		} else if (woke_from_wait(&regs)) {
-			/* Without that count: a stop at the exit of a waiting system
-			 * call was most likely waiting for a CPU after its wake-up. */
-			b->not_running++;
-			return;
-		}
-	}
-	uint64_t weight = b->weight;
-	/* A displaced candidate is weighed when it is chosen (sample_proc): a
-	 * candidate left out keeps its time for its next sample. */
-	if (!b->wall && !displaced) {
-		weight = cpu_weight(b, pp, t);
-		if (!weight)
-			return; /* its time goes with its next sample */
-	}
+	struct user_regs_struct regs = *rp;
 	struct unwind_regs ur;
 	ptrace_regs_convert(&regs, &ur);
 	ptrace_mem_reset(pr->mem);
@@ -579,6 +525,113 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	emit(s, &ev);
 }
 
+
+/* Called by ptrace_proc_collect for each thread as it stops. */
+
+static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
+{
+	struct pt_backend *b = arg;
+	struct pt_proc *pr = b->cur;
+	struct user_regs_struct regs;
+	bool displaced = false;
+	if (ptrace_thread_regs(t->tid, &regs) != 0)
+		return;
+	/* A user-stopped thread is not time the program spent anywhere. */
+	if (t->group_stop)
+		return;
+	if (!b->wall) {
+		/* cpu mode. A new thread stopped at the return of clone has run
+		 * none of its code: its time on a CPU so far is the kernel making
+		 * it and leaving its first stop, which we held. */
+		long nr = (long)regs.orig_rax;
+		if ((nr == 56 || nr == 435) && regs.rax == 0) {
+			b->not_running++;
+			return;
+		}
+		/* State R also means waiting for a CPU (just woken, just created,
+		 * preempted), and perf would not sample such a thread. One that
+		 * was on a CPU stops without being given one again; one that had
+		 * to wait for a CPU first counts one more arrival. */
+		uint64_t runs;
+		if (t->runs != RUNS_UNKNOWN && procstat_runs(pp->pid, t->tid, &runs) == 0) {
+			/* Except the one thread our own wake-up may have taken the CPU
+			 * from: perf would have seen it running. It waited on our CPU
+			 * and was stopped out of user code (preempted there, not woken
+			 * from a sleep or just created). */
+			if (runs != t->runs) {
+				if (!t->on_our_cpu || (long)regs.orig_rax >= 0) {
+					b->not_running++;
+					return;
+				}
+				/* CFS shares a CPU evenly between its runnable threads, so
+				 * each candidate is as likely as any other to be the one
+				 * that was running: keep the k-th with probability 1/k. */
+				b->ncand++;
+				if (b->ncand > 1) {
+					b->not_running++;
+					if (next_rand(b) % b->ncand != 0)
+						return;
+				}
+				displaced = true;
+			}
+		} else if (woke_from_wait(&regs)) {
+			/* Without that count: a stop at the exit of a waiting system
+			 * call was most likely waiting for a CPU after its wake-up. */
+			b->not_running++;
+			return;
+		}
+	}
+	uint64_t weight = b->weight;
+	/* A displaced candidate is weighed when it is chosen (sample_proc): a
+	 * candidate left out keeps its time for its next sample. */
+	if (!b->wall && !displaced) {
+		weight = cpu_weight(b, pp, t);
+		if (!weight)
+			return; /* its time goes with its next sample */
+	}
+	sample_regs(b, pr, pp, t, &regs, weight, displaced);
+}
+
+/* Wall mode: a thread in uninterruptible sleep (D: a vfork parent waiting
+ * for its child, disk I/O) does not stop for PTRACE_INTERRUPT until it wakes,
+ * which may be never while we record. Its user registers are where it entered
+ * the kernel, and /proc/PID/task/TID/syscall gives them without a stop: the
+ * number, the six argument registers, the stack pointer and the pc. That is
+ * enough to unwind through CFI (vfork even keeps its return address in rdi,
+ * the first argument). Returns false when the thread is not blocked in a
+ * system call (then it will stop soon, and is sampled then). */
+static bool sample_blocked(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pr->pp.pid, (int)t->tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	long nr;
+	unsigned long long a[6], sp, pc;
+	if (!ok || sscanf(buf, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4],
+			  &a[5], &sp, &pc) != 9 || nr < 0)
+		return false;
+	struct user_regs_struct regs;
+	memset(&regs, 0, sizeof(regs));
+	regs.orig_rax = (unsigned long long)nr;
+	regs.rdi = a[0];
+	regs.rsi = a[1];
+	regs.rdx = a[2];
+	regs.r10 = a[3];
+	regs.r8 = a[4];
+	regs.r9 = a[5];
+	regs.rsp = sp;
+	regs.rip = pc;
+	t->stop_ns = now_ns();
+	b->cur = pr;
+	b->blocked++;
+	sample_regs(b, pr, &pr->pp, t, &regs, 1, false);
+	return true;
+}
+
 static bool thread_wanted(struct sampler *s, struct pt_proc *pr, struct ptrace_thread *t, const char *comm)
 {
 	if (strncmp(t->comm, comm, sizeof(t->comm) - 1) != 0) {
@@ -601,7 +654,10 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 	maps_refresh(pr, false);
 	for (size_t i = 0; i < pp->nthreads; i++) {
 		struct ptrace_thread *t = &pp->threads[i];
-		if (t->state != PT_RUNNING)
+		/* Wall mode counts a thread whose stop is still pending from an
+		 * earlier tick too: it is blocked in the kernel. */
+		bool pending = b->wall && t->state == PT_INTERRUPTED;
+		if (t->state != PT_RUNNING && !pending)
 			continue; /* user-stopped (listening), new, or a stop still pending */
 		struct procstat st;
 		if (procstat_read(pp->pid, t->tid, &st) != 0)
@@ -612,6 +668,11 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		if (!thread_wanted(s, pr, t, st.comm))
 			continue;
+		if (b->wall && (pending || st.state == 'D')) {
+			t->sched = st.state;
+			if (sample_blocked(b, pr, t) || pending)
+				continue; /* an interrupt would wait for it to wake */
+		}
 		/* The session may add a target thread then, never a ptrace thread: t is valid. */
 		t->sched = st.state;
 		t->runs = RUNS_UNKNOWN;
@@ -695,6 +756,35 @@ static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 	b->win_paused_ns = 0;
 	b->win_max_ns = 0;
 	b->win_ticks = 0;
+}
+
+/* A look at every thread (a /proc read each, an interrupt of each running
+ * one) can take longer than the period: 2000 threads at 999 Hz. Then the rate
+ * falls whatever cost_control decides, and the user must hear it: one line
+ * when the rate reached falls under half the one asked, again when it halves. */
+static void slow_ticks(struct pt_backend *b, uint64_t now)
+{
+	uint64_t el = now - b->run_start_ns;
+	if (el < COST_WINDOW_NS || b->ticks < 2)
+		return;
+	uint64_t gap = el / b->ticks; /* the mean interval reached */
+	if (gap < 2 * b->tick_ns || (b->slow_warned_ns && gap < 2 * b->slow_warned_ns))
+		return;
+	size_t threads = 0;
+	for (size_t i = 0; i < b->nprocs; i++)
+		threads += b->procs[i]->pp.nthreads;
+	char line[256];
+	snprintf(line, sizeof(line),
+		 "ptrace sampling fell to %.0f Hz (asked %.0f Hz): one look at %zu thread%s takes %.1f ms (a /proc read each, a stop of each running one); perf_event costs far less where it is allowed",
+		 1e9 / (double)gap, 1e9 / (double)b->base_tick_ns, threads, threads == 1 ? "" : "s",
+		 (double)b->tick_busy_ns / 1e6 / (double)b->ticks);
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_NOTE;
+	ev.time_ns = now;
+	ev.note = line;
+	emit(b->s, &ev);
+	b->slow_warned_ns = gap;
 }
 
 static int attach_proc(struct sampler *s, struct target_proc *tp)
@@ -831,6 +921,7 @@ static int ptrace_tick(struct sampler *s)
 	uint64_t end = now_ns();
 	b->tick_busy_ns += end - now;
 	cost_control(b, paused, end);
+	slow_ticks(b, end);
 	return 0;
 }
 
@@ -848,12 +939,12 @@ static void note_stats(struct sampler *s, struct pt_backend *b)
 	}
 	uint64_t el = now_ns() - b->run_start_ns;
 	snprintf(s->stats, sizeof(s->stats),
-		"ptrace cost: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu",
+		"ptrace cost: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu blocked %llu",
 		(unsigned long long)b->ticks, el ? b->ticks * 1e9 / el : 0.0,
 		b->ticks ? b->tick_busy_ns / 1e3 / b->ticks : 0.0, (unsigned long long)stops, (unsigned long long)b->samples,
 		stops ? wait / 1e3 / stops : 0.0, stops ? held / 1e3 / stops : 0.0,
 		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9,
-		(unsigned long long)b->not_running, (unsigned long long)b->displaced);
+		(unsigned long long)b->not_running, (unsigned long long)b->displaced, (unsigned long long)b->blocked);
 }
 
 static int ptrace_stop(struct sampler *s)
