@@ -273,13 +273,17 @@ static double effective_n(const struct harness *h)
  * with probability p (its true share of CPU time, exact by construction in
  * samples/cpu), so the measured share has standard deviation
  * sqrt(p(1-p)/n). 4.5 of those make a false failure rarer than 1 in 100,000
- * runs. On top, 2 points of systematic error that more samples do not shrink:
+ * runs. On top, 1 point of systematic error that more samples do not shrink:
  * the few instructions between the calls (acc ^= 1 in run_workload) and a
- * stop that lands just past a function's end are counted elsewhere. */
+ * stop that lands just past a function's end are counted elsewhere. It was 2
+ * while samples weighed the tick's interval: hot_b then read 35-38% against
+ * perf's 30%; weighed by the CPU time their thread used, six runs on a
+ * loaded machine gave hot_a 56.2-64.3% (mean 59.3) and hot_b 26.2-33.7%
+ * (mean 30.8), no bias past a point. */
 static void assert_share(const char *fn, uint64_t k, uint64_t total, double p, double n)
 {
 	double got = (double)k / (double)total;
-	double bound = 4.5 * sqrt(p * (1 - p) / n) + 0.02;
+	double bound = 4.5 * sqrt(p * (1 - p) / n) + 0.01;
 	print_message("  %s: %.1f%% (expected %.0f%% +- %.1f, n_eff %.0f)\n", fn, 100 * got, 100 * p, 100 * bound, n);
 	if (fabs(got - p) > bound)
 		fail_msg("%s: %.1f%% of the samples, expected %.0f%% +- %.1f (n_eff %.0f)", fn, 100 * got, 100 * p,
