@@ -775,8 +775,8 @@ static void slow_ticks(struct pt_backend *b, uint64_t now)
 		threads += b->procs[i]->pp.nthreads;
 	char line[256];
 	snprintf(line, sizeof(line),
-		 "ptrace sampling fell to %.0f Hz (asked %.0f Hz): one look at %zu thread%s takes %.1f ms (a /proc read each, a stop of each running one); perf_event costs far less where it is allowed",
-		 1e9 / (double)gap, 1e9 / (double)b->base_tick_ns, threads, threads == 1 ? "" : "s",
+		 "ptrace sampling fell to %.*f Hz (asked %.0f Hz): one look at %zu thread%s takes %.1f ms (a /proc read each, a stop of each running one); perf_event costs far less where it is allowed",
+		 gap > 1000000000ull ? 2 : 0, 1e9 / (double)gap, 1e9 / (double)b->base_tick_ns, threads, threads == 1 ? "" : "s",
 		 (double)b->tick_busy_ns / 1e6 / (double)b->ticks);
 	struct sampler_event ev;
 	memset(&ev, 0, sizeof(ev));
