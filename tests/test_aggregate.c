@@ -135,6 +135,76 @@ static void test_many_unique_stacks(void **state)
 	aggregate_free(a);
 }
 
+/* Past the cap a new stack is kept as its deepest known prefix under the
+ * marker, counted as folded, and the trie stops growing. */
+static void test_cap_folds_into_known_prefix(void **state)
+{
+	(void)state;
+	struct aggregate *a = aggregate_new();
+	struct agg_frame marker = { NULL, 77, AGG_STATE };
+	aggregate_set_limit(a, 5, &marker); /* root + 4 nodes */
+	uint32_t t = aggregate_thread(a, 1, 1);
+	struct agg_frame f[4];
+	uint64_t s1[] = { 0x30, 0x20, 0x10 };
+	uint32_t l1 = aggregate_add(a, t, f, stack(f, s1, 3), 2); /* nodes 1..3 */
+	uint64_t s2[] = { 0x40, 0x20, 0x10 };
+	uint32_t l2 = aggregate_add(a, t, f, stack(f, s2, 3), 1); /* node 4: the cap */
+	assert_int_equal(a->nnodes, 5);
+	assert_int_equal(a->folded, 0);
+	/* A new leaf under 0x20: 0x10;0x20;[marker]. */
+	uint64_t s3[] = { 0x50, 0x20, 0x10 };
+	uint32_t l3 = aggregate_add(a, t, f, stack(f, s3, 3), 3);
+	assert_int_equal(a->nodes[l3].frame.kind, AGG_STATE);
+	assert_int_equal(a->nodes[l3].frame.addr, 77);
+	uint32_t p = a->nodes[l3].parent;
+	assert_int_equal(a->nodes[p].frame.addr, 0x20);
+	assert_int_equal(a->nodes[a->nodes[p].parent].frame.addr, 0x10);
+	assert_int_equal(a->folded, 3);
+	/* A second new leaf there shares the marker node: nothing grows. */
+	uint64_t s4[] = { 0x60, 0x20, 0x10 };
+	assert_int_equal(aggregate_add(a, t, f, stack(f, s4, 3), 1), l3);
+	assert_int_equal(a->nnodes, 6);
+	assert_int_equal(count_of(a, t, l3), 4);
+	/* A new root: the marker alone under the root. */
+	uint64_t s5[] = { 0x70, 0x99 };
+	uint32_t l5 = aggregate_add(a, t, f, stack(f, s5, 2), 1);
+	assert_int_equal(a->nodes[l5].parent, AGG_ROOT);
+	assert_int_equal(a->nodes[l5].frame.addr, 77);
+	/* Known stacks still count where they belong. */
+	assert_int_equal(aggregate_add(a, t, f, stack(f, s1, 3), 1), l1);
+	assert_int_equal(aggregate_add(a, t, f, stack(f, s2, 3), 1), l2);
+	assert_int_equal(count_of(a, t, l1), 3);
+	assert_int_equal(a->folded, 5);
+	assert_int_equal(a->total, 10); /* nothing lost: folded samples are still samples */
+	assert_int_equal(a->nnodes, 7);
+	aggregate_free(a);
+}
+
+/* A flood of distinct stacks: memory stops at the cap, whatever the count. */
+static void test_cap_bounds_memory(void **state)
+{
+	(void)state;
+	struct aggregate *a = aggregate_new();
+	struct agg_frame marker = { NULL, 77, AGG_STATE };
+	aggregate_set_limit(a, 1000, &marker);
+	uint32_t t = aggregate_thread(a, 1, 1);
+	struct agg_frame f[3];
+	size_t at_cap = 0;
+	for (uint64_t i = 0; i < 50000; i++) {
+		uint64_t s[] = { 0x100000 + i, 0x200000 + i % 7, 0x10 };
+		aggregate_add(a, t, f, stack(f, s, 3), 1);
+		if (i == 5000)
+			at_cap = aggregate_memory(a);
+	}
+	/* root, 0x10, its 7 children, 991 leaves, then one marker per known
+	 * node that was asked for a new child: 0x10's 7 children. */
+	assert_int_equal(a->nnodes, 1000 + 7);
+	assert_int_equal(a->folded, 50000 - 991);
+	assert_int_equal(a->total, 50000);
+	assert_int_equal(aggregate_memory(a), at_cap);
+	aggregate_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +213,8 @@ int main(void)
 		cmocka_unit_test(test_module_and_kind_tell_frames_apart),
 		cmocka_unit_test(test_reset_keeps_nodes),
 		cmocka_unit_test(test_many_unique_stacks),
+		cmocka_unit_test(test_cap_folds_into_known_prefix),
+		cmocka_unit_test(test_cap_bounds_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

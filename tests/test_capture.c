@@ -44,6 +44,7 @@ static void test_defaults(void **state)
 	assert_int_equal(co.mode, CAPTURE_MODE_CPU);
 	assert_false(co.kernel);
 	assert_true(co.max_depth > 100);
+	assert_int_equal(co.max_stacks, CAPTURE_DEFAULT_MAX_STACKS);
 	capture_opts_release(&co);
 }
 
@@ -54,7 +55,7 @@ static void test_every_option(void **state)
 		{ CAPTURE_OPT_FREQ, "499" }, { CAPTURE_OPT_DURATION, "2.5" }, { CAPTURE_OPT_STACK_SIZE, "32k" },
 		{ CAPTURE_OPT_UNWIND, "fp" }, { CAPTURE_OPT_KERNEL, NULL }, { CAPTURE_OPT_THREAD, "^work" },
 		{ CAPTURE_OPT_CHILDREN, NULL }, { CAPTURE_OPT_BACKEND, "ptrace" }, { CAPTURE_OPT_MODE, "wall" },
-		{ CAPTURE_OPT_MAX_DEPTH, "64" },
+		{ CAPTURE_OPT_MAX_DEPTH, "64" }, { CAPTURE_OPT_MAX_STACKS, "2k" },
 	};
 	char *cmd[] = { "./prog", "-F", "1", NULL };
 	struct capture_opts co;
@@ -72,6 +73,7 @@ static void test_every_option(void **state)
 	assert_int_equal(co.backend, CAPTURE_BACKEND_PTRACE);
 	assert_int_equal(co.mode, CAPTURE_MODE_WALL);
 	assert_int_equal(co.max_depth, 64);
+	assert_int_equal(co.max_stacks, 2048);
 	/* The command is copied with its own options. */
 	assert_non_null(co.argv);
 	assert_true(co.argv[0] != cmd[0]);
@@ -145,6 +147,8 @@ static void test_usage_errors(void **state)
 	expect_usage(CAPTURE_OPT_PID, "1", true, "not both");
 	expect_usage(CAPTURE_OPT_DURATION, "2", false, "nothing to profile");
 	expect_usage(CAPTURE_OPT_MAX_DEPTH, "0", true, "depth");
+	expect_usage(CAPTURE_OPT_MAX_STACKS, "0", true, "max stacks");
+	expect_usage(CAPTURE_OPT_MAX_STACKS, "2000000000", true, "max stacks");
 	expect_usage(CAPTURE_OPT_FREQ, NULL, true, "frequency"); /* a value that never came */
 }
 

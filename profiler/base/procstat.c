@@ -71,6 +71,12 @@ char procstat_state(pid_t pid, pid_t tid)
 
 int procstat_runs(pid_t pid, pid_t tid, uint64_t *runs)
 {
+	uint64_t run_ns;
+	return procstat_sched(pid, tid, &run_ns, runs);
+}
+
+int procstat_sched(pid_t pid, pid_t tid, uint64_t *run_ns, uint64_t *runs)
+{
 	char path[64], buf[128];
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -91,6 +97,7 @@ int procstat_runs(pid_t pid, pid_t tid, uint64_t *runs)
 		return -EINVAL;
 	}
 	*runs = slices;
+	*run_ns = run;
 	return 0;
 }
 

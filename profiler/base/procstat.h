@@ -43,6 +43,9 @@ char procstat_state(pid_t pid, pid_t tid);
  * and looked at keeps its count; one that had to wait for a CPU first does
  * not. 0 with *runs = 0 when the kernel keeps no such count. */
 int procstat_runs(pid_t pid, pid_t tid, uint64_t *runs);
+/* The same, with the thread's time on a CPU so far in ns (the first field:
+ * exact, where stat's utime + stime count whole clock ticks). */
+int procstat_sched(pid_t pid, pid_t tid, uint64_t *run_ns, uint64_t *runs);
 
 /* The pseudo-frame of a wall-clock sample for a state letter: "[running]",
  * "[sleeping]", "[I/O wait]", "[stopped]", ... never NULL. */

@@ -96,12 +96,21 @@ uint32_t aggregate_thread(struct aggregate *a, pid_t pid, pid_t tid)
 	return i;
 }
 
-static uint32_t node_child(struct aggregate *a, uint32_t parent, const struct agg_frame *f)
+void aggregate_set_limit(struct aggregate *a, size_t max_nodes, const struct agg_frame *marker)
+{
+	a->max_nodes = max_nodes;
+	if (marker)
+		a->limit_marker = *marker;
+}
+
+/* The child of parent for frame f; ITAB_NONE when it does not exist and
+ * may not be made (create false). */
+static uint32_t node_child(struct aggregate *a, uint32_t parent, const struct agg_frame *f, bool create)
 {
 	uint64_t h = node_hash(parent, f);
 	struct node_key key = { parent, f };
 	uint32_t i = itab_find(&a->index->nodes, h, node_eq, a, &key);
-	if (i != ITAB_NONE)
+	if (i != ITAB_NONE || !create)
 		return i;
 	xgrow((void **)&a->nodes, &a->cap_nodes, a->nnodes + 1, sizeof(*a->nodes));
 	i = (uint32_t)a->nnodes++;
@@ -115,8 +124,19 @@ uint32_t aggregate_add(struct aggregate *a, uint32_t thread, const struct agg_fr
 		       uint64_t weight)
 {
 	uint32_t node = AGG_ROOT;
-	for (size_t i = n; i-- > 0;)
-		node = node_child(a, node, &frames[i]);
+	for (size_t i = n; i-- > 0;) {
+		bool room = !a->max_nodes || a->nnodes < a->max_nodes;
+		uint32_t c = node_child(a, node, &frames[i], room);
+		if (c == ITAB_NONE) {
+			/* At the cap: the sample keeps the part of its stack already
+			 * known, and says it was cut. The markers pass the cap, but
+			 * there is at most one under each node. */
+			node = node_child(a, node, &a->limit_marker, true);
+			a->folded += weight;
+			break;
+		}
+		node = c;
+	}
 	uint64_t h = count_hash(thread, node);
 	struct agg_count key = { thread, node, weight };
 	uint32_t i = itab_find(&a->index->counts, h, count_eq, a, &key);

@@ -3,6 +3,12 @@
  * frames, counts per (thread, leaf node): memory grows with unique stacks,
  * not with samples, and no symbol is looked up here. The session turns it
  * into a struct profile. Cannot fail except out of memory (fatal).
+ *
+ * Memory is bounded by a cap on trie nodes (aggregate_set_limit): a stack that
+ * would need a node past it is folded into its deepest known prefix, under a
+ * marker frame the caller chooses (the session's "[stack limit]"), and its
+ * weight is counted in folded, so a flood of distinct stacks (random JIT
+ * addresses, a long `top`) cannot grow without end and the user sees where.
  */
 #ifndef PROWL_AGGREGATE_H
 #define PROWL_AGGREGATE_H
@@ -53,14 +59,21 @@ struct aggregate {
 	struct agg_count *counts;
 	size_t ncounts, cap_counts;
 	uint64_t total;
+	size_t max_nodes;        /* 0: no cap; marker nodes may pass it (one per node at most) */
+	struct agg_frame limit_marker;
+	uint64_t folded;         /* weight of the samples folded at the cap */
 	struct agg_index *index; /* private */
 };
 
 struct aggregate *aggregate_new(void);
 void aggregate_free(struct aggregate *a);
+/* Caps the trie at max_nodes nodes (0: no cap); marker is the frame put under
+ * the deepest known prefix of a stack folded at the cap. */
+void aggregate_set_limit(struct aggregate *a, size_t max_nodes, const struct agg_frame *marker);
 /* Index of thread (pid, tid), added if new. */
 uint32_t aggregate_thread(struct aggregate *a, pid_t pid, pid_t tid);
-/* Adds weight samples of a stack given leaf first; returns its leaf node. */
+/* Adds weight samples of a stack given leaf first; returns its leaf node (the
+ * marker under its deepest known prefix when the stack was folded at the cap). */
 uint32_t aggregate_add(struct aggregate *a, uint32_t thread, const struct agg_frame *frames, size_t n,
 		       uint64_t weight);
 /* Zeroes every count (nodes and threads stay: they are reused). */

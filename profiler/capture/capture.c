@@ -18,6 +18,7 @@ void capture_opts_init(struct capture_opts *o)
 	o->backend = CAPTURE_BACKEND_AUTO;
 	o->mode = CAPTURE_MODE_CPU;
 	o->max_depth = CAPTURE_DEFAULT_DEPTH;
+	o->max_stacks = CAPTURE_DEFAULT_MAX_STACKS;
 }
 
 void capture_opts_release(struct capture_opts *o)
@@ -161,6 +162,12 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 		if (parse_uint(arg, CAPTURE_MAX_DEPTH, &v, false) || v < 1)
 			return usage(errbuf, errlen, "invalid max depth '%s' (expected 1 to 4096 frames)", arg ? arg : "");
 		o->max_depth = (unsigned)v;
+		return 0;
+	case CAPTURE_OPT_MAX_STACKS:
+		if (parse_uint(arg, CAPTURE_MAX_MAX_STACKS, &v, true) || v < 1)
+			return usage(errbuf, errlen, "invalid max stacks '%s' (expected 1 to 1000000000; k and m multiply by 1024)",
+				     arg ? arg : "");
+		o->max_stacks = (unsigned)v;
 		return 0;
 	}
 	return usage(errbuf, errlen, "unknown capture option %d", (int)which);

@@ -37,6 +37,13 @@ enum capture_mode {
 #define CAPTURE_MAX_STACK 65528u /* perf_event's limit for sample_stack_user */
 #define CAPTURE_DEFAULT_DEPTH 512u
 #define CAPTURE_MAX_DEPTH 4096u
+/* Distinct call paths (trie nodes) kept before new ones fold into their known
+ * prefix: 1M nodes take ~100 MB (101 bytes a node, measured by
+ * aggregate_memory and VmHWM), and a busy
+ * service's code has far fewer (tens of thousands), so a day of it fits; what
+ * passes it is random addresses (JIT churn), which the cap is for. */
+#define CAPTURE_DEFAULT_MAX_STACKS 1000000u
+#define CAPTURE_MAX_MAX_STACKS 1000000000u
 
 struct capture_opts {
 	pid_t *pids;           /* -p PID (several allowed; a thread id means its process) */
@@ -57,6 +64,7 @@ struct capture_opts {
 	enum capture_mode mode;       /* --mode cpu|wall */
 	unsigned max_depth;    /* --max-depth frames per stack (user + kernel) */
 	bool no_python;        /* --no-python: raw native stacks of a CPython process */
+	unsigned max_stacks;   /* --max-stacks distinct call paths kept (see CAPTURE_DEFAULT_MAX_STACKS) */
 };
 
 /* The settable capture options (what capture_opts_set() is told to set). */
@@ -75,6 +83,7 @@ enum capture_opt {
 	CAPTURE_OPT_NO_PYTHON, /* no value */
 	CAPTURE_OPT_TID, /* appends: several -t TID */
 	CAPTURE_OPT_NO_CHILDREN, /* no value */
+	CAPTURE_OPT_MAX_STACKS,
 };
 
 void capture_opts_init(struct capture_opts *o);

@@ -419,6 +419,18 @@ static int ptrace_thread_regs_do(pid_t tid, struct user_regs_struct *regs)
 	return 0;
 }
 
+/* Whether every thread not stopped yet is in uninterruptible sleep: a vfork
+ * parent whose child runs on, which stops only when the child execs or
+ * exits. Waiting for it held `-d 2` 2 s past its end; the kernel detaches
+ * it when we exit, and until then it stays in the stop it comes to. */
+static bool all_blocked(struct ptrace_proc *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].state != PT_STOPPED && procstat_state(p->pid, p->threads[i].tid) != 'D')
+			return false;
+	return true;
+}
+
 void ptrace_proc_detach(struct ptrace_proc *p)
 {
 	if (!p->threads)
@@ -469,7 +481,8 @@ void ptrace_proc_detach(struct ptrace_proc *p)
 		}
 		if (p->nthreads == 0)
 			break;
-		if (now_ns() - start > 2000000000ull)
+		uint64_t el = now_ns() - start;
+		if (el > 2000000000ull || (el > 20000000ull && all_blocked(p)))
 			break; /* stuck in D state: the kernel detaches when we exit */
 		if (spins++ < 20)
 			sched_yield();

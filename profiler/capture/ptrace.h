@@ -39,6 +39,11 @@ struct ptrace_thread {
 	uint64_t runs;     /* the caller's scratch: CPU arrivals counted before the interrupt */
 	bool on_our_cpu;   /* the caller's scratch: it was queued on the CPU the caller ran on */
 	bool detach_after; /* set by a collect callback: detach it there instead of resuming */
+	/* The caller's scratch (cpu mode weights): the thread's CPU time at the
+	 * last look, the part of a period not yet given to a sample, and whether
+	 * cpu_ns was read (a thread cloned while traced starts from 0). */
+	uint64_t cpu_ns, cpu_carry_ns;
+	bool cpu_known;
 	char comm[16];     /* the caller's scratch: the name it last reported */
 };
 

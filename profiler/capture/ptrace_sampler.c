@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "profiler/base/procstat.h"
 #include "profiler/capture/ptrace.h"
@@ -69,12 +70,13 @@ struct pt_backend {
 	uint64_t rng;          /* xorshift state for the jitter */
 	uint64_t last_tick_ns; /* when the previous sampling tick ran */
 	uint64_t tick_busy_ns; /* time spent inside sampling ticks (stats) */
-	uint64_t avg_gap_ns;   /* running mean of the time between sampling ticks */
 	uint64_t *ips;
 	size_t max_ips;
 	bool wall;
 	bool started, detached;
 	uint64_t warned_ns;    /* the period we last told the user about */
+	/* Cost figures of processes already gone and freed (see procs_reap). */
+	uint64_t gone_stops, gone_held_ns, gone_wait_ns, gone_late;
 	/* Cost control. */
 	uint64_t win_start_ns, win_paused_ns, win_max_ns;
 	unsigned win_ticks;
@@ -82,7 +84,7 @@ struct pt_backend {
 	/* The tick in progress. */
 	struct sampler *s;
 	struct pt_proc *cur;
-	uint64_t weight;
+	uint64_t weight;       /* wall mode's default weight (each sample then weighs its own interval) */
 	/* cpu mode: the thread our tick's wake-up took the CPU from is one of
 	 * the threads found waiting on our CPU, preempted in user code; one of
 	 * them, drawn at random as their stops come, is sampled at the end of
@@ -92,6 +94,9 @@ struct pt_backend {
 	uint64_t *cand_ips;
 	uint64_t not_running, displaced; /* cpu-mode stops left out / taken as displaced (stats) */
 	struct py_sample py, cand_py; /* the Python half of the sample in hand / of the held candidate */
+	uint64_t gone_py_merged, gone_py_mismatched, gone_py_unread; /* of processes freed (procs_reap) */
+	uint64_t blocked;      /* wall-mode samples of threads blocked in D, taken without a stop */
+	uint64_t slow_warned_ns; /* the tick interval we last said the rate fell to */
 };
 
 static uint64_t tick_for_freq(unsigned freq)
@@ -172,6 +177,45 @@ static struct pt_proc *proc_add(struct pt_backend *b, struct target_proc *tp)
 	xgrow((void **)&b->procs, &b->cap, b->nprocs + 1, sizeof(*b->procs));
 	b->procs[b->nprocs++] = pr;
 	return pr;
+}
+
+static void proc_free(struct pt_proc *pr)
+{
+	ptrace_proc_release(&pr->pp);
+	free(pr->mem);
+	free(pr->known);
+	free(pr->maps_files);
+	pysample_free(pr->py);
+	free(pr);
+}
+
+/* Frees the records of processes whose exit was announced: with --children
+ * a build forks thousands, and each record holds a 64 KB page cache. Their
+ * cost figures are kept in the totals. Called where no loop over b->procs
+ * is under way. */
+static void procs_reap(struct pt_backend *b)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < b->nprocs; i++) {
+		struct pt_proc *pr = b->procs[i];
+		if (!pr->gone || pr->pp.nthreads || pr->pp.nforked) {
+			b->procs[k++] = pr;
+			continue;
+		}
+		b->gone_stops += pr->pp.stops;
+		b->gone_held_ns += pr->pp.held_ns;
+		b->gone_wait_ns += pr->pp.stop_wait_ns;
+		b->gone_late += pr->pp.late;
+		if (pr->py) {
+			b->gone_py_merged += pr->py->merged;
+			b->gone_py_mismatched += pr->py->mismatched;
+			b->gone_py_unread += pr->py->unread;
+		}
+		if (b->cur == pr)
+			b->cur = NULL;
+		proc_free(pr);
+	}
+	b->nprocs = k;
 }
 
 /* Rereads /proc/PID/maps when its file mappings differ from the last look
@@ -392,12 +436,135 @@ static uint64_t next_rand(struct pt_backend *b)
 	return b->rng;
 }
 
+/* The thread's CPU time so far in ns: schedstat's exact count, else stat's
+ * clock ticks. */
+static int thread_cpu_ns(pid_t pid, pid_t tid, uint64_t *ns)
+{
+	uint64_t runs;
+	if (procstat_sched(pid, tid, ns, &runs) == 0 && (*ns || runs))
+		return 0;
+	struct procstat st;
+	if (procstat_read(pid, tid, &st) != 0)
+		return -ENOENT;
+	static long hz;
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	*ns = st.cpu_ticks * (1000000000ull / (uint64_t)hz);
+	return 0;
+}
+
+/* Where the CPU time of a thread is counted from: its time at attach. */
+static void cpu_baseline(struct ptrace_proc *pp, struct ptrace_thread *t)
+{
+	t->cpu_known = thread_cpu_ns(pp->pid, t->tid, &t->cpu_ns) == 0;
+	t->cpu_carry_ns = 0;
+}
+
+/* cpu mode: the weight of a sample is the CPU time the thread used since
+ * its previous one, in periods of the asked rate, the remainder carried to
+ * the next. A tick does not stand for its interval: on a loaded machine a
+ * thread found running had not run all of it (1.8x too much at 999 Hz, 4x at
+ * 25 Hz were seen), and a lowered rate changes nothing. Summed, the weights
+ * are the thread's CPU time to within a period. 0: not a whole period yet. */
+static uint64_t cpu_weight(struct pt_backend *b, struct ptrace_proc *pp, struct ptrace_thread *t)
+{
+	uint64_t now;
+	if (thread_cpu_ns(pp->pid, t->tid, &now) != 0)
+		return 1; /* gone while stopped: count the look itself */
+	uint64_t base = t->cpu_known ? t->cpu_ns : 0;
+	uint64_t used = (now > base ? now - base : 0) + t->cpu_carry_ns;
+	t->cpu_ns = now;
+	t->cpu_known = true;
+	t->cpu_carry_ns = used % b->base_tick_ns;
+	return used / b->base_tick_ns;
+}
+
+/* Unwinds a thread from regs and emits its sample (or keeps it as the tick's
+ * displaced candidate). The thread is held stopped, or blocked in the kernel
+ * where its user stack cannot change (sample_blocked). */
+static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_proc *pp, struct ptrace_thread *t,
+			const struct user_regs_struct *rp, uint64_t weight, bool displaced)
+{
+	struct sampler *s = b->s;
+	struct user_regs_struct regs = *rp;
+	struct unwind_regs ur;
+	ptrace_regs_convert(&regs, &ur);
+	ptrace_mem_reset(pr->mem);
+	struct unwind_mem um = { mem_read, pr->mem };
+	unsigned uflags = 0;
+	int n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
+	/* No MMAP records under ptrace: code outside every known mapping means
+	 * something was mapped since we read /proc/PID/maps (ld.so after an
+	 * exec, dlopen). Reread it and unwind again. Only a reread that found
+	 * nothing new (code in anonymous memory) holds the next one off for
+	 * MAPS_RELOAD_NS: the libraries ld.so maps just after an exec must be
+	 * seen at once, not up to MAPS_RELOAD_NS after the exec's own reread. */
+	if (n > 0 && pr->tp->maps && !all_mapped(pr->tp->maps, b->ips, (size_t)n)) {
+		uint64_t now = now_ns();
+		if (now - pr->maps_miss_ns >= MAPS_RELOAD_NS) {
+			uint64_t gen = pr->tp->maps->generation;
+			maps_refresh(pr, true);
+			if (pr->tp->maps->generation != gen) {
+				ptrace_mem_reset(pr->mem);
+				n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
+			}
+			if (n > 0 && !all_mapped(pr->tp->maps, b->ips, (size_t)n))
+				pr->maps_miss_ns = now;
+		}
+	}
+	if (n <= 0)
+		return;
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_SAMPLE;
+	ev.pid = ev.sample.pid = pp->pid;
+	ev.tid = ev.sample.tid = t->tid;
+	ev.time_ns = ev.sample.time_ns = t->stop_ns;
+	ev.sample.user = b->ips;
+	ev.sample.nuser = (size_t)n;
+	if (uflags & UNWIND_PARTIAL)
+		ev.sample.flags |= SAMPLE_PARTIAL;
+	if (uflags & (UNWIND_TRUNCATED | UNWIND_DEPTH))
+		ev.sample.flags |= SAMPLE_TRUNCATED;
+	ev.sample.state = b->wall ? state_of(t->sched) : SAMPLE_STATE_NONE;
+	ev.sample.weight = weight;
+	if (b->wall) {
+		/* Each thread's sample stands for the time since its previous one
+		 * (late stops make threads' intervals differ), capped at a second. */
+		uint64_t now = t->stop_ns;
+		uint64_t since = t->last_sample_ns ? now - t->last_sample_ns : b->tick_ns;
+		uint64_t w = (since + b->base_tick_ns / 2) / b->base_tick_ns;
+		uint64_t cap = 1000000000ull / b->base_tick_ns;
+		ev.sample.weight = w < 1 ? 1 : w > cap ? cap : w;
+	}
+	/* Still stopped (or blocked in D): its Python frames are of the same instant. */
+	if (pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0) {
+		ev.sample.python = &b->py;
+		if (b->py.partial)
+			ev.sample.flags |= SAMPLE_PARTIAL;
+	}
+	t->last_sample_ns = t->stop_ns;
+	t->sampled = true;
+	if (displaced) {
+		memcpy(b->cand_ips, b->ips, (size_t)n * sizeof(*b->ips));
+		ev.sample.user = b->cand_ips;
+		if (ev.sample.python) {
+			pysample_move(&b->cand_py, &b->py);
+			ev.sample.python = &b->cand_py;
+		}
+		b->cand = ev;
+		return;
+	}
+	b->samples++;
+	emit(s, &ev);
+}
+
+
 /* Called by ptrace_proc_collect for each thread as it stops. */
 
 static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 {
 	struct pt_backend *b = arg;
-	struct sampler *s = b->s;
 	struct pt_proc *pr = b->cur;
 	struct user_regs_struct regs;
 	bool displaced = false;
@@ -448,76 +615,55 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 			return;
 		}
 	}
-	struct unwind_regs ur;
-	ptrace_regs_convert(&regs, &ur);
-	ptrace_mem_reset(pr->mem);
-	struct unwind_mem um = { mem_read, pr->mem };
-	unsigned uflags = 0;
-	int n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
-	/* No MMAP records under ptrace: code outside every known mapping means
-	 * something was mapped since we read /proc/PID/maps (ld.so after an
-	 * exec, dlopen). Reread it and unwind again. Only a reread that found
-	 * nothing new (code in anonymous memory) holds the next one off for
-	 * MAPS_RELOAD_NS: the libraries ld.so maps just after an exec must be
-	 * seen at once, not up to MAPS_RELOAD_NS after the exec's own reread. */
-	if (n > 0 && pr->tp->maps && !all_mapped(pr->tp->maps, b->ips, (size_t)n)) {
-		uint64_t now = now_ns();
-		if (now - pr->maps_miss_ns >= MAPS_RELOAD_NS) {
-			uint64_t gen = pr->tp->maps->generation;
-			maps_refresh(pr, true);
-			if (pr->tp->maps->generation != gen) {
-				ptrace_mem_reset(pr->mem);
-				n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
-			}
-			if (n > 0 && !all_mapped(pr->tp->maps, b->ips, (size_t)n))
-				pr->maps_miss_ns = now;
-		}
+	uint64_t weight = b->weight;
+	/* A displaced candidate is weighed when it is chosen (sample_proc): a
+	 * candidate left out keeps its time for its next sample. */
+	if (!b->wall && !displaced) {
+		weight = cpu_weight(b, pp, t);
+		if (!weight)
+			return; /* its time goes with its next sample */
 	}
-	if (n <= 0)
-		return;
-	struct sampler_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = SAMPLER_SAMPLE;
-	ev.pid = ev.sample.pid = pp->pid;
-	ev.tid = ev.sample.tid = t->tid;
-	ev.time_ns = ev.sample.time_ns = t->stop_ns;
-	ev.sample.user = b->ips;
-	ev.sample.nuser = (size_t)n;
-	if (uflags & UNWIND_PARTIAL)
-		ev.sample.flags |= SAMPLE_PARTIAL;
-	if (uflags & (UNWIND_TRUNCATED | UNWIND_DEPTH))
-		ev.sample.flags |= SAMPLE_TRUNCATED;
-	ev.sample.state = b->wall ? state_of(t->sched) : SAMPLE_STATE_NONE;
-	ev.sample.weight = b->weight;
-	if (b->wall) {
-		/* Each thread's sample stands for the time since its previous one
-		 * (late stops make threads' intervals differ), capped at a second. */
-		uint64_t now = t->stop_ns;
-		uint64_t since = t->last_sample_ns ? now - t->last_sample_ns : b->tick_ns;
-		uint64_t w = (since + b->base_tick_ns / 2) / b->base_tick_ns;
-		uint64_t cap = 1000000000ull / b->base_tick_ns;
-		ev.sample.weight = w < 1 ? 1 : w > cap ? cap : w;
-	}
-	/* Still stopped: its Python frames are of the same instant. */
-	if (pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0) {
-		ev.sample.python = &b->py;
-		if (b->py.partial)
-			ev.sample.flags |= SAMPLE_PARTIAL;
-	}
-	t->last_sample_ns = t->stop_ns;
-	t->sampled = true;
-	if (displaced) {
-		memcpy(b->cand_ips, b->ips, (size_t)n * sizeof(*b->ips));
-		ev.sample.user = b->cand_ips;
-		if (ev.sample.python) {
-			pysample_move(&b->cand_py, &b->py);
-			ev.sample.python = &b->cand_py;
-		}
-		b->cand = ev;
-		return;
-	}
-	b->samples++;
-	emit(s, &ev);
+	sample_regs(b, pr, pp, t, &regs, weight, displaced);
+}
+
+/* Wall mode: a thread in uninterruptible sleep (D: a vfork parent waiting
+ * for its child, disk I/O) does not stop for PTRACE_INTERRUPT until it wakes,
+ * which may be never while we record. Its user registers are where it entered
+ * the kernel, and /proc/PID/task/TID/syscall gives them without a stop: the
+ * number, the six argument registers, the stack pointer and the pc. That is
+ * enough to unwind through CFI (vfork even keeps its return address in rdi,
+ * the first argument). Returns false when the thread is not blocked in a
+ * system call (then it will stop soon, and is sampled then). */
+static bool sample_blocked(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pr->pp.pid, (int)t->tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	long nr;
+	unsigned long long a[6], sp, pc;
+	if (!ok || sscanf(buf, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4],
+			  &a[5], &sp, &pc) != 9 || nr < 0)
+		return false;
+	struct user_regs_struct regs;
+	memset(&regs, 0, sizeof(regs));
+	regs.orig_rax = (unsigned long long)nr;
+	regs.rdi = a[0];
+	regs.rsi = a[1];
+	regs.rdx = a[2];
+	regs.r10 = a[3];
+	regs.r8 = a[4];
+	regs.r9 = a[5];
+	regs.rsp = sp;
+	regs.rip = pc;
+	t->stop_ns = now_ns();
+	b->cur = pr;
+	b->blocked++;
+	sample_regs(b, pr, &pr->pp, t, &regs, 1, false);
+	return true;
 }
 
 static bool thread_wanted(struct sampler *s, struct pt_proc *pr, struct ptrace_thread *t, const char *comm)
@@ -550,7 +696,10 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 	}
 	for (size_t i = 0; i < pp->nthreads; i++) {
 		struct ptrace_thread *t = &pp->threads[i];
-		if (t->state != PT_RUNNING)
+		/* Wall mode counts a thread whose stop is still pending from an
+		 * earlier tick too: it is blocked in the kernel. */
+		bool pending = b->wall && t->state == PT_INTERRUPTED;
+		if (t->state != PT_RUNNING && !pending)
 			continue; /* user-stopped (listening), new, or a stop still pending */
 		struct procstat st;
 		if (procstat_read(pp->pid, t->tid, &st) != 0)
@@ -561,6 +710,11 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		if (!thread_wanted(s, pr, t, st.comm))
 			continue;
+		if (b->wall && (pending || st.state == 'D')) {
+			t->sched = st.state;
+			if (sample_blocked(b, pr, t) || pending)
+				continue; /* an interrupt would wait for it to wake */
+		}
 		/* The session may add a target thread then, never a ptrace thread: t is valid. */
 		t->sched = st.state;
 		t->runs = RUNS_UNKNOWN;
@@ -578,9 +732,13 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 	uint64_t held0 = pp->held_ns;
 	ptrace_proc_collect(pp, b->wall ? WALL_STOP_DEADLINE_NS : CPU_STOP_DEADLINE_NS, on_stop, b);
 	if (b->cand.kind == SAMPLER_SAMPLE) {
-		b->samples++;
-		b->displaced++;
-		emit(s, &b->cand);
+		struct ptrace_thread *t = ptrace_proc_find(pp, b->cand.tid);
+		b->cand.sample.weight = t ? cpu_weight(b, pp, t) : 1;
+		if (b->cand.sample.weight) {
+			b->samples++;
+			b->displaced++;
+			emit(s, &b->cand);
+		}
 	}
 	/* Time the target's threads sat stopped (not the wait for a thread that
 	 * was not on a CPU anyway); summed, as if the target stood still while
@@ -642,6 +800,35 @@ static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 	b->win_ticks = 0;
 }
 
+/* A look at every thread (a /proc read each, an interrupt of each running
+ * one) can take longer than the period: 2000 threads at 999 Hz. Then the rate
+ * falls whatever cost_control decides, and the user must hear it: one line
+ * when the rate reached falls under half the one asked, again when it halves. */
+static void slow_ticks(struct pt_backend *b, uint64_t now)
+{
+	uint64_t el = now - b->run_start_ns;
+	if (el < COST_WINDOW_NS || b->ticks < 2)
+		return;
+	uint64_t gap = el / b->ticks; /* the mean interval reached */
+	if (gap < 2 * b->tick_ns || (b->slow_warned_ns && gap < 2 * b->slow_warned_ns))
+		return;
+	size_t threads = 0;
+	for (size_t i = 0; i < b->nprocs; i++)
+		threads += b->procs[i]->pp.nthreads;
+	char line[256];
+	snprintf(line, sizeof(line),
+		 "ptrace sampling fell to %.*f Hz (asked %.0f Hz): one look at %zu thread%s takes %.1f ms (a /proc read each, a stop of each running one); perf_event costs far less where it is allowed",
+		 gap > 1000000000ull ? 2 : 0, 1e9 / (double)gap, 1e9 / (double)b->base_tick_ns, threads, threads == 1 ? "" : "s",
+		 (double)b->tick_busy_ns / 1e6 / (double)b->ticks);
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_NOTE;
+	ev.time_ns = now;
+	ev.note = line;
+	emit(b->s, &ev);
+	b->slow_warned_ns = gap;
+}
+
 static int attach_proc(struct sampler *s, struct target_proc *tp)
 {
 	struct pt_backend *b = s->priv;
@@ -668,6 +855,7 @@ static int attach_proc(struct sampler *s, struct target_proc *tp)
 	for (size_t i = 0; i < pr->pp.nthreads; i++) {
 		xgrow((void **)&pr->known, &pr->capknown, pr->nknown + 1, sizeof(*pr->known));
 		pr->known[pr->nknown++] = pr->pp.threads[i].tid;
+		cpu_baseline(&pr->pp, &pr->pp.threads[i]);
 	}
 	qsort(pr->known, pr->nknown, sizeof(*pr->known), cmp_pid);
 	return 0;
@@ -741,6 +929,7 @@ static int ptrace_poll(struct sampler *s)
 		ptrace_proc_poll_cb(&pr->pp, b->wall && b->started ? on_stop : NULL, b);
 		sync_threads(s, pr);
 	}
+	procs_reap(b);
 	return 0;
 }
 
@@ -759,18 +948,6 @@ static int ptrace_tick(struct sampler *s)
 	uint64_t iv = b->tick_ns / 2 + next_rand(b) % b->tick_ns;
 	b->next_due_ns = now + iv;
 	s->tick_ns = iv;
-	/* A sample stands for the time since the previous one, in periods of the
-	 * asked rate: the rate was lowered, the interval jittered, or our loop
-	 * woke late on a busy machine. Capped so one stall cannot dominate. */
-	uint64_t since = b->last_tick_ns ? now - b->last_tick_ns : b->tick_ns;
-	uint64_t w = (since + b->base_tick_ns / 2) / b->base_tick_ns;
-	/* Capped at four times the usual interval (a slow loop is the usual
-	 * interval, one stall is not), and at a second. */
-	b->avg_gap_ns = b->avg_gap_ns ? (b->avg_gap_ns * 7 + since) / 8 : since;
-	uint64_t cap = 4 * (b->avg_gap_ns > b->tick_ns ? b->avg_gap_ns : b->tick_ns) / b->base_tick_ns;
-	if (cap > 1000000000ull / b->base_tick_ns)
-		cap = 1000000000ull / b->base_tick_ns;
-	b->weight = w < 1 ? 1 : w > cap ? cap : w;
 	b->last_tick_ns = now;
 	uint64_t paused = 0;
 	for (size_t i = 0; i < b->nprocs; i++) {
@@ -781,10 +958,12 @@ static int ptrace_tick(struct sampler *s)
 		/* Stops seen while collecting may have been exits, clones or an exec. */
 		sync_threads(s, pr);
 	}
+	procs_reap(b);
 	b->ticks++;
 	uint64_t end = now_ns();
 	b->tick_busy_ns += end - now;
 	cost_control(b, paused, end);
+	slow_ticks(b, end);
 	return 0;
 }
 
@@ -793,7 +972,7 @@ static int ptrace_tick(struct sampler *s)
  * tests/bench/bench_ptrace.sh read them there). */
 static void note_stats(struct sampler *s, struct pt_backend *b)
 {
-	uint64_t stops = 0, held = 0, wait = 0, late = 0;
+	uint64_t stops = b->gone_stops, held = b->gone_held_ns, wait = b->gone_wait_ns, late = b->gone_late;
 	for (size_t i = 0; i < b->nprocs; i++) {
 		stops += b->procs[i]->pp.stops;
 		held += b->procs[i]->pp.held_ns;
@@ -802,12 +981,12 @@ static void note_stats(struct sampler *s, struct pt_backend *b)
 	}
 	uint64_t el = now_ns() - b->run_start_ns;
 	snprintf(s->stats, sizeof(s->stats),
-		"ptrace cost: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu",
+		"ptrace cost: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu blocked %llu",
 		(unsigned long long)b->ticks, el ? b->ticks * 1e9 / el : 0.0,
 		b->ticks ? b->tick_busy_ns / 1e3 / b->ticks : 0.0, (unsigned long long)stops, (unsigned long long)b->samples,
 		stops ? wait / 1e3 / stops : 0.0, stops ? held / 1e3 / stops : 0.0,
 		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9,
-		(unsigned long long)b->not_running, (unsigned long long)b->displaced);
+		(unsigned long long)b->not_running, (unsigned long long)b->displaced, (unsigned long long)b->blocked);
 }
 
 static int ptrace_stop(struct sampler *s)
@@ -817,7 +996,7 @@ static int ptrace_stop(struct sampler *s)
 		return 0;
 	if (!b->detached && b->started) {
 		note_stats(s, b);
-		uint64_t merged = 0, mismatched = 0, unread = 0;
+		uint64_t merged = b->gone_py_merged, mismatched = b->gone_py_mismatched, unread = b->gone_py_unread;
 		for (size_t i = 0; i < b->nprocs; i++)
 			if (b->procs[i]->py) {
 				merged += b->procs[i]->py->merged;
@@ -845,15 +1024,8 @@ static void ptrace_close(struct sampler *s)
 		return;
 	if (!b->detached)
 		detach_all(b);
-	for (size_t i = 0; i < b->nprocs; i++) {
-		struct pt_proc *pr = b->procs[i];
-		ptrace_proc_release(&pr->pp);
-		free(pr->mem);
-		free(pr->known);
-		free(pr->maps_files);
-		pysample_free(pr->py);
-		free(pr);
-	}
+	for (size_t i = 0; i < b->nprocs; i++)
+		proc_free(b->procs[i]);
 	free(b->procs);
 	free(b->ips);
 	free(b->cand_ips);

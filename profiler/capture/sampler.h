@@ -51,6 +51,7 @@ enum sample_state {
 	SAMPLE_STATE_IO,         /* D: uninterruptible (disk I/O) */
 	SAMPLE_STATE_STOPPED,    /* T/t */
 	SAMPLE_STATE_OTHER,
+	SAMPLE_STATE_STACK_LIMIT, /* not a thread state: the marker of a stack cut at --max-stacks */
 };
 
 /* Flags of a sample. */

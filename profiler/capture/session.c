@@ -371,6 +371,8 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 	s->max_frames = (opts->max_depth ? opts->max_depth : CAPTURE_DEFAULT_DEPTH) * 2;
 	s->frames = xmalloc(s->max_frames * sizeof(*s->frames));
 	s->agg = aggregate_new();
+	struct agg_frame marker = { NULL, SAMPLE_STATE_STACK_LIMIT, AGG_STATE };
+	aggregate_set_limit(s->agg, opts->max_stacks, &marker);
 	int r = 0;
 	if (!opts->argv && !opts->npids && !opts->ntids) {
 		set_err(s, errmsg, "nothing to profile: give -p PID, -t TID or -- COMMAND");
@@ -835,6 +837,7 @@ void session_stats(struct session *s, struct session_stats *st)
 	getrusage(RUSAGE_SELF, &ru);
 	st->cpu_ns = cpu_ns_of(&ru) - cpu_ns_of(&s->ru_start);
 	st->unique_stacks = s->agg->nnodes - 1;
+	st->folded = s->agg->folded;
 	st->backend = s->sampler.ops ? s->sampler.ops->name : "";
 	st->throttled = s->throttled;
 	st->backend_stats = s->sampler.stats;

@@ -36,6 +36,7 @@ struct session_stats {
 	uint64_t elapsed_ns; /* since session_start */
 	uint64_t cpu_ns;     /* prowl's own CPU time (user + system) */
 	uint64_t unique_stacks;
+	uint64_t folded;     /* samples whose stack was cut at --max-stacks (under "[stack limit]") */
 	const char *backend; /* "perf", "ptrace" */
 	uint64_t throttled;  /* times the kernel throttled sampling (perf) */
 	uint64_t unfollowed_cpu_ns; /* CPU the launched command's children used that was not

@@ -243,6 +243,9 @@ int cmd_record(int argc, char **argv)
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
 		if (stats && *st.backend_stats)
 			fprintf(stderr, "prowl: %s\n", st.backend_stats);
+		if (st.folded)
+			fprintf(stderr, "prowl: %llu samples folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
+				(unsigned long long)st.folded, co.max_stacks);
 		if (st.throttled)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,7 +60,16 @@ struct harness {
 	bool proc_exit;
 	bool reaped;    /* the process EXIT event carried a wait status */
 	int status;
+	uint64_t last_cpu_ns; /* the sampled thread's CPU time at its last sample (test_cpu_weights) */
+	bool read_cpu;
 };
+
+static uint64_t cpu_ns_of(pid_t pid, pid_t tid)
+{
+	uint64_t ns = 0, runs;
+	assert_int_equal(procstat_sched(pid, tid, &ns, &runs), 0);
+	return ns;
+}
 
 /* The function an address names, through the one resolve step (as record
  * and dump name it): the real function, not an inlined one. */
@@ -83,6 +94,9 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 				   .weight = ev->sample.weight, .nips = ev->sample.nuser };
 		g->ips = xmalloc(g->nips * sizeof(*g->ips));
 		memcpy(g->ips, ev->sample.user, g->nips * sizeof(*g->ips));
+		/* The thread is held stopped now: its CPU time stands still. */
+		if (h->read_cpu)
+			h->last_cpu_ns = cpu_ns_of(ev->sample.pid, ev->sample.tid);
 		break;
 	}
 	case SAMPLER_FORK:
@@ -128,7 +142,7 @@ static void msleep(int ms)
 		;
 }
 
-static void harness_open(struct harness *h, pid_t pid, unsigned freq, enum capture_mode mode)
+static void harness_open_do(struct harness *h, pid_t pid, unsigned freq, enum capture_mode mode, bool open_only)
 {
 	memset(h, 0, sizeof(*h));
 	capture_opts_init(&h->opts);
@@ -148,8 +162,15 @@ static void harness_open(struct harness *h, pid_t pid, unsigned freq, enum captu
 	int r = h->s.ops->open(&h->s);
 	if (r)
 		fail_msg("open: %s (%s)", strerror(-r), h->s.err);
+	if (open_only)
+		return;
 	assert_int_equal(h->s.ops->start(&h->s), 0);
 	assert_true(h->s.tick_ns > 0);
+}
+
+static void harness_open(struct harness *h, pid_t pid, unsigned freq, enum capture_mode mode)
+{
+	harness_open_do(h, pid, freq, mode, false);
 }
 
 /* Names every sample's frames (after the run, as the session does). */
@@ -252,13 +273,17 @@ static double effective_n(const struct harness *h)
  * with probability p (its true share of CPU time, exact by construction in
  * samples/cpu), so the measured share has standard deviation
  * sqrt(p(1-p)/n). 4.5 of those make a false failure rarer than 1 in 100,000
- * runs. On top, 2 points of systematic error that more samples do not shrink:
+ * runs. On top, 1 point of systematic error that more samples do not shrink:
  * the few instructions between the calls (acc ^= 1 in run_workload) and a
- * stop that lands just past a function's end are counted elsewhere. */
+ * stop that lands just past a function's end are counted elsewhere. It was 2
+ * while samples weighed the tick's interval: hot_b then read 35-38% against
+ * perf's 30%; weighed by the CPU time their thread used, six runs on a
+ * loaded machine gave hot_a 56.2-64.3% (mean 59.3) and hot_b 26.2-33.7%
+ * (mean 30.8), no bias past a point. */
 static void assert_share(const char *fn, uint64_t k, uint64_t total, double p, double n)
 {
 	double got = (double)k / (double)total;
-	double bound = 4.5 * sqrt(p * (1 - p) / n) + 0.02;
+	double bound = 4.5 * sqrt(p * (1 - p) / n) + 0.01;
 	print_message("  %s: %.1f%% (expected %.0f%% +- %.1f, n_eff %.0f)\n", fn, 100 * got, 100 * p, 100 * bound, n);
 	if (fabs(got - p) > bound)
 		fail_msg("%s: %.1f%% of the samples, expected %.0f%% +- %.1f (n_eff %.0f)", fn, 100 * got, 100 * p,
@@ -497,6 +522,79 @@ static void test_churn(void **state)
 	harness_close(&h);
 }
 
+/* A process that spins until killed: load beside the target. */
+static pid_t spinner(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		/* Gone with the test, whatever way it ends, and no holder of its output. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		volatile uint64_t x = 0;
+		for (;;)
+			x++;
+	}
+	return c;
+}
+
+/* cpu mode under load (issue 13): with two busy loops beside the spinning
+ * cpu sample on a machine of few CPUs, the sample gets a part of a CPU only,
+ * and a tick that finds it running must not count the tick's whole interval.
+ * The weights add up to the CPU time the thread used, whatever the rate:
+ * between its CPU time when the backend looked at attach (read here just
+ * before and after open, so known to within the open's own duration) and
+ * its CPU time at its last sample (read while it was held), less under one
+ * period of remainder not yet given to a sample, and less what it ran
+ * between the backend's look and ours when that sample was one weighed after
+ * its thread was let go (the one a tick's wake-up displaced): under another
+ * period, since the two reads follow each other within microseconds. */
+static void cpu_weights_at(unsigned freq)
+{
+	const char *args[] = { "30", NULL };
+	pid_t c = launch("cpu", args);
+	pid_t busy[2] = { spinner(), spinner() };
+	msleep(200);
+	struct harness h;
+	uint64_t before = cpu_ns_of(c, c);
+	harness_open_do(&h, c, freq, CAPTURE_MODE_CPU, true);
+	uint64_t after = cpu_ns_of(c, c);
+	h.read_cpu = true;
+	assert_int_equal(h.s.ops->start(&h.s), 0);
+	uint64_t wall0 = now_ns();
+	harness_run(&h, 3000);
+	uint64_t wall = now_ns() - wall0;
+	uint64_t period = 1000000000ull / freq;
+	uint64_t sum = count_where(&h, any, NULL);
+	for (int i = 0; i < 2; i++) {
+		kill(busy[i], SIGKILL);
+		waitpid(busy[i], NULL, 0);
+	}
+	double got = (double)sum * (double)period;
+	double lo = (double)h.last_cpu_ns - (double)after - 2.0 * (double)period;
+	double hi = (double)h.last_cpu_ns - (double)before;
+	print_message("%u Hz under load: %zu samples weigh %llu periods = %.3f s; the thread used %.3f s (%.0f%% of %.2f s) between attach and its last sample (+- %.3f s)\n",
+		      freq, h.ngot, (unsigned long long)sum, got / 1e9, ((double)h.last_cpu_ns - (double)after) / 1e9,
+		      100.0 * ((double)h.last_cpu_ns - (double)after) / (double)wall, wall / 1e9,
+		      (double)(after - before + 2 * period) / 1e9);
+	assert_true(h.ngot >= 10);
+	if (got < lo || got > hi)
+		fail_msg("%u Hz: weights add up to %.3f s of CPU, the thread used %.3f to %.3f s", freq, got / 1e9,
+			 lo / 1e9, hi / 1e9);
+	harness_close(&h);
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+}
+
+static void test_cpu_weights_under_load(void **state)
+{
+	(void)state;
+	REQUIRE_PTRACE();
+	cpu_weights_at(999);
+	cpu_weights_at(25);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -528,6 +626,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_threads64),
 		cmocka_unit_test(test_threads64_cpu),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_cpu_weights_under_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
