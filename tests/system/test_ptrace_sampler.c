@@ -318,8 +318,12 @@ static void test_cpu_shares(void **state)
 	pid_t c = launch("cpu", args);
 	msleep(100);
 	struct harness h;
-	harness_open(&h, c, 299, CAPTURE_MODE_CPU);
-	harness_run(&h, 3500);
+	/* Enough samples that the bound derived below is no wider than the
+	 * +-5 points this test had by hand: 4.5 sigma + 1 point <= 5 points for
+	 * hot_a needs n_eff >= 3038, about 6 s at the rate the cost control
+	 * keeps for one thread (a 999 Hz ask settles near 700 Hz here). */
+	harness_open(&h, c, 999, CAPTURE_MODE_CPU);
+	harness_run(&h, 6000);
 	uint64_t total = count_where(&h, any, NULL);
 	uint64_t a = count_where(&h, leaf_is, "hot_a"), b = count_where(&h, leaf_is, "hot_b"),
 		 cc = count_where(&h, leaf_is, "hot_c"), m = count_where(&h, reaches_main, NULL);
