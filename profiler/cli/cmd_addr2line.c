@@ -20,6 +20,7 @@
 #include "profiler/base/errstr.h"
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/opts.h"
+#include "profiler/base/itab.h"
 #include "profiler/base/textsafe.h"
 #include "profiler/base/util.h"
 #include "symbolize/symbolizer.h"
@@ -35,9 +36,9 @@ struct a2l {
 		uint64_t addr;
 		char *text;
 		size_t len;
-		bool used;
-	} *cache;
+	} *cache;             /* in the order first asked */
 	size_t ncache, cap_cache;
+	struct itab cache_idx;
 	struct strbuf sb;
 };
 
@@ -148,27 +149,27 @@ static void format_address(struct a2l *a, uint64_t addr)
 	}
 }
 
-static struct outent *cache_slot(struct a2l *a, uint64_t addr)
+static bool outent_eq(const void *ctx, uint32_t idx, const void *key)
 {
-	if (a->ncache * 2 >= a->cap_cache) {
-		size_t ncap = a->cap_cache ? a->cap_cache * 2 : 4096;
-		struct outent *nc = xcalloc(ncap, sizeof(*nc));
-		for (size_t i = 0; i < a->cap_cache; i++) {
-			if (!a->cache[i].used)
-				continue;
-			size_t h = (size_t)hash_mix(0, a->cache[i].addr) & (ncap - 1);
-			while (nc[h].used)
-				h = (h + 1) & (ncap - 1);
-			nc[h] = a->cache[i];
-		}
-		free(a->cache);
-		a->cache = nc;
-		a->cap_cache = ncap;
-	}
-	size_t h = (size_t)hash_mix(0, addr) & (a->cap_cache - 1);
-	while (a->cache[h].used && a->cache[h].addr != addr)
-		h = (h + 1) & (a->cap_cache - 1);
-	return &a->cache[h];
+	const struct a2l *a = ctx;
+	return a->cache[idx].addr == *(const uint64_t *)key;
+}
+
+/* The formatted answer for addr, made on first use. */
+static const struct outent *cached(struct a2l *a, uint64_t addr)
+{
+	uint64_t h = hash_mix(0, addr);
+	uint32_t i = itab_find(&a->cache_idx, h, outent_eq, a, &addr);
+	if (i != ITAB_NONE)
+		return &a->cache[i];
+	strbuf_reset(&a->sb);
+	format_address(a, addr);
+	xgrow((void **)&a->cache, &a->cap_cache, a->ncache + 1, sizeof(*a->cache));
+	struct outent *e = &a->cache[a->ncache];
+	*e = (struct outent){ addr, xmalloc(a->sb.len + 1), a->sb.len };
+	memcpy(e->text, a->sb.buf, a->sb.len + 1);
+	itab_insert(&a->cache_idx, h, (uint32_t)a->ncache++);
+	return e;
 }
 
 static int handle(struct a2l *a, const char *s, size_t len)
@@ -194,17 +195,7 @@ static int handle(struct a2l *a, const char *s, size_t len)
 		fprintf(stderr, "prowl addr2line: '%s' is not a hex address\n", tmp);
 		return -1;
 	}
-	struct outent *e = cache_slot(a, v);
-	if (!e->used) {
-		strbuf_reset(&a->sb);
-		format_address(a, v);
-		e->used = true;
-		e->addr = v;
-		e->len = a->sb.len;
-		e->text = xmalloc(a->sb.len + 1);
-		memcpy(e->text, a->sb.buf, a->sb.len + 1);
-		a->ncache++;
-	}
+	const struct outent *e = cached(a, v);
 	fwrite(e->text, 1, e->len, stdout);
 	return 0;
 }
@@ -332,9 +323,10 @@ int cmd_addr2line(int argc, char **argv)
 		werr = errno;
 		fprintf(stderr, "prowl addr2line: cannot write the output: %s\n", errstr(werr));
 	}
-	for (size_t i = 0; i < a.cap_cache; i++)
+	for (size_t i = 0; i < a.ncache; i++)
 		free(a.cache[i].text);
 	free(a.cache);
+	itab_release(&a.cache_idx);
 	strbuf_release(&a.sb);
 	symbolizer_free(s);
 	return werr ? exit_code(EXIT_STDOUT, werr) : rc ? EX_DATAERR : EX_OK;
