@@ -70,3 +70,17 @@ wait_exec() { # PID COMM
 		sleep 0.05
 	done
 }
+
+# Waits until thread TID of PID sits in futex (a lock or condition wait: the
+# point a script pauses at after it printed READY), or 5 s pass. Without it a
+# look taken right after READY can catch the thread still returning from the
+# print. x86_64: futex is system call 202.
+wait_in_futex() { # PID TID
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(cut -d' ' -f1 "/proc/$1/task/$2/syscall" 2>/dev/null)" = 202 ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}

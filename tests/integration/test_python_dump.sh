@@ -49,6 +49,7 @@ for py in $interps; do
 		[ $i -lt 300 ] || fail "$py never printed READY"
 		sleep 0.05
 	done
+	wait_in_futex "$pid" "$pid" || fail "$py: the main thread never blocked after READY"
 	"$PROWL" dump -p "$pid" >"$TMP/dump.txt" 2>"$TMP/dump.err" || { cat "$TMP/dump.err"; fail "$py: dump failed"; }
 	"$PROWL" dump --json -p "$pid" >"$TMP/dump.json" 2>>"$TMP/dump.err" || fail "$py: dump --json failed"
 	"$PROWL" dump --no-python -p "$pid" >"$TMP/raw.txt" 2>>"$TMP/dump.err" || fail "$py: dump --no-python failed"

@@ -53,6 +53,7 @@ for py in $interps; do
 		[ $i -lt 300 ] || fail "$py never printed READY"
 		sleep 0.05
 	done
+	wait_in_futex "$pid" "$pid" || fail "$py: the main thread never blocked after READY"
 	spin_tid=$(sed -n 's/^READY //p' "$TMP/py.out")
 	"$PYSTACK" "$pid" >"$TMP/got.txt" 2>"$TMP/got.err" || { cat "$TMP/got.err"; fail "pystack failed on $py"; }
 	cat "$TMP/got.err"
