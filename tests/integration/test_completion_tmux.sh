@@ -149,6 +149,10 @@ for f in svg folded pprof; do
 	grep -Eq "(^| )$f( |\$)" "$TMP/screen" || fail "zsh: -f does not offer $f"
 done
 reset_line
+# Other pids may share the prefix: the first Tab then inserts only what they
+# have in common (2047 for 20470..20479), the second lists them.
 keys "prowl record -p $prefix" Tab
-wait_for "$SPID.*prowlsnooze|prowl record -p $SPID\$" || fail "zsh: -p $prefix<TAB> does not offer $SPID (prowlsnooze)"
+sleep 0.3
+keys Tab
+wait_for "$SPID.*prowlsnooze|prowl record -p $SPID( |\$)" || fail "zsh: -p $prefix<TAB><TAB> does not offer $SPID (prowlsnooze)"
 echo ok
