@@ -49,7 +49,15 @@ threads=$(grep -cE '^churn \([0-9]+\);' "$TMP/churnw.folded")
 work=$(folded_count "$TMP/churnw.folded" ';churn_thread;churn_work( |;)')
 info "churn (wall): $threads stacks of short-lived threads, $work samples in churn_work"
 at_least "$threads" 20 || fail "churn (wall): only $threads short-lived thread stacks"
-at_least "$work" 5 || fail "churn (wall): only $work samples in churn_work"
+# How many ticks land inside threads that live ~20 us depends on how fast
+# prowl ticks: an ASan prowl pays ~50x per unwind, lowers its rate and caught
+# 2 where the normal build catches 50-70. As for the pause budget, that count
+# is judged on a normal build only; the ASan run above still checks the rest.
+if nm "$PROWL" 2>/dev/null | grep -q __asan_init; then
+	info "ASan build under test: churn_work's count not judged (an ASan tick costs far more)"
+else
+	at_least "$work" 5 || fail "churn (wall): only $work samples in churn_work"
+fi
 
 # Churn in cpu mode: without error, a profile. Under ptrace a short-lived
 # thread spends most of its life in our stops (its creator's clone event, its
