@@ -258,12 +258,18 @@ static int open_process(struct sampler *s, struct target_proc *p, bool launched)
 				ev.fork.ppid = p->pid;
 				ev.fork.ptid = p->pid;
 				emit_ev(s, &ev);
-				char name[16];
-				if (procstat_comm(p->pid, tid, name, sizeof(name)) == 0) {
-					struct sampler_event c = { .kind = SAMPLER_COMM, .pid = p->pid, .tid = tid, .time_ns = now_ns() };
-					c.comm.name = name;
-					emit_ev(s, &c);
-				}
+			}
+			/* The name is read again now the event is open: a rename before
+			 * the open is only in /proc, one after it comes as a COMM record.
+			 * The target's scan read it earlier, and a thread that renames
+			 * itself as it starts (pthread_setname_np) fell between the two.
+			 * A launched command is held before its exec: /proc still
+			 * shows prowl's name there, and its exec brings the real one. */
+			char name[16];
+			if (!launched && procstat_comm(p->pid, tid, name, sizeof(name)) == 0) {
+				struct sampler_event c = { .kind = SAMPLER_COMM, .pid = p->pid, .tid = tid, .time_ns = now_ns() };
+				c.comm.name = name;
+				emit_ev(s, &c);
 			}
 		}
 		free(tids);
