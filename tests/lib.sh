@@ -56,6 +56,23 @@ wait_threads() { # PID N
 	done
 	return 1
 }
+# Waits (up to 5 s) until the process has a thread named each NAME: a thread
+# exists (wait_threads) before it runs pthread_setname_np, and on a loaded
+# machine that gap is long enough for a test to meet the old name.
+wait_thread_names() { # PID NAME...
+	p=$1; shift
+	i=0
+	while [ $i -lt 100 ]; do
+		names=$(cat /proc/"$p"/task/*/comm 2>/dev/null)
+		ok=1
+		for n in "$@"; do
+			printf '%s\n' "$names" | grep -qx -- "$n" || { ok=0; break; }
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
 # The state letter and tracer of a process, for "the target is unharmed" checks.
 proc_state() { awk '/^State:/ { print $2 }' "/proc/$1/status"; }
 proc_tracer() { awk '/^TracerPid:/ { print $2 }' "/proc/$1/status"; }

@@ -12,11 +12,7 @@ require_cmd python3
 bg "$SAMPLES/sleepy" 60
 T=$BG
 wait_threads "$T" 3 || fail "sleepy did not start its threads"
-i=0
-while [ $i -lt 100 ]; do
-	cat /proc/$T/task/*/comm 2>/dev/null | grep -q locker && cat /proc/$T/task/*/comm | grep -q reader && break
-	sleep 0.05; i=$((i + 1))
-done
+wait_thread_names "$T" reader locker || fail "sleepy's threads did not name themselves"
 
 # Function names per thread, one "TID fn fn fn..." line each, from both tools.
 prowl_funcs() {

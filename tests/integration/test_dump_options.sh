@@ -10,11 +10,7 @@ require_cmd python3
 bg "$SAMPLES/sleepy" 60
 T=$BG
 wait_threads "$T" 3 || fail "sleepy did not start its threads"
-i=0
-while [ $i -lt 100 ]; do
-	cat /proc/$T/task/*/comm 2>/dev/null | grep -q locker && cat /proc/$T/task/*/comm | grep -q reader && break
-	sleep 0.05; i=$((i + 1))
-done
+wait_thread_names "$T" reader locker || fail "sleepy's threads did not name themselves"
 
 # --thread: only the threads whose name matches (the same option as record's).
 "$PROWL" dump -p "$T" --thread '^read' >"$TMP/r.txt" 2>"$TMP/r.err" || fail "dump --thread failed: $(cat "$TMP/r.err")"

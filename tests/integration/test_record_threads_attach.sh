@@ -7,6 +7,7 @@ require_perf
 bg "$SAMPLES/threads" 6 1500
 pid=$BG
 wait_threads "$pid" 3 || fail "the sample did not start its early threads"
+wait_thread_names "$pid" early-a early-b || fail "the early threads did not name themselves"
 "$PROWL" record -p "$pid" -d 3 --threads -o "$TMP/t.folded" 2>"$TMP/err" || fail "record failed: $(cat "$TMP/err")"
 cat "$TMP/err"
 [ "$(ls "/proc/$pid/task" | wc -l)" -ge 5 ] || fail "late threads were not started during the recording"

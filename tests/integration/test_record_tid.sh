@@ -9,6 +9,7 @@ require_perf
 bg "$SAMPLES/threads" 30 0
 P=$BG
 wait_threads "$P" 5 || fail "the sample did not start its threads"
+wait_thread_names "$P" early-a early-b late-c late-d || fail "the threads did not name themselves"
 tid_named() { # NAME
 	for t in $(ls "/proc/$P/task"); do
 		[ "$(cat "/proc/$P/task/$t/comm" 2>/dev/null)" = "$1" ] && { echo "$t"; return 0; }

@@ -244,6 +244,7 @@ rm -f "$TMP/rc"
 bg "$SAMPLES/threads" 0 0
 TPID=$BG
 wait_threads "$TPID" 5 || fail "the threads sample did not start its threads"
+wait_thread_names "$TPID" early-a early-b late-c late-d || fail "the threads did not name themselves"
 TOP_ENV=NO_COLOR=1 top_start -p "$TPID" --delay 0.5 -o threads.folded
 wait_refreshes 2
 for f in work_early_a work_early_b work_late_c work_late_d; do
