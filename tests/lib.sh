@@ -73,6 +73,39 @@ wait_thread_names() { # PID NAME...
 	done
 	return 1
 }
+# Runs one command line of a table (sh -c, in $TMP, stdin closed) and judges
+# it as a user would: exit status WANT; LINES lines on stderr ("any": any
+# number), matching the ERE PATTERN unless none are wanted; nothing on stdout
+# after a failure; no death by signal, no sanitizer report. Prints one
+# "ok"/"FAIL" line headed by LABEL and returns 1 on a failure; the tables'
+# tests count the failures.
+judge_case() { # WANT LINES PATTERN LABEL CMD
+	(cd "$TMP" && sh -c "$5" >"$TMP/out" 2>"$TMP/err" </dev/null)
+	rc=$?
+	why=""
+	got_lines=$(wc -l <"$TMP/err")
+	if [ "$rc" -ge 128 ]; then
+		why="died by signal $((rc - 128))"
+	elif grep -qE 'Sanitizer|runtime error:|LeakSanitizer' "$TMP/err"; then
+		why="sanitizer report"
+	elif [ "$rc" != "$1" ]; then
+		why="exit $rc, want $1"
+	elif [ "$2" != any ] && [ "$got_lines" != "$2" ]; then
+		why="$got_lines lines on stderr, want $2"
+	elif [ "$2" != 0 ] && ! grep -qE -- "$3" "$TMP/err"; then
+		why="message does not match /$3/"
+	elif [ "$rc" != 0 ] && [ -s "$TMP/out" ]; then
+		why="wrote $(wc -c <"$TMP/out") bytes on stdout on error"
+	fi
+	short=$(printf '%s' "$5" | cut -c1-90)
+	if [ -n "$why" ]; then
+		echo "FAIL  $4$short: $why"
+		head -c 400 "$TMP/err" | sed 's/^/      stderr: /'
+		return 1
+	fi
+	echo "ok    $4$short -> $rc: $(head -n 1 "$TMP/err" | cut -c1-110)"
+	return 0
+}
 # The state letter and tracer of a process, for "the target is unharmed" checks.
 proc_state() { awk '/^State:/ { print $2 }' "/proc/$1/status"; }
 proc_tracer() { awk '/^TracerPid:/ { print $2 }' "/proc/$1/status"; }

@@ -27,31 +27,7 @@ table=$ROOT/tests/badinput.tsv
 while IFS='	' read -r want lines pattern cmd; do
 	case "$want" in ''|'#'*) continue ;; esac
 	n=$((n + 1))
-	(cd "$TMP" && sh -c "$cmd" >"$TMP/out" 2>"$TMP/err" </dev/null)
-	rc=$?
-	why=""
-	got_lines=$(wc -l <"$TMP/err")
-	if [ "$rc" -ge 128 ]; then
-		why="died by signal $((rc - 128))"
-	elif grep -qE 'Sanitizer|runtime error:|LeakSanitizer' "$TMP/err"; then
-		why="sanitizer report"
-	elif [ "$rc" != "$want" ]; then
-		why="exit $rc, want $want"
-	elif [ "$lines" != any ] && [ "$got_lines" != "$lines" ]; then
-		why="$got_lines lines on stderr, want $lines"
-	elif [ "$lines" != 0 ] && ! grep -qE -- "$pattern" "$TMP/err"; then
-		why="message does not match /$pattern/"
-	elif [ "$rc" != 0 ] && [ -s "$TMP/out" ]; then
-		why="wrote $(wc -c <"$TMP/out") bytes on stdout on error"
-	fi
-	short=$(printf '%s' "$cmd" | cut -c1-90)
-	if [ -n "$why" ]; then
-		bad=$((bad + 1))
-		echo "FAIL  $short: $why"
-		head -c 400 "$TMP/err" | sed 's/^/      stderr: /'
-	else
-		echo "ok    $short -> $rc: $(head -n 1 "$TMP/err" | cut -c1-120)"
-	fi
+	judge_case "$want" "$lines" "$pattern" "" "$cmd" || bad=$((bad + 1))
 done <"$table"
 [ $n -ge 50 ] || fail "only $n cases read from $table"
 echo "$n cases, $bad failed"

@@ -42,27 +42,7 @@ while IFS='	' read -r want failure cmd pattern line; do
 	case "$want" in ''|'#'*) continue ;; esac
 	case "$line" in *'$NOBODY'*) [ -n "$NOBODY" ] || { skipped=$((skipped + 1)); continue; } ;; esac
 	n=$((n + 1))
-	(cd "$TMP" && sh -c "$line" >"$TMP/out" 2>"$TMP/err" </dev/null)
-	rc=$?
-	why=""
-	lines=$(wc -l <"$TMP/err")
-	if [ "$rc" != "$want" ]; then
-		why="exit $rc, want $want"
-	elif [ "$lines" != 1 ]; then
-		why="$lines lines on stderr, want 1"
-	elif ! grep -qE -- "$pattern" "$TMP/err"; then
-		why="message does not match /$pattern/"
-	elif [ -s "$TMP/out" ]; then
-		why="wrote $(wc -c <"$TMP/out") bytes on stdout"
-	fi
-	short=$(printf '%s' "$line" | cut -c1-90)
-	if [ -n "$why" ]; then
-		bad=$((bad + 1))
-		echo "FAIL  $cmd/$failure: $short: $why"
-		head -c 400 "$TMP/err" | sed 's/^/      stderr: /'
-	else
-		echo "ok    $cmd/$failure -> $rc: $(head -n 1 "$TMP/err" | cut -c1-110)"
-	fi
+	judge_case "$want" 1 "$pattern" "$cmd/$failure: " "$line" || bad=$((bad + 1))
 done <"$table"
 [ $n -ge 50 ] || fail "only $n rows run from $table"
 echo "$n rows, $bad failed, $skipped skipped (not root or no setpriv)"
