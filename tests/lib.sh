@@ -106,6 +106,18 @@ judge_case() { # WANT LINES PATTERN LABEL CMD
 	echo "ok    $4$short -> $rc: $(head -n 1 "$TMP/err" | cut -c1-110)"
 	return 0
 }
+# Prints the pid of a child of PID (whose comm is COMM, when given: a
+# launched command is prowl's fork until it execs), waiting up to 5 s.
+child_of() { # PID [COMM]
+	i=0
+	while [ $i -lt 100 ]; do
+		for c in $(pgrep -P "$1"); do
+			[ -z "${2-}" ] || [ "$(cat "/proc/$c/comm" 2>/dev/null)" = "${2-}" ] && { echo "$c"; return 0; }
+		done
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
 # The state letter and tracer of a process, for "the target is unharmed" checks.
 proc_state() { awk '/^State:/ { print $2 }' "/proc/$1/status"; }
 proc_tracer() { awk '/^TracerPid:/ { print $2 }' "/proc/$1/status"; }

@@ -15,15 +15,6 @@ check() { # WHAT FILE
 	ls -A "$(dirname "$2")" | grep -q '\.tmp' && fail "$1: a temporary file was left"
 	info "$1: $total samples, $main under main"
 }
-child_of() { # PID: its child (the launched command)
-	i=0
-	while [ $i -lt 100 ]; do
-		c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{ print $1 }')
-		[ -n "$c" ] && [ "$(cat "/proc/$c/comm" 2>/dev/null)" = cpu ] && { echo "$c"; return 0; }
-		sleep 0.02; i=$((i + 1))
-	done
-	return 1
-}
 for b in perf ptrace; do
 	# Launched, exits by itself after 1 s; -d 20 must not be waited for.
 	start=$(date +%s)
@@ -38,7 +29,7 @@ for b in perf ptrace; do
 		"$PROWL" record --backend $b -d 20 -o "$TMP/$b-$sig.folded" -- "$SAMPLES/cpu" 20 2>"$TMP/err" &
 		p=$!
 		PIDS_TO_KILL="$PIDS_TO_KILL $p"
-		c=$(child_of $p) || fail "$b: no launched command under prowl"
+		c=$(child_of $p cpu) || fail "$b: no launched command under prowl"
 		sleep 1
 		kill -$sig "$c"
 		wait $p

@@ -11,16 +11,6 @@ require_cmd setsid
 SUB=$BUILD/tests/helpers/subreaper
 [ -x "$SUB" ] || skip "build the helper: make $SUB"
 
-# The process whose parent is PID (the first), waiting up to 5 s for it.
-child_of() { # PID
-	i=0
-	while [ $i -lt 100 ]; do
-		c=$(pgrep -P "$1" | head -n 1)
-		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
 # Waits until prowl has blocked SIGINT (its signals then go through its loop):
 # before that, as for any program, a SIGINT simply ends it.
 wait_blocked() { # PID

@@ -15,15 +15,6 @@ check_profile() { # FILE WHAT
 	at_least "$m" "$(awk -v t="$t" 'BEGIN { print t * 0.99 }')" || fail "$2: $m of $t stacks complete"
 	info "$2: $t samples, $m complete"
 }
-child_of() { # PID: the launched command
-	i=0
-	while [ $i -lt 50 ]; do
-		c=$(pgrep -P "$1" | head -n 1)
-		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
 wait_gone() { # PID
 	i=0
 	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
