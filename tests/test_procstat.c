@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -68,12 +69,36 @@ static void test_status_and_tasks(void **state)
 	assert_int_equal(errno, ESRCH);
 }
 
+/* A task directory that cannot be opened for another reason than the process
+ * being gone (here: no descriptor left) is an error passed on, not a crash. */
+static void test_tasks_no_fd(void **state)
+{
+	(void)state;
+	struct rlimit old, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int fd = dup(0);
+	assert_true(fd >= 0);
+	close(fd);
+	low = old;
+	low.rlim_cur = (rlim_t)fd; /* the lowest free descriptor is now out of range */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	pid_t *tids = (pid_t *)1;
+	errno = 0;
+	int n = procstat_tasks(getpid(), &tids);
+	int err = errno;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(n, -EMFILE);
+	assert_int_equal(err, EMFILE);
+	assert_null(tids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_comm),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_status_and_tasks),
+		cmocka_unit_test(test_tasks_no_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,10 +141,11 @@ int procstat_tasks(pid_t pid, pid_t **tids)
 	DIR *d = opendir(path);
 	*tids = NULL;
 	if (!d) {
-		if (errno == ENOENT) {
+		/* Gone is ESRCH, as for every other reader; anything else
+		 * (EACCES, EMFILE) is passed on, never read from a NULL dir. */
+		if (errno == ENOENT)
 			errno = ESRCH;
-			return -errno;
-		}
+		return -errno;
 	}
 	size_t n = 0, cap = 0;
 	pid_t *out = NULL;
