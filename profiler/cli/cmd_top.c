@@ -279,6 +279,15 @@ static bool termination_pending(void)
 	return sigtimedwait(&set, NULL, &zero) > 0;
 }
 
+/* The terminal hung up (an ssh session dropped, tmux killed): poll then
+ * reports stdin ready for ever while curses reads nothing, and the loop
+ * would spin on a CPU until killed. Such a top ends as on SIGHUP. */
+static bool terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 static int ms_until(uint64_t when)
 {
 	uint64_t now = now_ns();
@@ -323,6 +332,10 @@ static int run_tui(struct top *t)
 		}
 		bool redraw = ev == -EINTR; /* most likely SIGWINCH: curses has a KEY_RESIZE for us */
 		if (ev > 0 && (ev & SESSION_INTERRUPTED)) {
+			t->interrupted = true;
+			break;
+		}
+		if (ev > 0 && (ev & SESSION_EXTRA_FD) && terminal_gone()) {
 			t->interrupted = true;
 			break;
 		}
