@@ -7,7 +7,7 @@ const struct exit_status exit_statuses[] = {
 	{ EX_OK, "done (record of a launched command: the command's own status, 128+N if signal N killed it)" },
 	{ EX_USAGE, "usage: unknown option, missing or bad value, unknown format or -o extension" },
 	{ EX_DATAERR, "data error: an input that is read but wrong (addr2line: not a hex address)" },
-	{ EX_NOINPUT, "no input: no such file, not a profile prowl reads, no such process, the process is gone" },
+	{ EX_NOINPUT, "no input: no such file, not a profile prowl reads, not an ELF file (addr2line), no such process, the process is gone" },
 	{ EX_UNAVAILABLE, "unavailable: neither perf_event nor ptrace can sample it; no terminal curses can drive (top)" },
 	{ EX_SOFTWARE, "software: the capture failed midway" },
 	{ EX_CANTCREAT, "cannot create the -o file (missing folder, no permission, disk full)" },
