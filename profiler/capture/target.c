@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +17,32 @@
 #include "profiler/base/util.h"
 
 static int with_errno(int r);
+
+/* The soft RLIMIT_NOFILE prowl started with, when it raised it. */
+static struct rlimit nofile_orig;
+static bool nofile_raised;
+
+int target_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= rl.rlim_max)
+		return 0;
+	struct rlimit up = { rl.rlim_max, rl.rlim_max };
+	if (setrlimit(RLIMIT_NOFILE, &up))
+		return -errno;
+	nofile_orig = rl;
+	nofile_raised = true;
+	return 0;
+}
+
+/* In the launched child, before exec: the soft limit its parent's shell set. */
+static void restore_nofile(void)
+{
+	if (nofile_raised)
+		setrlimit(RLIMIT_NOFILE, &nofile_orig);
+}
 
 struct target *target_new(void)
 {
@@ -248,6 +275,7 @@ static int do_launch(struct target *t, char *const argv[])
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		restore_nofile();
 		execv(path, argv);
 		int e = errno;
 		ssize_t w = write(err[1], &e, sizeof(e));

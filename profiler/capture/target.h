@@ -50,6 +50,14 @@ struct target *target_new(void);
 /* Kills nothing: a launched child still held is killed, a running one is left alone. */
 void target_free(struct target *t);
 
+/* Raises prowl's soft RLIMIT_NOFILE to the hard limit (the perf backend needs
+ * a descriptor per thread and CPU) and remembers the soft limit it had, which
+ * every command launched afterwards gets back before its exec: a command must
+ * run with the limits its shell gave it (some size tables by the limit, some
+ * break with select() above 1024). Process-wide, like the limit itself; call
+ * it once, first thing. 0 or a negative errno. */
+int target_raise_nofile(void);
+
 /* Resolves argv[0] through PATH as execvp would: 0, -ENOENT or -EACCES. */
 int target_find_command(const char *cmd, char **path_out);
 /* Forks the command, held before execvp until target_release(). */
