@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -288,8 +289,31 @@ static int ms_until(uint64_t when)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* Whether the command we launched writes to our terminal (its stdout or
+ * stderr is it): its output lands on the view behind curses' back. */
+static bool command_shares_terminal(const struct top *t)
+{
+	struct stat tty, st;
+	if (!t->co.argv || !t->pid || t->exited || fstat(STDOUT_FILENO, &tty) != 0 || !S_ISCHR(tty.st_mode))
+		return false;
+	for (int fd = 1; fd <= 2; fd++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->pid, fd);
+		if (stat(path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == tty.st_rdev)
+			return true;
+	}
+	return false;
+}
+
+/* Refreshes between two full repaints while a launched command shares the
+ * terminal: a write to a terminal cannot be seen, so the view is repainted
+ * whole every few seconds (and once when the command exits) instead of
+ * staying garbled until Ctrl-L. */
+#define TOP_REPAINT_EVERY 5
+
 static int run_tui(struct top *t)
 {
+	unsigned refreshes = 0;
 	char *msg = NULL;
 	t->tui = tui_open(&msg);
 	if (!t->tui) {
@@ -331,6 +355,8 @@ static int run_tui(struct top *t)
 		if (ev > 0 && (ev & SESSION_EXITED) && !t->exited) {
 			t->exited = true;
 			refresh(t);
+			if (t->co.argv)
+				tui_repaint(t->tui); /* its last words may be on the screen */
 			redraw = true;
 		}
 		int key;
@@ -349,6 +375,8 @@ static int run_tui(struct top *t)
 			break;
 		if (!t->exited && now_ns() >= next) {
 			refresh(t);
+			if (++refreshes % TOP_REPAINT_EVERY == 0 && command_shares_terminal(t))
+				tui_repaint(t->tui);
 			next += delay;
 			if (next < now_ns())
 				next = now_ns() + delay; /* we fell behind: do not refresh in a burst */
