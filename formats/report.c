@@ -18,7 +18,7 @@ void report_summary(const struct profile *p, struct strbuf *out)
 		strbuf_adds(out, ", ");
 	if (p->meta.duration_ns)
 		strbuf_addf(out, "%.2f s, ", (double)p->meta.duration_ns / 1e9);
-	strbuf_addf(out, "%llu samples", (unsigned long long)p->total);
+	strbuf_addf(out, "%llu sample%s", (unsigned long long)p->total, p->total == 1 ? "" : "s");
 	uint64_t samples = 0;
 	for (size_t i = 0; i < p->nthreads; i++)
 		samples += p->threads[i].samples;

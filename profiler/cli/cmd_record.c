@@ -138,6 +138,9 @@ int cmd_record(int argc, char **argv)
 	path = out.path ? out.path : DEFAULT_OUTPUT;
 	if (!out.path && out.format == FORMAT_NONE)
 		fmt = format_by_path(DEFAULT_OUTPUT);
+	opts_warn_unused(&record_cmd, &co);
+	if (out.w.top && !report && fmt != FORMAT_REPORT)
+		opts_error(&record_cmd, "--top does nothing without --report or -f report; ignored");
 	const struct write_opts *wp = &out.w;
 	/* Fail before profiling, not after, when the file cannot be made. */
 	struct strbuf why;
@@ -195,8 +198,8 @@ int cmd_record(int argc, char **argv)
 			if (write_profile(s, path, fmt, wp, private_mode, true, NULL) == 0 && !quiet) {
 				struct session_stats st;
 				session_stats(s, &st);
-				fprintf(stderr, "prowl: wrote %s (%llu samples so far)\n", path,
-					(unsigned long long)st.samples);
+				fprintf(stderr, "prowl: wrote %s (%llu sample%s so far)\n", path,
+					(unsigned long long)st.samples, plural_s(st.samples));
 			}
 		}
 		if (ev & SESSION_EXITED)
@@ -234,9 +237,9 @@ int cmd_record(int argc, char **argv)
 		double secs = (double)st.elapsed_ns / 1e9;
 		uint64_t all = st.samples + st.lost;
 		fprintf(stderr,
-			"prowl: %llu samples, %llu lost (%.1f%%), %llu thread%s, %.1f s; %llu partial, %llu truncated; "
+			"prowl: %llu sample%s, %llu lost (%.1f%%), %llu thread%s, %.1f s; %llu partial, %llu truncated; "
 			"%s%s\n",
-			(unsigned long long)st.samples, (unsigned long long)st.lost,
+			(unsigned long long)st.samples, plural_s(st.samples), (unsigned long long)st.lost,
 			all ? 100.0 * (double)st.lost / (double)all : 0.0, (unsigned long long)st.threads,
 			st.threads == 1 ? "" : "s", secs, (unsigned long long)st.partial,
 			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
@@ -244,15 +247,15 @@ int cmd_record(int argc, char **argv)
 		if (stats && *st.backend_stats)
 			fprintf(stderr, "prowl: %s\n", st.backend_stats);
 		if (st.folded)
-			fprintf(stderr, "prowl: %llu samples folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
-				(unsigned long long)st.folded, co.max_stacks);
+			fprintf(stderr, "prowl: %llu sample%s folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
+				(unsigned long long)st.folded, plural_s(st.folded), co.max_stacks);
 		if (st.throttled)
-			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
-				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
+			fprintf(stderr, "prowl: the kernel throttled sampling %llu time%s (lower -F, or raise "
+				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled, plural_s(st.throttled));
 	}
 	if (!quiet && st.unsymbolized)
-		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
-			(unsigned long long)st.unsymbolized);
+		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frame%s written as module+offset\n",
+			(unsigned long long)st.unsymbolized, plural_s(st.unsymbolized));
 	if (!quiet && st.unfollowed_cpu_ns >= 10000000ull)
 		fprintf(stderr, "prowl: the command's child processes used %.2f s of CPU, not recorded (--no-children)\n",
 			(double)st.unfollowed_cpu_ns / 1e9);

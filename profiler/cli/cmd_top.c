@@ -472,6 +472,7 @@ int cmd_top(int argc, char **argv)
 		t.batch = true;
 	if (t.count && !t.batch)
 		fprintf(stderr, "prowl top: -n counts --batch snapshots only; ignored\n");
+	opts_warn_unused(&top_cmd, &t.co);
 	char *msg = NULL;
 	if (!t.batch && !tui_check(&msg)) {
 		/* Before anything is launched or attached. */
