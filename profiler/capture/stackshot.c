@@ -143,8 +143,14 @@ static int fail(struct stackshot *ss, int r)
 
 static char *attach_message(pid_t pid, int r)
 {
+	char hint[256];
 	if (r == -ESRCH)
 		return xasprintf("cannot dump %d: no such process (check the pid with ps)", (int)pid);
+	if (r == -EOPNOTSUPP)
+		return xasprintf("cannot dump %d: it is a kernel thread, with no user stack (give a user process)",
+				 (int)pid);
+	if ((r == -EPERM || r == -EACCES) && target_denied_hint(pid, hint, sizeof(hint)))
+		return xasprintf("cannot dump %d: permission denied (%s)", (int)pid, hint);
 	if (r == -EPERM || r == -EACCES)
 		return xasprintf("cannot dump %d: permission denied (run as the process owner or root, and check "
 				 "kernel.yama.ptrace_scope; a debugger may already be attached)",

@@ -100,7 +100,7 @@ const struct opts_cmd dump_cmd = {
 		       "the others (-F, -d, --stack-size, --unwind, --kernel, --children, --backend, --mode)\n"
 		       "do not apply to a single look and are refused.",
 	.examples = dump_examples,
-	.notes = "Exit status: 0 done, 64 usage, 66 no such process, 74 stdout not written, 77 permission denied.",
+	.notes = "Exit status: 0 done, 64 usage, 66 no such process, 69 a kernel thread, 74 stdout not written, 77 permission denied.",
 	.args = OPTS_ARGS_MIXED,
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "profiler/base/errstr.h"
+#include "profiler/base/procstat.h"
 #include "formats/atomic.h"
 #include "formats/format.h"
 #include "profiler/capture/capture.h"
@@ -97,6 +98,19 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 }
 
 /* Launching or attaching: which row of the exit table a capture failure is on. */
+/* The first -p process (or -t thread) stopped by a signal now, or 0: it
+ * records nothing, which is not the same as using no CPU. */
+static pid_t stopped_target(const struct capture_opts *co)
+{
+	for (size_t i = 0; i < co->npids; i++)
+		if (procstat_state(co->pids[i], co->pids[i]) == 'T')
+			return co->pids[i];
+	for (size_t i = 0; i < co->ntids; i++)
+		if (procstat_state(co->tids[i], co->tids[i]) == 'T')
+			return co->tids[i];
+	return 0;
+}
+
 static int start_exit_code(const struct capture_opts *co, int err)
 {
 	return exit_code(co->argv ? EXIT_LAUNCH : EXIT_TARGET, err);
@@ -264,6 +278,10 @@ int cmd_record(int argc, char **argv)
 			code - 128);
 	else if (!quiet && st.samples == 0 && st.unfollowed_cpu_ns >= 10000000ull)
 		fprintf(stderr, "prowl: no samples: the command ran its work in child processes (drop --no-children)\n");
+	else if (!quiet && st.samples == 0 && stopped_target(&co))
+		fprintf(stderr, "prowl: no samples: process %d is stopped (by a signal, state T), not idle: it ran no "
+				"code while recorded (resume it with kill -CONT %d)\n",
+			(int)stopped_target(&co), (int)stopped_target(&co));
 	else if (!quiet && st.samples == 0)
 		fprintf(stderr, "prowl: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {

@@ -8,7 +8,7 @@ const struct exit_status exit_statuses[] = {
 	{ EX_USAGE, "usage: unknown option, missing or bad value, unknown format or -o extension" },
 	{ EX_DATAERR, "data error: an input that is read but wrong (addr2line: not a hex address)" },
 	{ EX_NOINPUT, "no input: no such file, not a profile prowl reads, not an ELF file (addr2line), no such process, the process is gone" },
-	{ EX_UNAVAILABLE, "unavailable: neither perf_event nor ptrace can sample it; no terminal curses can drive (top)" },
+	{ EX_UNAVAILABLE, "unavailable: neither perf_event nor ptrace can sample it (a kernel thread has no user stack); no terminal curses can drive (top)" },
 	{ EX_SOFTWARE, "software: the capture failed midway" },
 	{ EX_CANTCREAT, "cannot create the -o file (missing folder, no permission, disk full)" },
 	{ EX_IOERR, "I/O error writing stdout" },
