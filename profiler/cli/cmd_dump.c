@@ -171,7 +171,7 @@ int cmd_dump(int argc, char **argv)
 	} else {
 		/* A CPython prowl cannot read: say so once, show native stacks. */
 		if (ss->python && ss->python->state == PYSAMPLE_UNSUPPORTED)
-			fprintf(stderr, "prowl: %s\n", ss->python->message);
+			opts_error(&dump_cmd, "%s", ss->python->message);
 		struct resolver *res = resolve_new();
 		struct dump_doc doc;
 		struct dump_thread *threads = xcalloc(ss->nthreads + 1, sizeof(*threads));

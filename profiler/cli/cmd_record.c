@@ -182,8 +182,7 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	const char *notes = session_new_notes(s);
-	if (*notes)
-		fprintf(stderr, "prowl: %s\n", notes);
+	opts_notes(&record_cmd, notes);
 	int sr = session_start(s, &msg);
 	if (sr < 0) {
 		opts_error(&record_cmd, "%s", msg ? msg : session_error(s));
@@ -200,7 +199,7 @@ int cmd_record(int argc, char **argv)
 		const char *nn = session_new_notes(s);
 		if (*nn) {
 			progress_clear(&prog);
-			fprintf(stderr, "prowl: %s\n", nn);
+			opts_notes(&record_cmd, nn);
 		}
 		if (ev < 0 || (ev & SESSION_USR1))
 			progress_clear(&prog);
@@ -212,7 +211,7 @@ int cmd_record(int argc, char **argv)
 			if (write_profile(s, path, fmt, wp, private_mode, true, NULL) == 0 && !quiet) {
 				struct session_stats st;
 				session_stats(s, &st);
-				fprintf(stderr, "prowl: wrote %s (%llu sample%s so far)\n", path,
+				fprintf(stderr, "prowl record: wrote %s (%llu sample%s so far)\n", path,
 					(unsigned long long)st.samples, plural_s(st.samples));
 			}
 		}
@@ -251,7 +250,7 @@ int cmd_record(int argc, char **argv)
 		double secs = (double)st.elapsed_ns / 1e9;
 		uint64_t all = st.samples + st.lost;
 		fprintf(stderr,
-			"prowl: %llu sample%s, %llu lost (%.1f%%), %llu thread%s, %.1f s; %llu partial, %llu truncated; "
+			"prowl record: %llu sample%s, %llu lost (%.1f%%), %llu thread%s, %.1f s; %llu partial, %llu truncated; "
 			"%s%s\n",
 			(unsigned long long)st.samples, plural_s(st.samples), (unsigned long long)st.lost,
 			all ? 100.0 * (double)st.lost / (double)all : 0.0, (unsigned long long)st.threads,
@@ -259,31 +258,31 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
 		if (stats && *st.backend_stats)
-			fprintf(stderr, "prowl: %s\n", st.backend_stats);
+			opts_notes(&record_cmd, st.backend_stats);
 		if (st.folded)
-			fprintf(stderr, "prowl: %llu sample%s folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
+			fprintf(stderr, "prowl record: %llu sample%s folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
 				(unsigned long long)st.folded, plural_s(st.folded), co.max_stacks);
 		if (st.throttled)
-			fprintf(stderr, "prowl: the kernel throttled sampling %llu time%s (lower -F, or raise "
+			fprintf(stderr, "prowl record: the kernel throttled sampling %llu time%s (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled, plural_s(st.throttled));
 	}
 	if (!quiet && st.unsymbolized)
-		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frame%s written as module+offset\n",
+		fprintf(stderr, "prowl record: symbolizing stopped on a signal: %llu frame%s written as module+offset\n",
 			(unsigned long long)st.unsymbolized, plural_s(st.unsymbolized));
 	if (!quiet && st.unfollowed_cpu_ns >= 10000000ull)
-		fprintf(stderr, "prowl: the command's child processes used %.2f s of CPU, not recorded (--no-children)\n",
+		fprintf(stderr, "prowl record: the command's child processes used %.2f s of CPU, not recorded (--no-children)\n",
 			(double)st.unfollowed_cpu_ns / 1e9);
 	if (!quiet && st.samples == 0 && code > 128 && interrupts)
-		fprintf(stderr, "prowl: nothing sampled: the command was ended by signal %d before it ran on a CPU\n",
+		fprintf(stderr, "prowl record: nothing sampled: the command was ended by signal %d before it ran on a CPU\n",
 			code - 128);
 	else if (!quiet && st.samples == 0 && st.unfollowed_cpu_ns >= 10000000ull)
-		fprintf(stderr, "prowl: no samples: the command ran its work in child processes (drop --no-children)\n");
+		fprintf(stderr, "prowl record: no samples: the command ran its work in child processes (drop --no-children)\n");
 	else if (!quiet && st.samples == 0 && stopped_target(&co))
-		fprintf(stderr, "prowl: no samples: process %d is stopped (by a signal, state T), not idle: it ran no "
+		fprintf(stderr, "prowl record: no samples: process %d is stopped (by a signal, state T), not idle: it ran no "
 				"code while recorded (resume it with kill -CONT %d)\n",
 			(int)stopped_target(&co), (int)stopped_target(&co));
 	else if (!quiet && st.samples == 0)
-		fprintf(stderr, "prowl: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
+		fprintf(stderr, "prowl record: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {
 		fflush(stdout);
 		profile_write_stream(p, FORMAT_REPORT, stdout, wp);

@@ -520,9 +520,7 @@ int cmd_top(int argc, char **argv)
 			fprintf(stderr, "prowl top: wrote %s\n", t.output);
 		}
 	}
-	const char *notes = session_notes(t.s);
-	if (notes && *notes)
-		fprintf(stderr, "%s\n", notes);
+	opts_notes(&top_cmd, session_notes(t.s));
 	session_free(t.s);
 	view_free(t.v);
 	free(t.command);

@@ -494,3 +494,14 @@ int opts_warn_unused(const struct opts_cmd *cmd, const struct capture_opts *co)
 		opts_error(cmd, "%s", w[i]);
 	return (int)n;
 }
+
+void opts_notes(const struct opts_cmd *cmd, const char *notes)
+{
+	while (notes && *notes) {
+		size_t n = strcspn(notes, "\n");
+		fprintf(stderr, "prowl %s: %.*s\n", cmd->name, (int)n, notes);
+		notes += n;
+		if (*notes)
+			notes++;
+	}
+}

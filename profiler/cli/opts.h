@@ -165,6 +165,10 @@ int opts_capture_finish(struct capture_opts *co, int nargs, char **args, struct 
  * given ("prowl record: --kernel does nothing with --backend ptrace ...");
  * how many. */
 int opts_warn_unused(const struct opts_cmd *cmd, const struct capture_opts *co);
+/* Prints notes (lines joined by '\n', as the session keeps them) on stderr,
+ * each line with the command's prefix ("prowl record: "), the one prefix of
+ * everything a command prints there. Nothing for NULL or "". */
+void opts_notes(const struct opts_cmd *cmd, const char *notes);
 
 /*
  * The output options of every command that writes a profile: -o, -f,

@@ -73,7 +73,7 @@ fi
 kill -STOP "$S"
 "$PROWL" record -p "$S" -d 0.5 -o "$TMP/s.folded" 2>"$TMP/err"; rc=$?
 [ $rc = 0 ] || { cat "$TMP/err"; fail "record of a stopped process: exit $rc"; }
-grep -q "^prowl: no samples: process $S is stopped (by a signal, state T), not idle" "$TMP/err" ||
+grep -q "^prowl record: no samples: process $S is stopped (by a signal, state T), not idle" "$TMP/err" ||
 	{ cat "$TMP/err"; fail "record of a stopped process does not say it is stopped"; }
 grep -q 'used no CPU' "$TMP/err" && fail "a stopped process called idle"
 [ "$(proc_state "$S")" = T ] || fail "the stopped process was resumed"
