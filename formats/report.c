@@ -126,8 +126,9 @@ int report_write(const struct profile *src, FILE *out, const struct write_opts *
 	fprintf(out, "prowl report: %s\n", sum.buf);
 	strbuf_release(&sum);
 	if (src->meta.partial || src->meta.truncated)
-		fprintf(out, "note: %llu samples had an incomplete stack (unwind stopped early or stack copy too short)\n",
-			(unsigned long long)(src->meta.partial + src->meta.truncated));
+		fprintf(out, "note: %llu sample%s had an incomplete stack (unwind stopped early or stack copy too short)\n",
+			(unsigned long long)(src->meta.partial + src->meta.truncated),
+			src->meta.partial + src->meta.truncated == 1 ? "" : "s");
 	if (!s.p->total) {
 		fprintf(out, "no samples\n");
 	} else {
