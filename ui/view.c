@@ -103,6 +103,17 @@ static void history_drop(struct view *v, size_t i)
 	v->d.nhistory--;
 }
 
+/* How many snapshots like p the history may hold: HISTORY_MAX, fewer when
+ * they are big (a profile of a million call paths is tens of megabytes),
+ * so that the history stays within HISTORY_BUDGET; at least 4 (a coarse
+ * window beats none). The size is estimated from the tables' lengths. */
+static size_t history_cap(const struct profile *p)
+{
+	size_t bytes = p->nframes * 128 + p->nnodes * 24 + p->ncounts * 32 + p->nthreads * 64 + 4096;
+	size_t n = HISTORY_BUDGET / bytes;
+	return n < 4 ? 4 : n > HISTORY_MAX - 1 ? HISTORY_MAX - 1 : n;
+}
+
 /* Keeps snapshots whatever the window, so that a window asked later shows
  * its last N seconds at once. Log spacing: a snapshot goes when its two
  * neighbours are within a sixth of its age of each other, so a window of N
@@ -129,8 +140,10 @@ static void history_push(struct view *v, struct snap *s)
 		else
 			i++;
 	}
-	/* A very short --delay: past the cap, drop where the spacing suffers least. */
-	while (v->d.nhistory >= HISTORY_MAX) {
+	/* A very short --delay, or big snapshots: past the cap, drop where the
+	 * spacing suffers least. */
+	size_t cap = history_cap(s->p);
+	while (v->d.nhistory > cap) {
 		size_t best = 1;
 		double best_r = 0;
 		for (size_t i = 1; i + 1 < v->d.nhistory; i++) {
