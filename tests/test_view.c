@@ -524,6 +524,15 @@ static void test_header_from_status(void **state)
 	assert_null(strstr(s->lines[1].text, "capture lags"));
 	assert_non_null(strstr(s->lines[1].text, "refresh takes 700ms"));
 	assert_non_null(strstr(s->lines[1].text, "target exited"));
+	/* A target stopped by a signal is said to be so, not left to look idle. */
+	st.exited = false;
+	st.slow_ms = 0;
+	st.stopped = true;
+	view_set_status(v, &st);
+	s = draw(v);
+	x = strstr(s->lines[1].text, "target stopped (by a signal)");
+	assert_non_null(x);
+	assert_int_equal(s->lines[1].style[x - s->lines[1].text], VS_WARN);
 	view_free(v);
 }
 

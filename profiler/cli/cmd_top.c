@@ -17,6 +17,7 @@
 #include "formats/atomic.h"
 #include "formats/format.h"
 #include "profiler/base/errstr.h"
+#include "profiler/base/procstat.h"
 #include "ui/tui.h"
 #include "ui/view.h"
 #include "profiler/capture/capture.h"
@@ -225,6 +226,7 @@ static void refresh(struct top *t)
 		.lagging = t->lagging,
 		.slow_ms = t->slow_ms,
 		.exited = t->exited,
+		.stopped = !t->exited && t->pid && procstat_state(t->pid, t->pid) == 'T',
 		.note = t->note,
 	};
 	view_set_status(t->v, &vs);

@@ -5,7 +5,8 @@
 # - a process another tracer holds: that tracer's pid and name (77);
 # - another user's process, as nobody: root or CAP_SYS_PTRACE/CAP_PERFMON,
 #   not perf_event_paranoid (77);
-# - a stopped process recorded: it is stopped, not idle (0: nothing to record).
+# - a stopped process recorded or watched by top: it is stopped, not idle
+#   (0: nothing to record).
 . "$(dirname "$0")/../lib.sh"
 
 one_line() { # WHAT WANT_RC REGEX (after a run that left $rc, $TMP/err)
@@ -76,6 +77,9 @@ kill -STOP "$S"
 grep -q "^prowl record: no samples: process $S is stopped (by a signal, state T), not idle" "$TMP/err" ||
 	{ cat "$TMP/err"; fail "record of a stopped process does not say it is stopped"; }
 grep -q 'used no CPU' "$TMP/err" && fail "a stopped process called idle"
+"$PROWL" top -b -n 1 -p "$S" >"$TMP/top.txt" 2>"$TMP/err" || fail "top of a stopped process: $(cat "$TMP/err")"
+grep -q 'target stopped (by a signal): it runs no code, not idle' "$TMP/top.txt" ||
+	{ cat "$TMP/top.txt"; fail "top of a stopped process does not say it is stopped"; }
 [ "$(proc_state "$S")" = T ] || fail "the stopped process was resumed"
 kill -CONT "$S"
 info "stopped: $(grep stopped "$TMP/err")"
