@@ -86,6 +86,20 @@ int dump_write_text(FILE *out, const struct dump_doc *d)
 	return finish(out);
 }
 
+static void jstr(struct strbuf *sb, const char *s);
+
+/* "file" and "line" together: a line number only beside a file, null when
+ * either is unknown (never a line 0 that reads as a line). */
+static void jfile_line(struct strbuf *sb, const char *file, unsigned line)
+{
+	strbuf_adds(sb, ",\"file\":");
+	jstr(sb, file);
+	if (file && line)
+		strbuf_addf(sb, ",\"line\":%u", line);
+	else
+		strbuf_adds(sb, ",\"line\":null");
+}
+
 static void jstr(struct strbuf *sb, const char *s)
 {
 	if (!s) {
@@ -125,9 +139,8 @@ int dump_write_json(FILE *out, const struct dump_doc *d)
 			if (f->python) {
 				strbuf_addf(&sb, "%s\n {\"kind\":\"python\",\"function\":", j ? "," : "");
 				jstr(&sb, f->name);
-				strbuf_adds(&sb, ",\"file\":");
-				jstr(&sb, f->file);
-				strbuf_addf(&sb, ",\"line\":%u}", f->line);
+				jfile_line(&sb, f->file, f->line);
+				strbuf_addc(&sb, '}');
 				continue;
 			}
 			strbuf_addf(&sb, "%s\n {\"kind\":\"native\",\"address\":\"0x%" PRIx64 "\",\"function\":",
@@ -137,10 +150,8 @@ int dump_write_json(FILE *out, const struct dump_doc *d)
 				strbuf_adds(&sb, ",\"symbol\":");
 				jstr(&sb, f->symbol);
 			}
-			strbuf_adds(&sb, ",\"file\":");
-			jstr(&sb, f->named ? f->file : NULL);
-			strbuf_addf(&sb, ",\"line\":%u,\"inlined\":%s,\"module\":", f->named ? f->line : 0,
-				    f->named && f->inlined ? "true" : "false");
+			jfile_line(&sb, f->named ? f->file : NULL, f->line);
+			strbuf_addf(&sb, ",\"inlined\":%s,\"module\":", f->named && f->inlined ? "true" : "false");
 			jstr(&sb, f->module);
 			strbuf_addf(&sb, ",\"offset\":\"0x%" PRIx64 "\"}", f->offset);
 		}

@@ -18,7 +18,7 @@ void report_summary(const struct profile *p, struct strbuf *out)
 		strbuf_adds(out, ", ");
 	if (p->meta.duration_ns)
 		strbuf_addf(out, "%.2f s, ", (double)p->meta.duration_ns / 1e9);
-	strbuf_addf(out, "%llu samples", (unsigned long long)p->total);
+	strbuf_addf(out, "%llu sample%s", (unsigned long long)p->total, p->total == 1 ? "" : "s");
 	uint64_t samples = 0;
 	for (size_t i = 0; i < p->nthreads; i++)
 		samples += p->threads[i].samples;
@@ -126,8 +126,9 @@ int report_write(const struct profile *src, FILE *out, const struct write_opts *
 	fprintf(out, "prowl report: %s\n", sum.buf);
 	strbuf_release(&sum);
 	if (src->meta.partial || src->meta.truncated)
-		fprintf(out, "note: %llu samples had an incomplete stack (unwind stopped early or stack copy too short)\n",
-			(unsigned long long)(src->meta.partial + src->meta.truncated));
+		fprintf(out, "note: %llu sample%s had an incomplete stack (unwind stopped early or stack copy too short)\n",
+			(unsigned long long)(src->meta.partial + src->meta.truncated),
+			src->meta.partial + src->meta.truncated == 1 ? "" : "s");
 	if (!s.p->total) {
 		fprintf(out, "no samples\n");
 	} else {

@@ -245,7 +245,8 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 		colour(pal, name.buf, &fill);
 	strbuf_addf(sb, "<g class=\"f\" data-s=\"%llu\"><title>", (unsigned long long)it->samples);
 	escape_xml(sb, name.buf);
-	strbuf_addf(sb, "\n%llu samples, %.2f%%", (unsigned long long)it->samples, share(it->samples, total));
+	strbuf_addf(sb, "\n%llu sample%s, %.2f%%", (unsigned long long)it->samples, it->samples == 1 ? "" : "s",
+		    share(it->samples, total));
 	if (it->node != PROFILE_NONE && g->s.self[it->node] && it->node != PROFILE_ROOT)
 		strbuf_addf(sb, ", self %llu", (unsigned long long)g->s.self[it->node]);
 	if (g->diff && it->node != PROFILE_NONE) {
@@ -499,8 +500,9 @@ int svg_write_diff(const struct profile *before, const struct profile *after, FI
 	}
 	g.diff = &d;
 	strbuf_reset(&sb);
-	strbuf_addf(&sb, "before: %llu samples, after: %llu samples; widths are after, colours the change in share",
-		    (unsigned long long)d.before_sum, (unsigned long long)d.after_sum);
+	strbuf_addf(&sb, "before: %llu sample%s, after: %llu sample%s; widths are after, colours the change in share",
+		    (unsigned long long)d.before_sum, d.before_sum == 1 ? "" : "s", (unsigned long long)d.after_sum,
+		    d.after_sum == 1 ? "" : "s");
 	int rc = write_graph(&g, after, out, o, "Differential Flame Graph", sb.buf);
 	strbuf_release(&sb);
 	map_release(&m);

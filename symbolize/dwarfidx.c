@@ -311,6 +311,8 @@ bool dwidx_has_units(struct dwidx *d)
 	return d && d->ncus > 0;
 }
 
+static struct dcu *load_cu(struct dwidx *d, struct dcu *c);
+
 /* The unit whose arange holds addr; the first in table order when several do. */
 static struct dcu *find_cu(struct dwidx *d, uint64_t addr)
 {
@@ -327,8 +329,12 @@ static struct dcu *find_cu(struct dwidx *d, uint64_t addr)
 		if (addr < d->cur[i].hi)
 			best = &d->cus[d->cur[i].cu];
 	}
-	if (!best)
-		return NULL;
+	return best ? load_cu(d, best) : NULL;
+}
+
+/* Opens a unit's root DIE and file table on first use. */
+static struct dcu *load_cu(struct dwidx *d, struct dcu *best)
+{
 	if (!best->loaded) {
 		best->loaded = true;
 		if (!dwarf_offdie(d->dbg, best->die_off, &best->die)) {
@@ -920,12 +926,52 @@ static const char *owner_of(struct dwidx *d, struct dcu *c, Dwarf_Off off)
 	return found >= 0 ? node_name(d, &c->nodes[found]) : NULL;
 }
 
+/* An address no arange holds (padding after a function, glibc's compat
+ * entry points) has no function DIE, but libdwfl gives it to the unit of
+ * the nearest arange below it when no other arange starts in between, and
+ * that unit's line table may still cover it: eu-addr2line then prints its
+ * file:line under the name "??". Do the same, the line only. */
+static void gap_line(struct dwidx *d, uint64_t addr, struct dw_result *res)
+{
+	size_t lo = 0, hi = d->ncur;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (d->cur[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || (lo == d->ncur && addr > d->cur[lo - 1].hi))
+		return;
+	struct dcu *c = load_cu(d, &d->cus[d->cur[lo - 1].cu]);
+	if (c->bad)
+		return;
+	Dwarf_Line *ln = dwarf_getsrc_die(&c->die, addr);
+	const char *src = ln ? dwarf_linesrc(ln, NULL, NULL) : NULL;
+	if (!src)
+		return;
+	int line = 0, col = 0;
+	Dwarf_Addr la;
+	dwarf_lineno(ln, &line);
+	dwarf_linecol(ln, &col);
+	res->have_cu = true;
+	res->have_line = true;
+	res->file = full_path(d, c, src);
+	res->line = (uint32_t)line;
+	res->column = (uint32_t)col;
+	res->line_addr = dwarf_lineaddr(ln, &la) == 0 ? la : addr;
+}
+
 void dwidx_lookup(struct dwidx *d, uint64_t addr, struct dw_frame *out, size_t max,
 		  struct dw_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	struct dcu *c = find_cu(d, addr);
-	if (!c || c->bad)
+	if (!c) {
+		gap_line(d, addr, res);
+		return;
+	}
+	if (c->bad)
 		return;
 	res->have_cu = true;
 	Dwarf_Line *ln = dwarf_getsrc_die(&c->die, addr);

@@ -210,6 +210,37 @@ static void test_children_default_and_tids(void **state)
 	capture_opts_release(&co);
 }
 
+/* Options that do nothing together are named, one line each (issue 13). */
+static void test_unused_combinations(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *w[8];
+	struct capture_opts o;
+	capture_opts_init(&o);
+	assert_int_equal(capture_opts_unused(&o, w, 8), 0);
+	assert_int_equal(capture_opts_set(&o, CAPTURE_OPT_KERNEL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(capture_opts_unused(&o, w, 8), 0); /* perf takes --kernel */
+	assert_int_equal(capture_opts_set(&o, CAPTURE_OPT_BACKEND, "ptrace", err, sizeof(err)), 0);
+	assert_int_equal(capture_opts_unused(&o, w, 8), 1);
+	assert_non_null(strstr(w[0], "--kernel does nothing with --backend ptrace"));
+	assert_int_equal(capture_opts_set(&o, CAPTURE_OPT_STACK_SIZE, "8192", err, sizeof(err)), 0);
+	assert_int_equal(capture_opts_set(&o, CAPTURE_OPT_UNWIND, "fp", err, sizeof(err)), 0);
+	assert_int_equal(capture_opts_unused(&o, w, 8), 3);
+	assert_int_equal(capture_opts_unused(&o, w, 2), 2); /* bounded by max */
+	capture_opts_release(&o);
+
+	capture_opts_init(&o);
+	assert_int_equal(capture_opts_set(&o, CAPTURE_OPT_UNWIND, "fp", err, sizeof(err)), 0);
+	assert_int_equal(capture_opts_unused(&o, w, 8), 0);
+	assert_int_equal(capture_opts_set(&o, CAPTURE_OPT_STACK_SIZE, "32768", err, sizeof(err)), 0);
+	assert_int_equal(capture_opts_unused(&o, w, 8), 1);
+	assert_non_null(strstr(w[0], "--stack-size does nothing with --unwind fp"));
+	for (size_t i = 0; w[0][i]; i++)
+		assert_true(w[0][i] != '\n');
+	capture_opts_release(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_children_default_and_tids),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_not_mine_and_names),
+		cmocka_unit_test(test_unused_combinations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include "formats/dump.h"
 #include "formats/json.h"
+#include "profiler/capture/stackshot.h"
 #include "profiler/base/textsafe.h"
 
 static char *render(int (*w)(FILE *, const struct dump_doc *), const struct dump_doc *d)
@@ -91,6 +92,13 @@ static void test_shape(void **state)
 	assert_string_equal(json_get(fs->items[1], "symbol")->string, "_Z11reader_mainv");
 	/* A frame nobody could name: no function, its module still given. */
 	assert_int_equal(json_get(fs->items[2], "function")->type, JSON_NULL);
+	/* Unknown file and line: both null, never a line 0 beside a null file
+	 * (issue 13); a file without a line gives its file and a null line. */
+	assert_int_equal(json_get(fs->items[1], "file")->type, JSON_NULL);
+	assert_int_equal(json_get(fs->items[1], "line")->type, JSON_NULL);
+	assert_int_equal(json_get(fs->items[2], "file")->type, JSON_NULL);
+	assert_int_equal(json_get(fs->items[2], "line")->type, JSON_NULL);
+	assert_int_equal(json_get(fs->items[3], "line")->type, JSON_NULL);
 	assert_string_equal(json_get(fs->items[2], "module")->string, "/lib/libc.so.6");
 	assert_int_equal(json_get(fs->items[3], "module")->type, JSON_NULL);
 	assert_string_equal(json_get(ts->items[1], "error")->string,
@@ -175,12 +183,40 @@ static void test_python_frames(void **state)
 	free(j);
 }
 
+/* The state a dump shows: the letter read before the stop, except that a
+ * thread caught waiting in a system call (its registers hold a restart code)
+ * is sleeping, even when the letter read an instant before said running. */
+static void test_state_labels(void **state)
+{
+	(void)state;
+	/* futex(2) interrupted while waiting: -ERESTARTSYS, or with a timeout
+	 * -ERESTART_RESTARTBLOCK; nanosleep: -ERESTART_RESTARTBLOCK. */
+	assert_true(stackshot_blocked_in_syscall(202, -512));
+	assert_true(stackshot_blocked_in_syscall(202, -516));
+	assert_true(stackshot_blocked_in_syscall(0, -514));
+	assert_true(stackshot_blocked_in_syscall(61, -513));
+	/* In user code (orig_rax -1), or a system call that already returned. */
+	assert_false(stackshot_blocked_in_syscall(-1, -512));
+	assert_false(stackshot_blocked_in_syscall(202, 0));
+	assert_false(stackshot_blocked_in_syscall(0, 4096));
+	assert_false(stackshot_blocked_in_syscall(202, -4));
+	assert_int_equal(stackshot_state_at_stop('R', true), 'S');
+	assert_int_equal(stackshot_state_at_stop('R', false), 'R');
+	assert_int_equal(stackshot_state_at_stop('S', true), 'S');
+	assert_int_equal(stackshot_state_at_stop('D', true), 'D');
+	/* Stopped by a signal stays stopped, traced by another stays traced. */
+	assert_int_equal(stackshot_state_at_stop('T', true), 'T');
+	assert_int_equal(stackshot_state_at_stop('T', false), 'T');
+	assert_int_equal(stackshot_state_at_stop('t', false), 't');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_python_frames),
 		cmocka_unit_test(test_hostile_names_stay_utf8),
+		cmocka_unit_test(test_state_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -524,6 +524,126 @@ static void test_header_from_status(void **state)
 	assert_null(strstr(s->lines[1].text, "capture lags"));
 	assert_non_null(strstr(s->lines[1].text, "refresh takes 700ms"));
 	assert_non_null(strstr(s->lines[1].text, "target exited"));
+	/* A target stopped by a signal is said to be so, not left to look idle. */
+	st.exited = false;
+	st.slow_ms = 0;
+	st.stopped = true;
+	view_set_status(v, &st);
+	s = draw(v);
+	x = strstr(s->lines[1].text, "target stopped (by a signal)");
+	assert_non_null(x);
+	assert_int_equal(s->lines[1].style[x - s->lines[1].text], VS_WARN);
+	view_free(v);
+}
+
+/* /proc/PID/cmdline of a process that rewrote its title (redis, postgres)
+ * is padded with NULs, which the caller reads as spaces: the header shows
+ * the words with single spaces, as ps does (issue 13). */
+static void test_header_command_padding(void **state)
+{
+	(void)state;
+	struct view *v = view_with(cpu_profile(1));
+	struct view_status st = { .pid = 77, .command = "redis-server *:6379                                ",
+				  .backend = "perf" };
+	view_set_status(v, &st);
+	const struct view_screen *s = draw(v);
+	assert_non_null(strstr(s->lines[0].text, "pid 77 (redis-server *:6379)  perf"));
+	st.command = "  python3  -m   http.server \t 8000  ";
+	view_set_status(v, &st);
+	s = draw(v);
+	assert_non_null(strstr(s->lines[0].text, "(python3 -m http.server 8000)  perf"));
+	struct strbuf sb;
+	strbuf_init(&sb);
+	view_render_text(v, &sb, 0, 1);
+	assert_non_null(strstr(sb.buf, "(python3 -m http.server 8000)"));
+	strbuf_release(&sb);
+	view_free(v);
+}
+
+/* The whole run, one function per second of it (s001 in the first second). */
+static struct profile *seconds_profile(unsigned upto)
+{
+	struct profile *p = profile_new();
+	p->meta.period_ns = 1000000;
+	char stack[32];
+	for (unsigned i = 1; i <= upto; i++) {
+		snprintf(stack, sizeof(stack), "main;s%03u", i);
+		add(p, 100, stack, 100);
+	}
+	return p;
+}
+
+/* Which seconds the table shows: the oldest and how many. */
+static void shown_seconds(struct view *v, unsigned *oldest, unsigned *n)
+{
+	*oldest = 0;
+	*n = 0;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	view_render_text(v, &sb, 0, 1000);
+	for (const char *p = sb.buf; (p = strstr(p, " s")); p += 2) {
+		unsigned sec;
+		char after;
+		if (sscanf(p + 2, "%3u%c", &sec, &after) == 2 && (after == ' ' || after == '\n')) {
+			(*n)++;
+			if (!*oldest || sec < *oldest)
+				*oldest = sec;
+		}
+	}
+	strbuf_release(&sb);
+}
+
+/* w shows the last N seconds captured at once, from snapshots the view kept
+ * while no window was asked (it used to start an empty window: issue 13),
+ * for every step of the key, however long the run has been going. */
+static void test_window_shows_the_past_at_once(void **state)
+{
+	(void)state;
+	struct view_opts o = { .delay = 1.0 };
+	struct view *v = view_new(&o);
+	unsigned oldest, n;
+	for (unsigned t = 1; t <= 300; t++)
+		view_update(v, seconds_profile(t), (uint64_t)t * SEC);
+	shown_seconds(v, &oldest, &n);
+	assert_int_equal(n, 300);
+	const unsigned steps[] = { 5, 10, 30, 60 };
+	for (size_t i = 0; i < 4; i++) {
+		view_key(v, 'w');
+		char want[32];
+		snprintf(want, sizeof(want), "[last %us]", steps[i]);
+		assert_true(on_screen(v, want));
+		shown_seconds(v, &oldest, &n);
+		/* The last N seconds at least, and at most a sixth more plus a refresh. */
+		assert_true(n >= steps[i]);
+		if (n > steps[i] + (steps[i] + 5) / 6 + 1)
+			fail_msg("window %u shows %u seconds", steps[i], n);
+		assert_int_equal(oldest, 300 - n + 1);
+	}
+	view_key(v, 'w');
+	assert_true(on_screen(v, "[whole run]"));
+	view_free(v);
+
+	/* A run younger than the window: all of it, saying how long it is. */
+	v = view_new(&o);
+	for (unsigned t = 1; t <= 3; t++)
+		view_update(v, seconds_profile(t), (uint64_t)t * SEC);
+	view_key(v, 'w');
+	shown_seconds(v, &oldest, &n);
+	assert_int_equal(n, 3);
+	assert_true(on_screen(v, "[last 5s, 3s so far]"));
+	view_free(v);
+
+	/* A fast refresh keeps the history bounded and the windows right. */
+	o.delay = 0.1;
+	v = view_new(&o);
+	for (unsigned t = 1; t <= 1000; t++) {
+		struct profile *p = seconds_profile((t + 9) / 10);
+		view_update(v, p, (uint64_t)t * (SEC / 10));
+	}
+	view_key(v, 'w');
+	shown_seconds(v, &oldest, &n);
+	assert_true(n >= 5 && n <= 7);
+	assert_int_equal(oldest, 100 - n + 1);
 	view_free(v);
 }
 
@@ -616,6 +736,8 @@ int main(void)
 		cmocka_unit_test(test_flame_of_selection),
 		cmocka_unit_test(test_freeze_keeps_display),
 		cmocka_unit_test(test_reset_and_window),
+		cmocka_unit_test(test_window_shows_the_past_at_once),
+		cmocka_unit_test(test_header_command_padding),
 		cmocka_unit_test(test_scrolling_keeps_selection_visible),
 		cmocka_unit_test(test_help_keybar_and_actions),
 		cmocka_unit_test(test_header_from_status),

@@ -268,3 +268,9 @@ void tui_draw(struct tui *t, struct view *v)
 	wnoutrefresh(stdscr);
 	doupdate();
 }
+
+void tui_repaint(struct tui *t)
+{
+	(void)t;
+	clearok(curscr, TRUE);
+}

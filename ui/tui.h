@@ -29,5 +29,9 @@ int tui_key(struct tui *t);
 /* Draws the view at the terminal's current size (one update, no flicker). */
 void tui_draw(struct tui *t, struct view *v);
 bool tui_has_colors(const struct tui *t);
+/* Makes the next tui_draw() repaint every cell, whatever curses believes is
+ * on the screen: a launched command writing to the same terminal scribbles
+ * over it behind curses' back, and that cannot be seen from here. */
+void tui_repaint(struct tui *t);
 
 #endif

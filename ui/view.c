@@ -39,6 +39,17 @@ static void disp_drop(struct view *v)
 	v->d.disp_owned = false;
 }
 
+/* How long the run has been captured: the header's elapsed time, else the
+ * span of the snapshots seen (the first came one refresh after the start). */
+static uint64_t run_time(const struct view *v)
+{
+	if (v->u.st.elapsed > 0)
+		return (uint64_t)(v->u.st.elapsed * 1e9);
+	if (!v->d.nhistory)
+		return 0;
+	return v->d.latest->t - v->d.history[0]->t + (uint64_t)(v->opts.delay * 1e9);
+}
+
 /* Rebuilds the display profile: latest minus the newest of reset baseline and window start. */
 void vd_recompute(struct view *v)
 {
@@ -47,13 +58,16 @@ void vd_recompute(struct view *v)
 	if (!v->d.latest)
 		goto done;
 	struct snap *base = v->d.baseline;
+	bool young = false; /* the whole run is shorter than the window */
 	if (v->d.window) {
 		uint64_t span = (uint64_t)v->d.window * 1000000000ull;
 		struct snap *w = NULL;
-		for (size_t i = 0; i < v->d.nhistory; i++) {
-			if (v->d.history[i]->t + span <= v->d.latest->t || !w)
+		for (size_t i = 0; i < v->d.nhistory; i++)
+			if (v->d.history[i]->t + span <= v->d.latest->t)
 				w = v->d.history[i];
-		}
+		/* The oldest snapshot is always kept: none old enough means the
+		 * run is younger than the window, and the window is all of it. */
+		young = !w;
 		if (w && (!base || w->t > base->t))
 			base = w;
 	}
@@ -75,30 +89,73 @@ void vd_recompute(struct view *v)
 	}
 	if (base)
 		v->d.disp_time = v->d.latest->t - base->t;
+	else if (young)
+		v->d.disp_time = run_time(v);
 done:
 	vm_threads_refresh(&v->m, v->d.disp);
 	vm_reanalyze(&v->m, v->d.disp);
 }
 
+static void history_drop(struct view *v, size_t i)
+{
+	vd_snap_unref(v->d.history[i]);
+	memmove(v->d.history + i, v->d.history + i + 1, (v->d.nhistory - i - 1) * sizeof(*v->d.history));
+	v->d.nhistory--;
+}
+
+/* How many snapshots like p the history may hold: HISTORY_MAX, fewer when
+ * they are big (a profile of a million call paths is tens of megabytes),
+ * so that the history stays within HISTORY_BUDGET; at least 4 (a coarse
+ * window beats none). The size is estimated from the tables' lengths. */
+static size_t history_cap(const struct profile *p)
+{
+	size_t bytes = p->nframes * 128 + p->nnodes * 24 + p->ncounts * 32 + p->nthreads * 64 + 4096;
+	size_t n = HISTORY_BUDGET / bytes;
+	return n < 4 ? 4 : n > HISTORY_MAX - 1 ? HISTORY_MAX - 1 : n;
+}
+
+/* Keeps snapshots whatever the window, so that a window asked later shows
+ * its last N seconds at once. Log spacing: a snapshot goes when its two
+ * neighbours are within a sixth of its age of each other, so a window of N
+ * seconds starts at most N/6 (plus a refresh) before it should (5 s back
+ * within a second, 60 s back within 10 s); the oldest always stays (it tells
+ * a run younger than the window), and nothing older than the newest
+ * snapshot past the longest window. */
 static void history_push(struct view *v, struct snap *s)
 {
-	if (!v->d.window) {
-		for (size_t i = 0; i < v->d.nhistory; i++)
-			vd_snap_unref(v->d.history[i]);
-		v->d.nhistory = 0;
-		return;
-	}
-	/* Keep snapshots spaced so that a dozen cover the window, and drop what is too old. */
-	uint64_t span = (uint64_t)v->d.window * 1000000000ull;
-	uint64_t step = span / (HISTORY_MAX - 2);
-	if (v->d.nhistory && s->t < v->d.history[v->d.nhistory - 1]->t + step)
-		return;
-	while (v->d.nhistory >= HISTORY_MAX ||
-	       (v->d.nhistory >= 2 && v->d.history[1]->t + span <= s->t)) {
-		vd_snap_unref(v->d.history[0]);
-		memmove(v->d.history, v->d.history + 1, --v->d.nhistory * sizeof(*v->d.history));
-	}
+	uint64_t span = (uint64_t)HISTORY_SPAN_S * 1000000000ull;
+	unsigned w = v->d.window > v->opts.window ? v->d.window : v->opts.window;
+	if (w > HISTORY_SPAN_S)
+		span = (uint64_t)w * 1000000000ull;
 	v->d.history[v->d.nhistory++] = vd_snap_ref(s);
+	size_t old = 0;
+	while (old + 1 < v->d.nhistory && v->d.history[old + 1]->t + span <= s->t)
+		old++;
+	while (old-- > 0)
+		history_drop(v, 0);
+	for (size_t i = 1; i + 1 < v->d.nhistory;) {
+		uint64_t age = s->t - v->d.history[i]->t;
+		if ((v->d.history[i + 1]->t - v->d.history[i - 1]->t) * 6 <= age)
+			history_drop(v, i);
+		else
+			i++;
+	}
+	/* A very short --delay, or big snapshots: past the cap, drop where the
+	 * spacing suffers least. */
+	size_t cap = history_cap(s->p);
+	while (v->d.nhistory > cap) {
+		size_t best = 1;
+		double best_r = 0;
+		for (size_t i = 1; i + 1 < v->d.nhistory; i++) {
+			double r = (double)(v->d.history[i + 1]->t - v->d.history[i - 1]->t) /
+				   (double)(s->t - v->d.history[i]->t + 1);
+			if (i == 1 || r < best_r) {
+				best = i;
+				best_r = r;
+			}
+		}
+		history_drop(v, best);
+	}
 }
 
 void view_update(struct view *v, struct profile *snap, uint64_t now_ns)
@@ -158,6 +215,27 @@ void view_free(struct view *v)
 	free(v);
 }
 
+/* A command line as the header shows it: /proc/PID/cmdline joins arguments
+ * with NULs and a process that rewrote its title pads it with NULs (or
+ * blanks) to the old length; read as spaces, those showed as a run of
+ * blanks. Runs of blanks become one space, none at either end. */
+static char *command_words(const char *c)
+{
+	if (!c)
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (const char *p = c; *p; p++) {
+		bool blank = *p == ' ' || *p == '\t';
+		if (blank && (!sb.len || sb.buf[sb.len - 1] == ' '))
+			continue;
+		strbuf_addc(&sb, blank ? ' ' : *p);
+	}
+	if (sb.len && sb.buf[sb.len - 1] == ' ')
+		sb.buf[--sb.len] = 0;
+	return strbuf_detach(&sb);
+}
+
 void view_set_status(struct view *v, const struct view_status *st)
 {
 	if (v->u.have_prev && st->elapsed > v->u.prev_elapsed + 0.05 && st->samples >= v->u.prev_samples)
@@ -170,7 +248,9 @@ void view_set_status(struct view *v, const struct view_status *st)
 		v->u.have_prev = true;
 	}
 	v->u.st = *st;
-	profile_set_str(&v->u.st_command, st->command);
+	char *cmd = command_words(st->command);
+	profile_set_str(&v->u.st_command, cmd);
+	free(cmd);
 	profile_set_str(&v->u.st_backend, st->backend);
 	profile_set_str(&v->u.st_event, st->event);
 	profile_set_str(&v->u.st_note, st->note);
@@ -219,14 +299,6 @@ const char *view_selected(const struct view *v)
 void vd_set_window(struct view *v, unsigned secs)
 {
 	v->d.window = secs;
-	if (!secs) {
-		for (size_t i = 0; i < v->d.nhistory; i++)
-			vd_snap_unref(v->d.history[i]);
-		v->d.nhistory = 0;
-	} else if (v->d.latest && !v->d.nhistory) {
-		/* The window starts filling now: we keep no history while none is asked. */
-		v->d.history[v->d.nhistory++] = vd_snap_ref(v->d.latest);
-	}
 	if (!v->d.frozen)
 		vd_recompute(v);
 }

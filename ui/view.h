@@ -89,6 +89,7 @@ struct view_status {
 	bool lagging;         /* capture falls behind: samples were lost since the last refresh */
 	unsigned slow_ms;     /* a refresh took this long, more than half the delay; 0 if not */
 	bool exited;          /* the target exited: the view shows the final profile */
+	bool stopped;         /* the target is stopped by a signal (state T): it runs no code */
 	const char *note;     /* a transient message ("saved to x.svg"), or NULL */
 };
 

@@ -183,6 +183,8 @@ static void render_header(struct view *v, struct view_screen *s)
 	line_style(s, 1, 0, s->width, VS_HEADER);
 	if (st->exited)
 		col += putf(s, 1, col, VS_WARN, "  target exited: final profile");
+	else if (st->stopped)
+		col += putf(s, 1, col, VS_WARN, "  target stopped (by a signal): it runs no code, not idle");
 	if (st->lagging)
 		col += putf(s, 1, col, VS_WARN, "  capture lags: samples are being lost");
 	if (st->slow_ms)

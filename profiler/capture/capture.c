@@ -222,3 +222,24 @@ const char *capture_mode_name(enum capture_mode m)
 {
 	return m == CAPTURE_MODE_WALL ? "wall" : "cpu";
 }
+
+size_t capture_opts_unused(const struct capture_opts *o, const char **out, size_t max)
+{
+	size_t n = 0;
+#define UNUSED(cond, msg)            \
+	do {                         \
+		if ((cond) && n < max) \
+			out[n++] = (msg); \
+	} while (0)
+	bool ptrace = o->backend == CAPTURE_BACKEND_PTRACE;
+	bool copied = o->stack_size != CAPTURE_DEFAULT_STACK;
+	UNUSED(ptrace && o->kernel, "--kernel does nothing with --backend ptrace (it reads user stacks only); ignored");
+	UNUSED(ptrace && o->unwind == CAPTURE_UNWIND_FP,
+	       "--unwind fp does nothing with --backend ptrace (it unwinds by DWARF CFI); ignored");
+	UNUSED(ptrace && copied, "--stack-size does nothing with --backend ptrace (it reads the stack in place); ignored");
+	UNUSED(!ptrace && copied && o->unwind == CAPTURE_UNWIND_FP,
+	       "--stack-size does nothing with --unwind fp (frame pointers need no stack copy); ignored");
+#undef UNUSED
+	return n;
+}
+

@@ -96,6 +96,11 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 void capture_opts_set_command(struct capture_opts *o, int argc, char *const *argv);
 /* Checks that exactly one of -p/-t / a command was given. */
 int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen);
+/* The options given that do nothing in this combination (--kernel or
+ * --stack-size with --backend ptrace, --stack-size with --unwind fp...): up
+ * to max one-line warnings (static strings, "--X does nothing with --Y
+ * (why); ignored") into out; their count. */
+size_t capture_opts_unused(const struct capture_opts *o, const char **out, size_t max);
 /* "dwarf"/"fp", "auto"/"perf"/"ptrace", "cpu"/"wall". */
 const char *capture_unwind_name(enum capture_unwind u);
 const char *capture_backend_name(enum capture_backend b);

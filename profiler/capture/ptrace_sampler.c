@@ -837,7 +837,10 @@ static int attach_proc(struct sampler *s, struct target_proc *tp)
 	int r = ptrace_proc_attach_flags(&pp, tp->pid, o && o->children ? PTRACE_PROC_FOLLOW_FORKS : 0);
 	if (r < 0) {
 		ptrace_proc_release(&pp);
-		if (r == -EPERM || r == -EACCES)
+		char hint[200];
+		if ((r == -EPERM || r == -EACCES) && target_denied_hint(tp->pid, hint, sizeof(hint)))
+			snprintf(s->err, sizeof(s->err), "cannot trace %d: permission denied (%s)", (int)tp->pid, hint);
+		else if (r == -EPERM || r == -EACCES)
 			snprintf(s->err, sizeof(s->err),
 				 "cannot trace %d: permission denied (run as the process owner or root, and check kernel.yama.ptrace_scope)",
 				 (int)tp->pid);

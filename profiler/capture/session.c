@@ -343,8 +343,14 @@ static int choose_backend(struct session *s, char **errmsg)
 
 static int attach_error(struct session *s, char **errmsg, pid_t pid, int r)
 {
+	char hint[256];
 	if (r == -ESRCH)
 		set_err(s, errmsg, "cannot attach to %d: no such process (check the pid with ps)", (int)pid);
+	else if (r == -EOPNOTSUPP)
+		set_err(s, errmsg, "cannot attach to %d: it is a kernel thread, with no user stack to sample "
+			"(give a user process)", (int)pid);
+	else if ((r == -EPERM || r == -EACCES) && target_denied_hint(pid, hint, sizeof(hint)))
+		set_err(s, errmsg, "cannot attach to %d: permission denied (%s)", (int)pid, hint);
 	else if (r == -EPERM || r == -EACCES)
 		set_err(s, errmsg,
 			"cannot attach to %d: permission denied (run as the process owner or root, or lower "

@@ -35,6 +35,63 @@ static struct stackshot_thread *thread_get(struct stackshot *ss, pid_t tid, bool
 	return t;
 }
 
+/* A thread's state before prowl touched it. Read before the seize: seizing
+ * a stopped process turns its threads' 'T' (stopped) into 't' (traced). */
+struct prestate {
+	pid_t tid;
+	struct procstat st;
+};
+
+static int cmp_prestate(const void *a, const void *b)
+{
+	pid_t x = ((const struct prestate *)a)->tid, y = ((const struct prestate *)b)->tid;
+	return (x > y) - (x < y);
+}
+
+/* Every thread's state now, sorted by tid; the count (0 when unreadable). */
+static size_t read_prestates(pid_t pid, struct prestate **out)
+{
+	pid_t *tids = NULL;
+	int n = procstat_tasks(pid, &tids);
+	*out = NULL;
+	if (n <= 0)
+		return 0;
+	struct prestate *v = xcalloc((size_t)n, sizeof(*v));
+	size_t k = 0;
+	for (int i = 0; i < n; i++)
+		if (procstat_read(pid, tids[i], &v[k].st) == 0)
+			v[k++].tid = tids[i];
+	free(tids);
+	*out = v;
+	return k;
+}
+
+static const struct procstat *find_prestate(const struct prestate *v, size_t n, pid_t tid)
+{
+	struct prestate key = { .tid = tid };
+	const struct prestate *p = n ? bsearch(&key, v, n, sizeof(*v), cmp_prestate) : NULL;
+	return p ? &p->st : NULL;
+}
+
+bool stackshot_blocked_in_syscall(long long orig_rax, long long rax)
+{
+	/* The stop interrupted a system call that was waiting: it returns one of
+	 * the kernel's restart codes (ERESTARTSYS 512, ERESTARTNOINTR 513,
+	 * ERESTARTNOHAND 514, ERESTART_RESTARTBLOCK 516), and is restarted when
+	 * the thread is let go. */
+	return orig_rax >= 0 && (rax == -512 || rax == -513 || rax == -514 || rax == -516);
+}
+
+char stackshot_state_at_stop(char before, bool blocked_in_syscall)
+{
+	/* Read just before, the letter can catch a waiting thread in the instant
+	 * it was woken (a timed futex wait, a lock handed over): what the stack
+	 * shows is the wait. */
+	if (blocked_in_syscall && before == 'R')
+		return 'S';
+	return before;
+}
+
 static int mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	return ptrace_mem_read(ctx, addr, buf, len);
@@ -55,6 +112,8 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 		st->err = e;
 		return;
 	}
+	st->state = stackshot_state_at_stop(st->state,
+					    stackshot_blocked_in_syscall((long long)r.orig_rax, (long long)r.rax));
 	struct unwind_regs ur;
 	ptrace_regs_convert(&r, &ur);
 	ptrace_mem_reset(c->mem);
@@ -84,8 +143,14 @@ static int fail(struct stackshot *ss, int r)
 
 static char *attach_message(pid_t pid, int r)
 {
+	char hint[256];
 	if (r == -ESRCH)
 		return xasprintf("cannot dump %d: no such process (check the pid with ps)", (int)pid);
+	if (r == -EOPNOTSUPP)
+		return xasprintf("cannot dump %d: it is a kernel thread, with no user stack (give a user process)",
+				 (int)pid);
+	if ((r == -EPERM || r == -EACCES) && target_denied_hint(pid, hint, sizeof(hint)))
+		return xasprintf("cannot dump %d: permission denied (%s)", (int)pid, hint);
 	if (r == -EPERM || r == -EACCES)
 		return xasprintf("cannot dump %d: permission denied (run as the process owner or root, and check "
 				 "kernel.yama.ptrace_scope; a debugger may already be attached)",
@@ -129,21 +194,25 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **
 		ss->python = pysample_new(pid);
 		pysample_detect(ss->python, ss->proc->maps);
 	}
+	struct prestate *pre;
+	size_t npre = read_prestates(pid, &pre);
 	struct ptrace_proc pp;
 	r = ptrace_proc_attach(&pp, pid);
 	if (r < 0) {
 		if (errmsg)
 			*errmsg = attach_message(pid, r);
 		ptrace_proc_release(&pp);
+		free(pre);
 		if (o->thread_regex)
 			regfree(&re);
 		return fail(ss, r);
 	}
-	/* The state each thread was in before we touched it; only the threads
-	 * the filter keeps are stopped. */
+	/* The state each thread was in before we touched it (a thread born
+	 * since is read now); only the threads the filter keeps are stopped. */
 	for (size_t i = 0; i < pp.nthreads; i++) {
 		struct procstat st;
-		bool have = procstat_read(pid, pp.threads[i].tid, &st) == 0;
+		const struct procstat *ps = find_prestate(pre, npre, pp.threads[i].tid);
+		bool have = ps ? (st = *ps, true) : procstat_read(pid, pp.threads[i].tid, &st) == 0;
 		if (o->thread_regex && (!have || regexec(&re, st.comm, 0, NULL, 0) != 0))
 			continue;
 		struct stackshot_thread *t = thread_get(ss, pp.threads[i].tid, true);
@@ -153,6 +222,7 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **
 		}
 		ptrace_thread_interrupt(&pp, &pp.threads[i]);
 	}
+	free(pre);
 	if (o->thread_regex)
 		regfree(&re);
 	unsigned depth = o->max_depth ? o->max_depth : CAPTURE_DEFAULT_DEPTH;

@@ -16,6 +16,7 @@
 #ifndef PROWL_STACKSHOT_H
 #define PROWL_STACKSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -47,6 +48,14 @@ struct stackshot {
 
 /* How long a thread may take to stop before it is reported with -ETIMEDOUT. */
 #define STACKSHOT_WAIT_NS 2000000000ull
+
+/* The label logic, pure for the tests. Whether a thread's registers at its
+ * stop show a system call that was waiting (interrupted, to be restarted). */
+bool stackshot_blocked_in_syscall(long long orig_rax, long long rax);
+/* The state letter to show: the one read before the stop (T stays stopped,
+ * t traced), except that a thread caught waiting in a system call is
+ * sleeping even when the letter said running. */
+char stackshot_state_at_stop(char before, bool blocked_in_syscall);
 
 int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **errmsg);
 void stackshot_free(struct stackshot *ss);

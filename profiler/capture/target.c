@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +18,32 @@
 #include "profiler/base/util.h"
 
 static int with_errno(int r);
+
+/* The soft RLIMIT_NOFILE prowl started with, when it raised it. */
+static struct rlimit nofile_orig;
+static bool nofile_raised;
+
+int target_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= rl.rlim_max)
+		return 0;
+	struct rlimit up = { rl.rlim_max, rl.rlim_max };
+	if (setrlimit(RLIMIT_NOFILE, &up))
+		return -errno;
+	nofile_orig = rl;
+	nofile_raised = true;
+	return 0;
+}
+
+/* In the launched child, before exec: the soft limit its parent's shell set. */
+static void restore_nofile(void)
+{
+	if (nofile_raised)
+		setrlimit(RLIMIT_NOFILE, &nofile_orig);
+}
 
 struct target *target_new(void)
 {
@@ -180,10 +208,71 @@ pid_t target_tgid(pid_t tid)
 	return (pid_t)v;
 }
 
+bool target_is_kernel_thread(pid_t pid)
+{
+	char buf[32];
+	/* Linux 6.x says so; before, a kernel thread is kthreadd (pid 2,
+	 * no parent) or its child, and has no command line. */
+	if (procstat_status(pid, pid, "Kthread:", buf, sizeof(buf)) == 0)
+		return buf[0] == '1';
+	if (procstat_status(pid, pid, "PPid:", buf, sizeof(buf)) != 0)
+		return false;
+	long ppid = strtol(buf, NULL, 10);
+	if (ppid != 2 && !(ppid == 0 && pid == 2))
+		return false;
+	char *cmd = procstat_cmdline(pid);
+	free(cmd);
+	return cmd == NULL;
+}
+
+static void user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+	if (pw && pw->pw_name)
+		snprintf(buf, len, "uid %u (%s)", (unsigned)uid, pw->pw_name);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+}
+
+bool target_denied_hint(pid_t pid, char *buf, size_t len)
+{
+	char v[64];
+	buf[0] = 0;
+	if (procstat_status(pid, pid, "TracerPid:", v, sizeof(v)) == 0) {
+		long tracer = strtol(v, NULL, 10);
+		if (tracer > 0 && tracer != getpid()) {
+			char comm[64];
+			if (procstat_comm((pid_t)tracer, (pid_t)tracer, comm, sizeof(comm)) < 0)
+				snprintf(comm, sizeof(comm), "?");
+			snprintf(buf, len, "it is already traced by %ld (%s): detach that tracer first", tracer, comm);
+			return true;
+		}
+	}
+	/* Uid: real, effective, saved, filesystem: the kernel checks them all. */
+	unsigned long ids[4];
+	if (procstat_status(pid, pid, "Uid:", v, sizeof(v)) == 0 &&
+	    sscanf(v, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) == 4) {
+		uid_t me = geteuid();
+		for (int i = 0; i < 4; i++) {
+			if (ids[i] == me)
+				continue;
+			char them[96], us[96];
+			user_name((uid_t)ids[i], them, sizeof(them));
+			user_name(me, us, sizeof(us));
+			snprintf(buf, len, "run as root or with CAP_SYS_PTRACE and CAP_PERFMON: it runs as %s, prowl as %s",
+				 them, us);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int do_attach(struct target *t, pid_t pid)
 {
 	if (kill(pid, 0) && errno == ESRCH)
 		return -ESRCH;
+	if (target_is_kernel_thread(pid))
+		return -EOPNOTSUPP;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	if (access(path, R_OK))
@@ -248,6 +337,7 @@ static int do_launch(struct target *t, char *const argv[])
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		restore_nofile();
 		execv(path, argv);
 		int e = errno;
 		ssize_t w = write(err[1], &e, sizeof(e));

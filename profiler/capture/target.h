@@ -50,13 +50,35 @@ struct target *target_new(void);
 /* Kills nothing: a launched child still held is killed, a running one is left alone. */
 void target_free(struct target *t);
 
+/* Raises prowl's soft RLIMIT_NOFILE to the hard limit (the perf backend needs
+ * a descriptor per thread and CPU) and remembers the soft limit it had, which
+ * every command launched afterwards gets back before its exec: a command must
+ * run with the limits its shell gave it (some size tables by the limit, some
+ * break with select() above 1024). Process-wide, like the limit itself; call
+ * it once, first thing. 0 or a negative errno. */
+int target_raise_nofile(void);
+
+/* Whether pid is a kernel thread: no user space, nothing to profile
+ * (target_attach refuses one with -EOPNOTSUPP). */
+bool target_is_kernel_thread(pid_t pid);
+
+/* What would let prowl profile pid after the kernel refused it (EPERM,
+ * EACCES), for the parenthesis of the message, by what /proc says of it:
+ * traced by another ("it is traced by 812 (gdb): detach that first"), or
+ * another user's ("run as root or with CAP_SYS_PTRACE and CAP_PERFMON: it
+ * runs as uid 0 (root), prowl as uid 65534 (nobody)"). Writes buf and
+ * returns true; false (buf "") when none of these explains it, and the
+ * caller gives its own advice. */
+bool target_denied_hint(pid_t pid, char *buf, size_t len);
+
 /* Resolves argv[0] through PATH as execvp would: 0, -ENOENT or -EACCES. */
 int target_find_command(const char *cmd, char **path_out);
 /* Forks the command, held before execvp until target_release(). */
 int target_launch(struct target *t, char *const argv[]);
 /* Lets the held child exec; returns -errno of a failed exec (the child is reaped). */
 int target_release(struct target *t);
-/* Adds a running process: checks it exists (-ESRCH) and reads its threads and maps. */
+/* Adds a running process: checks it exists (-ESRCH) and is not a kernel
+ * thread (-EOPNOTSUPP), and reads its threads and maps. */
 int target_attach(struct target *t, pid_t pid);
 
 /* The process a thread id belongs to (Tgid in /proc/TID/status): tid itself

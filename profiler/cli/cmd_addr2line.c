@@ -23,7 +23,9 @@
 #include "profiler/base/itab.h"
 #include "profiler/base/textsafe.h"
 #include "profiler/base/util.h"
+#include "symbolize/elf.h"
 #include "symbolize/symbolizer.h"
+#include "symbolize/tfile.h"
 
 #define MAX_FRAMES 64
 
@@ -56,7 +58,7 @@ const struct opts_cmd addr2line_cmd = {
 		       "like eu-addr2line; addresses are hex in the file's own address space (what nm shows),\n"
 		       "from the arguments or one per line on stdin.",
 	.examples = a2l_examples,
-	.notes = "exit status: 0, 64 usage, 65 an address that is not hex, 66 FILE unreadable, 74 stdout not written",
+	.notes = "exit status: 0, 64 usage, 65 an address that is not hex, 66 FILE unreadable or not ELF, 74 stdout not written",
 	.args = OPTS_ARGS_MIXED,
 };
 
@@ -258,17 +260,33 @@ static void prefer_huge_pages(void)
 		madvise((void *)lo, top - lo, MADV_HUGEPAGE);
 }
 
-static int elf_width(const char *path)
+/* Opens path as the symbolizer will and checks it is ELF before any address
+ * is answered: eu-addr2line and binutils refuse anything else, where the
+ * symbolizer alone would answer ??:0 for every address. The address width
+ * (8 or 16 digits) in *width. 0, -ENOEXEC when it is not ELF, or the errno
+ * of the open (-EINVAL: not a regular file). */
+static int elf_check(const char *path, int *width)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = tfile_open(path, NULL);
 	if (fd < 0)
-		return -errno;
-	unsigned char id[EI_NIDENT];
-	ssize_t r = pread(fd, id, sizeof(id), 0);
-	close(fd);
-	if (r != (ssize_t)sizeof(id) || memcmp(id, ELFMAG, SELFMAG))
-		return 16;
-	return id[EI_CLASS] == ELFCLASS32 ? 8 : 16;
+		return fd;
+	elf_version(EV_CURRENT);
+	Elf *e = elfx_begin_fd(fd);
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	GElf_Phdr ph;
+	size_t nsec = 0, nph = 0;
+	/* An ELF magic with garbage after it: headers that point past the end. */
+	bool ok = e && gelf_getehdr(e, &eh) && elf_getshdrnum(e, &nsec) == 0 &&
+		  elf_getphdrnum(e, &nph) == 0 && (nsec == 0 || gelf_getshdr(elf_getscn(e, nsec - 1), &sh)) &&
+		  (nph == 0 || gelf_getphdr(e, (int)nph - 1, &ph));
+	int cls = ok ? gelf_getclass(e) : ELFCLASSNONE;
+	if (e)
+		elf_end(e);
+	if (cls != ELFCLASS32 && cls != ELFCLASS64)
+		return -ENOEXEC;
+	*width = cls == ELFCLASS32 ? 8 : 16;
+	return 0;
 }
 
 int cmd_addr2line(int argc, char **argv)
@@ -296,12 +314,18 @@ int cmd_addr2line(int argc, char **argv)
 	int nargs = opts_parse_or_exit(&addr2line_cmd, table, argc, argv, &rc0);
 	if (nargs < 0)
 		return rc0;
-	int w = elf_width(exe);
-	if (w < 0) {
+	int w = 16;
+	int cerr = elf_check(exe, &w);
+	if (cerr == -ENOEXEC)
+		fprintf(stderr, "prowl addr2line: %s is not an ELF file (give an executable, a library or a debug file with -e)\n",
+			exe);
+	else if (cerr == -EINVAL)
+		fprintf(stderr, "prowl addr2line: %s is not a regular file (give the ELF file with -e)\n", exe);
+	else if (cerr < 0)
 		fprintf(stderr, "prowl addr2line: cannot open %s: %s (give the ELF file with -e)\n",
-			exe, errstr(w));
-		return exit_code(EXIT_INPUT, w);
-	}
+			exe, errstr(cerr));
+	if (cerr < 0)
+		return exit_code(EXIT_INPUT, cerr);
 	a.addr_width = w;
 	prefer_huge_pages();
 	struct symbolizer *s = symbolizer_new(&so);

@@ -120,10 +120,11 @@ int cmd_convert(int argc, char **argv)
 	if (verbose) {
 		struct stat st;
 		long long bytes = strcmp(out.path, "-") && stat(out.path, &st) == 0 ? (long long)st.st_size : -1;
-		fprintf(stderr, "prowl convert: read %s: %zu stacks, %zu frames, %llu samples in %.1f ms (cpu %.1f ms); "
-				"wrote %s (%s, %lld bytes) in %.1f ms (cpu %.1f ms)\n",
-			in, p->ncounts, p->nframes, (unsigned long long)p->total, t1 - t0, c1 - c0, out.path,
-			format_name(f), bytes, t2 - t1, c2 - c1);
+		fprintf(stderr, "prowl convert: read %s: %zu stack%s, %zu frame%s, %llu sample%s in %.1f ms (cpu %.1f ms); "
+				"wrote %s (%s, %lld byte%s) in %.1f ms (cpu %.1f ms)\n",
+			in, p->ncounts, plural_s(p->ncounts), p->nframes, plural_s(p->nframes),
+			(unsigned long long)p->total, plural_s(p->total), t1 - t0, c1 - c0, out.path,
+			format_name(f), bytes, plural_s((unsigned long long)bytes), t2 - t1, c2 - c1);
 	}
 	profile_free(p);
 	if (r < 0) {

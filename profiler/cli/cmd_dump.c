@@ -100,7 +100,7 @@ const struct opts_cmd dump_cmd = {
 		       "the others (-F, -d, --stack-size, --unwind, --kernel, --children, --backend, --mode)\n"
 		       "do not apply to a single look and are refused.",
 	.examples = dump_examples,
-	.notes = "Exit status: 0 done, 64 usage, 66 no such process, 74 stdout not written, 77 permission denied.",
+	.notes = "Exit status: 0 done, 64 usage, 66 no such process, 69 a kernel thread, 74 stdout not written, 77 permission denied.",
 	.args = OPTS_ARGS_MIXED,
 };
 
@@ -171,7 +171,7 @@ int cmd_dump(int argc, char **argv)
 	} else {
 		/* A CPython prowl cannot read: say so once, show native stacks. */
 		if (ss->python && ss->python->state == PYSAMPLE_UNSUPPORTED)
-			fprintf(stderr, "prowl: %s\n", ss->python->message);
+			opts_error(&dump_cmd, "%s", ss->python->message);
 		struct resolver *res = resolve_new();
 		struct dump_doc doc;
 		struct dump_thread *threads = xcalloc(ss->nthreads + 1, sizeof(*threads));

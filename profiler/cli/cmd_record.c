@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "profiler/base/errstr.h"
+#include "profiler/base/procstat.h"
 #include "formats/atomic.h"
 #include "formats/format.h"
 #include "profiler/capture/capture.h"
@@ -97,6 +98,19 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 }
 
 /* Launching or attaching: which row of the exit table a capture failure is on. */
+/* The first -p process (or -t thread) stopped by a signal now, or 0: it
+ * records nothing, which is not the same as using no CPU. */
+static pid_t stopped_target(const struct capture_opts *co)
+{
+	for (size_t i = 0; i < co->npids; i++)
+		if (procstat_state(co->pids[i], co->pids[i]) == 'T')
+			return co->pids[i];
+	for (size_t i = 0; i < co->ntids; i++)
+		if (procstat_state(co->tids[i], co->tids[i]) == 'T')
+			return co->tids[i];
+	return 0;
+}
+
 static int start_exit_code(const struct capture_opts *co, int err)
 {
 	return exit_code(co->argv ? EXIT_LAUNCH : EXIT_TARGET, err);
@@ -138,6 +152,9 @@ int cmd_record(int argc, char **argv)
 	path = out.path ? out.path : DEFAULT_OUTPUT;
 	if (!out.path && out.format == FORMAT_NONE)
 		fmt = format_by_path(DEFAULT_OUTPUT);
+	opts_warn_unused(&record_cmd, &co);
+	if (out.w.top && !report && fmt != FORMAT_REPORT)
+		opts_error(&record_cmd, "--top does nothing without --report or -f report; ignored");
 	const struct write_opts *wp = &out.w;
 	/* Fail before profiling, not after, when the file cannot be made. */
 	struct strbuf why;
@@ -165,8 +182,7 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	const char *notes = session_new_notes(s);
-	if (*notes)
-		fprintf(stderr, "prowl: %s\n", notes);
+	opts_notes(&record_cmd, notes);
 	int sr = session_start(s, &msg);
 	if (sr < 0) {
 		opts_error(&record_cmd, "%s", msg ? msg : session_error(s));
@@ -183,7 +199,7 @@ int cmd_record(int argc, char **argv)
 		const char *nn = session_new_notes(s);
 		if (*nn) {
 			progress_clear(&prog);
-			fprintf(stderr, "prowl: %s\n", nn);
+			opts_notes(&record_cmd, nn);
 		}
 		if (ev < 0 || (ev & SESSION_USR1))
 			progress_clear(&prog);
@@ -195,8 +211,8 @@ int cmd_record(int argc, char **argv)
 			if (write_profile(s, path, fmt, wp, private_mode, true, NULL) == 0 && !quiet) {
 				struct session_stats st;
 				session_stats(s, &st);
-				fprintf(stderr, "prowl: wrote %s (%llu samples so far)\n", path,
-					(unsigned long long)st.samples);
+				fprintf(stderr, "prowl record: wrote %s (%llu sample%s so far)\n", path,
+					(unsigned long long)st.samples, plural_s(st.samples));
 			}
 		}
 		if (ev & SESSION_EXITED)
@@ -234,35 +250,39 @@ int cmd_record(int argc, char **argv)
 		double secs = (double)st.elapsed_ns / 1e9;
 		uint64_t all = st.samples + st.lost;
 		fprintf(stderr,
-			"prowl: %llu samples, %llu lost (%.1f%%), %llu thread%s, %.1f s; %llu partial, %llu truncated; "
+			"prowl record: %llu sample%s, %llu lost (%.1f%%), %llu thread%s, %.1f s; %llu partial, %llu truncated; "
 			"%s%s\n",
-			(unsigned long long)st.samples, (unsigned long long)st.lost,
+			(unsigned long long)st.samples, plural_s(st.samples), (unsigned long long)st.lost,
 			all ? 100.0 * (double)st.lost / (double)all : 0.0, (unsigned long long)st.threads,
 			st.threads == 1 ? "" : "s", secs, (unsigned long long)st.partial,
 			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
 		if (stats && *st.backend_stats)
-			fprintf(stderr, "prowl: %s\n", st.backend_stats);
+			opts_notes(&record_cmd, st.backend_stats);
 		if (st.folded)
-			fprintf(stderr, "prowl: %llu samples folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
-				(unsigned long long)st.folded, co.max_stacks);
+			fprintf(stderr, "prowl record: %llu sample%s folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
+				(unsigned long long)st.folded, plural_s(st.folded), co.max_stacks);
 		if (st.throttled)
-			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
-				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
+			fprintf(stderr, "prowl record: the kernel throttled sampling %llu time%s (lower -F, or raise "
+				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled, plural_s(st.throttled));
 	}
 	if (!quiet && st.unsymbolized)
-		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
-			(unsigned long long)st.unsymbolized);
+		fprintf(stderr, "prowl record: symbolizing stopped on a signal: %llu frame%s written as module+offset\n",
+			(unsigned long long)st.unsymbolized, plural_s(st.unsymbolized));
 	if (!quiet && st.unfollowed_cpu_ns >= 10000000ull)
-		fprintf(stderr, "prowl: the command's child processes used %.2f s of CPU, not recorded (--no-children)\n",
+		fprintf(stderr, "prowl record: the command's child processes used %.2f s of CPU, not recorded (--no-children)\n",
 			(double)st.unfollowed_cpu_ns / 1e9);
 	if (!quiet && st.samples == 0 && code > 128 && interrupts)
-		fprintf(stderr, "prowl: nothing sampled: the command was ended by signal %d before it ran on a CPU\n",
+		fprintf(stderr, "prowl record: nothing sampled: the command was ended by signal %d before it ran on a CPU\n",
 			code - 128);
 	else if (!quiet && st.samples == 0 && st.unfollowed_cpu_ns >= 10000000ull)
-		fprintf(stderr, "prowl: no samples: the command ran its work in child processes (drop --no-children)\n");
+		fprintf(stderr, "prowl record: no samples: the command ran its work in child processes (drop --no-children)\n");
+	else if (!quiet && st.samples == 0 && stopped_target(&co))
+		fprintf(stderr, "prowl record: no samples: process %d is stopped (by a signal, state T), not idle: it ran no "
+				"code while recorded (resume it with kill -CONT %d)\n",
+			(int)stopped_target(&co), (int)stopped_target(&co));
 	else if (!quiet && st.samples == 0)
-		fprintf(stderr, "prowl: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
+		fprintf(stderr, "prowl record: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {
 		fflush(stdout);
 		profile_write_stream(p, FORMAT_REPORT, stdout, wp);

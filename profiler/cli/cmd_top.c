@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "formats/atomic.h"
 #include "formats/format.h"
 #include "profiler/base/errstr.h"
+#include "profiler/base/procstat.h"
 #include "ui/tui.h"
 #include "ui/view.h"
 #include "profiler/capture/capture.h"
@@ -224,6 +226,7 @@ static void refresh(struct top *t)
 		.lagging = t->lagging,
 		.slow_ms = t->slow_ms,
 		.exited = t->exited,
+		.stopped = !t->exited && t->pid && procstat_state(t->pid, t->pid) == 'T',
 		.note = t->note,
 	};
 	view_set_status(t->v, &vs);
@@ -297,8 +300,31 @@ static int ms_until(uint64_t when)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* Whether the command we launched writes to our terminal (its stdout or
+ * stderr is it): its output lands on the view behind curses' back. */
+static bool command_shares_terminal(const struct top *t)
+{
+	struct stat tty, st;
+	if (!t->co.argv || !t->pid || t->exited || fstat(STDOUT_FILENO, &tty) != 0 || !S_ISCHR(tty.st_mode))
+		return false;
+	for (int fd = 1; fd <= 2; fd++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->pid, fd);
+		if (stat(path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == tty.st_rdev)
+			return true;
+	}
+	return false;
+}
+
+/* Refreshes between two full repaints while a launched command shares the
+ * terminal: a write to a terminal cannot be seen, so the view is repainted
+ * whole every few seconds (and once when the command exits) instead of
+ * staying garbled until Ctrl-L. */
+#define TOP_REPAINT_EVERY 5
+
 static int run_tui(struct top *t)
 {
+	unsigned refreshes = 0;
 	char *msg = NULL;
 	t->tui = tui_open(&msg);
 	if (!t->tui) {
@@ -344,6 +370,8 @@ static int run_tui(struct top *t)
 		if (ev > 0 && (ev & SESSION_EXITED) && !t->exited) {
 			t->exited = true;
 			refresh(t);
+			if (t->co.argv)
+				tui_repaint(t->tui); /* its last words may be on the screen */
 			redraw = true;
 		}
 		int key;
@@ -362,6 +390,8 @@ static int run_tui(struct top *t)
 			break;
 		if (!t->exited && now_ns() >= next) {
 			refresh(t);
+			if (++refreshes % TOP_REPAINT_EVERY == 0 && command_shares_terminal(t))
+				tui_repaint(t->tui);
 			next += delay;
 			if (next < now_ns())
 				next = now_ns() + delay; /* we fell behind: do not refresh in a burst */
@@ -457,6 +487,7 @@ int cmd_top(int argc, char **argv)
 		t.batch = true;
 	if (t.count && !t.batch)
 		fprintf(stderr, "prowl top: -n counts --batch snapshots only; ignored\n");
+	opts_warn_unused(&top_cmd, &t.co);
 	char *msg = NULL;
 	if (!t.batch && !tui_check(&msg)) {
 		/* Before anything is launched or attached. */
@@ -504,9 +535,7 @@ int cmd_top(int argc, char **argv)
 			fprintf(stderr, "prowl top: wrote %s\n", t.output);
 		}
 	}
-	const char *notes = session_notes(t.s);
-	if (notes && *notes)
-		fprintf(stderr, "%s\n", notes);
+	opts_notes(&top_cmd, session_notes(t.s));
 	session_free(t.s);
 	view_free(t.v);
 	free(t.command);

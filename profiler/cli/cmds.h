@@ -23,4 +23,11 @@ int cmd_convert(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_addr2line(int argc, char **argv);
 
+/* "s" unless n is 1: every count a command prints agrees with its noun
+ * ("1 sample", "2 samples"). */
+static inline const char *plural_s(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 #endif

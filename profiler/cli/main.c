@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
+#include "profiler/capture/target.h"
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/completion.h"
 #include "profiler/cli/manpage.h"
@@ -134,14 +134,10 @@ static int generate(int argc, char **argv)
 
 /* A process with thousands of libraries, or the perf backend on many threads
  * times many CPUs, needs more descriptors than the usual soft limit of 1024;
- * the hard limit is ours to take. */
+ * the hard limit is ours to take (a launched command gets the old one back). */
 static void raise_nofile(void)
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	target_raise_nofile();
 }
 
 int main(int argc, char **argv)

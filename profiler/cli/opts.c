@@ -485,3 +485,23 @@ int opts_output_writable(const char *path)
 	free(dir);
 	return rc;
 }
+
+int opts_warn_unused(const struct opts_cmd *cmd, const struct capture_opts *co)
+{
+	const char *w[8];
+	size_t n = capture_opts_unused(co, w, 8);
+	for (size_t i = 0; i < n; i++)
+		opts_error(cmd, "%s", w[i]);
+	return (int)n;
+}
+
+void opts_notes(const struct opts_cmd *cmd, const char *notes)
+{
+	while (notes && *notes) {
+		size_t n = strcspn(notes, "\n");
+		fprintf(stderr, "prowl %s: %.*s\n", cmd->name, (int)n, notes);
+		notes += n;
+		if (*notes)
+			notes++;
+	}
+}

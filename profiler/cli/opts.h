@@ -161,6 +161,14 @@ int opts_capture_cb(const struct opt *o, const char *arg, struct strbuf *err);
 /* After parsing: the operands become the command to launch; exactly one of
  * -p / a command. 0, or OPTS_USAGE with err. */
 int opts_capture_finish(struct capture_opts *co, int nargs, char **args, struct strbuf *err);
+/* Prints one line per capture option that does nothing in the combination
+ * given ("prowl record: --kernel does nothing with --backend ptrace ...");
+ * how many. */
+int opts_warn_unused(const struct opts_cmd *cmd, const struct capture_opts *co);
+/* Prints notes (lines joined by '\n', as the session keeps them) on stderr,
+ * each line with the command's prefix ("prowl record: "), the one prefix of
+ * everything a command prints there. Nothing for NULL or "". */
+void opts_notes(const struct opts_cmd *cmd, const char *notes);
 
 /*
  * The output options of every command that writes a profile: -o, -f,

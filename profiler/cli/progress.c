@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "profiler/base/util.h"
+#include "profiler/cli/cmds.h"
 
 void progress_init(struct progress *p, FILE *out, bool on)
 {
@@ -38,8 +39,9 @@ void progress_tick(struct progress *p, const struct session_stats *st)
 	double cpu = st->cpu_ns >= p->last_cpu_ns ? 100.0 * (double)(st->cpu_ns - p->last_cpu_ns) / 1e9 / dt : 0;
 	struct strbuf sb;
 	strbuf_init(&sb);
-	strbuf_addf(&sb, "prowl: recording %.0f s, %llu samples (%.0f/s), %llu lost, %llu thread%s, prowl %.1f%% CPU",
-		    (double)st->elapsed_ns / 1e9, (unsigned long long)st->samples, rate, (unsigned long long)st->lost,
+	strbuf_addf(&sb, "prowl record: recording %.0f s, %llu sample%s (%.0f/s), %llu lost, %llu thread%s, prowl %.1f%% CPU",
+		    (double)st->elapsed_ns / 1e9, (unsigned long long)st->samples, plural_s(st->samples), rate,
+		    (unsigned long long)st->lost,
 		    (unsigned long long)st->threads_live, st->threads_live == 1 ? "" : "s", cpu);
 	int w = term_width(p->out);
 	fprintf(p->out, "\r%.*s\033[K", w, sb.buf);

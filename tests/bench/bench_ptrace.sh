@@ -11,7 +11,7 @@
 #  3. prowl dump vs `eu-stack -p PID -i -s` on a 64-thread process (median of
 #     BENCH_ROUNDS, default 5, alternating), and whether they list the same
 #     threads and functions.
-# The cost figures come from the "prowl: ptrace cost: ..." line that record --stats prints after its summary.
+# The cost figures come from the "prowl record: ptrace cost: ..." line that record --stats prints after its summary.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROWL=${PROWL:-$ROOT/prowl}
@@ -32,7 +32,7 @@ command -v eu-stack >/dev/null || { echo "eu-stack is not installed (sh scripts/
 field() { echo "$1" | sed -n "s/.* $2 \([^ ]*\).*/\1/p"; }
 stats() { # prowl record args...: prints the ptrace cost line
 	"$PROWL" record --stats --backend ptrace -o "$TMP/out.folded" "$@" 2>"$TMP/err"
-	grep '^prowl: ptrace cost:' "$TMP/err" || { echo "prowl failed: $(cat "$TMP/err")" >&2; return 1; }
+	grep '^prowl record: ptrace cost:' "$TMP/err" || { echo "prowl failed: $(cat "$TMP/err")" >&2; return 1; }
 }
 start() { "$@" & TPID=$!; sleep 0.5; }
 stop_target() { kill "$TPID" 2>/dev/null; wait "$TPID" 2>/dev/null; TPID=""; }

@@ -2,8 +2,9 @@
 # prowl dump shows the same frames as eu-stack -i -s on a process whose
 # threads wait in known functions (samples/bin/sleepy: main in do_sleep or
 # do_compute, reader in do_read, locker in do_lock), leaves it running and
-# untraced; --json is valid JSON with the same threads; a stopped process is
-# dumped and stays stopped.
+# untraced; --json is valid JSON with the same threads (a line number only
+# beside a file); a stopped process is dumped, labelled stopped (not traced)
+# and stays stopped.
 . "$(dirname "$0")/../lib.sh"
 require_ptrace
 require_cmd eu-stack
@@ -71,6 +72,11 @@ for name, fn in (("reader", "do_read"), ("locker", "do_lock")):
     assert f["file"].endswith("sleepy.c") and f["line"] > 0 and f["module"].endswith("/sleepy"), f
     assert t["complete"], t
 assert any(f["inlined"] for t in d["threads"] for f in t["frames"])
+# A line only beside a file, never 0: unknown is null (issue 13).
+for t in d["threads"]:
+    for f in t["frames"]:
+        assert f["line"] is None or f["line"] > 0, f
+        assert f["file"] is not None or f["line"] is None, f
 PY
 
 # A stopped process: dumped, and still stopped afterwards.
@@ -78,6 +84,12 @@ kill -STOP "$T"
 sleep 0.2
 "$PROWL" dump -p "$T" >"$TMP/stopped.txt" || fail "prowl dump of a stopped process failed"
 grep -q ' do_read ' "$TMP/stopped.txt" || fail "no stacks from the stopped process"
+# Stopped by SIGSTOP, not traced (prowl's own seize must not show as the state).
+n=$(grep -cE '^thread [0-9]+ "[^"]*" stopped$' "$TMP/stopped.txt")
+[ "$n" = 3 ] || { grep '^thread' "$TMP/stopped.txt"; fail "$n of 3 threads of the stopped process labelled stopped"; }
+"$PROWL" dump --json -p "$T" >"$TMP/stopped.json" || fail "prowl dump --json of a stopped process failed"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); s = {(t["state"], t["state_label"]) for t in d["threads"]}; assert s == {("T", "stopped")}, s' "$TMP/stopped.json" ||
+	fail "stopped threads not T/stopped in JSON"
 sleep 0.1
 [ "$(proc_state "$T")" = T ] || fail "stopped process not stopped after dump: $(proc_state "$T")"
 [ "$(proc_tracer "$T")" = 0 ] || fail "stopped process still traced"

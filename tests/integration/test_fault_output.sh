@@ -34,7 +34,7 @@ unharmed() { # WHAT PID
 # machine slows it down (the rate it fell to, the rate it lowered to) are not
 # part of the failure and are left out of the count.
 one_line() { # WHAT ERRFILE REGEX
-	n=$(grep -cvE '^prowl: ptrace (sampling fell to|stops held the target) ' "$2")
+	n=$(grep -cvE '^prowl [a-z]+: ptrace (sampling fell to|stops held the target) ' "$2")
 	[ "$n" = 1 ] || fail "$1: $n lines on stderr: $(cat "$2")"
 	grep -qE "$3" "$2" || fail "$1: message does not say /$3/: $(cat "$2")"
 }

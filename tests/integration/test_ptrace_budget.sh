@@ -3,7 +3,7 @@
 # second would hold the target far more than 5% of the time, so prowl lowers
 # the rate, says so in one line, and the target ends up held about 5% of the
 # time or less; a cheap case (one thread at 99 Hz) is left alone, silently.
-# The figures come from the "prowl: ptrace cost: ..." line that record --stats prints after its summary.
+# The figures come from the "prowl record: ptrace cost: ..." line that record --stats prints after its summary.
 . "$(dirname "$0")/../lib.sh"
 require_ptrace
 field() { sed -n "s/.* $2 \([^ ]*\).*/\1/p" "$1"; }
@@ -18,7 +18,7 @@ at_least "$n" 1 || fail "no line saying the rate was lowered"
 at_least 3 "$n" || fail "$n lines about the rate: one, or a few as it settles"
 grep 'lowering the rate' "$TMP/a.err" | head -n 1 | grep -qE 'held the target [0-9.]+% of the time at 999 Hz; lowering the rate to [0-9]+ Hz' ||
 	fail "the line does not say the cost and the new rate"
-grep '^prowl: ptrace cost:' "$TMP/a.err" >"$TMP/a.stats" || fail "no cost line"
+grep '^prowl record: ptrace cost:' "$TMP/a.err" >"$TMP/a.stats" || fail "no cost line"
 final=$(field "$TMP/a.stats" final_hz); held=$(field "$TMP/a.stats" held_pct)
 info "65 threads, wall mode, asked 999 Hz: settled at $final Hz, target held $held% of the run"
 at_least 500 "$final" || fail "rate not lowered ($final Hz)"
@@ -31,7 +31,7 @@ bg "$SAMPLES/cpu" 30
 sleep 0.2
 "$PROWL" record --stats --backend ptrace -F 99 -p "$BG" -d 2 -o "$TMP/b.folded" 2>"$TMP/b.err" ||
 	fail "prowl failed: $(cat "$TMP/b.err")"
-grep '^prowl: ptrace cost:' "$TMP/b.err" >"$TMP/b.stats" || fail "no cost line"
+grep '^prowl record: ptrace cost:' "$TMP/b.err" >"$TMP/b.stats" || fail "no cost line"
 # Under AddressSanitizer an unwind costs tens of times more (1.5 ms a stop
 # was seen), so there even one thread at 99 Hz may rightly be slowed down:
 # the cheap case is only judged on a normal build.

@@ -26,7 +26,7 @@ at_least "$total" 170 || fail "only $total samples in 2 s at 99 Hz: the blocked 
 # Elapsed as prowl reports it (sampling start to stop, detach included):
 # -d 2 plus at most one tick (10 ms) and 0.5 s for a loaded machine; the
 # wait being fixed was 2 s.
-secs=$(sed -n 's/^prowl: [0-9]* samples, .*, \([0-9.]*\) s; .*/\1/p' "$TMP/err")
+secs=$(sed -n 's/^prowl record: [0-9]* samples, .*, \([0-9.]*\) s; .*/\1/p' "$TMP/err")
 info "recording took $secs s for -d 2"
 at_least 2.5 "$secs" || fail "-d 2 recorded for $secs s"
 at_least 2.6 "$(awk -v t="$total" 'BEGIN { print t / 99 }')" || fail "$total samples: more than -d 2 at 99 Hz"

@@ -29,7 +29,7 @@ for be in perf ptrace; do
 		fail "record --no-children ($be) failed"
 	n=$(folded_count "$TMP/nc.folded" 'hot_a')
 	[ "$n" = 0 ] || fail "with --no-children ($be) a child process was sampled ($n samples)"
-	secs=$(sed -n 's/^prowl: the command.s child processes used \([0-9.]*\) s of CPU, not recorded (--no-children)$/\1/p' "$TMP/err")
+	secs=$(sed -n 's/^prowl record: the command.s child processes used \([0-9.]*\) s of CPU, not recorded (--no-children)$/\1/p' "$TMP/err")
 	truth=$(awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }' "$TMP/times")
 	[ -n "$truth" ] || fail "--no-children ($be): the shell's times gave nothing"
 	if ! at_least "$truth" 0.01; then

@@ -11,8 +11,8 @@ cat "$TMP/err"
 [ "$rc" = 0 ] || fail "prowl exited $rc"
 total=$(folded_total "$TMP/cap.folded")
 cut=$(folded_count "$TMP/cap.folded" ';\[stack limit\] [0-9]+$|^[^;]*\[stack limit\] [0-9]+$')
-said=$(sed -n 's/^prowl: \([0-9]*\) samples folded into \[stack limit\].*/\1/p' "$TMP/err")
-recorded=$(sed -n 's/^prowl: \([0-9]*\) samples, .*/\1/p' "$TMP/err")
+said=$(sed -n 's/^prowl record: \([0-9]*\) samples folded into \[stack limit\].*/\1/p' "$TMP/err")
+recorded=$(sed -n 's/^prowl record: \([0-9]*\) samples, .*/\1/p' "$TMP/err")
 info "$cut of $total samples under [stack limit]; summary says $said folded of $recorded"
 at_least "$total" 200 || fail "only $total samples"
 at_least "$cut" 1 || fail "no stack folded at a cap of 8"

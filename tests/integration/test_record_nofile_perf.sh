@@ -77,7 +77,7 @@ rec 1024 -o "$TMP/c.folded"
 # One line says why ptrace is used. ptrace's own note that a look at 600
 # threads takes longer than a period (the rate it fell to) is another matter.
 [ "$(grep -c 'using the ptrace backend' "$TMP/err")" = 1 ] || fail "the fallback to ptrace is not said in one line"
-[ "$(grep -v '^prowl: ptrace sampling fell to ' "$TMP/err" | grep -c ptrace)" = 1 ] ||
+[ "$(grep -v '^prowl record: ptrace sampling fell to ' "$TMP/err" | grep -c ptrace)" = 1 ] ||
 	fail "the fallback to ptrace is said on more than one line"
 grep -q 'using the ptrace backend' "$TMP/err" || fail "no fallback line"
 at_least "$(folded_total "$TMP/c.folded")" 1 || fail "no samples after the fallback"

@@ -28,10 +28,10 @@ tx new-session -d -s rec -x 150 -y 20 "sh $TMP/run.sh" || fail "cannot start tmu
 seen="" i=0
 while [ ! -f "$TMP/rc" ] && [ $i -lt 300 ]; do
 	screen
-	line=$(grep 'prowl: recording' "$TMP/screen")
+	line=$(grep 'prowl record: recording' "$TMP/screen")
 	if [ -n "$line" ]; then
 		[ "$(printf '%s\n' "$line" | wc -l)" = 1 ] || fail "more than one status line: $line"
-		echo "$line" | grep -Eq '^prowl: recording [0-9]+ s, [0-9]+ samples \([0-9]+/s\), [0-9]+ lost, [0-9]+ threads?, prowl [0-9.]+% CPU$' ||
+		echo "$line" | grep -Eq '^prowl record: recording [0-9]+ s, [0-9]+ samples \([0-9]+/s\), [0-9]+ lost, [0-9]+ threads?, prowl [0-9.]+% CPU$' ||
 			fail "the status line is not 'elapsed, samples, rate, lost, threads, CPU': $line"
 		printf '%s\n' "$seen" | grep -Fxq -- "$line" || seen="$seen
 $line"
@@ -41,11 +41,11 @@ $line"
 done
 [ -f "$TMP/rc" ] || fail "prowl record -d 4 did not end"
 info "status lines seen:$seen"
-n=$(printf '%s\n' "$seen" | grep -c 'prowl: recording')
+n=$(printf '%s\n' "$seen" | grep -c 'prowl record: recording')
 [ "$n" -ge 2 ] || fail "the status line was not updated while recording ($n distinct lines seen)"
 screen
-grep -q 'prowl: recording' "$TMP/screen" && { cat "$TMP/screen"; fail "the status line was left on the screen"; }
-grep -Eq '^prowl: [0-9]+ samples, [0-9]+ lost' "$TMP/screen" || { cat "$TMP/screen"; fail "no summary line"; }
+grep -q 'prowl record: recording' "$TMP/screen" && { cat "$TMP/screen"; fail "the status line was left on the screen"; }
+grep -Eq '^prowl record: [0-9]+ samples, [0-9]+ lost' "$TMP/screen" || { cat "$TMP/screen"; fail "no summary line"; }
 [ "$(grep -c . "$TMP/screen")" -le 2 ] || { cat "$TMP/screen"; fail "more than the summary left on the screen"; }
 
 # -q on a terminal: nothing at all
@@ -68,5 +68,5 @@ if grep -q "$(printf '\r')" "$TMP/err" || grep -q 'recording' "$TMP/err"; then
 	od -c "$TMP/err" | head
 	fail "a status line went to a stderr that is not a terminal"
 fi
-grep -Eq '^prowl: [0-9]+ samples' "$TMP/err" || fail "no summary on stderr: $(cat "$TMP/err")"
+grep -Eq '^prowl record: [0-9]+ samples' "$TMP/err" || fail "no summary on stderr: $(cat "$TMP/err")"
 echo ok

@@ -13,7 +13,7 @@ require_cmd ls
 rc=$?
 [ "$rc" = 0 ] || fail "record exited $rc: $(cat "$TMP/err")"
 line=$(grep ' samples, ' "$TMP/err")
-samples=$(echo "$line" | sed 's/^prowl: \([0-9]*\) samples.*/\1/')
+samples=$(echo "$line" | sed 's/^prowl record: \([0-9]*\) samples.*/\1/')
 partial=$(echo "$line" | sed 's/.*; \([0-9]*\) partial.*/\1/')
 # Stacks starting (under their process's root) at ld.so's _start or
 # _dl_start_user, named from its symbols (ls's own _start is stripped).

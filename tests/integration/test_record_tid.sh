@@ -24,7 +24,7 @@ B=$(tid_named early-b) || fail "no thread early-b"
 "$PROWL" record -d 1 --threads -o "$TMP/p.folded" -p "$A" 2>"$TMP/p.err"
 rc=$?
 [ "$rc" = 0 ] || fail "-p TID: exit $rc: $(cat "$TMP/p.err")"
-grep -q "^prowl: $A is thread early-a of process $P (threads): profiling the whole process; -t $A takes that thread alone$" "$TMP/p.err" ||
+grep -q "^prowl record: $A is thread early-a of process $P (threads): profiling the whole process; -t $A takes that thread alone$" "$TMP/p.err" ||
 	fail "-p TID: no line saying it takes the process: $(cat "$TMP/p.err")"
 a=$(folded_count "$TMP/p.folded" "^early-a \($A\);.*work_early_a ")
 b=$(folded_count "$TMP/p.folded" "^early-b \($B\);.*work_early_b ")
