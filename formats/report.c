@@ -1,6 +1,7 @@
 #include "formats/report.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,111 @@ void report_summary(const struct profile *p, struct strbuf *out)
 	if (p->meta.lost)
 		strbuf_addf(out, ", %llu lost", (unsigned long long)p->meta.lost);
 	(void)samples;
+}
+
+/* A frame named "module+0xSTART" by the resolver because no symbol covers
+ * it (stripped code, named by its unwind entry's start). */
+static bool unnamed_frame(const struct profile *p, const struct profile_frame *f)
+{
+	if (f->kind != FRAME_USER || f->system_name || f->file || !f->name || f->module < 0 ||
+	    (size_t)f->module >= p->nmodules || p->modules[f->module].kernel || !p->modules[f->module].path)
+		return false;
+	const char *b = base_name(p->modules[f->module].path);
+	size_t n = strlen(b);
+	return strncmp(f->name, b, n) == 0 && strncmp(f->name + n, "+0x", 3) == 0 && f->name[n + 3] &&
+	       strspn(f->name + n + 3, "0123456789abcdef") == strlen(f->name + n + 3);
+}
+
+struct unnamed {
+	int32_t module;
+	const char *name;
+};
+
+static int unnamed_cmp(const void *a, const void *b)
+{
+	const struct unnamed *x = a, *y = b;
+	if (x->module != y->module)
+		return x->module < y->module ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+struct per_module {
+	int32_t module;
+	size_t n;
+};
+
+static int per_module_cmp(const void *a, const void *b)
+{
+	const struct per_module *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->module < y->module ? -1 : x->module > y->module;
+}
+
+size_t report_unnamed_note(const struct profile *p, struct strbuf *out)
+{
+	struct unnamed *v = xmalloc((p->nframes + 1) * sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < p->nframes; i++)
+		if (unnamed_frame(p, &p->frames[i]))
+			v[n++] = (struct unnamed){ p->frames[i].module, p->frames[i].name };
+	qsort(v, n, sizeof(*v), unnamed_cmp);
+	/* Distinct functions (a frame is one per address), counted per module. */
+	struct per_module *pm = xmalloc((n + 1) * sizeof(*pm));
+	size_t nm = 0, total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && v[i].module == v[i - 1].module && !strcmp(v[i].name, v[i - 1].name))
+			continue;
+		total++;
+		if (nm && pm[nm - 1].module == v[i].module)
+			pm[nm - 1].n++;
+		else
+			pm[nm++] = (struct per_module){ v[i].module, 1 };
+	}
+	free(v);
+	if (!total) {
+		free(pm);
+		return 0;
+	}
+	qsort(pm, nm, sizeof(*pm), per_module_cmp);
+	strbuf_addf(out, "%zu function%s without a symbol, named by %s start (module+0xSTART):", total,
+		    total == 1 ? "" : "s", total == 1 ? "its" : "their");
+	bool libc = false, no_id = false;
+	const struct profile_module *first_id = NULL;
+	for (size_t i = 0; i < nm; i++) {
+		const struct profile_module *m = &p->modules[pm[i].module];
+		if (i == 3) {
+			strbuf_addf(out, ", %zu more module%s", nm - 3, nm - 3 == 1 ? "" : "s");
+			break;
+		}
+		strbuf_addf(out, "%s %zu in ", i ? "," : "", pm[i].n);
+		escape_text(out, base_name(m->path));
+		const char *b = base_name(m->path);
+		libc |= strncmp(b, "libc.so", 7) == 0 || strncmp(b, "libm.so", 7) == 0 ||
+			strncmp(b, "ld-linux", 8) == 0;
+		if (m->build_id && strlen(m->build_id) > 2 && strspn(m->build_id, "0123456789abcdef") == strlen(m->build_id)) {
+			if (!first_id)
+				first_id = m;
+		} else {
+			no_id = true;
+		}
+	}
+	/* What would name them, and only that: a debug file whose build-id
+	 * matches (a distribution ships it in a -dbg or -dbgsym package, or
+	 * serves it through debuginfod); a file without a build-id can only
+	 * be rebuilt unstripped. */
+	if (first_id) {
+		strbuf_adds(out, "; their debug files would name them (by build-id, e.g. /usr/lib/debug/.build-id/");
+		strbuf_add(out, first_id->build_id, 2);
+		strbuf_addf(out, "/%s.debug: the package's -dbgsym or -dbg", first_id->build_id + 2);
+		if (libc)
+			strbuf_adds(out, ", libc6-dbg for the C library");
+		strbuf_adds(out, "), as would a debuginfod server that has them (DEBUGINFOD_URLS)");
+	}
+	if (no_id)
+		strbuf_adds(out, "; a module without a build-id must be rebuilt with its symbols");
+	free(pm);
+	return total;
 }
 
 static const uint64_t *sort_key, *sort_other;
@@ -128,6 +234,11 @@ int report_write(const struct profile *src, FILE *out, const struct write_opts *
 	if (src->meta.partial || src->meta.truncated)
 		fprintf(out, "note: %llu samples had an incomplete stack (unwind stopped early or stack copy too short)\n",
 			(unsigned long long)(src->meta.partial + src->meta.truncated));
+	struct strbuf un;
+	strbuf_init(&un);
+	if (report_unnamed_note(src, &un))
+		fprintf(out, "note: %s\n", un.buf);
+	strbuf_release(&un);
 	if (!s.p->total) {
 		fprintf(out, "no samples\n");
 	} else {

@@ -17,4 +17,10 @@ int report_write(const struct profile *p, FILE *out, const struct write_opts *o)
 struct strbuf;
 void report_summary(const struct profile *p, struct strbuf *out);
 
+/* Code without a symbol, named "module+0xSTART" (stripped): how many
+ * functions, in which modules, and what would name them, as one line into
+ * out (no newline, names escaped for a terminal). Returns the number of such
+ * functions (0: nothing written). */
+size_t report_unnamed_note(const struct profile *p, struct strbuf *out);
+
 #endif

@@ -19,6 +19,7 @@
 #include "symbolize/debugfile.h"
 #include "symbolize/dwarfidx.h"
 #include "symbolize/elf.h"
+#include "symbolize/fde.h"
 #include "symbolize/jitdump.h"
 #include "symbolize/tfile.h"
 
@@ -78,6 +79,8 @@ struct sym_module {
 	Elf *elf, *delf;            /* read in (or mapped) whole: they hold no fd */
 	char *image;
 	struct dwidx *dw;
+	struct fde_table fde;       /* read on the first address no symbol names */
+	int fde_state;              /* 0 not read yet, 1 read, -1 none */
 	struct jitdump *jd;         /* SYM_JIT: the process's jit-PID.dump, when it has one */
 	struct arena_block *arena;
 	struct cache_entry **cache; /* in lookup order; entries live in the arena */
@@ -142,6 +145,7 @@ struct symbolizer *symbolizer_new(const struct symbolizer_opts *opts)
 static void module_free(struct sym_module *m)
 {
 	dwidx_free(m->dw);
+	fde_table_release(&m->fde);
 	jitdump_free(m->jd);
 	if (m->delf)
 		elf_end(m->delf);
@@ -911,6 +915,39 @@ const char *sym_lookup_symbol(struct sym_module *m, uint64_t addr, const char **
 	if (offset)
 		*offset = ce->symbol_offset;
 	return ce->symbol;
+}
+
+/* The section's bytes, as the ELF holds them (alive as long as m->elf). */
+static bool section_bytes(Elf *elf, const char *name, struct fde_section *out)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elfx_section(elf, name, &sh);
+	Elf_Data *d = scn && sh.sh_type == SHT_PROGBITS ? elf_getdata(scn, NULL) : NULL;
+	if (!d || !d->d_buf || !d->d_size)
+		return false;
+	*out = (struct fde_section){ d->d_buf, d->d_size, sh.sh_addr };
+	return true;
+}
+
+int sym_lookup_fde(struct sym_module *m, uint64_t addr, uint64_t *start)
+{
+	if (m && m->kind == SYM_ELF && m->elf && !m->fde_state) {
+		/* The stripped file's own tables: a debug file's .eh_frame is NOBITS. */
+		struct fde_section eh, hdr = { 0 };
+		m->fde_state = -1;
+		if (section_bytes(m->elf, ".eh_frame", &eh)) {
+			section_bytes(m->elf, ".eh_frame_hdr", &hdr);
+			if (fde_table_init(&m->fde, &eh, &hdr) == 0)
+				m->fde_state = 1;
+		}
+	}
+	struct fde_range r;
+	if (!m || m->fde_state != 1 || fde_find(&m->fde, addr, &r) < 0) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	*start = r.start;
+	return 0;
 }
 
 const char *sym_module_build_id(struct sym_module *m)

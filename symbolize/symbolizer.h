@@ -79,6 +79,11 @@ struct sym_module *symbolizer_module(struct symbolizer *s, const struct sym_sour
  * number of frames (0 when nothing is known). */
 int sym_lookup(struct sym_module *m, uint64_t addr, struct sym_frame *out, size_t max);
 
+/* Where no symbol names addr: the start of the function holding it, from
+ * the module's .eh_frame unwind table (kept by strip), in the same address
+ * space as addr. 0 and *start, or -ENOENT (errno set) when no FDE covers it. */
+int sym_lookup_fde(struct sym_module *m, uint64_t addr, uint64_t *start);
+
 /* The module's build-id as lowercase hex, or NULL; its path as given. */
 const char *sym_module_build_id(struct sym_module *m);
 /* What the module had: bit 0 symbols, bit 1 file names, bit 2 lines, bit 3 inlines. */

@@ -276,7 +276,12 @@ static bool fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 	res->frames = xcalloc(res->nframes, sizeof(*res->frames));
 	if (!n) {
 		struct profile_frame *f = &res->frames[0];
-		if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO))
+		uint64_t start;
+		/* Stripped code: the function's start from its unwind entry, so
+		 * every address of one function is one frame. */
+		if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO) && sm && sym_lookup_fde(sm, addr, &start) == 0)
+			f->name = xasprintf("%s+0x%llx", base_name(m->path), (unsigned long long)start);
+		else if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO))
 			f->name = xasprintf("%s+0x%llx", base_name(m->path), (unsigned long long)addr);
 		else
 			f->name = xstrdup("[unknown]");

@@ -13,6 +13,7 @@
 #include "profiler/base/errstr.h"
 #include "formats/atomic.h"
 #include "formats/format.h"
+#include "formats/report.h"
 #include "profiler/capture/capture.h"
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/opts.h"
@@ -249,6 +250,14 @@ int cmd_record(int argc, char **argv)
 		if (st.throttled)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
+	}
+	if (!quiet && p) {
+		/* Stripped code, named by function start: say once what would name it. */
+		struct strbuf un;
+		strbuf_init(&un);
+		if (report_unnamed_note(p, &un))
+			fprintf(stderr, "prowl: %s\n", un.buf);
+		strbuf_release(&un);
 	}
 	if (!quiet && st.unsymbolized)
 		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
