@@ -197,7 +197,7 @@ static void table(const struct fold *s, FILE *out, const char *title, const uint
 		escape_text(&name, raw.buf);
 		if (p->frames[f].inlined)
 			strbuf_adds(&name, " [inlined]");
-		else if (p->frames[f].kind == FRAME_KERNEL)
+		else if (p->frames[f].kind == FRAME_KERNEL && strcmp(raw.buf, "[kernel]") != 0)
 			strbuf_adds(&name, " [kernel]");
 		else if (p->frames[f].kind == FRAME_JIT)
 			strbuf_adds(&name, " [jit]");

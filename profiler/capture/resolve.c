@@ -253,6 +253,16 @@ static bool fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 		res->named = true;
 		return true;
 	}
+	if (kind == RESOLVE_KERNEL && !m && addr == 0) {
+		/* Time in the kernel whose frames were not asked for (no --kernel). */
+		res->nframes = 1;
+		res->frames = xcalloc(1, sizeof(*res->frames));
+		res->frames[0].name = xstrdup("[kernel]");
+		res->frames[0].kind = FRAME_KERNEL;
+		res->frames[0].module = -1;
+		res->named = true;
+		return true;
+	}
 	struct sym_frame out[RESOLVE_MAX_INLINE];
 	int n = 0;
 	struct module kmod = { .kind = MODULE_KERNEL };

@@ -259,6 +259,16 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "prowl: %s\n", un.buf);
 		strbuf_release(&un);
 	}
+	if (!quiet && st.kernel_hidden) {
+		/* Root sees this time as [kernel] leaves; this user sees none of it. */
+		char figure[160] = "";
+		if (st.kernel_unseen_cpu_ns)
+			snprintf(figure, sizeof(figure), ": %.2f s of the target's %.2f s of CPU (%.0f%%) went to system calls and page faults, not in this profile",
+				 (double)st.kernel_unseen_ns / 1e9, (double)st.kernel_unseen_cpu_ns / 1e9,
+				 100.0 * (double)st.kernel_unseen_ns / (double)st.kernel_unseen_cpu_ns);
+		fprintf(stderr, "prowl: kernel time is invisible to this user (kernel.perf_event_paranoid > 1)%s "
+			"(run as root or with CAP_PERFMON to see it as [kernel])\n", figure);
+	}
 	if (!quiet && st.unsymbolized)
 		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
 			(unsigned long long)st.unsymbolized);
