@@ -16,6 +16,12 @@ int report_write(const struct profile *p, FILE *out, const struct write_opts *o)
  * out), the command escaped for a terminal. */
 struct strbuf;
 void report_summary(const struct profile *p, struct strbuf *out);
+/* What a count of p is, for a person: "samples", or the event it counts
+ * ("page-faults"), escaped for a terminal (into out). */
+void report_unit(const struct profile *p, struct strbuf *out);
+/* name (escaped already) in at most max columns: template arguments become
+ * "<...>", then the parameter list "(...)", then the middle "...". */
+void report_shorten(const char *name, size_t max, struct strbuf *out);
 
 /* Code without a symbol, named "module+0xSTART" (stripped): how many
  * functions, in which modules, and what would name them, as one line into

@@ -245,7 +245,13 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 		colour(pal, name.buf, &fill);
 	strbuf_addf(sb, "<g class=\"f\" data-s=\"%llu\"><title>", (unsigned long long)it->samples);
 	escape_xml(sb, name.buf);
-	strbuf_addf(sb, "\n%llu samples, %.2f%%", (unsigned long long)it->samples, share(it->samples, total));
+	strbuf_addf(sb, "\n%llu ", (unsigned long long)it->samples);
+	struct strbuf unit;
+	strbuf_init(&unit);
+	report_unit(p, &unit);
+	escape_xml(sb, unit.buf);
+	strbuf_release(&unit);
+	strbuf_addf(sb, ", %.2f%%", share(it->samples, total));
 	if (it->node != PROFILE_NONE && g->s.self[it->node] && it->node != PROFILE_ROOT)
 		strbuf_addf(sb, ", self %llu", (unsigned long long)g->s.self[it->node]);
 	if (g->diff && it->node != PROFILE_NONE) {

@@ -18,6 +18,7 @@
 #include "formats/format.h"
 #include "formats/perfscript.h"
 #include "formats/pprof.h"
+#include "formats/report.h"
 #include "formats/speedscope.h"
 #include "formats/svg.h"
 #include "profiler/model/profile.h"
@@ -437,6 +438,108 @@ static void test_svg_large_profile_stays_small(void **state)
 	profile_free(p);
 }
 
+/* Where each column of a report table starts: the header's "where" column
+ * and every row's where text must start at the same byte. */
+static size_t check_columns(const char *rep, const char *where_text)
+{
+	size_t col = 0;
+	const char *t = rep;
+	int tables = 0;
+	while ((t = strstr(t, "\n  self%"))) {
+		t++;
+		const char *eol = strchr(t, '\n');
+		const char *w = strstr(t, " where\n");
+		assert_true(w && w < eol + 1);
+		col = (size_t)(w + 1 - t);
+		tables++;
+		/* Rows: until a blank line or the end. */
+		for (const char *row = eol + 1; *row && *row != '\n'; row = strchr(row, '\n') + 1) {
+			const char *end = strchr(row, '\n');
+			assert_non_null(end);
+			assert_true((size_t)(end - row) >= col);
+			/* The character before the where column is the separator. */
+			assert_int_equal(row[col - 1], ' ');
+			if (strncmp(row + col, where_text, strlen(where_text)) == 0)
+				continue;
+			/* Rows without a place print nothing there. */
+			assert_true(row + col == end || row[col] == '/' || row[col] == 'a');
+		}
+	}
+	assert_int_equal(tables, 2);
+	return col;
+}
+
+/* Issue 13: a long demangled C++ name keeps the report's columns: names up
+ * to 60 columns, longer ones shortened (template arguments, then
+ * parameters, then the middle), every row's where column in one place;
+ * counts of billions widen the number columns for every row. */
+static void test_report_long_names_keep_columns(void **state)
+{
+	(void)state;
+	static const char *longname =
+		"std::vector<std::pair<std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >, int>, "
+		"std::allocator<std::pair<std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >, int> > "
+		">::_M_realloc_insert<std::pair<std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> "
+		">, int> >(__gnu_cxx::__normal_iterator<std::pair<std::__cxx11::basic_string<char>, int>*, "
+		"std::vector<std::pair<std::__cxx11::basic_string<char>, int> > >, std::pair<std::__cxx11::basic_string<char>, int>&&)";
+	static const char *nontemplate =
+		"very_long_c_function_name_that_goes_on_and_on_and_on_without_any_template_or_params_at_all";
+	static const char *opless = "bool operator< (Key const&, Key const&) for a comparison that is long enough to cut";
+	for (int big = 0; big < 2; big++) {
+		struct profile *p = profile_new();
+		struct profile_frame main_f = { .name = "main", .file = "/src/a.cc", .line = 5, .module = -1 };
+		struct profile_frame long_f = { .name = (char *)longname, .file = "/usr/include/c++/12/bits/vector.tcc",
+						.line = 445, .module = -1 };
+		struct profile_frame c_f = { .name = (char *)nontemplate, .file = "/src/b.c", .line = 9, .module = -1 };
+		struct profile_frame op_f = { .name = (char *)opless, .file = "/src/c.cc", .line = 1, .module = -1,
+					      .inlined = 1 };
+		uint32_t m = profile_frame_intern(p, &main_f), l = profile_frame_intern(p, &long_f),
+			 c = profile_frame_intern(p, &c_f), o = profile_frame_intern(p, &op_f);
+		uint32_t t = profile_thread_intern(p, 1, 1, "a");
+		uint32_t s1[] = { m, l }, s2[] = { m, c }, s3[] = { m, c, o };
+		uint64_t k = big ? 1234567890123ull : 1;
+		profile_add(p, t, profile_node_path(p, s1, 2), 50 * k);
+		profile_add(p, t, profile_node_path(p, s2, 2), 30 * k);
+		profile_add(p, t, profile_node_path(p, s3, 3), 20 * k);
+		if (big)
+			profile_set_str(&p->meta.unit, "cycles");
+		char *rep = write_mem(p, FORMAT_REPORT, NULL, NULL);
+		size_t col = check_columns(rep, "/");
+		/* Numbers as wide as the total, 60 name columns at most, separators. */
+		char digits[32];
+		size_t nw = (size_t)snprintf(digits, sizeof(digits), "%llu", (unsigned long long)p->total);
+		nw = nw < 9 ? 9 : nw;
+		assert_true(col <= 7 + 1 + nw + 1 + 7 + 1 + nw + 2 + 60 + 1);
+		/* The long names, shortened, still say what they are. */
+		assert_non_null(strstr(rep, "std::vector<...>::_M_realloc_insert<...>(...) "));
+		assert_null(strstr(rep, "basic_string"));
+		const char *cut = strstr(rep, "very_long_c_function_name_");
+		assert_non_null(cut);
+		assert_non_null(strstr(cut, "...")); /* cut in the middle, the tail kept */
+		assert_non_null(strstr(rep, "params_at_all "));
+		assert_non_null(strstr(rep, " [inlined] "));
+		if (big)
+			assert_non_null(strstr(rep, " 123456789012300  main"));
+		free(rep);
+		profile_free(p);
+	}
+	/* The shortening itself. */
+	struct strbuf sb;
+	strbuf_init(&sb);
+	report_shorten("short_name(int)", 60, &sb);
+	assert_string_equal(sb.buf, "short_name(int)");
+	strbuf_reset(&sb);
+	report_shorten("ns::Map<int, std::string>::find(int const&) const", 40, &sb);
+	assert_string_equal(sb.buf, "ns::Map<...>::find(int const&) const");
+	strbuf_reset(&sb);
+	report_shorten("ns::Map<int, std::string>::find(int const&, long, long)", 24, &sb);
+	assert_string_equal(sb.buf, "ns::Map<...>::find(...)");
+	strbuf_reset(&sb);
+	report_shorten("caf\xc3\xa9_abcdefghijklmnopqrstuvwxyz", 12, &sb);
+	assert_string_equal(sb.buf, "caf\xc3\xa9...vwxyz");
+	strbuf_release(&sb);
+}
+
 static void test_report_and_diff(void **state)
 {
 	(void)state;
@@ -638,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_svg_python_colour),
 		cmocka_unit_test(test_svg_large_profile_stays_small),
 		cmocka_unit_test(test_report_and_diff),
+		cmocka_unit_test(test_report_long_names_keep_columns),
 		cmocka_unit_test(test_perfscript_edges),
 		cmocka_unit_test(test_readers_survive_garbage),
 		cmocka_unit_test(test_empty_profile),
