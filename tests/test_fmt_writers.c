@@ -404,6 +404,83 @@ static void test_svg_python_colour(void **state)
 	profile_free(p);
 }
 
+/* Issue 13: colours say program or library by the module's file, wherever
+ * it lies (cc1 under /usr/lib is a program, a libfoo.so outside it a
+ * library), the same for a function in every process; inlined frames are a
+ * lighter shade of their module's colour; tooltips name the module. */
+static void test_svg_colour_by_module(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	struct profile_module mods[] = {
+		{ .path = "/usr/lib/gcc/x86_64-linux-gnu/12/cc1" }, { .path = "/usr/bin/python3.11" },
+		{ .path = "/usr/lib/x86_64-linux-gnu/libc.so.6" }, { .path = "/opt/app/libfoo.so.1.2" },
+		{ .path = "/lib64/ld-linux-x86-64.so.2" },
+	};
+	int32_t mi[5];
+	for (int i = 0; i < 5; i++)
+		mi[i] = profile_module_intern(p, &mods[i]);
+	uint32_t t1 = profile_thread_intern(p, 1, 1, "cc1"), t2 = profile_thread_intern(p, 2, 2, "python3");
+	struct profile_frame cc1_f = { .name = "compile", .module = mi[0] }, py_f = { .name = "eval", .module = mi[1] },
+			     libc_f = { .name = "memcpy", .module = mi[2] }, foo_f = { .name = "foo", .module = mi[3] },
+			     ld_f = { .name = "_dl_start", .module = mi[4] },
+			     inl_f = { .name = "inl_helper", .module = mi[0], .inlined = 1 },
+			     real_f = { .name = "inl_helper", .module = mi[0] };
+	uint32_t a[] = { profile_frame_intern(p, &ld_f), profile_frame_intern(p, &cc1_f), profile_frame_intern(p, &libc_f) };
+	uint32_t b[] = { profile_frame_intern(p, &ld_f), profile_frame_intern(p, &py_f), profile_frame_intern(p, &foo_f),
+			 profile_frame_intern(p, &libc_f) };
+	uint32_t c[] = { profile_frame_intern(p, &cc1_f), profile_frame_intern(p, &inl_f) };
+	uint32_t d[] = { profile_frame_intern(p, &py_f), profile_frame_intern(p, &real_f) };
+	profile_add(p, t1, profile_node_path(p, a, 3), 10);
+	profile_add(p, t2, profile_node_path(p, b, 4), 10);
+	profile_add(p, t1, profile_node_path(p, c, 2), 10);
+	profile_add(p, t2, profile_node_path(p, d, 2), 10);
+	size_t len;
+	char *svg = write_mem(p, FORMAT_SVG, NULL, &len);
+	int cc1[3], py[3], libc[3], foo[3], ld[3];
+	fill_of(svg, "compile", cc1);
+	fill_of(svg, "eval", py);
+	fill_of(svg, "memcpy", libc);
+	fill_of(svg, "foo", foo);
+	fill_of(svg, "_dl_start", ld);
+	/* Programs red (r far above g), libraries yellow (r and g close, b low). */
+	assert_true(cc1[0] > cc1[1] + 80 && py[0] > py[1] + 80);
+	int *libs[] = { libc, foo, ld };
+	for (int i = 0; i < 3; i++)
+		assert_true(abs(libs[i][0] - libs[i][1]) < 40 && libs[i][1] > libs[i][2] + 80);
+	/* memcpy is drawn twice (two processes): one colour. */
+	const char *m1 = strstr(svg, "<title>memcpy\n"), *m2 = m1 ? strstr(m1 + 1, "<title>memcpy\n") : NULL;
+	assert_non_null(m2);
+	int again[3];
+	assert_int_equal(sscanf(strstr(m2, "fill=\"rgb("), "fill=\"rgb(%d,%d,%d)", &again[0], &again[1], &again[2]), 3);
+	assert_memory_equal(again, libc, sizeof(again));
+	/* An inlined copy: the same family, lighter than the real one. */
+	const char *ti = strstr(svg, "in cc1 (program, inlined)");
+	assert_non_null(ti);
+	int inl[3], real[3];
+	assert_int_equal(sscanf(strstr(ti, "fill=\"rgb("), "fill=\"rgb(%d,%d,%d)", &inl[0], &inl[1], &inl[2]), 3);
+	/* The real frame: the inl_helper title without ", inlined". */
+	const char *tr = svg;
+	while ((tr = strstr(tr, "<title>inl_helper\n"))) {
+		const char *end = strstr(tr, "</title>");
+		const char *mark = strstr(tr, ", inlined)");
+		if (!mark || mark > end)
+			break;
+		tr = end;
+	}
+	assert_non_null(tr);
+	assert_int_equal(sscanf(strstr(tr, "fill=\"rgb("), "fill=\"rgb(%d,%d,%d)", &real[0], &real[1], &real[2]), 3);
+	if (real[0] == inl[0] && real[1] == inl[1] && real[2] == inl[2])
+		fail_msg("the inlined copy has the real frame's colour");
+	assert_true(inl[0] >= inl[1] && inl[0] - inl[2] < real[0] - real[2] + 1);
+	assert_non_null(strstr(svg, "in libc.so.6 (library)"));
+	assert_non_null(strstr(svg, "in cc1 (program)"));
+	assert_non_null(strstr(svg, ">program</text>"));
+	assert_non_null(strstr(svg, ">libraries</text>"));
+	free(svg);
+	profile_free(p);
+}
+
 /* A million samples over 100,000 distinct stacks: narrow frames merge, so
  * the graph stays small, and every sample is still accounted for. */
 static void test_svg_large_profile_stays_small(void **state)
@@ -741,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_svg_python_colour),
 		cmocka_unit_test(test_svg_large_profile_stays_small),
 		cmocka_unit_test(test_report_and_diff),
+		cmocka_unit_test(test_svg_colour_by_module),
 		cmocka_unit_test(test_report_long_names_keep_columns),
 		cmocka_unit_test(test_perfscript_edges),
 		cmocka_unit_test(test_readers_survive_garbage),
