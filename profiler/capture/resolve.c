@@ -287,9 +287,13 @@ static bool fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 	if (!n) {
 		struct profile_frame *f = &res->frames[0];
 		uint64_t start;
+		const char *plt = NULL;
 		/* Stripped code: the function's start from its unwind entry, so
-		 * every address of one function is one frame. */
-		if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO) && sm && sym_lookup_fde(sm, addr, &start) == 0)
+		 * every address of one function is one frame; a PLT stub by the
+		 * function it calls. */
+		if (sm && (plt = sym_lookup_plt(sm, addr)))
+			f->name = xstrdup(plt);
+		else if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO) && sm && sym_lookup_fde(sm, addr, &start) == 0)
 			f->name = xasprintf("%s+0x%llx", base_name(m->path), (unsigned long long)start);
 		else if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO))
 			f->name = xasprintf("%s+0x%llx", base_name(m->path), (unsigned long long)addr);
