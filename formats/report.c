@@ -116,8 +116,8 @@ size_t report_unnamed_note(const struct profile *p, struct strbuf *out)
 		return 0;
 	}
 	qsort(pm, nm, sizeof(*pm), per_module_cmp);
-	strbuf_addf(out, "%zu function%s without a symbol, named by %s start (module+0xSTART):", total,
-		    total == 1 ? "" : "s", total == 1 ? "its" : "their");
+	strbuf_addf(out, "%zu function%s without a symbol show%s as module+0xSTART:", total, total == 1 ? "" : "s",
+		    total == 1 ? "s" : "");
 	bool libc = false, no_id = false;
 	const struct profile_module *first_id = NULL;
 	for (size_t i = 0; i < nm; i++) {
@@ -143,11 +143,11 @@ size_t report_unnamed_note(const struct profile *p, struct strbuf *out)
 	 * serves it through debuginfod); a file without a build-id can only
 	 * be rebuilt unstripped. */
 	if (first_id) {
-		strbuf_adds(out, "; their debug files would name them (by build-id, e.g. /usr/lib/debug/.build-id/");
+		strbuf_adds(out, "; debug files with their build-ids would name them (e.g. /usr/lib/debug/.build-id/");
 		strbuf_add(out, first_id->build_id, 2);
-		strbuf_addf(out, "/%s.debug: the package's -dbgsym or -dbg", first_id->build_id + 2);
+		strbuf_addf(out, "/%s.debug, from a -dbgsym or -dbg package", first_id->build_id + 2);
 		if (libc)
-			strbuf_adds(out, ", libc6-dbg for the C library");
+			strbuf_adds(out, "; libc6-dbg for the C library");
 		strbuf_adds(out, "), as would a debuginfod server that has them (DEBUGINFOD_URLS)");
 	}
 	if (no_id)

@@ -481,6 +481,54 @@ static void test_svg_colour_by_module(void **state)
 	profile_free(p);
 }
 
+/* Issue 13: the one line about code without a symbol: distinct functions
+ * (not addresses) per module, the build-id path of a debug file that would
+ * name them; named frames, PLT stubs and [kernel] are not counted. */
+static void test_report_unnamed_note(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	struct profile_module pm = { .path = "/usr/bin/gzip", .build_id = "ab12cd34" };
+	struct profile_module lm = { .path = "/usr/lib/x86_64-linux-gnu/libc.so.6" };
+	int32_t g = profile_module_intern(p, &pm), l = profile_module_intern(p, &lm);
+	struct profile_frame a1 = { .name = "gzip+0x4300", .module = g, .address = 0x4310 },
+			     a2 = { .name = "gzip+0x4300", .module = g, .address = 0x4388 },
+			     b = { .name = "gzip+0x5000", .module = g, .address = 0x5004 },
+			     c = { .name = "libc.so.6+0x9a0c0", .module = l, .address = 0x9a0d0 },
+			     named = { .name = "main", .system_name = "main", .module = g, .address = 0x100 },
+			     plt = { .name = "read@plt", .module = g, .address = 0x1030 },
+			     kern = { .name = "[kernel]", .module = -1, .kind = FRAME_KERNEL };
+	uint32_t t = profile_thread_intern(p, 1, 1, "gzip");
+	uint32_t s1[] = { profile_frame_intern(p, &named), profile_frame_intern(p, &a1) },
+		 s2[] = { profile_frame_intern(p, &named), profile_frame_intern(p, &a2), profile_frame_intern(p, &c) },
+		 s3[] = { profile_frame_intern(p, &named), profile_frame_intern(p, &b), profile_frame_intern(p, &plt),
+			  profile_frame_intern(p, &kern) };
+	profile_add(p, t, profile_node_path(p, s1, 2), 5);
+	profile_add(p, t, profile_node_path(p, s2, 3), 5);
+	profile_add(p, t, profile_node_path(p, s3, 4), 5);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	assert_int_equal(report_unnamed_note(p, &sb), 3);
+	assert_non_null(strstr(sb.buf, "3 functions without a symbol"));
+	assert_non_null(strstr(sb.buf, "2 in gzip, 1 in libc.so.6"));
+	assert_non_null(strstr(sb.buf, "/usr/lib/debug/.build-id/ab/12cd34.debug"));
+	assert_non_null(strstr(sb.buf, "libc6-dbg"));
+	assert_non_null(strstr(sb.buf, "without a build-id")); /* libc here has none */
+	assert_null(strchr(sb.buf, '\n'));
+	char *rep = write_mem(p, FORMAT_REPORT, NULL, NULL);
+	assert_non_null(strstr(rep, "\nnote: 3 functions without a symbol"));
+	free(rep);
+	strbuf_release(&sb);
+	profile_free(p);
+	/* Nothing unnamed: nothing said. */
+	p = fake_profile();
+	strbuf_init(&sb);
+	assert_int_equal(report_unnamed_note(p, &sb), 0);
+	assert_int_equal(sb.len, 0);
+	strbuf_release(&sb);
+	profile_free(p);
+}
+
 /* A million samples over 100,000 distinct stacks: narrow frames merge, so
  * the graph stays small, and every sample is still accounted for. */
 static void test_svg_large_profile_stays_small(void **state)
@@ -818,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_svg_python_colour),
 		cmocka_unit_test(test_svg_large_profile_stays_small),
 		cmocka_unit_test(test_report_and_diff),
+		cmocka_unit_test(test_report_unnamed_note),
 		cmocka_unit_test(test_svg_colour_by_module),
 		cmocka_unit_test(test_report_long_names_keep_columns),
 		cmocka_unit_test(test_perfscript_edges),
