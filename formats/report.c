@@ -177,12 +177,10 @@ static double share(uint64_t n, uint64_t total)
 	return total ? 100.0 * (double)n / (double)total : 0.0;
 }
 
-#define NAME_COLS_MIN 40
-#define NAME_COLS 60
 
 /* Columns a terminal gives an escaped name: one per UTF-8 character
  * (escape_text leaves nothing else but printable ASCII). */
-static size_t text_columns(const char *s)
+size_t report_columns(const char *s)
 {
 	size_t n = 0;
 	for (; *s; s++)
@@ -193,7 +191,7 @@ static size_t text_columns(const char *s)
 static void pad(FILE *out, const char *s, size_t width)
 {
 	fputs(s, out);
-	for (size_t w = text_columns(s); w < width; w++)
+	for (size_t w = report_columns(s); w < width; w++)
 		fputc(' ', out);
 }
 
@@ -248,16 +246,16 @@ void report_shorten(const char *name, size_t max, struct strbuf *out)
 	strbuf_adds(&a, name);
 	/* Most informative first: the class and function names stay, their
 	 * template arguments go, then the parameter types, then the middle. */
-	if (text_columns(a.buf) > max && drop_templates(a.buf, &b)) {
+	if (report_columns(a.buf) > max && drop_templates(a.buf, &b)) {
 		strbuf_reset(&a);
 		strbuf_adds(&a, b.buf);
 	}
 	strbuf_reset(&b);
-	if (text_columns(a.buf) > max && drop_params(a.buf, &b)) {
+	if (report_columns(a.buf) > max && drop_params(a.buf, &b)) {
 		strbuf_reset(&a);
 		strbuf_adds(&a, b.buf);
 	}
-	size_t cols = text_columns(a.buf);
+	size_t cols = report_columns(a.buf);
 	if (cols <= max || max < 8) {
 		strbuf_adds(out, a.buf);
 	} else {
@@ -310,7 +308,7 @@ static void table(const struct fold *s, FILE *out, const char *title, const uint
 	for (uint64_t v = p->total; v >= 1000000000ull && nw < 20; v /= 10)
 		nw++;
 	char **shown = xcalloc(rows + 1, sizeof(*shown));
-	size_t width = NAME_COLS_MIN;
+	size_t width = REPORT_NAME_MIN;
 	struct strbuf raw, name, where;
 	strbuf_init(&raw);
 	strbuf_init(&name);
@@ -331,10 +329,10 @@ static void table(const struct fold *s, FILE *out, const char *title, const uint
 		else if (p->frames[f].kind == FRAME_PYTHON)
 			mark = " [py]";
 		strbuf_reset(&raw);
-		report_shorten(name.buf, NAME_COLS - strlen(mark), &raw);
+		report_shorten(name.buf, REPORT_NAME_MAX - strlen(mark), &raw);
 		strbuf_adds(&raw, mark);
 		shown[i] = xstrdup(raw.buf);
-		size_t w = text_columns(shown[i]);
+		size_t w = report_columns(shown[i]);
 		if (w > width)
 			width = w;
 	}

@@ -19,6 +19,12 @@ void report_summary(const struct profile *p, struct strbuf *out);
 /* What a count of p is, for a person: "samples", or the event it counts
  * ("page-faults"), escaped for a terminal (into out). */
 void report_unit(const struct profile *p, struct strbuf *out);
+/* The columns of a report's function names: at least REPORT_NAME_MIN, a
+ * longer name shortened to REPORT_NAME_MAX (report_shorten). */
+#define REPORT_NAME_MIN 40
+#define REPORT_NAME_MAX 60
+/* Terminal columns of an escaped name (one per UTF-8 character). */
+size_t report_columns(const char *s);
 /* name (escaped already) in at most max columns: template arguments become
  * "<...>", then the parameter list "(...)", then the middle "...". */
 void report_shorten(const char *name, size_t max, struct strbuf *out);

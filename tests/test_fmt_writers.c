@@ -565,12 +565,12 @@ static void test_svg_large_profile_stays_small(void **state)
 
 /* Where each column of a report table starts: the header's "where" column
  * and every row's where text must start at the same byte. */
-static size_t check_columns(const char *rep, const char *where_text)
+static size_t check_columns_at(const char *rep, const char *header, const char *where_text)
 {
 	size_t col = 0;
 	const char *t = rep;
 	int tables = 0;
-	while ((t = strstr(t, "\n  self%"))) {
+	while ((t = strstr(t, header))) {
 		t++;
 		const char *eol = strchr(t, '\n');
 		const char *w = strstr(t, " where\n");
@@ -592,6 +592,11 @@ static size_t check_columns(const char *rep, const char *where_text)
 	}
 	assert_int_equal(tables, 2);
 	return col;
+}
+
+static size_t check_columns(const char *rep, const char *where_text)
+{
+	return check_columns_at(rep, "\n  self%", where_text);
 }
 
 /* Issue 13: a long demangled C++ name keeps the report's columns: names up
@@ -646,6 +651,20 @@ static void test_report_long_names_keep_columns(void **state)
 		if (big)
 			assert_non_null(strstr(rep, " 123456789012300  main"));
 		free(rep);
+		/* diff's tables the same way. */
+		struct profile *after = profile_copy(p);
+		for (size_t i = 0; i < after->ncounts; i++)
+			if (after->counts[i].count == 30 * k)
+				profile_add(after, after->counts[i].thread, after->counts[i].node, 40 * k);
+		char *dbuf = NULL;
+		size_t dn = 0;
+		FILE *dm = open_memstream(&dbuf, &dn);
+		assert_int_equal(diff_write_text(p, after, dm, NULL), 0);
+		fclose(dm);
+		check_columns_at(dbuf, "\n before%", "/");
+		assert_non_null(strstr(dbuf, "std::vector<...>::_M_realloc_insert<...>(...) "));
+		free(dbuf);
+		profile_free(after);
 		profile_free(p);
 	}
 	/* The shortening itself. */
