@@ -964,8 +964,9 @@ static bool plt_slot(const unsigned char *entry, size_t len, uint64_t entry_addr
 	return false;
 }
 
-/* The dynamic symbol a relocation of slot names (.rela.plt, .rela.dyn). */
-static const char *slot_symbol(Elf *elf, uint64_t slot)
+/* The dynamic symbol a relocation of slot names (.rela.plt, .rela.dyn); for
+ * an IRELATIVE one (a libc ifunc: memcpy), the symbol of its resolver. */
+static const char *slot_symbol(struct sym_module *m, Elf *elf, uint64_t slot)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -985,6 +986,10 @@ static const char *slot_symbol(Elf *elf, uint64_t slot)
 				continue;
 			GElf_Sym sym;
 			size_t si = GELF_R_SYM(r.r_info);
+			if (!si && GELF_R_TYPE(r.r_info) == R_X86_64_IRELATIVE && (m->glob.n || m->loc.n)) {
+				const struct syment *e = find_symbol(m, (uint64_t)r.r_addend);
+				return e && e->addr == (uint64_t)r.r_addend ? e->raw : NULL;
+			}
 			if (!si || !gelf_getsym(sd, (int)si, &sym))
 				return NULL;
 			const char *nm = elf_strptr(elf, ssh.sh_link, sym.st_name);
@@ -1010,7 +1015,7 @@ const char *sym_lookup_plt(struct sym_module *m, uint64_t addr)
 		if (!d || !d->d_buf || off + es > d->d_size ||
 		    !plt_slot((const unsigned char *)d->d_buf + off, (size_t)es, sh.sh_addr + off, &slot))
 			return NULL; /* PLT0, or not a stub */
-		const char *sym = slot_symbol(m->elf, slot);
+		const char *sym = slot_symbol(m, m->elf, slot);
 		if (!sym)
 			return NULL;
 		size_t n = strlen(sym);

@@ -844,6 +844,47 @@ static void test_plt_stubs_named(void **state)
 	symbolizer_free(s);
 	elf_end(e);
 	close(fd);
+
+	/* The C library's own PLT calls its ifuncs through IRELATIVE slots (no
+	 * symbol in the relocation): named after the resolver's symbol. */
+	Dl_info di;
+	assert_true(dladdr((void *)printf, &di) != 0);
+	fd = open(di.dli_fname, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	pscn = elfx_section(e, ".plt", &plt);
+	rscn = elfx_section(e, ".rela.plt", &rela);
+	s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_ELF, .path = di.dli_fname };
+	m = symbolizer_module(s, &src);
+	size_t irel = 0;
+	if (pscn && rscn && !elfx_section(e, ".plt.sec", &dsym)) {
+		pd = elf_getdata(pscn, NULL);
+		rd = elf_getdata(rscn, NULL);
+		for (uint64_t off = 16; off + 16 <= plt.sh_size; off += 16) {
+			const unsigned char *ent = (const unsigned char *)pd->d_buf + off;
+			uint32_t idx;
+			GElf_Rela r;
+			memcpy(&idx, ent + 7, 4);
+			if (ent[6] != 0x68 || !gelf_getrela(rd, (int)idx, &r) || GELF_R_TYPE(r.r_info) != R_X86_64_IRELATIVE)
+				continue;
+			uint64_t symoff = 1;
+			const char *resolver = sym_lookup_symbol(m, (uint64_t)r.r_addend, NULL, &symoff);
+			if (!resolver || symoff)
+				continue;
+			char want[256];
+			snprintf(want, sizeof(want), "%s@plt", resolver);
+			const char *got = sym_lookup_plt(m, plt.sh_addr + off + 4);
+			assert_non_null(got);
+			assert_string_equal(got, want);
+			irel++;
+		}
+	}
+	if (!irel)
+		print_message("no IRELATIVE stub in %s's .plt: that half not checked\n", di.dli_fname);
+	symbolizer_free(s);
+	elf_end(e);
+	close(fd);
 }
 
 int main(void)
