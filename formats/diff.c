@@ -119,25 +119,44 @@ static void print_table(FILE *out, struct table *t, const uint64_t sums[2], bool
 	sort_sums = sums;
 	sort_self = self;
 	qsort(order, n, sizeof(*order), by_change);
-	fprintf(out, "\nfunctions whose %s share changed most\n%8s %8s %8s %10s %10s  %-40s %s\n",
-		self ? "self" : "total", "before%", "after%", "change", "before", "after", "function", "where");
+	/* The rows first: names as wide as the widest, long ones shortened, as
+	 * in report's tables, so every where starts in one column. */
+	size_t rows = 0, width = REPORT_NAME_MIN;
+	char **names = xcalloc(n + 1, sizeof(*names));
 	struct strbuf key, where;
 	strbuf_init(&key);
 	strbuf_init(&where);
-	for (size_t i = 0; i < n && i < (size_t)top; i++) {
-		const struct entry *e = &t->e[order[i]];
-		const uint64_t *v = self ? e->self : e->total;
-		double d = change(e, self);
-		if (fabs(d) < 0.005)
+	for (; rows < n && rows < (size_t)top; rows++) {
+		const struct entry *e = &t->e[order[rows]];
+		if (fabs(change(e, self)) < 0.005)
 			break;
 		strbuf_reset(&key);
 		strbuf_reset(&where);
 		escape_text(&key, e->key);
-		escape_text(&where, e->where);
-		fprintf(out, "%7.2f%% %7.2f%% %+8.2f %10llu %10llu  %-40s %s\n", share(v[0], sums[0]),
-			share(v[1], sums[1]), d, (unsigned long long)v[0], (unsigned long long)v[1], key.buf,
-			where.buf);
+		report_shorten(key.buf, REPORT_NAME_MAX, &where);
+		names[rows] = xstrdup(where.buf);
+		if (report_columns(names[rows]) > width)
+			width = report_columns(names[rows]);
 	}
+	int nw = 10;
+	for (uint64_t x = sums[0] > sums[1] ? sums[0] : sums[1]; x >= 10000000000ull && nw < 20; x /= 10)
+		nw++;
+	fprintf(out, "\nfunctions whose %s share changed most\n%8s %8s %8s %*s %*s  %-*s %s\n",
+		self ? "self" : "total", "before%", "after%", "change", nw, "before", nw, "after", (int)width, "function",
+		"where");
+	for (size_t i = 0; i < rows; i++) {
+		const struct entry *e = &t->e[order[i]];
+		const uint64_t *v = self ? e->self : e->total;
+		strbuf_reset(&where);
+		escape_text(&where, e->where);
+		fprintf(out, "%7.2f%% %7.2f%% %+8.2f %*llu %*llu  %s", share(v[0], sums[0]), share(v[1], sums[1]),
+			change(e, self), nw, (unsigned long long)v[0], nw, (unsigned long long)v[1], names[i]);
+		for (size_t w = report_columns(names[i]); w < width; w++)
+			fputc(' ', out);
+		fprintf(out, " %s\n", where.buf);
+		free(names[i]);
+	}
+	free(names);
 	strbuf_release(&key);
 	strbuf_release(&where);
 	free(order);

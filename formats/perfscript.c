@@ -259,6 +259,7 @@ struct reader {
 	uint64_t period;
 	uint64_t period_sum, samples; /* of the kept event, for meta.period_ns */
 	bool time_event; /* cpu-clock or task-clock: periods are nanoseconds */
+	bool weighted;   /* a period weighed a sample: counts are events, not samples */
 	uint32_t *stack; /* leaf first, as read */
 	size_t depth, cap;
 	char *event_filter;
@@ -398,6 +399,7 @@ static void end_sample(struct reader *r)
 		r->period_sum = r->period > UINT64_MAX - r->period_sum ? UINT64_MAX : r->period_sum + r->period;
 	} else {
 		profile_add(r->p, r->thread, node, r->period ? r->period : 1);
+		r->weighted |= r->period != 0;
 	}
 	r->depth = 0;
 	r->have_pname = false;
@@ -516,6 +518,10 @@ struct profile *perfscript_read(const char *data, size_t len, const struct read_
 	profile_set_str(&r.p->meta.backend, NULL);
 	if (r.time_event && r.samples && r.period_sum)
 		r.p->meta.period_ns = (r.period_sum + r.samples / 2) / r.samples;
+	/* Counts that sum periods count the event itself (report says
+	 * "page-faults", pprof names its value so). */
+	if (!r.time_event && r.weighted && r.event_filter)
+		profile_set_str(&r.p->meta.unit, r.event_filter);
 	free(r.stack);
 	free(r.event_filter);
 	strbuf_release(&r.pname);

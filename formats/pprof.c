@@ -260,7 +260,8 @@ static void encode(const struct profile *p, struct strbuf *msg)
 	const char *kind = p->meta.mode && strcmp(p->meta.mode, "wall") == 0 ? "wall" : "cpu";
 	struct strbuf head;
 	strbuf_init(&head);
-	value_type(&w, &head, P_SAMPLE_TYPE, "samples", "count");
+	/* A count of events (perf script's page-faults) is named for them. */
+	value_type(&w, &head, P_SAMPLE_TYPE, p->meta.unit ? p->meta.unit : "samples", "count");
 	if (period)
 		value_type(&w, &head, P_SAMPLE_TYPE, kind, "nanoseconds");
 	uint32_t *stack = NULL;
@@ -818,6 +819,17 @@ static struct profile *build(struct reader *r)
 	bool is_time;
 	int vi = value_index(r, &is_time);
 	ok = ok && vi >= 0;
+	/* A count of something else than samples (page-faults, alloc_objects)
+	 * keeps its name: report calls the numbers that. */
+	if (vi >= 0 && (size_t)vi < r->nsample_types && !is_time) {
+		uint64_t v[3] = { 0 };
+		if (read_fields(r->sample_types[vi], v, 3) >= 0 && rstr_is(r, v[VT_UNIT], "count") &&
+		    !rstr_is(r, v[VT_TYPE], "samples") && !rstr_is(r, v[VT_TYPE], "")) {
+			char *unit = rstr(r, v[VT_TYPE]);
+			profile_set_str(&p->meta.unit, unit);
+			free(unit);
+		}
+	}
 	uint32_t *stack = NULL;
 	size_t scap = 0;
 	uint64_t *ids = NULL, *vals = NULL;

@@ -52,16 +52,22 @@ static uint64_t name_hash(const char *s)
 	return hash_bytes(s, strlen(s), 0x70726f776cULL);
 }
 
-static bool is_system_library(const char *path)
+/* A shared library by its file name (libc.so.6, libfoo.so, ld-linux-x86-64.so.2,
+ * the vDSO), wherever it lies; anything else mapped is a program, also one
+ * kept under /usr/lib (cc1, java): the colour says which code is the
+ * program's own, the same in every process of a profile. */
+static bool is_library(const char *path)
 {
-	static const char *const dirs[] = { "/lib/", "/lib64/", "/lib32/", "/usr/lib/", "/usr/lib64/",
-					    "/usr/lib32/", "/usr/libexec/" };
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-		if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
-			return true;
 	const char *b = base_name(path);
-	return strncmp(b, "ld-linux", 8) == 0 || strncmp(b, "libc.so", 7) == 0 ||
-	       strncmp(b, "libc-", 5) == 0 || strcmp(b, "[vdso]") == 0 || strcmp(b, "[vsyscall]") == 0;
+	if (strcmp(b, "[vdso]") == 0 || strcmp(b, "[vsyscall]") == 0 || strncmp(b, "ld-linux", 8) == 0)
+		return true;
+	const char *so = strstr(b, ".so");
+	while (so && so[3] && so[3] != '.')
+		so = strstr(so + 3, ".so");
+	if (!so)
+		return false;
+	/* ".so" at the end, or followed by version numbers only (".so.6", ".so.1.2.3"). */
+	return so[3] == 0 || strspn(so + 3, ".0123456789") == strlen(so + 3);
 }
 
 static enum palette palette_of(const struct profile *p, uint32_t frame)
@@ -77,19 +83,23 @@ static enum palette palette_of(const struct profile *p, uint32_t frame)
 	case FRAME_PYTHON: return PAL_PYTHON;
 	default: break;
 	}
-	if (f->inlined)
-		return PAL_INLINED;
 	if (m && m->kernel)
 		return PAL_KERNEL;
-	if (m && m->path && is_system_library(m->path))
+	if (m && m->path && is_library(m->path))
 		return PAL_LIBRARY;
 	return PAL_PROGRAM;
 }
 
 /* Hues are fixed per kind of code and the name only varies the shade, so
- * the same function has the same colour in every graph. */
-static void colour(enum palette pal, const char *name, struct strbuf *out)
+ * the same function has the same colour in every graph and every process.
+ * An inlined frame keeps its module's hue, lighter (PAL_INLINED: the key's
+ * swatch, a lighter program). */
+static void colour(enum palette pal, const char *name, bool inlined, struct strbuf *out)
 {
+	if (pal == PAL_INLINED) {
+		pal = PAL_PROGRAM;
+		inlined = true;
+	}
 	uint64_t h = name_hash(name);
 	double v1 = (double)(h & 0xff) / 255.0, v2 = (double)((h >> 8) & 0xff) / 255.0,
 	       v3 = (double)((h >> 16) & 0xff) / 255.0;
@@ -106,6 +116,12 @@ static void colour(enum palette pal, const char *name, struct strbuf *out)
 	case PAL_PYTHON: r = 70 + (int)(40 * v1), g = 130 + (int)(40 * v2), b = 200 + (int)(40 * v3); break;
 	case PAL_MERGED: r = g = b = 170; break;
 	default: r = g = b = 190; break;
+	}
+	if (inlined && (pal == PAL_PROGRAM || pal == PAL_LIBRARY || pal == PAL_KERNEL)) {
+		/* Halfway to white: the same hue, plainly another shade. */
+		r += (255 - r) / 2;
+		g += (255 - g) / 2;
+		b += (255 - b) / 2;
 	}
 	strbuf_addf(out, "rgb(%d,%d,%d)", r, g, b);
 }
@@ -229,6 +245,7 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 	strbuf_init(&name);
 	strbuf_init(&fill);
 	enum palette pal;
+	bool inl = false;
 	if (it->node == PROFILE_NONE) {
 		strbuf_addf(&name, "[%u narrow frames]", it->merged);
 		pal = PAL_MERGED;
@@ -238,15 +255,26 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 	} else {
 		strbuf_adds(&name, g->labels[p->nodes[it->node].frame]);
 		pal = palette_of(p, p->nodes[it->node].frame);
+		inl = p->frames[p->nodes[it->node].frame].inlined;
 	}
 	if (g->diff && it->node != PROFILE_NONE && it->node != PROFILE_ROOT)
 		diff_colour(g, it->node, &fill);
 	else
-		colour(pal, name.buf, &fill);
+		colour(pal, name.buf, inl, &fill);
 	strbuf_addf(sb, "<g class=\"f\" data-s=\"%llu\"><title>", (unsigned long long)it->samples);
 	escape_xml(sb, name.buf);
-	strbuf_addf(sb, "\n%llu sample%s, %.2f%%", (unsigned long long)it->samples, it->samples == 1 ? "" : "s",
-		    share(it->samples, total));
+	strbuf_addf(sb, "\n%llu ", (unsigned long long)it->samples);
+	/* The plural follows this frame's count, not the profile's total. */
+	if (p->meta.unit && *p->meta.unit) {
+		struct strbuf unit;
+		strbuf_init(&unit);
+		report_unit(p, &unit);
+		escape_xml(sb, unit.buf);
+		strbuf_release(&unit);
+	} else {
+		strbuf_adds(sb, it->samples == 1 ? "sample" : "samples");
+	}
+	strbuf_addf(sb, ", %.2f%%", share(it->samples, total));
 	if (it->node != PROFILE_NONE && g->s.self[it->node] && it->node != PROFILE_ROOT)
 		strbuf_addf(sb, ", self %llu", (unsigned long long)g->s.self[it->node]);
 	if (g->diff && it->node != PROFILE_NONE) {
@@ -261,10 +289,21 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 	if (it->node != PROFILE_NONE && it->node != PROFILE_ROOT) {
 		struct strbuf where;
 		strbuf_init(&where);
-		stacks_where(&g->s, p->nodes[it->node].frame, &where);
+		uint32_t fr = p->nodes[it->node].frame;
+		const struct profile_frame *f = &p->frames[fr];
+		if (fold_file(&g->s, fr))
+			stacks_where(&g->s, fr, &where);
 		if (where.len) {
 			strbuf_addc(sb, '\n');
 			escape_xml(sb, where.buf);
+		}
+		/* The module and what kind of code it is: what the colour says. */
+		if (f->module >= 0 && (size_t)f->module < p->nmodules && p->modules[f->module].path) {
+			const struct profile_module *m = &p->modules[f->module];
+			strbuf_adds(sb, "\nin ");
+			escape_xml(sb, base_name(m->path));
+			strbuf_adds(sb, m->kernel ? " (kernel" : is_library(m->path) ? " (library" : " (program");
+			strbuf_adds(sb, f->inlined ? ", inlined)" : ")");
 		}
 		strbuf_release(&where);
 	}
@@ -295,14 +334,20 @@ static void emit_item(struct svg *g, const struct item *it, double base, bool ic
 	strbuf_release(&fill);
 }
 
-static void legend(FILE *out, double y, bool diff, bool python)
+/* Which keys the legend shows beyond the kinds every graph may have. */
+struct legend_extra {
+	bool python, state, process;
+};
+
+static void legend(FILE *out, double y, bool diff, const struct legend_extra *ex)
 {
 	static const struct {
 		enum palette pal;
 		const char *name;
 	} keys[] = {
-		{ PAL_PROGRAM, "program" }, { PAL_LIBRARY, "system libraries" }, { PAL_KERNEL, "kernel" },
-		{ PAL_INLINED, "inlined" }, { PAL_JIT, "JIT" }, { PAL_PYTHON, "Python" },
+		{ PAL_PROGRAM, "program" }, { PAL_LIBRARY, "libraries" }, { PAL_KERNEL, "kernel" },
+		{ PAL_INLINED, "inlined (lighter)" }, { PAL_JIT, "JIT" }, { PAL_PYTHON, "Python" },
+		{ PAL_STATE, "thread state" }, { PAL_THREAD, "process/thread" },
 	};
 	if (diff) {
 		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" class=\"legend\">"
@@ -310,15 +355,23 @@ static void legend(FILE *out, double y, bool diff, bool python)
 			     "<tspan fill=\"rgb(0,0,230)\">blue: shrank</tspan></text>\n", WIDTH / 2, y);
 		return;
 	}
+	/* Keys of kinds a graph may lack only where it has them; centred. */
+	bool show[ARRAY_SIZE(keys)];
+	double span = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		show[i] = !((keys[i].pal == PAL_PYTHON && !ex->python) || (keys[i].pal == PAL_STATE && !ex->state) ||
+			    (keys[i].pal == PAL_THREAD && !ex->process));
+		if (show[i])
+			span += 40 + 7.0 * (double)strlen(keys[i].name);
+	}
 	struct strbuf c;
 	strbuf_init(&c);
-	double x = WIDTH / 2 - 260;
+	double x = (WIDTH - span) / 2 + 20;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		/* The Python key only where there are Python frames. */
-		if (keys[i].pal == PAL_PYTHON && !python)
+		if (!show[i])
 			continue;
 		strbuf_reset(&c);
-		colour(keys[i].pal, keys[i].name, &c);
+		colour(keys[i].pal, keys[i].name, false, &c);
 		fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
 			     "<text x=\"%.0f\" y=\"%.0f\" class=\"legend\">%s</text>\n",
 			x, y - 10, c.buf, x + 16, y, keys[i].name);
@@ -371,10 +424,13 @@ static int write_graph(struct svg *g, const struct profile *src, FILE *out, cons
 	escape_xml(&sb, subtitle);
 	fprintf(out, "<text id=\"prowl-subtitle\" x=\"%.0f\" y=\"44\" text-anchor=\"middle\">%s</text>\n", WIDTH / 2,
 		sb.buf);
-	bool python = false;
-	for (size_t i = 0; i < p->nframes && !python; i++)
-		python = p->frames[i].kind == FRAME_PYTHON;
-	legend(out, 66, g->diff != NULL, python);
+	struct legend_extra ex = { false, false, false };
+	for (size_t i = 0; i < p->nframes; i++) {
+		ex.python |= p->frames[i].kind == FRAME_PYTHON;
+		ex.state |= p->frames[i].kind == FRAME_STATE;
+		ex.process |= p->frames[i].kind == FRAME_THREAD;
+	}
+	legend(out, 66, g->diff != NULL, &ex);
 	fprintf(out, "<text id=\"prowl-reset\" class=\"button hide\" x=\"%.0f\" y=\"24\">Reset Zoom</text>\n"
 		     "<text id=\"prowl-search\" class=\"button\" x=\"%.0f\" y=\"24\" text-anchor=\"end\">Search</text>\n"
 		     "<text id=\"prowl-details\" x=\"%.0f\" y=\"%.0f\"> </text>\n"

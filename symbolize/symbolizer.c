@@ -19,6 +19,7 @@
 #include "symbolize/debugfile.h"
 #include "symbolize/dwarfidx.h"
 #include "symbolize/elf.h"
+#include "symbolize/fde.h"
 #include "symbolize/jitdump.h"
 #include "symbolize/tfile.h"
 
@@ -78,6 +79,8 @@ struct sym_module {
 	Elf *elf, *delf;            /* read in (or mapped) whole: they hold no fd */
 	char *image;
 	struct dwidx *dw;
+	struct fde_table fde;       /* read on the first address no symbol names */
+	int fde_state;              /* 0 not read yet, 1 read, -1 none */
 	struct jitdump *jd;         /* SYM_JIT: the process's jit-PID.dump, when it has one */
 	struct arena_block *arena;
 	struct cache_entry **cache; /* in lookup order; entries live in the arena */
@@ -142,6 +145,7 @@ struct symbolizer *symbolizer_new(const struct symbolizer_opts *opts)
 static void module_free(struct sym_module *m)
 {
 	dwidx_free(m->dw);
+	fde_table_release(&m->fde);
 	jitdump_free(m->jd);
 	if (m->delf)
 		elf_end(m->delf);
@@ -911,6 +915,116 @@ const char *sym_lookup_symbol(struct sym_module *m, uint64_t addr, const char **
 	if (offset)
 		*offset = ce->symbol_offset;
 	return ce->symbol;
+}
+
+/* The section's bytes, as the ELF holds them (alive as long as m->elf). */
+static bool section_bytes(Elf *elf, const char *name, struct fde_section *out)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elfx_section(elf, name, &sh);
+	Elf_Data *d = scn && sh.sh_type == SHT_PROGBITS ? elf_getdata(scn, NULL) : NULL;
+	if (!d || !d->d_buf || !d->d_size)
+		return false;
+	*out = (struct fde_section){ d->d_buf, d->d_size, sh.sh_addr };
+	return true;
+}
+
+int sym_lookup_fde(struct sym_module *m, uint64_t addr, uint64_t *start)
+{
+	if (m && m->kind == SYM_ELF && m->elf && !m->fde_state) {
+		/* The stripped file's own tables: a debug file's .eh_frame is NOBITS. */
+		struct fde_section eh, hdr = { 0 };
+		m->fde_state = -1;
+		if (section_bytes(m->elf, ".eh_frame", &eh)) {
+			section_bytes(m->elf, ".eh_frame_hdr", &hdr);
+			if (fde_table_init(&m->fde, &eh, &hdr) == 0)
+				m->fde_state = 1;
+		}
+	}
+	struct fde_range r;
+	if (!m || m->fde_state != 1 || fde_find(&m->fde, addr, &r) < 0) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	*start = r.start;
+	return 0;
+}
+
+/* The GOT slot a PLT stub jumps through: "jmp *disp32(%rip)" (ff 25),
+ * after an endbr64 and a bnd prefix where the stub has them. */
+static bool plt_slot(const unsigned char *entry, size_t len, uint64_t entry_addr, uint64_t *slot)
+{
+	for (size_t i = 0; i + 6 <= len && i <= 8; i++)
+		if (entry[i] == 0xff && entry[i + 1] == 0x25) {
+			int32_t disp;
+			memcpy(&disp, entry + i + 2, 4);
+			*slot = entry_addr + i + 6 + (uint64_t)(int64_t)disp;
+			return true;
+		}
+	return false;
+}
+
+/* The dynamic symbol a relocation of slot names (.rela.plt, .rela.dyn); for
+ * an IRELATIVE one (a libc ifunc: memcpy), the symbol of its resolver. */
+static const char *slot_symbol(struct sym_module *m, Elf *elf, uint64_t slot)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		Elf_Scn *symscn = elf_getscn(elf, sh.sh_link);
+		GElf_Shdr ssh;
+		Elf_Data *sd = symscn ? elf_getdata(symscn, NULL) : NULL;
+		if (!d || !sd || !gelf_getshdr(symscn, &ssh) || ssh.sh_type != SHT_DYNSYM)
+			continue;
+		size_t n = d->d_size / sh.sh_entsize;
+		for (size_t i = 0; i < n && i < (size_t)1 << 24; i++) {
+			GElf_Rela r;
+			if (!gelf_getrela(d, (int)i, &r) || r.r_offset != slot)
+				continue;
+			GElf_Sym sym;
+			size_t si = GELF_R_SYM(r.r_info);
+			if (!si && GELF_R_TYPE(r.r_info) == R_X86_64_IRELATIVE && (m->glob.n || m->loc.n)) {
+				const struct syment *e = find_symbol(m, (uint64_t)r.r_addend);
+				return e && e->addr == (uint64_t)r.r_addend ? e->raw : NULL;
+			}
+			if (!si || !gelf_getsym(sd, (int)si, &sym))
+				return NULL;
+			const char *nm = elf_strptr(elf, ssh.sh_link, sym.st_name);
+			return nm && *nm ? nm : NULL;
+		}
+	}
+	return NULL;
+}
+
+const char *sym_lookup_plt(struct sym_module *m, uint64_t addr)
+{
+	static const char *const names[] = { ".plt.sec", ".plt", ".plt.got" };
+	if (!m || m->kind != SYM_ELF || !m->elf)
+		return NULL;
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		GElf_Shdr sh;
+		Elf_Scn *scn = elfx_section(m->elf, names[k], &sh);
+		if (!scn || sh.sh_type != SHT_PROGBITS || addr < sh.sh_addr || addr - sh.sh_addr >= sh.sh_size)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		uint64_t es = sh.sh_entsize >= 8 && sh.sh_entsize <= 64 ? sh.sh_entsize : 16;
+		uint64_t off = (addr - sh.sh_addr) / es * es, slot;
+		if (!d || !d->d_buf || off + es > d->d_size ||
+		    !plt_slot((const unsigned char *)d->d_buf + off, (size_t)es, sh.sh_addr + off, &slot))
+			return NULL; /* PLT0, or not a stub */
+		const char *sym = slot_symbol(m, m->elf, slot);
+		if (!sym)
+			return NULL;
+		size_t n = strlen(sym);
+		char *out = arena_alloc(m, n + 5);
+		memcpy(out, sym, n);
+		memcpy(out + n, "@plt", 5);
+		return out;
+	}
+	return NULL;
 }
 
 const char *sym_module_build_id(struct sym_module *m)

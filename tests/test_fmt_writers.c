@@ -18,6 +18,7 @@
 #include "formats/format.h"
 #include "formats/perfscript.h"
 #include "formats/pprof.h"
+#include "formats/report.h"
 #include "formats/speedscope.h"
 #include "formats/svg.h"
 #include "profiler/model/profile.h"
@@ -403,6 +404,131 @@ static void test_svg_python_colour(void **state)
 	profile_free(p);
 }
 
+/* Issue 13: colours say program or library by the module's file, wherever
+ * it lies (cc1 under /usr/lib is a program, a libfoo.so outside it a
+ * library), the same for a function in every process; inlined frames are a
+ * lighter shade of their module's colour; tooltips name the module. */
+static void test_svg_colour_by_module(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	struct profile_module mods[] = {
+		{ .path = "/usr/lib/gcc/x86_64-linux-gnu/12/cc1" }, { .path = "/usr/bin/python3.11" },
+		{ .path = "/usr/lib/x86_64-linux-gnu/libc.so.6" }, { .path = "/opt/app/libfoo.so.1.2" },
+		{ .path = "/lib64/ld-linux-x86-64.so.2" },
+	};
+	int32_t mi[5];
+	for (int i = 0; i < 5; i++)
+		mi[i] = profile_module_intern(p, &mods[i]);
+	uint32_t t1 = profile_thread_intern(p, 1, 1, "cc1"), t2 = profile_thread_intern(p, 2, 2, "python3");
+	struct profile_frame cc1_f = { .name = "compile", .module = mi[0] }, py_f = { .name = "eval", .module = mi[1] },
+			     libc_f = { .name = "memcpy", .module = mi[2] }, foo_f = { .name = "foo", .module = mi[3] },
+			     ld_f = { .name = "_dl_start", .module = mi[4] },
+			     inl_f = { .name = "inl_helper", .module = mi[0], .inlined = 1 },
+			     real_f = { .name = "inl_helper", .module = mi[0] };
+	uint32_t a[] = { profile_frame_intern(p, &ld_f), profile_frame_intern(p, &cc1_f), profile_frame_intern(p, &libc_f) };
+	uint32_t b[] = { profile_frame_intern(p, &ld_f), profile_frame_intern(p, &py_f), profile_frame_intern(p, &foo_f),
+			 profile_frame_intern(p, &libc_f) };
+	uint32_t c[] = { profile_frame_intern(p, &cc1_f), profile_frame_intern(p, &inl_f) };
+	uint32_t d[] = { profile_frame_intern(p, &py_f), profile_frame_intern(p, &real_f) };
+	profile_add(p, t1, profile_node_path(p, a, 3), 10);
+	profile_add(p, t2, profile_node_path(p, b, 4), 10);
+	profile_add(p, t1, profile_node_path(p, c, 2), 10);
+	profile_add(p, t2, profile_node_path(p, d, 2), 10);
+	size_t len;
+	char *svg = write_mem(p, FORMAT_SVG, NULL, &len);
+	int cc1[3], py[3], libc[3], foo[3], ld[3];
+	fill_of(svg, "compile", cc1);
+	fill_of(svg, "eval", py);
+	fill_of(svg, "memcpy", libc);
+	fill_of(svg, "foo", foo);
+	fill_of(svg, "_dl_start", ld);
+	/* Programs red (r far above g), libraries yellow (r and g close, b low). */
+	assert_true(cc1[0] > cc1[1] + 80 && py[0] > py[1] + 80);
+	int *libs[] = { libc, foo, ld };
+	for (int i = 0; i < 3; i++)
+		assert_true(abs(libs[i][0] - libs[i][1]) < 40 && libs[i][1] > libs[i][2] + 80);
+	/* memcpy is drawn twice (two processes): one colour. */
+	const char *m1 = strstr(svg, "<title>memcpy\n"), *m2 = m1 ? strstr(m1 + 1, "<title>memcpy\n") : NULL;
+	assert_non_null(m2);
+	int again[3];
+	assert_int_equal(sscanf(strstr(m2, "fill=\"rgb("), "fill=\"rgb(%d,%d,%d)", &again[0], &again[1], &again[2]), 3);
+	assert_memory_equal(again, libc, sizeof(again));
+	/* An inlined copy: the same family, lighter than the real one. */
+	const char *ti = strstr(svg, "in cc1 (program, inlined)");
+	assert_non_null(ti);
+	int inl[3], real[3];
+	assert_int_equal(sscanf(strstr(ti, "fill=\"rgb("), "fill=\"rgb(%d,%d,%d)", &inl[0], &inl[1], &inl[2]), 3);
+	/* The real frame: the inl_helper title without ", inlined". */
+	const char *tr = svg;
+	while ((tr = strstr(tr, "<title>inl_helper\n"))) {
+		const char *end = strstr(tr, "</title>");
+		const char *mark = strstr(tr, ", inlined)");
+		if (!mark || mark > end)
+			break;
+		tr = end;
+	}
+	assert_non_null(tr);
+	assert_int_equal(sscanf(strstr(tr, "fill=\"rgb("), "fill=\"rgb(%d,%d,%d)", &real[0], &real[1], &real[2]), 3);
+	if (real[0] == inl[0] && real[1] == inl[1] && real[2] == inl[2])
+		fail_msg("the inlined copy has the real frame's colour");
+	assert_true(inl[0] >= inl[1] && inl[0] - inl[2] < real[0] - real[2] + 1);
+	assert_non_null(strstr(svg, "in libc.so.6 (library)"));
+	assert_non_null(strstr(svg, "in cc1 (program)"));
+	assert_non_null(strstr(svg, ">program</text>"));
+	assert_non_null(strstr(svg, ">libraries</text>"));
+	free(svg);
+	profile_free(p);
+}
+
+/* Issue 13: the one line about code without a symbol: distinct functions
+ * (not addresses) per module, the build-id path of a debug file that would
+ * name them; named frames, PLT stubs and [kernel] are not counted. */
+static void test_report_unnamed_note(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	struct profile_module pm = { .path = "/usr/bin/gzip", .build_id = "ab12cd34" };
+	struct profile_module lm = { .path = "/usr/lib/x86_64-linux-gnu/libc.so.6" };
+	int32_t g = profile_module_intern(p, &pm), l = profile_module_intern(p, &lm);
+	struct profile_frame a1 = { .name = "gzip+0x4300", .module = g, .address = 0x4310 },
+			     a2 = { .name = "gzip+0x4300", .module = g, .address = 0x4388 },
+			     b = { .name = "gzip+0x5000", .module = g, .address = 0x5004 },
+			     c = { .name = "libc.so.6+0x9a0c0", .module = l, .address = 0x9a0d0 },
+			     named = { .name = "main", .system_name = "main", .module = g, .address = 0x100 },
+			     plt = { .name = "read@plt", .module = g, .address = 0x1030 },
+			     kern = { .name = "[kernel]", .module = -1, .kind = FRAME_KERNEL };
+	uint32_t t = profile_thread_intern(p, 1, 1, "gzip");
+	uint32_t s1[] = { profile_frame_intern(p, &named), profile_frame_intern(p, &a1) },
+		 s2[] = { profile_frame_intern(p, &named), profile_frame_intern(p, &a2), profile_frame_intern(p, &c) },
+		 s3[] = { profile_frame_intern(p, &named), profile_frame_intern(p, &b), profile_frame_intern(p, &plt),
+			  profile_frame_intern(p, &kern) };
+	profile_add(p, t, profile_node_path(p, s1, 2), 5);
+	profile_add(p, t, profile_node_path(p, s2, 3), 5);
+	profile_add(p, t, profile_node_path(p, s3, 4), 5);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	assert_int_equal(report_unnamed_note(p, &sb), 3);
+	assert_non_null(strstr(sb.buf, "3 functions without a symbol"));
+	assert_non_null(strstr(sb.buf, "2 in gzip, 1 in libc.so.6"));
+	assert_non_null(strstr(sb.buf, "/usr/lib/debug/.build-id/ab/12cd34.debug"));
+	assert_non_null(strstr(sb.buf, "libc6-dbg"));
+	assert_non_null(strstr(sb.buf, "without a build-id")); /* libc here has none */
+	assert_null(strchr(sb.buf, '\n'));
+	char *rep = write_mem(p, FORMAT_REPORT, NULL, NULL);
+	assert_non_null(strstr(rep, "\nnote: 3 functions without a symbol"));
+	free(rep);
+	strbuf_release(&sb);
+	profile_free(p);
+	/* Nothing unnamed: nothing said. */
+	p = fake_profile();
+	strbuf_init(&sb);
+	assert_int_equal(report_unnamed_note(p, &sb), 0);
+	assert_int_equal(sb.len, 0);
+	strbuf_release(&sb);
+	profile_free(p);
+}
+
 /* A million samples over 100,000 distinct stacks: narrow frames merge, so
  * the graph stays small, and every sample is still accounted for. */
 static void test_svg_large_profile_stays_small(void **state)
@@ -435,6 +561,127 @@ static void test_svg_large_profile_stays_small(void **state)
 	assert_non_null(strstr(svg, "<title>all\n1000000 samples, 100.00%"));
 	free(svg);
 	profile_free(p);
+}
+
+/* Where each column of a report table starts: the header's "where" column
+ * and every row's where text must start at the same byte. */
+static size_t check_columns_at(const char *rep, const char *header, const char *where_text)
+{
+	size_t col = 0;
+	const char *t = rep;
+	int tables = 0;
+	while ((t = strstr(t, header))) {
+		t++;
+		const char *eol = strchr(t, '\n');
+		const char *w = strstr(t, " where\n");
+		assert_true(w && w < eol + 1);
+		col = (size_t)(w + 1 - t);
+		tables++;
+		/* Rows: until a blank line or the end. */
+		for (const char *row = eol + 1; *row && *row != '\n'; row = strchr(row, '\n') + 1) {
+			const char *end = strchr(row, '\n');
+			assert_non_null(end);
+			assert_true((size_t)(end - row) >= col);
+			/* The character before the where column is the separator. */
+			assert_int_equal(row[col - 1], ' ');
+			if (strncmp(row + col, where_text, strlen(where_text)) == 0)
+				continue;
+			/* Rows without a place print nothing there. */
+			assert_true(row + col == end || row[col] == '/' || row[col] == 'a');
+		}
+	}
+	assert_int_equal(tables, 2);
+	return col;
+}
+
+static size_t check_columns(const char *rep, const char *where_text)
+{
+	return check_columns_at(rep, "\n  self%", where_text);
+}
+
+/* Issue 13: a long demangled C++ name keeps the report's columns: names up
+ * to 60 columns, longer ones shortened (template arguments, then
+ * parameters, then the middle), every row's where column in one place;
+ * counts of billions widen the number columns for every row. */
+static void test_report_long_names_keep_columns(void **state)
+{
+	(void)state;
+	static const char *longname =
+		"std::vector<std::pair<std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >, int>, "
+		"std::allocator<std::pair<std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >, int> > "
+		">::_M_realloc_insert<std::pair<std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> "
+		">, int> >(__gnu_cxx::__normal_iterator<std::pair<std::__cxx11::basic_string<char>, int>*, "
+		"std::vector<std::pair<std::__cxx11::basic_string<char>, int> > >, std::pair<std::__cxx11::basic_string<char>, int>&&)";
+	static const char *nontemplate =
+		"very_long_c_function_name_that_goes_on_and_on_and_on_without_any_template_or_params_at_all";
+	static const char *opless = "bool operator< (Key const&, Key const&) for a comparison that is long enough to cut";
+	for (int big = 0; big < 2; big++) {
+		struct profile *p = profile_new();
+		struct profile_frame main_f = { .name = "main", .file = "/src/a.cc", .line = 5, .module = -1 };
+		struct profile_frame long_f = { .name = (char *)longname, .file = "/usr/include/c++/12/bits/vector.tcc",
+						.line = 445, .module = -1 };
+		struct profile_frame c_f = { .name = (char *)nontemplate, .file = "/src/b.c", .line = 9, .module = -1 };
+		struct profile_frame op_f = { .name = (char *)opless, .file = "/src/c.cc", .line = 1, .module = -1,
+					      .inlined = 1 };
+		uint32_t m = profile_frame_intern(p, &main_f), l = profile_frame_intern(p, &long_f),
+			 c = profile_frame_intern(p, &c_f), o = profile_frame_intern(p, &op_f);
+		uint32_t t = profile_thread_intern(p, 1, 1, "a");
+		uint32_t s1[] = { m, l }, s2[] = { m, c }, s3[] = { m, c, o };
+		uint64_t k = big ? 1234567890123ull : 1;
+		profile_add(p, t, profile_node_path(p, s1, 2), 50 * k);
+		profile_add(p, t, profile_node_path(p, s2, 2), 30 * k);
+		profile_add(p, t, profile_node_path(p, s3, 3), 20 * k);
+		if (big)
+			profile_set_str(&p->meta.unit, "cycles");
+		char *rep = write_mem(p, FORMAT_REPORT, NULL, NULL);
+		size_t col = check_columns(rep, "/");
+		/* Numbers as wide as the total, 60 name columns at most, separators. */
+		char digits[32];
+		size_t nw = (size_t)snprintf(digits, sizeof(digits), "%llu", (unsigned long long)p->total);
+		nw = nw < 9 ? 9 : nw;
+		assert_true(col <= 7 + 1 + nw + 1 + 7 + 1 + nw + 2 + 60 + 1);
+		/* The long names, shortened, still say what they are. */
+		assert_non_null(strstr(rep, "std::vector<...>::_M_realloc_insert<...>(...) "));
+		assert_null(strstr(rep, "basic_string"));
+		const char *cut = strstr(rep, "very_long_c_function_name_");
+		assert_non_null(cut);
+		assert_non_null(strstr(cut, "...")); /* cut in the middle, the tail kept */
+		assert_non_null(strstr(rep, "params_at_all "));
+		assert_non_null(strstr(rep, " [inlined] "));
+		if (big)
+			assert_non_null(strstr(rep, " 123456789012300  main"));
+		free(rep);
+		/* diff's tables the same way. */
+		struct profile *after = profile_copy(p);
+		for (size_t i = 0; i < after->ncounts; i++)
+			if (after->counts[i].count == 30 * k)
+				profile_add(after, after->counts[i].thread, after->counts[i].node, 40 * k);
+		char *dbuf = NULL;
+		size_t dn = 0;
+		FILE *dm = open_memstream(&dbuf, &dn);
+		assert_int_equal(diff_write_text(p, after, dm, NULL), 0);
+		fclose(dm);
+		check_columns_at(dbuf, "\n before%", "/");
+		assert_non_null(strstr(dbuf, "std::vector<...>::_M_realloc_insert<...>(...) "));
+		free(dbuf);
+		profile_free(after);
+		profile_free(p);
+	}
+	/* The shortening itself. */
+	struct strbuf sb;
+	strbuf_init(&sb);
+	report_shorten("short_name(int)", 60, &sb);
+	assert_string_equal(sb.buf, "short_name(int)");
+	strbuf_reset(&sb);
+	report_shorten("ns::Map<int, std::string>::find(int const&) const", 40, &sb);
+	assert_string_equal(sb.buf, "ns::Map<...>::find(int const&) const");
+	strbuf_reset(&sb);
+	report_shorten("ns::Map<int, std::string>::find(int const&, long, long)", 24, &sb);
+	assert_string_equal(sb.buf, "ns::Map<...>::find(...)");
+	strbuf_reset(&sb);
+	report_shorten("caf\xc3\xa9_abcdefghijklmnopqrstuvwxyz", 12, &sb);
+	assert_string_equal(sb.buf, "caf\xc3\xa9...vwxyz");
+	strbuf_release(&sb);
 }
 
 static void test_report_and_diff(void **state)
@@ -638,6 +885,9 @@ int main(void)
 		cmocka_unit_test(test_svg_python_colour),
 		cmocka_unit_test(test_svg_large_profile_stays_small),
 		cmocka_unit_test(test_report_and_diff),
+		cmocka_unit_test(test_report_unnamed_note),
+		cmocka_unit_test(test_svg_colour_by_module),
+		cmocka_unit_test(test_report_long_names_keep_columns),
 		cmocka_unit_test(test_perfscript_edges),
 		cmocka_unit_test(test_readers_survive_garbage),
 		cmocka_unit_test(test_empty_profile),

@@ -245,6 +245,76 @@ static void test_perfscript_counts_samples(void **state)
 	profile_free(p);
 }
 
+static const char fault_text[] =
+	"prog 12/12 100.000000:          3 page-faults: \n"
+	"\t    401100 touch+0x10 (/usr/bin/prog)\n"
+	"\t    401200 main+0x20 (/usr/bin/prog)\n"
+	"\n"
+	"prog 12/12 100.010000:          5 page-faults: \n"
+	"\t    401300 grow+0x10 (/usr/bin/prog)\n"
+	"\t    401200 main+0x20 (/usr/bin/prog)\n"
+	"\n";
+
+/* Issue 13: the periods of an event that is not time (page-faults) count
+ * that event: report says page-faults (not samples, and no time), pprof
+ * names its value so and reading it back keeps the name; speedscope's
+ * unit is "none". A time event's report says how much time its samples
+ * stand for. */
+static void test_event_units_follow_the_input(void **state)
+{
+	(void)state;
+	struct profile *p = profile_read_mem(fault_text, sizeof(fault_text) - 1, NULL);
+	assert_non_null(p);
+	assert_int_equal(p->total, 8);
+	assert_non_null(p->meta.unit);
+	assert_string_equal(p->meta.unit, "page-faults");
+	assert_int_equal(p->meta.period_ns, 0);
+	size_t len;
+	char *buf = write_mem(p, FORMAT_REPORT, &len);
+	assert_non_null(strstr(buf, "8 page-faults"));
+	assert_null(strstr(buf, "samples"));
+	assert_null(strstr(buf, " s of CPU"));
+	assert_non_null(strstr(buf, "top functions by self (page-faults)\n"));
+	free(buf);
+	buf = write_mem(p, FORMAT_SPEEDSCOPE, &len);
+	assert_non_null(strstr(buf, "\"unit\":\"none\""));
+	free(buf);
+	buf = write_mem(p, FORMAT_PPROF, &len);
+	struct profile *q = profile_read_mem(buf, len, NULL);
+	assert_non_null(q);
+	assert_int_equal(q->total, 8);
+	assert_non_null(q->meta.unit);
+	assert_string_equal(q->meta.unit, "page-faults");
+	char *rep = write_mem(q, FORMAT_REPORT, &len);
+	assert_non_null(strstr(rep, "8 page-faults"));
+	free(rep);
+	profile_free(q);
+	free(buf);
+	/* The SVG's tooltips count page-faults too. */
+	buf = write_mem(p, FORMAT_SVG, &len);
+	assert_non_null(strstr(buf, "\n5 page-faults, 62.50%"));
+	assert_null(strstr(buf, " samples, "));
+	free(buf);
+	profile_free(p);
+
+	/* cpu-clock: 3 samples of 10.1 ms each. */
+	p = profile_read_mem(perf_text, sizeof(perf_text) - 1, NULL);
+	assert_non_null(p);
+	assert_null(p->meta.unit);
+	buf = write_mem(p, FORMAT_REPORT, &len);
+	assert_non_null(strstr(buf, "3 samples"));
+	assert_non_null(strstr(buf, "; 0.030 s of CPU sampled"));
+	assert_non_null(strstr(buf, "top functions by self\n"));
+	free(buf);
+	buf = write_mem(p, FORMAT_PPROF, &len);
+	struct profile *r = profile_read_mem(buf, len, NULL);
+	assert_non_null(r);
+	assert_null(r->meta.unit); /* samples/count read back as samples */
+	profile_free(r);
+	free(buf);
+	profile_free(p);
+}
+
 /* Issue 13: "(inlined)" marks an inlined frame; it is no module. */
 static void test_perfscript_inlined_marker(void **state)
 {
@@ -376,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_unpack_limit),
 		cmocka_unit_test(test_totals_saturate),
 		cmocka_unit_test(test_perfscript_counts_samples),
+		cmocka_unit_test(test_event_units_follow_the_input),
 		cmocka_unit_test(test_perfscript_inlined_marker),
 		cmocka_unit_test(test_perfscript_long_blank_line),
 		cmocka_unit_test(test_binary_after_text_header_refused),

@@ -197,6 +197,41 @@ static const struct sampler_ops py_ops = {
 	.close = fake_close,
 };
 
+/* Samples taken in the kernel without --kernel (SAMPLE_IN_KERNEL, no
+ * kernel frames), and the backend's word that the kernel hid itself. */
+static int kernel_poll(struct sampler *s)
+{
+	if (polls++ != 0)
+		return 0;
+	uint64_t ips[2] = { (uint64_t)(uintptr_t)&fake_leaf + 8, (uint64_t)(uintptr_t)&fake_caller + 9 };
+	struct sampler_event ev;
+	for (int i = 0; i < 5; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = SAMPLER_SAMPLE;
+		ev.pid = ev.sample.pid = child;
+		ev.tid = ev.sample.tid = child;
+		ev.sample.user = ips;
+		ev.sample.nuser = 2;
+		ev.sample.weight = 1;
+		ev.sample.flags = i < 3 ? SAMPLE_IN_KERNEL : 0;
+		s->env.emit(s->env.ctx, &ev);
+	}
+	s->kernel_hidden = true;
+	s->kernel_unseen_ns = 250000000;
+	s->kernel_unseen_cpu_ns = 1000000000;
+	return 0;
+}
+
+static const struct sampler_ops kernel_ops = {
+	.name = "fake",
+	.open = fake_open,
+	.start = fake_start,
+	.fds = fake_fds,
+	.poll = kernel_poll,
+	.stop = fake_stop,
+	.close = fake_close,
+};
+
 static int start_child(void **state)
 {
 	(void)state;
@@ -384,6 +419,44 @@ static void test_python_frames_merged(void **state)
 	free(msg);
 }
 
+/* A sample in the kernel whose frames were not asked for ends in one
+ * [kernel] leaf (a kernel frame) under its user stack; the others are
+ * unchanged; hidden kernel time reaches the stats. */
+static void test_kernel_leaf(void **state)
+{
+	(void)state;
+	struct capture_opts co;
+	capture_opts_init(&co);
+	pid_t pids[1] = { child };
+	co.pids = pids;
+	co.npids = 1;
+	char *msg = NULL;
+	struct session *s = session_new_with(&co, &kernel_ops, &msg);
+	if (!s)
+		fail_msg("session_new_with: %s", msg ? msg : "?");
+	assert_int_equal(session_start(s, NULL), 0);
+	assert_true(session_poll(s, 0, -1) >= 0);
+	struct profile *p = session_profile(s, 0);
+	const char *in_kernel[] = { "fake_caller", "fake_leaf", "[kernel]" };
+	const char *in_user[] = { "fake_caller", "fake_leaf" };
+	assert_int_equal(count_path(p, in_kernel, 3, NULL), 3);
+	assert_int_equal(count_path(p, in_user, 2, NULL), 2);
+	for (size_t i = 0; i < p->nframes; i++)
+		if (!strcmp(p->frames[i].name, "[kernel]")) {
+			assert_int_equal(p->frames[i].kind, FRAME_KERNEL);
+			assert_int_equal(p->frames[i].module, -1);
+		}
+	profile_free(p);
+	session_stop(s);
+	struct session_stats st;
+	session_stats(s, &st);
+	assert_true(st.kernel_hidden);
+	assert_int_equal(st.kernel_unseen_ns, 250000000);
+	assert_int_equal(st.kernel_unseen_cpu_ns, 1000000000);
+	session_free(s);
+	free(msg);
+}
+
 static void test_errors_are_one_line(void **state)
 {
 	(void)state;
@@ -448,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_python_frames_merged),
 		cmocka_unit_test(test_errors_are_one_line),
 		cmocka_unit_test(test_bad_elf_fails_start_with_errno),
+		cmocka_unit_test(test_kernel_leaf),
 	};
 	return cmocka_run_group_tests(tests, start_child, stop_child);
 }

@@ -248,3 +248,35 @@ int procstat_status(pid_t pid, pid_t tid, const char *key, char *buf, size_t len
 		errno = -r;
 	return r;
 }
+
+int procstat_process_cpu(pid_t pid, struct procstat_cpu *c)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int e = errno;
+	close(fd);
+	if (n <= 0) {
+		errno = n < 0 ? e : ENOENT;
+		return -errno;
+	}
+	buf[n] = 0;
+	/* After the last ')': the name may hold anything. Fields 14-17. */
+	const char *p = strrchr(buf, ')');
+	unsigned long long ut, st, cut, cst;
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &ut, &st, &cut,
+			 &cst) != 4) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+	c->user_ns = ut * tick;
+	c->sys_ns = st * tick;
+	c->children_user_ns = cut * tick;
+	c->children_sys_ns = cst * tick;
+	return 0;
+}

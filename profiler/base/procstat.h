@@ -47,6 +47,15 @@ int procstat_runs(pid_t pid, pid_t tid, uint64_t *runs);
  * exact, where stat's utime + stime count whole clock ticks). */
 int procstat_sched(pid_t pid, pid_t tid, uint64_t *run_ns, uint64_t *runs);
 
+/* A whole process's CPU time so far in ns (/proc/PID/stat: utime and stime
+ * of all its threads, exited ones included, and cutime, cstime: of its
+ * reaped children). Clock-tick resolution. -ENOENT when gone. */
+struct procstat_cpu {
+	uint64_t user_ns, sys_ns;
+	uint64_t children_user_ns, children_sys_ns;
+};
+int procstat_process_cpu(pid_t pid, struct procstat_cpu *c);
+
 /* The pseudo-frame of a wall-clock sample for a state letter: "[running]",
  * "[sleeping]", "[I/O wait]", "[stopped]", ... never NULL. */
 const char *procstat_state_label(char state);

@@ -68,6 +68,10 @@ struct perf_state {
 	uint64_t *user, *kernel;
 	size_t max_frames;
 	uint64_t throttled;
+	/* Kernel hidden: the attached processes' CPU when sampling began. */
+	struct procstat_cpu *cpu_start;
+	pid_t *cpu_pids;
+	size_t ncpu_pids;
 };
 
 struct stack_mem {
@@ -329,6 +333,38 @@ static void init_attr(struct sampler *s, bool exclude_kernel)
 	a->wakeup_watermark = 0; /* set once the ring size is known */
 }
 
+/* Where the kernel hides itself from this user, its time is not sampled at
+ * all: how much there was is read from the processes' system time, from
+ * here to the stop (a launched command's from its zombie, by the target). */
+static void kernel_time_begin(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	struct target *t = s->env.target;
+	ps->cpu_start = xcalloc(t->nprocs + 1, sizeof(*ps->cpu_start));
+	ps->cpu_pids = xcalloc(t->nprocs + 1, sizeof(*ps->cpu_pids));
+	for (size_t i = 0; i < t->nprocs; i++) {
+		pid_t pid = t->procs[i]->pid;
+		if (pid != t->child && procstat_process_cpu(pid, &ps->cpu_start[ps->ncpu_pids]) == 0)
+			ps->cpu_pids[ps->ncpu_pids++] = pid;
+	}
+}
+
+static void kernel_time_end(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	for (size_t i = 0; i < ps->ncpu_pids; i++) {
+		struct procstat_cpu now;
+		const struct procstat_cpu *a = &ps->cpu_start[i];
+		if (procstat_process_cpu(ps->cpu_pids[i], &now) != 0)
+			continue; /* gone (its pid may even be reused): not counted */
+		uint64_t sys = now.sys_ns + now.children_sys_ns, sys0 = a->sys_ns + a->children_sys_ns;
+		uint64_t all = sys + now.user_ns + now.children_user_ns, all0 = sys0 + a->user_ns + a->children_user_ns;
+		s->kernel_unseen_ns += sys > sys0 ? sys - sys0 : 0;
+		s->kernel_unseen_cpu_ns += all > all0 ? all - all0 : 0;
+	}
+	ps->ncpu_pids = 0;
+}
+
 static int perf_sampler_open(struct sampler *s)
 {
 	const struct capture_opts *o = s->env.opts;
@@ -365,6 +401,7 @@ static int perf_sampler_open(struct sampler *s)
 		uint32_t wm = ps->attr.wakeup_watermark;
 		uint64_t dis = ps->attr.disabled, eoe = ps->attr.enable_on_exec;
 		init_attr(s, true);
+		s->kernel_hidden = true;
 		ps->attr.wakeup_watermark = wm;
 		ps->attr.disabled = dis;
 		ps->attr.enable_on_exec = eoe;
@@ -387,6 +424,8 @@ static int perf_sampler_open(struct sampler *s)
 		if (r)
 			return r;
 	}
+	if (s->kernel_hidden)
+		kernel_time_begin(s);
 	/* What an attached process mapped between the attach's read of its maps
 	 * and the events' opening (an exec, a dlopen) brings no MMAP2 record:
 	 * read the maps again, now that every later change is reported. */
@@ -527,7 +566,11 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 		else if (uf & UNWIND_PARTIAL)
 			flags |= SAMPLE_PARTIAL;
 	}
-	(void)o;
+	/* In the kernel without --kernel: the user stack that called it gets a
+	 * [kernel] leaf, so the time stays, as the kernel's and where it was
+	 * asked for (the samples are there only where the kernel shows itself). */
+	if (!o->kernel && (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
+		flags |= SAMPLE_IN_KERNEL;
 	if (!nuser && !nkernel)
 		return;
 	sm->user = ps->user;
@@ -732,6 +775,8 @@ static int perf_sampler_stop(struct sampler *s)
 		return 0;
 	for (size_t i = 0; i < ps->nfds; i++)
 		ioctl(ps->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	if (s->kernel_hidden)
+		kernel_time_end(s);
 	return drain(s, UINT64_MAX);
 }
 
@@ -752,6 +797,8 @@ static void perf_sampler_close(struct sampler *s)
 	free(ps->heads);
 	free(ps->user);
 	free(ps->kernel);
+	free(ps->cpu_start);
+	free(ps->cpu_pids);
 	free(ps);
 	s->priv = NULL;
 }

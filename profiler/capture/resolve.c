@@ -253,6 +253,16 @@ static bool fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 		res->named = true;
 		return true;
 	}
+	if (kind == RESOLVE_KERNEL && !m && addr == 0) {
+		/* Time in the kernel whose frames were not asked for (no --kernel). */
+		res->nframes = 1;
+		res->frames = xcalloc(1, sizeof(*res->frames));
+		res->frames[0].name = xstrdup("[kernel]");
+		res->frames[0].kind = FRAME_KERNEL;
+		res->frames[0].module = -1;
+		res->named = true;
+		return true;
+	}
 	struct sym_frame out[RESOLVE_MAX_INLINE];
 	int n = 0;
 	struct module kmod = { .kind = MODULE_KERNEL };
@@ -276,7 +286,16 @@ static bool fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 	res->frames = xcalloc(res->nframes, sizeof(*res->frames));
 	if (!n) {
 		struct profile_frame *f = &res->frames[0];
-		if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO))
+		uint64_t start;
+		const char *plt = NULL;
+		/* Stripped code: the function's start from its unwind entry, so
+		 * every address of one function is one frame; a PLT stub by the
+		 * function it calls. */
+		if (sm && (plt = sym_lookup_plt(sm, addr)))
+			f->name = xstrdup(plt);
+		else if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO) && sm && sym_lookup_fde(sm, addr, &start) == 0)
+			f->name = xasprintf("%s+0x%llx", base_name(m->path), (unsigned long long)start);
+		else if (m && (m->kind == MODULE_FILE || m->kind == MODULE_VDSO))
 			f->name = xasprintf("%s+0x%llx", base_name(m->path), (unsigned long long)addr);
 		else
 			f->name = xstrdup("[unknown]");

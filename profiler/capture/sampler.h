@@ -58,6 +58,8 @@ enum sample_state {
 enum {
 	SAMPLE_PARTIAL = 1,   /* unwinding stopped early: frames are the ones found */
 	SAMPLE_TRUNCATED = 2, /* the stack copy or max depth was too short */
+	SAMPLE_IN_KERNEL = 4, /* taken in the kernel (a system call, a page fault) whose frames
+			       * were not asked for: the session adds a [kernel] leaf */
 };
 
 struct sampler_sample {
@@ -137,6 +139,12 @@ struct sampler {
 	bool reaps;        /* the backend waits for its tracees (ptrace): the session must not */
 	char err[256];     /* reason of the last failure, for messages ("" if none) */
 	char stats[512];   /* after stop: the backend's cost figures as "name value" pairs, or "" */
+	/* The kernel hides time spent in it from this user (perf_event_paranoid):
+	 * system calls and page faults are not sampled at all. After stop,
+	 * kernel_unseen_ns is the system time of the attached processes during
+	 * the capture (a launched command's is the target's, child_sys_ns). */
+	bool kernel_hidden;
+	uint64_t kernel_unseen_ns, kernel_unseen_cpu_ns; /* and their CPU time in all */
 };
 
 struct sampler_ops {

@@ -142,6 +142,10 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 	/* Wall mode: a thread off the CPU gets its state as a pseudo leaf. */
 	if (sm->state != SAMPLE_STATE_NONE && sm->state != SAMPLE_STATE_RUNNING)
 		s->frames[n++] = (struct agg_frame){ NULL, (uint64_t)sm->state, AGG_STATE };
+	/* Time in the kernel whose frames were not asked for: one [kernel] leaf
+	 * (a kernel frame of no module, address 0: resolve names it). */
+	if ((sm->flags & SAMPLE_IN_KERNEL) && !sm->nkernel)
+		s->frames[n++] = (struct agg_frame){ NULL, 0, AGG_KERNEL };
 	struct module *kmod = sm->nkernel ? module_set_kernel(s->target->modules) : NULL;
 	for (size_t i = 0; i < sm->nkernel && n < s->max_frames; i++)
 		s->frames[n++] = (struct agg_frame){ kmod, sm->kernel[i] - (i ? 1 : 0), AGG_KERNEL };
@@ -824,6 +828,21 @@ static uint64_t cpu_ns_of(const struct rusage *ru)
 	       (uint64_t)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000ull;
 }
 
+/* Kernel time the kernel hid from this user: the attached processes' (the
+ * backend's count) and the launched command's (read from its zombie). */
+static void session_stats_kernel(struct session *s, struct session_stats *st)
+{
+	st->kernel_hidden = s->sampler.kernel_hidden;
+	if (!st->kernel_hidden)
+		return;
+	st->kernel_unseen_ns = s->sampler.kernel_unseen_ns;
+	st->kernel_unseen_cpu_ns = s->sampler.kernel_unseen_cpu_ns;
+	if (s->target->child) {
+		st->kernel_unseen_ns += s->target->child_sys_ns;
+		st->kernel_unseen_cpu_ns += s->target->child_cpu_ns;
+	}
+}
+
 void session_stats(struct session *s, struct session_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -850,6 +869,7 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->unsymbolized = s->unsymbolized;
 	if (s->target->child && !s->opts->children)
 		st->unfollowed_cpu_ns = s->target->child_children_cpu_ns;
+	session_stats_kernel(s, st);
 }
 
 static bool stop_cancel(void *arg)

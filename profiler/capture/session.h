@@ -44,6 +44,9 @@ struct session_stats {
 	const char *backend_stats; /* after session_stop: the backend's cost figures as
 				    * "name value" pairs ("ptrace cost: ticks 1200 held_pct 3.10 ..."), or "" */
 	uint64_t unsymbolized; /* last snapshot: frames left as module+offset (a stop signal came) */
+	bool kernel_hidden;    /* the kernel hides time in it from this user: not sampled */
+	uint64_t kernel_unseen_ns;     /* then: the target's system time during the capture, */
+	uint64_t kernel_unseen_cpu_ns; /* and its CPU time in all (0: unknown; after stop) */
 };
 
 /* session_profile() flags. */

@@ -432,6 +432,11 @@ void target_child_read_cpu(struct target *t)
 	if (hz <= 0)
 		hz = 100;
 	t->child_children_cpu_ns = (cu + cs) * (1000000000ull / (unsigned long long)hz);
+	struct procstat_cpu c;
+	if (procstat_process_cpu(t->child, &c) == 0) {
+		t->child_cpu_ns = c.user_ns + c.sys_ns + c.children_user_ns + c.children_sys_ns;
+		t->child_sys_ns = c.sys_ns + c.children_sys_ns;
+	}
 }
 
 bool target_child_done(struct target *t)

@@ -42,6 +42,8 @@ struct target {
 	bool child_reaped;
 	uint64_t child_children_cpu_ns; /* CPU its own children used (cutime + cstime), read
 					 * before reaping it; 0 when unknown (a backend reaped it) */
+	uint64_t child_cpu_ns, child_sys_ns; /* all CPU, and system time, of it and its reaped
+					      * children, read at the same time; 0 when unknown */
 	int go_fd;          /* write end: releases the held child to exec */
 	int err_fd;         /* read end: errno of a failed exec (close-on-exec pipe) */
 };

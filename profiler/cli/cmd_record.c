@@ -14,6 +14,7 @@
 #include "profiler/base/procstat.h"
 #include "formats/atomic.h"
 #include "formats/format.h"
+#include "formats/report.h"
 #include "profiler/capture/capture.h"
 #include "profiler/cli/cmds.h"
 #include "profiler/cli/opts.h"
@@ -265,6 +266,24 @@ int cmd_record(int argc, char **argv)
 		if (st.throttled)
 			fprintf(stderr, "prowl record: the kernel throttled sampling %llu time%s (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled, plural_s(st.throttled));
+	}
+	if (!quiet && p) {
+		/* Stripped code, named by function start: say once what would name it. */
+		struct strbuf un;
+		strbuf_init(&un);
+		if (report_unnamed_note(p, &un))
+			fprintf(stderr, "prowl: %s\n", un.buf);
+		strbuf_release(&un);
+	}
+	if (!quiet && st.kernel_hidden) {
+		/* Root sees this time as [kernel] leaves; this user sees none of it. */
+		char figure[160] = "";
+		if (st.kernel_unseen_cpu_ns)
+			snprintf(figure, sizeof(figure), ": %.2f s of the target's %.2f s of CPU (%.0f%%) went to system calls and page faults, not in this profile",
+				 (double)st.kernel_unseen_ns / 1e9, (double)st.kernel_unseen_cpu_ns / 1e9,
+				 100.0 * (double)st.kernel_unseen_ns / (double)st.kernel_unseen_cpu_ns);
+		fprintf(stderr, "prowl: kernel time is invisible to this user (kernel.perf_event_paranoid > 1)%s "
+			"(run as root or with CAP_PERFMON to see it as [kernel])\n", figure);
 	}
 	if (!quiet && st.unsymbolized)
 		fprintf(stderr, "prowl record: symbolizing stopped on a signal: %llu frame%s written as module+offset\n",

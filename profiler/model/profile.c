@@ -41,6 +41,7 @@ static void meta_release(struct profile_meta *m)
 	free(m->backend);
 	free(m->mode);
 	free(m->event);
+	free(m->unit);
 }
 
 void profile_free(struct profile *p)
@@ -278,6 +279,7 @@ static void meta_copy(struct profile_meta *dst, const struct profile_meta *src)
 	dst->backend = dup_or_null(src->backend);
 	dst->mode = dup_or_null(src->mode);
 	dst->event = dup_or_null(src->event);
+	dst->unit = dup_or_null(src->unit);
 }
 
 /* Copies modules and threads (same indices) and metadata from src into an empty dst. */

@@ -76,6 +76,9 @@ struct profile_meta {
 	char *backend;        /* "perf", "ptrace", or NULL (read from a file) */
 	char *mode;           /* "cpu" or "wall", or NULL */
 	char *event;          /* "cpu-clock", ... or NULL */
+	char *unit;           /* what a count is when it is not a sample: the event whose
+			       * occurrences counts sum ("page-faults", "cycles": perf script
+			       * periods, a pprof count type); NULL: samples */
 	uint64_t lost;        /* samples lost by the capture */
 	uint64_t partial;     /* samples whose unwind stopped early */
 	uint64_t truncated;   /* samples whose stack copy was too short */

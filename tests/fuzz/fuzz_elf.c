@@ -4,6 +4,7 @@
  * files. The input is written to a memfd and opened by path as a target's
  * file would be; a few addresses are looked up: the entry point, the start,
  * middle and end of each PT_LOAD, and two taken from the input's last bytes.
+ * Each address is also named as stripped code would be (FDE start, PLT stub).
  * A fresh symbolizer per input, so no cache hides a file behind an older one.
  */
 #include <elf.h>
@@ -35,6 +36,14 @@ static void lookup(struct sym_module *sm, uint64_t addr)
 		if (fr[i].file)
 			(void)strlen(fr[i].file);
 	}
+	/* Stripped code's names: an FDE's start is at or before the address;
+	 * a PLT stub's name is readable. */
+	uint64_t start;
+	if (sym_lookup_fde(sm, addr, &start) == 0 && start > addr)
+		abort();
+	const char *plt = sym_lookup_plt(sm, addr);
+	if (plt)
+		(void)strlen(plt);
 	const char *dem = NULL;
 	uint64_t off = 0;
 	const char *raw = sym_lookup_symbol(sm, addr, &dem, &off);
