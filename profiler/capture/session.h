@@ -44,6 +44,7 @@ struct session_stats {
 	const char *backend_stats; /* after session_stop: the backend's cost figures as
 				    * "name value" pairs ("ptrace cost: ticks 1200 held_pct 3.10 ..."), or "" */
 	uint64_t unsymbolized; /* last snapshot: frames left as module+offset (a stop signal came) */
+	uint64_t seq_bytes;    /* memory of the samples' time order (capture_opts.sequence), 0 if not kept */
 };
 
 /* session_profile() flags. */

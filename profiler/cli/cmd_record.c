@@ -111,7 +111,7 @@ int cmd_record(int argc, char **argv)
 	const struct opt table[] = {
 		OPTS_CAPTURE(&co),
 		OPTS_OUTPUT(&out, "where to write (default " DEFAULT_OUTPUT "; format from the extension: "
-				  ".svg .folded .txt .json .pb.gz; - for stdout)"),
+				  ".svg .folded .txt .json .pb.gz .perf-script; - for stdout)"),
 		OPT_GROUP("other"),
 		OPT_FLAG(0, "report", &report, "also print the top functions on stdout at the end"),
 		OPTS_TOP(&out),
@@ -139,6 +139,9 @@ int cmd_record(int argc, char **argv)
 	if (!out.path && out.format == FORMAT_NONE)
 		fmt = format_by_path(DEFAULT_OUTPUT);
 	const struct write_opts *wp = &out.w;
+	/* Only outputs that show when samples came keep their order: the
+	 * others stay constant in memory however long the recording. */
+	co.sequence = format_time_ordered(fmt);
 	/* Fail before profiling, not after, when the file cannot be made. */
 	struct strbuf why;
 	strbuf_init(&why);
@@ -243,6 +246,9 @@ int cmd_record(int argc, char **argv)
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
 		if (stats && *st.backend_stats)
 			fprintf(stderr, "prowl: %s\n", st.backend_stats);
+		if (co.sequence && st.samples)
+			fprintf(stderr, "prowl: time order kept in %.1f KiB (%.1f bytes a sample)\n",
+				(double)st.seq_bytes / 1024.0, (double)st.seq_bytes / (double)st.samples);
 		if (st.folded)
 			fprintf(stderr, "prowl: %llu samples folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
 				(unsigned long long)st.folded, co.max_stacks);
