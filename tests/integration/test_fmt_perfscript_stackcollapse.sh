@@ -7,6 +7,8 @@
 #  - One recording of `cpu` as speedscope JSON, converted to collapsed and to
 #    perf script: the folded stacks of the perf script (the command-name root
 #    the reader adds taken off) are the collapsed file, line for line.
+#    The same for the `inline` sample, whose inlined frames perf script
+#    spells "caller->inlined".
 #  - A recording written as perf script directly: samples in time order
 #    (times never go back), as many as the summary says, nearly all in the
 #    program's loop (hot_a, hot_b, hot_c).
@@ -32,6 +34,16 @@ LC_ALL=C sort "$TMP/cpu.folded" >"$TMP/mine"
 [ -s "$TMP/mine" ] || fail "empty collapsed output"
 cmp -s "$TMP/mine" "$TMP/theirs" || fail "perf script read back differs from the collapsed stacks: $(diff "$TMP/mine" "$TMP/theirs" | head -n 6)"
 info "$(wc -l <"$TMP/mine") stacks agree"
+
+# Inlined frames: perf script's "caller->inlined" comes back as prowl's _[i].
+"$PROWL" record -F 499 -o "$TMP/inline.json" -- "$SAMPLES/inline" 1 2>"$TMP/rec1.err" || fail "record inline: $(cat "$TMP/rec1.err")"
+"$PROWL" convert "$TMP/inline.json" -o "$TMP/inline.folded" || fail "convert inline to folded"
+"$PROWL" convert "$TMP/inline.json" -o "$TMP/inline.perf-script" || fail "convert inline to perf script"
+grep -q -- '->inlined_' "$TMP/inline.perf-script" || fail "no inline chain in the perf script: $(head -n 6 "$TMP/inline.perf-script")"
+collapse "$TMP/inline.perf-script" >"$TMP/theirs"
+LC_ALL=C sort "$TMP/inline.folded" >"$TMP/mine"
+grep -q 'inlined_leaf_\[i\]' "$TMP/mine" || fail "the inline sample shows no inlined frame: $(cat "$TMP/mine")"
+cmp -s "$TMP/mine" "$TMP/theirs" || fail "inline: perf script read back differs: $(diff "$TMP/mine" "$TMP/theirs" | head -n 6)"
 
 "$PROWL" record -F 499 -o "$TMP/direct.perf-script" -- "$SAMPLES/cpu" 1 2>"$TMP/rec2.err" ||
 	fail "record to perf script: $(cat "$TMP/rec2.err")"
