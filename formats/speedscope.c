@@ -131,8 +131,8 @@ static void counted_profiles(const struct profile *p, struct strbuf *sb, FILE *o
 /* One pass over a thread's time order: the samples as speedscope takes them.
  * Runs of the same stack are one sample (the same picture, a smaller file);
  * time the thread spent off the CPU between two samples (a gap of more
- * than two sample periods) is an empty sample, so the view is a timeline
- * where a stall shows as a stall. emit is called for each (node or
+ * than two sample periods), or before its first one, is an empty sample,
+ * so the view is a timeline where a stall shows as a stall. emit is called for each (node or
  * PROFILE_NONE for a gap, weight in the profile's unit). */
 struct run_state {
 	bool any;
@@ -141,16 +141,20 @@ struct run_state {
 };
 
 static void timeline_pass(const struct seq *q, uint32_t t, const uint32_t *nmap, uint64_t period,
-			  void (*emit)(void *ctx, uint32_t node, uint64_t w), void *ctx)
+			  uint64_t origin, void (*emit)(void *ctx, uint32_t node, uint64_t w), void *ctx)
 {
 	struct seq_iter it;
 	struct seq_rec r;
-	struct run_state st = { 0 };
+	struct run_state st = { .last_ns = origin };
 	seq_iter_init(&it, q, t);
 	while (seq_iter_next(&it, &r)) {
 		uint32_t node = nmap ? nmap[r.node] : r.node;
 		uint64_t w = period ? r.weight * period : r.weight;
 		uint64_t gap = 0;
+		/* Before the first sample: the time since the first sample of any
+		 * thread, so a thread that started late starts late. */
+		if (!st.any && period && r.time_ns > origin + w)
+			gap = r.time_ns - origin - w;
 		if (st.any && period && r.time_ns > st.last_ns && r.time_ns - st.last_ns > 2 * w)
 			gap = r.time_ns - st.last_ns - w;
 		if (st.any && (gap || node != st.node)) {
@@ -211,9 +215,18 @@ static void timeline_profiles(struct fold *s, const struct profile *src, struct 
 	uint64_t period = p->meta.period_ns, best = 0;
 	struct emit_ctx e = { .p = p, .sb = sb, .out = out };
 	size_t nprof = 0;
+	/* Every thread's timeline starts at the recording's first sample. */
+	uint64_t origin = UINT64_MAX;
+	for (uint32_t t = 0; t < src->seq->nstreams; t++) {
+		struct seq_iter it;
+		struct seq_rec r;
+		seq_iter_init(&it, src->seq, t);
+		if (seq_iter_next(&it, &r) && r.time_ns < origin)
+			origin = r.time_ns;
+	}
 	for (uint32_t t = 0; t < src->seq->nstreams; t++) {
 		e.sum = e.busy = 0;
-		timeline_pass(src->seq, t, nmap, period, sum_sample, &e);
+		timeline_pass(src->seq, t, nmap, period, origin, sum_sample, &e);
 		if (!e.busy)
 			continue;
 		if (e.busy > best)
@@ -223,11 +236,11 @@ static void timeline_profiles(struct fold *s, const struct profile *src, struct 
 		profile_head(sb, p, t, e.sum, period != 0);
 		e.weights = false;
 		e.n = 0;
-		timeline_pass(src->seq, t, nmap, period, emit_sample, &e);
+		timeline_pass(src->seq, t, nmap, period, origin, emit_sample, &e);
 		strbuf_adds(sb, "],\"weights\":[");
 		e.weights = true;
 		e.n = 0;
-		timeline_pass(src->seq, t, nmap, period, emit_sample, &e);
+		timeline_pass(src->seq, t, nmap, period, origin, emit_sample, &e);
 		strbuf_adds(sb, "]}");
 	}
 	free(e.stack);

@@ -204,12 +204,40 @@ static void test_speedscope_timeline(void **state)
 	profile_free(p);
 }
 
+/* A thread that started later than the recording's first sample starts
+ * later on its timeline: an empty sample up to its first one. */
+static void test_speedscope_late_thread(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t f = profile_frame_named(p, "work", FRAME_USER);
+	uint32_t n = profile_node_path(p, &f, 1);
+	uint32_t t1 = profile_thread_intern(p, 7, 7, "early"), t2 = profile_thread_intern(p, 7, 8, "late");
+	profile_add(p, t1, n, 1);
+	profile_add(p, t2, n, 2);
+	p->meta.period_ns = PERIOD;
+	p->seq = seq_new();
+	seq_add(p->seq, t1, n, 100 * PERIOD, 1);
+	seq_add(p->seq, t2, n, 120 * PERIOD, 1);
+	seq_add(p->seq, t2, n, 121 * PERIOD, 1);
+	char *json = write_mem(p, FORMAT_SPEEDSCOPE);
+	assert_non_null(strstr(json, "\"name\":\"early (7)\",\"unit\":\"nanoseconds\",\"startValue\":0,"
+				     "\"endValue\":1000000,\"samples\":[[0]],\"weights\":[1000000]}"));
+	assert_non_null(strstr(json, "\"name\":\"late (8)\",\"unit\":\"nanoseconds\",\"startValue\":0,"
+				     "\"endValue\":21000000,\"samples\":[[],[0]],\"weights\":[19000000,2000000]}"));
+	/* The busiest thread is the one shown first. */
+	assert_non_null(strstr(json, "\"activeProfileIndex\":1,"));
+	free(json);
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perfscript_time_order),
 		cmocka_unit_test(test_perfscript_counts),
 		cmocka_unit_test(test_speedscope_timeline),
+		cmocka_unit_test(test_speedscope_late_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
