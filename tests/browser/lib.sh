@@ -34,13 +34,14 @@ serve() {
 }
 
 # browse URL ARGS...: headless Chromium on URL (--dump-dom, --screenshot=...).
-# Virtual time runs the page's scripts to the end of its loading.
+# Virtual time runs the page's scripts to the end of its loading; BUDGET
+# (ms of it, default 8000) is how long the page gets.
 browse() {
 	u=$1
 	shift
 	timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
-		--user-data-dir="$TMP/chrome" --window-size=1400,900 --virtual-time-budget=8000 "$@" "$u" \
+		--user-data-dir="$TMP/chrome" --window-size=1400,900 --virtual-time-budget="${BUDGET:-8000}" "$@" "$u" \
 		2>>"$TMP/chrome.log"
 }
 
