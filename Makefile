@@ -158,6 +158,13 @@ $(PY_HELPERS): $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBPROWL)
 	@echo "  HELPER  $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBPROWL) $(ALL_LDFLAGS) $(CORE_LIBS)
 
+# The time-order store's bench links libprowl too.
+LIB_HELPERS := $(BUILD)/tests/helpers/seq_hour
+$(LIB_HELPERS): $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBPROWL)
+	@mkdir -p $(dir $@)
+	@echo "  HELPER  $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBPROWL) $(ALL_LDFLAGS) $(CORE_LIBS)
+
 include samples/samples.mk
 
 deps:

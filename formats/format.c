@@ -64,6 +64,8 @@ enum format format_by_path(const char *path)
 		{ ".pb.gz", FORMAT_PPROF },
 		{ ".pprof", FORMAT_PPROF },
 		{ ".pb", FORMAT_PPROF },
+		{ ".perf-script", FORMAT_PERF_SCRIPT },
+		{ ".perfscript", FORMAT_PERF_SCRIPT },
 	};
 	if (!path)
 		return FORMAT_NONE;
@@ -85,6 +87,11 @@ const char *format_name(enum format f)
 	case FORMAT_NONE: break;
 	}
 	return "none";
+}
+
+bool format_time_ordered(enum format f)
+{
+	return f == FORMAT_SPEEDSCOPE || f == FORMAT_PERF_SCRIPT;
 }
 
 int profile_write_stream(const struct profile *p, enum format f, FILE *out,
@@ -109,6 +116,9 @@ int profile_write_stream(const struct profile *p, enum format f, FILE *out,
 		break;
 	case FORMAT_PPROF:
 		rc = pprof_write(p, out, o);
+		break;
+	case FORMAT_PERF_SCRIPT:
+		rc = perfscript_write(p, out, o);
 		break;
 	default:
 		return -EINVAL;
@@ -135,7 +145,7 @@ static int write_job_run(FILE *out, void *arg)
 int profile_write(const struct profile *p, enum format f, const char *path,
 		  const struct write_opts *o)
 {
-	if (!p || !path || f == FORMAT_NONE || f == FORMAT_PERF_SCRIPT)
+	if (!p || !path || f == FORMAT_NONE)
 		return -EINVAL;
 	struct write_job j = { p, f, o };
 	struct atomic_opts ao = { .private_mode = o && o->private_file };
@@ -145,7 +155,7 @@ int profile_write(const struct profile *p, enum format f, const char *path,
 int profile_write_file(struct atomic_file *af, const struct profile *p, enum format f,
 		       const struct write_opts *o)
 {
-	if (!p || f == FORMAT_NONE || f == FORMAT_PERF_SCRIPT) {
+	if (!p || f == FORMAT_NONE) {
 		atomic_abort(af);
 		return -EINVAL;
 	}

@@ -20,7 +20,7 @@ enum format {
 	FORMAT_SPEEDSCOPE, /* .json */
 	FORMAT_PPROF,      /* .pb.gz .pprof */
 	FORMAT_REPORT,     /* text report (prowl report) */
-	FORMAT_PERF_SCRIPT, /* `perf script` text: read only */
+	FORMAT_PERF_SCRIPT, /* .perf-script: `perf script` text, samples in time order */
 };
 
 struct write_opts {
@@ -37,6 +37,9 @@ enum format format_by_name(const char *name);
 /* From a file name's extension; FORMAT_NONE if none matches. */
 enum format format_by_path(const char *path);
 const char *format_name(enum format f);
+/* Does f show the samples' time order (speedscope's timeline, perf script)?
+ * Then a capture keeps it (capture_opts.sequence). */
+bool format_time_ordered(enum format f);
 
 /* Writes p as f to path ("-" for stdout), atomically (formats/atomic.h). */
 int profile_write(const struct profile *p, enum format f, const char *path, const struct write_opts *o);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "profiler/base/util.h"
+#include "profiler/model/seq.h"
+#include "formats/escape.h"
 
 /*
  * The reference is a Perl script whose behaviour lives in its regular
@@ -559,4 +561,208 @@ bool perfscript_probe(const char *data, size_t len)
 		return match_event(line, n, &ev) || match_frame(line, n, &fl);
 	}
 	return seen_event;
+}
+
+/*
+ * The writer: what `perf script -F comm,pid,tid,time,event,ip,sym,dso`
+ * prints, a blank line after each sample, samples in time order when the
+ * profile carries it (p->seq). Frames are the profile's own, unfolded:
+ * address (module-relative), name, module; an inlined frame joins the line
+ * of the frame it is inlined into as "caller->inlined", the spelling
+ * stackcollapse-perf.pl marks _[i] with --inline or --all. Without a time
+ * order (a profile converted from counts), each distinct stack of a thread
+ * is one sample whose event line carries its count as the period, under the
+ * event "samples", which readers add up as stackcollapse-perf.pl does.
+ */
+struct writer {
+	const struct profile *p;
+	FILE *out;
+	struct strbuf sb, name;
+	uint32_t *stack;
+	size_t cap;
+	const char *event;
+};
+
+static void put_name(struct strbuf *sb, const char *s)
+{
+	size_t start = sb->len;
+	escape_text(sb, s && *s ? s : "[unknown]");
+	/* A name is one line; a blank would not split it, a newline would. */
+	for (size_t i = start; i < sb->len; i++)
+		if (sb->buf[i] == '\n' || sb->buf[i] == '\r')
+			sb->buf[i] = ' ';
+}
+
+static void put_module(struct writer *w, const struct profile_frame *f, uint32_t thread)
+{
+	const struct profile *p = w->p;
+	struct strbuf *sb = &w->sb;
+	const struct profile_module *m =
+		f->module >= 0 && (size_t)f->module < p->nmodules ? &p->modules[f->module] : NULL;
+	if (f->kind == FRAME_KERNEL || (m && m->kernel))
+		strbuf_adds(sb, "[kernel.kallsyms]");
+	else if (f->kind == FRAME_JIT && (!m || !m->path))
+		strbuf_addf(sb, "/tmp/perf-%d.map",
+			    thread < p->nthreads && p->threads[thread].pid ? p->threads[thread].pid : p->meta.pid);
+	else if (m && m->path)
+		put_name(sb, m->path);
+	else
+		strbuf_adds(sb, "[unknown]");
+}
+
+/* The frame lines of a stack, leaf first. */
+static void put_stack(struct writer *w, uint32_t node, uint32_t thread)
+{
+	const struct profile *p = w->p;
+	size_t d = profile_node_depth(p, node);
+	xgrow((void **)&w->stack, &w->cap, d + 1, sizeof(*w->stack));
+	profile_node_frames(p, node, w->stack, d);
+	/* Root first in stack[]: a real frame and the frames inlined into it
+	 * (those after it, towards the leaf) make one line. */
+	size_t i = d;
+	while (i > 0) {
+		size_t end = i, start = i - 1;
+		while (start > 0 && p->frames[w->stack[start]].inlined &&
+		       p->frames[w->stack[start]].kind != FRAME_THREAD)
+			start--;
+		i = start;
+		const struct profile_frame *head = &p->frames[w->stack[start]];
+		if (head->kind == FRAME_THREAD) {
+			/* The process root: the event line names the thread. */
+			if (start + 1 == end)
+				continue;
+			start++;
+			head = &p->frames[w->stack[start]];
+		}
+		const struct profile_frame *leaf = &p->frames[w->stack[end - 1]];
+		strbuf_addf(&w->sb, "\t%16llx ", (unsigned long long)leaf->address);
+		for (size_t k = start; k < end; k++) {
+			if (k > start)
+				strbuf_adds(&w->sb, "->");
+			put_name(&w->sb, p->frames[w->stack[k]].name);
+		}
+		strbuf_adds(&w->sb, " (");
+		put_module(w, head, thread);
+		strbuf_adds(&w->sb, ")\n");
+	}
+}
+
+static void put_sample(struct writer *w, uint32_t thread, uint32_t node, uint64_t time_ns, uint64_t period)
+{
+	const struct profile *p = w->p;
+	const struct profile_thread *t = thread < p->nthreads ? &p->threads[thread] : NULL;
+	struct strbuf *sb = &w->sb;
+	size_t start = sb->len;
+	/* A readable command name: no blank first (readers take the first
+	 * non-blank run), never empty. */
+	put_name(sb, t && t->name[0] && t->name[0] != ' ' && t->name[0] != '\t' ? t->name : "[unknown]");
+	for (size_t i = start; i < sb->len; i++)
+		if (sb->buf[i] == '\t')
+			sb->buf[i] = ' ';
+	strbuf_addf(sb, " %d/%d %llu.%06llu: ", t ? t->pid : 0, t ? t->tid : 0,
+		    (unsigned long long)(time_ns / 1000000000ull), (unsigned long long)(time_ns / 1000 % 1000000));
+	if (period)
+		strbuf_addf(sb, "%llu ", (unsigned long long)period);
+	strbuf_adds(sb, w->event);
+	strbuf_adds(sb, ":\n");
+	put_stack(w, node, thread);
+	strbuf_addc(sb, '\n');
+	if (sb->len > (1 << 16)) {
+		fwrite(sb->buf, 1, sb->len, w->out);
+		strbuf_reset(sb);
+	}
+}
+
+/* The streams merged by time: a heap of (time, thread) over each thread's
+ * next record, so memory is one record per thread whatever the length. */
+struct head {
+	uint64_t time;
+	uint32_t thread;
+};
+
+static bool before(const struct head *a, const struct head *b)
+{
+	return a->time != b->time ? a->time < b->time : a->thread < b->thread;
+}
+
+static void sift_down(struct head *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && before(&h[l], &h[m]))
+			m = l;
+		if (l + 1 < n && before(&h[l + 1], &h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		struct head t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void write_in_time_order(struct writer *w, const struct seq *q)
+{
+	size_t n = q->nstreams;
+	struct seq_iter *it = xcalloc(n + 1, sizeof(*it));
+	struct seq_rec *cur = xcalloc(n + 1, sizeof(*cur));
+	struct head *h = xmalloc((n + 1) * sizeof(*h));
+	size_t nh = 0;
+	for (size_t t = 0; t < n; t++) {
+		seq_iter_init(&it[t], q, (uint32_t)t);
+		if (seq_iter_next(&it[t], &cur[t]))
+			h[nh++] = (struct head){ cur[t].time_ns, (uint32_t)t };
+	}
+	for (size_t i = nh / 2; i-- > 0;)
+		sift_down(h, nh, i);
+	while (nh) {
+		uint32_t t = h[0].thread;
+		const struct seq_rec *r = &cur[t];
+		/* A weighted sample (ptrace) stands for several: each is one. */
+		for (uint64_t k = 0; k < r->weight; k++)
+			put_sample(w, t, r->node, r->time_ns, 0);
+		if (seq_iter_next(&it[t], &cur[t]))
+			h[0].time = cur[t].time_ns;
+		else
+			h[0] = h[--nh];
+		sift_down(h, nh, 0);
+	}
+	free(h);
+	free(cur);
+	free(it);
+}
+
+int perfscript_write(const struct profile *p, FILE *out, const struct write_opts *o)
+{
+	(void)o;
+	struct writer w = { .p = p, .out = out };
+	strbuf_init(&w.sb);
+	strbuf_init(&w.name);
+	if (p->meta.command) {
+		strbuf_adds(&w.sb, "# cmdline : ");
+		put_name(&w.sb, p->meta.command);
+		strbuf_addc(&w.sb, '\n');
+	}
+	if (p->seq) {
+		w.event = p->meta.event ? p->meta.event : "cpu-clock";
+		write_in_time_order(&w, p->seq);
+	} else {
+		/* Counts without times: one sample per (thread, stack), its count
+		 * as the period; the times only keep the order readable. */
+		w.event = "samples";
+		uint64_t t = 0, step = p->meta.period_ns ? p->meta.period_ns : 1000000;
+		for (size_t i = 0; i < p->ncounts; i++) {
+			const struct profile_count *c = &p->counts[i];
+			if (!c->count)
+				continue;
+			put_sample(&w, c->thread, c->node, t, c->count);
+			t += c->count > UINT64_MAX / step ? 0 : c->count * step;
+		}
+	}
+	fwrite(w.sb.buf, 1, w.sb.len, out);
+	strbuf_release(&w.sb);
+	strbuf_release(&w.name);
+	free(w.stack);
+	return ferror(out) ? -EIO : 0;
 }

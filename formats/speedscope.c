@@ -8,6 +8,7 @@
 #include "formats/escape.h"
 #include "formats/json.h"
 #include "formats/stacks.h"
+#include "profiler/model/seq.h"
 
 static const struct profile_count *sort_counts;
 
@@ -49,6 +50,203 @@ static void frame_json(const struct fold *s, uint32_t f, struct strbuf *sb)
 	strbuf_release(&name);
 }
 
+static void flush_big(struct strbuf *sb, FILE *out)
+{
+	if (sb->len > (1 << 16)) {
+		fwrite(sb->buf, 1, sb->len, out);
+		strbuf_reset(sb);
+	}
+}
+
+/* A thread's profile up to its samples: name, unit and extent. */
+static void profile_head(struct strbuf *sb, const struct profile *p, uint32_t t, uint64_t end, bool timed)
+{
+	strbuf_adds(sb, "{\"type\":\"sampled\",\"name\":\"");
+	if (t < p->nthreads && (p->nthreads > 1 || p->threads[t].tid)) {
+		escape_json(sb, p->threads[t].name);
+		strbuf_addf(sb, " (%d)", p->threads[t].tid);
+	} else {
+		strbuf_adds(sb, "all");
+	}
+	strbuf_addf(sb, "\",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%llu,\"samples\":[",
+		    timed ? "nanoseconds" : "none", (unsigned long long)end);
+}
+
+/* "[f0,f1,...]": a node's frames, root first. */
+static void stack_json(struct strbuf *sb, const struct profile *p, uint32_t node, uint32_t **stack, size_t *scap)
+{
+	size_t d = profile_node_depth(p, node);
+	xgrow((void **)stack, scap, d + 1, sizeof(**stack));
+	profile_node_frames(p, node, *stack, d);
+	strbuf_addc(sb, '[');
+	for (size_t q = 0; q < d; q++)
+		strbuf_addf(sb, q ? ",%u" : "%u", (*stack)[q]);
+	strbuf_addc(sb, ']');
+}
+
+/* Without a time order: one sample per distinct stack of a thread, weighted
+ * by its count (speedscope's time-order view then groups, not times). */
+static void counted_profiles(const struct profile *p, struct strbuf *sb, FILE *out, size_t *active)
+{
+	uint32_t *order = xmalloc((p->ncounts + 1) * sizeof(*order));
+	for (size_t i = 0; i < p->ncounts; i++)
+		order[i] = (uint32_t)i;
+	sort_counts = p->counts;
+	qsort(order, p->ncounts, sizeof(*order), by_thread);
+	uint64_t period = p->meta.period_ns;
+	uint32_t *stack = NULL;
+	size_t scap = 0;
+	size_t nprof = 0;
+	uint64_t best = 0;
+	for (size_t i = 0; i < p->ncounts;) {
+		uint32_t t = p->counts[order[i]].thread;
+		size_t j = i;
+		uint64_t sum = 0;
+		while (j < p->ncounts && p->counts[order[j]].thread == t)
+			sum += p->counts[order[j++]].count;
+		if (sum > best)
+			best = sum, *active = nprof;
+		if (nprof++)
+			strbuf_addc(sb, ',');
+		profile_head(sb, p, t, period ? sum * period : sum, period != 0);
+		for (size_t k = i; k < j; k++) {
+			if (k > i)
+				strbuf_addc(sb, ',');
+			stack_json(sb, p, p->counts[order[k]].node, &stack, &scap);
+			flush_big(sb, out);
+		}
+		strbuf_adds(sb, "],\"weights\":[");
+		for (size_t k = i; k < j; k++) {
+			uint64_t c = p->counts[order[k]].count;
+			strbuf_addf(sb, k > i ? ",%llu" : "%llu", (unsigned long long)(period ? c * period : c));
+			flush_big(sb, out);
+		}
+		strbuf_adds(sb, "]}");
+		i = j;
+	}
+	free(stack);
+	free(order);
+}
+
+/* One pass over a thread's time order: the samples as speedscope takes them.
+ * Runs of the same stack are one sample (the same picture, a smaller file);
+ * time the thread spent off the CPU between two samples (a gap of more
+ * than two sample periods), or before its first one, is an empty sample,
+ * so the view is a timeline where a stall shows as a stall. emit is called for each (node or
+ * PROFILE_NONE for a gap, weight in the profile's unit). */
+struct run_state {
+	bool any;
+	uint32_t node;
+	uint64_t weight, last_ns;
+};
+
+static void timeline_pass(const struct seq *q, uint32_t t, const uint32_t *nmap, uint64_t period,
+			  uint64_t origin, void (*emit)(void *ctx, uint32_t node, uint64_t w), void *ctx)
+{
+	struct seq_iter it;
+	struct seq_rec r;
+	struct run_state st = { .last_ns = origin };
+	seq_iter_init(&it, q, t);
+	while (seq_iter_next(&it, &r)) {
+		uint32_t node = nmap ? nmap[r.node] : r.node;
+		uint64_t w = period ? r.weight * period : r.weight;
+		uint64_t gap = 0;
+		/* Before the first sample: the time since the first sample of any
+		 * thread, so a thread that started late starts late. */
+		if (!st.any && period && r.time_ns > origin + w)
+			gap = r.time_ns - origin - w;
+		if (st.any && period && r.time_ns > st.last_ns && r.time_ns - st.last_ns > 2 * w)
+			gap = r.time_ns - st.last_ns - w;
+		if (st.any && (gap || node != st.node)) {
+			emit(ctx, st.node, st.weight);
+			st.weight = 0;
+		}
+		if (gap)
+			emit(ctx, PROFILE_NONE, gap);
+		st.any = true;
+		st.node = node;
+		st.weight += w;
+		if (r.time_ns > st.last_ns)
+			st.last_ns = r.time_ns;
+	}
+	if (st.any)
+		emit(ctx, st.node, st.weight);
+}
+
+struct emit_ctx {
+	const struct profile *p;
+	struct strbuf *sb;
+	FILE *out;
+	bool weights;  /* this pass writes weights, else stacks */
+	size_t n;
+	uint64_t sum, busy;
+	uint32_t *stack;
+	size_t scap;
+};
+
+static void emit_sample(void *arg, uint32_t node, uint64_t w)
+{
+	struct emit_ctx *e = arg;
+	if (e->n++)
+		strbuf_addc(e->sb, ',');
+	if (e->weights)
+		strbuf_addf(e->sb, "%llu", (unsigned long long)w);
+	else if (node == PROFILE_NONE)
+		strbuf_adds(e->sb, "[]");
+	else
+		stack_json(e->sb, e->p, node, &e->stack, &e->scap);
+	flush_big(e->sb, e->out);
+}
+
+static void sum_sample(void *arg, uint32_t node, uint64_t w)
+{
+	struct emit_ctx *e = arg;
+	e->sum += w;
+	if (node != PROFILE_NONE)
+		e->busy += w;
+}
+
+/* With the time order (src->seq): each thread's samples as they came. */
+static void timeline_profiles(struct fold *s, const struct profile *src, struct strbuf *sb, FILE *out,
+			      size_t *active)
+{
+	const struct profile *p = s->p;
+	uint32_t *nmap = s->borrowed ? NULL : profile_fold_nodes(s->p, src, s->lines ? PROFILE_FOLD_LINES : 0);
+	uint64_t period = p->meta.period_ns, best = 0;
+	struct emit_ctx e = { .p = p, .sb = sb, .out = out };
+	size_t nprof = 0;
+	/* Every thread's timeline starts at the recording's first sample. */
+	uint64_t origin = UINT64_MAX;
+	for (uint32_t t = 0; t < src->seq->nstreams; t++) {
+		struct seq_iter it;
+		struct seq_rec r;
+		seq_iter_init(&it, src->seq, t);
+		if (seq_iter_next(&it, &r) && r.time_ns < origin)
+			origin = r.time_ns;
+	}
+	for (uint32_t t = 0; t < src->seq->nstreams; t++) {
+		e.sum = e.busy = 0;
+		timeline_pass(src->seq, t, nmap, period, origin, sum_sample, &e);
+		if (!e.busy)
+			continue;
+		if (e.busy > best)
+			best = e.busy, *active = nprof;
+		if (nprof++)
+			strbuf_addc(sb, ',');
+		profile_head(sb, p, t, e.sum, period != 0);
+		e.weights = false;
+		e.n = 0;
+		timeline_pass(src->seq, t, nmap, period, origin, emit_sample, &e);
+		strbuf_adds(sb, "],\"weights\":[");
+		e.weights = true;
+		e.n = 0;
+		timeline_pass(src->seq, t, nmap, period, origin, emit_sample, &e);
+		strbuf_adds(sb, "]}");
+	}
+	free(e.stack);
+	free(nmap);
+}
+
 int speedscope_write(const struct profile *src, FILE *out, const struct write_opts *o)
 {
 	/* One profile per thread already says the thread: no thread roots. */
@@ -74,61 +272,12 @@ int speedscope_write(const struct profile *src, FILE *out, const struct write_op
 		}
 	}
 	strbuf_adds(&sb, "]},\"profiles\":[");
-	uint32_t *order = xmalloc((p->ncounts + 1) * sizeof(*order));
-	for (size_t i = 0; i < p->ncounts; i++)
-		order[i] = (uint32_t)i;
-	sort_counts = p->counts;
-	qsort(order, p->ncounts, sizeof(*order), by_thread);
+	size_t active = 0;
+	if (src->seq)
+		timeline_profiles(&s, src, &sb, out, &active);
+	else
+		counted_profiles(p, &sb, out, &active);
 	uint64_t period = p->meta.period_ns;
-	uint32_t *stack = NULL;
-	size_t scap = 0;
-	size_t nprof = 0, active = 0;
-	uint64_t best = 0;
-	for (size_t i = 0; i < p->ncounts;) {
-		uint32_t t = p->counts[order[i]].thread;
-		size_t j = i;
-		uint64_t sum = 0;
-		while (j < p->ncounts && p->counts[order[j]].thread == t)
-			sum += p->counts[order[j++]].count;
-		if (sum > best)
-			best = sum, active = nprof;
-		if (nprof++)
-			strbuf_addc(&sb, ',');
-		strbuf_adds(&sb, "{\"type\":\"sampled\",\"name\":\"");
-		if (t < p->nthreads && (p->nthreads > 1 || p->threads[t].tid)) {
-			escape_json(&sb, p->threads[t].name);
-			strbuf_addf(&sb, " (%d)", p->threads[t].tid);
-		} else {
-			strbuf_adds(&sb, "all");
-		}
-		strbuf_addf(&sb, "\",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%llu,\"samples\":[",
-			    period ? "nanoseconds" : "none", (unsigned long long)(period ? sum * period : sum));
-		for (size_t k = i; k < j; k++) {
-			uint32_t node = p->counts[order[k]].node;
-			size_t d = profile_node_depth(p, node);
-			xgrow((void **)&stack, &scap, d + 1, sizeof(*stack));
-			profile_node_frames(p, node, stack, d);
-			strbuf_adds(&sb, k > i ? ",[" : "[");
-			for (size_t q = 0; q < d; q++)
-				strbuf_addf(&sb, q ? ",%u" : "%u", stack[q]);
-			strbuf_addc(&sb, ']');
-			if (sb.len > (1 << 16)) {
-				fwrite(sb.buf, 1, sb.len, out);
-				strbuf_reset(&sb);
-			}
-		}
-		strbuf_adds(&sb, "],\"weights\":[");
-		for (size_t k = i; k < j; k++) {
-			uint64_t c = p->counts[order[k]].count;
-			strbuf_addf(&sb, k > i ? ",%llu" : "%llu", (unsigned long long)(period ? c * period : c));
-			if (sb.len > (1 << 16)) {
-				fwrite(sb.buf, 1, sb.len, out);
-				strbuf_reset(&sb);
-			}
-		}
-		strbuf_adds(&sb, "]}");
-		i = j;
-	}
 	/* Extra members are allowed by the schema: what prowl needs to read its
 	 * own file back with the same numbers. */
 	strbuf_addf(&sb, "],\"activeProfileIndex\":%zu,\"prowl\":{\"period_ns\":%llu,\"duration_ns\":%llu,"
@@ -137,8 +286,6 @@ int speedscope_write(const struct profile *src, FILE *out, const struct write_op
 		    (unsigned long long)src->meta.start_ns, src->meta.pid, src->meta.freq,
 		    (unsigned long long)src->meta.lost);
 	fwrite(sb.buf, 1, sb.len, out);
-	free(stack);
-	free(order);
 	strbuf_release(&sb);
 	fold_release(&s);
 	return ferror(out) ? -EIO : 0;
@@ -291,6 +438,10 @@ struct profile *speedscope_read(const char *data, size_t len)
 			uint64_t c = num(weights->items[k]);
 			if (timed)
 				c /= period;
+			/* An empty stack is time the thread was off the CPU (the
+			 * writer's timeline gaps): no sample. */
+			if (!st->n)
+				c = 0;
 			/* Deeper than READ_MAX_FRAMES: the outermost are kept, counted. */
 			size_t depth = st->n < READ_MAX_FRAMES ? st->n : READ_MAX_FRAMES;
 			if (c)

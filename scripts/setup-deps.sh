@@ -1,18 +1,50 @@
 #!/bin/sh
-# Install the Debian packages prowl needs to build, test and benchmark.
-# Run as root: installs with apt-get. Otherwise: prints the one line to run.
-# Usage: scripts/setup-deps.sh [build|test|all]   (default: build)
+# Install the Debian packages prowl needs to build, test and benchmark, and
+# (test, all, npm) the npm packages of the browser tests under PROWL_NODE_DIR
+# (default /usr/local/lib/prowl-test): the speedscope app.
+# Run as root: installs with apt-get and npm. Otherwise: prints the line to run.
+# Usage: scripts/setup-deps.sh [build|test|all|npm]   (default: build)
 set -eu
 
 build_pkgs="gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev libncurses-dev zlib1g-dev libiberty-dev"
-test_pkgs="libcmocka-dev time elfutils binutils tmux man-db groff-base zsh bash-completion valgrind clang llvm libclang-rt-14-dev libc6-dbg golang-go debuginfod chromium python3 python3-jsonschema rustc linux-perf procps util-linux xz-utils gzip curl"
+test_pkgs="libcmocka-dev time elfutils binutils tmux man-db groff-base zsh bash-completion valgrind clang llvm libclang-rt-14-dev libc6-dbg golang-go debuginfod chromium python3 python3-jsonschema nodejs rustc linux-perf procps util-linux xz-utils gzip curl"
+
+# Pinned: the browser tests read speedscope's page as this version draws it.
+npm_pkgs="speedscope@1.25.0"
+node_dir=${PROWL_NODE_DIR:-/usr/local/lib/prowl-test}
 
 what=${1:-build}
 case "$what" in
 build) pkgs=$build_pkgs ;;
 test|all) pkgs="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 64 ;;
+npm) pkgs="nodejs" ;;
+*) echo "usage: $0 [build|test|all|npm]" >&2; exit 64 ;;
 esac
+
+# The npm packages, once the Debian ones are in. A registry that cannot be
+# reached is said, not fatal: the browser tests then skip with the reason
+# (and fail under PROWL_NO_SKIP=1).
+npm_install() {
+	case "$what" in test|all|npm) ;; *) return 0 ;; esac
+	missing_npm=""
+	for p in $npm_pkgs; do
+		name=${p%@*}
+		want=${p##*@}
+		have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$node_dir/node_modules/$name/package.json" 2>/dev/null || true)
+		[ "$have" = "$want" ] || missing_npm="$missing_npm $p"
+	done
+	[ -z "$missing_npm" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "prowl: missing npm packages; run as root:" >&2
+		echo "  npm install --prefix $node_dir$missing_npm" >&2
+		return 0
+	fi
+	echo "prowl: installing (npm)$missing_npm" >&2
+	mkdir -p "$node_dir"
+	if ! npm install --prefix "$node_dir" --no-audit --no-fund --no-save --loglevel=error $missing_npm >&2; then
+		echo "prowl: npm install$missing_npm failed (is the npm registry reachable?)" >&2
+	fi
+}
 
 missing=""
 for p in $pkgs; do
@@ -20,7 +52,12 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+# npm: some nodejs builds carry their own (and conflict with Debian's npm).
+case "$what" in test|all|npm) command -v npm >/dev/null 2>&1 || missing="$missing npm" ;; esac
+if [ -z "$missing" ]; then
+	npm_install
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "prowl: missing packages; run as root:" >&2
@@ -35,3 +72,4 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/d
 	apt-get update -qq >&2
 fi
 apt-get install -y -qq --no-install-recommends $missing >&2
+npm_install

@@ -65,6 +65,9 @@ struct capture_opts {
 	unsigned max_depth;    /* --max-depth frames per stack (user + kernel) */
 	bool no_python;        /* --no-python: raw native stacks of a CPython process */
 	unsigned max_stacks;   /* --max-stacks distinct call paths kept (see CAPTURE_DEFAULT_MAX_STACKS) */
+	bool sequence;         /* keep the samples' time order (profiler/model/seq.h): set by the
+				* command when its output shows it (speedscope, perf script); it
+				* costs a few bytes a sample, the only memory that grows with samples */
 };
 
 /* The settable capture options (what capture_opts_set() is told to set). */

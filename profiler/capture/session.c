@@ -24,6 +24,7 @@
 #include "profiler/capture/sampler.h"
 #include "profiler/capture/target.h"
 #include "profiler/capture/unwind.h"
+#include "profiler/model/seq.h"
 #include "profiler/base/errstr.h"
 #include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
@@ -59,6 +60,7 @@ struct session {
 	char err[512];
 	struct agg_frame *frames;
 	size_t max_frames;
+	struct seq *seq; /* the samples' time order (opts->sequence), in the aggregate's numbers */
 };
 
 static void note(struct session *s, const char *msg)
@@ -180,7 +182,9 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 	if (!n)
 		return;
 	uint32_t t = aggregate_thread(s->agg, sm->pid, sm->tid);
-	aggregate_add(s->agg, t, s->frames, n, sm->weight ? sm->weight : 1);
+	uint32_t leaf = aggregate_add(s->agg, t, s->frames, n, sm->weight ? sm->weight : 1);
+	if (s->seq)
+		seq_add(s->seq, t, leaf, sm->time_ns, sm->weight ? sm->weight : 1);
 	/* Counted in the same unit as samples: a weighted ptrace sample stands
 	 * for several, truncated or not alike. */
 	uint64_t w = sm->weight ? sm->weight : 1;
@@ -383,6 +387,8 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 	s->agg = aggregate_new();
 	struct agg_frame marker = { NULL, SAMPLE_STATE_STACK_LIMIT, AGG_STATE };
 	aggregate_set_limit(s->agg, opts->max_stacks, &marker);
+	if (opts->sequence)
+		s->seq = seq_new();
 	int r = 0;
 	if (!opts->argv && !opts->npids && !opts->ntids) {
 		set_err(s, errmsg, "nothing to profile: give -p PID, -t TID or -- COMMAND");
@@ -767,6 +773,7 @@ void session_free(struct session *s)
 	unwinder_free(s->unwinder);
 	target_free(s->target);
 	aggregate_free(s->agg);
+	seq_free(s->seq);
 	strbuf_release(&s->notes);
 	free(s->frames);
 	free(s);
@@ -867,6 +874,7 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->throttled = s->throttled;
 	st->backend_stats = s->sampler.stats;
 	st->unsymbolized = s->unsymbolized;
+	st->seq_bytes = seq_memory(s->seq);
 	if (s->target->child && !s->opts->children)
 		st->unfollowed_cpu_ns = s->target->child_children_cpu_ns;
 	session_stats_kernel(s, st);
@@ -905,7 +913,7 @@ struct profile *session_profile(struct session *s, unsigned flags)
 	 * stop signal between addresses, and what is left after one is written
 	 * as module+offset. */
 	resolve_begin(s->res, stop_cancel, s);
-	snapshot_fill(p, a, s->res, s->target);
+	snapshot_fill_seq(p, a, s->seq, s->res, s->target);
 	s->unsymbolized = resolve_end(s->res);
 	if (flags & SESSION_PROFILE_RESET)
 		aggregate_reset_counts(a);

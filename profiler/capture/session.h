@@ -47,6 +47,7 @@ struct session_stats {
 	bool kernel_hidden;    /* the kernel hides time in it from this user: not sampled */
 	uint64_t kernel_unseen_ns;     /* then: the target's system time during the capture, */
 	uint64_t kernel_unseen_cpu_ns; /* and its CPU time in all (0: unknown; after stop) */
+	uint64_t seq_bytes;    /* memory of the samples' time order (capture_opts.sequence), 0 if not kept */
 };
 
 /* session_profile() flags. */

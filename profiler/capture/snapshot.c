@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "profiler/base/itab.h"
 #include "profiler/base/util.h"
+#include "profiler/model/seq.h"
 #include "symbolize/symbolizer.h"
 
 static int32_t module_of(struct profile *p, struct resolver *r, struct target *t, struct module *m)
@@ -50,7 +52,61 @@ const char *snapshot_process_name(struct target *t, pid_t pid)
 	return "[unknown]";
 }
 
+/* The profile's node of each (thread, node) of the capture's time order:
+ * nmap, and with several processes the process root in front, looked up
+ * once per distinct pair. */
+struct seq_nodes {
+	struct profile *p;
+	const uint32_t *nmap, *proot;
+	struct itab tab;
+	struct seq_pair {
+		uint32_t thread, node, out;
+	} *v;
+	size_t n, cap;
+	uint32_t *stack;
+	size_t scap;
+};
+
+static bool pair_eq(const void *ctx, uint32_t i, const void *key)
+{
+	const struct seq_nodes *m = ctx;
+	const struct seq_pair *k = key;
+	return m->v[i].thread == k->thread && m->v[i].node == k->node;
+}
+
+static uint32_t rooted(struct profile *p, uint32_t root, uint32_t node, uint32_t **stack, size_t *cap)
+{
+	size_t d = profile_node_depth(p, node);
+	xgrow((void **)stack, cap, d + 2, sizeof(**stack));
+	(*stack)[0] = root;
+	profile_node_frames(p, node, *stack + 1, d);
+	return profile_node_path(p, *stack, d + 1);
+}
+
+static uint32_t seq_node_of(void *ctx, uint32_t thread, uint32_t node)
+{
+	struct seq_nodes *m = ctx;
+	if (!m->proot)
+		return m->nmap[node];
+	uint64_t h = hash_mix(hash_mix(0x5e, thread), node);
+	struct seq_pair key = { thread, node, 0 };
+	uint32_t i = itab_find(&m->tab, h, pair_eq, m, &key);
+	if (i != ITAB_NONE)
+		return m->v[i].out;
+	key.out = rooted(m->p, m->proot[thread], m->nmap[node], &m->stack, &m->scap);
+	xgrow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v));
+	m->v[m->n] = key;
+	itab_insert(&m->tab, h, (uint32_t)m->n++);
+	return key.out;
+}
+
 void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver *r, struct target *t)
+{
+	snapshot_fill_seq(p, a, NULL, r, t);
+}
+
+void snapshot_fill_seq(struct profile *p, const struct aggregate *a, const struct seq *sq, struct resolver *r,
+		       struct target *t)
 {
 	uint32_t *tmap = xmalloc((a->nthreads + 1) * sizeof(*tmap));
 	for (size_t i = 0; i < a->nthreads; i++) {
@@ -106,14 +162,17 @@ void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver
 		if (!c->count)
 			continue;
 		uint32_t node = nmap[c->node];
-		if (proot && c->thread < a->nthreads) {
-			size_t d = profile_node_depth(p, node);
-			xgrow((void **)&stack, &cap, d + 1, sizeof(*stack));
-			stack[0] = proot[c->thread];
-			profile_node_frames(p, node, stack + 1, d);
-			node = profile_node_path(p, stack, d + 1);
-		}
+		if (proot && c->thread < a->nthreads)
+			node = rooted(p, proot[c->thread], node, &stack, &cap);
 		profile_add(p, tmap[c->thread], node, c->count);
+	}
+	if (sq) {
+		seq_free(p->seq);
+		struct seq_nodes m = { .p = p, .nmap = nmap, .proot = proot };
+		p->seq = seq_map(sq, tmap, seq_node_of, &m);
+		itab_release(&m.tab);
+		free(m.v);
+		free(m.stack);
 	}
 	free(stack);
 	free(proot);

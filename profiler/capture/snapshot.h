@@ -24,5 +24,10 @@ const char *snapshot_process_name(struct target *t, pid_t pid);
  * processes in t, every stack starts at a FRAME_THREAD root named after its
  * process (snapshot_process_name). */
 void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver *r, struct target *t);
+/* The same, and the capture's time order sq (in a's threads and nodes; NULL:
+ * none) carried over to p->seq in p's. */
+struct seq;
+void snapshot_fill_seq(struct profile *p, const struct aggregate *a, const struct seq *sq, struct resolver *r,
+		       struct target *t);
 
 #endif

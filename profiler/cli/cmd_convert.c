@@ -42,7 +42,8 @@ const struct opts_cmd convert_cmd = {
 	.summary = "convert collapsed stacks or perf script text to any format",
 	.usage = convert_usage,
 	.description = "IN: collapsed stacks, `perf script` text, pprof or speedscope (- for stdin).\n\n"
-		       "OUT: .svg .folded/.collapsed/.txt .json (speedscope) .pb.gz/.pprof; - for stdout (folded).",
+		       "OUT: .svg .folded/.collapsed/.txt .json (speedscope) .pb.gz/.pprof .perf-script; - for\n"
+		       "stdout (folded).",
 	.examples = convert_examples,
 	.notes = "exit status: 0, 64 usage, 66 unreadable input, 73 OUT not written, 74 stdout not written",
 	.args = OPTS_ARGS_MIXED,

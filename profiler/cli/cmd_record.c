@@ -126,7 +126,7 @@ int cmd_record(int argc, char **argv)
 	const struct opt table[] = {
 		OPTS_CAPTURE(&co),
 		OPTS_OUTPUT(&out, "where to write (default " DEFAULT_OUTPUT "; format from the extension: "
-				  ".svg .folded .txt .json .pb.gz; - for stdout)"),
+				  ".svg .folded .txt .json .pb.gz .perf-script; - for stdout)"),
 		OPT_GROUP("other"),
 		OPT_FLAG(0, "report", &report, "also print the top functions on stdout at the end"),
 		OPTS_TOP(&out),
@@ -157,6 +157,9 @@ int cmd_record(int argc, char **argv)
 	if (out.w.top && !report && fmt != FORMAT_REPORT)
 		opts_error(&record_cmd, "--top does nothing without --report or -f report; ignored");
 	const struct write_opts *wp = &out.w;
+	/* Only outputs that show when samples came keep their order: the
+	 * others stay constant in memory however long the recording. */
+	co.sequence = format_time_ordered(fmt);
 	/* Fail before profiling, not after, when the file cannot be made. */
 	struct strbuf why;
 	strbuf_init(&why);
@@ -260,6 +263,9 @@ int cmd_record(int argc, char **argv)
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
 		if (stats && *st.backend_stats)
 			opts_notes(&record_cmd, st.backend_stats);
+		if (co.sequence && st.samples)
+			fprintf(stderr, "prowl record: time order kept in %.1f KiB (%.1f bytes a sample)\n",
+				(double)st.seq_bytes / 1024.0, (double)st.seq_bytes / (double)st.samples);
 		if (st.folded)
 			fprintf(stderr, "prowl record: %llu sample%s folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
 				(unsigned long long)st.folded, plural_s(st.folded), co.max_stacks);
@@ -272,7 +278,7 @@ int cmd_record(int argc, char **argv)
 		struct strbuf un;
 		strbuf_init(&un);
 		if (report_unnamed_note(p, &un))
-			fprintf(stderr, "prowl: %s\n", un.buf);
+			fprintf(stderr, "prowl record: %s\n", un.buf);
 		strbuf_release(&un);
 	}
 	if (!quiet && st.kernel_hidden) {
@@ -282,7 +288,7 @@ int cmd_record(int argc, char **argv)
 			snprintf(figure, sizeof(figure), ": %.2f s of the target's %.2f s of CPU (%.0f%%) went to system calls and page faults, not in this profile",
 				 (double)st.kernel_unseen_ns / 1e9, (double)st.kernel_unseen_cpu_ns / 1e9,
 				 100.0 * (double)st.kernel_unseen_ns / (double)st.kernel_unseen_cpu_ns);
-		fprintf(stderr, "prowl: kernel time is invisible to this user (kernel.perf_event_paranoid > 1)%s "
+		fprintf(stderr, "prowl record: kernel time is invisible to this user (kernel.perf_event_paranoid > 1)%s "
 			"(run as root or with CAP_PERFMON to see it as [kernel])\n", figure);
 	}
 	if (!quiet && st.unsymbolized)

@@ -11,7 +11,7 @@
  * callback accepts, so a word a command refuses is never offered. */
 static const char *const value_words[] = { "dwarf", "fp", "auto", "perf", "ptrace", "cpu", "wall" };
 /* Extensions -o may end with; kept when format_by_path() knows them. */
-static const char *const out_exts[] = { "svg", "folded", "collapsed", "txt", "json", "speedscope", "pb.gz", "pprof", "pb" };
+static const char *const out_exts[] = { "svg", "folded", "collapsed", "txt", "json", "speedscope", "pb.gz", "pprof", "pb", "perf-script" };
 
 enum action { ACT_NONE, ACT_PID, ACT_FORMAT, ACT_OUTFILE, ACT_FILE, ACT_WORDS };
 

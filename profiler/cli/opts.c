@@ -410,7 +410,7 @@ int opts_capture_finish(struct capture_opts *co, int nargs, char **args, struct 
 	return OPTS_USAGE;
 }
 
-static const char format_list[] = "svg, folded, speedscope, pprof or report";
+static const char format_list[] = "svg, folded, speedscope, pprof or report, or perf-script";
 
 int opts_output_cb(const struct opt *o, const char *arg, struct strbuf *err)
 {
@@ -426,7 +426,7 @@ int opts_output_cb(const struct opt *o, const char *arg, struct strbuf *err)
 		return 0;
 	case OPTS_OUT_FORMAT:
 		out->format = format_by_name(arg);
-		if (out->format == FORMAT_NONE || out->format == FORMAT_PERF_SCRIPT) {
+		if (out->format == FORMAT_NONE) {
 			strbuf_addf(err, "unknown format '%s' (use %s)", arg, format_list);
 			return -1;
 		}
@@ -468,7 +468,7 @@ int opts_output_format(const struct output_opts *out, enum format dflt, enum for
 	if (*f != FORMAT_NONE)
 		return 0;
 	strbuf_addf(err,
-		    "cannot tell the format of '%s' from its name (name it .svg .folded .txt .json .pb.gz, "
+		    "cannot tell the format of '%s' from its name (name it .svg .folded .txt .json .pb.gz .perf-script, "
 		    "or give -f %s)",
 		    out->path, format_list);
 	return OPTS_USAGE;

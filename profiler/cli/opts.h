@@ -183,7 +183,7 @@ enum { OPTS_OUT_PATH = 1, OPTS_OUT_FORMAT, OPTS_OUT_TOP };
 	  .help = (what), .cb = opts_output_cb, .key = OPTS_OUT_PATH }
 #define OPTS_OUTPUT_FORMAT(out) \
 	{ .kind = OPT_KIND_CALLBACK, .short_name = 'f', .long_name = "format", .value = (out), .argh = "FMT", \
-	  .help = "svg, folded, speedscope, pprof or report (overrides the extension)", .cb = opts_output_cb, \
+	  .help = "svg, folded, speedscope, pprof or report, or perf-script (overrides the extension)", .cb = opts_output_cb, \
 	  .key = OPTS_OUT_FORMAT }
 #define OPTS_OUTPUT_SHAPE(out) \
 	OPT_FLAG(0, "threads", &(out)->w.threads, "root each stack at its thread \"name (tid)\""), \

@@ -1,4 +1,5 @@
 #include "profiler/model/profile.h"
+#include "profiler/model/seq.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ void profile_free(struct profile *p)
 	free(p->threads);
 	free(p->nodes);
 	free(p->counts);
+	seq_free(p->seq);
 	meta_release(&p->meta);
 	if (p->index) {
 		itab_release(&p->index->frames);
@@ -311,10 +313,10 @@ struct profile *profile_fold(const struct profile *p, unsigned flags)
 	return profile_fold_map(p, flags, NULL);
 }
 
-struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32_t *fmap_out)
+/* The frame of q each frame of p folds into (PROFILE_NONE: dropped); q gets
+ * the ones it lacks. */
+static uint32_t *fold_frames(struct profile *q, const struct profile *p, unsigned flags)
 {
-	struct profile *q = profile_new();
-	copy_frame_of_reference(q, p);
 	uint32_t *fmap = xmalloc((p->nframes + 1) * sizeof(*fmap));
 	for (size_t i = 0; i < p->nframes; i++) {
 		const struct profile_frame *f = &p->frames[i];
@@ -339,6 +341,14 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
 		}
 		fmap[i] = profile_frame_intern(q, &g);
 	}
+	return fmap;
+}
+
+struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32_t *fmap_out)
+{
+	struct profile *q = profile_new();
+	copy_frame_of_reference(q, p);
+	uint32_t *fmap = fold_frames(q, p, flags);
 	uint32_t *nmap = map_nodes(q, p, fmap);
 	uint32_t *thread_root = NULL;
 	if (flags & PROFILE_FOLD_THREADS) {
@@ -370,6 +380,14 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
 		memcpy(fmap_out, fmap, p->nframes * sizeof(*fmap));
 	free(fmap);
 	return q;
+}
+
+uint32_t *profile_fold_nodes(struct profile *q, const struct profile *p, unsigned flags)
+{
+	uint32_t *fmap = fold_frames(q, p, flags);
+	uint32_t *nmap = map_nodes(q, p, fmap);
+	free(fmap);
+	return nmap;
 }
 
 struct profile *profile_copy(const struct profile *p)

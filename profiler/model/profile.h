@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct seq;
+
 #define PROFILE_ROOT 0u
 #define PROFILE_NONE UINT32_MAX
 
@@ -98,6 +100,10 @@ struct profile {
 	uint64_t total; /* sum of all counts */
 	struct profile_meta meta;
 	struct profile_index *index; /* private: interning tables */
+	/* The samples in time order (profiler/model/seq.h), in this profile's
+	 * nodes and threads, or NULL: kept only when the output asked for it
+	 * (speedscope, perf script). Owned; copies and folds do not carry it. */
+	struct seq *seq;
 	size_t cap_frames, cap_modules, cap_threads, cap_nodes, cap_counts;
 };
 
@@ -141,6 +147,11 @@ struct profile *profile_fold(const struct profile *p, unsigned flags);
 /* The same, and fmap (p->nframes entries, or NULL) gets the folded frame of
  * each frame of p (PROFILE_NONE for a dropped one). */
 struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32_t *fmap);
+
+/* The node of q, a fold of p by flags (without PROFILE_FOLD_THREADS), that
+ * each node of p became (p->nnodes entries; caller frees). For writers that
+ * follow p's samples (p->seq) through a fold. */
+uint32_t *profile_fold_nodes(struct profile *q, const struct profile *p, unsigned flags);
 
 /* A deep copy (used by diff and by the live view for windows of time). */
 struct profile *profile_copy(const struct profile *p);

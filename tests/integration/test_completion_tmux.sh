@@ -69,7 +69,7 @@ reset_line
 # the formats of -f (two tabs: the list)
 keys 'prowl record -f ' Tab Tab
 wait_for 'speedscope' || fail "'prowl record -f <TAB><TAB>' lists no formats"
-for f in svg folded speedscope pprof; do
+for f in svg folded speedscope pprof perf-script; do
 	grep -Eq "(^| )$f( |\$)" "$TMP/screen" || fail "-f does not offer $f: $(cat "$TMP/screen")"
 done
 grep -q 'README' "$TMP/screen" && fail "-f offers file names"
@@ -145,7 +145,7 @@ wait_for '^zsh> prowl record X$' || fail "zsh: 'prowl rec<TAB>' did not complete
 reset_line
 keys 'prowl record -f ' Tab
 wait_for 'speedscope' || fail "zsh: 'prowl record -f <TAB>' lists no formats"
-for f in svg folded pprof; do
+for f in svg folded pprof perf-script; do
 	grep -Eq "(^| )$f( |\$)" "$TMP/screen" || fail "zsh: -f does not offer $f"
 done
 reset_line
