@@ -491,6 +491,13 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 		}
 		if (!ps->dwarf && nr >= ps->attr.sample_max_stack)
 			flags |= SAMPLE_TRUNCATED;
+		if (!ps->dwarf && nuser) {
+			/* the kernel follows any rbp chain: only code returns */
+			unsigned uf = 0;
+			nuser = unwind_check(p->maps, ps->user, nuser, &uf);
+			if (uf & UNWIND_PARTIAL)
+				flags |= SAMPLE_PARTIAL | (uf & UNWIND_NOTES);
+		}
 	}
 	if (ps->dwarf) {
 		uint64_t abi = rd_u64(&r);
@@ -526,6 +533,7 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 			flags |= SAMPLE_TRUNCATED;
 		else if (uf & UNWIND_PARTIAL)
 			flags |= SAMPLE_PARTIAL;
+		flags |= uf & UNWIND_NOTES;
 	}
 	(void)o;
 	if (!nuser && !nkernel)

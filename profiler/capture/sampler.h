@@ -58,6 +58,11 @@ enum sample_state {
 enum {
 	SAMPLE_PARTIAL = 1,   /* unwinding stopped early: frames are the ones found */
 	SAMPLE_TRUNCATED = 2, /* the stack copy or max depth was too short */
+	/* The unwinder's notes, same values as unwind.h's UNWIND_NOTES bits: */
+	SAMPLE_REFUSED = 8,     /* a return address outside executable memory ended the stack */
+	SAMPLE_STEP_FP = 16,    /* a frame without CFI was stepped by its frame pointer */
+	SAMPLE_STEP_TRAMP = 32, /* a CPython perf trampoline was stepped by its fixed rule */
+	SAMPLE_STEP_JIT = 64,   /* JIT code was stepped with its jitdump's .eh_frame */
 };
 
 struct sampler_sample {

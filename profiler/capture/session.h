@@ -44,6 +44,12 @@ struct session_stats {
 	const char *backend_stats; /* after session_stop: the backend's cost figures as
 				    * "name value" pairs ("ptrace cost: ticks 1200 held_pct 3.10 ..."), or "" */
 	uint64_t unsymbolized; /* last snapshot: frames left as module+offset (a stop signal came) */
+	/* Unwinding through code without CFI, in samples (unwind.h): */
+	uint64_t refused;      /* ended at a "return address" outside executable memory */
+	uint64_t step_fp, step_tramp, step_jit; /* with a frame stepped by that rule */
+	/* Frames that reached the session outside executable memory: always 0
+	 * unless some backend skipped the check (the test suite audits it). */
+	uint64_t nonexec;
 };
 
 /* session_profile() flags. */

@@ -97,6 +97,22 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 }
 
 /* Launching or attaching: which row of the exit table a capture failure is on. */
+/* The test suite's audit (tests/run.sh sets PROWL_FRAME_AUDIT to a file
+ * per test): one line per recording with the frames that reached the
+ * profile outside executable memory, which must be 0 on every workload. */
+static void frame_audit(const struct session_stats *st)
+{
+	const char *path = getenv("PROWL_FRAME_AUDIT");
+	if (!path || !*path)
+		return;
+	FILE *f = fopen(path, "ae");
+	if (!f)
+		return;
+	fprintf(f, "record samples %llu nonexec %llu refused %llu\n", (unsigned long long)st->samples,
+		(unsigned long long)st->nonexec, (unsigned long long)st->refused);
+	fclose(f);
+}
+
 static int start_exit_code(const struct capture_opts *co, int err)
 {
 	return exit_code(co->argv ? EXIT_LAUNCH : EXIT_TARGET, err);
@@ -243,6 +259,12 @@ int cmd_record(int argc, char **argv)
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
 		if (stats && *st.backend_stats)
 			fprintf(stderr, "prowl: %s\n", st.backend_stats);
+		if (stats)
+			fprintf(stderr, "prowl: unwinding: %llu refused a non-code return address; stepped without CFI: "
+				"fp %llu trampoline %llu jitdump %llu; %llu frames outside code\n",
+				(unsigned long long)st.refused, (unsigned long long)st.step_fp,
+				(unsigned long long)st.step_tramp, (unsigned long long)st.step_jit,
+				(unsigned long long)st.nonexec);
 		if (st.folded)
 			fprintf(stderr, "prowl: %llu samples folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
 				(unsigned long long)st.folded, co.max_stacks);
@@ -250,6 +272,7 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
 	}
+	frame_audit(&st);
 	if (!quiet && st.unsymbolized)
 		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
 			(unsigned long long)st.unsymbolized);
