@@ -88,7 +88,7 @@ struct uctx {
 	bool refused;           /* a return address was not code */
 	/* find_proc_info took this JIT code's .eh_frame from the jitdump: its
 	 * bytes are served from there (they are not in the target). */
-	bool jit_cfi, jit_used;
+	bool jit_cfi;
 	struct jitdump_unwind jit;
 };
 
@@ -543,10 +543,8 @@ static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_
 		di.u.rti.table_len = c->jit.fde_count * 8 / sizeof(unw_word_t);
 		c->jit_cfi = true;
 		int r = _Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi, need_unwind_info, arg);
-		if (r >= 0) {
-			c->jit_used = true;
+		if (r >= 0)
 			return r;
-		}
 		c->jit_cfi = false;
 	}
 	if (!e || !e->module) {
@@ -955,7 +953,6 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 	unsigned steps = 0;
 	while (n < max) {
 		c.noinfo = false;
-		c.jit_used = false;
 		unw_cursor_t before = cur; /* a cursor is plain data: this keeps the frame */
 		int r = unw_step(&cur);
 		if (r == 0 && !c.noinfo) {
@@ -1018,8 +1015,13 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 			c.refused = true;
 			break;
 		}
-		if (c.jit_used && !c.noinfo)
-			steps |= UNWIND_STEP_JIT;
+		/* libunwind stepped anonymous code: only a jitdump gives it CFI
+		 * (found now, or cached from an earlier unwind). */
+		if (!c.noinfo) {
+			const struct map_entry *je = maps_find(maps, last_ip - (leaf || after_signal ? 0 : 1));
+			if (je && !je->module)
+				steps |= UNWIND_STEP_JIT;
+		}
 		bool sig = r > 0 && !c.noinfo && is_sigreturn(&c, ip);
 		leaf = false;
 		ips[n++] = ip + (sig || after_signal ? 1 : 0);
