@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -441,6 +443,98 @@ static void test_trampoline_then_frame_pointer(void **state)
 	module_set_free(ms);
 }
 
+/* CPython 3.13's -X perf_jit unwinding record for its 11-byte trampoline
+ * (as test_jitdump.c has it, written on this machine): .eh_frame (CIE, an
+ * FDE over 11 bytes with CFA rsp+16 from +4 to +10), then a 20-byte
+ * .eh_frame_hdr. */
+static const unsigned char cpython_unwind[68] = {
+	0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x7a, 0x52, 0x00, 0x01, 0x78, 0x10, 0x01,
+	0x1b, 0x0c, 0x07, 0x08, 0x90, 0x01, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00,
+	0xd0, 0xff, 0xff, 0xff, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x44, 0x0e, 0x10, 0x46, 0x0e, 0x08, 0x00,
+	0x01, 0x1b, 0x03, 0x3b, 0xcc, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0xc0, 0xff, 0xff, 0xff,
+	0xe8, 0xff, 0xff, 0xff,
+};
+
+static void put32(FILE *f, uint32_t v) { fwrite(&v, 4, 1, f); }
+static void put64(FILE *f, uint64_t v) { fwrite(&v, 8, 1, f); }
+
+#define JD_CODE 0x500000u
+
+/* A jitdump of this process: the trampoline's unwinding record, then its
+ * load at JD_CODE (11 bytes of nops: only the .eh_frame can step it). */
+static void write_jitdump(FILE *f)
+{
+	put32(f, 0x4A695444); put32(f, 1); put32(f, 40); put32(f, 62); put32(f, 0);
+	put32(f, (uint32_t)getpid()); put64(f, 1000); put64(f, 0);
+	put32(f, 4); put32(f, 16 + 24 + sizeof(cpython_unwind)); put64(f, 3);
+	put64(f, sizeof(cpython_unwind)); put64(f, 20); put64(f, 80);
+	fwrite(cpython_unwind, sizeof(cpython_unwind), 1, f);
+	static const char name[] = "py::t";
+	put32(f, 0); put32(f, 16 + 40 + sizeof(name) + 11); put64(f, 10);
+	put32(f, 42); put32(f, 43); put64(f, JD_CODE); put64(f, JD_CODE); put64(f, 11); put64(f, 1);
+	fwrite(name, sizeof(name), 1, f);
+	fwrite("\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90", 11, 1, f);
+}
+
+static void test_jit_code_stepped_by_its_jitdump(void **state)
+{
+	(void)state;
+	/* The runtime's part, played by this process: the dump, mapped
+	 * executable as the marker a profiler looks for. */
+	char dir[] = "/tmp/prowl-unwind-XXXXXX", path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/jit-%d.dump", dir, (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	write_jitdump(f);
+	assert_int_equal(fclose(f), 0);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	void *marker = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	assert_true(marker != MAP_FAILED);
+	close(fd);
+
+	/* The profiler's view: JIT code at JD_CODE and at JIT_LO, the marker. */
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, getpid());
+	char text[1024];
+	snprintf(text, sizeof(text), "%s00500000-00501000 r-xp 00000000 00:00 0 \n%lx-%lx r-xp 00000000 00:00 0 %s\n",
+		 fake_maps, (unsigned long)(uintptr_t)marker, (unsigned long)(uintptr_t)marker + 4096, path);
+	assert_int_equal(maps_parse(m, text), 0);
+	assert_true(m->jitdump_marker);
+
+	/* Sampled in the trampoline after its sub (CFA rsp+16): the return
+	 * address at rsp+8 goes to JIT code at JIT_LO with a frame record;
+	 * rbp is that code's frame, whose return address is into data. A
+	 * frame-pointer step at JD_CODE would skip JIT_LO + 0x100. */
+	static struct fake_mem fm;
+	memset(&fm, 0, sizeof(fm));
+	fm.stack[1] = JIT_LO + 0x100;
+	frame_at(&fm, 6, 0, DATA_LO + 8);
+	struct unwind_mem mem = { fake_read, &fm };
+	struct unwind_regs r;
+	memset(&r, 0, sizeof(r));
+	r.r[UNWIND_REG_RIP] = JD_CODE + 5;
+	r.r[UNWIND_REG_RSP] = STK_LO;
+	r.r[UNWIND_REG_RBP] = STK_LO + 6 * 8;
+	struct unwinder *u = unwinder_new(ms, 64);
+	uint64_t ips[8];
+	unsigned flags = 0;
+	int n = unwind_dwarf(u, m, &r, &mem, ips, 8, &flags);
+	assert_int_equal(n, 2);
+	assert_int_equal(ips[1], JIT_LO + 0x100);
+	assert_true(flags & UNWIND_STEP_JIT);
+	assert_false(flags & UNWIND_STEP_TRAMP);
+	assert_true(flags & UNWIND_REFUSED); /* the data address after it */
+
+	unwinder_free(u);
+	maps_free(m);
+	module_set_free(ms);
+	munmap(marker, 4096);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_root_rule),
 		cmocka_unit_test(test_return_addresses_must_be_code),
 		cmocka_unit_test(test_trampoline_then_frame_pointer),
+		cmocka_unit_test(test_jit_code_stepped_by_its_jitdump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
