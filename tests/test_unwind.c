@@ -361,6 +361,13 @@ static void test_return_addresses_must_be_code(void **state)
 	assert_int_equal(flags, UNWIND_PARTIAL | UNWIND_REFUSED);
 	/* Unchecked (no maps) it is taken as a frame. */
 	assert_int_equal(unwind_fp(NULL, &r, &mem, ips, 8, &flags), 4);
+	/* A chain that ends (saved rbp 0) in JIT code is not a whole stack:
+	 * no process starts there. */
+	frame_at(&f, 4, 0, JIT_LO + 0x100);
+	flags = 0;
+	assert_int_equal(unwind_fp(m, &r, &mem, ips, 8, &flags), 2);
+	assert_int_equal(flags, UNWIND_PARTIAL);
+	frame_at(&f, 4, 10, JIT_LO + 0x100);
 
 	/* The DWARF unwinder steps the JIT frame (no CFI) by its frame
 	 * pointer, and refuses the data address alike. */

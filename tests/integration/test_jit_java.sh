@@ -31,7 +31,7 @@ public class Nest {
 JEOF
 javac -d "$TMP" "$TMP/Nest.java" || fail "javac failed"
 
-# One run: java FLAGS, attached once warm for 3 s after the perf map is
+# One run: java FLAGS (prowl's --unwind in $UNWIND), attached once warm for 3 s after the perf map is
 # written. Leaves the folded stacks in $TMP/$1.folded, stderr in $TMP/$1.err.
 run() { # NAME JAVA_FLAGS...
 	name=$1
@@ -43,7 +43,7 @@ run() { # NAME JAVA_FLAGS...
 	[ -s "$TMP/pid" ] || fail "java did not start the loop"
 	pid=$(cat "$TMP/pid")
 	jcmd "$pid" Compiler.perfmap >/dev/null || fail "jcmd $pid Compiler.perfmap failed"
-	"$PROWL" record --stats -d 3 -p "$pid" -o "$TMP/$name.folded" 2>"$TMP/$name.err" &
+	"$PROWL" record $UNWIND --stats -d 3 -p "$pid" -o "$TMP/$name.folded" 2>"$TMP/$name.err" &
 	rec=$!
 	# The map is read when the recording ends: written again meanwhile, it
 	# names code compiled since the first one (the loop's, on a slow machine).
@@ -58,6 +58,7 @@ run() { # NAME JAVA_FLAGS...
 	[ "$rc" = 0 ] || fail "record failed ($name)"
 }
 
+UNWIND=
 run fp -XX:+PreserveFramePointer
 t=$(folded_total "$TMP/fp.folded")
 [ "$t" -gt 200 ] || fail "only $t samples"
@@ -73,14 +74,20 @@ share_at_least "$main" "$t" 0.9 || fail "only $main of $t samples have a JIT lea
 share_at_least "$named" "$t" 0.9 || fail "only $named of $t samples name a Nest method"
 [ "$5" = 0 ] || fail "$5 frames outside executable memory"
 
-run nofp
-t=$(folded_total "$TMP/nofp.folded")
-[ "$t" -gt 200 ] || fail "only $t samples"
-rooted=$(folded_count "$TMP/nofp.folded" "^(_start|__clone3);")
-partial=$(sed -n 's/.* \([0-9]*\) partial,.*/\1/p' "$TMP/nofp.err" | tail -n 1)
-info "no frame pointers: of $t samples, $rooted whole, $partial partial"
-[ -n "$partial" ] || fail "no summary line"
-share_at_least "$partial" "$((t - rooted))" 0.95 || fail "$((t - rooted)) samples end in JIT code, only $partial counted partial"
-set -- $(unwind_stats "$TMP/nofp.err")
-[ "$5" = 0 ] || fail "$5 frames outside executable memory"
+# Without frame pointers, in both unwind modes (fp: the kernel's callchain,
+# which used to stop at the JIT leaf without saying so).
+for UNWIND in "--unwind dwarf" "--unwind fp"; do
+	name=nofp-${UNWIND#--unwind }
+	run "$name"
+	t=$(folded_total "$TMP/$name.folded")
+	[ "$t" -gt 200 ] || fail "only $t samples ($name)"
+	rooted=$(folded_count "$TMP/$name.folded" "^(_start|__clone3);")
+	partial=$(sed -n 's/.* \([0-9]*\) partial,.*/\1/p' "$TMP/$name.err" | tail -n 1)
+	info "no frame pointers, $UNWIND: of $t samples, $rooted whole, $partial partial"
+	[ -n "$partial" ] || fail "no summary line"
+	share_at_least "$partial" "$((t - rooted))" 0.95 ||
+		fail "$UNWIND: $((t - rooted)) samples end in JIT code, only $partial counted partial"
+	set -- $(unwind_stats "$TMP/$name.err")
+	[ "$5" = 0 ] || fail "$5 frames outside executable memory"
+done
 exit 0
