@@ -100,7 +100,7 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 /* The test suite's audit (tests/run.sh sets PROWL_FRAME_AUDIT to a file
  * per test): one line per recording with the frames that reached the
  * profile outside executable memory, which must be 0 on every workload. */
-static void frame_audit(const struct session_stats *st)
+void cmd_frame_audit(const char *cmd, const struct session_stats *st)
 {
 	const char *path = getenv("PROWL_FRAME_AUDIT");
 	if (!path || !*path)
@@ -108,7 +108,7 @@ static void frame_audit(const struct session_stats *st)
 	FILE *f = fopen(path, "ae");
 	if (!f)
 		return;
-	fprintf(f, "record samples %llu nonexec %llu refused %llu\n", (unsigned long long)st->samples,
+	fprintf(f, "%s samples %llu nonexec %llu refused %llu\n", cmd, (unsigned long long)st->samples,
 		(unsigned long long)st->nonexec, (unsigned long long)st->refused);
 	fclose(f);
 }
@@ -272,7 +272,7 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "prowl: the kernel throttled sampling %llu times (lower -F, or raise "
 				"kernel.perf_cpu_time_max_percent)\n", (unsigned long long)st.throttled);
 	}
-	frame_audit(&st);
+	cmd_frame_audit("record", &st);
 	if (!quiet && st.unsymbolized)
 		fprintf(stderr, "prowl: symbolizing stopped on a signal: %llu frames written as module+offset\n",
 			(unsigned long long)st.unsymbolized);

@@ -23,4 +23,9 @@ int cmd_convert(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_addr2line(int argc, char **argv);
 
+/* The test suite's frame audit (cmd_record.c): when PROWL_FRAME_AUDIT names
+ * a file, appends "CMD samples N nonexec N refused N" to it. */
+struct session_stats;
+void cmd_frame_audit(const char *cmd, const struct session_stats *st);
+
 #endif
