@@ -146,3 +146,15 @@ wait_in_futex() { # PID TID
 	done
 	return 1
 }
+
+# Succeeds when COUNT of TOTAL samples is consistent with a share of at
+# least P (0..1): COUNT >= P*TOTAL - 4 sigma (binomial) - 3. A claim "in
+# >= 90% of samples" is checked with P = 0.9, on a loaded machine too.
+share_at_least() { # COUNT TOTAL P
+	awk -v c="$1" -v t="$2" -v p="$3" 'BEGIN { exit !(t > 0 && c >= p * t - 4 * sqrt(p * (1 - p) * t) - 3) }'
+}
+# The numbers of prowl record --stats' "unwinding:" line, as
+# "refused fp trampoline jitdump nonexec".
+unwind_stats() { # STDERR_FILE
+	sed -n 's/.*unwinding: \([0-9]*\) refused.*fp \([0-9]*\) trampoline \([0-9]*\) jitdump \([0-9]*\); \([0-9]*\) frames.*/\1 \2 \3 \4 \5/p' "$1" | tail -n 1
+}

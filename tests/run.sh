@@ -26,9 +26,17 @@ for t in "$@"; do
 	case "$t" in
 	*.sh)
 		start=$(date +%s)
-		timeout -k 10 "$per_test_timeout" sh "$t" >"$log" 2>&1
+		# Every recording appends "record samples N nonexec N refused N"
+		# here: a frame outside executable memory fails the test (issue 15).
+		audit="$logdir/$name.frames"
+		rm -f "$audit"
+		PROWL_FRAME_AUDIT=$audit timeout -k 10 "$per_test_timeout" sh "$t" >"$log" 2>&1
 		rc=$?
 		secs=$(( $(date +%s) - start ))
+		if [ $rc != 77 ] && [ -s "$audit" ] && awk '$5 != 0 { bad = 1 } END { exit !bad }' "$audit"; then
+			echo "frames outside executable memory reached a profile: $(awk '$5 != 0' "$audit" | head -n 3)" >>"$log"
+			rc=1
+		fi
 		if [ $rc = 0 ]; then
 			pass=$((pass + 1)); echo "ok    $name (${secs}s)"
 		elif [ $rc = 77 ]; then

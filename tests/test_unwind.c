@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -206,14 +208,14 @@ static void test_frame_pointer_walk(void **state)
 	r.r[UNWIND_REG_RBP] = base + 16;
 	uint64_t ips[8];
 	unsigned flags = 9;
-	assert_int_equal(unwind_fp(&r, &mem, ips, 8, &flags), 4);
+	assert_int_equal(unwind_fp(NULL, &r, &mem, ips, 8, &flags), 4);
 	assert_int_equal(flags, 0);
 	assert_int_equal(ips[1], 0x401111);
 	assert_int_equal(ips[2], 0x402222);
 	assert_int_equal(ips[3], 0x403333);
 	/* A loop in the chain is cut. */
 	stack[6] = base + 16;
-	assert_int_equal(unwind_fp(&r, &mem, ips, 8, &flags), 3);
+	assert_int_equal(unwind_fp(NULL, &r, &mem, ips, 8, &flags), 3);
 	assert_true(flags & UNWIND_PARTIAL);
 }
 
@@ -290,6 +292,256 @@ static void test_root_rule(void **state)
 	module_set_free(ms);
 }
 
+/* A fake process: anonymous executable memory at 0x400000 (JIT code), a
+ * data mapping at 0x600000 and a stack at 0x7000. Its memory reader serves
+ * the stack and the code (as ptrace's does). */
+#define JIT_LO 0x400000u
+#define DATA_LO 0x600000u
+#define STK_LO 0x7000u
+static const char fake_maps[] =
+	"00007000-00008000 rw-p 00000000 00:00 0 [stack]\n"
+	"00400000-00401000 r-xp 00000000 00:00 0 \n"
+	"00600000-00601000 rw-p 00000000 00:00 0 \n";
+
+struct fake_mem {
+	uint64_t stack[512]; /* at STK_LO */
+	unsigned char code[4096]; /* at JIT_LO */
+};
+
+static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct fake_mem *f = ctx;
+	if (addr >= STK_LO && addr - STK_LO <= sizeof(f->stack) && len <= sizeof(f->stack) - (addr - STK_LO)) {
+		memcpy(buf, (unsigned char *)f->stack + (addr - STK_LO), len);
+		return 0;
+	}
+	if (addr >= JIT_LO && addr - JIT_LO <= sizeof(f->code) && len <= sizeof(f->code) - (addr - JIT_LO)) {
+		memcpy(buf, f->code + (addr - JIT_LO), len);
+		return 0;
+	}
+	return -EFAULT;
+}
+
+/* A frame record at stack slot i: saved rbp (the record at slot next, or 0)
+ * and return address. */
+static void frame_at(struct fake_mem *f, size_t i, size_t next, uint64_t ret)
+{
+	f->stack[i] = next ? STK_LO + next * 8 : 0;
+	f->stack[i + 1] = ret;
+}
+
+static void test_return_addresses_must_be_code(void **state)
+{
+	(void)state;
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, 0);
+	assert_int_equal(maps_parse(m, fake_maps), 0);
+	assert_true(unwind_is_code(m, JIT_LO + 0x10));
+	assert_false(unwind_is_code(m, DATA_LO + 0x10));
+	assert_false(unwind_is_code(m, STK_LO + 0x10));
+	assert_false(unwind_is_code(m, 0x900000));
+
+	/* A chain whose second "return address" points into data (what a
+	 * garbage rbp gives): the walk keeps the code ones and ends partial. */
+	static struct fake_mem f;
+	memset(&f, 0, sizeof(f));
+	frame_at(&f, 4, 10, JIT_LO + 0x100);
+	frame_at(&f, 10, 16, DATA_LO + 0x80);
+	frame_at(&f, 16, 0, JIT_LO + 0x300);
+	struct unwind_mem mem = { fake_read, &f };
+	struct unwind_regs r;
+	memset(&r, 0, sizeof(r));
+	r.r[UNWIND_REG_RIP] = JIT_LO + 0x10;
+	r.r[UNWIND_REG_RSP] = STK_LO;
+	r.r[UNWIND_REG_RBP] = STK_LO + 4 * 8;
+	uint64_t ips[8];
+	unsigned flags = 0;
+	assert_int_equal(unwind_fp(m, &r, &mem, ips, 8, &flags), 2);
+	assert_int_equal(ips[1], JIT_LO + 0x100);
+	assert_int_equal(flags, UNWIND_PARTIAL | UNWIND_REFUSED);
+	/* Unchecked (no maps) it is taken as a frame. */
+	assert_int_equal(unwind_fp(NULL, &r, &mem, ips, 8, &flags), 4);
+	/* A chain that ends (saved rbp 0) in JIT code is not a whole stack:
+	 * no process starts there. */
+	frame_at(&f, 4, 0, JIT_LO + 0x100);
+	flags = 0;
+	assert_int_equal(unwind_fp(m, &r, &mem, ips, 8, &flags), 2);
+	assert_int_equal(flags, UNWIND_PARTIAL);
+	frame_at(&f, 4, 10, JIT_LO + 0x100);
+
+	/* The DWARF unwinder steps the JIT frame (no CFI) by its frame
+	 * pointer, and refuses the data address alike. */
+	struct unwinder *u = unwinder_new(ms, 64);
+	flags = 0;
+	int n = unwind_dwarf(u, m, &r, &mem, ips, 8, &flags);
+	assert_int_equal(n, 2);
+	assert_int_equal(ips[1], JIT_LO + 0x100);
+	assert_true(flags & UNWIND_PARTIAL);
+	assert_true(flags & UNWIND_REFUSED);
+	assert_true(flags & UNWIND_STEP_FP);
+	assert_false(flags & UNWIND_STEP_TRAMP);
+
+	/* Someone else's stack (the kernel's callchain) is cut alike. */
+	uint64_t chain[4] = { JIT_LO + 0x10, JIT_LO + 0x100, DATA_LO + 0x80, JIT_LO + 0x300 };
+	flags = 0;
+	assert_int_equal(unwind_check(m, chain, 4, &flags), 2);
+	assert_int_equal(flags, UNWIND_PARTIAL | UNWIND_REFUSED);
+	/* All code but ending in anonymous code: not a whole stack. */
+	flags = 0;
+	assert_int_equal(unwind_check(m, chain, 2, &flags), 2);
+	assert_int_equal(flags, UNWIND_PARTIAL);
+	unwinder_free(u);
+	maps_free(m);
+	module_set_free(ms);
+}
+
+/* CPython's perf trampoline: sub $8,%rsp; call *%rcx; add $8,%rsp; ret. */
+static const unsigned char tramp[11] = { 0x48, 0x83, 0xec, 0x08, 0xff, 0xd1, 0x48, 0x83, 0xc4, 0x08, 0xc3 };
+
+static void test_trampoline_then_frame_pointer(void **state)
+{
+	(void)state;
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, 0);
+	assert_int_equal(maps_parse(m, fake_maps), 0);
+	static struct fake_mem f;
+	memset(&f, 0, sizeof(f));
+	memcpy(f.code + 0x200, tramp, sizeof(tramp));
+	/*
+	 * leaf (JIT, rbp frame at slot 4) returns into the trampoline at
+	 * 0x200 + 6; the trampoline's frame is slots 6..7 (sub 8, then the
+	 * return address into JIT code at 0x380 at slot 7). That code's own
+	 * frame record is at slot 12: rbp must survive the trampoline.
+	 */
+	frame_at(&f, 4, 12, JIT_LO + 0x206);
+	f.stack[7] = JIT_LO + 0x380;
+	frame_at(&f, 12, 20, JIT_LO + 0x500);
+	frame_at(&f, 20, 0, DATA_LO + 8);
+	struct unwind_mem mem = { fake_read, &f };
+	struct unwind_regs r;
+	memset(&r, 0, sizeof(r));
+	r.r[UNWIND_REG_RIP] = JIT_LO + 0x10;
+	r.r[UNWIND_REG_RSP] = STK_LO;
+	r.r[UNWIND_REG_RBP] = STK_LO + 4 * 8;
+	struct unwinder *u = unwinder_new(ms, 64);
+	uint64_t ips[8];
+	unsigned flags = 0;
+	int n = unwind_dwarf(u, m, &r, &mem, ips, 8, &flags);
+	assert_int_equal(n, 4);
+	assert_int_equal(ips[1], JIT_LO + 0x206);
+	assert_int_equal(ips[2], JIT_LO + 0x380);
+	assert_int_equal(ips[3], JIT_LO + 0x500);
+	assert_true(flags & UNWIND_STEP_TRAMP);
+	assert_true(flags & UNWIND_STEP_FP);
+	assert_true(flags & UNWIND_REFUSED);
+
+	/* Without the trampoline's bytes the same stack is read by frame
+	 * pointers: rbp there is its caller's, so the trampoline's caller
+	 * (0x380) is skipped and no rule says trampoline. */
+	memset(f.code + 0x200, 0x90, sizeof(tramp));
+	unwinder_forget(u, m);
+	flags = 0;
+	n = unwind_dwarf(u, m, &r, &mem, ips, 8, &flags);
+	assert_int_equal(n, 3);
+	assert_int_equal(ips[2], JIT_LO + 0x500);
+	assert_false(flags & UNWIND_STEP_TRAMP);
+	unwinder_free(u);
+	maps_free(m);
+	module_set_free(ms);
+}
+
+/* CPython 3.13's -X perf_jit unwinding record for its 11-byte trampoline
+ * (as test_jitdump.c has it, written on this machine): .eh_frame (CIE, an
+ * FDE over 11 bytes with CFA rsp+16 from +4 to +10), then a 20-byte
+ * .eh_frame_hdr. */
+static const unsigned char cpython_unwind[68] = {
+	0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x7a, 0x52, 0x00, 0x01, 0x78, 0x10, 0x01,
+	0x1b, 0x0c, 0x07, 0x08, 0x90, 0x01, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00,
+	0xd0, 0xff, 0xff, 0xff, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x44, 0x0e, 0x10, 0x46, 0x0e, 0x08, 0x00,
+	0x01, 0x1b, 0x03, 0x3b, 0xcc, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0xc0, 0xff, 0xff, 0xff,
+	0xe8, 0xff, 0xff, 0xff,
+};
+
+static void put32(FILE *f, uint32_t v) { fwrite(&v, 4, 1, f); }
+static void put64(FILE *f, uint64_t v) { fwrite(&v, 8, 1, f); }
+
+#define JD_CODE 0x500000u
+
+/* A jitdump of this process: the trampoline's unwinding record, then its
+ * load at JD_CODE (11 bytes of nops: only the .eh_frame can step it). */
+static void write_jitdump(FILE *f)
+{
+	put32(f, 0x4A695444); put32(f, 1); put32(f, 40); put32(f, 62); put32(f, 0);
+	put32(f, (uint32_t)getpid()); put64(f, 1000); put64(f, 0);
+	put32(f, 4); put32(f, 16 + 24 + sizeof(cpython_unwind)); put64(f, 3);
+	put64(f, sizeof(cpython_unwind)); put64(f, 20); put64(f, 80);
+	fwrite(cpython_unwind, sizeof(cpython_unwind), 1, f);
+	static const char name[] = "py::t";
+	put32(f, 0); put32(f, 16 + 40 + sizeof(name) + 11); put64(f, 10);
+	put32(f, 42); put32(f, 43); put64(f, JD_CODE); put64(f, JD_CODE); put64(f, 11); put64(f, 1);
+	fwrite(name, sizeof(name), 1, f);
+	fwrite("\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90", 11, 1, f);
+}
+
+static void test_jit_code_stepped_by_its_jitdump(void **state)
+{
+	(void)state;
+	/* The runtime's part, played by this process: the dump, mapped
+	 * executable as the marker a profiler looks for. */
+	char dir[] = "/tmp/prowl-unwind-XXXXXX", path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/jit-%d.dump", dir, (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	write_jitdump(f);
+	assert_int_equal(fclose(f), 0);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	void *marker = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	assert_true(marker != MAP_FAILED);
+	close(fd);
+
+	/* The profiler's view: JIT code at JD_CODE and at JIT_LO, the marker. */
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, getpid());
+	char text[1024];
+	snprintf(text, sizeof(text), "%s00500000-00501000 r-xp 00000000 00:00 0 \n%lx-%lx r-xp 00000000 00:00 0 %s\n",
+		 fake_maps, (unsigned long)(uintptr_t)marker, (unsigned long)(uintptr_t)marker + 4096, path);
+	assert_int_equal(maps_parse(m, text), 0);
+	assert_true(m->jitdump_marker);
+
+	/* Sampled in the trampoline after its sub (CFA rsp+16): the return
+	 * address at rsp+8 goes to JIT code at JIT_LO with a frame record;
+	 * rbp is that code's frame, whose return address is into data. A
+	 * frame-pointer step at JD_CODE would skip JIT_LO + 0x100. */
+	static struct fake_mem fm;
+	memset(&fm, 0, sizeof(fm));
+	fm.stack[1] = JIT_LO + 0x100;
+	frame_at(&fm, 6, 0, DATA_LO + 8);
+	struct unwind_mem mem = { fake_read, &fm };
+	struct unwind_regs r;
+	memset(&r, 0, sizeof(r));
+	r.r[UNWIND_REG_RIP] = JD_CODE + 5;
+	r.r[UNWIND_REG_RSP] = STK_LO;
+	r.r[UNWIND_REG_RBP] = STK_LO + 6 * 8;
+	struct unwinder *u = unwinder_new(ms, 64);
+	uint64_t ips[8];
+	unsigned flags = 0;
+	int n = unwind_dwarf(u, m, &r, &mem, ips, 8, &flags);
+	assert_int_equal(n, 2);
+	assert_int_equal(ips[1], JIT_LO + 0x100);
+	assert_true(flags & UNWIND_STEP_JIT);
+	assert_false(flags & UNWIND_STEP_TRAMP);
+	assert_true(flags & UNWIND_REFUSED); /* the data address after it */
+
+	unwinder_free(u);
+	maps_free(m);
+	module_set_free(ms);
+	munmap(marker, 4096);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +550,9 @@ int main(void)
 		cmocka_unit_test(test_garbage_registers),
 		cmocka_unit_test(test_frame_pointer_walk),
 		cmocka_unit_test(test_root_rule),
+		cmocka_unit_test(test_return_addresses_must_be_code),
+		cmocka_unit_test(test_trampoline_then_frame_pointer),
+		cmocka_unit_test(test_jit_code_stepped_by_its_jitdump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

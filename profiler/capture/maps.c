@@ -272,6 +272,7 @@ void maps_free(struct maps *m)
 void maps_clear(struct maps *m)
 {
 	m->n = 0;
+	m->jitdump_marker = false;
 	m->generation++;
 }
 
@@ -306,6 +307,10 @@ static struct module *module_for(struct maps *m, const char *path, uint64_t dev,
 		return module_set_get(m->ms, "[vdso]", 0, 0, MODULE_VDSO, NULL);
 	if (path[0] != '/')
 		return NULL; /* [heap], [stack], [vvar], [anon:...] */
+	const char *base = strrchr(path, '/') + 1;
+	size_t bl = strlen(base);
+	if (!strncmp(base, "jit-", 4) && bl > 9 && !strcmp(base + bl - 5, ".dump"))
+		m->jitdump_marker = true;
 	char clean[4096];
 	size_t n = strlen(path);
 	if (n >= sizeof(clean))
@@ -481,6 +486,7 @@ void maps_copy(struct maps *dst, const struct maps *src)
 	if (src->n)
 		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
 	dst->n = src->n;
+	dst->jitdump_marker = src->jitdump_marker;
 	dst->generation++;
 }
 

@@ -92,6 +92,9 @@ struct maps {
 	size_t n, cap;
 	struct module_set *ms; /* not owned */
 	uint64_t generation;   /* bumped on every change (caches compare it) */
+	/* A file named jit-N.dump was mapped: the marker a JIT runtime makes
+	 * for its jitdump (the unwinder then opens it). */
+	bool jitdump_marker;
 };
 
 struct maps *maps_new(struct module_set *ms, pid_t pid);

@@ -530,6 +530,13 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 		}
 		if (!ps->dwarf && nr >= ps->attr.sample_max_stack)
 			flags |= SAMPLE_TRUNCATED;
+		if (!ps->dwarf && nuser) {
+			/* the kernel follows any rbp chain: only code returns */
+			unsigned uf = 0;
+			nuser = unwind_check(p->maps, ps->user, nuser, &uf);
+			if (uf & UNWIND_PARTIAL)
+				flags |= SAMPLE_PARTIAL | (uf & UNWIND_NOTES);
+		}
 	}
 	if (ps->dwarf) {
 		uint64_t abi = rd_u64(&r);
@@ -565,6 +572,7 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 			flags |= SAMPLE_TRUNCATED;
 		else if (uf & UNWIND_PARTIAL)
 			flags |= SAMPLE_PARTIAL;
+		flags |= uf & UNWIND_NOTES;
 	}
 	/* In the kernel without --kernel: the user stack that called it gets a
 	 * [kernel] leaf, so the time stays, as the kernel's and where it was

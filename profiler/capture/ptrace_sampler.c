@@ -239,7 +239,10 @@ static void maps_refresh(struct pt_proc *pr, bool force)
 	while (fgets(line, sizeof(line), f)) {
 		strbuf_adds(&all, line);
 		const char *p = strchr(line, '/');
-		if (p && p[-1] == ' ')
+		const char *perms = strchr(line, ' ');
+		/* Files, and anonymous code: JIT code appears after we looked,
+		 * and return addresses into it are refused until it is known. */
+		if ((p && p[-1] == ' ') || (perms && strlen(perms) > 4 && perms[3] == 'x'))
 			strbuf_adds(&files, line);
 	}
 	fclose(f);
@@ -382,7 +385,7 @@ static int unwind_one(struct sampler *s, struct pt_proc *pr, const struct unwind
 	bool fp = o && o->unwind == CAPTURE_UNWIND_FP;
 	if (!fp && s->env.unwinder && pr->tp->maps)
 		return unwind_dwarf(s->env.unwinder, pr->tp->maps, ur, um, ips, max, uflags);
-	return unwind_fp(ur, um, ips, max, uflags);
+	return unwind_fp(pr->tp->maps, ur, um, ips, max, uflags);
 }
 
 static bool all_mapped(const struct maps *m, const uint64_t *ips, size_t n)
@@ -499,7 +502,9 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 	 * nothing new (code in anonymous memory) holds the next one off for
 	 * MAPS_RELOAD_NS: the libraries ld.so maps just after an exec must be
 	 * seen at once, not up to MAPS_RELOAD_NS after the exec's own reread. */
-	if (n > 0 && pr->tp->maps && !all_mapped(pr->tp->maps, b->ips, (size_t)n)) {
+	/* A return address refused as not code may be in code mapped since
+	 * (JIT code): the same reread. */
+	if (n > 0 && pr->tp->maps && (!all_mapped(pr->tp->maps, b->ips, (size_t)n) || (uflags & UNWIND_REFUSED))) {
 		uint64_t now = now_ns();
 		if (now - pr->maps_miss_ns >= MAPS_RELOAD_NS) {
 			uint64_t gen = pr->tp->maps->generation;
@@ -508,7 +513,7 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 				ptrace_mem_reset(pr->mem);
 				n = unwind_one(s, pr, &ur, &um, b->ips, b->max_ips, &uflags);
 			}
-			if (n > 0 && !all_mapped(pr->tp->maps, b->ips, (size_t)n))
+			if (n > 0 && (!all_mapped(pr->tp->maps, b->ips, (size_t)n) || (uflags & UNWIND_REFUSED)))
 				pr->maps_miss_ns = now;
 		}
 	}
@@ -526,6 +531,7 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 		ev.sample.flags |= SAMPLE_PARTIAL;
 	if (uflags & (UNWIND_TRUNCATED | UNWIND_DEPTH))
 		ev.sample.flags |= SAMPLE_TRUNCATED;
+	ev.sample.flags |= uflags & UNWIND_NOTES;
 	ev.sample.state = b->wall ? state_of(t->sched) : SAMPLE_STATE_NONE;
 	ev.sample.weight = weight;
 	if (b->wall) {

@@ -60,6 +60,11 @@ enum {
 	SAMPLE_TRUNCATED = 2, /* the stack copy or max depth was too short */
 	SAMPLE_IN_KERNEL = 4, /* taken in the kernel (a system call, a page fault) whose frames
 			       * were not asked for: the session adds a [kernel] leaf */
+	/* The unwinder's notes, same values as unwind.h's UNWIND_NOTES bits: */
+	SAMPLE_REFUSED = 8,     /* a return address outside executable memory ended the stack */
+	SAMPLE_STEP_FP = 16,    /* a frame without CFI was stepped by its frame pointer */
+	SAMPLE_STEP_TRAMP = 32, /* a CPython perf trampoline was stepped by its fixed rule */
+	SAMPLE_STEP_JIT = 64,   /* JIT code was stepped with its jitdump's .eh_frame */
 };
 
 struct sampler_sample {

@@ -52,6 +52,7 @@ struct session {
 	uint64_t start_mono, start_wall, stop_mono;
 	struct rusage ru_start;
 	uint64_t samples, lost, partial, truncated, throttled;
+	uint64_t refused, step_fp, step_tramp, step_jit, nonexec;
 	struct resolver *res; /* created with the first snapshot */
 	uint64_t unsymbolized; /* in the last snapshot */
 	int stop_taken;        /* a stop signal taken while symbolizing, for session_poll */
@@ -168,6 +169,8 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 		/* Return addresses point after the call: look up the call itself. */
 		uint64_t a = sm->user[i] - (i ? 1 : 0), vaddr;
 		struct module *mod;
+		if (i && !unwind_is_code(p->maps, a))
+			s->nonexec++;
 		resolve_locate(s->target->modules, p->maps, a, &mod, &vaddr);
 		if (mod && mod->kind == MODULE_ANON && !p->jit_watched) {
 			/* Its perf map is read at the next snapshot, perhaps after it
@@ -193,6 +196,10 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 		s->truncated += w;
 	else if (sm->flags & SAMPLE_PARTIAL)
 		s->partial += w;
+	s->refused += sm->flags & SAMPLE_REFUSED ? w : 0;
+	s->step_fp += sm->flags & SAMPLE_STEP_FP ? w : 0;
+	s->step_tramp += sm->flags & SAMPLE_STEP_TRAMP ? w : 0;
+	s->step_jit += sm->flags & SAMPLE_STEP_JIT ? w : 0;
 }
 
 static void on_event(void *ctx, const struct sampler_event *ev)
@@ -857,6 +864,11 @@ void session_stats(struct session *s, struct session_stats *st)
 	st->lost = s->lost;
 	st->partial = s->partial;
 	st->truncated = s->truncated;
+	st->refused = s->refused;
+	st->step_fp = s->step_fp;
+	st->step_tramp = s->step_tramp;
+	st->step_jit = s->step_jit;
+	st->nonexec = s->nonexec;
 	uint64_t with = 0;
 	for (size_t i = 0; i < s->agg->nthreads; i++)
 		with += s->agg->threads[i].samples > 0 || s->agg->total == 0;

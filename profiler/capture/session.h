@@ -48,6 +48,12 @@ struct session_stats {
 	uint64_t kernel_unseen_ns;     /* then: the target's system time during the capture, */
 	uint64_t kernel_unseen_cpu_ns; /* and its CPU time in all (0: unknown; after stop) */
 	uint64_t seq_bytes;    /* memory of the samples' time order (capture_opts.sequence), 0 if not kept */
+	/* Unwinding through code without CFI, in samples (unwind.h): */
+	uint64_t refused;      /* ended at a "return address" outside executable memory */
+	uint64_t step_fp, step_tramp, step_jit; /* with a frame stepped by that rule */
+	/* Frames that reached the session outside executable memory: always 0
+	 * unless some backend skipped the check (the test suite audits it). */
+	uint64_t nonexec;
 };
 
 /* session_profile() flags. */

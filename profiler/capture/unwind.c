@@ -6,13 +6,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <libunwind.h>
 
 #include "symbolize/debugfile.h"
+#include "symbolize/jitdump.h"
+#include "symbolize/tfile.h"
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 /* Exported by libunwind 1.6 but not declared in its headers: the binary
@@ -39,11 +44,27 @@ struct mod_unwind {
 	int fd, fd_debug;
 };
 
+/* What the bytes at a code address were found to be (cached per process:
+ * reading anonymous code costs a system call). */
+#define CODE_CACHE 512
+struct code_verdict {
+	uint64_t ip;
+	int8_t tramp; /* -1 not a trampoline; else rsp offset of the return address */
+	bool leaf;
+};
+
 /* One libunwind address space per process: its cache is keyed by address. */
 struct proc_as {
 	struct maps *maps;
 	unw_addr_space_t as;
 	uint64_t generation;
+	struct code_verdict code[CODE_CACHE];
+	/* The process's jitdump (found through its marker mapping), read as
+	 * the runtime appends to it. */
+	struct jitdump *jd;
+	int jfd;
+	bool jtried;
+	uint64_t jread_ns; /* last jitdump_update, to bound rereads */
 };
 
 struct unwinder {
@@ -59,10 +80,16 @@ struct uctx {
 	struct maps *maps;
 	const struct unwind_regs *regs;
 	const struct unwind_mem *mem;
+	struct proc_as *pa;
 	struct module *cur_mod; /* module of the last find_proc_info, and its load bias */
 	uint64_t cur_bias;
 	bool hit_range;         /* a read wanted stack beyond the copy */
 	bool noinfo;            /* find_proc_info found nothing during this step */
+	bool refused;           /* a return address was not code */
+	/* find_proc_info took this JIT code's .eh_frame from the jitdump: its
+	 * bytes are served from there (they are not in the target). */
+	bool jit_cfi;
+	struct jitdump_unwind jit;
 };
 
 static void mod_unwind_free(void *p)
@@ -444,16 +471,87 @@ out:
 	return rv;
 }
 
+/* Opens the process's jitdump once its marker mapping was seen: the file
+ * is the target's (tfile rules: inside its root, regular, its owner's). */
+static void jit_open(struct uctx *c)
+{
+	struct proc_as *pa = c->pa;
+	pa->jtried = true;
+	pid_t pid = c->maps->pid;
+	char v[128];
+	unsigned long ruid, euid;
+	if (pid <= 0 || procstat_status(pid, pid, "Uid:", v, sizeof(v)) < 0 ||
+	    sscanf(v, "%lu %lu", &ruid, &euid) != 2)
+		return;
+	int nspid = (int)pid;
+	if (procstat_status(pid, pid, "NSpid:", v, sizeof(v)) == 0) {
+		/* the last field: the pid the process sees, which names its dump */
+		const char *last = strrchr(v, '\t');
+		last = last ? last + 1 : v;
+		if (atoi(last) > 0)
+			nspid = atoi(last);
+	}
+	int rootfd = tfile_root(pid);
+	int fd = jitdump_open(pid, rootfd, (uid_t)euid, nspid);
+	if (rootfd >= 0)
+		close(rootfd);
+	if (fd < 0)
+		return;
+	pa->jfd = fd;
+	pa->jd = jitdump_new();
+	jitdump_update(pa->jd, fd);
+	pa->jread_ns = now_ns();
+}
+
+/* How often the jitdump is read again for code it does not hold yet. */
+#define JIT_REREAD_NS 50000000ull
+
+/* Fills c->jit for JIT code at ip from the process's jitdump. */
+static bool jit_unwind_info(struct uctx *c, uint64_t ip)
+{
+	struct proc_as *pa = c->pa;
+	if (!pa || (!pa->jd && (pa->jtried || !c->maps->jitdump_marker)))
+		return false;
+	if (!pa->jd)
+		jit_open(c);
+	if (!pa->jd)
+		return false;
+	if (!jitdump_lookup(pa->jd, ip)) {
+		uint64_t now = now_ns();
+		if (now - pa->jread_ns < JIT_REREAD_NS)
+			return false;
+		pa->jread_ns = now;
+		jitdump_update(pa->jd, pa->jfd);
+	}
+	return jitdump_unwind_info(pa->jd, ip, &c->jit) == 0;
+}
+
 static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 			      int need_unwind_info, void *arg)
 {
 	struct uctx *c = arg;
 	const struct map_entry *e = maps_find(c->maps, ip);
+	c->jit_cfi = false;
+	if (e && !e->module && (e->prot & MAPS_PROT_EXEC) && jit_unwind_info(c, ip)) {
+		unw_dyn_info_t di;
+		memset(&di, 0, sizeof(di));
+		di.start_ip = c->jit.code_addr;
+		di.end_ip = c->jit.code_addr + c->jit.code_size;
+		di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+		di.u.rti.segbase = c->jit.eh_frame_hdr_addr;
+		di.u.rti.table_data = c->jit.table_addr;
+		di.u.rti.table_len = c->jit.fde_count * 8 / sizeof(unw_word_t);
+		c->jit_cfi = true;
+		int r = _Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi, need_unwind_info, arg);
+		if (r >= 0)
+			return r;
+		c->jit_cfi = false;
+	}
 	if (!e || !e->module) {
-		/* JIT code (anonymous and executable) has no CFI, but JITs keep
-		 * frame pointers: let libunwind's rbp walk take this one step. */
-		if (!e || !(e->prot & MAPS_PROT_EXEC))
-			c->noinfo = true;
+		/* JIT code without unwinding info: the step is taken by the
+		 * trampoline rule or the frame pointer (unwind_dwarf_do), never
+		 * by libunwind's unchecked rbp guess. */
+		c->noinfo = true;
 		return -UNW_ENOINFO;
 	}
 	struct module *m = e->module;
@@ -508,6 +606,8 @@ static bool read_module_vaddr(struct uctx *c, uint64_t addr, void *buf, size_t l
 
 static int read_word(struct uctx *c, uint64_t addr, void *buf)
 {
+	if (c->jit_cfi && jitdump_unwind_read(&c->jit, addr, buf, 8))
+		return 0;
 	uint64_t sp = c->regs->r[UNWIND_REG_RSP];
 	bool near_stack = addr >= sp - 128 && addr - sp < (8u << 20);
 	if (near_stack) {
@@ -596,12 +696,26 @@ struct unwinder *unwinder_new(struct module_set *ms, unsigned max_depth)
 	return u;
 }
 
+static void space_release(struct proc_as *p)
+{
+	unw_destroy_addr_space(p->as);
+	jitdump_free(p->jd);
+	if (p->jfd >= 0)
+		close(p->jfd);
+}
+
+static void code_cache_clear(struct proc_as *p)
+{
+	for (size_t i = 0; i < CODE_CACHE; i++)
+		p->code[i].ip = 0;
+}
+
 void unwinder_free(struct unwinder *u)
 {
 	if (!u)
 		return;
 	for (size_t i = 0; i < u->nspaces; i++)
-		unw_destroy_addr_space(u->spaces[i].as);
+		space_release(&u->spaces[i]);
 	free(u->spaces);
 	free(u);
 }
@@ -614,7 +728,17 @@ static struct proc_as *space_for(struct unwinder *u, struct maps *maps)
 			if (p->generation != maps->generation) {
 				/* Mappings changed: cached states may describe old code. */
 				unw_flush_cache(p->as, 0, 0);
+				code_cache_clear(p);
 				p->generation = maps->generation;
+				if (!maps->jitdump_marker && (p->jd || p->jtried)) {
+					/* exec: the old image's dump is not this one's */
+					jitdump_free(p->jd);
+					p->jd = NULL;
+					if (p->jfd >= 0)
+						close(p->jfd);
+					p->jfd = -1;
+					p->jtried = false;
+				}
 			}
 			return p;
 		}
@@ -625,9 +749,11 @@ static struct proc_as *space_for(struct unwinder *u, struct maps *maps)
 	unw_set_caching_policy(as, UNW_CACHE_GLOBAL);
 	xgrow((void **)&u->spaces, &u->cap, u->nspaces + 1, sizeof(*u->spaces));
 	struct proc_as *p = &u->spaces[u->nspaces++];
+	memset(p, 0, sizeof(*p));
 	p->maps = maps;
 	p->as = as;
 	p->generation = maps->generation;
+	p->jfd = -1;
 	return p;
 }
 
@@ -635,7 +761,7 @@ void unwinder_forget(struct unwinder *u, struct maps *maps)
 {
 	for (size_t i = 0; i < u->nspaces; i++) {
 		if (u->spaces[i].maps == maps) {
-			unw_destroy_addr_space(u->spaces[i].as);
+			space_release(&u->spaces[i]);
 			u->spaces[i] = u->spaces[--u->nspaces];
 			return;
 		}
@@ -668,6 +794,136 @@ static void cursor_regs(unw_cursor_t *cur, const struct unwind_regs *prev, struc
 	}
 }
 
+bool unwind_is_code(const struct maps *maps, uint64_t addr)
+{
+	const struct map_entry *e = maps ? maps_find(maps, addr) : NULL;
+	return e && (e->prot & MAPS_PROT_EXEC);
+}
+
+size_t unwind_check(const struct maps *maps, const uint64_t *ips, size_t n, unsigned *flags)
+{
+	if (!maps)
+		return n;
+	for (size_t i = 1; i < n; i++) {
+		if (!unwind_is_code(maps, ips[i] - 1)) {
+			*flags |= UNWIND_PARTIAL | UNWIND_REFUSED;
+			n = i;
+			break;
+		}
+	}
+	if (n) {
+		const struct map_entry *e = maps_find(maps, ips[n - 1] - (n > 1 ? 1 : 0));
+		if (e && !e->module)
+			*flags |= UNWIND_PARTIAL;
+	}
+	return n;
+}
+
+/* Reads code bytes: from the file behind the mapping, else the backend's
+ * reader (ptrace reads any address; perf's serves the stack copy only),
+ * else the target's memory directly (JIT code is anonymous). */
+static bool read_code(struct uctx *c, uint64_t addr, void *buf, size_t len)
+{
+	if (!maps_read_file(c->maps, addr, buf, len) || !c->mem->read(c->mem->ctx, addr, buf, len))
+		return true;
+	if (c->maps->pid <= 0)
+		return false;
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	return process_vm_readv(c->maps->pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+/*
+ * CPython's perf trampoline (Python/asm_trampoline.S, copied once per code
+ * object into anonymous executable memory by -X perf and -X perf_jit):
+ *
+ *     sub $8, %rsp ; call *%rcx ; add $8, %rsp ; ret
+ *     48 83 ec 08    ff d1        48 83 c4 08    c3
+ *
+ * Checked on this machine: _Py_trampoline_func_start in pyenv's
+ * libpython3.12.so.1.0 (0x24364c) and libpython3.13.so.1.0 (0x1e44bc) is
+ * exactly these 11 bytes, with no CFI and no frame pointer. So at the return
+ * address of its call (start + 6) the caller's return address is at rsp + 8
+ * and the CFA is rsp + 16; no register is saved. A leaf sampled at its
+ * first or last instruction has it at rsp. Returns the rsp offset of the
+ * return address, or -1 when ip is not in such a trampoline.
+ */
+static const unsigned char py_trampoline[11] = { 0x48, 0x83, 0xec, 0x08, 0xff, 0xd1,
+						 0x48, 0x83, 0xc4, 0x08, 0xc3 };
+
+static int tramp_rule(struct uctx *c, uint64_t ip, bool leaf)
+{
+	struct code_verdict *v = NULL;
+	if (c->pa) {
+		v = &c->pa->code[(ip >> 1) % CODE_CACHE];
+		if (v->ip == ip && v->leaf == leaf)
+			return v->tramp;
+	}
+	/* The bytes from ip - 10 to ip + 11 hold the trampoline wherever ip is
+	 * an instruction of it. */
+	unsigned char b[21];
+	int found = -1;
+	if (ip >= 10 && read_code(c, ip - 10, b, sizeof(b))) {
+		static const struct { int at; int ra; } k[] = { { 6, 8 }, { 0, 0 }, { 4, 8 }, { 10, 0 } };
+		for (size_t i = 0; i < (leaf ? ARRAY_SIZE(k) : 1) && found < 0; i++)
+			if (!memcmp(b + 10 - k[i].at, py_trampoline, sizeof(py_trampoline)))
+				found = k[i].ra;
+	}
+	if (v) {
+		v->ip = ip;
+		v->leaf = leaf;
+		v->tramp = (int8_t)found;
+	}
+	return found;
+}
+
+/* The most a frame-pointer step may move up the stack. */
+#define FP_MAX_FRAME (8u << 20)
+
+/* One step by the trampoline's rule: 1 stepped, -1 not a trampoline. */
+static int tramp_step(struct uctx *c, const struct unwind_regs *r, bool leaf, struct unwind_regs *out)
+{
+	int ra_off = tramp_rule(c, r->r[UNWIND_REG_RIP], leaf);
+	if (ra_off < 0)
+		return -1;
+	uint64_t sp = r->r[UNWIND_REG_RSP], ra;
+	int e = c->mem->read(c->mem->ctx, sp + (uint64_t)ra_off, &ra, 8);
+	if (e) {
+		if (e == -ERANGE)
+			c->hit_range = true;
+		return -1;
+	}
+	*out = *r;
+	out->r[UNWIND_REG_RSP] = sp + (uint64_t)ra_off + 8;
+	out->r[UNWIND_REG_RIP] = ra;
+	return 1;
+}
+
+/* One step through the frame pointer, for code without CFI that keeps one
+ * (JIT code, V8's builtins): rbp must point up into the stack at a saved
+ * rbp and a return address into code. 1 stepped, -1 not possible. */
+static int fp_step(struct uctx *c, const struct unwind_regs *r, struct unwind_regs *out)
+{
+	uint64_t bp = r->r[UNWIND_REG_RBP], sp = r->r[UNWIND_REG_RSP], fr[2];
+	if (!bp || (bp & 7) || bp < sp || bp - sp > FP_MAX_FRAME)
+		return -1;
+	int e = c->mem->read(c->mem->ctx, bp, fr, sizeof(fr));
+	if (e) {
+		if (e == -ERANGE)
+			c->hit_range = true;
+		return -1;
+	}
+	if (!fr[1] || !unwind_is_code(c->maps, fr[1] - 1)) {
+		if (fr[1])
+			c->refused = true;
+		return -1;
+	}
+	*out = *r;
+	out->r[UNWIND_REG_RBP] = fr[0];
+	out->r[UNWIND_REG_RSP] = bp + 16;
+	out->r[UNWIND_REG_RIP] = fr[1];
+	return 1;
+}
+
 static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct unwind_regs *regs,
 		 const struct unwind_mem *mem, uint64_t *ips, size_t max, unsigned *flags)
 {
@@ -686,7 +942,7 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 	/* The regs of the frame the cursor started from: the sample's, or those
 	 * a CFI step computed where libunwind had no table. */
 	struct unwind_regs cur_regs = *regs;
-	struct uctx c = { .maps = maps, .regs = &cur_regs, .mem = mem };
+	struct uctx c = { .maps = maps, .regs = &cur_regs, .mem = mem, .pa = pa };
 	unw_cursor_t cur;
 	if (unw_init_remote(&cur, pa->as, &c) < 0) {
 		*flags = UNWIND_PARTIAL;
@@ -694,6 +950,7 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 	}
 	uint64_t last_sp = regs->r[UNWIND_REG_RSP], last_ip = ips[0];
 	bool complete = false, leaf = true, after_signal = false;
+	unsigned steps = 0;
 	while (n < max) {
 		c.noinfo = false;
 		unw_cursor_t before = cur; /* a cursor is plain data: this keeps the frame */
@@ -713,10 +970,22 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 			cursor_regs(&before, &cur_regs, &here);
 			if (here.r[UNWIND_REG_RIP] != last_ip)
 				break;
-			int s = cfi_step(&c, &here, leaf, &next);
-			if (s == 0) {
-				complete = true;
-				break;
+			/* The trampoline first: its bytes say what it is, and rbp
+			 * in it is its caller's, not a frame pointer. */
+			int s = tramp_step(&c, &here, leaf, &next);
+			if (s > 0) {
+				steps |= UNWIND_STEP_TRAMP;
+			} else {
+				s = cfi_step(&c, &here, leaf, &next);
+				if (s == 0) {
+					complete = true;
+					break;
+				}
+				if (s < 0 && unwind_is_code(maps, here.r[UNWIND_REG_RIP] - (leaf ? 0 : 1))) {
+					s = fp_step(&c, &here, &next);
+					if (s > 0)
+						steps |= UNWIND_STEP_FP;
+				}
 			}
 			if (s < 0)
 				break;
@@ -740,6 +1009,19 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 		/* A signal frame's pc (the sigreturn trampoline) and the pc of the
 		 * frame it interrupted are exact, not return addresses: give them
 		 * plus one, so that every caller is looked up at address - 1. */
+		/* Only code returns: a "return address" anywhere else is a
+		 * stack or register read as one (a garbage rbp). */
+		if (!unwind_is_code(maps, ip - (after_signal ? 0 : 1))) {
+			c.refused = true;
+			break;
+		}
+		/* libunwind stepped anonymous code: only a jitdump gives it CFI
+		 * (found now, or cached from an earlier unwind). */
+		if (!c.noinfo) {
+			const struct map_entry *je = maps_find(maps, last_ip - (leaf || after_signal ? 0 : 1));
+			if (je && !je->module)
+				steps |= UNWIND_STEP_JIT;
+		}
 		bool sig = r > 0 && !c.noinfo && is_sigreturn(&c, ip);
 		leaf = false;
 		ips[n++] = ip + (sig || after_signal ? 1 : 0);
@@ -763,11 +1045,14 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 		else
 			*flags = UNWIND_PARTIAL;
 	}
+	if (c.refused && !complete && n < max)
+		*flags |= UNWIND_PARTIAL | UNWIND_REFUSED;
+	*flags |= steps;
 	return (int)n;
 }
 
-static int unwind_fp_do(const struct unwind_regs *regs, const struct unwind_mem *mem, uint64_t *ips, size_t max,
-	      unsigned *flags)
+static int unwind_fp_do(const struct maps *maps, const struct unwind_regs *regs, const struct unwind_mem *mem,
+			uint64_t *ips, size_t max, unsigned *flags)
 {
 	*flags = 0;
 	if (!max)
@@ -789,6 +1074,10 @@ static int unwind_fp_do(const struct unwind_regs *regs, const struct unwind_mem 
 		}
 		if (!frame[1])
 			return (int)n;
+		if (maps && !unwind_is_code(maps, frame[1] - 1)) {
+			*flags = UNWIND_PARTIAL | UNWIND_REFUSED;
+			return (int)n;
+		}
 		ips[n++] = frame[1];
 		if (frame[0] && frame[0] <= bp) {
 			*flags = UNWIND_PARTIAL;
@@ -815,8 +1104,14 @@ int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs
 	return unwind_errno(unwind_dwarf_do(u, maps, regs, mem, ips, max, flags));
 }
 
-int unwind_fp(const struct unwind_regs *regs, const struct unwind_mem *mem, uint64_t *ips, size_t max,
-	      unsigned *flags)
+int unwind_fp(const struct maps *maps, const struct unwind_regs *regs, const struct unwind_mem *mem,
+	      uint64_t *ips, size_t max, unsigned *flags)
 {
-	return unwind_errno(unwind_fp_do(regs, mem, ips, max, flags));
+	int n = unwind_fp_do(maps, regs, mem, ips, max, flags);
+	if (n > 0 && maps && !(*flags & UNWIND_PARTIAL)) {
+		const struct map_entry *e = maps_find(maps, ips[n - 1] - (n > 1 ? 1 : 0));
+		if (e && !e->module)
+			*flags |= UNWIND_PARTIAL; /* no process starts in JIT code */
+	}
+	return unwind_errno(n);
 }

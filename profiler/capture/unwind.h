@@ -5,12 +5,18 @@
  * debug files), memory from the backend's reader (perf: the stack copy;
  * ptrace: process_vm_readv) and read-only file mappings from disk. One
  * unwinder serves every process (a libunwind address space per process, with
- * caching on; unwind tables kept per module). Returns frame counts or a
- * negative errno (errno set to match).
+ * caching on; unwind tables kept per module). Where a frame has no CFI
+ * (JIT code, V8's builtins, CPython's perf trampolines) one step is taken
+ * by another rule (the JIT's jitdump .eh_frame, the trampoline's fixed
+ * shape, else its frame pointer), then CFI goes on. Every return address
+ * must lie in executable memory: the first that does not ends the stack,
+ * and the sample is partial. Returns frame counts or a negative errno
+ * (errno set to match).
  */
 #ifndef PROWL_UNWIND_H
 #define PROWL_UNWIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +48,14 @@ enum {
 	UNWIND_PARTIAL = 1,   /* stopped early (no CFI, bad memory, loop) */
 	UNWIND_TRUNCATED = 2, /* needed stack beyond the copy (--stack-size) */
 	UNWIND_DEPTH = 4,     /* hit max frames (counted as truncated) */
+	UNWIND_REFUSED = 8,   /* a return address outside executable memory ended it (with PARTIAL) */
+	/* Which other rules stepped frames without CFI in this unwind: */
+	UNWIND_STEP_FP = 16,    /* a frame pointer (rbp chain into the stack, return address code) */
+	UNWIND_STEP_TRAMP = 32, /* a CPython perf trampoline's fixed rule */
+	UNWIND_STEP_JIT = 64,   /* the .eh_frame a jitdump gave for JIT code */
+	/* The bits a backend passes on in its sample's flags as they are
+	 * (sampler.h's SAMPLE_REFUSED and SAMPLE_STEP_* have these values). */
+	UNWIND_NOTES = UNWIND_REFUSED | UNWIND_STEP_FP | UNWIND_STEP_TRAMP | UNWIND_STEP_JIT,
 };
 
 struct unwinder;
@@ -57,9 +71,18 @@ void unwinder_free(struct unwinder *u);
  * signal interrupted) are given as pc + 1. */
 int unwind_dwarf(struct unwinder *u, struct maps *maps, const struct unwind_regs *regs,
 		 const struct unwind_mem *mem, uint64_t *ips, size_t max, unsigned *flags);
-/* Frame-pointer walk over mem (for backends without a kernel callchain). */
-int unwind_fp(const struct unwind_regs *regs, const struct unwind_mem *mem, uint64_t *ips,
-	      size_t max, unsigned *flags);
+/* Frame-pointer walk over mem (for backends without a kernel callchain);
+ * return addresses checked against maps (NULL: not checked). */
+int unwind_fp(const struct maps *maps, const struct unwind_regs *regs, const struct unwind_mem *mem,
+	      uint64_t *ips, size_t max, unsigned *flags);
+/* Whether addr (a pc, or a return address minus one) lies in executable
+ * memory of the process: a mapping with PROT_EXEC (JIT code included). */
+bool unwind_is_code(const struct maps *maps, uint64_t addr);
+/* Checks a stack someone else unwound (the kernel's callchain): cuts it at
+ * the first return address outside executable memory (UNWIND_PARTIAL |
+ * UNWIND_REFUSED), and flags UNWIND_PARTIAL a stack whose outermost frame is
+ * anonymous code (no process starts in JIT code). Returns the frames kept. */
+size_t unwind_check(const struct maps *maps, const uint64_t *ips, size_t n, unsigned *flags);
 /* Whether an outermost frame at vaddr (module m's ELF address; a return
  * address minus one) is where a stack starts: the entry function of an
  * executable or of the dynamic loader (_start, _dl_start_user). A stack

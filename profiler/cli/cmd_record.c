@@ -98,7 +98,6 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 	return r;
 }
 
-/* Launching or attaching: which row of the exit table a capture failure is on. */
 /* The first -p process (or -t thread) stopped by a signal now, or 0: it
  * records nothing, which is not the same as using no CPU. */
 static pid_t stopped_target(const struct capture_opts *co)
@@ -112,6 +111,23 @@ static pid_t stopped_target(const struct capture_opts *co)
 	return 0;
 }
 
+/* The test suite's audit (tests/run.sh sets PROWL_FRAME_AUDIT to a file
+ * per test): one line per recording with the frames that reached the
+ * profile outside executable memory, which must be 0 on every workload. */
+void cmd_frame_audit(const char *cmd, const struct session_stats *st)
+{
+	const char *path = getenv("PROWL_FRAME_AUDIT");
+	if (!path || !*path)
+		return;
+	FILE *f = fopen(path, "ae");
+	if (!f)
+		return;
+	fprintf(f, "%s samples %llu nonexec %llu refused %llu\n", cmd, (unsigned long long)st->samples,
+		(unsigned long long)st->nonexec, (unsigned long long)st->refused);
+	fclose(f);
+}
+
+/* Launching or attaching: which row of the exit table a capture failure is on. */
 static int start_exit_code(const struct capture_opts *co, int err)
 {
 	return exit_code(co->argv ? EXIT_LAUNCH : EXIT_TARGET, err);
@@ -266,6 +282,12 @@ int cmd_record(int argc, char **argv)
 		if (co.sequence && st.samples)
 			fprintf(stderr, "prowl record: time order kept in %.1f KiB (%.1f bytes a sample)\n",
 				(double)st.seq_bytes / 1024.0, (double)st.seq_bytes / (double)st.samples);
+		if (stats)
+			fprintf(stderr, "prowl record: unwinding: %llu refused a non-code return address; stepped without CFI: "
+				"fp %llu trampoline %llu jitdump %llu; %llu frames outside code\n",
+				(unsigned long long)st.refused, (unsigned long long)st.step_fp,
+				(unsigned long long)st.step_tramp, (unsigned long long)st.step_jit,
+				(unsigned long long)st.nonexec);
 		if (st.folded)
 			fprintf(stderr, "prowl record: %llu sample%s folded into [stack limit]: more than %u distinct call paths (raise --max-stacks)\n",
 				(unsigned long long)st.folded, plural_s(st.folded), co.max_stacks);
@@ -291,6 +313,7 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "prowl record: kernel time is invisible to this user (kernel.perf_event_paranoid > 1)%s "
 			"(run as root or with CAP_PERFMON to see it as [kernel])\n", figure);
 	}
+	cmd_frame_audit("record", &st);
 	if (!quiet && st.unsymbolized)
 		fprintf(stderr, "prowl record: symbolizing stopped on a signal: %llu frame%s written as module+offset\n",
 			(unsigned long long)st.unsymbolized, plural_s(st.unsymbolized));

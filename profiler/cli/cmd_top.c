@@ -516,6 +516,9 @@ int cmd_top(int argc, char **argv)
 	stop_command(&t);
 	/* Detach first: an attached target runs on while we write. */
 	session_stop(t.s);
+	struct session_stats audit;
+	session_stats(t.s, &audit);
+	cmd_frame_audit("top", &audit);
 	/* A command we launched is reaped before we go (no zombie for an init
 	 * that does not reap); one that was interrupted already got the signal. */
 	if (t.co.argv)

@@ -30,4 +30,9 @@ static inline const char *plural_s(unsigned long long n)
 	return n == 1 ? "" : "s";
 }
 
+/* The test suite's frame audit (cmd_record.c): when PROWL_FRAME_AUDIT names
+ * a file, appends "CMD samples N nonexec N refused N" to it. */
+struct session_stats;
+void cmd_frame_audit(const char *cmd, const struct session_stats *st);
+
 #endif

@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz_unwind: %zu mappings, %d frames (flags %u), first %#llx %#llx\n", m->n, n, flags,
 			(unsigned long long)ips[0], n > 1 ? (unsigned long long)ips[1] : 0ull);
-	n = unwind_fp(&regs, &um, ips, 32, &flags);
+	n = unwind_fp(NULL, &regs, &um, ips, 32, &flags);
 	if (n > 32)
 		abort();
 	unwinder_free(u);

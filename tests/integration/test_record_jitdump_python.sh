@@ -4,8 +4,7 @@
 # through that mapping and names the Python function that runs. A nested hot
 # loop outer -> middle -> leaf spends nearly all its time in leaf; leaf must
 # be named in most samples (90% measured). Whole stacks through the
-# trampolines need the unwinder to use the dump's .eh_frame (issue 15, not
-# this test), so middle and outer are not asserted here.
+# trampolines (the dump's .eh_frame) are test_jit_python313.sh's.
 . "$(dirname "$0")/../lib.sh"
 require_perf
 py=
