@@ -663,6 +663,39 @@ static void test_walk_incomplete(void **state)
 	}
 }
 
+/* 3.12+: a thread caught while its evaluator enters or leaves a call made
+ * from C has a shim on top of its chain: an empty innermost activation. */
+static void test_walk_shim_on_top(void **state)
+{
+	(void)state;
+	for (int minor = 11; minor <= 13; minor++) {
+		struct world w;
+		build_world(&w, minor);
+		const struct py_offsets *o = w.m.o;
+		uint64_t code;
+		memcpy(&code, w.m.mem + (w.f_inner - IMG_BASE) + o->fr_code, 8);
+		uint64_t shim = mk_frame(&w.m, minor, code, 0, w.f_inner, PY_FRAME_OWNED_BY_CSTACK, false);
+		uint64_t cf = w.ts_main;
+		if (o->cf_current_frame >= 0)
+			memcpy(&cf, w.m.mem + (w.ts_main - IMG_BASE) + o->ts_frame, 8);
+		img_ptr(&w.m, cf, o->cf_current_frame >= 0 ? o->cf_current_frame : o->ts_frame, shim);
+		struct py_thread th;
+		assert_int_equal(python_read_thread(&w.t, img_read, &w.m, NULL, 4241, &th), 0);
+		if (minor >= 12) {
+			assert_true(th.shim_on_top);
+			assert_int_equal(th.nframes, 2);
+			assert_string_equal(th.frames[0].name, "inner");
+			/* the shim, inner, outer: three evaluation frames' worth */
+			assert_int_equal(python_activations(&th), 3);
+		} else {
+			/* 3.11 has no shims: the frame is read as it is */
+			assert_false(th.shim_on_top);
+		}
+		python_thread_release(&th);
+		world_free(&w);
+	}
+}
+
 /* A frame chain that loops ends at the bound, marked truncated. */
 static void test_walk_cycle_bounded(void **state)
 {
@@ -865,6 +898,26 @@ static void test_merge(void **state)
 	k = python_merge(nat, 5, &th, out, 3, &partial);
 	assert_int_equal(k, 3);
 	assert_true(partial);
+
+	/* A shim on top: the innermost evaluation frame has an empty
+	 * activation and stays native; the others are replaced as usual. */
+	struct py_thread ts = { .frames = f3, .nframes = 3, .shim_on_top = true };
+	assert_int_equal(python_activations(&th), 2);
+	assert_int_equal(python_activations(&ts), 3);
+	/* _PyEvalFrameClearAndPop, eval, PyObject_Call, eval, PyObject_Call, eval, main */
+	const bool edge[] = { false, true, false, true, false, true, false };
+	k = python_merge(edge, 7, &ts, out, 16, &partial);
+	s = merged_str(out, k);
+	assert_string_equal(s, "n0 n1 n2 p0 p1 n4 p2 n6");
+	assert_false(partial);
+	free(s);
+	/* ... and with one evaluation frame fewer, the counts differ: partial,
+	 * the outermost activations matched first. */
+	k = python_merge(nat, 5, &ts, out, 16, &partial);
+	s = merged_str(out, k);
+	assert_string_equal(s, "n0 p0 p1 n2 p2 n4");
+	assert_true(partial);
+	free(s);
 }
 
 int main(void)
@@ -889,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_read_thread),
 		cmocka_unit_test(test_is_eval_pc),
 		cmocka_unit_test(test_walk_incomplete),
+		cmocka_unit_test(test_walk_shim_on_top),
 		cmocka_unit_test(test_walk_cycle_bounded),
 		cmocka_unit_test(test_walk_unreadable),
 		cmocka_unit_test(test_walk_bad_strings),

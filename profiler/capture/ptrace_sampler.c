@@ -95,6 +95,7 @@ struct pt_backend {
 	uint64_t not_running, displaced; /* cpu-mode stops left out / taken as displaced (stats) */
 	struct py_sample py, cand_py; /* the Python half of the sample in hand / of the held candidate */
 	uint64_t gone_py_merged, gone_py_mismatched, gone_py_unread; /* of processes freed (procs_reap) */
+	uint64_t gone_py_edges;
 	uint64_t blocked;      /* wall-mode samples of threads blocked in D, taken without a stop */
 	uint64_t slow_warned_ns; /* the tick interval we last said the rate fell to */
 };
@@ -210,6 +211,7 @@ static void procs_reap(struct pt_backend *b)
 			b->gone_py_merged += pr->py->merged;
 			b->gone_py_mismatched += pr->py->mismatched;
 			b->gone_py_unread += pr->py->unread;
+			b->gone_py_edges += pr->py->edges;
 		}
 		if (b->cur == pr)
 			b->cur = NULL;
@@ -997,18 +999,21 @@ static int ptrace_stop(struct sampler *s)
 	if (!b->detached && b->started) {
 		note_stats(s, b);
 		uint64_t merged = b->gone_py_merged, mismatched = b->gone_py_mismatched, unread = b->gone_py_unread;
+		uint64_t edges = b->gone_py_edges;
 		for (size_t i = 0; i < b->nprocs; i++)
 			if (b->procs[i]->py) {
 				merged += b->procs[i]->py->merged;
 				mismatched += b->procs[i]->py->mismatched;
 				unread += b->procs[i]->py->unread;
+				edges += b->procs[i]->py->edges;
 			}
 		size_t len = strlen(s->stats);
 		if (merged + unread)
 			snprintf(s->stats + len, sizeof(s->stats) - len,
-				 " python_merged %llu python_mismatched %llu python_mismatched_pct %.2f python_unread %llu",
+				 " python_merged %llu python_mismatched %llu python_mismatched_pct %.2f python_unread %llu python_edge %llu",
 				 (unsigned long long)merged, (unsigned long long)mismatched,
-				 merged ? 100.0 * (double)mismatched / (double)merged : 0.0, (unsigned long long)unread);
+				 merged ? 100.0 * (double)mismatched / (double)merged : 0.0, (unsigned long long)unread,
+				 (unsigned long long)edges);
 	}
 	if (!b->detached) {
 		ptrace_poll(s);

@@ -42,6 +42,7 @@ struct pysample_proc {
 	/* Counts: samples merged, of which the halves did not match, and
 	 * stopped threads whose Python frames could not be read. */
 	uint64_t merged, mismatched, unread;
+	uint64_t edges; /* merged samples caught at a call's edge (py_sample.edge) */
 	py_read_fn read;      /* how the target's memory is read in a stop (default: process_vm_readv) */
 	void *read_ctx;
 };
@@ -53,6 +54,10 @@ struct py_sample {
 	struct py_merged *merged;
 	size_t nmerged, cap;
 	bool partial; /* the two halves did not match (see python_merge) */
+	/* Not a mismatch: the innermost evaluation frame runs no Python frame
+	 * yet or any more (a call from C being entered or left); it stays as a
+	 * native frame. */
+	bool edge;
 };
 
 struct pysample_proc *pysample_new(pid_t pid);

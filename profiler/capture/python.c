@@ -660,6 +660,8 @@ static void walk_new(struct walk *w, uint64_t frame, struct py_thread *th)
 		if (w->t->minor >= 12 && owner == PY_FRAME_OWNED_BY_CSTACK) {
 			if (th->nframes)
 				th->frames[th->nframes - 1].is_entry = true;
+			else if (steps == 1)
+				th->shim_on_top = true;
 			continue;
 		}
 		uint64_t start = code + (uint64_t)o->co_code_adaptive;
@@ -885,21 +887,28 @@ static void merge_put(struct py_merged *out, size_t cap, size_t *k, bool python,
 	(*k)++;
 }
 
+size_t python_activations(const struct py_thread *th)
+{
+	size_t nact = th->shim_on_top ? 1 : 0;
+	for (size_t i = 0; i < th->nframes; i++)
+		if (th->frames[i].is_entry || i + 1 == th->nframes)
+			nact++;
+	return nact;
+}
+
 size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, struct py_merged *out, size_t cap,
 		    bool *partial)
 {
 	*partial = th->truncated;
-	/* Python activations, innermost first: [start[a], start[a+1]). */
-	size_t nact = 0, neval = 0;
-	for (size_t i = 0; i < th->nframes; i++)
-		if (th->frames[i].is_entry || i + 1 == th->nframes)
-			nact++;
+	/* Python activations, innermost first: [start[a], start[a+1]); an
+	 * empty one first when the chain starts at a shim. */
+	size_t nact = python_activations(th), neval = 0, lead = th->shim_on_top ? 1 : 0;
 	for (size_t i = 0; i < n; i++)
 		neval += is_eval[i];
 	if (nact != neval)
 		*partial = true;
 	size_t *start = xcalloc(nact + 1, sizeof(*start));
-	for (size_t i = 0, a = 0; i < th->nframes; i++)
+	for (size_t i = 0, a = lead; i < th->nframes; i++)
 		if (th->frames[i].is_entry || i + 1 == th->nframes)
 			start[++a] = i + 1;
 	/* Aligned from the outermost: the e-th evaluation frame from the
@@ -913,14 +922,14 @@ size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, s
 			continue;
 		}
 		long a = (long)e + (long)nact - (long)neval;
-		size_t from, to;
 		if (a < 0) {
 			merge_put(out, cap, &k, false, i, partial);
 			e++;
 			continue;
 		}
-		from = e == 0 ? 0 : start[a];
-		to = start[a + 1];
+		size_t from = e == 0 ? 0 : start[a], to = start[a + 1];
+		if (from == to) /* an empty activation: the evaluator itself */
+			merge_put(out, cap, &k, false, i, partial);
 		for (size_t j = from; j < to; j++)
 			merge_put(out, cap, &k, true, j, partial);
 		e++;

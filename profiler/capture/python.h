@@ -79,6 +79,10 @@ struct py_thread {
 	bool tid_from_pthread; /* tid read through glibc's struct pthread (before 3.11) */
 	bool holds_gil;
 	bool truncated;        /* the walk stopped early: frames are the innermost ones read */
+	/* 3.12+: the chain starts at a C-stack shim, so the innermost native
+	 * evaluation frame runs no Python frame at this instant (it is entering
+	 * or leaving a call made from C): an empty activation for the merge. */
+	bool shim_on_top;
 	uint64_t tstate, pthread_id;
 	struct py_frame *frames; /* innermost first */
 	size_t nframes;
@@ -170,13 +174,20 @@ struct py_merged {
  * frame i is an evaluation frame, see python_is_eval_frame()) with a
  * thread's Python frames: each evaluation frame is replaced by the Python
  * frames of its activation (the frames up to and including the next entry
- * frame, innermost first); every other native frame stays in place.
+ * frame, innermost first); every other native frame stays in place. An empty
+ * activation (shim_on_top) keeps its evaluation frame as a native frame: the
+ * time is the evaluator's own, between two Python frames.
  * Activations are matched from the outermost one, which is the most stable
  * when the two halves disagree. When the counts differ (*partial set): extra
  * Python activations go where the innermost evaluation frame is; evaluation
  * frames left without one stay as native frames. out gets at most cap
  * elements (the outermost are lost past that; *partial then too). Returns the
  * number of elements written. */
+/* The number of activations python_merge() finds in th: runs of frames
+ * ending at an entry frame (or the outermost), plus the empty one of
+ * shim_on_top. */
+size_t python_activations(const struct py_thread *th);
+
 size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, struct py_merged *out, size_t cap,
 		    bool *partial);
 
