@@ -554,6 +554,40 @@ static void test_read_thread(void **state)
 	}
 }
 
+/* Where the GIL's struct is, per version: 3.7-3.11 inside _PyRuntime, 3.12+
+ * behind the interpreter's ceval.gil pointer, 3.6 its static variables. */
+static void test_gil_range(void **state)
+{
+	(void)state;
+	for (int minor = 6; minor <= 13; minor++) {
+		struct world w;
+		build_world(&w, minor);
+		const struct py_offsets *o = w.m.o;
+		uint64_t a, b;
+		if (minor == 6) {
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), -ENOENT);
+			w.t.gil36[0] = IMG_BASE + 0x800;
+			w.t.gil36[1] = IMG_BASE + 0x8f0;
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), 0);
+			assert_true(a == IMG_BASE + 0x800 && b == IMG_BASE + 0x8f0);
+		} else if (minor <= 11) {
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), 0);
+			assert_true(a == IMG_BASE + (uint64_t)o->rt_gil && b == a + 208);
+		} else {
+			uint64_t gil;
+			memcpy(&gil, w.m.mem + (w.interp - IMG_BASE) + o->is_gil_ptr, 8);
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), 0);
+			assert_true(a == gil && b == gil + 208);
+			/* not set yet, or a pointer that wraps: not known */
+			img_ptr(&w.m, w.interp, o->is_gil_ptr, 0);
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), -ENOENT);
+			img_ptr(&w.m, w.interp, o->is_gil_ptr, UINT64_MAX - 16);
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), -EFAULT);
+		}
+		world_free(&w);
+	}
+}
+
 /* The evaluation function's ranges, [start, end), the .cold part too. */
 static void test_is_eval_pc(void **state)
 {
@@ -941,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_walk_cache),
 		cmocka_unit_test(test_read_thread),
 		cmocka_unit_test(test_is_eval_pc),
+		cmocka_unit_test(test_gil_range),
 		cmocka_unit_test(test_walk_incomplete),
 		cmocka_unit_test(test_walk_shim_on_top),
 		cmocka_unit_test(test_walk_cycle_bounded),

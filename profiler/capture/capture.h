@@ -65,6 +65,7 @@ struct capture_opts {
 	unsigned max_depth;    /* --max-depth frames per stack (user + kernel) */
 	bool no_python;        /* --no-python: raw native stacks of a CPython process */
 	unsigned max_stacks;   /* --max-stacks distinct call paths kept (see CAPTURE_DEFAULT_MAX_STACKS) */
+	bool gil;              /* --gil: only samples of the thread holding a CPython's GIL */
 };
 
 /* The settable capture options (what capture_opts_set() is told to set). */
@@ -84,6 +85,7 @@ enum capture_opt {
 	CAPTURE_OPT_TID, /* appends: several -t TID */
 	CAPTURE_OPT_NO_CHILDREN, /* no value */
 	CAPTURE_OPT_MAX_STACKS,
+	CAPTURE_OPT_GIL, /* no value */
 };
 
 void capture_opts_init(struct capture_opts *o);

@@ -144,6 +144,19 @@ int pysample_read(struct pysample_proc *p, pid_t tid, const uint64_t *pcs, size_
 	return 0;
 }
 
+bool pysample_gil_wait(struct pysample_proc *p, long nr, uint64_t uaddr)
+{
+	if (p->state != PYSAMPLE_READY || nr != 202 /* futex, x86-64 */)
+		return false;
+	if (!p->gil_tried) {
+		/* 3.12+ sets ceval.gil when the interpreter starts: until then, look again. */
+		if (python_gil_range(&p->target, p->read, p->read_ctx, &p->gil[0], &p->gil[1]) == 0 ||
+		    p->target.minor < 12)
+			p->gil_tried = true;
+	}
+	return uaddr >= p->gil[0] && uaddr < p->gil[1];
+}
+
 bool pysample_pid_runs_python(pid_t pid, char *why, size_t len)
 {
 	struct python_target t;
