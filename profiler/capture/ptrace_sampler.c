@@ -483,18 +483,18 @@ static uint64_t cpu_weight(struct pt_backend *b, struct ptrace_proc *pp, struct 
 }
 
 /* A CPython thread stopped inside a futex call on the GIL gets the state
- * [GIL wait] (wall mode); with --gil a sample of a CPython thread that does not hold the GIL
- * is dropped (true: the caller emits nothing; its interval is not carried
- * to its next sample). */
+ * [GIL wait] (wall mode); with --gil a sample of a CPython thread that does
+ * not hold the GIL is dropped (true: the caller emits nothing; its interval
+ * is not carried to its next sample). */
 static bool py_gil_filter(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t,
 			  const struct user_regs_struct *rp, bool py, struct sampler_event *ev)
 {
 	if (!pr->py || pr->py->state != PYSAMPLE_READY)
 		return false;
 	/* Running too: on a loaded machine a waiter woken by its timed wait is
-	 * runnable in the kernel, still inside the futex call, for a while. */
-	/* Not the holder: it too sleeps on the GIL's mutex at times, while it
-	 * hands the GIL over (3.12+ keeps it locked until then). */
+	 * runnable in the kernel, still inside the futex call, for a while. Not
+	 * the holder: it too sleeps on the GIL's mutex at times, while it hands
+	 * the GIL over (3.12+ keeps it locked until then). */
 	if ((ev->sample.state == SAMPLE_STATE_SLEEPING || ev->sample.state == SAMPLE_STATE_RUNNING) &&
 	    !(py && b->py.thread.holds_gil) && pysample_gil_wait(pr->py, (long)rp->orig_rax, rp->rdi))
 		ev->sample.state = SAMPLE_STATE_GIL;
