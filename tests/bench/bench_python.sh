@@ -6,11 +6,12 @@
 #     (--no-python) ptrace samples of the same script (tests/data/python/
 #     split.py), cpu mode at 100 Hz so that the pause budget never lowers the
 #     rate: `held_us` of the closing "ptrace cost" line;
-#  2. the target's slowdown at the default rate (999 Hz, cpu mode): the work a
-#     Python loop gets done in BENCH_SECS seconds (default 4) alone, under
-#     `prowl record` (Python-aware) and under `prowl record --no-python
-#     --backend ptrace`, median of BENCH_ROUNDS (default 3), alternating;
-#     with py-spy installed, under `py-spy record` too (its default rate).
+#  2. the target's slowdown at the default rate (999 Hz, cpu mode): the loops
+#     per second a Python loop gets done in BENCH_SECS seconds (default 4)
+#     alone, under `prowl record` (Python-aware) and under `prowl record
+#     --no-python --backend ptrace`, median of BENCH_ROUNDS (default 3),
+#     alternating; also per second less the time it waited for a CPU (the
+#     machine's other load); with py-spy installed, under `py-spy record`.
 # Timings on a shared machine are noisy: the table says what was measured,
 # never a pass/fail.
 set -u
@@ -48,12 +49,19 @@ def leaf(n):
     return x
 def middle():
     return leaf(300) + leaf(200)
-end = time.time() + float(sys.argv[1])
+def delay():
+    with open("/proc/self/schedstat") as f:
+        return int(f.read().split()[1]) / 1e9
+t0, d0 = time.time(), delay()
+end = t0 + float(sys.argv[1])
 n = 0
 while time.time() < end:
     middle()
     n += 1
-print(n)
+# loops per second of wall time, and per second of wall time less the time
+# spent runnable waiting for a CPU (other load on the machine)
+wall, waited = time.time() - t0, delay() - d0
+print("%.0f %.0f" % (n / wall, n / max(wall - waited, 1e-3)))
 PY
 
 echo "1. time a thread is held per sample (cpu mode, 100 Hz, split.py attached, ${SECS} s)"
@@ -74,11 +82,15 @@ done
 
 echo
 echo "2. the target's slowdown at the default rate (cpu mode, 999 Hz asked; median of $ROUNDS, ${SECS} s each)"
+echo "   loops/s of a Python loop alone and under prowl, and the slowdown; 'net': per second of wall time less"
+echo "   the time the loop waited for a CPU (/proc/self/schedstat), which leaves out the machine's other load"
+echo "   but keeps the stops (a stopped thread does not wait for a CPU) and prowl's effect on caches"
 have_pyspy=""
 command -v py-spy >/dev/null 2>&1 && have_pyspy=yes
-printf '   %-40s %10s %16s %16s %10s %10s' python "alone" "python-aware" "native-only" "final Hz" "held %"
-[ -n "$have_pyspy" ] && printf ' %16s' "py-spy"
-echo
+printf '   %-40s %9s %9s %15s %15s %15s %15s %8s %7s\n' python "alone" "net" "aware" "aware net" \
+	"native-only" "native net" "final Hz" "held %"
+col() { awk -v c="$2" '{ print $c }' "$1" | median; }
+slow() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b != "") printf "%.1f%%", 100 * (1 - b / a); else print "?" }'; }
 for py in $pythons; do
 	: >"$TMP/alone"; : >"$TMP/aware"; : >"$TMP/native"; : >"$TMP/pyspy"
 	r=0
@@ -90,14 +102,15 @@ for py in $pythons; do
 		r=$((r + 1))
 	done
 	line=$(grep '^prowl: ptrace cost:' "$TMP/l.err")
-	al=$(median <"$TMP/alone") aw=$(median <"$TMP/aware") na=$(median <"$TMP/native")
-	slow() { awk -v a="$al" -v b="$1" 'BEGIN { if (a > 0 && b != "") printf "%.1f%%", 100 * (1 - b / a); else print "?" }'; }
-	printf '   %-40s %10s %8s %7s %8s %7s %10s %10s' "$py" "$al" "$aw" "$(slow "$aw")" "$na" "$(slow "$na")" \
+	a1=$(col "$TMP/alone" 1) a2=$(col "$TMP/alone" 2)
+	w1=$(col "$TMP/aware" 1) w2=$(col "$TMP/aware" 2) n1=$(col "$TMP/native" 1) n2=$(col "$TMP/native" 2)
+	printf '   %-40s %9s %9s %8s %6s %8s %6s %8s %6s %8s %6s %8s %7s' "$py" "$a1" "$a2" "$w1" "$(slow "$a1" "$w1")" \
+		"$w2" "$(slow "$a2" "$w2")" "$n1" "$(slow "$a1" "$n1")" "$n2" "$(slow "$a2" "$n2")" \
 		"$(field "$line" final_hz)" "$(field "$line" held_pct)"
-	[ -n "$have_pyspy" ] && { s=$(median <"$TMP/pyspy"); printf ' %8s %7s' "$s" "$(slow "$s")"; }
+	[ -n "$have_pyspy" ] && { s2=$(col "$TMP/pyspy" 2); printf '  py-spy net %8s %6s' "$s2" "$(slow "$a2" "$s2")"; }
 	echo
 done
-echo "   (loops done in ${SECS} s and the slowdown against the same loop alone; final Hz: the rate the 5% pause"
-echo "   budget settled on for the Python-aware run)"
+echo "   (final Hz: the rate the 5% pause budget settled on for the Python-aware run; held %: the share of"
+echo "   the run the target had a thread stopped)"
 [ -n "$have_pyspy" ] || echo "   py-spy is not installed (not in Debian's archive): no comparison"
 exit 0
