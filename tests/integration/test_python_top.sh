@@ -21,7 +21,7 @@ if [ -n "$missing" ] && [ "${PROWL_NO_SKIP:-0}" = 1 ]; then fail "missing interp
 
 checked=0
 for py in $interps; do
-	"$PROWL" top --batch -n 3 --top 60 -- "$py" "$SCRIPT" 5 "$TMP/truth" >"$TMP/top.txt" 2>"$TMP/top.err" ||
+	"$PROWL" top --batch -n 3 --top 1000 -- "$py" "$SCRIPT" 5 "$TMP/truth" >"$TMP/top.txt" 2>"$TMP/top.err" ||
 		[ -s "$TMP/top.txt" ] || { cat "$TMP/top.err"; fail "$py: prowl top failed"; }
 	# The last refresh.
 	awk '/^prowl top / { n++ } { f[n] = f[n] $0 "\n" } END { printf "%s", f[n] }' "$TMP/top.txt" >"$TMP/last.txt"
