@@ -554,6 +554,40 @@ static void test_read_thread(void **state)
 	}
 }
 
+/* Where the GIL's struct is, per version: 3.7-3.11 inside _PyRuntime, 3.12+
+ * behind the interpreter's ceval.gil pointer, 3.6 its static variables. */
+static void test_gil_range(void **state)
+{
+	(void)state;
+	for (int minor = 6; minor <= 13; minor++) {
+		struct world w;
+		build_world(&w, minor);
+		const struct py_offsets *o = w.m.o;
+		uint64_t a, b;
+		if (minor == 6) {
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), -ENOENT);
+			w.t.gil36[0] = IMG_BASE + 0x800;
+			w.t.gil36[1] = IMG_BASE + 0x8f0;
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), 0);
+			assert_true(a == IMG_BASE + 0x800 && b == IMG_BASE + 0x8f0);
+		} else if (minor <= 11) {
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), 0);
+			assert_true(a == IMG_BASE + (uint64_t)o->rt_gil && b == a + 208);
+		} else {
+			uint64_t gil;
+			memcpy(&gil, w.m.mem + (w.interp - IMG_BASE) + o->is_gil_ptr, 8);
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), 0);
+			assert_true(a == gil && b == gil + 208);
+			/* not set yet, or a pointer that wraps: not known */
+			img_ptr(&w.m, w.interp, o->is_gil_ptr, 0);
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), -ENOENT);
+			img_ptr(&w.m, w.interp, o->is_gil_ptr, UINT64_MAX - 16);
+			assert_int_equal(python_gil_range(&w.t, img_read, &w.m, &a, &b), -EFAULT);
+		}
+		world_free(&w);
+	}
+}
+
 /* The evaluation function's ranges, [start, end), the .cold part too. */
 static void test_is_eval_pc(void **state)
 {
@@ -659,6 +693,39 @@ static void test_walk_incomplete(void **state)
 		assert_int_equal(s.threads[0].nframes, 1);
 		assert_string_equal(s.threads[0].frames[0].co_name, "outer");
 		python_stacks_release(&s);
+		world_free(&w);
+	}
+}
+
+/* 3.12+: a thread caught while its evaluator enters or leaves a call made
+ * from C has a shim on top of its chain: an empty innermost activation. */
+static void test_walk_shim_on_top(void **state)
+{
+	(void)state;
+	for (int minor = 11; minor <= 13; minor++) {
+		struct world w;
+		build_world(&w, minor);
+		const struct py_offsets *o = w.m.o;
+		uint64_t code;
+		memcpy(&code, w.m.mem + (w.f_inner - IMG_BASE) + o->fr_code, 8);
+		uint64_t shim = mk_frame(&w.m, minor, code, 0, w.f_inner, PY_FRAME_OWNED_BY_CSTACK, false);
+		uint64_t cf = w.ts_main;
+		if (o->cf_current_frame >= 0)
+			memcpy(&cf, w.m.mem + (w.ts_main - IMG_BASE) + o->ts_frame, 8);
+		img_ptr(&w.m, cf, o->cf_current_frame >= 0 ? o->cf_current_frame : o->ts_frame, shim);
+		struct py_thread th;
+		assert_int_equal(python_read_thread(&w.t, img_read, &w.m, NULL, 4241, &th), 0);
+		if (minor >= 12) {
+			assert_true(th.shim_on_top);
+			assert_int_equal(th.nframes, 2);
+			assert_string_equal(th.frames[0].name, "inner");
+			/* the shim, inner, outer: three evaluation frames' worth */
+			assert_int_equal(python_activations(&th), 3);
+		} else {
+			/* 3.11 has no shims: the frame is read as it is */
+			assert_false(th.shim_on_top);
+		}
+		python_thread_release(&th);
 		world_free(&w);
 	}
 }
@@ -865,6 +932,26 @@ static void test_merge(void **state)
 	k = python_merge(nat, 5, &th, out, 3, &partial);
 	assert_int_equal(k, 3);
 	assert_true(partial);
+
+	/* A shim on top: the innermost evaluation frame has an empty
+	 * activation and stays native; the others are replaced as usual. */
+	struct py_thread ts = { .frames = f3, .nframes = 3, .shim_on_top = true };
+	assert_int_equal(python_activations(&th), 2);
+	assert_int_equal(python_activations(&ts), 3);
+	/* _PyEvalFrameClearAndPop, eval, PyObject_Call, eval, PyObject_Call, eval, main */
+	const bool edge[] = { false, true, false, true, false, true, false };
+	k = python_merge(edge, 7, &ts, out, 16, &partial);
+	s = merged_str(out, k);
+	assert_string_equal(s, "n0 n1 n2 p0 p1 n4 p2 n6");
+	assert_false(partial);
+	free(s);
+	/* ... and with one evaluation frame fewer, the counts differ: partial,
+	 * the outermost activations matched first. */
+	k = python_merge(nat, 5, &ts, out, 16, &partial);
+	s = merged_str(out, k);
+	assert_string_equal(s, "n0 p0 p1 n2 p2 n4");
+	assert_true(partial);
+	free(s);
 }
 
 int main(void)
@@ -888,7 +975,9 @@ int main(void)
 		cmocka_unit_test(test_walk_cache),
 		cmocka_unit_test(test_read_thread),
 		cmocka_unit_test(test_is_eval_pc),
+		cmocka_unit_test(test_gil_range),
 		cmocka_unit_test(test_walk_incomplete),
+		cmocka_unit_test(test_walk_shim_on_top),
 		cmocka_unit_test(test_walk_cycle_bounded),
 		cmocka_unit_test(test_walk_unreadable),
 		cmocka_unit_test(test_walk_bad_strings),

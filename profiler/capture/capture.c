@@ -132,6 +132,9 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 	case CAPTURE_OPT_NO_PYTHON:
 		o->no_python = true;
 		return 0;
+	case CAPTURE_OPT_GIL:
+		o->gil = true;
+		return 0;
 	case CAPTURE_OPT_CHILDREN:
 		o->children = true;
 		o->children_set = true;
@@ -198,6 +201,8 @@ int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen
 		return usage(errbuf, errlen, "give either -t TID or a command, not both");
 	if (!o->npids && !o->ntids && !o->argv)
 		return usage(errbuf, errlen, "nothing to profile: give -p PID or -- COMMAND [ARGS]");
+	if (o->gil && o->no_python)
+		return usage(errbuf, errlen, "--gil needs the Python frames --no-python turns off: give one of them");
 	return 0;
 }
 

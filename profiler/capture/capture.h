@@ -68,6 +68,7 @@ struct capture_opts {
 	bool sequence;         /* keep the samples' time order (profiler/model/seq.h): set by the
 				* command when its output shows it (speedscope, perf script); it
 				* costs a few bytes a sample, the only memory that grows with samples */
+	bool gil;              /* --gil: only samples of the thread holding a CPython's GIL */
 };
 
 /* The settable capture options (what capture_opts_set() is told to set). */
@@ -87,6 +88,7 @@ enum capture_opt {
 	CAPTURE_OPT_TID, /* appends: several -t TID */
 	CAPTURE_OPT_NO_CHILDREN, /* no value */
 	CAPTURE_OPT_MAX_STACKS,
+	CAPTURE_OPT_GIL, /* no value */
 };
 
 void capture_opts_init(struct capture_opts *o);

@@ -95,6 +95,8 @@ struct pt_backend {
 	uint64_t not_running, displaced; /* cpu-mode stops left out / taken as displaced (stats) */
 	struct py_sample py, cand_py; /* the Python half of the sample in hand / of the held candidate */
 	uint64_t gone_py_merged, gone_py_mismatched, gone_py_unread; /* of processes freed (procs_reap) */
+	uint64_t gone_py_edges;
+	uint64_t gil_dropped;  /* --gil: samples of CPython threads not holding the GIL, dropped */
 	uint64_t blocked;      /* wall-mode samples of threads blocked in D, taken without a stop */
 	uint64_t slow_warned_ns; /* the tick interval we last said the rate fell to */
 };
@@ -210,6 +212,7 @@ static void procs_reap(struct pt_backend *b)
 			b->gone_py_merged += pr->py->merged;
 			b->gone_py_mismatched += pr->py->mismatched;
 			b->gone_py_unread += pr->py->unread;
+			b->gone_py_edges += pr->py->edges;
 		}
 		if (b->cur == pr)
 			b->cur = NULL;
@@ -482,6 +485,31 @@ static uint64_t cpu_weight(struct pt_backend *b, struct ptrace_proc *pp, struct 
 	return used / b->base_tick_ns;
 }
 
+/* A CPython thread stopped inside a futex call on the GIL gets the state
+ * [GIL wait] (wall mode); with --gil a sample of a CPython thread that does
+ * not hold the GIL is dropped (true: the caller emits nothing; its interval
+ * is not carried to its next sample). */
+static bool py_gil_filter(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t,
+			  const struct user_regs_struct *rp, bool py, struct sampler_event *ev)
+{
+	if (!pr->py || pr->py->state != PYSAMPLE_READY)
+		return false;
+	/* Running too: on a loaded machine a waiter woken by its timed wait is
+	 * runnable in the kernel, still inside the futex call, for a while. Not
+	 * the holder: it too sleeps on the GIL's mutex at times, while it hands
+	 * the GIL over (3.12+ keeps it locked until then). */
+	if ((ev->sample.state == SAMPLE_STATE_SLEEPING || ev->sample.state == SAMPLE_STATE_RUNNING) &&
+	    !(py && b->py.thread.holds_gil) && pysample_gil_wait(pr->py, (long)rp->orig_rax, rp->rdi))
+		ev->sample.state = SAMPLE_STATE_GIL;
+	const struct capture_opts *o = b->s->env.opts;
+	if (!o || !o->gil || (py && b->py.thread.holds_gil))
+		return false;
+	b->gil_dropped++;
+	t->last_sample_ns = t->stop_ns;
+	t->sampled = true;
+	return true;
+}
+
 /* Unwinds a thread from regs and emits its sample (or keeps it as the tick's
  * displaced candidate). The thread is held stopped, or blocked in the kernel
  * where its user stack cannot change (sample_blocked). */
@@ -544,11 +572,14 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 		ev.sample.weight = w < 1 ? 1 : w > cap ? cap : w;
 	}
 	/* Still stopped (or blocked in D): its Python frames are of the same instant. */
-	if (pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0) {
+	bool py = pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0;
+	if (py) {
 		ev.sample.python = &b->py;
 		if (b->py.partial)
 			ev.sample.flags |= SAMPLE_PARTIAL;
 	}
+	if (py_gil_filter(b, pr, t, rp, py, &ev))
+		return;
 	t->last_sample_ns = t->stop_ns;
 	t->sampled = true;
 	if (displaced) {
@@ -1006,18 +1037,25 @@ static int ptrace_stop(struct sampler *s)
 	if (!b->detached && b->started) {
 		note_stats(s, b);
 		uint64_t merged = b->gone_py_merged, mismatched = b->gone_py_mismatched, unread = b->gone_py_unread;
+		uint64_t edges = b->gone_py_edges;
 		for (size_t i = 0; i < b->nprocs; i++)
 			if (b->procs[i]->py) {
 				merged += b->procs[i]->py->merged;
 				mismatched += b->procs[i]->py->mismatched;
 				unread += b->procs[i]->py->unread;
+				edges += b->procs[i]->py->edges;
 			}
 		size_t len = strlen(s->stats);
 		if (merged + unread)
 			snprintf(s->stats + len, sizeof(s->stats) - len,
-				 " python_merged %llu python_mismatched %llu python_mismatched_pct %.2f python_unread %llu",
+				 " python_merged %llu python_mismatched %llu python_mismatched_pct %.2f python_unread %llu python_edge %llu",
 				 (unsigned long long)merged, (unsigned long long)mismatched,
-				 merged ? 100.0 * (double)mismatched / (double)merged : 0.0, (unsigned long long)unread);
+				 merged ? 100.0 * (double)mismatched / (double)merged : 0.0, (unsigned long long)unread,
+				 (unsigned long long)edges);
+		len = strlen(s->stats);
+		if (s->env.opts && s->env.opts->gil)
+			snprintf(s->stats + len, sizeof(s->stats) - len, " gil_dropped %llu",
+				 (unsigned long long)b->gil_dropped);
 	}
 	if (!b->detached) {
 		ptrace_poll(s);

@@ -22,7 +22,7 @@ static const struct py_offsets py36 = {
 	.co_filename = 96, .co_name = 104, .co_qualname = -1, .co_firstlineno = 36,
 	.co_linetable = 112, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
-	.bytes_sval = 32, .ob_type = 8,
+	.bytes_sval = 32, .ob_type = 8, .rt_gil = -1, .gil_size = -1,
 };
 
 static const struct py_offsets py37 = {
@@ -33,7 +33,7 @@ static const struct py_offsets py37 = {
 	.co_filename = 96, .co_name = 104, .co_qualname = -1, .co_firstlineno = 36,
 	.co_linetable = 112, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
-	.bytes_sval = 32, .ob_type = 8,
+	.bytes_sval = 32, .ob_type = 8, .rt_gil = 1264, .gil_size = 208,
 };
 
 static const struct py_offsets py38 = {
@@ -44,7 +44,7 @@ static const struct py_offsets py38 = {
 	.co_filename = 104, .co_name = 112, .co_qualname = -1, .co_firstlineno = 40,
 	.co_linetable = 120, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
-	.bytes_sval = 32, .ob_type = 8,
+	.bytes_sval = 32, .ob_type = 8, .rt_gil = 1152, .gil_size = 208,
 };
 
 static const struct py_offsets py39 = {
@@ -55,7 +55,7 @@ static const struct py_offsets py39 = {
 	.co_filename = 104, .co_name = 112, .co_qualname = -1, .co_firstlineno = 40,
 	.co_linetable = 120, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
-	.bytes_sval = 32, .ob_type = 8,
+	.bytes_sval = 32, .ob_type = 8, .rt_gil = 352, .gil_size = 208,
 };
 
 static const struct py_offsets py310 = {
@@ -66,7 +66,7 @@ static const struct py_offsets py310 = {
 	.co_filename = 104, .co_name = 112, .co_qualname = -1, .co_firstlineno = 40,
 	.co_linetable = 120, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
-	.bytes_sval = 32, .ob_type = 8,
+	.bytes_sval = 32, .ob_type = 8, .rt_gil = 352, .gil_size = 208,
 };
 
 static const struct py_offsets py311 = {
@@ -77,7 +77,7 @@ static const struct py_offsets py311 = {
 	.co_filename = 112, .co_name = 120, .co_qualname = 128, .co_firstlineno = 72,
 	.co_linetable = 136, .co_code_adaptive = 184, .co_firsttraceable = 168, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
-	.bytes_sval = 32, .ob_type = 8,
+	.bytes_sval = 32, .ob_type = 8, .rt_gil = 360, .gil_size = 208,
 };
 
 static const struct py_offsets py312 = {
@@ -88,7 +88,7 @@ static const struct py_offsets py312 = {
 	.co_filename = 112, .co_name = 120, .co_qualname = 128, .co_firstlineno = 68,
 	.co_linetable = 136, .co_code_adaptive = 192, .co_firsttraceable = 176, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 40, .uni_compact_size = 56, .bytes_size = 16,
-	.bytes_sval = 32, .ob_type = 8,
+	.bytes_sval = 32, .ob_type = 8, .rt_gil = -1, .gil_size = 208,
 };
 
 static const struct py_offsets py313 = {
@@ -99,7 +99,7 @@ static const struct py_offsets py313 = {
 	.co_filename = 112, .co_name = 120, .co_qualname = 128, .co_firstlineno = 68,
 	.co_linetable = 136, .co_code_adaptive = 200, .co_firsttraceable = 184, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 40, .uni_compact_size = 56, .bytes_size = 16,
-	.bytes_sval = 32, .ob_type = 8,
+	.bytes_sval = 32, .ob_type = 8, .rt_gil = -1, .gil_size = 208,
 };
 
 static const struct py_offsets *const tables[] = { &py36, &py37, &py38, &py39, &py310, &py311, &py312, &py313 };

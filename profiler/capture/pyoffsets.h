@@ -45,6 +45,11 @@ struct py_offsets {
 	int32_t bytes_size, bytes_sval;
 	/* PyObject.ob_type. */
 	int32_t ob_type;
+	/* The GIL's struct _gil_runtime_state (its mutex and condition variables,
+	 * which a thread waiting for the GIL sleeps on): where it is in
+	 * _PyRuntimeState (3.7-3.11; 3.12+ through is_gil_ptr; 3.6 keeps static
+	 * variables, found by their symbols) and its size. */
+	int32_t rt_gil, gil_size;
 };
 
 /* Owners of a 3.11+ _PyInterpreterFrame (Include/internal/pycore_frame.h);

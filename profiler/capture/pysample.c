@@ -127,9 +127,34 @@ int pysample_read(struct pysample_proc *p, pid_t tid, const uint64_t *pcs, size_
 	xgrow((void **)&out->merged, &out->cap, cap, sizeof(*out->merged));
 	out->nmerged = python_merge(is_eval, n, &out->thread, out->merged, cap, &out->partial);
 	free(is_eval);
+	/* One native evaluation frame more than Python activations, the
+	 * innermost: caught in the evaluator's prologue or epilogue, before it
+	 * links its frame or after it unlinked it (every version has that
+	 * window; 3.12+ shows a shim on top for part of it). The merge, aligned
+	 * from the outermost, is right as it is: the evaluator's own time. */
+	size_t nact = python_activations(&out->thread);
+	if (out->partial && !out->thread.truncated && neval == nact + 1) {
+		out->partial = false;
+		out->edge = true;
+	}
+	out->edge |= out->thread.shim_on_top && !out->partial;
 	p->merged++;
 	p->mismatched += out->partial;
+	p->edges += out->edge;
 	return 0;
+}
+
+bool pysample_gil_wait(struct pysample_proc *p, long nr, uint64_t uaddr)
+{
+	if (p->state != PYSAMPLE_READY || nr != 202 /* futex, x86-64 */)
+		return false;
+	if (!p->gil_tried) {
+		/* 3.12+ sets ceval.gil when the interpreter starts: until then, look again. */
+		if (python_gil_range(&p->target, p->read, p->read_ctx, &p->gil[0], &p->gil[1]) == 0 ||
+		    p->target.minor < 12)
+			p->gil_tried = true;
+	}
+	return uaddr >= p->gil[0] && uaddr < p->gil[1];
 }
 
 bool pysample_pid_runs_python(pid_t pid, char *why, size_t len)

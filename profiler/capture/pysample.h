@@ -42,6 +42,9 @@ struct pysample_proc {
 	/* Counts: samples merged, of which the halves did not match, and
 	 * stopped threads whose Python frames could not be read. */
 	uint64_t merged, mismatched, unread;
+	uint64_t edges; /* merged samples caught at a call's edge (py_sample.edge) */
+	uint64_t gil[2];      /* [start, end) of the GIL's struct once found (python_gil_range) */
+	bool gil_tried;
 	py_read_fn read;      /* how the target's memory is read in a stop (default: process_vm_readv) */
 	void *read_ctx;
 };
@@ -53,6 +56,10 @@ struct py_sample {
 	struct py_merged *merged;
 	size_t nmerged, cap;
 	bool partial; /* the two halves did not match (see python_merge) */
+	/* Not a mismatch: the innermost evaluation frame runs no Python frame
+	 * yet or any more (a call from C being entered or left); it stays as a
+	 * native frame. */
+	bool edge;
 };
 
 struct pysample_proc *pysample_new(pid_t pid);
@@ -74,6 +81,13 @@ int pysample_detect(struct pysample_proc *p, const struct maps *maps);
  * -ESRCH when the thread holds no Python state (out then empty). */
 int pysample_read(struct pysample_proc *p, pid_t tid, const uint64_t *pcs, size_t n, struct py_sample *out);
 void pysample_release(struct py_sample *s);
+
+/* Whether a stopped thread of the process sleeps waiting for the GIL: its
+ * system call (nr, first argument uaddr, as its registers show them in the
+ * stop) is a futex wait on the GIL's mutex or condition variables. Reads the
+ * GIL's place once (3.12+: through the reader, so call it in a stop). False
+ * for a process that runs no supported CPython. */
+bool pysample_gil_wait(struct pysample_proc *p, long nr, uint64_t uaddr);
 /* Whether a command about to be launched (argv[0] looked up in PATH, a
  * "#!" script's interpreter followed, "env NAME" too) runs CPython: an ELF
  * file with _PyRuntime / the .PyRuntime section or a libpython it needs.

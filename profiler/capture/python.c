@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <elfutils/libdw.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
@@ -59,9 +60,101 @@ int python_read_pid(void *ctx, uint64_t addr, void *buf, size_t len)
 struct elf_syms {
 	uint64_t runtime, py_version, interp_head, tstate_current, code_type;
 	uint64_t eval[PY_EVAL_RANGES][2]; /* [start, end) of the evaluation function and its .cold part */
+	uint64_t gil36[2];                /* 3.6: [start, end) of the GIL's static variables */
 	uint64_t min_vaddr;
 	bool has_runtime_section, is_dyn;
 };
+
+/* A stripped file names no .cold part (a local symbol, gone with .symtab),
+ * yet the native stacks pass through it, and an evaluation frame the merge
+ * does not see shifts every activation below it. GCC's .cold part is its own
+ * FDE, reached from the hot function by jumps: the FDE that most near jumps
+ * (jcc or jmp rel32, found by scanning the function's bytes) land inside of,
+ * not at its start (a tail call lands on a function's start), outside the
+ * function itself, is taken for it when at least COLD_MIN_HITS land there
+ * and three times as many as in any other FDE.
+ * Debian's python3.11: 13.9 KB at 0x430f05, 1 MB below the function. */
+#define COLD_MIN_HITS 4
+#define COLD_MAX_CANDIDATES 4096
+
+struct cold_hit {
+	uint64_t start, end;
+	unsigned hits;
+};
+
+static void find_cold(Elf *e, uint64_t fstart, uint64_t fend, uint64_t cold[2])
+{
+	Dwarf_CFI *cfi = dwarf_getcfi_elf(e);
+	if (!cfi || fend <= fstart || fend - fstart > (16u << 20))
+		return;
+	/* The function's bytes, from the section holding it. */
+	const uint8_t *code = NULL;
+	for (Elf_Scn *scn = NULL; !code && (scn = elf_nextscn(e, scn));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR) ||
+		    fstart < sh.sh_addr || fend > sh.sh_addr + sh.sh_size)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (d && d->d_buf && d->d_size >= fend - sh.sh_addr)
+			code = (const uint8_t *)d->d_buf + (fstart - sh.sh_addr);
+	}
+	if (!code) {
+		dwarf_cfi_end(cfi);
+		return;
+	}
+	struct cold_hit hits[256];
+	size_t nh = 0, tried = 0;
+	uint64_t len = fend - fstart;
+	for (uint64_t i = 0; i + 5 <= len && tried < COLD_MAX_CANDIDATES; i++) {
+		size_t ilen;
+		if (code[i] == 0x0f && i + 6 <= len && (code[i + 1] & 0xf0) == 0x80)
+			ilen = 6;
+		else if (code[i] == 0xe9)
+			ilen = 5;
+		else
+			continue;
+		int32_t rel;
+		memcpy(&rel, code + i + ilen - 4, 4);
+		uint64_t target = fstart + i + ilen + (uint64_t)(int64_t)rel;
+		if (target >= fstart && target < fend)
+			continue;
+		tried++;
+		Dwarf_Frame *fr = NULL;
+		Dwarf_Addr s0, e0;
+		bool sig;
+		if (dwarf_cfi_addrframe(cfi, target, &fr) != 0 || !fr)
+			continue;
+		int ok = dwarf_frame_info(fr, &s0, &e0, &sig) >= 0;
+		free(fr);
+		if (!ok || target == s0 || (s0 < fend && e0 > fstart))
+			continue;
+		size_t k = 0;
+		while (k < nh && hits[k].start != s0)
+			k++;
+		if (k == nh) {
+			if (nh == sizeof(hits) / sizeof(hits[0]))
+				continue;
+			hits[nh++] = (struct cold_hit){ s0, e0, 0 };
+		}
+		hits[k].hits++;
+	}
+	/* Clearly ahead of any other (random bytes that look like a jump land
+	 * anywhere; the .cold part takes every branch to an unlikely path). */
+	const struct cold_hit *best = NULL;
+	unsigned second = 0;
+	for (size_t k = 0; k < nh; k++)
+		if (!best || hits[k].hits > best->hits) {
+			second = best ? best->hits : 0;
+			best = &hits[k];
+		} else if (hits[k].hits > second) {
+			second = hits[k].hits;
+		}
+	if (best && best->hits >= COLD_MIN_HITS && best->hits >= 3 * second) {
+		cold[0] = best->start;
+		cold[1] = best->end;
+	}
+	dwarf_cfi_end(cfi);
+}
 
 static int elf_scan(const char *path, struct elf_syms *s)
 {
@@ -136,8 +229,18 @@ static int elf_scan(const char *path, struct elf_syms *s)
 				s->tstate_current = sym.st_value;
 			else if (strcmp(nm, "PyCode_Type") == 0)
 				s->code_type = sym.st_value;
+			else if ((strcmp(nm, "gil_cond") == 0 || strcmp(nm, "gil_mutex") == 0 ||
+				  strcmp(nm, "switch_cond") == 0 || strcmp(nm, "switch_mutex") == 0) &&
+				 sym.st_size && sym.st_size < 4096) {
+				if (!s->gil36[0] || sym.st_value < s->gil36[0])
+					s->gil36[0] = sym.st_value;
+				if (sym.st_value + sym.st_size > s->gil36[1])
+					s->gil36[1] = sym.st_value + sym.st_size;
+			}
 		}
 	}
+	if (s->eval[0][1] && !s->eval[1][1])
+		find_cold(e, s->eval[0][0], s->eval[0][1], s->eval[1]);
 	elf_end(e);
 	close(fd);
 	return 0;
@@ -238,6 +341,10 @@ int python_detect_file(const char *path, const char *name, uint64_t bias, py_rea
 			t->eval[k][0] = bias + s.eval[k][0];
 			t->eval[k][1] = bias + s.eval[k][1];
 		}
+	if (s.gil36[1] && s.gil36[1] - s.gil36[0] < 4096) {
+		t->gil36[0] = bias + s.gil36[0];
+		t->gil36[1] = bias + s.gil36[1];
+	}
 	if (micro)
 		t->micro = micro;
 	snprintf(t->module, sizeof(t->module), "%s", name);
@@ -660,6 +767,8 @@ static void walk_new(struct walk *w, uint64_t frame, struct py_thread *th)
 		if (w->t->minor >= 12 && owner == PY_FRAME_OWNED_BY_CSTACK) {
 			if (th->nframes)
 				th->frames[th->nframes - 1].is_entry = true;
+			else if (steps == 1)
+				th->shim_on_top = true;
 			continue;
 		}
 		uint64_t start = code + (uint64_t)o->co_code_adaptive;
@@ -796,6 +905,7 @@ static int read_stacks(const struct python_target *t, py_read_fn read, void *ctx
 			} else {
 				walk_thread(&w, ts, th);
 				th->holds_gil = known && holder == ts;
+				th->gil_known = known;
 				if (want)
 					goto done;
 			}
@@ -846,6 +956,37 @@ void python_thread_release(struct py_thread *th)
 	memset(th, 0, sizeof(*th));
 }
 
+int python_gil_range(const struct python_target *t, py_read_fn read, void *ctx, uint64_t *start, uint64_t *end)
+{
+	const struct py_offsets *o = &t->off;
+	struct walk w = { t, o, read, ctx, 0, NULL };
+	uint64_t at = 0;
+	*start = *end = 0;
+	if (t->minor == 6) {
+		at = t->gil36[0];
+		*end = t->gil36[1];
+	} else if (o->rt_gil >= 0 && o->gil_size > 0) {
+		at = t->runtime + (uint64_t)o->rt_gil;
+	} else if (o->is_gil_ptr >= 0 && o->gil_size > 0) {
+		uint64_t interp = 0;
+		if (rd_ptr(&w, t->runtime, o->rt_interp_head, &interp) < 0 || rd_ptr(&w, interp, o->is_gil_ptr, &at) < 0)
+			at = 0;
+	}
+	if (!at) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	if (t->minor != 6)
+		*end = at + (uint64_t)o->gil_size;
+	if (*end <= at) { /* a pointer read from the target that wraps */
+		*end = 0;
+		errno = EFAULT;
+		return -EFAULT;
+	}
+	*start = at;
+	return 0;
+}
+
 bool python_is_eval_pc(const struct python_target *t, uint64_t pc)
 {
 	for (int k = 0; k < PY_EVAL_RANGES; k++)
@@ -885,21 +1026,28 @@ static void merge_put(struct py_merged *out, size_t cap, size_t *k, bool python,
 	(*k)++;
 }
 
+size_t python_activations(const struct py_thread *th)
+{
+	size_t nact = th->shim_on_top ? 1 : 0;
+	for (size_t i = 0; i < th->nframes; i++)
+		if (th->frames[i].is_entry || i + 1 == th->nframes)
+			nact++;
+	return nact;
+}
+
 size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, struct py_merged *out, size_t cap,
 		    bool *partial)
 {
 	*partial = th->truncated;
-	/* Python activations, innermost first: [start[a], start[a+1]). */
-	size_t nact = 0, neval = 0;
-	for (size_t i = 0; i < th->nframes; i++)
-		if (th->frames[i].is_entry || i + 1 == th->nframes)
-			nact++;
+	/* Python activations, innermost first: [start[a], start[a+1]); an
+	 * empty one first when the chain starts at a shim. */
+	size_t nact = python_activations(th), neval = 0, lead = th->shim_on_top ? 1 : 0;
 	for (size_t i = 0; i < n; i++)
 		neval += is_eval[i];
 	if (nact != neval)
 		*partial = true;
 	size_t *start = xcalloc(nact + 1, sizeof(*start));
-	for (size_t i = 0, a = 0; i < th->nframes; i++)
+	for (size_t i = 0, a = lead; i < th->nframes; i++)
 		if (th->frames[i].is_entry || i + 1 == th->nframes)
 			start[++a] = i + 1;
 	/* Aligned from the outermost: the e-th evaluation frame from the
@@ -913,14 +1061,14 @@ size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, s
 			continue;
 		}
 		long a = (long)e + (long)nact - (long)neval;
-		size_t from, to;
 		if (a < 0) {
 			merge_put(out, cap, &k, false, i, partial);
 			e++;
 			continue;
 		}
-		from = e == 0 ? 0 : start[a];
-		to = start[a + 1];
+		size_t from = e == 0 ? 0 : start[a], to = start[a + 1];
+		if (from == to) /* an empty activation: the evaluator itself */
+			merge_put(out, cap, &k, false, i, partial);
 		for (size_t j = from; j < to; j++)
 			merge_put(out, cap, &k, true, j, partial);
 		e++;

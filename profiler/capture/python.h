@@ -59,6 +59,9 @@ struct python_target {
 	 * .cold part, from the file's symbols ({0, 0} when not found: a
 	 * stripped file has no .cold symbol). */
 	uint64_t eval[PY_EVAL_RANGES][2];
+	/* 3.6: [start, end) of the GIL's static variables (gil_cond, gil_mutex,
+	 * switch_cond, switch_mutex), from .symtab; {0, 0} when not found. */
+	uint64_t gil36[2];
 };
 
 struct py_frame {
@@ -78,7 +81,12 @@ struct py_thread {
 	uint32_t tid;          /* OS thread id, 0 when unknown */
 	bool tid_from_pthread; /* tid read through glibc's struct pthread (before 3.11) */
 	bool holds_gil;
+	bool gil_known;        /* holds_gil was read (else it is false for want of knowing) */
 	bool truncated;        /* the walk stopped early: frames are the innermost ones read */
+	/* 3.12+: the chain starts at a C-stack shim, so the innermost native
+	 * evaluation frame runs no Python frame at this instant (it is entering
+	 * or leaving a call made from C): an empty activation for the merge. */
+	bool shim_on_top;
 	uint64_t tstate, pthread_id;
 	struct py_frame *frames; /* innermost first */
 	size_t nframes;
@@ -145,6 +153,13 @@ void python_thread_release(struct py_thread *th);
  * one, or the pc) lies in the evaluation function or its .cold part. */
 bool python_is_eval_pc(const struct python_target *t, uint64_t pc);
 
+/* [*start, *end) in the target: the GIL's mutex and condition variables
+ * (struct _gil_runtime_state; 3.6: its static variables), which a thread
+ * waiting for the GIL sleeps on. 3.12+ reads the main interpreter's
+ * ceval.gil pointer through read. 0, or a negative errno (-ENOENT when not
+ * known for this target). */
+int python_gil_range(const struct python_target *t, py_read_fn read, void *ctx, uint64_t *start, uint64_t *end);
+
 /* A py_read_fn over process_vm_readv: ctx points to a pid_t. */
 int python_read_pid(void *ctx, uint64_t addr, void *buf, size_t len);
 
@@ -170,13 +185,20 @@ struct py_merged {
  * frame i is an evaluation frame, see python_is_eval_frame()) with a
  * thread's Python frames: each evaluation frame is replaced by the Python
  * frames of its activation (the frames up to and including the next entry
- * frame, innermost first); every other native frame stays in place.
+ * frame, innermost first); every other native frame stays in place. An empty
+ * activation (shim_on_top) keeps its evaluation frame as a native frame: the
+ * time is the evaluator's own, between two Python frames.
  * Activations are matched from the outermost one, which is the most stable
  * when the two halves disagree. When the counts differ (*partial set): extra
  * Python activations go where the innermost evaluation frame is; evaluation
  * frames left without one stay as native frames. out gets at most cap
  * elements (the outermost are lost past that; *partial then too). Returns the
  * number of elements written. */
+/* The number of activations python_merge() finds in th: runs of frames
+ * ending at an entry frame (or the outermost), plus the empty one of
+ * shim_on_top. */
+size_t python_activations(const struct py_thread *th);
+
 size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, struct py_merged *out, size_t cap,
 		    bool *partial);
 

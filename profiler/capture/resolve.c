@@ -16,7 +16,7 @@
 static const char *const state_names[] = {
 	[SAMPLE_STATE_SLEEPING] = "[sleeping]", [SAMPLE_STATE_IO] = "[I/O wait]",
 	[SAMPLE_STATE_STOPPED] = "[stopped]", [SAMPLE_STATE_OTHER] = "[other state]",
-	[SAMPLE_STATE_STACK_LIMIT] = "[stack limit]",
+	[SAMPLE_STATE_STACK_LIMIT] = "[stack limit]", [SAMPLE_STATE_GIL] = "[GIL wait]",
 };
 
 struct handle {

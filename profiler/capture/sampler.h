@@ -52,6 +52,7 @@ enum sample_state {
 	SAMPLE_STATE_STOPPED,    /* T/t */
 	SAMPLE_STATE_OTHER,
 	SAMPLE_STATE_STACK_LIMIT, /* not a thread state: the marker of a stack cut at --max-stacks */
+	SAMPLE_STATE_GIL,        /* inside a futex call on a CPython GIL (pysample_gil_wait) */
 };
 
 /* Flags of a sample. */

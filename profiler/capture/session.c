@@ -319,6 +319,10 @@ static int choose_backend(struct session *s, char **errmsg)
 	 * (so both halves are of one instant): only ptrace stops it. */
 	char why[400] = "";
 	bool python = !o->no_python && o->backend != CAPTURE_BACKEND_PTRACE && runs_python(s, why, sizeof(why));
+	if (o->gil && (o->backend == CAPTURE_BACKEND_PERF || (!python && o->backend != CAPTURE_BACKEND_PTRACE)))
+		note(s, o->backend == CAPTURE_BACKEND_PERF ?
+			"--gil needs the ptrace backend (the GIL holder is read in each stop): every sample is kept" :
+			"--gil: the target runs no CPython prowl reads, so every sample is kept");
 	if (python && o->backend == CAPTURE_BACKEND_PERF)
 		note(s, "the target runs python: --backend perf records native stacks only (Python frames need the "
 			"ptrace backend, the default for it)");

@@ -9,7 +9,9 @@
  *           table, _PyRuntime (or 3.6's interp_head) at the address the
  *           second byte picks.
  * Each walked thread is then merged with a native stack made of the image's
- * first bytes (python_merge), whose output must index real frames.
+ * first bytes (python_merge), whose output must index real frames; the GIL's
+ * place (python_gil_range) is looked up too. The merge's own properties are
+ * fuzzed by fuzz_pymerge.
  * Every walk must end (bounded), free what it made and never read outside
  * the image but through the callback.
  */
@@ -41,6 +43,9 @@ static int image_read(void *ctx, uint64_t addr, void *buf, size_t len)
 
 static void walk(const struct python_target *t, const struct image *m, struct py_code_cache *cache)
 {
+	uint64_t g0, g1;
+	if (python_gil_range(t, image_read, (void *)m, &g0, &g1) == 0 && g1 < g0)
+		abort();
 	struct py_stacks s;
 	if (python_read_stacks(t, image_read, (void *)m, cache, &s) == 0) {
 		for (size_t i = 0; i < s.nthreads; i++) {

@@ -69,6 +69,8 @@ static const struct spec specs[] = {
 	{ F(bytes_size), 6, 13, "PyBytesObject.ob_base.ob_size" },
 	{ F(bytes_sval), 6, 13, "PyBytesObject.ob_sval" },
 	{ F(ob_type), 6, 13, "_object.ob_type" },
+	{ F(rt_gil), 7, 11, "_PyRuntimeState.ceval.gil" },
+	{ F(gil_size), 7, 13, "sizeof:_gil_runtime_state" },
 };
 static const char *const all_fields[] = {
 	"rt_interp_head", "rt_gil_tstate", "is_next", "is_tstate_head", "is_gil_ptr", "gil_locked",
@@ -76,7 +78,7 @@ static const char *const all_fields[] = {
 	"fr_previous", "fr_code", "fr_lasti", "fr_is_entry", "fr_owner", "co_filename", "co_name",
 	"co_qualname", "co_firstlineno", "co_linetable", "co_code_adaptive", "co_firsttraceable",
 	"uni_length", "uni_state", "uni_ascii_size", "uni_compact_size", "bytes_size", "bytes_sval",
-	"ob_type",
+	"ob_type", "rt_gil", "gil_size",
 };
 
 static Dwarf *dw;

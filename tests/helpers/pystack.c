@@ -102,6 +102,8 @@ int main(int argc, char **argv)
 	}
 	strbuf_release(&err);
 	fprintf(stderr, "python %d.%d.%d %s\n", t.major, t.minor, t.micro, t.module);
+	fprintf(stderr, "eval: %#llx-%#llx cold: %#llx-%#llx\n", (unsigned long long)t.eval[0][0],
+		(unsigned long long)t.eval[0][1], (unsigned long long)t.eval[1][0], (unsigned long long)t.eval[1][1]);
 	if (nlive > 0)
 		return live(&t, pid, nlive);
 	stop_all(pid);

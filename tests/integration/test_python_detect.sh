@@ -4,7 +4,9 @@
 # one, whatever its name; a CPython prowl cannot read (pyenv's 2.7) gives one
 # line naming its version and file, and no frames; the same script under a
 # copy of the interpreter renamed to something else is still found (the
-# executable's own symbols, not its name).
+# executable's own symbols, not its name), and the .cold part of its
+# stripped evaluation function too; where the file names its .cold part
+# (pyenv's 3.12), that symbol's range is used.
 . "$(dirname "$0")/../lib.sh"
 require_ptrace
 PYSTACK=$BUILD/tests/helpers/pystack
@@ -51,8 +53,34 @@ zzz()'
 	done
 	cat "$TMP/err"
 	grep -q "^python 3.11" "$TMP/err" || fail "version of the renamed python not read from Py_Version"
+	# Stripped: no .cold symbol, yet its part is found (its own FDE, where
+	# the function's jumps land), apart from the function itself.
+	python3 -c 'import sys
+l = [x for x in open(sys.argv[1]) if x.startswith("eval: ")][0].split()
+hs, he = (int(v, 16) for v in l[1].split("-")); cs, ce = (int(v, 16) for v in l[3].split("-"))
+sys.exit(not (cs > 0 and ce > cs and (ce <= hs or cs >= he) and ce - cs < 1 << 20))' "$TMP/err" ||
+		fail "the .cold part of the stripped python's evaluation function was not found: $(grep '^eval' "$TMP/err")"
 else
 	missing="$missing /usr/bin/python3.11"
+fi
+# Where the file names its .cold part, that symbol's range is the one used.
+py312=$(ls -d "$PYENV"/3.12.*/lib/libpython3.12.so.1.0 2>/dev/null | head -n 1)
+if [ -n "$py312" ]; then
+	bg "$(dirname "$py312")/../bin/python3.12" -c 'import time; time.sleep(30)'
+	wait_exec "$BG" python3.12 || fail "python3.12 did not start"
+	i=0
+	until "$PYSTACK" "$BG" >"$TMP/out" 2>"$TMP/err"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { cat "$TMP/err"; fail "pystack failed on python3.12"; }
+		sleep 0.05
+	done
+	sym=$(readelf -sW "$py312" | awk '$8 == "_PyEval_EvalFrameDefault.cold" { print $2, $3; exit }')
+	base=$(awk -v f="$(readlink -f "$py312")" '$6 == f && $3 == "00000000" { split($1, a, "-"); print a[1]; exit }' "/proc/$BG/maps")
+	want=$(python3 -c 'import sys; v, n, b = int(sys.argv[1], 16), int(sys.argv[2]), int(sys.argv[3], 16); print("%#x-%#x" % (b + v, b + v + n))' $sym "$base")
+	got=$(sed -n 's/^eval: .* cold: //p' "$TMP/err")
+	[ "$got" = "$want" ] || fail "python3.12's .cold range is $got, its symbol says $want"
+else
+	missing="$missing 3.12(pyenv)"
 fi
 [ -z "$missing" ] || skip "missing:$missing"
 exit 0
