@@ -9,7 +9,7 @@
  * - "semwaiter": semwaiter_thread -> do_semtimedop, semtimedop() (200 ms
  *   timeout) on a System V semaphore;
  * - "sigwaiter": sigwaiter_thread -> do_sigwaitinfo, sigwaitinfo() of
- *   SIGUSR1 carrying a sequence number.
+ *   a real-time signal carrying a sequence number.
  * main feeds them every 20 ms (a byte, an eventfd count, a semaphore
  * post, a queued signal). Each thread counts the calls it made, the EINTR it
  * got and the results that were wrong (a byte or signal out of sequence, a
@@ -26,6 +26,9 @@
 #include <sys/sem.h>
 
 #define USAGE "blockers [SECONDS]"
+/* A real-time signal: they queue, so a late waiter loses none (two
+ * SIGUSR1 pending at once are one). */
+#define SIG_SEQ SIGRTMIN
 
 struct counts {
 	const char *name;
@@ -214,17 +217,21 @@ static void *sigwaiter_thread(void *arg)
 
 	sample_name_self("sigwaiter");
 	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIG_SEQ);
 	while (!done) {
 		siginfo_t si;
 		int r = do_sigwaitinfo(&set, &si);
 		int e = errno;
 
-		if (r == SIGUSR1 && si.si_value.sival_int < 0)
+		if (r == SIG_SEQ && si.si_value.sival_int < 0)
 			break; /* main's last one */
-		tally(&counts[C_SIGWAITER], r, e,
-		      r == SIGUSR1 && si.si_code == SI_QUEUE && si.si_value.sival_int == want);
-		if (r == SIGUSR1)
+		int ok = r == SIG_SEQ && si.si_code == SI_QUEUE && si.si_value.sival_int == want;
+
+		if (!ok && !(r < 0 && e == EINTR) && !counts[C_SIGWAITER].wrong)
+			fprintf(stderr, "blockers: sigwaiter: first wrong: returned %d (%s), code %d, value %d, expected %d\n",
+				r, r < 0 ? strerror(e) : "-", r > 0 ? si.si_code : 0, r > 0 ? si.si_value.sival_int : 0, want);
+		tally(&counts[C_SIGWAITER], r, e, ok);
+		if (r == SIG_SEQ)
 			want = si.si_value.sival_int + 1;
 	}
 	return arg;
@@ -256,13 +263,13 @@ int main(int argc, char **argv)
 	must(epoll_ctl(epfd, EPOLL_CTL_ADD, efd, &ev) == 0, "blockers: epoll_ctl");
 	must((semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) >= 0, "blockers: semget");
 	/* Workers get every signal blocked (the run-time alarm lands on main;
-	 * SIGUSR1 waits for sigwaitinfo), so an EINTR is nobody's but a
+	 * SIG_SEQ waits for sigwaitinfo), so an EINTR is nobody's but a
 	 * profiler's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (int i = 0; i < NT; i++)
 		must(pthread_create(&th[i], NULL, fns[i], NULL) == 0, "blockers: pthread_create");
-	sigaddset(&old, SIGUSR1);
+	sigaddset(&old, SIG_SEQ);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	sample_arm(seconds);
 	while (!sample_stop) {
@@ -275,13 +282,13 @@ int main(int argc, char **argv)
 		seq++;
 		must(write(efd, &one, 8) == 8, "blockers: eventfd write");
 		must(semop(semid, &post, 1) == 0, "blockers: semop");
-		must(pthread_sigqueue(th[6], SIGUSR1, v) == 0, "blockers: pthread_sigqueue");
+		must(pthread_sigqueue(th[6], SIG_SEQ, v) == 0, "blockers: pthread_sigqueue");
 		nanosleep(&tick, NULL); /* the alarm may cut it short: main is not counted */
 	}
 	done = 1;
 	close(pipe_fds[1]);
 	union sigval last = { .sival_int = -1 };
-	pthread_sigqueue(th[6], SIGUSR1, last);
+	pthread_sigqueue(th[6], SIG_SEQ, last);
 	for (int i = 0; i < NT; i++)
 		pthread_join(th[i], NULL);
 	semctl(semid, 0, IPC_RMID);

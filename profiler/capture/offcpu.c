@@ -293,6 +293,8 @@ struct othread {
 	uint64_t last_ns, run_ns, runs;
 	uint64_t carry_ns;       /* off-CPU time not yet a whole period */
 	bool have_stack;         /* last look found it blocked: call and ips are its */
+	uint64_t stack_runs;     /* its run count when it was last found blocked there */
+	uint64_t maps_gen;       /* the generation of the mappings the stack was unwound over */
 	struct offcpu_call call;
 	enum sample_state state;
 	int nr;
@@ -587,8 +589,11 @@ int offcpu_look(struct offcpu *o, pid_t pid, pid_t tid, struct maps *maps, struc
 	/* A thread found ready that was blocked at the last look spent its
 	 * time off the CPU there, mostly (it woke since): that is where it goes. */
 	bool was_blocked = t->based && t->have_stack;
-	/* Not run since a look that found it blocked: still blocked there. */
-	bool hit = t->based && t->have_stack && t->runs_known && runs_known && runs == t->runs;
+	uint64_t gen = maps ? maps->generation : 0;
+	/* Not run since a look that found it blocked: still blocked there (and
+	 * the stack read then stands while the mappings it was unwound over do). */
+	bool same_maps = gen == t->maps_gen;
+	bool hit = t->based && t->have_stack && same_maps && t->runs_known && runs_known && runs == t->runs;
 	if (hit) {
 		o->st.hits++;
 		out->cached = true;
@@ -598,13 +603,14 @@ int offcpu_look(struct offcpu *o, pid_t pid, pid_t tid, struct maps *maps, struc
 		if (r < 0)
 			goto fail;
 		t->runs_known = runs_known;
-		if (c.where != OFFCPU_RUNNING && t->have_stack && !runs_known && call_same(&c, &t->call)) {
+		if (c.where != OFFCPU_RUNNING && t->have_stack && same_maps && !runs_known && call_same(&c, &t->call)) {
 			/* No run count here: the same call at the same sp and pc. */
 			o->st.hits++;
 			out->cached = true;
 		} else if (c.where != OFFCPU_RUNNING) {
 			r = read_stack(o, t, maps, &c, &run_ns, &runs);
 			if (r == 0) {
+				t->maps_gen = gen;
 				t->call = c;
 				t->state = offcpu_state(&c, &t->nr);
 				t->have_stack = true;
@@ -629,10 +635,19 @@ int offcpu_look(struct offcpu *o, pid_t pid, pid_t tid, struct maps *maps, struc
 	t->runs = runs;
 	uint64_t total = off + t->carry_ns;
 	if (t->have_stack) {
+		t->stack_runs = runs;
 		o->st.blocked++;
 		out_blocked(t, out);
+	} else if (t->nips && t->runs_known && runs == t->stack_runs) {
+		/* Woken but not run since it blocked (no run count has come): it
+		 * waits for a CPU right where it blocked. */
+		out_blocked(t, out);
+		out->blocked = false;
+		out->state = SAMPLE_STATE_RUNNABLE;
+		out->syscall = -1;
 	} else if (was_blocked && t->nips) {
 		out_blocked(t, out);
+		out->blocked = false;
 		t->nips = 0;
 	} else {
 		out->state = SAMPLE_STATE_RUNNABLE;

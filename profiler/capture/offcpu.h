@@ -60,11 +60,15 @@ const char *offcpu_syscall_name(long nr);
 
 /* What one look at a thread gives. */
 struct offcpu_look {
-	bool blocked;            /* blocked in the kernel; else running or ready */
-	enum sample_state state; /* blocked: its state; else SAMPLE_STATE_RUNNABLE */
+	bool blocked;            /* blocked in the kernel now; else running or ready */
+	/* Where the weight goes: blocked, the stack it is blocked in; found
+	 * ready after a look that found it blocked, that stack (it woke since);
+	 * else SAMPLE_STATE_RUNNABLE and its last on-CPU stack (offcpu_note_cpu),
+	 * or none (nips 0: the time waits for the next look). */
+	enum sample_state state;
 	int syscall;             /* SAMPLE_STATE_SYSCALL: the call */
-	const uint64_t *ips;     /* blocked: its stack, leaf first (as unwind.h); */
-	size_t nips;             /*   else its last on-CPU stack (offcpu_note_cpu), or 0 */
+	const uint64_t *ips;     /* leaf first, as unwind.h gives them */
+	size_t nips;
 	unsigned flags;          /* SAMPLE_PARTIAL / SAMPLE_TRUNCATED */
 	uint64_t weight;         /* whole periods of off-CPU time to charge to this look */
 	bool cached;             /* the stack is last look's (the thread did not run) */
