@@ -408,9 +408,14 @@ static int perf_sampler_open(struct sampler *s)
 	return 0;
 }
 
+static void perf_wall_round(struct sampler *s);
+
 static int perf_sampler_start(struct sampler *s)
 {
-	(void)s;
+	struct perf_state *ps = s->priv;
+	/* Wall mode: where each thread's time is counted from. */
+	if (ps && ps->wall)
+		perf_wall_round(s);
 	return 0; /* attached events run from open; a launched command enables them on exec */
 }
 
@@ -744,8 +749,11 @@ static int perf_sampler_stop(struct sampler *s)
 	for (size_t i = 0; i < ps->nfds; i++)
 		ioctl(ps->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 	int r = drain(s, UINT64_MAX);
-	if (ps->wall)
+	if (ps->wall) {
+		/* The time since the last look is the recording's too. */
+		perf_wall_round(s);
 		perf_wall_stats(s);
+	}
 	return r;
 }
 
@@ -887,6 +895,39 @@ static void wall_look_proc(struct sampler *s, struct target_proc *p)
 	free(tids);
 }
 
+static uint64_t thread_cpu_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One look at every thread. The CPU it costs us is what the budget counts:
+ * a read of a thread's syscall file waits (off the CPU) while that thread is
+ * preempted on its way into a wait, for as long as it waits for a CPU (the
+ * kernel's wait_task_inactive; hundreds of ms were seen with 64 threads on
+ * 2 loaded cores), which slows the looks but costs nothing. */
+static void perf_wall_round(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	struct perf_wall *w = ps->wall;
+	uint64_t c0 = thread_cpu_now();
+	/* The on-CPU samples up to now first: a ready thread's time goes to
+	 * the last stack they found it in. */
+	drain(s, now_ns() - 1000000);
+	struct target *t = s->env.target;
+	offcpu_round_begin(w->off);
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i]->pid != w->held_child)
+			wall_look_proc(s, t->procs[i]);
+	offcpu_round_end(w->off);
+	w->ticks++;
+	uint64_t used = thread_cpu_now() - c0;
+	w->busy_ns += used;
+	w->win_busy_ns += used;
+}
+
 static int perf_wall_tick(struct sampler *s)
 {
 	struct perf_state *ps = s->priv;
@@ -898,20 +939,8 @@ static int perf_wall_tick(struct sampler *s)
 		return 0;
 	}
 	w->skip = w->every - 1;
-	uint64_t t0 = now_ns();
-	/* The on-CPU samples up to now first: a ready thread's time goes to
-	 * the last stack they found it in. */
-	drain(s, t0 - 1000000);
-	struct target *t = s->env.target;
-	offcpu_round_begin(w->off);
-	for (size_t i = 0; i < t->nprocs; i++)
-		if (t->procs[i]->pid != w->held_child)
-			wall_look_proc(s, t->procs[i]);
-	offcpu_round_end(w->off);
-	w->ticks++;
+	perf_wall_round(s);
 	uint64_t t1 = now_ns();
-	w->busy_ns += t1 - t0;
-	w->win_busy_ns += t1 - t0;
 	uint64_t el = t1 - w->win_start_ns;
 	if (el >= WALL_WINDOW_NS) {
 		double frac = (double)w->win_busy_ns / (double)el;
@@ -936,7 +965,7 @@ static void perf_wall_stats(struct sampler *s)
 	offcpu_stats(w->off, &st);
 	uint64_t el = now_ns() - w->start_ns;
 	snprintf(s->stats, sizeof(s->stats),
-		 "wall cost: ticks %llu tick_hz %.0f tick_us %.1f busy_pct %.2f looks %llu blocked %llu cache_hits %llu "
+		 "wall cost: ticks %llu tick_hz %.0f tick_cpu_us %.1f cpu_pct %.2f looks %llu blocked %llu cache_hits %llu "
 		 "cache_hit_pct %.1f stack_reads %llu raced %llu dropped %llu denied %llu offcpu_samples %llu",
 		 (unsigned long long)w->ticks, el ? w->ticks * 1e9 / (double)el : 0.0,
 		 w->ticks ? w->busy_ns / 1e3 / (double)w->ticks : 0.0, el ? 100.0 * (double)w->busy_ns / (double)el : 0.0,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "profiler/base/procstat.h"
@@ -39,6 +40,8 @@
 /* Cost is judged over windows of this length (and at least this many ticks). */
 #define COST_WINDOW_NS 250000000ull
 #define COST_WINDOW_TICKS 8
+/* Wall mode: prowl's own CPU for its looks, as a fraction of one CPU. */
+#define WALL_CPU_BUDGET 0.03
 /* Unknown code addresses reread /proc/PID/maps at most this often. */
 #define MAPS_RELOAD_NS 10000000ull
 /* Without MMAP records a library swapped at the same address (dlclose, then
@@ -98,6 +101,9 @@ struct pt_backend {
 	uint64_t gone_py_merged, gone_py_mismatched, gone_py_unread; /* of processes freed (procs_reap) */
 	uint64_t blocked;      /* wall-mode looks at blocked threads, taken without a stop */
 	struct offcpu *off;    /* wall mode: the blocked-thread reader */
+	uint64_t cpu_tick_ns;  /* wall mode: the shortest period prowl's CPU budget allows */
+	uint64_t cpu_win_start_ns, cpu_win_ns;
+	unsigned cpu_win_ticks;
 	uint64_t restarted;    /* calls our stop cut short with EINTR, set to run again (ptrace_thread_restart_cut) */
 	uint64_t slow_warned_ns; /* the tick interval we last said the rate fell to */
 };
@@ -817,6 +823,8 @@ static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 		/* Cheaper now (threads ended, caches warm): back towards the asked rate. */
 		uint64_t half = old / b->base_tick_ns / 2;
 		b->tick_ns = (k > half ? k : half ? half : 1) * b->base_tick_ns;
+		if (b->tick_ns < b->cpu_tick_ns)
+			b->tick_ns = b->cpu_tick_ns; /* what prowl's own CPU allows (wall_cpu_control) */
 	}
 	b->win_start_ns = now;
 	b->win_paused_ns = 0;
@@ -851,6 +859,45 @@ static void slow_ticks(struct pt_backend *b, uint64_t now)
 	ev.note = line;
 	emit(b->s, &ev);
 	b->slow_warned_ns = gap;
+}
+
+static uint64_t thread_cpu_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall mode stops only running threads, so the pause budget seldom binds;
+ * what costs is prowl's own looks (a few /proc reads per thread per tick):
+ * they are kept under WALL_CPU_BUDGET of one CPU by a longer period, which
+ * changes no total (each sample weighs the time since the thread's last). */
+static void wall_cpu_control(struct pt_backend *b, uint64_t cpu, uint64_t now)
+{
+	if (b->ticks <= 1) {
+		b->cpu_win_start_ns = now;
+		return;
+	}
+	b->cpu_win_ns += cpu;
+	b->cpu_win_ticks++;
+	uint64_t el = now - b->cpu_win_start_ns;
+	if (el < COST_WINDOW_NS || b->cpu_win_ticks < COST_WINDOW_TICKS)
+		return;
+	double frac = (double)b->cpu_win_ns / (double)el;
+	double per_tick = (double)b->cpu_win_ns / b->cpu_win_ticks;
+	uint64_t k = (uint64_t)(per_tick / (WALL_CPU_BUDGET * 0.8)) / b->base_tick_ns + 1;
+	if (frac > WALL_CPU_BUDGET && k * b->base_tick_ns > b->tick_ns) {
+		b->cpu_tick_ns = b->tick_ns = k * b->base_tick_ns;
+	} else if (frac < WALL_CPU_BUDGET / 2 && b->cpu_tick_ns > b->base_tick_ns) {
+		b->cpu_tick_ns /= 2;
+		if (b->cpu_tick_ns < b->base_tick_ns)
+			b->cpu_tick_ns = b->base_tick_ns;
+		/* cost_control brings the period back down from there. */
+	}
+	b->cpu_win_start_ns = now;
+	b->cpu_win_ns = 0;
+	b->cpu_win_ticks = 0;
 }
 
 static int attach_proc(struct sampler *s, struct target_proc *tp)
@@ -976,6 +1023,7 @@ static int ptrace_tick(struct sampler *s)
 	s->tick_ns = iv;
 	b->last_tick_ns = now;
 	uint64_t paused = 0;
+	uint64_t cpu0 = thread_cpu_now();
 	if (b->off)
 		offcpu_round_begin(b->off);
 	for (size_t i = 0; i < b->nprocs; i++) {
@@ -992,6 +1040,8 @@ static int ptrace_tick(struct sampler *s)
 	b->ticks++;
 	uint64_t end = now_ns();
 	b->tick_busy_ns += end - now;
+	if (b->wall)
+		wall_cpu_control(b, thread_cpu_now() - cpu0, end);
 	cost_control(b, paused, end);
 	slow_ticks(b, end);
 	return 0;
