@@ -1040,8 +1040,11 @@ static int ptrace_tick(struct sampler *s)
 	b->ticks++;
 	uint64_t end = now_ns();
 	b->tick_busy_ns += end - now;
-	if (b->wall)
-		wall_cpu_control(b, thread_cpu_now() - cpu0, end);
+	if (b->wall) {
+		/* The unwinds of held threads are the pause budget's (cost_control). */
+		uint64_t cpu = thread_cpu_now() - cpu0;
+		wall_cpu_control(b, cpu > paused ? cpu - paused : 0, end);
+	}
 	cost_control(b, paused, end);
 	slow_ticks(b, end);
 	return 0;
