@@ -127,6 +127,27 @@ bad:
 	return -EINVAL;
 }
 
+int offcpu_read_call(pid_t pid, pid_t tid, struct offcpu_call *c)
+{
+	char path[64], buf[256];
+	memset(c, 0, sizeof(*c));
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno == ENOENT ? ESRCH : errno;
+		errno = e;
+		return -e;
+	}
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int e = n < 0 ? errno : ESRCH;
+	close(fd);
+	if (n <= 0) {
+		errno = e;
+		return -e;
+	}
+	return offcpu_parse_syscall(buf, (size_t)n, c);
+}
+
 /* ---- states ---- */
 
 struct call_info {

@@ -46,6 +46,11 @@ struct offcpu_call {
  * when it is none of the three forms. */
 int offcpu_parse_syscall(const char *text, size_t len, struct offcpu_call *c);
 
+/* One read of /proc/PID/task/TID/syscall (no cache, nothing kept): for a
+ * one-time look such as `prowl dump`'s. -ESRCH when the thread is gone,
+ * -EACCES/-EPERM when the kernel denies it, -EINVAL when unreadable. */
+int offcpu_read_call(pid_t pid, pid_t tid, struct offcpu_call *c);
+
 /* The wall-mode state of a thread blocked as c says, and the call that names
  * it when the state is SAMPLE_STATE_SYSCALL (*nr, else -1). */
 enum sample_state offcpu_state(const struct offcpu_call *c, int *nr);

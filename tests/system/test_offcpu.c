@@ -95,6 +95,14 @@ static void test_blocked_and_cache(void **state)
 	assert_int_equal(lk.weight, 0);
 	uint64_t t0 = now_ns(), pc = lk.ips[0], sum = 0;
 
+	/* The one-shot read agrees: blocked in read at that pc. */
+	struct offcpu_call c;
+	assert_int_equal(offcpu_read_call(pid, reader_tid, &c), 0);
+	assert_int_equal(c.where, OFFCPU_IN_CALL);
+	assert_int_equal(c.nr, 0);
+	assert_true(c.pc == pc);
+	assert_int_equal(offcpu_read_call(pid, 0x7ffffff0, &c), -ESRCH);
+
 	/* Looks while it stays blocked: the cache, and weights that add up to
 	 * the time since the baseline (to a period). */
 	for (int i = 0; i < 20; i++) {
