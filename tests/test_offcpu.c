@@ -125,6 +125,23 @@ static void test_codes(void **state)
 	assert_int_equal(nr, -1);
 }
 
+static void test_denied_text(void **state)
+{
+	(void)state;
+	char buf[300];
+	/* Yama at 1: the message names it and what works instead, in one line. */
+	offcpu_denied_text(42, -EACCES, 1, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "kernel.yama.ptrace_scope is 1"));
+	assert_non_null(strstr(buf, " 42:"));
+	assert_non_null(strstr(buf, "(launch the command under prowl"));
+	assert_null(strchr(buf, '\n'));
+	/* No Yama: the kernel's word and what to do. */
+	offcpu_denied_text(42, -EPERM, -1, buf, sizeof(buf));
+	assert_null(strstr(buf, "yama"));
+	assert_non_null(strstr(buf, "operation not permitted"));
+	assert_non_null(strstr(buf, "(run as the process owner or root)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_denied_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

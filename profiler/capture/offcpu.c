@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "profiler/base/errstr.h"
 #include "profiler/base/itab.h"
 #include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
@@ -710,6 +711,18 @@ void offcpu_stats(const struct offcpu *o, struct offcpu_stats *st)
 	*st = o->st;
 }
 
+void offcpu_denied_text(pid_t pid, int err, int scope, char *buf, size_t len)
+{
+	if (scope >= 1)
+		snprintf(buf, len,
+			 "cannot read the blocked threads of %d: kernel.yama.ptrace_scope is %d, so only its parent may "
+			 "read its stacks (launch the command under prowl, or run as root or with CAP_SYS_PTRACE)",
+			 (int)pid, scope);
+	else
+		snprintf(buf, len, "cannot read the blocked threads of %d: %s (run as the process owner or root)",
+			 (int)pid, errstr(err < 0 ? -err : err));
+}
+
 void offcpu_denied_message(pid_t pid, int err, char *buf, size_t len)
 {
 	int scope = -1;
@@ -719,13 +732,5 @@ void offcpu_denied_message(pid_t pid, int err, char *buf, size_t len)
 			scope = -1;
 		fclose(f);
 	}
-	if (scope >= 1)
-		snprintf(buf, len,
-			 "cannot read the blocked threads of %d: kernel.yama.ptrace_scope is %d, so only its parent may "
-			 "read its stacks (launch the command under prowl, or run as root or with CAP_SYS_PTRACE)",
-			 (int)pid, scope);
-	else
-		snprintf(buf, len,
-			 "cannot read the blocked threads of %d: %s (run as the process owner or root)", (int)pid,
-			 strerror(-err));
+	offcpu_denied_text(pid, err, scope, buf, len);
 }

@@ -115,5 +115,7 @@ void offcpu_stats(const struct offcpu *o, struct offcpu_stats *st);
  * from offcpu_look: -EACCES/-EPERM), into buf: names Yama's ptrace_scope when
  * it is what denies. */
 void offcpu_denied_message(pid_t pid, int err, char *buf, size_t len);
+/* The same line for a given ptrace_scope (-1: no Yama). */
+void offcpu_denied_text(pid_t pid, int err, int scope, char *buf, size_t len);
 
 #endif
