@@ -41,7 +41,7 @@
 #define COST_WINDOW_NS 250000000ull
 #define COST_WINDOW_TICKS 8
 /* Wall mode: prowl's own CPU for its looks, as a fraction of one CPU. */
-#define WALL_CPU_BUDGET 0.03
+#define WALL_CPU_BUDGET 0.10
 /* Unknown code addresses reread /proc/PID/maps at most this often. */
 #define MAPS_RELOAD_NS 10000000ull
 /* Without MMAP records a library swapped at the same address (dlclose, then
@@ -742,8 +742,13 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		if (b->wall) {
 			t->sched = st.state;
-			if (sample_blocked(b, pr, t) || pending)
-				continue; /* blocked: read as it is; a stop still pending: it comes */
+			/* Not running: read as it is, no stop. A running one is
+			 * stopped at once: a thread that lives microseconds (churn)
+			 * is gone after a few more /proc reads. */
+			if (st.state != 'R' && sample_blocked(b, pr, t))
+				continue;
+			if (pending)
+				continue; /* a stop still pending: it comes */
 		}
 		/* The session may add a target thread then, never a ptrace thread: t is valid. */
 		t->sched = st.state;
