@@ -28,7 +28,11 @@ check() { # LABEL FOLDED
 		pl=$(pct "$inleaf" "$in")
 		info "$label: $fn $p% (want $want +- 5), $pl% of it in [$leaf]"
 		within "$p" "$want" 5 || fail "$label: $fn has $p% of splitter's wall time, want $want +- 5"
-		at_least "$pl" 95 || fail "$label: only $pl% of $fn in [$leaf]"
+		# The rest of a wait's time is its wake-up: ready, waiting for a
+		# CPU once the wait ended ([runnable]; the ptrace backend, which
+		# cannot tell ready from running, shows [running]): a few % on a
+		# loaded machine.
+		at_least "$pl" 90 || fail "$label: only $pl% of $fn in [$leaf]"
 	done
 }
 
