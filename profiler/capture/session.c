@@ -308,7 +308,7 @@ static int choose_backend(struct session *s, char **errmsg)
 	if (python && o->backend == CAPTURE_BACKEND_PERF)
 		note(s, "the target runs python: --backend perf records native stacks only (Python frames need the "
 			"ptrace backend, the default for it)");
-	else if (python && o->mode != CAPTURE_MODE_WALL)
+	else if (python)
 		note(s, "using the ptrace backend: the target runs python, whose frames are read while each thread "
 			"is stopped (--no-python: native stacks with perf)");
 	/* Wall mode reads blocked threads with either backend (offcpu.h). */
