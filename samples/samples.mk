@@ -11,7 +11,7 @@ SAMPLE_DIR := samples/bin
 SAMPLE_CLEAN := $(SAMPLE_DIR)
 
 SAMPLE_C_NAMES := cpu busy2 recursion threads inline dlopen sleepy threads64 churn \
-	forker execer deep
+	forker execer deep blockers split pool
 SAMPLE_C_BINS := $(SAMPLE_C_NAMES:%=$(SAMPLE_DIR)/%)
 SAMPLE_BINS := $(SAMPLE_C_BINS) $(SAMPLE_DIR)/cpu-fp $(SAMPLE_DIR)/cpu-stripped \
 	$(SAMPLE_DIR)/cpp $(SAMPLE_DIR)/libplugin.so

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "profiler/capture/offcpu.h"
 #include "profiler/capture/perf_ring.h"
 #include "profiler/capture/sampler.h"
 #include "profiler/base/errstr.h"
@@ -72,7 +73,15 @@ struct perf_state {
 	struct procstat_cpu *cpu_start;
 	pid_t *cpu_pids;
 	size_t ncpu_pids;
+	struct perf_wall *wall; /* --mode wall: the blocked-thread reader, else NULL */
 };
+
+static int perf_wall_open(struct sampler *s);
+static int perf_wall_tick(struct sampler *s);
+static void perf_wall_note_cpu(struct sampler *s, struct sampler_sample *sm);
+static void perf_wall_stats(struct sampler *s);
+static void perf_wall_free(struct perf_state *ps);
+static void perf_wall_exec(struct sampler *s, pid_t pid);
 
 struct stack_mem {
 	uint64_t sp;
@@ -368,10 +377,6 @@ static void kernel_time_end(struct sampler *s)
 static int perf_sampler_open(struct sampler *s)
 {
 	const struct capture_opts *o = s->env.opts;
-	if (o->mode == CAPTURE_MODE_WALL) {
-		snprintf(s->err, sizeof(s->err), "the perf backend samples on-CPU time only (use --backend ptrace for --mode wall)");
-		return -EOPNOTSUPP;
-	}
 	struct perf_state *ps = xcalloc(1, sizeof(*ps));
 	s->priv = ps;
 	ps->dwarf = o->unwind == CAPTURE_UNWIND_DWARF;
@@ -437,12 +442,19 @@ static int perf_sampler_open(struct sampler *s)
 			unwinder_forget(s->env.unwinder, p->maps);
 		maps_load(p->maps);
 	}
+	if (o->mode == CAPTURE_MODE_WALL)
+		return perf_wall_open(s);
 	return 0;
 }
 
+static void perf_wall_round(struct sampler *s);
+
 static int perf_sampler_start(struct sampler *s)
 {
-	(void)s;
+	struct perf_state *ps = s->priv;
+	/* Wall mode: where each thread's time is counted from. */
+	if (ps && ps->wall)
+		perf_wall_round(s);
 	return 0; /* attached events run from open; a launched command enables them on exec */
 }
 
@@ -586,6 +598,8 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 	sm->kernel = ps->kernel;
 	sm->nkernel = nkernel;
 	sm->flags = flags;
+	if (ps->wall)
+		perf_wall_note_cpu(s, sm);
 	s->env.emit(s->env.ctx, &ev);
 }
 
@@ -653,6 +667,8 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 		struct target_proc *p = target_proc(t, ev.pid, false);
 		if (!p)
 			return;
+		if (ev.comm.exec && ps->wall)
+			perf_wall_exec(s, ev.pid);
 		if (ev.comm.exec && ev.pid == ev.tid) {
 			/* A new program: the old mappings are gone. MMAP2 records follow;
 			 * /proc covers what was mapped before we read them. */
@@ -785,7 +801,13 @@ static int perf_sampler_stop(struct sampler *s)
 		ioctl(ps->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 	if (s->kernel_hidden)
 		kernel_time_end(s);
-	return drain(s, UINT64_MAX);
+	int r = drain(s, UINT64_MAX);
+	if (ps->wall) {
+		/* The time since the last look is the recording's too. */
+		perf_wall_round(s);
+		perf_wall_stats(s);
+	}
+	return r;
 }
 
 static void perf_sampler_close(struct sampler *s)
@@ -807,8 +829,214 @@ static void perf_sampler_close(struct sampler *s)
 	free(ps->kernel);
 	free(ps->cpu_start);
 	free(ps->cpu_pids);
+	perf_wall_free(ps);
 	free(ps);
 	s->priv = NULL;
+}
+
+/* ---- --mode wall: threads off the CPU, read without stopping them ----
+ * On-CPU time comes from the cpu-clock samples (each stands for a period of
+ * CPU time; wall mode gives them the [running] leaf). At each tick every
+ * thread of the target is looked at through offcpu.h: a blocked one brings
+ * its stack (cached while it does not run) weighed by its time off the CPU
+ * since its previous look; a ready one's time off the CPU goes to its last
+ * on-CPU stack as [runnable]. The looks cost prowl a /proc read per thread
+ * (two, and a stack read, when it ran): they are kept under WALL_BUDGET of
+ * one CPU by looking less often, which changes no total (each look weighs
+ * the time since the previous one), only how finely time is cut. */
+
+#define WALL_BUDGET 0.03
+#define WALL_WINDOW_NS 250000000ull
+
+struct perf_wall {
+	struct offcpu *off;
+	uint64_t period_ns;      /* the sampling period */
+	unsigned every;          /* look at every this many ticks */
+	unsigned skip;           /* ticks left to skip */
+	pid_t held_child;        /* a launched command not yet exec'd: not looked at */
+	uint64_t win_start_ns, win_busy_ns, busy_ns, start_ns;
+	uint64_t ticks, samples;
+	bool denied_said;
+};
+
+static int perf_wall_open(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	const struct capture_opts *o = s->env.opts;
+	struct target *t = s->env.target;
+	struct perf_wall *w = xcalloc(1, sizeof(*w));
+	ps->wall = w;
+	w->period_ns = 1000000000ull / (o->freq ? o->freq : CAPTURE_DEFAULT_FREQ);
+	w->every = 1;
+	w->held_child = t->child;
+	w->off = offcpu_new(ps->dwarf ? s->env.unwinder : NULL, ps->max_frames, w->period_ns);
+	/* Whether the kernel lets us read an attached process's blocked threads
+	 * (a launched command is our child: it always may). */
+	for (size_t i = 0; i < t->nprocs; i++) {
+		pid_t pid = t->procs[i]->pid;
+		if (pid == t->child)
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		char buf[256];
+		int e = fd < 0 ? errno : read(fd, buf, sizeof(buf)) < 0 ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+		if (e == EACCES || e == EPERM) {
+			offcpu_denied_message(pid, -e, s->err, sizeof(s->err));
+			return -EPERM;
+		}
+	}
+	s->tick_ns = w->period_ns;
+	w->start_ns = w->win_start_ns = now_ns();
+	return 0;
+}
+
+static void perf_wall_exec(struct sampler *s, pid_t pid)
+{
+	struct perf_state *ps = s->priv;
+	if (ps->wall->held_child == pid)
+		ps->wall->held_child = 0;
+}
+
+static void perf_wall_note_cpu(struct sampler *s, struct sampler_sample *sm)
+{
+	struct perf_state *ps = s->priv;
+	sm->state = SAMPLE_STATE_RUNNING;
+	offcpu_note_cpu(ps->wall->off, sm->pid, sm->tid, sm->user, sm->nuser);
+}
+
+static void wall_look_proc(struct sampler *s, struct target_proc *p)
+{
+	struct perf_state *ps = s->priv;
+	struct perf_wall *w = ps->wall;
+	pid_t *tids;
+	int n = procstat_tasks(p->pid, &tids);
+	if (n < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (s->env.thread_wanted && !s->env.thread_wanted(s->env.ctx, p->pid, tids[i]))
+			continue;
+		struct offcpu_look lk;
+		int r = offcpu_look(w->off, p->pid, tids[i], p->maps, &lk);
+		if (r == -EACCES || r == -EPERM) {
+			if (!w->denied_said) {
+				char line[256];
+				offcpu_denied_message(p->pid, r, line, sizeof(line));
+				struct sampler_event ev = { .kind = SAMPLER_NOTE, .time_ns = now_ns() };
+				ev.note = line;
+				emit_ev(s, &ev);
+				w->denied_said = true;
+			}
+			continue;
+		}
+		if (r || !lk.weight || !lk.nips)
+			continue;
+		struct sampler_event ev = { .kind = SAMPLER_SAMPLE, .pid = p->pid, .tid = tids[i], .time_ns = now_ns() };
+		struct sampler_sample *sm = &ev.sample;
+		sm->pid = p->pid;
+		sm->tid = tids[i];
+		sm->time_ns = ev.time_ns;
+		sm->user = lk.ips;
+		sm->nuser = lk.nips;
+		sm->flags = lk.flags;
+		sm->state = lk.state;
+		sm->syscall = lk.syscall;
+		sm->weight = lk.weight;
+		w->samples++;
+		emit_ev(s, &ev);
+	}
+	free(tids);
+}
+
+static uint64_t thread_cpu_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One look at every thread. The CPU it costs us is what the budget counts:
+ * a read of a thread's syscall file waits (off the CPU) while that thread is
+ * preempted on its way into a wait, for as long as it waits for a CPU (the
+ * kernel's wait_task_inactive; hundreds of ms were seen with 64 threads on
+ * 2 loaded cores), which slows the looks but costs nothing. */
+static void perf_wall_round(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	struct perf_wall *w = ps->wall;
+	uint64_t c0 = thread_cpu_now();
+	/* The on-CPU samples up to now first: a ready thread's time goes to
+	 * the last stack they found it in. */
+	drain(s, now_ns() - 1000000);
+	struct target *t = s->env.target;
+	offcpu_round_begin(w->off);
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i]->pid != w->held_child)
+			wall_look_proc(s, t->procs[i]);
+	offcpu_round_end(w->off);
+	w->ticks++;
+	uint64_t used = thread_cpu_now() - c0;
+	w->busy_ns += used;
+	w->win_busy_ns += used;
+}
+
+static int perf_wall_tick(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	struct perf_wall *w = ps ? ps->wall : NULL;
+	if (!w)
+		return 0;
+	if (w->skip) {
+		w->skip--;
+		return 0;
+	}
+	w->skip = w->every - 1;
+	perf_wall_round(s);
+	uint64_t t1 = now_ns();
+	uint64_t el = t1 - w->win_start_ns;
+	if (el >= WALL_WINDOW_NS) {
+		double frac = (double)w->win_busy_ns / (double)el;
+		if (frac > WALL_BUDGET) {
+			/* The interval that brings this window's cost under the budget. */
+			double want = w->every * frac / (WALL_BUDGET * 0.8);
+			w->every = want > 1000 ? 1000 : (unsigned)want + 1;
+		} else if (frac < WALL_BUDGET / 2 && w->every > 1) {
+			w->every--;
+		}
+		w->win_start_ns = t1;
+		w->win_busy_ns = 0;
+	}
+	return 0;
+}
+
+static void perf_wall_stats(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	struct perf_wall *w = ps->wall;
+	struct offcpu_stats st;
+	offcpu_stats(w->off, &st);
+	uint64_t el = now_ns() - w->start_ns;
+	snprintf(s->stats, sizeof(s->stats),
+		 "wall cost: ticks %llu tick_hz %.0f tick_cpu_us %.1f cpu_pct %.2f looks %llu blocked %llu cache_hits %llu "
+		 "cache_hit_pct %.1f stack_reads %llu raced %llu dropped %llu denied %llu offcpu_samples %llu",
+		 (unsigned long long)w->ticks, el ? w->ticks * 1e9 / (double)el : 0.0,
+		 w->ticks ? w->busy_ns / 1e3 / (double)w->ticks : 0.0, el ? 100.0 * (double)w->busy_ns / (double)el : 0.0,
+		 (unsigned long long)st.looks, (unsigned long long)st.blocked, (unsigned long long)st.hits,
+		 st.blocked ? 100.0 * (double)st.hits / (double)st.blocked : 0.0, (unsigned long long)st.reads,
+		 (unsigned long long)st.raced, (unsigned long long)st.dropped, (unsigned long long)st.denied,
+		 (unsigned long long)w->samples);
+}
+
+static void perf_wall_free(struct perf_state *ps)
+{
+	if (!ps->wall)
+		return;
+	offcpu_free(ps->wall->off);
+	free(ps->wall);
+	ps->wall = NULL;
 }
 
 const struct sampler_ops perf_sampler_ops = {
@@ -817,6 +1045,7 @@ const struct sampler_ops perf_sampler_ops = {
 	.start = perf_sampler_start,
 	.fds = perf_sampler_fds,
 	.poll = perf_sampler_poll,
+	.tick = perf_wall_tick,
 	.stop = perf_sampler_stop,
 	.close = perf_sampler_close,
 };

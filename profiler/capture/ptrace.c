@@ -431,6 +431,55 @@ static bool all_blocked(struct ptrace_proc *p)
 	return true;
 }
 
+/* Whether a signal the thread does not block is pending for it (its own
+ * or the process's): then an EINTR it got is the program's, not ours. */
+static bool signal_pending_for(pid_t pid, pid_t tid)
+{
+	char pnd[32], shd[32], blk[32];
+	if (procstat_status(pid, tid, "SigPnd:", pnd, sizeof(pnd)) || procstat_status(pid, tid, "ShdPnd:", shd, sizeof(shd)) ||
+	    procstat_status(pid, tid, "SigBlk:", blk, sizeof(blk)))
+		return true; /* unknown: leave the call as it is */
+	unsigned long long p = strtoull(pnd, NULL, 16), h = strtoull(shd, NULL, 16), k = strtoull(blk, NULL, 16);
+	return ((p | h) & ~k) != 0;
+}
+
+/* A thread that entered a waiting call just before our interrupt reached it
+ * (we saw it running) stops at that call's exit, and the calls that cannot
+ * be restarted with their timeout (epoll_wait, semtimedop, sigtimedwait)
+ * return EINTR there, which the program would see. With no signal pending
+ * for the thread, that EINTR is our stop's alone: the call is made to run
+ * again as the kernel restarts the others (rax back to the call number, the
+ * pc back over the 2-byte syscall instruction). The program sees a wait a
+ * little longer than asked, never a result it did not ask for. */
+static int restart_cut_do(struct ptrace_proc *p, pid_t tid, const struct user_regs_struct *rp)
+{
+	struct user_regs_struct got;
+	if (!rp) {
+		struct iovec io = { &got, sizeof(got) };
+		if (ptrace(PTRACE_GETREGSET, tid, (void *)(long)NT_PRSTATUS, &io) != 0)
+			return -errno;
+		rp = &got;
+	}
+	const struct user_regs_struct *regs = rp;
+	if ((long long)regs->orig_rax < 0 || (long long)regs->rax != -EINTR)
+		return 0;
+	unsigned char insn[2];
+	struct iovec local = { insn, 2 }, remote = { (void *)(uintptr_t)(regs->rip - 2), 2 };
+	if (process_vm_readv(p->pid, &local, 1, &remote, 1, 0) != 2 || insn[0] != 0x0f || insn[1] != 0x05)
+		return 0;
+	if (signal_pending_for(p->pid, tid))
+		return 0;
+	struct user_regs_struct r = *regs;
+	r.rax = r.orig_rax;
+	r.rip -= 2;
+	struct iovec iov = { &r, sizeof(r) };
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)(long)NT_PRSTATUS, &iov) != 0)
+		return -errno;
+	p->restarted++;
+	return 1;
+}
+
+
 void ptrace_proc_detach(struct ptrace_proc *p)
 {
 	if (!p->threads)
@@ -445,6 +494,8 @@ void ptrace_proc_detach(struct ptrace_proc *p)
 			struct ptrace_thread *t = &p->threads[i];
 			pid_t tid = t->tid;
 			if (t->state == PT_STOPPED) {
+				if (!t->group_stop)
+					restart_cut_do(p, tid, NULL);
 				/* The kernel puts a thread of a stopped group back into its group-stop. */
 				if (ptrace(PTRACE_DETACH, tid, 0, (void *)(long)t->resume_sig) == 0 && t->resume_sig)
 					p->signals_reinjected++;
@@ -635,4 +686,9 @@ int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs)
 int ptrace_mem_read(struct ptrace_mem *m, uint64_t addr, void *buf, size_t n)
 {
 	return ptrace_errno(ptrace_mem_read_do(m, addr, buf, n));
+}
+
+int ptrace_thread_restart_cut(struct ptrace_proc *p, pid_t tid, const struct user_regs_struct *regs)
+{
+	return ptrace_errno(restart_cut_do(p, tid, regs));
 }

@@ -55,6 +55,7 @@ struct ptrace_proc {
 	bool exited;       /* the whole process is gone */
 	int exit_status;   /* wait status of the leader when we reaped it, or -1 */
 	uint64_t signals_reinjected;
+	uint64_t restarted;   /* calls our stops cut short with EINTR, set to run again (ptrace_thread_restart_cut) */
 	uint64_t stops;    /* our interrupt-stops taken */
 	uint64_t stop_wait_ns; /* total time spent waiting for interrupt-stops */
 	uint64_t late;     /* interrupts whose stop did not come within the deadline */
@@ -116,6 +117,14 @@ int ptrace_thread_regs(pid_t tid, struct user_regs_struct *regs);
 
 /* The registers the unwinder wants, from PTRACE_GETREGS's (x86_64). */
 void ptrace_regs_convert(const struct user_regs_struct *r, struct unwind_regs *u);
+
+/* A thread our interrupt stopped at the exit of a call that the stop cut
+ * short with EINTR (epoll_wait, semtimedop, sigtimedwait cannot be
+ * restarted by the kernel), with no signal pending for it: sets the call to
+ * run again when the thread resumes, as the kernel restarts the others.
+ * regs: its registers at the stop, or NULL to read them. 1 when restarted
+ * (counted in p->restarted), 0 when there was nothing to undo, or -errno. */
+int ptrace_thread_restart_cut(struct ptrace_proc *p, pid_t tid, const struct user_regs_struct *regs);
 
 /* Finds a thread by id, or NULL. */
 struct ptrace_thread *ptrace_proc_find(struct ptrace_proc *p, pid_t tid);

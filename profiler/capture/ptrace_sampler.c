@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "profiler/base/procstat.h"
+#include "profiler/capture/offcpu.h"
 #include "profiler/capture/ptrace.h"
 #include "profiler/capture/sampler.h"
 #include "profiler/base/util.h"
@@ -38,6 +40,8 @@
 /* Cost is judged over windows of this length (and at least this many ticks). */
 #define COST_WINDOW_NS 250000000ull
 #define COST_WINDOW_TICKS 8
+/* Wall mode: prowl's own CPU for its looks, as a fraction of one CPU. */
+#define WALL_CPU_BUDGET 0.10
 /* Unknown code addresses reread /proc/PID/maps at most this often. */
 #define MAPS_RELOAD_NS 10000000ull
 /* Without MMAP records a library swapped at the same address (dlclose, then
@@ -97,7 +101,12 @@ struct pt_backend {
 	uint64_t gone_py_merged, gone_py_mismatched, gone_py_unread; /* of processes freed (procs_reap) */
 	uint64_t gone_py_edges;
 	uint64_t gil_dropped;  /* --gil: samples of CPython threads not holding the GIL, dropped */
-	uint64_t blocked;      /* wall-mode samples of threads blocked in D, taken without a stop */
+	uint64_t blocked;      /* wall-mode looks at blocked threads, taken without a stop */
+	struct offcpu *off;    /* wall mode: the blocked-thread reader */
+	uint64_t cpu_tick_ns;  /* wall mode: the shortest period prowl's CPU budget allows */
+	uint64_t cpu_win_start_ns, cpu_win_ns;
+	unsigned cpu_win_ticks;
+	uint64_t restarted;    /* calls our stop cut short with EINTR, set to run again (ptrace_thread_restart_cut) */
 	uint64_t slow_warned_ns; /* the tick interval we last said the rate fell to */
 };
 
@@ -485,27 +494,30 @@ static uint64_t cpu_weight(struct pt_backend *b, struct ptrace_proc *pp, struct 
 	return used / b->base_tick_ns;
 }
 
-/* A CPython thread stopped inside a futex call on the GIL gets the state
+/* A CPython thread inside a futex call on the GIL (call nr, first argument
+ * uaddr; stopped, or blocked and read without a stop) gets the state
  * [GIL wait] (wall mode); with --gil a sample of a CPython thread that does
- * not hold the GIL is dropped (true: the caller emits nothing; its interval
- * is not carried to its next sample). */
-static bool py_gil_filter(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t,
-			  const struct user_regs_struct *rp, bool py, struct sampler_event *ev)
+ * not hold the GIL is dropped (true: the caller emits nothing; its interval,
+ * up to at, is not carried to its next sample). */
+static bool py_gil_filter(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t, long nr,
+			  uint64_t uaddr, uint64_t at, bool py, struct sampler_event *ev)
 {
 	if (!pr->py || pr->py->state != PYSAMPLE_READY)
 		return false;
 	/* Running too: on a loaded machine a waiter woken by its timed wait is
 	 * runnable in the kernel, still inside the futex call, for a while. Not
 	 * the holder: it too sleeps on the GIL's mutex at times, while it hands
-	 * the GIL over (3.12+ keeps it locked until then). */
-	if ((ev->sample.state == SAMPLE_STATE_SLEEPING || ev->sample.state == SAMPLE_STATE_RUNNING) &&
-	    !(py && b->py.thread.holds_gil) && pysample_gil_wait(pr->py, (long)rp->orig_rax, rp->rdi))
+	 * the GIL over (3.12+ keeps it locked until then). A blocked thread read
+	 * without a stop is in [lock wait] (offcpu.h) until found to be on the GIL. */
+	if ((ev->sample.state == SAMPLE_STATE_SLEEPING || ev->sample.state == SAMPLE_STATE_RUNNING ||
+	     ev->sample.state == SAMPLE_STATE_LOCK) &&
+	    !(py && b->py.thread.holds_gil) && pysample_gil_wait(pr->py, nr, uaddr))
 		ev->sample.state = SAMPLE_STATE_GIL;
 	const struct capture_opts *o = b->s->env.opts;
 	if (!o || !o->gil || (py && b->py.thread.holds_gil))
 		return false;
 	b->gil_dropped++;
-	t->last_sample_ns = t->stop_ns;
+	t->last_sample_ns = at;
 	t->sampled = true;
 	return true;
 }
@@ -578,7 +590,7 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 		if (b->py.partial)
 			ev.sample.flags |= SAMPLE_PARTIAL;
 	}
-	if (py_gil_filter(b, pr, t, rp, py, &ev))
+	if (py_gil_filter(b, pr, t, (long)rp->orig_rax, rp->rdi, t->stop_ns, py, &ev))
 		return;
 	t->last_sample_ns = t->stop_ns;
 	t->sampled = true;
@@ -610,6 +622,8 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	/* A user-stopped thread is not time the program spent anywhere. */
 	if (t->group_stop)
 		return;
+	if (ptrace_thread_restart_cut(pp, t->tid, &regs) == 1)
+		b->restarted++;
 	if (!b->wall) {
 		/* cpu mode. A new thread stopped at the return of clone has run
 		 * none of its code: its time on a CPU so far is the kernel making
@@ -663,43 +677,66 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	sample_regs(b, pr, pp, t, &regs, weight, displaced);
 }
 
-/* Wall mode: a thread in uninterruptible sleep (D: a vfork parent waiting
- * for its child, disk I/O) does not stop for PTRACE_INTERRUPT until it wakes,
- * which may be never while we record. Its user registers are where it entered
- * the kernel, and /proc/PID/task/TID/syscall gives them without a stop: the
- * number, the six argument registers, the stack pointer and the pc. That is
- * enough to unwind through CFI (vfork even keeps its return address in rdi,
- * the first argument). Returns false when the thread is not blocked in a
- * system call (then it will stop soon, and is sampled then). */
+/* Wall mode: a thread blocked in the kernel is read without a stop
+ * (offcpu.h: /proc/PID/task/TID/syscall gives its registers where it entered
+ * the kernel, process_vm_readv its stack, kept while it does not run). A stop
+ * would make epoll_wait, semtimedop or sigtimedwait return EINTR, and a thread
+ * in uninterruptible sleep (a vfork parent, disk I/O) would not stop until it
+ * woke. Returns false when the thread is not blocked (it runs: stop it). */
 static bool sample_blocked(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t)
 {
-	char path[64], buf[256];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pr->pp.pid, (int)t->tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	struct sampler *s = b->s;
+	struct offcpu_look lk;
+	if (offcpu_look(b->off, pr->pp.pid, t->tid, pr->tp->maps, &lk) != 0 || !lk.blocked)
 		return false;
-	bool ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	long nr;
-	unsigned long long a[6], sp, pc;
-	if (!ok || sscanf(buf, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4],
-			  &a[5], &sp, &pc) != 9 || nr < 0)
-		return false;
-	struct user_regs_struct regs;
-	memset(&regs, 0, sizeof(regs));
-	regs.orig_rax = (unsigned long long)nr;
-	regs.rdi = a[0];
-	regs.rsi = a[1];
-	regs.rdx = a[2];
-	regs.r10 = a[3];
-	regs.r8 = a[4];
-	regs.r9 = a[5];
-	regs.rsp = sp;
-	regs.rip = pc;
-	t->stop_ns = now_ns();
-	b->cur = pr;
 	b->blocked++;
-	sample_regs(b, pr, &pr->pp, t, &regs, 1, false);
+	if (!lk.nips)
+		return true;
+	uint64_t now = now_ns();
+	if (pr->tp->maps && !all_mapped(pr->tp->maps, lk.ips, lk.nips) && now - pr->maps_miss_ns >= MAPS_RELOAD_NS) {
+		/* Code outside the known mappings: something was mapped since we
+		 * read them (ld.so after an exec, dlopen). A reread that changed
+		 * them makes the reader unwind again (its stacks are kept per
+		 * generation of the mappings). */
+		uint64_t gen = pr->tp->maps->generation;
+		maps_refresh(pr, true);
+		if (pr->tp->maps->generation != gen &&
+		    (offcpu_look(b->off, pr->pp.pid, t->tid, pr->tp->maps, &lk) != 0 || !lk.blocked))
+			return false;
+		if (!all_mapped(pr->tp->maps, lk.ips, lk.nips))
+			pr->maps_miss_ns = now;
+		if (!lk.nips)
+			return true;
+	}
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_SAMPLE;
+	ev.pid = ev.sample.pid = pr->pp.pid;
+	ev.tid = ev.sample.tid = t->tid;
+	ev.time_ns = ev.sample.time_ns = now;
+	ev.sample.user = lk.ips;
+	ev.sample.nuser = lk.nips;
+	ev.sample.flags = lk.flags;
+	ev.sample.state = lk.state;
+	ev.sample.syscall = lk.syscall;
+	/* As a stopped thread's sample: the time since its previous one. */
+	uint64_t since = t->last_sample_ns ? now - t->last_sample_ns : b->tick_ns;
+	uint64_t w = (since + b->base_tick_ns / 2) / b->base_tick_ns, cap = 1000000000ull / b->base_tick_ns;
+	ev.sample.weight = w < 1 ? 1 : w > cap ? cap : w;
+	/* Blocked: its Python frames stay as they are while we read them. */
+	bool py = pr->py && pysample_read(pr->py, t->tid, lk.ips, lk.nips, &b->py) == 0;
+	if (py) {
+		ev.sample.python = &b->py;
+		if (b->py.partial)
+			ev.sample.flags |= SAMPLE_PARTIAL;
+	}
+	bool in_call = lk.call && lk.call->where == OFFCPU_IN_CALL;
+	if (py_gil_filter(b, pr, t, in_call ? lk.call->nr : -1, in_call ? lk.call->args[0] : 0, now, py, &ev))
+		return true;
+	t->last_sample_ns = now;
+	t->sampled = true;
+	b->samples++;
+	emit(s, &ev);
 	return true;
 }
 
@@ -747,10 +784,15 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		if (!thread_wanted(s, pr, t, st.comm))
 			continue;
-		if (b->wall && (pending || st.state == 'D')) {
+		if (b->wall) {
 			t->sched = st.state;
-			if (sample_blocked(b, pr, t) || pending)
-				continue; /* an interrupt would wait for it to wake */
+			/* Not running: read as it is, no stop. A running one is
+			 * stopped at once: a thread that lives microseconds (churn)
+			 * is gone after a few more /proc reads. */
+			if (st.state != 'R' && sample_blocked(b, pr, t))
+				continue;
+			if (pending)
+				continue; /* a stop still pending: it comes */
 		}
 		/* The session may add a target thread then, never a ptrace thread: t is valid. */
 		t->sched = st.state;
@@ -830,6 +872,8 @@ static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 		/* Cheaper now (threads ended, caches warm): back towards the asked rate. */
 		uint64_t half = old / b->base_tick_ns / 2;
 		b->tick_ns = (k > half ? k : half ? half : 1) * b->base_tick_ns;
+		if (b->tick_ns < b->cpu_tick_ns)
+			b->tick_ns = b->cpu_tick_ns; /* what prowl's own CPU allows (wall_cpu_control) */
 	}
 	b->win_start_ns = now;
 	b->win_paused_ns = 0;
@@ -864,6 +908,45 @@ static void slow_ticks(struct pt_backend *b, uint64_t now)
 	ev.note = line;
 	emit(b->s, &ev);
 	b->slow_warned_ns = gap;
+}
+
+static uint64_t thread_cpu_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall mode stops only running threads, so the pause budget seldom binds;
+ * what costs is prowl's own looks (a few /proc reads per thread per tick):
+ * they are kept under WALL_CPU_BUDGET of one CPU by a longer period, which
+ * changes no total (each sample weighs the time since the thread's last). */
+static void wall_cpu_control(struct pt_backend *b, uint64_t cpu, uint64_t now)
+{
+	if (b->ticks <= 1) {
+		b->cpu_win_start_ns = now;
+		return;
+	}
+	b->cpu_win_ns += cpu;
+	b->cpu_win_ticks++;
+	uint64_t el = now - b->cpu_win_start_ns;
+	if (el < COST_WINDOW_NS || b->cpu_win_ticks < COST_WINDOW_TICKS)
+		return;
+	double frac = (double)b->cpu_win_ns / (double)el;
+	double per_tick = (double)b->cpu_win_ns / b->cpu_win_ticks;
+	uint64_t k = (uint64_t)(per_tick / (WALL_CPU_BUDGET * 0.8)) / b->base_tick_ns + 1;
+	if (frac > WALL_CPU_BUDGET && k * b->base_tick_ns > b->tick_ns) {
+		b->cpu_tick_ns = b->tick_ns = k * b->base_tick_ns;
+	} else if (frac < WALL_CPU_BUDGET / 2 && b->cpu_tick_ns > b->base_tick_ns) {
+		b->cpu_tick_ns /= 2;
+		if (b->cpu_tick_ns < b->base_tick_ns)
+			b->cpu_tick_ns = b->base_tick_ns;
+		/* cost_control brings the period back down from there. */
+	}
+	b->cpu_win_start_ns = now;
+	b->cpu_win_ns = 0;
+	b->cpu_win_ticks = 0;
 }
 
 static int attach_proc(struct sampler *s, struct target_proc *tp)
@@ -925,6 +1008,8 @@ static int ptrace_open(struct sampler *s)
 	b->ips = xcalloc(b->max_ips, sizeof(*b->ips));
 	b->cand_ips = xcalloc(b->max_ips, sizeof(*b->cand_ips));
 	b->weight = 1;
+	if (b->wall)
+		b->off = offcpu_new(o->unwind == CAPTURE_UNWIND_FP ? NULL : s->env.unwinder, b->max_ips, b->base_tick_ns);
 	s->tick_ns = b->tick_ns;
 	s->reaps = true; /* a tracer's wait sees its tracees: the session must not wait */
 	struct target *t = s->env.target;
@@ -990,6 +1075,9 @@ static int ptrace_tick(struct sampler *s)
 	s->tick_ns = iv;
 	b->last_tick_ns = now;
 	uint64_t paused = 0;
+	uint64_t cpu0 = thread_cpu_now();
+	if (b->off)
+		offcpu_round_begin(b->off);
 	for (size_t i = 0; i < b->nprocs; i++) {
 		struct pt_proc *pr = b->procs[i];
 		if (!pr->attached || pr->gone)
@@ -998,10 +1086,17 @@ static int ptrace_tick(struct sampler *s)
 		/* Stops seen while collecting may have been exits, clones or an exec. */
 		sync_threads(s, pr);
 	}
+	if (b->off)
+		offcpu_round_end(b->off);
 	procs_reap(b);
 	b->ticks++;
 	uint64_t end = now_ns();
 	b->tick_busy_ns += end - now;
+	if (b->wall) {
+		/* The unwinds of held threads are the pause budget's (cost_control). */
+		uint64_t cpu = thread_cpu_now() - cpu0;
+		wall_cpu_control(b, cpu > paused ? cpu - paused : 0, end);
+	}
 	cost_control(b, paused, end);
 	slow_ticks(b, end);
 	return 0;
@@ -1021,12 +1116,21 @@ static void note_stats(struct sampler *s, struct pt_backend *b)
 	}
 	uint64_t el = now_ns() - b->run_start_ns;
 	snprintf(s->stats, sizeof(s->stats),
-		"ptrace cost: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu blocked %llu",
+		"ptrace cost: ticks %llu tick_hz %.0f tick_us %.0f stops %llu samples %llu wait_us %.1f held_us %.1f held_pct %.2f late %llu final_hz %.0f elapsed_s %.2f not_running %llu displaced %llu blocked %llu restarted %llu",
 		(unsigned long long)b->ticks, el ? b->ticks * 1e9 / el : 0.0,
 		b->ticks ? b->tick_busy_ns / 1e3 / b->ticks : 0.0, (unsigned long long)stops, (unsigned long long)b->samples,
 		stops ? wait / 1e3 / stops : 0.0, stops ? held / 1e3 / stops : 0.0,
 		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9,
-		(unsigned long long)b->not_running, (unsigned long long)b->displaced, (unsigned long long)b->blocked);
+		(unsigned long long)b->not_running, (unsigned long long)b->displaced, (unsigned long long)b->blocked,
+		(unsigned long long)b->restarted);
+	if (b->off) {
+		struct offcpu_stats st;
+		offcpu_stats(b->off, &st);
+		size_t len = strlen(s->stats);
+		snprintf(s->stats + len, sizeof(s->stats) - len, " cache_hits %llu cache_hit_pct %.1f stack_reads %llu raced %llu dropped %llu",
+			 (unsigned long long)st.hits, st.blocked ? 100.0 * (double)st.hits / (double)st.blocked : 0.0,
+			 (unsigned long long)st.reads, (unsigned long long)st.raced, (unsigned long long)st.dropped);
+	}
 }
 
 static int ptrace_stop(struct sampler *s)
@@ -1078,6 +1182,7 @@ static void ptrace_close(struct sampler *s)
 	free(b->cand_ips);
 	pysample_release(&b->py);
 	pysample_release(&b->cand_py);
+	offcpu_free(b->off);
 	free(b);
 	s->priv = NULL;
 }

@@ -8,16 +8,11 @@
 
 #include "profiler/base/itab.h"
 #include "profiler/base/util.h"
+#include "profiler/capture/offcpu.h"
 #include "profiler/capture/sampler.h"
 #include "symbolize/symbolizer.h"
 
 #define RESOLVE_MAX_INLINE 32
-
-static const char *const state_names[] = {
-	[SAMPLE_STATE_SLEEPING] = "[sleeping]", [SAMPLE_STATE_IO] = "[I/O wait]",
-	[SAMPLE_STATE_STOPPED] = "[stopped]", [SAMPLE_STATE_OTHER] = "[other state]",
-	[SAMPLE_STATE_STACK_LIMIT] = "[stack limit]", [SAMPLE_STATE_GIL] = "[GIL wait]",
-};
 
 struct handle {
 	const struct module *mod;
@@ -246,8 +241,11 @@ static bool fill(struct resolver *r, struct module *m, uint64_t addr, unsigned k
 	if (kind == RESOLVE_STATE) {
 		res->nframes = 1;
 		res->frames = xcalloc(1, sizeof(*res->frames));
-		res->frames[0].name = xstrdup(addr < ARRAY_SIZE(state_names) && state_names[addr] ? state_names[addr]
-											 : "[other state]");
+		enum sample_state st;
+		int nr;
+		char name[48];
+		offcpu_state_decode(addr, &st, &nr);
+		res->frames[0].name = xstrdup(offcpu_state_name(st, nr, name, sizeof(name)));
 		res->frames[0].kind = FRAME_STATE;
 		res->frames[0].module = -1;
 		res->named = true;

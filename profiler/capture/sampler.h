@@ -53,6 +53,13 @@ enum sample_state {
 	SAMPLE_STATE_OTHER,
 	SAMPLE_STATE_STACK_LIMIT, /* not a thread state: the marker of a stack cut at --max-stacks */
 	SAMPLE_STATE_GIL,        /* inside a futex call on a CPython GIL (pysample_gil_wait) */
+	/* Wall mode, named by the system call a blocked thread waits in (offcpu.h). */
+	SAMPLE_STATE_LOCK,       /* futex: a mutex, condition variable, join */
+	SAMPLE_STATE_POLL,       /* poll, select, epoll_wait */
+	SAMPLE_STATE_SIGNAL,     /* sigwaitinfo, sigsuspend, pause */
+	SAMPLE_STATE_CHILD,      /* wait4, waitid, vfork */
+	SAMPLE_STATE_RUNNABLE,   /* off the CPU without waiting: ready, waiting for a CPU */
+	SAMPLE_STATE_SYSCALL,    /* another call: sampler_sample.syscall names it */
 };
 
 /* Flags of a sample. */
@@ -77,6 +84,7 @@ struct sampler_sample {
 	size_t nkernel;
 	unsigned flags;            /* SAMPLE_* */
 	enum sample_state state;   /* wall mode */
+	int syscall;               /* SAMPLE_STATE_SYSCALL: the call's number (x86_64) */
 	uint64_t weight;           /* samples this stands for (normally 1) */
 	/* A CPython thread: its Python frames read in the same stop and how
 	 * they merge with user[] (pysample.h), or NULL. A mismatch of the two

@@ -19,6 +19,7 @@
 
 #include "profiler/capture/aggregate.h"
 #include "profiler/capture/pysample.h"
+#include "profiler/capture/offcpu.h"
 #include "profiler/capture/resolve.h"
 #include "profiler/capture/snapshot.h"
 #include "profiler/capture/sampler.h"
@@ -143,8 +144,8 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 		return;
 	size_t n = 0;
 	/* Wall mode: a thread off the CPU gets its state as a pseudo leaf. */
-	if (sm->state != SAMPLE_STATE_NONE && sm->state != SAMPLE_STATE_RUNNING)
-		s->frames[n++] = (struct agg_frame){ NULL, (uint64_t)sm->state, AGG_STATE };
+	if (sm->state != SAMPLE_STATE_NONE)
+		s->frames[n++] = (struct agg_frame){ NULL, offcpu_state_code(sm->state, sm->syscall), AGG_STATE };
 	/* Time in the kernel whose frames were not asked for: one [kernel] leaf
 	 * (a kernel frame of no module, address 0: resolve names it). */
 	if ((sm->flags & SAMPLE_IN_KERNEL) && !sm->nkernel)
@@ -326,12 +327,11 @@ static int choose_backend(struct session *s, char **errmsg)
 	if (python && o->backend == CAPTURE_BACKEND_PERF)
 		note(s, "the target runs python: --backend perf records native stacks only (Python frames need the "
 			"ptrace backend, the default for it)");
-	else if (python && o->mode != CAPTURE_MODE_WALL)
+	else if (python)
 		note(s, "using the ptrace backend: the target runs python, whose frames are read while each thread "
 			"is stopped (--no-python: native stacks with perf)");
-	/* Wall-clock sampling needs threads off the CPU too: only ptrace does it. */
-	if (o->backend == CAPTURE_BACKEND_PTRACE ||
-	    (o->backend == CAPTURE_BACKEND_AUTO && (o->mode == CAPTURE_MODE_WALL || python))) {
+	/* Wall mode reads blocked threads with either backend (offcpu.h). */
+	if (o->backend == CAPTURE_BACKEND_PTRACE || (o->backend == CAPTURE_BACKEND_AUTO && python)) {
 		r = open_backend(s, &ptrace_sampler_ops);
 		if (r)
 			set_err(s, errmsg, "%s", s->sampler.err[0] ? s->sampler.err : errstr(-r));

@@ -1,15 +1,19 @@
 #!/bin/sh
-# Cost control of the ptrace backend: stopping 65 threads a thousand times a
-# second would hold the target far more than 5% of the time, so prowl lowers
-# the rate, says so in one line, and the target ends up held about 5% of the
-# time or less; a cheap case (one thread at 99 Hz) is left alone, silently.
+# Cost control of the ptrace backend: stopping a running thread with a deep
+# stack a thousand times a second would hold the target far more than 5% of
+# the time, so prowl lowers the rate, says so in one line, and the target
+# ends up held about 5% of the time or less; a cheap case (one thread at 99 Hz) is left alone, silently.
 # The figures come from the "prowl record: ptrace cost: ..." line that record --stats prints after its summary.
 . "$(dirname "$0")/../lib.sh"
 require_ptrace
 field() { sed -n "s/.* $2 \([^ ]*\).*/\1/p" "$1"; }
 
-bg "$SAMPLES/threads64" 30 64
-wait_threads "$BG" 65 || fail "threads64 did not start its threads"
+# Wall mode reads blocked threads without a stop (offcpu.h): only running
+# ones are held. One running thread whose stack is 1000 frames deep costs an
+# unwind of a millisecond or so at each stop: far over 5% at 999 Hz.
+bg "$SAMPLES/deep" 30 1000
+wait_exec "$BG" deep || fail "deep did not start"
+sleep 0.3
 "$PROWL" record --stats --backend ptrace --mode wall -F 999 -p "$BG" -d 4 -o "$TMP/a.folded" 2>"$TMP/a.err" ||
 	fail "prowl failed: $(cat "$TMP/a.err")"
 cat "$TMP/a.err"
@@ -20,7 +24,7 @@ grep 'lowering the rate' "$TMP/a.err" | head -n 1 | grep -qE 'held the target [0
 	fail "the line does not say the cost and the new rate"
 grep '^prowl record: ptrace cost:' "$TMP/a.err" >"$TMP/a.stats" || fail "no cost line"
 final=$(field "$TMP/a.stats" final_hz); held=$(field "$TMP/a.stats" held_pct)
-info "65 threads, wall mode, asked 999 Hz: settled at $final Hz, target held $held% of the run"
+info "a running thread 1000 frames deep, wall mode, asked 999 Hz: settled at $final Hz, target held $held% of the run"
 at_least 500 "$final" || fail "rate not lowered ($final Hz)"
 # Over the whole run, including the first window before the first lowering.
 at_least 8 "$held" || fail "target held $held% of the time (budget 5%)"

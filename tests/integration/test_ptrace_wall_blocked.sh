@@ -2,7 +2,7 @@
 # Wall mode shows every thread at every tick, whatever its state: a vfork
 # parent waits in uninterruptible sleep (D) for as long as its child runs, and
 # never stops for ptrace meanwhile. It must appear under __vfork with
-# [I/O wait] in every tick's sample (the recording's seconds x rate, by the
+# [child wait] in every tick's sample (the recording's seconds x rate, by the
 # counts), and `-d 2` must end the recording then, not when the child lets the
 # parent go (prowl waited 2 s more for it to stop before detaching).
 . "$(dirname "$0")/../lib.sh"
@@ -15,7 +15,7 @@ cat "$TMP/err"
 cat "$TMP/v.folded"
 [ "$rc" = 0 ] || fail "prowl exited $rc"
 total=$(folded_total "$TMP/v.folded")
-blocked=$(folded_count "$TMP/v.folded" '(^|;)run_vfork;(__)?vfork;\[(I/O wait|sleeping)\] [0-9]+$')
+blocked=$(folded_count "$TMP/v.folded" '(^|;)run_vfork;(__)?vfork;\[child wait\] [0-9]+$')
 # --no-children: the parent alone (the vfork child, followed by default, has
 # samples of its own). Each sample weighs the periods since the thread's previous one, so the
 # total is the recorded time x 99 Hz whatever ticks were late: 2 s is 198;

@@ -352,12 +352,13 @@ static void test_cpu_shares(void **state)
 struct want {
 	pid_t tid;
 	const char *fn;
+	enum sample_state state;
 };
 
 static bool sleeping_in(const struct got *g, const void *arg)
 {
 	const struct want *w = arg;
-	if (g->tid != w->tid || g->state != SAMPLE_STATE_SLEEPING)
+	if (g->tid != w->tid || g->state != w->state)
 		return false;
 	size_t l = strlen(w->fn);
 	for (const char *p = strstr(g->frames, w->fn); p; p = strstr(p + 1, w->fn))
@@ -401,15 +402,18 @@ static void test_wall_sleepy(void **state)
 	struct harness h;
 	harness_open(&h, c, 99, CAPTURE_MODE_WALL);
 	harness_run(&h, 2000);
+	/* The wait as its call names it: a sleep, a read, a futex. */
 	struct {
 		pid_t tid;
 		const char *fn;
-	} cases[] = { { c, "do_sleep" }, { reader, "do_read" }, { locker, "do_lock" } };
+		enum sample_state state;
+	} cases[] = { { c, "do_sleep", SAMPLE_STATE_SLEEPING }, { reader, "do_read", SAMPLE_STATE_IO },
+		      { locker, "do_lock", SAMPLE_STATE_LOCK } };
 	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
-		struct want w = { cases[k].tid, cases[k].fn };
+		struct want w = { cases[k].tid, cases[k].fn, cases[k].state };
 		uint64_t all = count_where(&h, of_thread, &cases[k].tid);
 		uint64_t in = count_where(&h, sleeping_in, &w);
-		print_message("wall: %s: %llu of %llu samples sleeping under it\n", cases[k].fn,
+		print_message("wall: %s: %llu of %llu samples in its wait under it\n", cases[k].fn,
 			      (unsigned long long)in, (unsigned long long)all);
 		assert_true(all >= 20);
 		assert_true(in >= all * 80 / 100);
