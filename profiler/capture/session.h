@@ -44,6 +44,11 @@ struct session_stats {
 	const char *backend_stats; /* after session_stop: the backend's cost figures as
 				    * "name value" pairs ("ptrace cost: ticks 1200 held_pct 3.10 ..."), or "" */
 	uint64_t unsymbolized; /* last snapshot: frames left as module+offset (a stop signal came) */
+	/* The whole machine (-a): */
+	bool system_wide;
+	uint64_t idle;       /* samples of the idle task (not in samples: no process ran) */
+	unsigned ncpus;      /* CPUs online */
+	double busy_cpus;    /* CPUs busy on average: ncpus x samples / (samples + idle) */
 };
 
 /* session_profile() flags. */

@@ -25,12 +25,14 @@
 static const char *const record_usage[] = {
 	"[options] -p PID [-p PID...]",
 	"[options] [--] COMMAND [ARGS...]",
+	"[options] -a [--comm REGEX] [--uid USER] [--cgroup PATH]",
 	NULL,
 };
 static const struct opts_example record_examples[] = {
 	{ "record -- ./myprog arg", "profile a command until it exits; prowl.svg is its flame graph" },
 	{ "record -p 4242 -d 10 -o prof.pb.gz", "ten seconds of a running process, as pprof" },
 	{ "record --report --top 10 -o - -f folded -- make -j2", "folded stacks on stdout, then the 10 hottest functions" },
+	{ "record -a -d 10 -o machine.svg", "ten seconds of every process on the machine, rooted at \"name (pid)\"" },
 	{ NULL, NULL },
 };
 const struct opts_cmd record_cmd = {
@@ -110,6 +112,7 @@ int cmd_record(int argc, char **argv)
 	bool report = false, quiet = false, stats = false;
 	const struct opt table[] = {
 		OPTS_CAPTURE(&co),
+		OPTS_CAPTURE_SYSTEM(&co),
 		OPTS_OUTPUT(&out, "where to write (default " DEFAULT_OUTPUT "; format from the extension: "
 				  ".svg .folded .txt .json .pb.gz; - for stdout)"),
 		OPT_GROUP("other"),
@@ -241,6 +244,9 @@ int cmd_record(int argc, char **argv)
 			st.threads == 1 ? "" : "s", secs, (unsigned long long)st.partial,
 			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
+		if (st.system_wide)
+			fprintf(stderr, "prowl: the whole machine: %.1f of %u CPUs busy, idle %.1f%%\n", st.busy_cpus, st.ncpus,
+				st.samples + st.idle ? 100.0 * (double)st.idle / (double)(st.samples + st.idle) : 0.0);
 		if (stats && *st.backend_stats)
 			fprintf(stderr, "prowl: %s\n", st.backend_stats);
 		if (st.folded)
@@ -261,6 +267,8 @@ int cmd_record(int argc, char **argv)
 			code - 128);
 	else if (!quiet && st.samples == 0 && st.unfollowed_cpu_ns >= 10000000ull)
 		fprintf(stderr, "prowl: no samples: the command ran its work in child processes (drop --no-children)\n");
+	else if (!quiet && st.samples == 0 && st.system_wide)
+		fprintf(stderr, "prowl: no samples: no process matched ran on a CPU while recorded\n");
 	else if (!quiet && st.samples == 0)
 		fprintf(stderr, "prowl: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {

@@ -107,6 +107,7 @@ static int parse_args(struct top *t, int argc, char **argv)
 		OPT_CALLBACK(0, "window", t, "SECS", "start with a window of the last SECS seconds (w in the view)", top_cb,
 			     TOP_WINDOW),
 		OPTS_CAPTURE(&t->co),
+		OPTS_CAPTURE_SYSTEM(&t->co),
 		OPT_GROUP("other"),
 		OPT_HELP(),
 		OPT_END(),
@@ -122,6 +123,9 @@ static int parse_args(struct top *t, int argc, char **argv)
 	struct strbuf err;
 	strbuf_init(&err);
 	enum format f = FORMAT_SVG;
+	/* No target: the whole machine, as perf top. */
+	if (n == 0 && !t->co.npids && !t->co.ntids)
+		t->co.system_wide = true;
 	if (opts_capture_finish(&t->co, n, argv, &err) ||
 	    (out.path && opts_output_format(&out, FORMAT_SVG, FORMAT_NONE, &f, &err))) {
 		opts_error(&top_cmd, "%s", err.buf);

@@ -355,8 +355,12 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
 		if (thread_root && c->thread < p->nthreads) {
 			size_t d = profile_node_depth(q, node);
 			xgrow((void **)&stack, &cap, d + 1, sizeof(*stack));
-			stack[0] = thread_root[c->thread];
 			profile_node_frames(q, node, stack + 1, d);
+			/* Under a process root (the whole machine) the thread goes below it. */
+			size_t at = d && q->frames[stack[1]].kind == FRAME_PROCESS ? 1 : 0;
+			if (at)
+				stack[0] = stack[1];
+			stack[at] = thread_root[c->thread];
 			node = profile_node_path(q, stack, d + 1);
 		}
 		profile_add(q, c->thread, node, c->count);

@@ -26,6 +26,8 @@ enum frame_kind {
 			   * command name where a profile spans several processes (replaced
 			   * by the thread's root under --threads) */
 	FRAME_PYTHON = 5, /* a CPython function: qualified name, file.py and line */
+	FRAME_PROCESS = 6, /* pseudo root of the whole machine (-a): "name (pid)"; kept under
+			    * --threads, which puts the thread's root below it */
 };
 
 struct profile_frame {
