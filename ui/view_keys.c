@@ -32,6 +32,7 @@ const struct keydef vk_keytab[] = {
 	  "next thread (all threads, then each one)" },
 	{ A_THREAD_PREV, { VIEW_KEY_BTAB }, "Shift-Tab", NULL, 0, "previous thread" },
 	{ A_THREAD_LIST, { 'H' }, "H", NULL, 0, "pick a thread from a list" },
+	{ A_PROC_LIST, { 'P' }, "P", "Procs", M_DATA, "pick a process from a list (all, or one: its threads together)" },
 	{ A_SAVE, { 's', 'S' }, "s", "Save", M_DATA, "save what is on display (format of -o, SVG by default)" },
 	{ A_FREEZE, { 'z', 'Z' }, "z", "Freeze", M_DATA, "freeze the display (capture goes on)" },
 	{ A_RESET, { 'r', 'R' }, "r", "Reset", M_DATA, "reset the counts (start from zero now)" },
@@ -191,8 +192,15 @@ static enum view_action common_key(struct view *v, enum vact a)
 		vm_thread_select(&v->m, v->d.disp, i);
 		return VIEW_ACT_REDRAW;
 	}
+	case A_PROC_LIST:
+		v->u.mode = VIEW_THREADS;
+		v->u.pick_procs = true;
+		v->u.psel = (size_t)(vm_proc_index(&v->m) + 1);
+		v->u.ptop = 0;
+		return VIEW_ACT_REDRAW;
 	case A_THREAD_LIST:
 		v->u.mode = VIEW_THREADS;
+		v->u.pick_procs = false;
 		v->u.psel = (size_t)(vm_thread_index(&v->m) + 1);
 		v->u.ptop = 0;
 		return VIEW_ACT_REDRAW;
@@ -323,13 +331,16 @@ static enum view_action flame_keys(struct view *v, enum vact a)
 
 static enum view_action threads_keys(struct view *v, enum vact a)
 {
-	size_t n = v->m.nthreads + 1;
+	size_t n = (v->u.pick_procs ? v->m.nprocs : v->m.nthreads) + 1;
 	if (is_nav(a)) {
 		v->u.psel = move(v->u.psel, n, nav_delta(v, a, v->u.psel, n));
 		return VIEW_ACT_REDRAW;
 	}
 	if (a == A_ENTER) {
-		vm_thread_select(&v->m, v->d.disp, (long)v->u.psel - 1);
+		if (v->u.pick_procs)
+			vm_proc_select(&v->m, v->d.disp, (long)v->u.psel - 1);
+		else
+			vm_thread_select(&v->m, v->d.disp, (long)v->u.psel - 1);
 		v->u.mode = VIEW_TABLE;
 		return VIEW_ACT_REDRAW;
 	}

@@ -41,6 +41,7 @@ struct top {
 	char *command;
 	int pid;
 	uint64_t prev_elapsed, prev_cpu, prev_lost;
+	uint64_t prev_busy, prev_idle; /* the whole machine: the last refresh's counts */
 	double self_cpu;
 	bool lagging;
 	unsigned slow_ms;
@@ -230,6 +231,20 @@ static void refresh(struct top *t)
 		.exited = t->exited,
 		.note = t->note,
 	};
+	if (st.system_wide) {
+		/* Busy and idle since the last refresh: what the machine does now. */
+		uint64_t busy = st.samples - t->prev_busy, idle = st.idle - t->prev_idle;
+		if (busy + idle == 0) {
+			busy = st.samples;
+			idle = st.idle;
+		}
+		vs.system_wide = true;
+		vs.ncpus = st.ncpus;
+		vs.idle_share = busy + idle ? (double)idle / (double)(busy + idle) : 0;
+		vs.busy_cpus = (double)st.ncpus * (1.0 - vs.idle_share);
+		t->prev_busy = st.samples;
+		t->prev_idle = st.idle;
+	}
 	view_set_status(t->v, &vs);
 	/* Shown from the next refresh on: this one's cost is known only now. */
 	uint64_t took = now_ns() - t0;

@@ -135,6 +135,8 @@ bool fold_counts_thread(const struct fold *s, uint32_t t)
 {
 	if (s->tid == FOLD_ALL_THREADS)
 		return true;
+	if (s->tid == FOLD_PROCESS)
+		return t < s->p->nthreads && s->p->threads[t].pid == s->pid;
 	return t < s->p->nthreads && s->p->threads[t].tid == s->tid && s->p->threads[t].pid == s->pid;
 }
 

@@ -24,6 +24,7 @@
 #include "profiler/model/profile.h"
 
 #define FOLD_ALL_THREADS (-1)
+#define FOLD_PROCESS (-2) /* fold_opts.tid: every thread of fold_opts.pid */
 
 struct fold_opts {
 	unsigned flags;   /* enum profile_fold_flags */
