@@ -94,7 +94,7 @@ struct view_status {
 	bool system_wide;
 	unsigned ncpus;       /* CPUs online */
 	double busy_cpus;     /* CPUs busy on average */
-	double idle_share;    /* 0..1: samples of the idle task among all */
+	double idle_share;    /* 0..1: samples of the idle task among all; < 0 unknown (--cgroup) */
 };
 
 enum view_mode {

@@ -179,7 +179,9 @@ static void render_header(struct view *v, struct view_screen *s)
 {
 	const struct view_status *st = &v->u.st;
 	int col;
-	if (st->system_wide)
+	if (st->system_wide && st->idle_share < 0)
+		col = putf(s, 0, 0, VS_HEADER, "prowl top  cgroup  %u CPUs: %.1f busy", st->ncpus, st->busy_cpus);
+	else if (st->system_wide)
 		col = putf(s, 0, 0, VS_HEADER, "prowl top  all processes  %u CPUs: %.1f busy, idle %.1f%%", st->ncpus,
 			   st->busy_cpus, st->idle_share * 100.0);
 	else

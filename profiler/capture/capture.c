@@ -238,6 +238,9 @@ int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen
 	if (o->system_wide && (o->npids || o->ntids || o->argv))
 		return usage(errbuf, errlen, "-a (and --comm, --uid, --cgroup) samples the whole machine: give it without "
 					     "-p, -t or a command");
+	if (o->system_wide && o->backend == CAPTURE_BACKEND_PTRACE)
+		return usage(errbuf, errlen, "the ptrace backend follows chosen processes only: -a needs the perf backend "
+					     "(drop --backend ptrace)");
 	if (!o->npids && !o->ntids && !o->argv && !o->system_wide)
 		return usage(errbuf, errlen, "nothing to profile: give -p PID, -- COMMAND [ARGS] or -a (the whole machine)");
 	return 0;

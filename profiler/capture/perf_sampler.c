@@ -571,17 +571,35 @@ static int system_denied(struct sampler *s, int err)
 	return -EPERM;
 }
 
-/* Opens the cgroup of --cgroup: a path under /sys/fs/cgroup, or absolute. */
+/* Opens the cgroup of --cgroup: an absolute folder, or a path below the
+ * cgroup v2 root (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid
+ * system) or the v1 perf_event hierarchy, tried in that order. */
 static int system_cgroup_fd(struct sampler *s, const char *path)
 {
+	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/perf_event" };
 	char buf[4096];
-	if (path[0] == '/' && strncmp(path, "/sys/", 5) == 0)
+	int fd = -1, e = ENOENT;
+	if (strncmp(path, "/sys/", 5) == 0) {
 		snprintf(buf, sizeof(buf), "%s", path);
-	else
-		snprintf(buf, sizeof(buf), "/sys/fs/cgroup/%s", path[0] == '/' ? path + 1 : path);
-	int fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		e = errno;
+	} else {
+		const char *rel = path + strspn(path, "/");
+		for (size_t i = 0; i < ARRAY_SIZE(roots) && fd < 0; i++) {
+			/* A v2 root has cgroup.controllers; the v1 tmpfs above them does not. */
+			char probe[128];
+			snprintf(probe, sizeof(probe), "%s/%s", roots[i], i < 2 ? "cgroup.controllers" : "cgroup.procs");
+			if (access(probe, F_OK))
+				continue;
+			snprintf(buf, sizeof(buf), "%s/%s", roots[i], rel);
+			fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0 && e == ENOENT)
+				e = errno;
+		}
+		if (fd < 0)
+			snprintf(buf, sizeof(buf), "/sys/fs/cgroup/%s", rel);
+	}
 	if (fd < 0) {
-		int e = errno;
 		snprintf(s->err, sizeof(s->err), "cannot open cgroup %.120s: %.40s (give a folder of /sys/fs/cgroup, e.g. "
 			 "system.slice/cron.service)", buf, errstr(e));
 		return -(e == EACCES ? EPERM : e == ENOTDIR ? ENOENT : e);

@@ -919,7 +919,15 @@ static void session_stats_machine(struct session *s, struct session_stats *st)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	st->ncpus = n > 0 ? (unsigned)n : 1;
 	uint64_t all = s->samples + s->idle;
-	st->busy_cpus = all ? (double)st->ncpus * (double)s->samples / (double)all : 0;
+	st->idle_known = !s->opts->cgroup;
+	if (st->idle_known) {
+		st->busy_cpus = all ? (double)st->ncpus * (double)s->samples / (double)all : 0;
+	} else {
+		/* The events count the cgroup's tasks alone: no idle task to
+		 * compare with, but each busy CPU gives freq samples a second. */
+		double secs = s->started ? (double)((s->stopped ? s->stop_mono : now_ns()) - s->start_mono) / 1e9 : 0;
+		st->busy_cpus = secs > 0 && s->opts->freq ? (double)s->samples / (secs * s->opts->freq) : 0;
+	}
 }
 
 void session_stats(struct session *s, struct session_stats *st)

@@ -48,7 +48,9 @@ struct session_stats {
 	bool system_wide;
 	uint64_t idle;       /* samples of the idle task (not in samples: no process ran) */
 	unsigned ncpus;      /* CPUs online */
-	double busy_cpus;    /* CPUs busy on average: ncpus x samples / (samples + idle) */
+	double busy_cpus;    /* CPUs busy on average: ncpus x samples / (samples + idle); with
+			      * --cgroup, the cgroup's: samples / (freq x elapsed) */
+	bool idle_known;     /* false with --cgroup (its events never see the idle task) */
 };
 
 /* session_profile() flags. */

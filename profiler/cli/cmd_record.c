@@ -244,9 +244,12 @@ int cmd_record(int argc, char **argv)
 			st.threads == 1 ? "" : "s", secs, (unsigned long long)st.partial,
 			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
-		if (st.system_wide)
+		if (st.system_wide && st.idle_known)
 			fprintf(stderr, "prowl: the whole machine: %.1f of %u CPUs busy, idle %.1f%%\n", st.busy_cpus, st.ncpus,
 				st.samples + st.idle ? 100.0 * (double)st.idle / (double)(st.samples + st.idle) : 0.0);
+		else if (st.system_wide)
+			fprintf(stderr, "prowl: the cgroup kept %.1f of %u CPUs busy (--cgroup sees no idle share)\n",
+				st.busy_cpus, st.ncpus);
 		if (stats && *st.backend_stats)
 			fprintf(stderr, "prowl: %s\n", st.backend_stats);
 		if (st.folded)

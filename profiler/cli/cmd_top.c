@@ -242,6 +242,10 @@ static void refresh(struct top *t)
 		vs.ncpus = st.ncpus;
 		vs.idle_share = busy + idle ? (double)idle / (double)(busy + idle) : 0;
 		vs.busy_cpus = (double)st.ncpus * (1.0 - vs.idle_share);
+		if (!st.idle_known) {
+			vs.idle_share = -1; /* --cgroup: only its own tasks are seen */
+			vs.busy_cpus = st.busy_cpus;
+		}
 		t->prev_busy = st.samples;
 		t->prev_idle = st.idle;
 	}
