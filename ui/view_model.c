@@ -590,8 +590,9 @@ static void procs_refresh(struct view_model *m, const struct profile *p)
 		}
 		r->samples += t->samples;
 	}
-	/* The whole machine roots stacks at "name (pid)": the process's own
-	 * name, where its main thread has no samples to be named by. */
+	/* Stacks of several processes start at the process's name ("name
+	 * (pid)" on the whole machine): its own name, where its main thread
+	 * has no samples to be named by. */
 	size_t *of = xmalloc((p->nthreads + 1) * sizeof(*of));
 	for (size_t t = 0; t < p->nthreads; t++)
 		for (size_t j = 0; j < m->nprocs; j++)
@@ -609,10 +610,11 @@ static void procs_refresh(struct view_model *m, const struct profile *p)
 		if (root == PROFILE_NONE)
 			continue;
 		const struct profile_frame *f = &p->frames[p->nodes[root].frame];
-		if (f->kind != FRAME_PROCESS || !f->name)
+		if ((f->kind != FRAME_PROCESS && f->kind != FRAME_THREAD) || !f->name)
 			continue;
 		struct thread_ref *r = &m->procs[of[c->thread]];
-		const char *sp = strrchr(f->name, ' ');
+		/* "name (pid)" on the whole machine; several processes: "name". */
+		const char *sp = f->kind == FRAME_PROCESS ? strrchr(f->name, ' ') : NULL;
 		free(r->name);
 		r->name = sp ? xstrndup(f->name, (size_t)(sp - f->name)) : xstrdup(f->name);
 		r->pid_named = true;

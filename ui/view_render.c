@@ -184,9 +184,11 @@ static void render_header(struct view *v, struct view_screen *s)
 	else if (st->system_wide)
 		col = putf(s, 0, 0, VS_HEADER, "prowl top  all processes  %u CPUs: %.1f busy, idle %.1f%%", st->ncpus,
 			   st->busy_cpus, st->idle_share * 100.0);
+	else if (!st->pid && st->command)
+		col = putf(s, 0, 0, VS_HEADER, "prowl top  %.160s%s", st->command, strlen(st->command) > 160 ? "..." : "");
 	else
 		col = putf(s, 0, 0, VS_HEADER, "prowl top  pid %d", st->pid);
-	if (st->command && !st->system_wide)
+	if (st->command && !st->system_wide && st->pid)
 		col += putf(s, 0, col, VS_HEADER, " (%.60s%s)", st->command, strlen(st->command) > 60 ? "..." : "");
 	col += putf(s, 0, col, VS_HEADER, "  %s", st->backend ? st->backend : "?");
 	if (st->event)

@@ -964,6 +964,22 @@ static bool stop_cancel(void *arg)
 	return take_stop(arg) != 0;
 }
 
+/* Several -p: every process in the headers, "cmd (pid N); cmd (pid M)",
+ * not only the first. */
+static void session_name_pids(struct session *s, struct profile *p)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < s->npids; i++) {
+		struct target_proc *tp = target_proc(s->target, s->pids[i], false);
+		const char *name = tp && tp->command ? tp->command : snapshot_process_name(s->target, s->pids[i]);
+		strbuf_addf(&sb, "%s%s (pid %d)", i ? "; " : "", name, (int)s->pids[i]);
+	}
+	profile_set_str(&p->meta.command, sb.buf);
+	p->meta.pid = 0;
+	strbuf_release(&sb);
+}
+
 struct profile *session_profile(struct session *s, unsigned flags)
 {
 	struct profile *p = profile_new();
@@ -984,6 +1000,8 @@ struct profile *session_profile(struct session *s, unsigned flags)
 	profile_set_str(&p->meta.event, o->mode == CAPTURE_MODE_WALL ? "wall-clock" : "cpu-clock");
 	if (o->system_wide)
 		profile_set_str(&p->meta.command, "all processes (-a)");
+	else if (s->npids > 1)
+		session_name_pids(s, p);
 	p->meta.lost = s->lost;
 	p->meta.partial = s->partial;
 	p->meta.truncated = s->truncated;

@@ -192,6 +192,11 @@ static void refresh(struct top *t)
 	if (p) {
 		if (!t->pid && p->meta.pid)
 			t->pid = p->meta.pid;
+		/* Several -p: the profile names them all. */
+		if (t->co.npids > 1 && p->meta.command) {
+			free(t->command);
+			t->command = xstrdup(p->meta.command);
+		}
 		view_update(t->v, p, now_ns());
 	}
 	struct session_stats st;
@@ -216,7 +221,7 @@ static void refresh(struct top *t)
 		t->note = NULL;
 	}
 	struct view_status vs = {
-		.pid = t->pid,
+		.pid = t->co.npids > 1 ? 0 : t->pid,
 		.command = t->command,
 		.backend = st.backend,
 		.event = p && p->meta.event ? p->meta.event : NULL,
