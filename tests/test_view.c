@@ -625,6 +625,43 @@ static void test_machine_process_column_and_list(void **state)
 	view_free(v);
 }
 
+/* C groups processes by command: two cc1 processes are one "cc1" in the
+ * process column and the P list, and picking it shows both together. */
+static void test_machine_group_by_command(void **state)
+{
+	(void)state;
+	struct profile *p = machine_profile();
+	add_proc(p, 800, 800, "cc1", "cc1", "main;parse", 30);
+	add_proc(p, 801, 801, "cc1", "cc1", "main;parse", 30);
+	struct view *v = view_with(p);
+	assert_non_null(strstr(first_row(v), "parse"));
+	assert_string_equal(view_row_process(v, 0), "cc1 (800) +1");
+	view_key(v, 'C');
+	assert_string_equal(view_row_process(v, 0), "cc1");
+	view_key(v, 'P');
+	assert_true(on_screen(v, "Command"));
+	const struct view_screen *s = draw(v);
+	int r = find_row(s, "  cc1");
+	assert_true(r >= 0);
+	assert_non_null(strstr(s->lines[r].text, "        2       60")); /* 2 processes, 60 samples */
+	/* busy2 (75) then cc1 (60): most samples first */
+	assert_true(find_row(s, "busy2") < r);
+	view_key(v, VIEW_KEY_HOME);
+	view_key(v, VIEW_KEY_DOWN);
+	view_key(v, VIEW_KEY_DOWN);
+	view_key(v, VIEW_KEY_ENTER);
+	assert_true(on_screen(v, "[command cc1 (2 processes)]"));
+	assert_int_equal(view_nrows(v), 2); /* parse, main */
+	struct profile *saved = view_profile(v);
+	assert_int_equal(saved->total, 60);
+	profile_free(saved);
+	/* C again: back to each process, all shown */
+	view_key(v, 'C');
+	assert_true(on_screen(v, "[all threads]"));
+	assert_string_equal(view_row_process(v, 0), "cc1 (800) +1");
+	view_free(v);
+}
+
 /* One process: no process column, the table as it was. */
 static void test_one_process_no_column(void **state)
 {
@@ -711,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_saved_profile_is_what_is_shown),
 		cmocka_unit_test(test_machine_process_column_and_list),
 		cmocka_unit_test(test_one_process_no_column),
+		cmocka_unit_test(test_machine_group_by_command),
 		cmocka_unit_test(test_empty_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -144,6 +144,7 @@ void view_free(struct view *v)
 		free(v->m.threads[i].name);
 	free(v->m.threads);
 	vm_procs_release(&v->m);
+	free(v->m.sel_pids);
 	free(v->m.thread_name);
 	strbuf_release(&v->m.filter);
 	if (v->m.re_ok)

@@ -83,6 +83,7 @@ struct thread_ref {
 	char *name;
 	uint64_t samples;
 	bool pid_named; /* a process: named by its "name (pid)" root */
+	uint32_t members; /* a command (grouped): how many processes run it */
 };
 
 /* Actions of the key table. */
@@ -94,7 +95,7 @@ enum vact {
 	A_FILTER, A_THREAD_NEXT, A_THREAD_PREV, A_THREAD_LIST,
 	A_LINES, A_SORT_NEXT, A_SORT_PREV, A_SORT_INVERT,
 	A_FREEZE, A_RESET, A_WINDOW, A_SAVE, A_HELP, A_QUIT, A_REDRAW,
-	A_PROC_LIST,
+	A_PROC_LIST, A_BY_COMMAND,
 };
 
 /* Modes where an action is offered (bit per enum view_mode). */
@@ -144,6 +145,13 @@ struct view_model {
 	 * name = the process's name); thread_tid FOLD_PROCESS shows one. */
 	struct thread_ref *procs;
 	size_t nprocs;
+	/* C: processes grouped by command (name), in the P list and the
+	 * process column; thread_tid FOLD_PIDS shows one command's sel_pids. */
+	bool by_command;
+	struct thread_ref *cmds; /* most samples first */
+	size_t ncmds;
+	int32_t *sel_pids;
+	size_t nsel_pids;
 	enum view_sort sort;
 	bool ascending;
 	struct strbuf filter;

@@ -140,6 +140,12 @@ bool vm_thread_shown(const struct view_model *m, const struct profile *p, uint32
 {
 	if (m->thread_tid == FOLD_PROCESS)
 		return thread < p->nthreads && p->threads[thread].pid == m->thread_pid;
+	if (m->thread_tid == FOLD_PIDS) {
+		for (size_t i = 0; thread < p->nthreads && i < m->nsel_pids; i++)
+			if (m->sel_pids[i] == p->threads[thread].pid)
+				return true;
+		return false;
+	}
 	if (m->thread_tid < 0)
 		return true;
 	if (thread >= p->nthreads)
@@ -154,6 +160,16 @@ static const char *proc_name(const struct view_model *m, int32_t pid)
 		if (m->procs[i].tid == pid)
 			return m->procs[i].name;
 	return "?";
+}
+
+/* The index in m->cmds of the command process pid runs. */
+static int32_t cmd_of(const struct view_model *m, int32_t pid)
+{
+	const char *name = proc_name(m, pid);
+	for (size_t i = 0; i < m->ncmds; i++)
+		if (!strcmp(m->cmds[i].name, name))
+			return (int32_t)i;
+	return -1;
 }
 
 struct fp_key {
@@ -187,6 +203,8 @@ static void analysis_processes(struct view_model *m, struct analysis *a)
 		if (!c->count || c->node == PROFILE_ROOT || c->thread >= p->nthreads)
 			continue;
 		struct fp_key k = { p->nodes[c->node].frame, p->threads[c->thread].pid };
+		if (m->by_command)
+			k.pid = cmd_of(m, k.pid);
 		uint64_t h = hash_mix(hash_mix(0x70c, k.frame), (uint64_t)(uint32_t)k.pid);
 		uint32_t e = itab_find(&idx, h, fp_eq, v, &k);
 		if (e == ITAB_NONE) {
@@ -211,7 +229,10 @@ static void analysis_processes(struct view_model *m, struct analysis *a)
 	for (size_t f = 0; f < p->nframes && f < a->nfuncs; f++) {
 		if (!best[f])
 			continue;
-		if (others[f])
+		if (m->by_command) {
+			const char *cmd = (size_t)bpid[f] < m->ncmds ? m->cmds[bpid[f]].name : "?";
+			a->funcs[f].proc = others[f] ? xasprintf("%s +%u", cmd, others[f]) : xstrdup(cmd);
+		} else if (others[f])
 			a->funcs[f].proc = xasprintf("%s (%d) +%u", proc_name(m, bpid[f]), (int)bpid[f], others[f]);
 		else
 			a->funcs[f].proc = xasprintf("%s (%d)", proc_name(m, bpid[f]), (int)bpid[f]);
@@ -234,8 +255,11 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 		return;
 	struct fold_opts fo = {
 		.flags = m->lines ? PROFILE_FOLD_LINES : 0,
-		.tid = m->thread_tid < 0 && m->thread_tid != FOLD_PROCESS ? FOLD_ALL_THREADS : m->thread_tid,
+		.tid = m->thread_tid == FOLD_PROCESS || m->thread_tid == FOLD_PIDS || m->thread_tid >= 0 ? m->thread_tid
+											 : FOLD_ALL_THREADS,
 		.pid = m->thread_pid,
+		.pids = m->sel_pids,
+		.npids = m->nsel_pids,
 		.hot_lines = true,
 	};
 	fold_init(&a->fold, src, &fo);
@@ -555,6 +579,45 @@ void vm_procs_release(struct view_model *m)
 	free(m->procs);
 	m->procs = NULL;
 	m->nprocs = 0;
+	for (size_t i = 0; i < m->ncmds; i++)
+		free(m->cmds[i].name);
+	free(m->cmds);
+	m->cmds = NULL;
+	m->ncmds = 0;
+}
+
+static int proc_cmp(const void *pa, const void *pb);
+
+/* C: the processes merged by command name, most samples first. */
+static void cmds_refresh(struct view_model *m)
+{
+	m->cmds = xcalloc(m->nprocs + 1, sizeof(*m->cmds));
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct thread_ref *c = NULL;
+		for (size_t j = 0; j < m->ncmds && !c; j++)
+			if (!strcmp(m->cmds[j].name, m->procs[i].name))
+				c = &m->cmds[j];
+		if (!c) {
+			c = &m->cmds[m->ncmds++];
+			c->name = xstrdup(m->procs[i].name);
+			c->pid = c->tid = m->procs[i].pid;
+		}
+		c->samples += m->procs[i].samples;
+		c->members++;
+	}
+	qsort(m->cmds, m->ncmds, sizeof(*m->cmds), proc_cmp);
+}
+
+/* The processes of command i (a selection that follows new processes of
+ * that name at each refresh). */
+static void cmd_pids(struct view_model *m, const char *name)
+{
+	free(m->sel_pids);
+	m->sel_pids = xmalloc((m->nprocs + 1) * sizeof(*m->sel_pids));
+	m->nsel_pids = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (!strcmp(m->procs[i].name, name))
+			m->sel_pids[m->nsel_pids++] = m->procs[i].pid;
 }
 
 static int proc_cmp(const void *pa, const void *pb)
@@ -621,11 +684,19 @@ static void procs_refresh(struct view_model *m, const struct profile *p)
 	}
 	free(of);
 	qsort(m->procs, m->nprocs, sizeof(*m->procs), proc_cmp);
+	cmds_refresh(m);
+	if (m->thread_tid == FOLD_PIDS && m->thread_name)
+		cmd_pids(m, m->thread_name);
 }
 
 void vm_proc_select(struct view_model *m, const struct profile *disp, long idx)
 {
-	if (idx < 0 || (size_t)idx >= m->nprocs) {
+	if (m->by_command && idx >= 0 && (size_t)idx < m->ncmds) {
+		m->thread_tid = FOLD_PIDS;
+		m->thread_pid = 0;
+		profile_set_str(&m->thread_name, m->cmds[idx].name);
+		cmd_pids(m, m->cmds[idx].name);
+	} else if (idx < 0 || (size_t)idx >= (m->by_command ? m->ncmds : m->nprocs)) {
 		m->thread_tid = FOLD_ALL_THREADS;
 		m->thread_pid = 0;
 		profile_set_str(&m->thread_name, NULL);
@@ -639,7 +710,13 @@ void vm_proc_select(struct view_model *m, const struct profile *disp, long idx)
 
 long vm_proc_index(const struct view_model *m)
 {
-	if (m->thread_tid != FOLD_PROCESS)
+	if (m->thread_tid == FOLD_PIDS && m->by_command && m->thread_name) {
+		for (size_t i = 0; i < m->ncmds; i++)
+			if (!strcmp(m->cmds[i].name, m->thread_name))
+				return (long)i;
+		return -1;
+	}
+	if (m->thread_tid != FOLD_PROCESS || m->by_command)
 		return -1;
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i].pid == m->thread_pid)

@@ -229,7 +229,10 @@ static void render_status(struct view *v, struct view_screen *s, int row)
 		return;
 	}
 	int col = 0;
-	if (v->m.thread_tid == FOLD_PROCESS)
+	if (v->m.thread_tid == FOLD_PIDS)
+		col += putf(s, row, col, VS_STATUS, "[command %s (%zu process%s)]", v->m.thread_name ? v->m.thread_name : "",
+			    v->m.nsel_pids, v->m.nsel_pids == 1 ? "" : "es");
+	else if (v->m.thread_tid == FOLD_PROCESS)
 		col += putf(s, row, col, VS_STATUS, "[process %s (%d)]", v->m.thread_name ? v->m.thread_name : "",
 			    v->m.thread_pid);
 	else if (v->m.thread_tid >= 0)
@@ -488,15 +491,18 @@ static void render_flame(struct view *v, struct view_screen *s, int row0, int nr
 static void render_procs(struct view *v, struct view_screen *s, int row0, int nrows)
 {
 	line_style(s, row0, 0, s->width, VS_COLUMNS);
-	put(s, row0, 0, "      PID  Samples  %All  Process   (Enter: show this process; Esc: back)", s->width,
-	    VS_COLUMNS);
+	bool cmd = v->m.by_command;
+	put(s, row0, 0, cmd ? "    Procs  Samples  %All  Command   (Enter: show this command; C: each process; Esc: back)"
+			    : "      PID  Samples  %All  Process   (Enter: show this process; C: by command; Esc: back)",
+	    s->width, VS_COLUMNS);
 	int body = nrows - 1;
 	v->u.page = body;
-	size_t n = v->m.nprocs + 1;
+	const struct thread_ref *list = cmd ? v->m.cmds : v->m.procs;
+	size_t n = (cmd ? v->m.ncmds : v->m.nprocs) + 1;
 	scroll_to(v->u.psel, &v->u.ptop, body);
 	uint64_t all = 0;
-	for (size_t i = 0; i < v->m.nprocs; i++)
-		all += v->m.procs[i].samples;
+	for (size_t i = 0; i + 1 < n; i++)
+		all += list[i].samples;
 	for (int i = 0; i < body && v->u.ptop + (size_t)i < n; i++) {
 		size_t r = v->u.ptop + (size_t)i;
 		int row = row0 + 1 + i;
@@ -504,9 +510,9 @@ static void render_procs(struct view *v, struct view_screen *s, int row0, int nr
 			putf(s, row, 0, VS_NORMAL, "%9s  %7llu  %4.0f  all processes", "-", (unsigned long long)all,
 			     all ? 100.0 : 0.0);
 		} else {
-			const struct thread_ref *t = &v->m.procs[r - 1];
-			putf(s, row, 0, VS_NORMAL, "%9d  %7llu  %4.1f  %s", t->pid, (unsigned long long)t->samples,
-			     pct(t->samples, all), t->name);
+			const struct thread_ref *t = &list[r - 1];
+			putf(s, row, 0, VS_NORMAL, "%9d  %7llu  %4.1f  %s", cmd ? (int)t->members : t->pid,
+			     (unsigned long long)t->samples, pct(t->samples, all), t->name);
 		}
 		if ((long)r - 1 == vm_proc_index(&v->m))
 			put(s, row, 0, "*", 1, VS_HOT);
