@@ -62,11 +62,11 @@ if command -v perf >/dev/null 2>&1; then
 	row "perf record -a -g --call-graph dwarf" "$pf_cpu" "$pf_rss"
 	echo "  (perf.data: $(du -m "$TMP/perf.data" | cut -f1) MB; prowl's profile: $(du -k "$TMP/prowl.folded" | cut -f1) KB)"
 	# perf's unwinding and symbolizing happen here, prowl's during the record.
-	set -- $(timed timeout 600 perf report -i "$TMP/perf.data" --stdio --no-children -g none)
+	set -- $(timed timeout 600 perf report -i "$TMP/perf.data" --stdio --no-children)
 	pr2_cpu=$1 pr2_rss=$2
 	row "  then perf report (unwinds, names)" "$pr2_cpu" "$pr2_rss"
 	row "  perf record + perf report" "$(awk -v a="$pf_cpu" -v b="$pr2_cpu" 'BEGIN { print a + b }')" \
-		"$(awk -v a="$pf_rss" -v b="$pr2_rss" 'BEGIN { print a > b ? a : b }')"
+		"$(awk -v a="$pf_rss" -v b="$pr2_rss" 'BEGIN { print (a > b ? a : b) }')"
 	rm -f "$TMP/perf.data"
 fi
 
@@ -76,7 +76,7 @@ row "prowl top --batch (no target)" "$pt2_cpu" "$pt2_rss"
 if command -v perf >/dev/null 2>&1 && command -v tmux >/dev/null 2>&1; then
 	# perf top wants a terminal: a tmux pane, timed inside it.
 	tmux -L "$SOCK" new-session -d -s perf -x 160 -y 45 \
-		"/usr/bin/time -f '%U %S %M' -o $TMP/ptime timeout -s INT $SECS perf top -g --call-graph dwarf -F 999 >/dev/null 2>&1; touch $TMP/pdone"
+		"/usr/bin/time -f '%U %S %M' -o $TMP/ptime timeout -k 5 -s INT $SECS perf top -g --call-graph dwarf -F 999; touch $TMP/pdone"
 	i=0
 	while [ ! -e "$TMP/pdone" ] && [ $i -lt $((SECS * 10 + 300)) ]; do sleep 0.1; i=$((i + 1)); done
 	if [ -s "$TMP/ptime" ]; then
