@@ -374,6 +374,47 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
 	return q;
 }
 
+/* "name (1234)" -> length of "name", else 0. */
+static size_t pid_suffix_at(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 4 || s[n - 1] != ')')
+		return 0;
+	size_t i = n - 1;
+	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+		i--;
+	if (i == n - 1 || i < 3 || s[i - 1] != '(' || s[i - 2] != ' ')
+		return 0;
+	return i - 2;
+}
+
+struct profile *profile_by_command(const struct profile *p)
+{
+	struct profile *q = profile_new();
+	meta_copy(&q->meta, &p->meta);
+	for (size_t i = 0; i < p->ncounts; i++) {
+		const struct profile_count *c = &p->counts[i];
+		uint32_t n = c->node, root = PROFILE_NONE;
+		while (n != PROFILE_ROOT) {
+			root = n;
+			n = p->nodes[n].parent;
+		}
+		const struct profile_thread *t = c->thread < p->nthreads ? &p->threads[c->thread] : NULL;
+		const struct profile_frame *f = root != PROFILE_NONE ? &p->frames[p->nodes[root].frame] : NULL;
+		char *name = NULL;
+		size_t cut = f && f->name ? pid_suffix_at(f->name) : 0;
+		if (f && f->name && (f->kind == FRAME_PROCESS || f->kind == FRAME_THREAD || cut))
+			name = cut ? xstrndup(f->name, cut) : xstrdup(f->name);
+		else
+			name = xstrdup(t && t->name && *t->name ? t->name : "[unknown]");
+		uint32_t fr = profile_frame_named(q, name, FRAME_USER);
+		free(name);
+		uint32_t qt = t ? profile_thread_intern(q, t->pid, t->tid, t->name) : profile_thread_intern(q, 0, 0, "");
+		profile_add(q, qt, profile_node_child(q, PROFILE_ROOT, fr), c->count);
+	}
+	return q;
+}
+
 struct profile *profile_copy(const struct profile *p)
 {
 	struct profile *q = profile_new();

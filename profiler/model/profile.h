@@ -141,6 +141,13 @@ struct profile *profile_fold(const struct profile *p, unsigned flags);
  * each frame of p (PROFILE_NONE for a dropped one). */
 struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32_t *fmap);
 
+/* Samples by command: a new profile whose every stack is one frame, the
+ * command that ran it: the process root ("cc1 (4242)" and "cc1" give "cc1",
+ * as record -a or several processes write them; a root frame named like
+ * "name (digits)" read back from a file counts as one), else the thread's
+ * name. Threads and metadata are copied; report's rows are then commands. */
+struct profile *profile_by_command(const struct profile *p);
+
 /* A deep copy (used by diff and by the live view for windows of time). */
 struct profile *profile_copy(const struct profile *p);
 /* Adds every count of src (scaled by sign: +1 or -1) into dst, interning as needed.

@@ -55,7 +55,14 @@ ns=$(cut -d';' -f1 "$TMP/m.folded" | grep -E '^shorty \([0-9]+\)$' | sort -u | w
 ss=$(folded_count "$TMP/m.folded" '^shorty \([0-9]+\);.*;hot_[abc] ')
 [ "$ss" -gt 50 ] || fail "the short-lived processes' stacks are not symbolized ($ss samples in hot_*)"
 info "short-lived: $ns processes named shorty, $ss samples in hot_*"
-grep -Eq '^prowl: the whole machine: [0-9.]+ of [0-9]+ CPUs busy, idle [0-9.]+%$' "$TMP/err" ||
+# report --by-command: rows are commands, each the sum of its processes' roots.
+"$PROWL" report --by-command --top 100000 "$TMP/m.folded" >"$TMP/bycmd" || fail "report --by-command failed"
+for c in cpu cpp shorty; do
+	want=$(folded_count "$TMP/m.folded" "^$c \\([0-9]+\\);")
+	got=$(awk -v c="$c" '/by self/ { on = 1 } /by total/ { on = 0 } on && $5 == c && NF == 5 { print $2 }' "$TMP/bycmd")
+	[ "$got" = "$want" ] || fail "report --by-command: $c has '$got' samples, its roots $want: $(head -12 "$TMP/bycmd")"
+done
+grep -Eq "^prowl: the whole machine: [0-9.]+ of [0-9]+ CPUs busy, idle [0-9.]+%$" "$TMP/err" ||
 	fail "no idle share in the summary: $(cat "$TMP/err")"
 
 # --threads adds the thread level below the process.
