@@ -63,7 +63,7 @@ static void add_functions(struct table *t, const struct profile *src, const stru
 	struct strbuf sb;
 	strbuf_init(&sb);
 	for (size_t f = 0; f < s.p->nframes; f++) {
-		if (s.p->frames[f].kind == FRAME_THREAD || (!self[f] && !total[f]))
+		if (s.p->frames[f].kind == FRAME_THREAD || s.p->frames[f].kind == FRAME_PROCESS || (!self[f] && !total[f]))
 			continue;
 		strbuf_reset(&sb);
 		stacks_label(&s, (uint32_t)f, true, &sb);

@@ -285,7 +285,7 @@ static void table(const struct fold *s, FILE *out, const char *title, const uint
 	uint32_t *order = xmalloc((p->nframes + 1) * sizeof(*order));
 	size_t n = 0;
 	for (size_t f = 0; f < p->nframes; f++)
-		if (key[f] && p->frames[f].kind != FRAME_THREAD)
+		if (key[f] && p->frames[f].kind != FRAME_THREAD && p->frames[f].kind != FRAME_PROCESS)
 			order[n++] = (uint32_t)f;
 	char **names = xcalloc(p->nframes + 1, sizeof(*names));
 	struct strbuf nb;

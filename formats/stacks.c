@@ -41,7 +41,7 @@ void stacks_label(const struct fold *s, uint32_t frame, bool mark, struct strbuf
 	const struct profile_frame *f = &s->p->frames[frame];
 	const char *name = f->name ? f->name : "[unknown]";
 	strbuf_adds(out, name);
-	if (s->lines && f->kind != FRAME_THREAD && f->kind != FRAME_STATE) {
+	if (s->lines && f->kind != FRAME_THREAD && f->kind != FRAME_PROCESS && f->kind != FRAME_STATE) {
 		uint32_t line = fold_line(s, frame);
 		if (line)
 			strbuf_addf(out, ":%u", line);

@@ -77,6 +77,7 @@ static enum palette palette_of(const struct profile *p, uint32_t frame)
 		f->module >= 0 && (size_t)f->module < p->nmodules ? &p->modules[f->module] : NULL;
 	switch (f->kind) {
 	case FRAME_THREAD: return PAL_THREAD;
+	case FRAME_PROCESS: return PAL_THREAD;
 	case FRAME_STATE: return PAL_STATE;
 	case FRAME_JIT: return PAL_JIT;
 	case FRAME_KERNEL: return PAL_KERNEL;

@@ -146,9 +146,51 @@ static void test_ptrmap(void **state)
 	assert_null(ptrmap_get(&m, &keys[1]));
 }
 
+/* report --by-command: stacks become their command: a process root
+ * ("cc1 (7)" or "cc1"), a root read back from a folded file ("as (9)"), else
+ * the thread's name. */
+static void test_by_command(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t t1 = profile_thread_intern(p, 7, 7, "cc1"), t2 = profile_thread_intern(p, 8, 8, "cc1");
+	uint32_t t3 = profile_thread_intern(p, 9, 9, "as"), t4 = profile_thread_intern(p, 10, 10, "sh");
+	uint32_t a[3] = { profile_frame_named(p, "cc1 (7)", FRAME_PROCESS), profile_frame_named(p, "main", FRAME_USER),
+			  profile_frame_named(p, "parse", FRAME_USER) };
+	uint32_t b[2] = { profile_frame_named(p, "cc1", FRAME_THREAD), profile_frame_named(p, "parse", FRAME_USER) };
+	uint32_t c[2] = { profile_frame_named(p, "as (9)", FRAME_USER), profile_frame_named(p, "emit", FRAME_USER) };
+	uint32_t d[1] = { profile_frame_named(p, "main (x)", FRAME_USER) };
+	profile_add(p, t1, profile_node_path(p, a, 3), 5);
+	profile_add(p, t2, profile_node_path(p, b, 2), 3);
+	profile_add(p, t3, profile_node_path(p, c, 2), 2);
+	profile_add(p, t4, profile_node_path(p, d, 1), 1);
+	struct profile *q = profile_by_command(p);
+	assert_int_equal(q->total, 11);
+	uint64_t cc1 = 0, as = 0, sh = 0;
+	for (size_t i = 0; i < q->ncounts; i++) {
+		uint32_t out[4];
+		assert_int_equal(profile_node_frames(q, q->counts[i].node, out, 4), 1);
+		const char *n = q->frames[out[0]].name;
+		if (!strcmp(n, "cc1"))
+			cc1 += q->counts[i].count;
+		else if (!strcmp(n, "as"))
+			as += q->counts[i].count;
+		else if (!strcmp(n, "sh"))
+			sh += q->counts[i].count;
+		else
+			fail_msg("unexpected command '%s'", n);
+	}
+	assert_int_equal(cc1, 8);
+	assert_int_equal(as, 2);
+	assert_int_equal(sh, 1);
+	profile_free(q);
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_by_command),
 		cmocka_unit_test(test_intern_dedups),
 		cmocka_unit_test(test_paths_and_counts),
 		cmocka_unit_test(test_fold_merges_addresses_and_roots_threads),

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -107,11 +108,78 @@ static void test_several_processes_are_roots(void **state)
 	target_free(t);
 }
 
+/* The whole machine: every stack starts at "name (pid)" (FRAME_PROCESS),
+ * which --threads keeps, putting the thread's root below it. */
+static void test_whole_machine_roots(void **state)
+{
+	(void)state;
+	struct target *t = target_new();
+	t->whole_machine = true;
+	struct aggregate *a = aggregate_new();
+	struct resolver *r = resolve_new();
+	add_thread(t, 10, 10, "make");
+	add_thread(t, 20, 20, "cc1");
+	add_thread(t, 20, 21, "helper");
+	add_stack(a, 20, 20, 0x2000, 90);
+	add_stack(a, 20, 21, 0x3000, 5);
+	struct profile *p = profile_new();
+	snapshot_fill(p, a, r, t);
+	uint64_t cc1 = 0;
+	for (size_t i = 0; i < p->ncounts; i++) {
+		uint32_t out[8];
+		profile_node_frames(p, p->counts[i].node, out, 8);
+		assert_int_equal(p->frames[out[0]].kind, FRAME_PROCESS);
+		assert_string_equal(p->frames[out[0]].name, "cc1 (20)");
+		cc1 += p->counts[i].count;
+	}
+	assert_int_equal(cc1, 95);
+	struct profile *q = profile_fold(p, PROFILE_FOLD_THREADS);
+	int seen = 0;
+	for (size_t i = 0; i < q->ncounts; i++) {
+		uint32_t out[8];
+		size_t n = profile_node_frames(q, q->counts[i].node, out, 8);
+		assert_true(n >= 3);
+		assert_string_equal(q->frames[out[0]].name, "cc1 (20)");
+		assert_int_equal(q->frames[out[1]].kind, FRAME_THREAD);
+		seen |= !strcmp(q->frames[out[1]].name, "cc1 (20)") ? 1 : !strcmp(q->frames[out[1]].name, "helper (21)") ? 2 : 4;
+	}
+	assert_int_equal(seen, 3);
+	profile_free(q);
+	profile_free(p);
+	resolve_free(r);
+	aggregate_free(a);
+	target_free(t);
+}
+
+/* Two files with one build-id (here one file under two names) cost one
+ * symbol table: the resolver hands out the same symbolizer module. */
+static void test_modules_share_by_build_id(void **state)
+{
+	(void)state;
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = 0;
+	struct module_set *ms = module_set_new();
+	struct module *a = module_set_get(ms, self, 1, 1, MODULE_FILE, NULL);
+	struct module *b = module_set_get(ms, "/proc/self/exe", 2, 2, MODULE_FILE, NULL);
+	assert_ptr_not_equal(a, b);
+	struct resolver *r = resolve_new();
+	struct sym_module *sa = resolve_module(r, a), *sb = resolve_module(r, b);
+	assert_non_null(sa);
+	assert_true(a->build_id_len > 0); /* loaded to learn it */
+	assert_ptr_equal(sa, sb);
+	resolve_free(r);
+	module_set_free(ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_process_has_no_root),
 		cmocka_unit_test(test_several_processes_are_roots),
+		cmocka_unit_test(test_whole_machine_roots),
+		cmocka_unit_test(test_modules_share_by_build_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

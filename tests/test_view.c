@@ -667,6 +667,131 @@ static void test_batch_text(void **state)
 	view_free(v);
 }
 
+/* Adds count samples of a whole-machine stack: rooted at "name (pid)". */
+static void add_proc(struct profile *p, int pid, int tid, const char *pname, const char *tname, const char *stack,
+		     uint64_t count)
+{
+	uint32_t frames[16];
+	size_t n = 0;
+	char *root = xasprintf("%s (%d)", pname, pid);
+	frames[n++] = profile_frame_named(p, root, FRAME_PROCESS);
+	free(root);
+	char *copy = xstrdup(stack);
+	for (char *save = NULL, *tok = strtok_r(copy, ";", &save); tok && n < 16; tok = strtok_r(NULL, ";", &save))
+		frames[n++] = profile_frame_named(p, tok, FRAME_USER);
+	uint32_t t = profile_thread_intern(p, pid, tid, tname);
+	profile_add(p, t, profile_node_path(p, frames, n), count);
+	free(copy);
+}
+
+/* Two busy programs and a shell: busy2's main thread has no samples (its
+ * workers are named busy-1/busy-2), so its name comes from its root. */
+static struct profile *machine_profile(void)
+{
+	struct profile *p = profile_new();
+	p->meta.period_ns = 1000000;
+	add_proc(p, 500, 501, "busy2", "busy-1", "main;spin_left", 40);
+	add_proc(p, 500, 502, "busy2", "busy-2", "main;spin_right", 35);
+	add_proc(p, 600, 600, "cpu", "cpu", "main;hot_a", 20);
+	add_proc(p, 700, 700, "sh", "sh", "main;hot_a", 5);
+	return p;
+}
+
+static void test_machine_process_column_and_list(void **state)
+{
+	(void)state;
+	struct view *v = view_with(machine_profile());
+	struct view_status st = { .system_wide = true, .ncpus = 2, .busy_cpus = 1.5, .idle_share = 0.25,
+				  .backend = "perf", .samples = 100 };
+	view_set_status(v, &st);
+	/* header: CPUs busy, the idle share, the top processes by name */
+	assert_true(on_screen(v, "all processes  2 CPUs: 1.5 busy, idle 25.0%"));
+	assert_true(on_screen(v, "top: busy2 (500) 75% cpu (600) 20% sh (700) 5%"));
+	/* the process column: the hottest function with its process; roots are no rows */
+	const char *r = first_row(v);
+	assert_non_null(strstr(r, "spin_left"));
+	assert_non_null(strstr(r, "busy2 (500)"));
+	assert_true(on_screen(v, "Process"));
+	assert_false(on_screen(v, "%  busy2 (500)  "));
+	assert_int_equal(view_nrows(v), 4); /* spin_left, spin_right, hot_a, main */
+	assert_string_equal(view_row_process(v, 2), "cpu (600) +1"); /* hot_a: cpu, and sh too */
+	/* P: the list of processes, most samples first; Enter shows one */
+	view_key(v, 'P');
+	assert_int_equal(view_mode(v), VIEW_THREADS);
+	assert_true(on_screen(v, "all processes"));
+	const struct view_screen *s = draw(v);
+	assert_true(find_row(s, "busy2") < find_row(s, "  cpu"));
+	assert_true(find_row(s, "  cpu") < find_row(s, "  sh"));
+	view_key(v, VIEW_KEY_HOME);
+	view_key(v, VIEW_KEY_DOWN);
+	view_key(v, VIEW_KEY_DOWN); /* cpu */
+	view_key(v, VIEW_KEY_ENTER);
+	assert_int_equal(view_mode(v), VIEW_TABLE);
+	assert_true(on_screen(v, "[process cpu (600)]"));
+	assert_int_equal(view_nrows(v), 2); /* main, hot_a of cpu alone */
+	assert_non_null(strstr(first_row(v), "100.0"));
+	/* the saved profile is that process */
+	struct profile *saved = view_profile(v);
+	assert_int_equal(saved->total, 20);
+	profile_free(saved);
+	/* it stays chosen across refreshes; P then "all" shows every process again */
+	view_update(v, machine_profile(), 2 * SEC);
+	assert_true(on_screen(v, "[process cpu (600)]"));
+	view_key(v, 'P');
+	view_key(v, VIEW_KEY_HOME);
+	view_key(v, VIEW_KEY_ENTER);
+	assert_true(on_screen(v, "[all threads]"));
+	assert_int_equal(view_nrows(v), 4);
+	view_free(v);
+}
+
+/* C groups processes by command: two cc1 processes are one "cc1" in the
+ * process column and the P list, and picking it shows both together. */
+static void test_machine_group_by_command(void **state)
+{
+	(void)state;
+	struct profile *p = machine_profile();
+	add_proc(p, 800, 800, "cc1", "cc1", "main;parse", 30);
+	add_proc(p, 801, 801, "cc1", "cc1", "main;parse", 30);
+	struct view *v = view_with(p);
+	assert_non_null(strstr(first_row(v), "parse"));
+	assert_string_equal(view_row_process(v, 0), "cc1 (800) +1");
+	view_key(v, 'C');
+	assert_string_equal(view_row_process(v, 0), "cc1");
+	view_key(v, 'P');
+	assert_true(on_screen(v, "Command"));
+	const struct view_screen *s = draw(v);
+	int r = find_row(s, "  cc1");
+	assert_true(r >= 0);
+	assert_non_null(strstr(s->lines[r].text, "        2       60")); /* 2 processes, 60 samples */
+	/* busy2 (75) then cc1 (60): most samples first */
+	assert_true(find_row(s, "busy2") < r);
+	view_key(v, VIEW_KEY_HOME);
+	view_key(v, VIEW_KEY_DOWN);
+	view_key(v, VIEW_KEY_DOWN);
+	view_key(v, VIEW_KEY_ENTER);
+	assert_true(on_screen(v, "[command cc1 (2 processes)]"));
+	assert_int_equal(view_nrows(v), 2); /* parse, main */
+	struct profile *saved = view_profile(v);
+	assert_int_equal(saved->total, 60);
+	profile_free(saved);
+	/* C again: back to each process, all shown */
+	view_key(v, 'C');
+	assert_true(on_screen(v, "[all threads]"));
+	assert_string_equal(view_row_process(v, 0), "cc1 (800) +1");
+	view_free(v);
+}
+
+/* One process: no process column, the table as it was. */
+static void test_one_process_no_column(void **state)
+{
+	(void)state;
+	struct view *v = view_with(cpu_profile(1));
+	assert_false(on_screen(v, "Process"));
+	assert_null(view_row_process(v, 0));
+	view_free(v);
+}
+
 static void test_saved_profile_is_what_is_shown(void **state)
 {
 	(void)state;
@@ -743,6 +868,9 @@ int main(void)
 		cmocka_unit_test(test_header_from_status),
 		cmocka_unit_test(test_batch_text),
 		cmocka_unit_test(test_saved_profile_is_what_is_shown),
+		cmocka_unit_test(test_machine_process_column_and_list),
+		cmocka_unit_test(test_one_process_no_column),
+		cmocka_unit_test(test_machine_group_by_command),
 		cmocka_unit_test(test_empty_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -200,6 +200,8 @@ void view_free(struct view *v)
 	for (size_t i = 0; i < v->m.nthreads; i++)
 		free(v->m.threads[i].name);
 	free(v->m.threads);
+	vm_procs_release(&v->m);
+	free(v->m.sel_pids);
 	free(v->m.thread_name);
 	strbuf_release(&v->m.filter);
 	if (v->m.re_ok)
@@ -282,6 +284,11 @@ size_t view_nrows(const struct view *v)
 	default:
 		return v->m.nrows;
 	}
+}
+
+const char *view_row_process(const struct view *v, size_t i)
+{
+	return i < v->m.nrows ? v->m.an.funcs[v->m.rows[i]].proc : NULL;
 }
 
 const char *view_selected(const struct view *v)

@@ -91,6 +91,11 @@ struct view_status {
 	bool exited;          /* the target exited: the view shows the final profile */
 	bool stopped;         /* the target is stopped by a signal (state T): it runs no code */
 	const char *note;     /* a transient message ("saved to x.svg"), or NULL */
+	/* The whole machine (top with no target): */
+	bool system_wide;
+	unsigned ncpus;       /* CPUs online */
+	double busy_cpus;     /* CPUs busy on average */
+	double idle_share;    /* 0..1: samples of the idle task among all; < 0 unknown (--cgroup) */
 };
 
 enum view_mode {
@@ -146,6 +151,10 @@ struct profile *view_profile(struct view *v);
 enum view_mode view_mode(const struct view *v);
 /* Name of the selected function (table) or tree row, or NULL when none. */
 const char *view_selected(const struct view *v);
+/* The process column of table row i (the process with most of that
+ * function's own samples, "name (pid)", "+N" when others have some too), or
+ * NULL when the profile holds one process. */
+const char *view_row_process(const struct view *v, size_t i);
 /* Rows of the current list (table rows after the filter, tree rows, threads). */
 size_t view_nrows(const struct view *v);
 bool view_frozen(const struct view *v);

@@ -59,6 +59,8 @@ struct vfunc {
 	char *label; /* "name [inlined]" for an inlined frame (a row apart, as in report), else NULL */
 	uint64_t own, total;
 	bool inlined;
+	uint8_t kind;  /* enum frame_kind: process and thread roots are no rows */
+	char *proc;    /* the process column (several processes), or NULL */
 };
 
 static inline const char *row_label(const struct vfunc *f)
@@ -80,6 +82,8 @@ struct thread_ref {
 	int32_t pid, tid;
 	char *name;
 	uint64_t samples;
+	bool pid_named; /* a process: named by its "name (pid)" root */
+	uint32_t members; /* a command (grouped): how many processes run it */
 };
 
 /* Actions of the key table. */
@@ -91,6 +95,7 @@ enum vact {
 	A_FILTER, A_THREAD_NEXT, A_THREAD_PREV, A_THREAD_LIST,
 	A_LINES, A_SORT_NEXT, A_SORT_PREV, A_SORT_INVERT,
 	A_FREEZE, A_RESET, A_WINDOW, A_SAVE, A_HELP, A_QUIT, A_REDRAW,
+	A_PROC_LIST, A_BY_COMMAND,
 };
 
 /* Modes where an action is offered (bit per enum view_mode). */
@@ -142,6 +147,17 @@ struct view_model {
 	char *thread_name;
 	struct thread_ref *threads; /* of the displayed profile, by tid */
 	size_t nthreads;
+	/* Processes of the displayed profile, most samples first (tid = pid,
+	 * name = the process's name); thread_tid FOLD_PROCESS shows one. */
+	struct thread_ref *procs;
+	size_t nprocs;
+	/* C: processes grouped by command (name), in the P list and the
+	 * process column; thread_tid FOLD_PIDS shows one command's sel_pids. */
+	bool by_command;
+	struct thread_ref *cmds; /* most samples first */
+	size_t ncmds;
+	int32_t *sel_pids;
+	size_t nsel_pids;
 	enum view_sort sort;
 	bool ascending;
 	struct strbuf filter;
@@ -169,6 +185,8 @@ struct view_ui {
 	size_t top, ttop;      /* first table / tree row on screen */
 	int flame_top;
 	size_t psel, ptop, htop; /* thread picker and help */
+	bool pick_procs;       /* the picker lists processes (P), not threads (H) */
+	int procw;             /* width of the table's process column, 0 for none (view_render.c) */
 	struct view_status st;
 	char *st_command, *st_backend, *st_event, *st_note;
 	double rate, prev_elapsed;
@@ -208,6 +226,10 @@ void vm_tree_expand_all(struct view_model *m, uint32_t node);
 void vm_threads_refresh(struct view_model *m, const struct profile *p);
 void vm_reanalyze(struct view_model *m, const struct profile *disp);
 void vm_thread_select(struct view_model *m, const struct profile *disp, long idx);
+/* idx -1: all processes, else an index into m->procs. */
+void vm_proc_select(struct view_model *m, const struct profile *disp, long idx);
+long vm_proc_index(const struct view_model *m);
+void vm_procs_release(struct view_model *m);
 long vm_thread_index(const struct view_model *m);
 uint64_t vm_table_selected_id(const struct view_model *m);
 uint64_t vm_tree_selected_id(const struct view_model *m);

@@ -41,6 +41,9 @@ const struct keydef vk_keytab[] = {
 	{ A_SORT_NEXT, { '>', '.' }, ">", "Sort", M_TABLE, "sort by the next column" },
 	{ A_SORT_PREV, { '<', ',' }, "<", NULL, 0, "sort by the previous column" },
 	{ A_SORT_INVERT, { 'I' }, "I", NULL, 0, "invert the sort order" },
+	{ A_PROC_LIST, { 'P' }, "P", "Procs", M_DATA, "pick a process from a list (all, or one: its threads together)" },
+	{ A_BY_COMMAND, { 'C' }, "C", NULL, 0,
+	  "group processes by command: the process column and the P list name commands (cc1, not each cc1)" },
 	{ A_REDRAW, { VIEW_KEY_CTRL_L }, "Ctrl-L", NULL, 0, "redraw the whole screen" },
 	{ A_QUIT, { 'q', 'Q', VIEW_KEY_CTRL_C }, "q, Ctrl-C", "Quit", M_ALL, "quit (writing -o if given)" },
 };
@@ -191,8 +194,24 @@ static enum view_action common_key(struct view *v, enum vact a)
 		vm_thread_select(&v->m, v->d.disp, i);
 		return VIEW_ACT_REDRAW;
 	}
+	case A_BY_COMMAND:
+		v->m.by_command = !v->m.by_command;
+		if (v->m.thread_tid == FOLD_PIDS || v->m.thread_tid == FOLD_PROCESS)
+			vm_proc_select(&v->m, v->d.disp, -1); /* a pick of the other kind */
+		else
+			vm_reanalyze(&v->m, v->d.disp);
+		if (v->u.mode == VIEW_THREADS && v->u.pick_procs)
+			v->u.psel = (size_t)(vm_proc_index(&v->m) + 1);
+		return VIEW_ACT_REDRAW;
+	case A_PROC_LIST:
+		v->u.mode = VIEW_THREADS;
+		v->u.pick_procs = true;
+		v->u.psel = (size_t)(vm_proc_index(&v->m) + 1);
+		v->u.ptop = 0;
+		return VIEW_ACT_REDRAW;
 	case A_THREAD_LIST:
 		v->u.mode = VIEW_THREADS;
+		v->u.pick_procs = false;
 		v->u.psel = (size_t)(vm_thread_index(&v->m) + 1);
 		v->u.ptop = 0;
 		return VIEW_ACT_REDRAW;
@@ -323,13 +342,16 @@ static enum view_action flame_keys(struct view *v, enum vact a)
 
 static enum view_action threads_keys(struct view *v, enum vact a)
 {
-	size_t n = v->m.nthreads + 1;
+	size_t n = (v->u.pick_procs ? v->m.by_command ? v->m.ncmds : v->m.nprocs : v->m.nthreads) + 1;
 	if (is_nav(a)) {
 		v->u.psel = move(v->u.psel, n, nav_delta(v, a, v->u.psel, n));
 		return VIEW_ACT_REDRAW;
 	}
 	if (a == A_ENTER) {
-		vm_thread_select(&v->m, v->d.disp, (long)v->u.psel - 1);
+		if (v->u.pick_procs)
+			vm_proc_select(&v->m, v->d.disp, (long)v->u.psel - 1);
+		else
+			vm_thread_select(&v->m, v->d.disp, (long)v->u.psel - 1);
 		v->u.mode = VIEW_TABLE;
 		return VIEW_ACT_REDRAW;
 	}

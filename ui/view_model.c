@@ -72,6 +72,7 @@ void vm_analysis_release(struct analysis *a)
 	for (size_t i = 0; i < a->nfuncs; i++) {
 		free(a->funcs[i].loc);
 		free(a->funcs[i].label);
+		free(a->funcs[i].proc);
 	}
 	free(a->funcs);
 	itab_release(&a->ids);
@@ -137,11 +138,110 @@ static char *frame_loc(const struct fold *fo, uint32_t frame)
 
 bool vm_thread_shown(const struct view_model *m, const struct profile *p, uint32_t thread)
 {
+	if (m->thread_tid == FOLD_PROCESS)
+		return thread < p->nthreads && p->threads[thread].pid == m->thread_pid;
+	if (m->thread_tid == FOLD_PIDS) {
+		for (size_t i = 0; thread < p->nthreads && i < m->nsel_pids; i++)
+			if (m->sel_pids[i] == p->threads[thread].pid)
+				return true;
+		return false;
+	}
 	if (m->thread_tid < 0)
 		return true;
 	if (thread >= p->nthreads)
 		return false;
 	return p->threads[thread].tid == m->thread_tid && p->threads[thread].pid == m->thread_pid;
+}
+
+/* The name of process pid in the displayed profile (m->procs), or "?". */
+static const char *proc_name(const struct view_model *m, int32_t pid)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i].tid == pid)
+			return m->procs[i].name;
+	return "?";
+}
+
+/* The index in m->cmds of the command process pid runs. */
+static int32_t cmd_of(const struct view_model *m, int32_t pid)
+{
+	const char *name = proc_name(m, pid);
+	for (size_t i = 0; i < m->ncmds; i++)
+		if (!strcmp(m->cmds[i].name, name))
+			return (int32_t)i;
+	return -1;
+}
+
+struct fp_key {
+	uint32_t frame;
+	int32_t pid;
+};
+struct fp_entry {
+	struct fp_key k;
+	uint64_t own;
+};
+static bool fp_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct fp_entry *e = &((const struct fp_entry *)ctx)[idx];
+	const struct fp_key *k = key;
+	return e->k.frame == k->frame && e->k.pid == k->pid;
+}
+
+/* The process column: for each row, the process holding most of its own
+ * samples. Only when the display holds several processes (the whole
+ * machine, children, several -p). */
+static void analysis_processes(struct view_model *m, struct analysis *a)
+{
+	const struct profile *p = a->fold.p;
+	if (m->nprocs < 2 || m->thread_tid != FOLD_ALL_THREADS)
+		return;
+	struct fp_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	struct itab idx = ITAB_INIT;
+	for (size_t i = 0; i < p->ncounts; i++) {
+		const struct profile_count *c = &p->counts[i];
+		if (!c->count || c->node == PROFILE_ROOT || c->thread >= p->nthreads)
+			continue;
+		struct fp_key k = { p->nodes[c->node].frame, p->threads[c->thread].pid };
+		if (m->by_command)
+			k.pid = cmd_of(m, k.pid);
+		uint64_t h = hash_mix(hash_mix(0x70c, k.frame), (uint64_t)(uint32_t)k.pid);
+		uint32_t e = itab_find(&idx, h, fp_eq, v, &k);
+		if (e == ITAB_NONE) {
+			xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+			v[n] = (struct fp_entry){ k, 0 };
+			itab_insert(&idx, h, e = (uint32_t)n++);
+		}
+		v[e].own += c->count;
+	}
+	uint64_t *best = xcalloc(p->nframes + 1, sizeof(*best));
+	int32_t *bpid = xcalloc(p->nframes + 1, sizeof(*bpid));
+	uint32_t *others = xcalloc(p->nframes + 1, sizeof(*others));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t f = v[i].k.frame;
+		if (best[f])
+			others[f]++;
+		if (v[i].own > best[f] || (v[i].own == best[f] && v[i].k.pid < bpid[f])) {
+			best[f] = v[i].own;
+			bpid[f] = v[i].k.pid;
+		}
+	}
+	for (size_t f = 0; f < p->nframes && f < a->nfuncs; f++) {
+		if (!best[f])
+			continue;
+		if (m->by_command) {
+			const char *cmd = (size_t)bpid[f] < m->ncmds ? m->cmds[bpid[f]].name : "?";
+			a->funcs[f].proc = others[f] ? xasprintf("%s +%u", cmd, others[f]) : xstrdup(cmd);
+		} else if (others[f])
+			a->funcs[f].proc = xasprintf("%s (%d) +%u", proc_name(m, bpid[f]), (int)bpid[f], others[f]);
+		else
+			a->funcs[f].proc = xasprintf("%s (%d)", proc_name(m, bpid[f]), (int)bpid[f]);
+	}
+	free(best);
+	free(bpid);
+	free(others);
+	free(v);
+	itab_release(&idx);
 }
 
 /* Rows and the call trie from the model's fold: the numbers `prowl report`
@@ -155,8 +255,11 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 		return;
 	struct fold_opts fo = {
 		.flags = m->lines ? PROFILE_FOLD_LINES : 0,
-		.tid = m->thread_tid < 0 ? FOLD_ALL_THREADS : m->thread_tid,
+		.tid = m->thread_tid == FOLD_PROCESS || m->thread_tid == FOLD_PIDS || m->thread_tid >= 0 ? m->thread_tid
+											 : FOLD_ALL_THREADS,
 		.pid = m->thread_pid,
+		.pids = m->sel_pids,
+		.npids = m->nsel_pids,
 		.hot_lines = true,
 	};
 	fold_init(&a->fold, src, &fo);
@@ -176,9 +279,11 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 			vf->label = xasprintf("%s [inlined]", f->name);
 		vf->own = a->fold.fself[i];
 		vf->total = a->fold.ftotal[i];
+		vf->kind = f->kind;
 		if (vm_func_find(a, vf->hash) == NO_NODE)
 			itab_insert(&a->ids, vf->hash, (uint32_t)i);
 	}
+	analysis_processes(m, a);
 	/* The trie mirrors the fold's nodes (parents come before children). */
 	for (size_t i = 1; i < p->nnodes; i++) {
 		uint32_t f = p->nodes[i].frame;
@@ -270,7 +375,7 @@ void vm_rows_build(struct view_model *m)
 	m->nrows = 0;
 	for (size_t i = 0; i < m->an.nfuncs; i++) {
 		const struct vfunc *f = &m->an.funcs[i];
-		if (f->total && filter_match(m, f->name))
+		if (f->total && f->kind != FRAME_THREAD && f->kind != FRAME_PROCESS && filter_match(m, f->name))
 			m->rows[m->nrows++] = (uint32_t)i;
 	}
 	if (m->sort == SORT_LOCATION)
@@ -467,8 +572,161 @@ void vm_tree_expand_all(struct view_model *m, uint32_t node)
 			vm_tree_expand_all(m, c);
 }
 
+void vm_procs_release(struct view_model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		free(m->procs[i].name);
+	free(m->procs);
+	m->procs = NULL;
+	m->nprocs = 0;
+	for (size_t i = 0; i < m->ncmds; i++)
+		free(m->cmds[i].name);
+	free(m->cmds);
+	m->cmds = NULL;
+	m->ncmds = 0;
+}
+
+static int proc_cmp(const void *pa, const void *pb);
+
+/* C: the processes merged by command name, most samples first. */
+static void cmds_refresh(struct view_model *m)
+{
+	m->cmds = xcalloc(m->nprocs + 1, sizeof(*m->cmds));
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct thread_ref *c = NULL;
+		for (size_t j = 0; j < m->ncmds && !c; j++)
+			if (!strcmp(m->cmds[j].name, m->procs[i].name))
+				c = &m->cmds[j];
+		if (!c) {
+			c = &m->cmds[m->ncmds++];
+			c->name = xstrdup(m->procs[i].name);
+			c->pid = c->tid = m->procs[i].pid;
+		}
+		c->samples += m->procs[i].samples;
+		c->members++;
+	}
+	qsort(m->cmds, m->ncmds, sizeof(*m->cmds), proc_cmp);
+}
+
+/* The processes of command i (a selection that follows new processes of
+ * that name at each refresh). */
+static void cmd_pids(struct view_model *m, const char *name)
+{
+	free(m->sel_pids);
+	m->sel_pids = xmalloc((m->nprocs + 1) * sizeof(*m->sel_pids));
+	m->nsel_pids = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (!strcmp(m->procs[i].name, name))
+			m->sel_pids[m->nsel_pids++] = m->procs[i].pid;
+}
+
+static int proc_cmp(const void *pa, const void *pb)
+{
+	const struct thread_ref *a = pa, *b = pb;
+	if (a->samples != b->samples)
+		return a->samples > b->samples ? -1 : 1;
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+/* Processes of p by samples: the header's top processes and the P list.
+ * A process's name is its main thread's (any thread's if that one is
+ * missing). */
+static void procs_refresh(struct view_model *m, const struct profile *p)
+{
+	vm_procs_release(m);
+	if (!p)
+		return;
+	m->procs = xcalloc(p->nthreads + 1, sizeof(*m->procs));
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct profile_thread *t = &p->threads[i];
+		struct thread_ref *r = NULL;
+		for (size_t j = 0; j < m->nprocs && !r; j++)
+			if (m->procs[j].tid == t->pid)
+				r = &m->procs[j];
+		if (!r) {
+			r = &m->procs[m->nprocs++];
+			r->tid = r->pid = t->pid;
+			r->name = xstrdup(t->name);
+		} else if (t->tid == t->pid) {
+			free(r->name);
+			r->name = xstrdup(t->name);
+		}
+		r->samples += t->samples;
+	}
+	/* Stacks of several processes start at the process's name ("name
+	 * (pid)" on the whole machine): its own name, where its main thread
+	 * has no samples to be named by. */
+	size_t *of = xmalloc((p->nthreads + 1) * sizeof(*of));
+	for (size_t t = 0; t < p->nthreads; t++)
+		for (size_t j = 0; j < m->nprocs; j++)
+			if (m->procs[j].pid == p->threads[t].pid)
+				of[t] = j;
+	for (size_t i = 0; i < p->ncounts; i++) {
+		const struct profile_count *c = &p->counts[i];
+		if (c->thread >= p->nthreads || m->procs[of[c->thread]].pid_named)
+			continue;
+		uint32_t n = c->node, root = PROFILE_NONE;
+		while (n != PROFILE_ROOT) {
+			root = n;
+			n = p->nodes[n].parent;
+		}
+		if (root == PROFILE_NONE)
+			continue;
+		const struct profile_frame *f = &p->frames[p->nodes[root].frame];
+		if ((f->kind != FRAME_PROCESS && f->kind != FRAME_THREAD) || !f->name)
+			continue;
+		struct thread_ref *r = &m->procs[of[c->thread]];
+		/* "name (pid)" on the whole machine; several processes: "name". */
+		const char *sp = f->kind == FRAME_PROCESS ? strrchr(f->name, ' ') : NULL;
+		free(r->name);
+		r->name = sp ? xstrndup(f->name, (size_t)(sp - f->name)) : xstrdup(f->name);
+		r->pid_named = true;
+	}
+	free(of);
+	qsort(m->procs, m->nprocs, sizeof(*m->procs), proc_cmp);
+	cmds_refresh(m);
+	if (m->thread_tid == FOLD_PIDS && m->thread_name)
+		cmd_pids(m, m->thread_name);
+}
+
+void vm_proc_select(struct view_model *m, const struct profile *disp, long idx)
+{
+	if (m->by_command && idx >= 0 && (size_t)idx < m->ncmds) {
+		m->thread_tid = FOLD_PIDS;
+		m->thread_pid = 0;
+		profile_set_str(&m->thread_name, m->cmds[idx].name);
+		cmd_pids(m, m->cmds[idx].name);
+	} else if (idx < 0 || (size_t)idx >= (m->by_command ? m->ncmds : m->nprocs)) {
+		m->thread_tid = FOLD_ALL_THREADS;
+		m->thread_pid = 0;
+		profile_set_str(&m->thread_name, NULL);
+	} else {
+		m->thread_tid = FOLD_PROCESS;
+		m->thread_pid = m->procs[idx].pid;
+		profile_set_str(&m->thread_name, m->procs[idx].name);
+	}
+	vm_reanalyze(m, disp);
+}
+
+long vm_proc_index(const struct view_model *m)
+{
+	if (m->thread_tid == FOLD_PIDS && m->by_command && m->thread_name) {
+		for (size_t i = 0; i < m->ncmds; i++)
+			if (!strcmp(m->cmds[i].name, m->thread_name))
+				return (long)i;
+		return -1;
+	}
+	if (m->thread_tid != FOLD_PROCESS || m->by_command)
+		return -1;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid == m->thread_pid)
+			return (long)i;
+	return -1;
+}
+
 void vm_threads_refresh(struct view_model *m, const struct profile *p)
 {
+	procs_refresh(m, p);
 	for (size_t i = 0; i < m->nthreads; i++)
 		free(m->threads[i].name);
 	free(m->threads);

@@ -161,11 +161,34 @@ static int putf(struct view_screen *s, int row, int col, int style, const char *
 	return put(s, row, col, buf, s->width, style);
 }
 
+/* The top processes of what is on display, after the counts of line 1. */
+static int header_procs(struct view *v, struct view_screen *s, int col)
+{
+	uint64_t all = 0;
+	for (size_t i = 0; i < v->m.nprocs; i++)
+		all += v->m.procs[i].samples;
+	int start = col;
+	col += putf(s, 1, col, VS_HEADER, "  top:");
+	for (size_t i = 0; i < v->m.nprocs && i < 3; i++)
+		col += putf(s, 1, col, VS_HEADER, " %s (%d) %.0f%%", v->m.procs[i].name, v->m.procs[i].pid,
+			    pct(v->m.procs[i].samples, all));
+	return col - start;
+}
+
 static void render_header(struct view *v, struct view_screen *s)
 {
 	const struct view_status *st = &v->u.st;
-	int col = putf(s, 0, 0, VS_HEADER, "prowl top  pid %d", st->pid);
-	if (st->command)
+	int col;
+	if (st->system_wide && st->idle_share < 0)
+		col = putf(s, 0, 0, VS_HEADER, "prowl top  cgroup  %u CPUs: %.1f busy", st->ncpus, st->busy_cpus);
+	else if (st->system_wide)
+		col = putf(s, 0, 0, VS_HEADER, "prowl top  all processes  %u CPUs: %.1f busy, idle %.1f%%", st->ncpus,
+			   st->busy_cpus, st->idle_share * 100.0);
+	else if (!st->pid && st->command)
+		col = putf(s, 0, 0, VS_HEADER, "prowl top  %.160s%s", st->command, strlen(st->command) > 160 ? "..." : "");
+	else
+		col = putf(s, 0, 0, VS_HEADER, "prowl top  pid %d", st->pid);
+	if (st->command && !st->system_wide && st->pid)
 		col += putf(s, 0, col, VS_HEADER, " (%.60s%s)", st->command, strlen(st->command) > 60 ? "..." : "");
 	col += putf(s, 0, col, VS_HEADER, "  %s", st->backend ? st->backend : "?");
 	if (st->event)
@@ -181,6 +204,8 @@ static void render_header(struct view *v, struct view_screen *s)
 		   (unsigned long long)st->samples, v->u.rate, pct(st->lost, all), st->threads,
 		   st->self_cpu * 100.0);
 	line_style(s, 1, 0, s->width, VS_HEADER);
+	if (st->system_wide || v->m.nprocs > 1)
+		col += header_procs(v, s, col);
 	if (st->exited)
 		col += putf(s, 1, col, VS_WARN, "  target exited: final profile");
 	else if (st->stopped)
@@ -206,7 +231,13 @@ static void render_status(struct view *v, struct view_screen *s, int row)
 		return;
 	}
 	int col = 0;
-	if (v->m.thread_tid >= 0)
+	if (v->m.thread_tid == FOLD_PIDS)
+		col += putf(s, row, col, VS_STATUS, "[command %s (%zu process%s)]", v->m.thread_name ? v->m.thread_name : "",
+			    v->m.nsel_pids, v->m.nsel_pids == 1 ? "" : "es");
+	else if (v->m.thread_tid == FOLD_PROCESS)
+		col += putf(s, row, col, VS_STATUS, "[process %s (%d)]", v->m.thread_name ? v->m.thread_name : "",
+			    v->m.thread_pid);
+	else if (v->m.thread_tid >= 0)
 		col += putf(s, row, col, VS_STATUS, "[thread %s (%d)]", v->m.thread_name ? v->m.thread_name : "",
 			    v->m.thread_tid);
 	else
@@ -240,10 +271,25 @@ static void render_status(struct view *v, struct view_screen *s, int row)
 		putf(s, row, col, VS_WARN, "  FROZEN");
 }
 
-/* Width of the function and location columns of the table for a screen width. */
-static void table_widths(int width, int *namew, int *locw)
+static void set_procw(struct view *v, size_t top, size_t n)
 {
-	int rest = width - 34; /* "%Own %Total Own Total " = 6+1+7+1+8+1+8+2 */
+	v->u.procw = 0;
+	for (size_t i = top; i < top + n && i < v->m.nrows; i++) {
+		const char *pr = v->m.an.funcs[v->m.rows[i]].proc;
+		int w = pr ? (int)strlen(pr) + 1 : 0;
+		if (w > v->u.procw)
+			v->u.procw = w;
+	}
+	if (v->u.procw && v->u.procw < 8)
+		v->u.procw = 8;
+	if (v->u.procw > 24)
+		v->u.procw = 24;
+}
+
+/* Width of the function and location columns of the table for a screen width. */
+static void table_widths(struct view *v, int width, int *namew, int *locw)
+{
+	int rest = width - 34 - v->u.procw; /* "%Own %Total Own Total " = 6+1+7+1+8+1+8+2 */
 	if (rest < 10)
 		rest = 10;
 	*locw = rest / 3 > 32 ? 32 : rest / 3;
@@ -259,7 +305,9 @@ static void table_titles(struct view *v, struct view_screen *s, int row, int nam
 	put_cell(s, row, 15, "Own", 8, true, VS_COLUMNS);
 	put_cell(s, row, 24, "Total", 8, true, VS_COLUMNS);
 	put(s, row, 34, "Function", namew, VS_COLUMNS);
-	put(s, row, 35 + namew, "Location", s->width, VS_COLUMNS);
+	if (v->u.procw)
+		put(s, row, 35 + namew, "Process", v->u.procw - 1, VS_COLUMNS);
+	put(s, row, 35 + namew + v->u.procw, "Location", s->width, VS_COLUMNS);
 	/* The sort column stands out (reverse video without colours). */
 	int x = v->m.sort < SORT_FUNCTION ? colx[v->m.sort] : v->m.sort == SORT_FUNCTION ? 34 : 35 + namew;
 	int w = v->m.sort < SORT_FUNCTION ? (v->m.sort == SORT_OWN_PCT ? 6 : v->m.sort == SORT_TOTAL_PCT ? 7 : 8)
@@ -285,7 +333,9 @@ static void table_row(struct view *v, struct view_screen *s, int row, uint32_t f
 	fmt_time(buf, sizeof(buf), f->total, period);
 	put_cell(s, row, 24, buf, 8, true, VS_NORMAL);
 	put_cell(s, row, 34, row_label(f), namew, false, VS_NORMAL);
-	put_cell(s, row, 35 + namew, loc, s->width - 35 - namew, false, VS_DIM);
+	if (v->u.procw)
+		put_cell(s, row, 35 + namew, f->proc ? f->proc : "", v->u.procw - 1, false, VS_NORMAL);
+	put_cell(s, row, 35 + namew + v->u.procw, loc, s->width - 35 - namew - v->u.procw, false, VS_DIM);
 	if (selected)
 		line_style(s, row, 0, s->width, VS_SELECTED);
 }
@@ -302,12 +352,13 @@ static void scroll_to(size_t sel, size_t *top, int page)
 static void render_table(struct view *v, struct view_screen *s, int row0, int nrows)
 {
 	int namew, locw;
-	table_widths(s->width, &namew, &locw);
 	int body = nrows - 1;
 	v->u.page = body;
 	scroll_to(v->m.sel, &v->u.top, body);
 	if (v->u.top + (size_t)body > v->m.nrows)
 		v->u.top = v->m.nrows > (size_t)body ? v->m.nrows - (size_t)body : 0;
+	set_procw(v, v->u.top, (size_t)body);
+	table_widths(v, s->width, &namew, &locw);
 	/* Sized by what is on screen: locations next to short names, long names
 	 * (C++) taking what the locations leave. */
 	int need = 0, needloc = 0;
@@ -438,8 +489,46 @@ static void render_flame(struct view *v, struct view_screen *s, int row0, int nr
 	flame_children(v, s, root, 1, 0.0, scale, row0, nrows);
 }
 
+/* The process picker (P): like the thread picker, most samples first. */
+static void render_procs(struct view *v, struct view_screen *s, int row0, int nrows)
+{
+	line_style(s, row0, 0, s->width, VS_COLUMNS);
+	bool cmd = v->m.by_command;
+	put(s, row0, 0, cmd ? "    Procs  Samples  %All  Command   (Enter: show this command; C: each process; Esc: back)"
+			    : "      PID  Samples  %All  Process   (Enter: show this process; C: by command; Esc: back)",
+	    s->width, VS_COLUMNS);
+	int body = nrows - 1;
+	v->u.page = body;
+	const struct thread_ref *list = cmd ? v->m.cmds : v->m.procs;
+	size_t n = (cmd ? v->m.ncmds : v->m.nprocs) + 1;
+	scroll_to(v->u.psel, &v->u.ptop, body);
+	uint64_t all = 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		all += list[i].samples;
+	for (int i = 0; i < body && v->u.ptop + (size_t)i < n; i++) {
+		size_t r = v->u.ptop + (size_t)i;
+		int row = row0 + 1 + i;
+		if (r == 0) {
+			putf(s, row, 0, VS_NORMAL, "%9s  %7llu  %4.0f  all processes", "-", (unsigned long long)all,
+			     all ? 100.0 : 0.0);
+		} else {
+			const struct thread_ref *t = &list[r - 1];
+			putf(s, row, 0, VS_NORMAL, "%9d  %7llu  %4.1f  %s", cmd ? (int)t->members : t->pid,
+			     (unsigned long long)t->samples, pct(t->samples, all), t->name);
+		}
+		if ((long)r - 1 == vm_proc_index(&v->m))
+			put(s, row, 0, "*", 1, VS_HOT);
+		if (r == v->u.psel)
+			line_style(s, row, 0, s->width, VS_SELECTED);
+	}
+}
+
 static void render_threads(struct view *v, struct view_screen *s, int row0, int nrows)
 {
+	if (v->u.pick_procs) {
+		render_procs(v, s, row0, nrows);
+		return;
+	}
 	line_style(s, row0, 0, s->width, VS_COLUMNS);
 	put(s, row0, 0, "      TID  Samples  %All  Name   (Enter: show this thread; Esc: back)", s->width,
 	    VS_COLUMNS);
@@ -575,7 +664,8 @@ void view_render_text(struct view *v, struct strbuf *out, int width, int rows)
 	render_header(v, &s);
 	render_status(v, &s, 2);
 	int namew, locw;
-	table_widths(width, &namew, &locw);
+	set_procw(v, 0, n);
+	table_widths(v, width, &namew, &locw);
 	if (v->m.nrows) {
 		int need = 0;
 		for (size_t i = 0; i < n; i++)

@@ -280,3 +280,25 @@ int procstat_process_cpu(pid_t pid, struct procstat_cpu *c)
 	c->children_sys_ns = cst * tick;
 	return 0;
 }
+
+int procstat_pids(pid_t **pids)
+{
+	*pids = NULL;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -errno;
+	size_t n = 0, cap = 0;
+	pid_t *out = NULL;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		xgrow((void **)&out, &cap, n + 1, sizeof(*out));
+		out[n++] = (pid_t)atoi(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(out, n, sizeof(*out), cmp_pid);
+	*pids = out;
+	return (int)n;
+}

@@ -63,5 +63,8 @@ const char *procstat_state_label(char state);
 /* Lists /proc/PID/task into a new array (sorted ascending); returns the count
  * or a negative errno (-ESRCH when the process is gone). */
 int procstat_tasks(pid_t pid, pid_t **tids);
+/* Every process of the machine (the numeric entries of /proc), sorted, in a
+ * malloc'd array in *pids; the count, or -errno (*pids NULL). */
+int procstat_pids(pid_t **pids);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,6 +31,9 @@ void capture_opts_release(struct capture_opts *o)
 			free(*a);
 	free(o->argv);
 	free(o->thread_regex);
+	free(o->comm_regex);
+	free(o->uids);
+	free(o->cgroup);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -172,6 +176,41 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 				     arg ? arg : "");
 		o->max_stacks = (unsigned)v;
 		return 0;
+	case CAPTURE_OPT_ALL:
+		o->system_wide = true;
+		return 0;
+	case CAPTURE_OPT_COMM: {
+		regex_t re;
+		if (!arg || regcomp(&re, arg, REG_EXTENDED | REG_NOSUB))
+			return usage(errbuf, errlen, "invalid --comm regex '%s' (POSIX extended syntax)", arg ? arg : "");
+		regfree(&re);
+		free(o->comm_regex);
+		o->comm_regex = xstrdup(arg);
+		o->system_wide = true;
+		return 0;
+	}
+	case CAPTURE_OPT_UID: {
+		uid_t uid;
+		if (parse_uint(arg, UINT32_MAX - 1, &v, false) == 0) {
+			uid = (uid_t)v;
+		} else {
+			struct passwd *pw = arg && *arg ? getpwnam(arg) : NULL;
+			if (!pw)
+				return usage(errbuf, errlen, "unknown user '%s' (give a user name or number)", arg ? arg : "");
+			uid = pw->pw_uid;
+		}
+		o->uids = xrealloc(o->uids, (o->nuids + 1) * sizeof(*o->uids));
+		o->uids[o->nuids++] = uid;
+		o->system_wide = true;
+		return 0;
+	}
+	case CAPTURE_OPT_CGROUP:
+		if (!arg || !*arg)
+			return usage(errbuf, errlen, "--cgroup needs a path (e.g. system.slice/nginx.service)");
+		free(o->cgroup);
+		o->cgroup = xstrdup(arg);
+		o->system_wide = true;
+		return 0;
 	}
 	return usage(errbuf, errlen, "unknown capture option %d", (int)which);
 }
@@ -199,8 +238,14 @@ int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen
 		return usage(errbuf, errlen, "give either -p PID or a command, not both");
 	if (o->argv && o->ntids)
 		return usage(errbuf, errlen, "give either -t TID or a command, not both");
-	if (!o->npids && !o->ntids && !o->argv)
-		return usage(errbuf, errlen, "nothing to profile: give -p PID or -- COMMAND [ARGS]");
+	if (o->system_wide && (o->npids || o->ntids || o->argv))
+		return usage(errbuf, errlen, "-a (and --comm, --uid, --cgroup) samples the whole machine: give it without "
+					     "-p, -t or a command");
+	if (o->system_wide && o->backend == CAPTURE_BACKEND_PTRACE)
+		return usage(errbuf, errlen, "the ptrace backend follows chosen processes only: -a needs the perf backend "
+					     "(drop --backend ptrace)");
+	if (!o->npids && !o->ntids && !o->argv && !o->system_wide)
+		return usage(errbuf, errlen, "nothing to profile: give -p PID, -- COMMAND [ARGS] or -a (the whole machine)");
 	if (o->gil && o->no_python)
 		return usage(errbuf, errlen, "--gil needs the Python frames --no-python turns off: give one of them");
 	return 0;

@@ -69,6 +69,13 @@ struct capture_opts {
 				* command when its output shows it (speedscope, perf script); it
 				* costs a few bytes a sample, the only memory that grows with samples */
 	bool gil;              /* --gil: only samples of the thread holding a CPython's GIL */
+	/* The whole machine (-a, or `top` with no target): one event per CPU,
+	 * every process, narrowed at capture by the filters below. */
+	bool system_wide;      /* -a/--all-cpus */
+	char *comm_regex;      /* --comm REGEX on process names (POSIX extended), or NULL */
+	uid_t *uids;           /* --uid USER (several allowed): processes of these users only */
+	size_t nuids;
+	char *cgroup;          /* --cgroup PATH (under /sys/fs/cgroup, or absolute), or NULL */
 };
 
 /* The settable capture options (what capture_opts_set() is told to set). */
@@ -89,6 +96,10 @@ enum capture_opt {
 	CAPTURE_OPT_NO_CHILDREN, /* no value */
 	CAPTURE_OPT_MAX_STACKS,
 	CAPTURE_OPT_GIL, /* no value */
+	CAPTURE_OPT_ALL,    /* no value: -a */
+	CAPTURE_OPT_COMM,   /* implies -a */
+	CAPTURE_OPT_UID,    /* appends; a user name or number; implies -a */
+	CAPTURE_OPT_CGROUP, /* implies -a */
 };
 
 void capture_opts_init(struct capture_opts *o);
@@ -99,7 +110,7 @@ int capture_opts_set(struct capture_opts *o, enum capture_opt which, const char 
 /* Takes argv[0..argc-1] as the command to launch (copied); its children are
  * then followed unless --children/--no-children said otherwise. */
 void capture_opts_set_command(struct capture_opts *o, int argc, char *const *argv);
-/* Checks that exactly one of -p/-t / a command was given. */
+/* Checks that exactly one of -p/-t / a command / -a was given. */
 int capture_opts_check(const struct capture_opts *o, char *errbuf, size_t errlen);
 /* The options given that do nothing in this combination (--kernel or
  * --stack-size with --backend ptrace, --stack-size with --unwind fp...): up

@@ -74,6 +74,7 @@ struct perf_state {
 	pid_t *cpu_pids;
 	size_t ncpu_pids;
 	struct perf_wall *wall; /* --mode wall: the blocked-thread reader, else NULL */
+	bool system_wide; /* -a: one event per CPU for every process (open_system_wide) */
 };
 
 static int perf_wall_open(struct sampler *s);
@@ -300,6 +301,8 @@ static int open_process(struct sampler *s, struct target_proc *p, bool launched)
 	return 0;
 }
 
+static int open_system_wide(struct sampler *s);
+
 static void init_attr(struct sampler *s, bool exclude_kernel)
 {
 	struct perf_state *ps = s->priv;
@@ -423,6 +426,8 @@ static int perf_sampler_open(struct sampler *s)
 		return -e;
 	}
 	close((int)fd);
+	if (o->system_wide)
+		return open_system_wide(s);
 	struct target *t = s->env.target;
 	for (size_t i = 0; i < t->nprocs; i++) {
 		int r = open_process(s, t->procs[i], t->procs[i]->pid == t->child);
@@ -487,6 +492,240 @@ struct reader {
 	bool bad;
 };
 
+static uint64_t rd_u64(struct reader *r);
+static void handle_record(struct sampler *s, const struct perf_event_header *h, uint64_t time);
+
+/*
+ * The whole machine (-a): one event per CPU (pid -1), every process. What
+ * runs is learned from the records the events bring (COMM, FORK, EXIT and
+ * MMAP2 of every task on that CPU) after one scan of /proc for what ran
+ * already (perf's "synthesize" step). A process that exits keeps its
+ * record and names, not its mappings. Samples of the idle task (pid 0)
+ * reach the session as frameless samples of pid 0: it counts them apart.
+ */
+static struct target_proc *system_learn(struct sampler *s, pid_t pid, uint64_t time)
+{
+	struct target *t = s->env.target;
+	struct target_proc *p = target_proc(t, pid, true);
+	if (maps_load(p->maps) == 0 && !p->command)
+		p->command = procstat_cmdline(pid);
+	/* Its threads' names, as the session learns every name: from events. */
+	if (target_scan_threads(p) >= 0)
+		for (size_t i = 0; i < p->nthreads; i++) {
+			struct sampler_event c = { .kind = SAMPLER_COMM, .pid = pid, .tid = p->threads[i].tid,
+						   .time_ns = time };
+			char name[sizeof(p->threads[i].name)]; /* the session writes the record's own */
+			memcpy(name, p->threads[i].name, sizeof(name));
+			c.comm.name = name;
+			emit_ev(s, &c);
+		}
+	return p;
+}
+
+/* The process of a sample whose pid has no record yet (NULL: the idle task). */
+static struct target_proc *system_sample_proc(struct sampler *s, pid_t pid, pid_t tid, uint64_t time)
+{
+	if (pid == 0) {
+		struct sampler_event ev = { .kind = SAMPLER_SAMPLE, .time_ns = time };
+		ev.sample.tid = tid;
+		ev.sample.time_ns = time;
+		ev.sample.weight = 1;
+		emit_ev(s, &ev);
+		return NULL;
+	}
+	return system_learn(s, pid, time);
+}
+
+/* FORK and EXIT of any task, and the first record of a pid not seen yet.
+ * True when the record was handled here. */
+static bool system_record(struct sampler *s, const struct perf_event_header *h, uint64_t time)
+{
+	struct target *t = s->env.target;
+	const unsigned char *b = (const unsigned char *)(h + 1);
+	size_t len = h->size - sizeof(*h);
+	uint32_t u32[4];
+	if (h->type == PERF_RECORD_MMAP2 || h->type == PERF_RECORD_COMM) {
+		if (len < 8)
+			return false;
+		memcpy(u32, b, 8);
+		if (u32[0] && !target_proc(t, (pid_t)u32[0], false))
+			system_learn(s, (pid_t)u32[0], time);
+		return false;
+	}
+	if (h->type != PERF_RECORD_FORK && h->type != PERF_RECORD_EXIT)
+		return false;
+	if (len < 16)
+		return true;
+	memcpy(u32, b, 16); /* pid ppid tid ptid */
+	struct sampler_event ev = { .pid = (pid_t)u32[0], .tid = (pid_t)u32[2], .time_ns = time };
+	if (!ev.pid)
+		return true; /* the idle tasks */
+	struct target_proc *p = target_proc(t, ev.pid, false);
+	if (h->type == PERF_RECORD_EXIT) {
+		if (!p)
+			return true;
+		ev.kind = SAMPLER_EXIT;
+		emit_ev(s, &ev);
+		if (ev.pid == ev.tid) {
+			/* Its samples are aggregated: the mappings are not needed any
+			 * more, and a machine runs many short processes. */
+			if (s->env.unwinder)
+				unwinder_forget(s->env.unwinder, p->maps);
+			maps_clear(p->maps);
+		}
+		return true;
+	}
+	ev.kind = SAMPLER_FORK;
+	ev.fork.ppid = (pid_t)u32[1];
+	ev.fork.ptid = (pid_t)u32[3];
+	if (ev.pid != ev.fork.ppid) {
+		struct target_proc *pp = target_proc(t, ev.fork.ppid, false);
+		if (!pp && ev.fork.ppid)
+			pp = system_learn(s, ev.fork.ppid, time);
+		if (p) {
+			/* A pid used again: the new process starts afresh. */
+			if (s->env.unwinder)
+				unwinder_forget(s->env.unwinder, p->maps);
+			maps_clear(p->maps);
+			free(p->command);
+			p->command = NULL;
+			p->exited = false;
+		} else {
+			p = target_proc(t, ev.pid, true);
+		}
+		/* Records come in time order: at its fork it has its parent's
+		 * address space; an exec brings COMM and MMAP2 records. */
+		if (pp)
+			maps_copy(p->maps, pp->maps);
+		else
+			maps_load(p->maps);
+	} else if (!p) {
+		system_learn(s, ev.pid, time);
+	}
+	emit_ev(s, &ev);
+	return true;
+}
+
+static int system_denied(struct sampler *s, int err)
+{
+	int paranoid = -1;
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	if (f) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = -1;
+		fclose(f);
+	}
+	snprintf(s->err, sizeof(s->err),
+		 "the whole machine (-a) needs root or CAP_PERFMON, or kernel.perf_event_paranoid <= 0 (it is %d): "
+		 "run as root, or give -p PID or a command (perf_event_open: %s)",
+		 paranoid, errstr(err));
+	return -EPERM;
+}
+
+/* Opens the cgroup of --cgroup: an absolute folder, or a path below the
+ * cgroup v2 root (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid
+ * system) or the v1 perf_event hierarchy, tried in that order. */
+static int system_cgroup_fd(struct sampler *s, const char *path)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/perf_event" };
+	char buf[4096];
+	int fd = -1, e = ENOENT;
+	if (strncmp(path, "/sys/", 5) == 0) {
+		snprintf(buf, sizeof(buf), "%s", path);
+		fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		e = errno;
+	} else {
+		const char *rel = path + strspn(path, "/");
+		for (size_t i = 0; i < ARRAY_SIZE(roots) && fd < 0; i++) {
+			/* A v2 root has cgroup.controllers; the v1 tmpfs above them does not. */
+			char probe[128];
+			snprintf(probe, sizeof(probe), "%s/%s", roots[i], i < 2 ? "cgroup.controllers" : "cgroup.procs");
+			if (access(probe, F_OK))
+				continue;
+			snprintf(buf, sizeof(buf), "%s/%s", roots[i], rel);
+			fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0 && e == ENOENT)
+				e = errno;
+		}
+		if (fd < 0)
+			snprintf(buf, sizeof(buf), "/sys/fs/cgroup/%s", rel);
+	}
+	if (fd < 0) {
+		snprintf(s->err, sizeof(s->err), "cannot open cgroup %.120s: %.40s (give a folder of /sys/fs/cgroup, e.g. "
+			 "system.slice/cron.service)", buf, errstr(e));
+		return -(e == EACCES ? EPERM : e == ENOTDIR ? ENOENT : e);
+	}
+	return fd;
+}
+
+static int open_system_wide(struct sampler *s)
+{
+	struct perf_state *ps = s->priv;
+	const struct capture_opts *o = s->env.opts;
+	ps->system_wide = true;
+	/* Per-CPU events see every task: nothing to inherit, nothing held. */
+	ps->attr.inherit = 0;
+	ps->attr.disabled = 0;
+	ps->attr.enable_on_exec = 0;
+	int cgfd = -1;
+	if (o->cgroup && (cgfd = system_cgroup_fd(s, o->cgroup)) < 0)
+		return cgfd;
+	unsigned long flags = PERF_FLAG_FD_CLOEXEC | (cgfd >= 0 ? PERF_FLAG_PID_CGROUP : 0);
+	int opened = 0, ret = 0, last = 0;
+	for (int cpu = 0; cpu < ps->ncpus && !ret; cpu++) {
+		long fd = syscall(SYS_perf_event_open, &ps->attr, cgfd >= 0 ? cgfd : -1, cpu, -1, flags);
+		if (fd < 0) {
+			last = errno;
+			if (errno == ENODEV || errno == ENXIO)
+				continue; /* offline CPU */
+			if (errno == EACCES || errno == EPERM)
+				ret = system_denied(s, errno);
+			else if (errno == EMFILE || errno == ENFILE)
+				ret = perf_nofile_message(s, errno);
+			else {
+				snprintf(s->err, sizeof(s->err), "perf_event_open on CPU %d failed: %s", cpu, errstr(errno));
+				ret = -errno;
+			}
+			break;
+		}
+		int err;
+		size_t pages = ps->ring_pages;
+		while ((err = perf_ring_map(&ps->rings[cpu], (int)fd, pages)) == -EPERM || err == -ENOMEM) {
+			if (pages <= RING_PAGES_MIN)
+				break;
+			pages /= 2;
+		}
+		if (err) {
+			ps->rings[cpu].fd = -1;
+			close((int)fd);
+			snprintf(s->err, sizeof(s->err), "cannot map the perf ring buffer: %s (raise ulimit -l or "
+				 "kernel.perf_event_mlock_kb)", errstr(-err));
+			ret = err;
+			break;
+		}
+		ps->heads[cpu].scratch = xmalloc(PERF_RING_SCRATCH);
+		add_fd(ps, (int)fd);
+		opened++;
+	}
+	if (cgfd >= 0)
+		close(cgfd);
+	if (ret)
+		return ret;
+	if (!opened) {
+		snprintf(s->err, sizeof(s->err), "perf_event_open failed on every CPU: %s", errstr(last));
+		return -(last ? last : ENODEV);
+	}
+	/* What runs already (the events report only what happens from now). */
+	pid_t *pids;
+	int n = procstat_pids(&pids);
+	for (int i = 0; i < n; i++)
+		if (!target_proc(s->env.target, pids[i], false))
+			system_learn(s, pids[i], now_ns());
+	if (n >= 0)
+		free(pids);
+	return 0;
+}
+
 static uint64_t rd_u64(struct reader *r)
 {
 	uint64_t v = 0;
@@ -507,10 +746,11 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 	uint64_t pidtid = rd_u64(&r);
 	uint64_t time = rd_u64(&r);
 	pid_t pid = (pid_t)(uint32_t)pidtid, tid = (pid_t)(pidtid >> 32);
-	(void)ip;
 	if (r.bad)
 		return;
 	struct target_proc *p = target_proc(s->env.target, pid, false);
+	if (!p && ps->system_wide && !(p = system_sample_proc(s, pid, tid, time)))
+		return; /* the idle task, counted apart */
 	if (!p)
 		return; /* a child we do not follow */
 	if (s->env.thread_wanted && !s->env.thread_wanted(s->env.ctx, pid, tid))
@@ -574,8 +814,10 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 			mem.size = dyn <= size ? dyn : size;
 			mem.full = mem.size >= size;
 		}
-		if (r.bad || !abi)
+		if (r.bad || (!abi && !ps->system_wide))
 			return; /* a kernel thread, or a malformed record */
+		if (!abi)
+			goto emit; /* the whole machine: a kernel thread is named below */
 		struct unwind_mem um = { stack_read, &mem };
 		unsigned uf = 0;
 		int n = unwind_dwarf(s->env.unwinder, p->maps, &regs, &um, ps->user, ps->max_frames, &uf);
@@ -591,6 +833,13 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 	 * asked for (the samples are there only where the kernel shows itself). */
 	if (!o->kernel && (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
 		flags |= SAMPLE_IN_KERNEL;
+emit:
+	if (ps->system_wide && !nuser && !nkernel && ip >= 0xffff800000000000ull) {
+		/* A kernel thread has no user stack: its time is its kernel
+		 * function's (the sampled ip), not lost. */
+		ps->kernel[0] = ip;
+		nkernel = 1;
+	}
 	if (!nuser && !nkernel)
 		return;
 	sm->user = ps->user;
@@ -611,6 +860,8 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 	size_t len = h->size - sizeof(*h);
 	struct sampler_event ev = { .time_ns = time };
 	uint32_t u32[4];
+	if (ps->system_wide && system_record(s, h, time))
+		return;
 	switch (h->type) {
 	case PERF_RECORD_SAMPLE:
 		handle_sample(s, h);

@@ -118,6 +118,13 @@ static struct sym_module *open_module(struct resolver *r, struct module *m)
 	}
 	if (m->kind != MODULE_FILE && m->kind != MODULE_VDSO)
 		return NULL;
+	/* Its build-id names the symbol table: every file with the same one
+	 * (copies, containers' own paths, a binary replaced by an equal one)
+	 * shares one, however many processes run it (the symbolizer keys its
+	 * modules by build-id). The unwinder loaded most already; not in fp
+	 * mode. */
+	if (m->kind == MODULE_FILE && !m->loaded)
+		module_load(m);
 	struct sym_source src = {
 		.kind = SYM_ELF,
 		.path = m->open_path ? m->open_path : m->path,

@@ -63,6 +63,10 @@ struct session {
 	struct agg_frame *frames;
 	size_t max_frames;
 	struct seq *seq; /* the samples' time order (opts->sequence), in the aggregate's numbers */
+	/* The whole machine (-a): its process filters and the idle task's samples. */
+	regex_t comm_re;
+	bool have_comm_re;
+	uint64_t idle;
 };
 
 static void note(struct session *s, const char *msg)
@@ -95,11 +99,54 @@ static bool tid_wanted(struct session *s, pid_t pid, pid_t tid)
 	return true;
 }
 
+static bool proc_wanted(struct session *s, struct target_proc *p, const struct target_thread *th);
+
 static void thread_named(struct session *s, struct target_proc *p, struct target_thread *th, const char *name)
 {
 	if (name)
 		target_thread_set_name(th, name);
-	th->excluded = !name_wanted(s, th->name) || !tid_wanted(s, p->pid, th->tid);
+	th->excluded = !name_wanted(s, th->name) || !tid_wanted(s, p->pid, th->tid) || !proc_wanted(s, p, th);
+}
+
+/* --comm and --uid (the whole machine): a process's name is its main
+ * thread's, so its other threads follow it whatever they call themselves;
+ * --cgroup is the kernel's (the events count only that cgroup). */
+static bool proc_wanted(struct session *s, struct target_proc *p, const struct target_thread *th)
+{
+	const struct capture_opts *o = s->opts;
+	if (!o->system_wide)
+		return true;
+	if (s->have_comm_re) {
+		const struct target_thread *leader = th->tid == p->pid ? th : target_thread(p, p->pid, false);
+		const char *name = leader && leader->name[0] ? leader->name : th->name;
+		if (regexec(&s->comm_re, name, 0, NULL, 0) != 0)
+			return false;
+	}
+	if (o->nuids) {
+		if (!p->uid_known) {
+			char buf[64];
+			if (procstat_status(p->pid, p->pid, "Uid:", buf, sizeof(buf)) == 0) {
+				p->uid = (uid_t)strtoul(buf, NULL, 10);
+				p->uid_known = true;
+			}
+		}
+		if (!p->uid_known)
+			return false;
+		for (size_t i = 0; i < o->nuids; i++)
+			if (o->uids[i] == p->uid)
+				return true;
+		return false;
+	}
+	return true;
+}
+
+/* A process's name changed (exec): its threads are judged again. */
+static void proc_renamed(struct session *s, struct target_proc *p)
+{
+	if (!s->have_comm_re)
+		return;
+	for (size_t i = 0; i < p->nthreads; i++)
+		thread_named(s, p, &p->threads[i], NULL);
 }
 
 /* Adds pid to the processes to attach (once); whole: all its threads. */
@@ -136,6 +183,10 @@ static bool env_thread_wanted(void *ctx, pid_t pid, pid_t tid)
 
 static void add_sample(struct session *s, const struct sampler_sample *sm)
 {
+	if (sm->pid == 0 && s->opts->system_wide) {
+		s->idle += sm->weight ? sm->weight : 1; /* the idle task: a share, not a process */
+		return;
+	}
 	struct target_proc *p = target_proc(s->target, sm->pid, false);
 	if (!p)
 		return;
@@ -219,6 +270,8 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 		th = target_thread(p, ev->tid, true);
 		th->exited = false;
 		thread_named(s, p, th, ev->comm.name);
+		if (ev->tid == ev->pid)
+			proc_renamed(s, p);
 		break;
 	case SAMPLER_FORK: {
 		p = target_proc(s->target, ev->pid, false);
@@ -226,6 +279,11 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 			break;
 		struct target_proc *pp = target_proc(s->target, ev->fork.ppid, false);
 		struct target_thread *parent = pp ? target_thread(pp, ev->fork.ptid, false) : NULL;
+		if (pp && pp != p && pp->uid_known && !p->uid_known) {
+			/* Short-lived ones may be gone before /proc is read. */
+			p->uid = pp->uid;
+			p->uid_known = true;
+		}
 		char name[16];
 		snprintf(name, sizeof(name), "%s", parent ? parent->name : "");
 		th = target_thread(p, ev->tid, true);
@@ -311,11 +369,31 @@ static bool runs_python(struct session *s, char *why, size_t len)
 	return yes;
 }
 
+/* The whole machine: per-CPU events, the perf backend's alone; never a
+ * silent fallback to part of it. */
+static int choose_system_wide(struct session *s, char **errmsg)
+{
+	if (s->opts->backend == CAPTURE_BACKEND_PTRACE || s->opts->mode == CAPTURE_MODE_WALL) {
+		set_err(s, errmsg, "%s", s->opts->mode == CAPTURE_MODE_WALL
+			? "-a samples on-CPU time only (--mode wall follows chosen processes: give -p PID)"
+			: "the ptrace backend follows chosen processes only: -a needs the perf backend");
+		return -EOPNOTSUPP;
+	}
+	int r = open_backend(s, &perf_sampler_ops);
+	if (r)
+		set_err(s, errmsg, "%s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
+	else
+		note(s, s->sampler.err);
+	return r;
+}
+
 static int choose_backend(struct session *s, char **errmsg)
 {
 	const struct capture_opts *o = s->opts;
 	int r;
 	char perf_err[256] = "";
+	if (o->system_wide)
+		return choose_system_wide(s, errmsg);
 	/* A CPython target's Python frames are read while the thread is stopped
 	 * (so both halves are of one instant): only ptrace stops it. */
 	char why[400] = "";
@@ -401,8 +479,8 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 	if (opts->sequence)
 		s->seq = seq_new();
 	int r = 0;
-	if (!opts->argv && !opts->npids && !opts->ntids) {
-		set_err(s, errmsg, "nothing to profile: give -p PID, -t TID or -- COMMAND");
+	if (!opts->argv && !opts->npids && !opts->ntids && !opts->system_wide) {
+		set_err(s, errmsg, "nothing to profile: give -p PID, -t TID, -- COMMAND or -a");
 		r = -EINVAL;
 		goto fail;
 	}
@@ -413,6 +491,14 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 			goto fail;
 		}
 		s->have_re = true;
+	}
+	if (opts->comm_regex) {
+		if (regcomp(&s->comm_re, opts->comm_regex, REG_EXTENDED | REG_NOSUB)) {
+			set_err(s, errmsg, "invalid --comm regex '%s'", opts->comm_regex);
+			r = -EINVAL;
+			goto fail;
+		}
+		s->have_comm_re = true;
 	}
 	/* Signals arrive through the loop, never in a handler. */
 	sigset_t set;
@@ -431,6 +517,7 @@ struct session *session_new_with(const struct capture_opts *opts, const struct s
 		goto fail;
 	}
 	s->target = target_new();
+	s->target->whole_machine = opts->system_wide;
 	if (opts->argv) {
 		r = target_launch(s->target, opts->argv);
 		if (r == -ENOENT) {
@@ -585,6 +672,8 @@ static bool child_done(struct session *s)
 static bool all_exited(struct session *s)
 {
 	struct target *t = s->target;
+	if (s->opts->system_wide)
+		return false; /* the machine runs on */
 	if (t->child && !child_done(s))
 		return false;
 	for (size_t i = 0; i < s->npidfds; i++) {
@@ -780,6 +869,8 @@ void session_free(struct session *s)
 	free(s->whole);
 	if (s->have_re)
 		regfree(&s->thread_re);
+	if (s->have_comm_re)
+		regfree(&s->comm_re);
 	resolve_free(s->res);
 	unwinder_free(s->unwinder);
 	target_free(s->target);
@@ -861,6 +952,27 @@ static void session_stats_kernel(struct session *s, struct session_stats *st)
 	}
 }
 
+/* -a: the idle task's share and how many CPUs were busy on average. */
+static void session_stats_machine(struct session *s, struct session_stats *st)
+{
+	if (!s->opts->system_wide)
+		return;
+	st->system_wide = true;
+	st->idle = s->idle;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	st->ncpus = n > 0 ? (unsigned)n : 1;
+	uint64_t all = s->samples + s->idle;
+	st->idle_known = !s->opts->cgroup;
+	if (st->idle_known) {
+		st->busy_cpus = all ? (double)st->ncpus * (double)s->samples / (double)all : 0;
+	} else {
+		/* The events count the cgroup's tasks alone: no idle task to
+		 * compare with, but each busy CPU gives freq samples a second. */
+		double secs = s->started ? (double)((s->stopped ? s->stop_mono : now_ns()) - s->start_mono) / 1e9 : 0;
+		st->busy_cpus = secs > 0 && s->opts->freq ? (double)s->samples / (secs * s->opts->freq) : 0;
+	}
+}
+
 void session_stats(struct session *s, struct session_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -894,6 +1006,7 @@ void session_stats(struct session *s, struct session_stats *st)
 	if (s->target->child && !s->opts->children)
 		st->unfollowed_cpu_ns = s->target->child_children_cpu_ns;
 	session_stats_kernel(s, st);
+	session_stats_machine(s, st);
 }
 
 static bool stop_cancel(void *arg)
@@ -901,12 +1014,28 @@ static bool stop_cancel(void *arg)
 	return take_stop(arg) != 0;
 }
 
+/* Several -p: every process in the headers, "cmd (pid N); cmd (pid M)",
+ * not only the first. */
+static void session_name_pids(struct session *s, struct profile *p)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < s->npids; i++) {
+		struct target_proc *tp = target_proc(s->target, s->pids[i], false);
+		const char *name = tp && tp->command ? tp->command : snapshot_process_name(s->target, s->pids[i]);
+		strbuf_addf(&sb, "%s%s (pid %d)", i ? "; " : "", name, (int)s->pids[i]);
+	}
+	profile_set_str(&p->meta.command, sb.buf);
+	p->meta.pid = 0;
+	strbuf_release(&sb);
+}
+
 struct profile *session_profile(struct session *s, unsigned flags)
 {
 	struct profile *p = profile_new();
 	struct aggregate *a = s->agg;
 	const struct capture_opts *o = s->opts;
-	struct target_proc *main_proc = s->target->nprocs ? s->target->procs[0] : NULL;
+	struct target_proc *main_proc = s->target->nprocs && !o->system_wide ? s->target->procs[0] : NULL;
 	if (main_proc) {
 		profile_set_str(&p->meta.command, main_proc->command);
 		p->meta.pid = main_proc->pid;
@@ -919,6 +1048,10 @@ struct profile *session_profile(struct session *s, unsigned flags)
 	profile_set_str(&p->meta.backend, s->sampler.ops ? s->sampler.ops->name : NULL);
 	profile_set_str(&p->meta.mode, capture_mode_name(o->mode));
 	profile_set_str(&p->meta.event, o->mode == CAPTURE_MODE_WALL ? "wall-clock" : "cpu-clock");
+	if (o->system_wide)
+		profile_set_str(&p->meta.command, "all processes (-a)");
+	else if (s->npids > 1)
+		session_name_pids(s, p);
 	p->meta.lost = s->lost;
 	p->meta.partial = s->partial;
 	p->meta.truncated = s->truncated;

@@ -54,6 +54,13 @@ struct session_stats {
 	/* Frames that reached the session outside executable memory: always 0
 	 * unless some backend skipped the check (the test suite audits it). */
 	uint64_t nonexec;
+	/* The whole machine (-a): */
+	bool system_wide;
+	uint64_t idle;       /* samples of the idle task (not in samples: no process ran) */
+	unsigned ncpus;      /* CPUs online */
+	double busy_cpus;    /* CPUs busy on average: ncpus x samples / (samples + idle); with
+			      * --cgroup, the cgroup's: samples / (freq x elapsed) */
+	bool idle_known;     /* false with --cgroup (its events never see the idle task) */
 };
 
 /* session_profile() flags. */

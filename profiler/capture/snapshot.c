@@ -100,6 +100,20 @@ static uint32_t seq_node_of(void *ctx, uint32_t thread, uint32_t node)
 	return key.out;
 }
 
+/* The whole machine: every stack starts at "name (pid)", a FRAME_PROCESS
+ * root that --threads keeps (the thread goes below it), so a flame graph
+ * shows which process first and two runs of one program stay apart. */
+static uint32_t *snapshot_machine_roots(struct profile *p, const struct aggregate *a, struct target *t)
+{
+	uint32_t *proot = xmalloc((a->nthreads + 1) * sizeof(*proot));
+	for (size_t i = 0; i < a->nthreads; i++) {
+		char *label = xasprintf("%s (%d)", snapshot_process_name(t, a->threads[i].pid), (int)a->threads[i].pid);
+		proot[i] = profile_frame_named(p, label, FRAME_PROCESS);
+		free(label);
+	}
+	return proot;
+}
+
 void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver *r, struct target *t)
 {
 	snapshot_fill_seq(p, a, NULL, r, t);
@@ -152,7 +166,9 @@ void snapshot_fill_seq(struct profile *p, const struct aggregate *a, const struc
 	 * thread's own root ("name (tid)") in its place. */
 	uint32_t *proot = NULL, *stack = NULL;
 	size_t cap = 0;
-	if (t->nprocs > 1) {
+	if (t->whole_machine) {
+		proot = snapshot_machine_roots(p, a, t);
+	} else if (t->nprocs > 1) {
 		proot = xmalloc((a->nthreads + 1) * sizeof(*proot));
 		for (size_t i = 0; i < a->nthreads; i++)
 			proot[i] = profile_frame_named(p, snapshot_process_name(t, a->threads[i].pid), FRAME_THREAD);

@@ -77,6 +77,7 @@ void target_free(struct target *t)
 	for (size_t i = 0; i < t->nprocs; i++)
 		proc_free(t->procs[i]);
 	free(t->procs);
+	itab_release(&t->proc_idx);
 	module_set_free(t->modules);
 	free(t);
 }
@@ -127,17 +128,25 @@ static int do_find_command(const char *cmd, char **path_out)
 	return best;
 }
 
+static bool proc_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct target *t = ctx;
+	return t->procs[idx]->pid == *(const pid_t *)key;
+}
+
 struct target_proc *target_proc(struct target *t, pid_t pid, bool add)
 {
-	for (size_t i = 0; i < t->nprocs; i++)
-		if (t->procs[i]->pid == pid)
-			return t->procs[i];
+	uint64_t h = hash_mix(0x9c, (uint64_t)pid);
+	uint32_t i = itab_find(&t->proc_idx, h, proc_eq, t, &pid);
+	if (i != ITAB_NONE)
+		return t->procs[i];
 	if (!add)
 		return NULL;
 	struct target_proc *p = xcalloc(1, sizeof(*p));
 	p->pid = pid;
 	p->maps = maps_new(t->modules, pid);
 	xgrow((void **)&t->procs, &t->cap, t->nprocs + 1, sizeof(*t->procs));
+	itab_insert(&t->proc_idx, h, (uint32_t)t->nprocs);
 	t->procs[t->nprocs++] = p;
 	return p;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "profiler/base/itab.h"
 #include "profiler/capture/maps.h"
 
 struct target_thread {
@@ -31,6 +32,8 @@ struct target_proc {
 	size_t nthreads, cap;
 	bool exited;
 	bool jit_watched; /* the resolver knows who it is (for its perf map) */
+	uid_t uid;        /* its real uid once uid_known (the session's --uid filter) */
+	bool uid_known;
 };
 
 struct target {
@@ -46,6 +49,8 @@ struct target {
 					      * children, read at the same time; 0 when unknown */
 	int go_fd;          /* write end: releases the held child to exec */
 	int err_fd;         /* read end: errno of a failed exec (close-on-exec pipe) */
+	bool whole_machine; /* -a: every process of the machine (stacks rooted at "name (pid)") */
+	struct itab proc_idx; /* pid -> index in procs (a machine has hundreds) */
 };
 
 struct target *target_new(void);

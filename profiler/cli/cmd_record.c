@@ -27,12 +27,14 @@
 static const char *const record_usage[] = {
 	"[options] -p PID [-p PID...]",
 	"[options] [--] COMMAND [ARGS...]",
+	"[options] -a [--comm REGEX] [--uid USER] [--cgroup PATH]",
 	NULL,
 };
 static const struct opts_example record_examples[] = {
 	{ "record -- ./myprog arg", "profile a command until it exits; prowl.svg is its flame graph" },
 	{ "record -p 4242 -d 10 -o prof.pb.gz", "ten seconds of a running process, as pprof" },
 	{ "record --report --top 10 -o - -f folded -- make -j2", "folded stacks on stdout, then the 10 hottest functions" },
+	{ "record -a -d 10 -o machine.svg", "ten seconds of every process on the machine, rooted at \"name (pid)\"" },
 	{ NULL, NULL },
 };
 const struct opts_cmd record_cmd = {
@@ -141,6 +143,7 @@ int cmd_record(int argc, char **argv)
 	bool report = false, quiet = false, stats = false;
 	const struct opt table[] = {
 		OPTS_CAPTURE(&co),
+		OPTS_CAPTURE_SYSTEM(&co),
 		OPTS_OUTPUT(&out, "where to write (default " DEFAULT_OUTPUT "; format from the extension: "
 				  ".svg .folded .txt .json .pb.gz .perf-script; - for stdout)"),
 		OPT_GROUP("other"),
@@ -277,6 +280,12 @@ int cmd_record(int argc, char **argv)
 			st.threads == 1 ? "" : "s", secs, (unsigned long long)st.partial,
 			(unsigned long long)st.truncated, wr == 0 ? "wrote " : "nothing written",
 			wr == 0 ? (strcmp(path, "-") ? path : "stdout") : "");
+		if (st.system_wide && st.idle_known)
+			fprintf(stderr, "prowl record: the whole machine: %.1f of %u CPUs busy, idle %.1f%%\n", st.busy_cpus, st.ncpus,
+				st.samples + st.idle ? 100.0 * (double)st.idle / (double)(st.samples + st.idle) : 0.0);
+		else if (st.system_wide)
+			fprintf(stderr, "prowl record: the cgroup kept %.1f of %u CPUs busy (--cgroup sees no idle share)\n",
+				st.busy_cpus, st.ncpus);
 		if (stats && *st.backend_stats)
 			opts_notes(&record_cmd, st.backend_stats);
 		if (co.sequence && st.samples)
@@ -329,6 +338,8 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "prowl record: no samples: process %d is stopped (by a signal, state T), not idle: it ran no "
 				"code while recorded (resume it with kill -CONT %d)\n",
 			(int)stopped_target(&co), (int)stopped_target(&co));
+	else if (!quiet && st.samples == 0 && st.system_wide)
+		fprintf(stderr, "prowl record: no samples: no process matched ran on a CPU while recorded\n");
 	else if (!quiet && st.samples == 0)
 		fprintf(stderr, "prowl record: no samples: the target used no CPU while recorded (try --mode wall for a sleeping one)\n");
 	if (report && p && wr == 0) {

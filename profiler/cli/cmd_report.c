@@ -34,8 +34,11 @@ const struct opts_cmd report_cmd = {
 int cmd_report(int argc, char **argv)
 {
 	struct output_opts out = { 0 };
+	bool by_command = false;
 	const struct opt table[] = {
 		OPTS_TOP(&out),
+		OPT_FLAG(0, "by-command", &by_command, "rows are commands (cc1, make...), not functions: a profile of "
+			 "several processes (record -a, children, several -p)"),
 		OPTS_MOVED('n', NULL, "use --top N for rows (-n counts snapshots in prowl top)"),
 		OPTS_OUTPUT(&out, "write to FILE (default stdout); format from the extension"),
 		OPT_GROUP("other"),
@@ -72,6 +75,11 @@ int cmd_report(int argc, char **argv)
 		else
 			opts_error(&report_cmd, "cannot read %s: %s", in, errstr(e));
 		return exit_code(EXIT_INPUT, e);
+	}
+	if (by_command) {
+		struct profile *q = profile_by_command(p);
+		profile_free(p);
+		p = q;
 	}
 	const char *path = out.path ? out.path : "-";
 	int r = profile_write(p, f, path, &out.w);

@@ -43,6 +43,7 @@ struct top {
 	char *command;
 	int pid;
 	uint64_t prev_elapsed, prev_cpu, prev_lost;
+	uint64_t prev_busy, prev_idle; /* the whole machine: the last refresh's counts */
 	double self_cpu;
 	bool lagging;
 	unsigned slow_ms;
@@ -109,6 +110,7 @@ static int parse_args(struct top *t, int argc, char **argv)
 		OPT_CALLBACK(0, "window", t, "SECS", "start with a window of the last SECS seconds (w in the view)", top_cb,
 			     TOP_WINDOW),
 		OPTS_CAPTURE(&t->co),
+		OPTS_CAPTURE_SYSTEM(&t->co),
 		OPT_GROUP("other"),
 		OPT_HELP(),
 		OPT_END(),
@@ -124,6 +126,9 @@ static int parse_args(struct top *t, int argc, char **argv)
 	struct strbuf err;
 	strbuf_init(&err);
 	enum format f = FORMAT_SVG;
+	/* No target: the whole machine, as perf top. */
+	if (n == 0 && !t->co.npids && !t->co.ntids)
+		t->co.system_wide = true;
 	if (opts_capture_finish(&t->co, n, argv, &err) ||
 	    (out.path && opts_output_format(&out, FORMAT_SVG, FORMAT_NONE, &f, &err))) {
 		opts_error(&top_cmd, "%s", err.buf);
@@ -189,6 +194,11 @@ static void refresh(struct top *t)
 	if (p) {
 		if (!t->pid && p->meta.pid)
 			t->pid = p->meta.pid;
+		/* Several -p: the profile names them all. */
+		if (t->co.npids > 1 && p->meta.command) {
+			free(t->command);
+			t->command = xstrdup(p->meta.command);
+		}
 		view_update(t->v, p, now_ns());
 	}
 	struct session_stats st;
@@ -213,7 +223,7 @@ static void refresh(struct top *t)
 		t->note = NULL;
 	}
 	struct view_status vs = {
-		.pid = t->pid,
+		.pid = t->co.npids > 1 ? 0 : t->pid,
 		.command = t->command,
 		.backend = st.backend,
 		.event = p && p->meta.event ? p->meta.event : NULL,
@@ -229,6 +239,24 @@ static void refresh(struct top *t)
 		.stopped = !t->exited && t->pid && procstat_state(t->pid, t->pid) == 'T',
 		.note = t->note,
 	};
+	if (st.system_wide) {
+		/* Busy and idle since the last refresh: what the machine does now. */
+		uint64_t busy = st.samples - t->prev_busy, idle = st.idle - t->prev_idle;
+		if (busy + idle == 0) {
+			busy = st.samples;
+			idle = st.idle;
+		}
+		vs.system_wide = true;
+		vs.ncpus = st.ncpus;
+		vs.idle_share = busy + idle ? (double)idle / (double)(busy + idle) : 0;
+		vs.busy_cpus = (double)st.ncpus * (1.0 - vs.idle_share);
+		if (!st.idle_known) {
+			vs.idle_share = -1; /* --cgroup: only its own tasks are seen */
+			vs.busy_cpus = st.busy_cpus;
+		}
+		t->prev_busy = st.samples;
+		t->prev_idle = st.idle;
+	}
 	view_set_status(t->v, &vs);
 	/* Shown from the next refresh on: this one's cost is known only now. */
 	uint64_t took = now_ns() - t0;

@@ -157,6 +157,12 @@ int opts_capture_cb(const struct opt *o, const char *arg, struct strbuf *err);
 	OPTS_CAP_(0, "gil", co, NULL, "CPython: only samples of the thread holding the GIL (ptrace backend)", CAPTURE_OPT_GIL, OPT_NOARG)
 #define OPTS_CAPTURE_TID(co) \
 	OPTS_CAP_('t', "tid", co, "TID", "profile one thread of a running process (repeat for several)", CAPTURE_OPT_TID, 0)
+/* The whole machine (record and top; dump looks at one process). */
+#define OPTS_CAPTURE_SYSTEM(co) \
+	OPTS_CAP_('a', "all-cpus", co, NULL, "the whole machine: every process on every CPU (needs root or CAP_PERFMON)", CAPTURE_OPT_ALL, OPT_NOARG), \
+	OPTS_CAP_(0, "comm", co, "REGEX", "whole machine: only processes whose name matches (POSIX extended regex)", CAPTURE_OPT_COMM, 0), \
+	OPTS_CAP_(0, "uid", co, "USER", "whole machine: only processes of this user (name or number; repeat for several)", CAPTURE_OPT_UID, 0), \
+	OPTS_CAP_(0, "cgroup", co, "PATH", "whole machine: only this cgroup (a container, a systemd unit: system.slice/x.service)", CAPTURE_OPT_CGROUP, 0)
 /* The whole group, with its heading. */
 #define OPTS_CAPTURE(co) OPT_GROUP("capture options (record, top, dump)"), OPTS_CAPTURE_PID(co), OPTS_CAPTURE_TID(co), OPTS_CAPTURE_SAMPLING(co)
 /* After parsing: the operands become the command to launch; exactly one of

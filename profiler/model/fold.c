@@ -104,6 +104,8 @@ void fold_init(struct fold *s, const struct profile *src, const struct fold_opts
 	s->lines = (o->flags & PROFILE_FOLD_LINES) != 0;
 	s->tid = o->tid;
 	s->pid = o->pid;
+	s->pids = o->pids;
+	s->npids = o->npids;
 	if (!o->private && fold_is_identity(src, o->flags)) {
 		s->p = (struct profile *)src; /* only read: see fold.h */
 		s->borrowed = true;
@@ -135,6 +137,14 @@ bool fold_counts_thread(const struct fold *s, uint32_t t)
 {
 	if (s->tid == FOLD_ALL_THREADS)
 		return true;
+	if (s->tid == FOLD_PROCESS)
+		return t < s->p->nthreads && s->p->threads[t].pid == s->pid;
+	if (s->tid == FOLD_PIDS) {
+		for (size_t i = 0; t < s->p->nthreads && i < s->npids; i++)
+			if (s->pids[i] == s->p->threads[t].pid)
+				return true;
+		return false;
+	}
 	return t < s->p->nthreads && s->p->threads[t].tid == s->tid && s->p->threads[t].pid == s->pid;
 }
 

@@ -24,11 +24,15 @@
 #include "profiler/model/profile.h"
 
 #define FOLD_ALL_THREADS (-1)
+#define FOLD_PROCESS (-2) /* fold_opts.tid: every thread of fold_opts.pid */
+#define FOLD_PIDS (-3)    /* fold_opts.tid: every thread of the processes in fold_opts.pids */
 
 struct fold_opts {
 	unsigned flags;   /* enum profile_fold_flags */
 	int32_t tid;      /* count only this thread (with pid); FOLD_ALL_THREADS for all */
 	int32_t pid;
+	const int32_t *pids; /* with FOLD_PIDS: the processes counted (borrowed: must outlive the fold) */
+	size_t npids;
 	bool private;     /* always fold into a copy the caller may add nodes to */
 	bool hot_lines;   /* also find each row's most sampled source frame (fold_hot_frame);
 			   * src must then outlive the fold */
@@ -40,6 +44,8 @@ struct fold {
 	bool borrowed;
 	bool lines;         /* rows are function:line */
 	int32_t tid, pid;   /* the thread counted, or tid FOLD_ALL_THREADS */
+	const int32_t *pids; /* FOLD_PIDS: the processes counted */
+	size_t npids;
 	uint64_t *self;     /* per node: counted samples whose leaf is the node */
 	uint64_t *total;    /* per node: counted samples at or below the node */
 	uint64_t sum;       /* counted samples (total[PROFILE_ROOT]) */

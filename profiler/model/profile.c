@@ -367,8 +367,12 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
 		if (thread_root && c->thread < p->nthreads) {
 			size_t d = profile_node_depth(q, node);
 			xgrow((void **)&stack, &cap, d + 1, sizeof(*stack));
-			stack[0] = thread_root[c->thread];
 			profile_node_frames(q, node, stack + 1, d);
+			/* Under a process root (the whole machine) the thread goes below it. */
+			size_t at = d && q->frames[stack[1]].kind == FRAME_PROCESS ? 1 : 0;
+			if (at)
+				stack[0] = stack[1];
+			stack[at] = thread_root[c->thread];
 			node = profile_node_path(q, stack, d + 1);
 		}
 		profile_add(q, c->thread, node, c->count);
@@ -388,6 +392,47 @@ uint32_t *profile_fold_nodes(struct profile *q, const struct profile *p, unsigne
 	uint32_t *nmap = map_nodes(q, p, fmap);
 	free(fmap);
 	return nmap;
+}
+
+/* "name (1234)" -> length of "name", else 0. */
+static size_t pid_suffix_at(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 4 || s[n - 1] != ')')
+		return 0;
+	size_t i = n - 1;
+	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+		i--;
+	if (i == n - 1 || i < 3 || s[i - 1] != '(' || s[i - 2] != ' ')
+		return 0;
+	return i - 2;
+}
+
+struct profile *profile_by_command(const struct profile *p)
+{
+	struct profile *q = profile_new();
+	meta_copy(&q->meta, &p->meta);
+	for (size_t i = 0; i < p->ncounts; i++) {
+		const struct profile_count *c = &p->counts[i];
+		uint32_t n = c->node, root = PROFILE_NONE;
+		while (n != PROFILE_ROOT) {
+			root = n;
+			n = p->nodes[n].parent;
+		}
+		const struct profile_thread *t = c->thread < p->nthreads ? &p->threads[c->thread] : NULL;
+		const struct profile_frame *f = root != PROFILE_NONE ? &p->frames[p->nodes[root].frame] : NULL;
+		char *name = NULL;
+		size_t cut = f && f->name ? pid_suffix_at(f->name) : 0;
+		if (f && f->name && (f->kind == FRAME_PROCESS || f->kind == FRAME_THREAD || cut))
+			name = cut ? xstrndup(f->name, cut) : xstrdup(f->name);
+		else
+			name = xstrdup(t && t->name && *t->name ? t->name : "[unknown]");
+		uint32_t fr = profile_frame_named(q, name, FRAME_USER);
+		free(name);
+		uint32_t qt = t ? profile_thread_intern(q, t->pid, t->tid, t->name) : profile_thread_intern(q, 0, 0, "");
+		profile_add(q, qt, profile_node_child(q, PROFILE_ROOT, fr), c->count);
+	}
+	return q;
 }
 
 struct profile *profile_copy(const struct profile *p)

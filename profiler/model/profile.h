@@ -28,6 +28,8 @@ enum frame_kind {
 			   * command name where a profile spans several processes (replaced
 			   * by the thread's root under --threads) */
 	FRAME_PYTHON = 5, /* a CPython function: qualified name, file.py and line */
+	FRAME_PROCESS = 6, /* pseudo root of the whole machine (-a): "name (pid)"; kept under
+			    * --threads, which puts the thread's root below it */
 };
 
 struct profile_frame {
@@ -152,6 +154,12 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
  * each node of p became (p->nnodes entries; caller frees). For writers that
  * follow p's samples (p->seq) through a fold. */
 uint32_t *profile_fold_nodes(struct profile *q, const struct profile *p, unsigned flags);
+/* Samples by command: a new profile whose every stack is one frame, the
+ * command that ran it: the process root ("cc1 (4242)" and "cc1" give "cc1",
+ * as record -a or several processes write them; a root frame named like
+ * "name (digits)" read back from a file counts as one), else the thread's
+ * name. Threads and metadata are copied; report's rows are then commands. */
+struct profile *profile_by_command(const struct profile *p);
 
 /* A deep copy (used by diff and by the live view for windows of time). */
 struct profile *profile_copy(const struct profile *p);

@@ -45,6 +45,14 @@ info "-p -p: cpu $a, busy2 $b"
 "$PROWL" record -q -d 1 --report -o "$TMP/m2.folded" -p "$p1" -p "$p2" >"$TMP/rep" 2>&1 || fail "record --report failed"
 [ -n "$(awk '$1 ~ /%$/ && ($5 == "cpu" || $5 == "busy2")' "$TMP/rep")" ] && fail "the report lists a process as a function: $(cat "$TMP/rep")"
 grep -q 'hot_a' "$TMP/rep" || fail "the report lost the functions: $(cat "$TMP/rep")"
+# Several -p name every process in headers, not only the first.
+head -1 "$TMP/rep" | grep -q "(pid $p1).*(pid $p2)" || fail "the report's header does not name both: $(head -1 "$TMP/rep")"
+"$PROWL" top --batch -n 1 --top 5 -p "$p1" -p "$p2" >"$TMP/top" 2>&1 || fail "top -p -p failed: $(cat "$TMP/top")"
+head -1 "$TMP/top" | grep -q "(pid $p1).*(pid $p2)" || fail "top's header does not name both: $(head -1 "$TMP/top")"
+# ...and top's table says which process each function is in, its header the top processes.
+grep -Eq "hot_a +cpu \($p1\)" "$TMP/top" || fail "top: no process column for hot_a: $(cat "$TMP/top")"
+grep -Eq "spin_(left|right) +busy2 \($p2\)" "$TMP/top" || fail "top: no process column for busy2: $(cat "$TMP/top")"
+sed -n 2p "$TMP/top" | grep -Eq "top: .*busy2 \($p2\)" || fail "top's header lacks the top processes: $(sed -n 2p "$TMP/top")"
 
 # One process: no extra root.
 "$PROWL" record -d 1 -o "$TMP/one.folded" -p "$p1" 2>/dev/null || fail "record -p failed"

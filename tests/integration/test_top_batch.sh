@@ -69,9 +69,16 @@ if kill -0 "$lpid" 2>/dev/null && [ "$(proc_state "$lpid")" != Z ]; then
 fi
 
 # usage errors
-"$PROWL" top --batch >/dev/null 2>"$TMP/e"
+# (no target is no usage error: it is the whole machine, as perf top; as
+# root it runs, otherwise it is refused with 77: test_record_system_wide.sh)
+"$PROWL" top --batch -n 1 --delay 0.3 >"$TMP/w" 2>"$TMP/e"
 rc=$?
-[ $rc = 64 ] || fail "top without a target exited $rc, not 64"
+if [ "$(id -u)" = 0 ]; then
+	[ $rc = 0 ] || fail "top without a target (the whole machine) exited $rc: $(cat "$TMP/e")"
+	grep -q '^prowl top  all processes' "$TMP/w" || fail "top without a target is not the whole machine: $(head -1 "$TMP/w")"
+else
+	[ $rc = 77 ] || fail "top without a target, not root, exited $rc, not 77"
+fi
 "$PROWL" top --delay 0 -p "$CPID" >/dev/null 2>"$TMP/e"
 rc=$?
 [ $rc = 64 ] || fail "--delay 0 exited $rc, not 64"
