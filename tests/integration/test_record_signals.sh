@@ -6,11 +6,12 @@
 . "$(dirname "$0")/../lib.sh"
 require_perf
 
-# A profile is complete when it parses and every stack reaches main.
+# A profile is complete when it parses and every stack reaches main (a
+# tick in the kernel, as the signal is taken, ends in a [kernel] leaf).
 check_profile() { # FILE WHAT
 	[ -s "$1" ] || fail "$2: no profile written"
 	t=$(folded_total "$1")
-	m=$(folded_count "$1" ';main;run_workload;hot_[abc] ')
+	m=$(folded_count "$1" ';main;run_workload;hot_[abc](;\[kernel\]_\[k\])? ')
 	[ "$t" -gt 50 ] || fail "$2: only $t samples"
 	at_least "$m" "$(awk -v t="$t" 'BEGIN { print t * 0.99 }')" || fail "$2: $m of $t stacks complete"
 	info "$2: $t samples, $m complete"
