@@ -314,6 +314,56 @@ int ptrace_proc_poll_cb(struct ptrace_proc *p,
 	return handled;
 }
 
+static int ptrace_thread_serve_do(struct ptrace_proc *p, pid_t tid)
+{
+	struct ptrace_thread *t = ptrace_proc_find(p, tid);
+	if (!t || (t->state != PT_RUNNING && t->state != PT_NEW))
+		return 0;
+	int status;
+	int r = wait_one(tid, &status, false);
+	if (r <= 0) {
+		if (r < 0) {
+			thread_remove(p, tid);
+			if (tid == p->pid || p->nthreads == 0)
+				p->exited = true;
+		}
+		return r < 0 ? 1 : 0;
+	}
+	if (handle_status(p, tid, status)) {
+		struct ptrace_thread *u = ptrace_proc_find(p, tid);
+		if (u)
+			ptrace_thread_resume(p, u);
+	}
+	return 1;
+}
+
+/* Serves every thread of p left running that waits in a stop of its own, in
+ * one syscall when none does: the kernel names a child with a status (WNOWAIT
+ * leaves it there). Stops of interrupted threads are collect's; a child of
+ * another process (or prowl's) ends the look, and a later pass sees it. */
+static void serve_pending(struct ptrace_proc *p)
+{
+	for (size_t n = 0; n <= p->nthreads; n++) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) != 0 || !si.si_pid)
+			return;
+		struct ptrace_thread *t = ptrace_proc_find(p, si.si_pid);
+		if (!t || (t->state != PT_RUNNING && t->state != PT_NEW))
+			return;
+		if (ptrace_thread_serve_do(p, si.si_pid) <= 0)
+			return;
+	}
+}
+
+int ptrace_thread_serve(struct ptrace_proc *p, pid_t tid)
+{
+	int r = ptrace_thread_serve_do(p, tid);
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
 static int ptrace_thread_interrupt_do(struct ptrace_proc *p, struct ptrace_thread *t)
 {
 	(void)p;
@@ -396,6 +446,9 @@ int ptrace_proc_collect(struct ptrace_proc *p, uint64_t deadline_ns,
 		}
 		if (!waiting)
 			break;
+		/* A thread we did not interrupt may stop meanwhile (a clone, a
+		 * signal): it must not wait for our deadline. */
+		serve_pending(p);
 		uint64_t el = now_ns() - start;
 		if (el >= deadline_ns) {
 			p->late += waiting;

@@ -98,6 +98,14 @@ int ptrace_proc_poll(struct ptrace_proc *p);
 int ptrace_proc_poll_cb(struct ptrace_proc *p,
 			void (*cb)(struct ptrace_proc *p, struct ptrace_thread *t, void *arg), void *arg);
 
+/* Serves a thread we left running (PT_RUNNING or PT_NEW) that sits in a
+ * ptrace-stop of its own: a clone, exec or fork event, a signal, its first stop
+ * or a group-stop. Such a thread waits for us, not for its program: it is
+ * resumed at once (no cb). Returns 1 when a stop was served (the table may
+ * have changed: look threads up again), 0 when none was waiting, or a
+ * negative errno. */
+int ptrace_thread_serve(struct ptrace_proc *p, pid_t tid);
+
 /* Sends PTRACE_INTERRUPT to thread t (which must be PT_RUNNING). */
 int ptrace_thread_interrupt(struct ptrace_proc *p, struct ptrace_thread *t);
 

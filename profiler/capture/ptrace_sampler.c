@@ -780,6 +780,20 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 			continue;
 		if (st.state == 'Z' || st.state == 'X')
 			continue;
+		if (st.state == 't' && t->state == PT_RUNNING) {
+			/* In a stop of its own that we have not served yet (a clone
+			 * event, a signal): it waits for us, not for its program.
+			 * Let it go first; sampled there it would be time we took. */
+			pid_t tid = t->tid;
+			size_t before = pp->nthreads;
+			if (ptrace_thread_serve(pp, tid) <= 0)
+				continue;
+			if (pp->nthreads < before)
+				break; /* an exit or an exec: the next tick looks again */
+			t = &pp->threads[i]; /* a clone may have moved the table */
+			if (t->state != PT_RUNNING || procstat_read(pp->pid, tid, &st) != 0)
+				continue;
+		}
 		if (!b->wall && st.state != 'R')
 			continue;
 		if (!thread_wanted(s, pr, t, st.comm))

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -111,7 +112,8 @@ static bool untraced(pid_t pid)
 	int n = procstat_tasks(pid, &tids);
 	bool ok = n > 0;
 	for (int i = 0; i < n; i++)
-		if (status_field(pid, tids[i], "TracerPid:") != 0)
+		/* -1: the thread ended between the listing and this read. */
+		if (status_field(pid, tids[i], "TracerPid:") > 0)
 			ok = false;
 	free(tids);
 	return ok;
@@ -219,6 +221,91 @@ static void test_follows_clones(void **state)
 	ptrace_proc_release(&p);
 	assert_true(untraced(c));
 	kill_child(c);
+}
+
+static volatile unsigned *clones_made;
+
+static void *short_thread(void *arg)
+{
+	(void)arg;
+	return NULL;
+}
+
+static void *vfork_thread(void *arg)
+{
+	(void)arg;
+	/* The parent sits in uninterruptible sleep until its child exits: an
+	 * interrupt does not stop it before then. */
+	if (vfork() == 0) {
+		struct timespec ts = { 0, 400000000L };
+		nanosleep(&ts, NULL);
+		_exit(0);
+	}
+	return NULL;
+}
+
+/* While collect waits for a thread that cannot stop yet, another thread it
+ * did not interrupt keeps creating threads: each clone event stops it, and it
+ * must be let go at once, not held until collect's deadline. */
+static void test_clone_served_while_collecting(void **state)
+{
+	(void)state;
+	REQUIRE_PTRACE();
+	clones_made = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(clones_made != MAP_FAILED);
+	*clones_made = 0;
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t c = fork();
+	if (c == 0) {
+		alarm(60);
+		close(go[1]);
+		char b;
+		if (read(go[0], &b, 1) != 1)
+			_exit(2);
+		pthread_t v;
+		pthread_create(&v, NULL, vfork_thread, NULL);
+		for (;;) {
+			pthread_t th;
+			if (pthread_create(&th, NULL, short_thread, NULL) == 0) {
+				pthread_join(th, NULL);
+				__atomic_add_fetch(clones_made, 1, __ATOMIC_RELAXED);
+			}
+		}
+	}
+	close(go[0]);
+	struct ptrace_proc p;
+	assert_int_equal(ptrace_proc_attach(&p, c), 0);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	/* Wait for the vfork parent: the one thread of the child in state D. */
+	pid_t vt = 0;
+	for (int k = 0; k < 2000 && !vt; k++) {
+		ptrace_proc_poll(&p);
+		for (size_t i = 0; i < p.nthreads; i++)
+			if (p.threads[i].tid != c && procstat_state(c, p.threads[i].tid) == 'D')
+				vt = p.threads[i].tid;
+		msleep(1);
+	}
+	assert_true(vt != 0);
+	struct ptrace_thread *t = ptrace_proc_find(&p, vt);
+	assert_non_null(t);
+	assert_int_equal(ptrace_thread_interrupt(&p, t), 0);
+	unsigned before = __atomic_load_n(clones_made, __ATOMIC_RELAXED);
+	struct tick_count tc = { 0, 0 };
+	ptrace_proc_collect(&p, 250000000ull, on_stop, &tc);
+	unsigned during = __atomic_load_n(clones_made, __ATOMIC_RELAXED) - before;
+	/* Held at its first clone, the creator would have made at most one. */
+	if (during < 3)
+		print_message("threads made while collect waited 250 ms: %u\n", during);
+	assert_true(during >= 3);
+	/* A vfork parent is detached only once its child is gone. */
+	msleep(450);
+	ptrace_proc_detach(&p);
+	ptrace_proc_release(&p);
+	assert_true(untraced(c));
+	kill_child(c);
+	close(go[1]);
+	munmap((void *)clones_made, 4096);
 }
 
 static volatile sig_atomic_t got_usr1;
@@ -672,6 +759,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attach_stop_detach),
 		cmocka_unit_test(test_follows_clones),
+		cmocka_unit_test(test_clone_served_while_collecting),
 		cmocka_unit_test(test_signals_reinjected),
 		cmocka_unit_test(test_group_stop_kept),
 		cmocka_unit_test(test_stopped_before_attach),
