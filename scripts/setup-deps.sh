@@ -1,7 +1,10 @@
 #!/bin/sh
 # Install the Debian packages prowl needs to build, test and benchmark, and
 # (test, all, npm) the npm packages of the browser tests under PROWL_NODE_DIR
-# (default /usr/local/lib/prowl-test): the speedscope app.
+# (default /usr/local/lib/prowl-test): the speedscope app; and FlameGraph's
+# stackcollapse-perf.pl (neither Debian nor npm packages it), taken unchanged,
+# with its licence, from a clone of github.com/brendangregg/FlameGraph at
+# PROWL_FLAMEGRAPH_GIT (default: this machine's mirror of it).
 # Run as root: installs with apt-get and npm. Otherwise: prints the line to run.
 # Usage: scripts/setup-deps.sh [build|test|all|npm]   (default: build)
 set -eu
@@ -46,6 +49,25 @@ npm_install() {
 	fi
 }
 
+# FlameGraph's reader of perf script text, for the perf-script output's test.
+# It is used as it is, never changed: the test checks prowl against it.
+flamegraph_install() {
+	case "$what" in test|all) ;; *) return 0 ;; esac
+	dest="$node_dir/flamegraph"
+	[ -s "$dest/stackcollapse-perf.pl" ] && return 0
+	git_dir=${PROWL_FLAMEGRAPH_GIT:-/work/.mirror/brendangregg+FlameGraph/repo}
+	if [ ! -d "$git_dir" ] || [ "$(id -u)" != 0 ]; then
+		echo "prowl: FlameGraph's stackcollapse-perf.pl is not installed; as root, with a clone of" >&2
+		echo "  github.com/brendangregg/FlameGraph: PROWL_FLAMEGRAPH_GIT=/path/to/its/.git $0 test" >&2
+		return 0
+	fi
+	mkdir -p "$dest"
+	git --git-dir="$git_dir" show HEAD:stackcollapse-perf.pl >"$dest/stackcollapse-perf.pl.tmp" &&
+		git --git-dir="$git_dir" show HEAD:docs/cddl1.txt >"$dest/LICENSE-CDDL" &&
+		mv "$dest/stackcollapse-perf.pl.tmp" "$dest/stackcollapse-perf.pl" ||
+		echo "prowl: could not take stackcollapse-perf.pl from $git_dir" >&2
+}
+
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -56,6 +78,7 @@ done
 case "$what" in test|all|npm) command -v npm >/dev/null 2>&1 || missing="$missing npm" ;; esac
 if [ -z "$missing" ]; then
 	npm_install
+	flamegraph_install
 	exit 0
 fi
 
@@ -73,3 +96,4 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/d
 fi
 apt-get install -y -qq --no-install-recommends $missing >&2
 npm_install
+flamegraph_install
