@@ -35,7 +35,12 @@ int dump_write_text(FILE *out, const struct dump_doc *d)
 		const struct dump_thread *t = &d->threads[i];
 		strbuf_addf(&sb, "\nthread %d \"", t->tid);
 		escape_text(&sb, t->name);
-		strbuf_addf(&sb, "\" %s\n", t->state_label);
+		strbuf_addf(&sb, "\" %s", t->state_label);
+		if (t->syscall)
+			strbuf_addf(&sb, " in %s", t->syscall);
+		if (t->wait)
+			strbuf_addf(&sb, " (%s)", t->wait);
+		strbuf_addc(&sb, '\n');
 		if (t->error) {
 			strbuf_adds(&sb, "  (stack not read: ");
 			escape_text(&sb, t->error);
@@ -129,6 +134,10 @@ int dump_write_json(FILE *out, const struct dump_doc *d)
 		jstr(&sb, st);
 		strbuf_adds(&sb, ",\"state_label\":");
 		jstr(&sb, t->state_label);
+		strbuf_adds(&sb, ",\"syscall\":");
+		jstr(&sb, t->syscall);
+		strbuf_adds(&sb, ",\"wait\":");
+		jstr(&sb, t->wait);
 		if (t->error) {
 			strbuf_adds(&sb, ",\"error\":");
 			jstr(&sb, t->error);

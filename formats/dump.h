@@ -33,6 +33,8 @@ struct dump_thread {
 	const char *name;
 	char state;         /* scheduler letter (0: unknown) */
 	const char *state_label; /* "sleeping", "running", ... */
+	const char *syscall; /* the system call it waits in ("futex"), or NULL */
+	const char *wait;    /* what that call waits for ("lock wait", "poll", "I/O wait"), or NULL */
 	const char *error;  /* why the stack was not read, or NULL */
 	const char *incomplete; /* why the stack is cut short ("too deep"), or NULL when complete */
 	const struct dump_frame *frames;

@@ -53,7 +53,8 @@ static void test_shape(void **state)
 {
 	(void)state;
 	struct dump_thread th[] = {
-		{ .tid = 11, .name = "reader", .state = 'S', .state_label = "sleeping", .frames = frames, .nframes = 4 },
+		{ .tid = 11, .name = "reader", .state = 'S', .state_label = "sleeping", .syscall = "read",
+		  .wait = "I/O wait", .frames = frames, .nframes = 4 },
 		{ .tid = 12, .name = "stuck", .state = 'D', .state_label = "I/O wait",
 		  .error = "it did not stop within 2 s (uninterruptible sleep?)" },
 		{ .tid = 13, .name = "deep", .state = 'R', .state_label = "running", .incomplete = "too deep",
@@ -62,7 +63,9 @@ static void test_shape(void **state)
 	struct dump_doc d = { 10, "sleepy 60", th, 3 };
 	char *t = render(dump_write_text, &d);
 	assert_non_null(strstr(t, "process 10 sleepy 60\n"));
-	assert_non_null(strstr(t, "\nthread 11 \"reader\" sleeping\n"));
+	assert_non_null(strstr(t, "\nthread 11 \"reader\" sleeping in read (I/O wait)\n"));
+	/* No call known: the state alone. */
+	assert_non_null(strstr(t, "\nthread 13 \"deep\" running\n"));
 	assert_non_null(strstr(t, "  #0   0x0000000000401136 do_read at /src/sleepy.c:42 [inlined] (sleepy)\n"));
 	assert_non_null(strstr(t, "  #1   0x0000000000401200 reader_main (sleepy)\n"));
 	assert_non_null(strstr(t, "  #2   0x00007f0000001000 libc.so.6+0x1000\n"));
@@ -81,6 +84,10 @@ static void test_shape(void **state)
 	const struct json *r = ts->items[0];
 	assert_string_equal(json_get(r, "state")->string, "S");
 	assert_string_equal(json_get(r, "state_label")->string, "sleeping");
+	assert_string_equal(json_get(r, "syscall")->string, "read");
+	assert_string_equal(json_get(r, "wait")->string, "I/O wait");
+	assert_int_equal(json_get(ts->items[2], "syscall")->type, JSON_NULL);
+	assert_int_equal(json_get(ts->items[2], "wait")->type, JSON_NULL);
 	assert_int_equal(json_get(r, "complete")->number, 1);
 	const struct json *fs = json_get(r, "frames");
 	assert_int_equal(fs->n, 4);

@@ -8,6 +8,7 @@
 #include "profiler/base/errstr.h"
 #include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
+#include "profiler/capture/offcpu.h"
 #include "profiler/capture/ptrace.h"
 #include "profiler/capture/unwind.h"
 
@@ -32,6 +33,7 @@ static struct stackshot_thread *thread_get(struct stackshot *ss, pid_t tid, bool
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	t->err = -ETIMEDOUT; /* until it stops for us */
+	t->call = -1;
 	return t;
 }
 
@@ -219,6 +221,13 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **
 		if (have) {
 			t->state = st.state;
 			snprintf(t->name, sizeof(t->name), "%s", st.comm);
+		}
+		/* What it waits in, read before our stop cuts the call short. */
+		struct offcpu_call oc;
+		if (have && (st.state == 'S' || st.state == 'D') &&
+		    offcpu_read_call(pid, pp.threads[i].tid, &oc) == 0 && oc.where == OFFCPU_IN_CALL) {
+			t->call = oc.nr;
+			memcpy(t->call_args, oc.args, sizeof(t->call_args));
 		}
 		ptrace_thread_interrupt(&pp, &pp.threads[i]);
 	}

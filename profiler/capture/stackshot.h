@@ -33,6 +33,8 @@ struct stackshot_thread {
 	size_t npcs;     /*   others return addresses (look up at pc-1) */
 	unsigned flags;  /* UNWIND_PARTIAL | UNWIND_TRUNCATED | UNWIND_DEPTH */
 	int err;         /* 0, or the negative errno of a stack not read (-ETIMEDOUT: did not stop) */
+	long call;       /* the system call it was waiting in before the stop (/proc/.../syscall), or -1 */
+	uint64_t call_args[6]; /* that call's arguments (rdi rsi rdx r10 r8 r9) */
 	struct py_sample py; /* CPython: its Python frames merged with pcs, read in the same stop
 			      * (py.nmerged == 0: none, show pcs as they are) */
 };

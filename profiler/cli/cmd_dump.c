@@ -13,6 +13,7 @@
 #include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 #include "profiler/capture/capture.h"
+#include "profiler/capture/offcpu.h"
 #include "profiler/capture/resolve.h"
 #include "profiler/capture/stackshot.h"
 #include "profiler/capture/unwind.h"
@@ -30,6 +31,28 @@ static char *state_word(char c)
 	return xstrdup(l);
 }
 
+/* The call a thread waits in, and what it waits for when the call's name
+ * does not say it (wall mode's states without brackets: "lock wait" for a
+ * futex); *wait is allocated, or NULL. */
+static void wait_of(const struct stackshot_thread *st, const char **syscall, char **wait)
+{
+	*syscall = NULL;
+	*wait = NULL;
+	if (st->call < 0)
+		return;
+	struct offcpu_call c = { .where = OFFCPU_IN_CALL, .nr = st->call };
+	memcpy(c.args, st->call_args, sizeof(c.args));
+	*syscall = offcpu_syscall_name(st->call);
+	int nr;
+	enum sample_state s = offcpu_state(&c, &nr);
+	if (s == SAMPLE_STATE_SYSCALL || s == SAMPLE_STATE_SLEEPING)
+		return; /* the call's name is the whole story */
+	char buf[64];
+	const char *l = offcpu_state_name(s, nr, buf, sizeof(buf));
+	size_t n = strlen(l);
+	*wait = n >= 2 && l[0] == '[' ? xasprintf("%.*s", (int)(n - 2), l + 1) : xstrdup(l);
+}
+
 /* Names every frame of the shot; the strings stay the resolver's. */
 static void build_doc(struct stackshot *ss, struct resolver *r, struct dump_doc *doc, struct dump_thread *threads)
 {
@@ -42,6 +65,9 @@ static void build_doc(struct stackshot *ss, struct resolver *r, struct dump_doc 
 		struct dump_thread *t = &threads[i];
 		*t = (struct dump_thread){ .tid = st->tid, .name = st->name, .state = st->state,
 					   .state_label = state_word(st->state) };
+		char *wait;
+		wait_of(st, &t->syscall, &wait);
+		t->wait = wait;
 		if (st->err)
 			t->error = st->err == -ETIMEDOUT ? "it did not stop within 2 s (uninterruptible sleep?)"
 							 : errstr(-st->err);
@@ -185,6 +211,7 @@ int cmd_dump(int argc, char **argv)
 		for (size_t i = 0; i < ss->nthreads; i++) {
 			free((void *)threads[i].frames);
 			free((void *)threads[i].state_label);
+			free((void *)threads[i].wait);
 		}
 		free(threads);
 		resolve_free(res);

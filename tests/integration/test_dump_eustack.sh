@@ -48,7 +48,8 @@ info "same frames as eu-stack:"
 sed 's/^/#   /' "$TMP/p.funcs"
 grep -q ' do_read ' "$TMP/p.funcs" || fail "no do_read frame"
 grep -q ' do_lock ' "$TMP/p.funcs" || fail "no do_lock frame"
-grep -qE '^thread [0-9]+ "reader" sleeping$' "$TMP/dump.txt" || fail "reader's name or state missing"
+grep -qE '^thread [0-9]+ "reader" sleeping in read \(I/O wait\)$' "$TMP/dump.txt" || fail "reader's name, state or call missing: $(grep '^thread' "$TMP/dump.txt")"
+grep -qE '^thread [0-9]+ "locker" sleeping in futex \(lock wait\)$' "$TMP/dump.txt" || fail "locker's name, state or call missing: $(grep '^thread' "$TMP/dump.txt")"
 grep -qE ' do_read at .*sleepy\.c:[0-9]+ \(sleepy\)$' "$TMP/dump.txt" || fail "do_read without file:line and module"
 grep -q '\[inlined\]' "$TMP/dump.txt" || fail "no inlined frame marked (libc's inlined futex_wait)"
 st=$(proc_state "$T")
@@ -66,6 +67,8 @@ assert set(names) == {"sleepy", "reader", "locker"}, names.keys()
 for name, fn in (("reader", "do_read"), ("locker", "do_lock")):
     t = names[name]
     assert t["state"] == "S" and t["state_label"] == "sleeping", t["state"]
+    want = {"reader": ("read", "I/O wait"), "locker": ("futex", "lock wait")}[name]
+    assert (t["syscall"], t["wait"]) == want, (name, t["syscall"], t["wait"])
     fns = [f["function"] for f in t["frames"]]
     assert fn in fns, fns
     f = t["frames"][fns.index(fn)]
