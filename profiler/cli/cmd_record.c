@@ -135,6 +135,36 @@ static int start_exit_code(const struct capture_opts *co, int err)
 	return exit_code(co->argv ? EXIT_LAUNCH : EXIT_TARGET, err);
 }
 
+/* The figure called name in a backend's "name value" cost pairs. */
+static bool stats_number(const char *stats, const char *name, double *v)
+{
+	size_t n = strlen(name);
+	for (const char *p = stats; (p = strstr(p, name)) != NULL; p += n) {
+		if ((p == stats || p[-1] == ' ') && p[n] == ' ')
+			return sscanf(p + n + 1, "%lf", v) == 1;
+	}
+	return false;
+}
+
+/* Wall mode says how it sampled and what that cost, in one line. */
+static void wall_summary(const char *stats, bool detailed)
+{
+	double hit, cpu, held;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "wall mode: blocked threads read without stopping them");
+	if (stats_number(stats, "cache_hit_pct", &hit))
+		strbuf_addf(&sb, " (%.0f%% unchanged since the last look, not read again)", hit);
+	if (stats_number(stats, "held_pct", &held))
+		strbuf_addf(&sb, "; running ones stopped for their stacks: target held %.2f%% of the time", held);
+	else if (stats_number(stats, "cpu_pct", &cpu))
+		strbuf_addf(&sb, "; running ones sampled by cpu-clock; the looks took %.1f%% of a CPU", cpu);
+	if (!detailed)
+		strbuf_adds(&sb, " (--stats for the figures)");
+	fprintf(stderr, "prowl record: %s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct capture_opts co;
@@ -286,6 +316,8 @@ int cmd_record(int argc, char **argv)
 		else if (st.system_wide)
 			fprintf(stderr, "prowl record: the cgroup kept %.1f of %u CPUs busy (--cgroup sees no idle share)\n",
 				st.busy_cpus, st.ncpus);
+		if (co.mode == CAPTURE_MODE_WALL)
+			wall_summary(st.backend_stats, stats);
 		if (stats && *st.backend_stats)
 			opts_notes(&record_cmd, st.backend_stats);
 		if (co.sequence && st.samples)

@@ -96,10 +96,15 @@ wait "$T"
 report_ok perf "$TMP/perf.report"
 leaves_ok perf
 grep -q '^prowl record: wall cost: .* cache_hits [1-9]' "$TMP/perf.err" || fail "perf: no cache hits in --stats"
+# The summary says how wall mode sampled and what it cost, without --stats too.
+grep -qE '^prowl record: wall mode: blocked threads read without stopping them \([0-9]+% unchanged .*\); running ones sampled by cpu-clock; the looks took [0-9.]+% of a CPU$' "$TMP/perf.err" ||
+	fail "perf: no wall mode line in the summary: $(grep 'wall mode' "$TMP/perf.err")"
 
 run ptrace
 wait "$T"
 [ -s "$TMP/ptrace.report" ] || fail "ptrace: blockers wrote no report"
 report_ok ptrace "$TMP/ptrace.report"
 leaves_ok ptrace
+grep -qE '^prowl record: wall mode: blocked threads read without stopping them \([0-9]+% unchanged .*\); running ones stopped for their stacks: target held [0-9.]+% of the time$' "$TMP/ptrace.err" ||
+	fail "ptrace: no wall mode line in the summary: $(grep 'wall mode' "$TMP/ptrace.err")"
 exit 0
