@@ -271,6 +271,39 @@ static uint64_t count_path(const struct profile *p, const char *const *names, si
 	return total;
 }
 
+/* The caller's extra fd (top's terminal): readable is told apart from hung
+ * up, which reads ready for ever and gives nothing. */
+static void test_extra_fd_hangup(void **state)
+{
+	(void)state;
+	struct capture_opts co;
+	capture_opts_init(&co);
+	pid_t pids[1] = { child };
+	co.pids = pids;
+	co.npids = 1;
+	char *msg = NULL;
+	struct session *s = session_new_with(&co, &fake_ops, &msg);
+	if (!s)
+		fail_msg("session_new_with: %s", msg ? msg : "?");
+	assert_int_equal(session_start(s, NULL), 0);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	int ev = session_poll(s, 0, fds[0]);
+	assert_true(ev >= 0);
+	assert_false(ev & (SESSION_EXTRA_FD | SESSION_EXTRA_HUP));
+	assert_int_equal(write(fds[1], "k", 1), 1);
+	ev = session_poll(s, 0, fds[0]);
+	assert_true(ev >= 0 && (ev & SESSION_EXTRA_FD));
+	assert_false(ev & SESSION_EXTRA_HUP);
+	char c;
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	close(fds[1]);
+	ev = session_poll(s, 0, fds[0]);
+	assert_true(ev >= 0 && (ev & SESSION_EXTRA_FD) && (ev & SESSION_EXTRA_HUP));
+	close(fds[0]);
+	session_free(s);
+}
+
 static void test_samples_become_a_named_profile(void **state)
 {
 	(void)state;
@@ -517,6 +550,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_samples_become_a_named_profile),
+		cmocka_unit_test(test_extra_fd_hangup),
 		cmocka_unit_test(test_stop_signal_while_symbolizing),
 		cmocka_unit_test(test_python_frames_merged),
 		cmocka_unit_test(test_errors_are_one_line),

@@ -756,8 +756,10 @@ int session_poll(struct session *s, int timeout_ms, int extra_fd)
 	if (pr > 0 && (pf[idx_tick].revents & POLLIN) && read(s->tickfd, &ticks, sizeof(ticks)) > 0 &&
 	    s->sampler.ops->tick && !s->stopped)
 		s->sampler.ops->tick(&s->sampler);
-	if (pr > 0 && extra_fd >= 0 && (pf[idx_extra].revents & (POLLIN | POLLHUP)))
+	if (pr > 0 && extra_fd >= 0 && (pf[idx_extra].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
 		ev |= SESSION_EXTRA_FD;
+	if (pr > 0 && extra_fd >= 0 && (pf[idx_extra].revents & (POLLHUP | POLLERR | POLLNVAL)))
+		ev |= SESSION_EXTRA_HUP;
 	for (size_t i = 0; i < s->npidfds && idx_pid + i < idx_be; i++) {
 		if (pr > 0 && s->pidfds[i] >= 0 && (pf[idx_pid + i].revents & POLLIN)) {
 			struct target_proc *p = target_proc(s->target, s->pids[i], false);

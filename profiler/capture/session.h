@@ -23,7 +23,9 @@ enum session_event {
 	SESSION_USR1 = 2,        /* SIGUSR1: write the profile so far, keep going */
 	SESSION_EXITED = 4,      /* every target process has exited */
 	SESSION_DURATION = 8,    /* -d SECONDS is over */
-	SESSION_EXTRA_FD = 16,   /* the caller's extra fd is readable */
+	SESSION_EXTRA_FD = 16,   /* the caller's extra fd is readable (or hung up: also the next bit) */
+	SESSION_EXTRA_HUP = 32,  /* the caller's extra fd hung up or failed (POLLHUP, POLLERR, POLLNVAL):
+				  * a terminal that is gone keeps saying readable and gives nothing */
 };
 
 struct session_stats {

@@ -310,15 +310,6 @@ static bool termination_pending(void)
 	return sigtimedwait(&set, NULL, &zero) > 0;
 }
 
-/* The terminal hung up (an ssh session dropped, tmux killed): poll then
- * reports stdin ready for ever while curses reads nothing, and the loop
- * would spin on a CPU until killed. Such a top ends as on SIGHUP. */
-static bool terminal_gone(void)
-{
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
-}
-
 static int ms_until(uint64_t when)
 {
 	uint64_t now = now_ns();
@@ -374,6 +365,8 @@ static int run_tui(struct top *t)
 			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 			int n = poll(&pfd, 1, 500);
 			ev = n > 0 ? SESSION_EXTRA_FD : n < 0 ? -errno : 0;
+			if (n > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+				ev |= SESSION_EXTRA_HUP;
 			if (termination_pending())
 				ev = SESSION_INTERRUPTED;
 		}
@@ -389,7 +382,10 @@ static int run_tui(struct top *t)
 			t->interrupted = true;
 			break;
 		}
-		if (ev > 0 && (ev & SESSION_EXTRA_FD) && terminal_gone()) {
+		/* The terminal hung up (an ssh session dropped, tmux killed): stdin
+		 * then reads ready for ever while curses reads nothing, and the loop
+		 * would spin on a CPU until killed. Such a top ends as on SIGHUP. */
+		if (ev > 0 && (ev & SESSION_EXTRA_HUP)) {
 			t->interrupted = true;
 			break;
 		}
