@@ -18,7 +18,9 @@ run() { # NAME LEAF MAXFRAMES TRUNCATED(yes|no) PROWL-ARGS... -- COMMAND
 	total=$(folded_total "$TMP/$name.folded")
 	leafn=$(folded_count "$TMP/$name.folded" ";$leaf [0-9]+\$|^$leaf [0-9]+\$")
 	trunc=$(sed -n 's/.*; [0-9]* partial, \([0-9]*\) truncated.*/\1/p' "$TMP/$name.err")
-	depth=$(awk '{ n = split($1, a, ";"); if (n > m) m = n } END { print m + 0 }' "$TMP/$name.folded")
+	# A [kernel] leaf is where the time went (in a system call or a fault
+	# under the last user frame), as a state is: not a frame of the stack.
+	depth=$(sed 's/;\[kernel\]_\[k\] / /' "$TMP/$name.folded" | awk '{ n = split($1, a, ";"); if (n > m) m = n } END { print m + 0 }')
 	info "$name: $total samples, $leafn ending in $leaf, ${trunc:-?} truncated, deepest $depth frames"
 	[ "$total" -ge 20 ] || fail "$name: only $total samples"
 	[ "$leafn" -ge $((total * 9 / 10)) ] || fail "$name: $leafn of $total samples end in $leaf: $(head -n 3 "$TMP/$name.folded")"
