@@ -14,11 +14,14 @@ require_cmd curl
 "$PROWL" record -F 499 -o "$TMP/cpu.pb.gz" -- "$SAMPLES/cpu" 1.5 2>"$TMP/rec.err" ||
 	fail "record cpu: $(cat "$TMP/rec.err")"
 
+# The pprof tool itself, not `go tool`'s wrapper: killing the wrapper at the
+# end left the server running.
+PPROF=$(go tool -n pprof) || fail "go tool -n pprof: no pprof tool"
 # A free port (pprof takes no port 0); taken again by the time it binds is
 # possible, so a few tries.
 for try in 1 2 3; do
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	bg go tool pprof -http="127.0.0.1:$port" -no_browser "$TMP/cpu.pb.gz" >"$TMP/pprof.log" 2>&1
+	bg "$PPROF" -http="127.0.0.1:$port" -no_browser "$TMP/cpu.pb.gz" >"$TMP/pprof.log" 2>&1
 	i=0
 	while [ $i -lt 300 ] && kill -0 "$BG" 2>/dev/null; do
 		curl -sf -o /dev/null "http://127.0.0.1:$port/ui/flamegraph" && break 2
