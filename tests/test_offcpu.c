@@ -125,6 +125,24 @@ static void test_codes(void **state)
 	assert_int_equal(nr, -1);
 }
 
+/* A thread on a CPU all the time, whose CPU time the kernel brings up to
+ * date late (6 ms read of 10, then 14), then asleep for 10 ms: 10 ms off
+ * the CPU in all, not 14. */
+static void test_off_time_lagging_cpu_clock(void **state)
+{
+	(void)state;
+	uint64_t ahead = 0, ms = 1000000;
+	uint64_t a = offcpu_off_ns(10 * ms, 6 * ms, &ahead);
+	uint64_t b = offcpu_off_ns(10 * ms, 14 * ms, &ahead);
+	assert_int_equal(b, 0);
+	assert_int_equal(ahead, 4 * ms);
+	uint64_t c = offcpu_off_ns(10 * ms, 0, &ahead);
+	assert_int_equal(a + b + c, 10 * ms);
+	assert_int_equal(ahead, 0);
+	/* Nothing owed: all of it. */
+	assert_int_equal(offcpu_off_ns(5 * ms, 2 * ms, &ahead), 3 * ms);
+}
+
 static void test_denied_text(void **state)
 {
 	(void)state;
@@ -149,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_off_time_lagging_cpu_clock),
 		cmocka_unit_test(test_denied_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,6 +63,13 @@ void offcpu_state_decode(uint64_t code, enum sample_state *st, int *nr);
 /* The name of a system call (x86_64) a thread may block in, or NULL. */
 const char *offcpu_syscall_name(long nr);
 
+/* The off-CPU time of an interval of dt ns of wall time in which the thread's
+ * CPU time (schedstat) grew by dc ns. A running thread's CPU time is brought
+ * up to date only at scheduler ticks, so an interval may read more CPU than
+ * wall time: *ahead_ns (per thread, start at 0) keeps that excess and takes
+ * it back from the next off-CPU time, so the sum over intervals is exact. */
+uint64_t offcpu_off_ns(uint64_t dt, uint64_t dc, uint64_t *ahead_ns);
+
 /* What one look at a thread gives. */
 struct offcpu_look {
 	bool blocked;            /* blocked in the kernel now; else running or ready */
