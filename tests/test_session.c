@@ -273,18 +273,33 @@ static uint64_t count_path(const struct profile *p, const char *const *names, si
 
 /* The caller's extra fd (top's terminal): readable is told apart from hung
  * up, which reads ready for ever and gives nothing. */
+/* Options for one target, the fake child (pids must outlive the session). */
+static void fake_opts(struct capture_opts *co, pid_t pids[1])
+{
+	capture_opts_init(co);
+	pids[0] = child;
+	co->pids = pids;
+	co->npids = 1;
+}
+
+/* A session over a fake backend, not started; fails the test when refused. */
+static struct session *fake_session(struct capture_opts *co, const struct sampler_ops *ops)
+{
+	char *msg = NULL;
+	struct session *s = session_new_with(co, ops, &msg);
+	if (!s)
+		fail_msg("session_new_with: %s", msg ? msg : "?");
+	free(msg);
+	return s;
+}
+
 static void test_extra_fd_hangup(void **state)
 {
 	(void)state;
 	struct capture_opts co;
-	capture_opts_init(&co);
-	pid_t pids[1] = { child };
-	co.pids = pids;
-	co.npids = 1;
-	char *msg = NULL;
-	struct session *s = session_new_with(&co, &fake_ops, &msg);
-	if (!s)
-		fail_msg("session_new_with: %s", msg ? msg : "?");
+	pid_t pids[1];
+	fake_opts(&co, pids);
+	struct session *s = fake_session(&co, &fake_ops);
 	assert_int_equal(session_start(s, NULL), 0);
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
@@ -308,15 +323,10 @@ static void test_samples_become_a_named_profile(void **state)
 {
 	(void)state;
 	struct capture_opts co;
-	capture_opts_init(&co);
-	pid_t pids[1] = { child };
-	co.pids = pids;
-	co.npids = 1;
+	pid_t pids[1];
+	fake_opts(&co, pids);
 	co.thread_regex = "^worker";
-	char *msg = NULL;
-	struct session *s = session_new_with(&co, &fake_ops, &msg);
-	if (!s)
-		fail_msg("session_new_with: %s", msg ? msg : "?");
+	struct session *s = fake_session(&co, &fake_ops);
 	assert_int_equal(session_start(s, NULL), 0);
 	int ev = session_poll(s, 0, -1);
 	assert_true(ev >= 0);
@@ -364,7 +374,6 @@ static void test_samples_become_a_named_profile(void **state)
 	assert_int_equal(session_stop(s), 0);
 	assert_int_equal(session_exit_code(s), -1); /* nothing launched */
 	session_free(s);
-	free(msg);
 }
 
 /* A stop signal while symbolizing (nobody polls the signalfd then): the
@@ -375,15 +384,10 @@ static void test_stop_signal_while_symbolizing(void **state)
 {
 	(void)state;
 	struct capture_opts co;
-	capture_opts_init(&co);
-	pid_t pids[1] = { child };
-	co.pids = pids;
-	co.npids = 1;
+	pid_t pids[1];
+	fake_opts(&co, pids);
 	co.thread_regex = "^worker";
-	char *msg = NULL;
-	struct session *s = session_new_with(&co, &fake_ops, &msg);
-	if (!s)
-		fail_msg("session_new_with: %s", msg ? msg : "?");
+	struct session *s = fake_session(&co, &fake_ops);
 	assert_int_equal(session_start(s, NULL), 0);
 	assert_true(session_poll(s, 0, -1) >= 0);
 	assert_int_equal(session_stop_pending(s), 0);
@@ -410,7 +414,6 @@ static void test_stop_signal_while_symbolizing(void **state)
 	session_stats(s, &st);
 	assert_int_equal(st.unsymbolized, 0);
 	session_free(s);
-	free(msg);
 }
 
 /* Python frames of a sample become FRAME_PYTHON frames (name, file, line)
@@ -419,14 +422,9 @@ static void test_python_frames_merged(void **state)
 {
 	(void)state;
 	struct capture_opts co;
-	capture_opts_init(&co);
-	pid_t pids[1] = { child };
-	co.pids = pids;
-	co.npids = 1;
-	char *msg = NULL;
-	struct session *s = session_new_with(&co, &py_ops, &msg);
-	if (!s)
-		fail_msg("session_new_with: %s", msg ? msg : "?");
+	pid_t pids[1];
+	fake_opts(&co, pids);
+	struct session *s = fake_session(&co, &py_ops);
 	assert_int_equal(session_start(s, NULL), 0);
 	assert_true(session_poll(s, 0, -1) >= 0);
 	struct profile *p = session_profile(s, 0);
@@ -449,7 +447,6 @@ static void test_python_frames_merged(void **state)
 	profile_free(p);
 	session_stop(s);
 	session_free(s);
-	free(msg);
 }
 
 /* A sample in the kernel whose frames were not asked for ends in one
@@ -459,14 +456,9 @@ static void test_kernel_leaf(void **state)
 {
 	(void)state;
 	struct capture_opts co;
-	capture_opts_init(&co);
-	pid_t pids[1] = { child };
-	co.pids = pids;
-	co.npids = 1;
-	char *msg = NULL;
-	struct session *s = session_new_with(&co, &kernel_ops, &msg);
-	if (!s)
-		fail_msg("session_new_with: %s", msg ? msg : "?");
+	pid_t pids[1];
+	fake_opts(&co, pids);
+	struct session *s = fake_session(&co, &kernel_ops);
 	assert_int_equal(session_start(s, NULL), 0);
 	assert_true(session_poll(s, 0, -1) >= 0);
 	struct profile *p = session_profile(s, 0);
@@ -487,7 +479,6 @@ static void test_kernel_leaf(void **state)
 	assert_int_equal(st.kernel_unseen_ns, 250000000);
 	assert_int_equal(st.kernel_unseen_cpu_ns, 1000000000);
 	session_free(s);
-	free(msg);
 }
 
 static void test_errors_are_one_line(void **state)
