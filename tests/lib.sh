@@ -158,3 +158,13 @@ share_at_least() { # COUNT TOTAL P
 unwind_stats() { # STDERR_FILE
 	sed -n 's/.*unwinding: \([0-9]*\) refused.*fp \([0-9]*\) trampoline \([0-9]*\) jitdump \([0-9]*\); \([0-9]*\) frames.*/\1 \2 \3 \4 \5/p' "$1" | tail -n 1
 }
+
+# require_python MINOR: the CPython 3.MINOR to test with (pyenv's, else
+# Debian's) in $py; skips saying where it looked when there is none.
+require_python() {
+	py=
+	for p in "$HOME"/.pyenv/versions/3."$1".*/bin/python3 /usr/bin/python3."$1"; do
+		[ -x "$p" ] && { py=$p; break; }
+	done
+	[ -n "$py" ] || skip "python 3.$1 is not installed (looked in ~/.pyenv/versions/3.$1.*/bin and /usr/bin)"
+}

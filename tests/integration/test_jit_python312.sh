@@ -8,30 +8,13 @@
 # (issue 15; 98-99% measured, perf --call-graph dwarf: see the issue).
 . "$(dirname "$0")/../lib.sh"
 require_perf
-py=
-for p in "$HOME"/.pyenv/versions/3.12*/bin/python3 /usr/bin/python3.12; do
-	[ -x "$p" ] && { py=$p; break; }
-done
-[ -n "$py" ] || skip "python 3.12 is not installed (looked in ~/.pyenv/versions/3.12*/bin and /usr/bin)"
+require_python 12
 
-cat >"$TMP/nest.py" <<'PYEOF'
-import os, sys, time
-open(sys.argv[2], "w").write(str(os.getpid()))
-def leaf(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-def middle(n):
-    return leaf(n) + 1
-def outer(t):
-    end = time.time() + t
-    x = 0
-    while time.time() < end:
-        x += middle(3000)
-    return x
+# The nested hot loop (tests/data/python/nest.py: outer -> middle -> leaf).
+{ cat "$ROOT/tests/data/python/nest.py"; cat <<'PYEOF'
 outer(float(sys.argv[1]))
 PYEOF
+} >"$TMP/nest.py"
 # Native stacks (--no-python): the trampolines are what is tested here.
 "$PROWL" record --no-python --stats -o "$TMP/py.folded" -- "$py" -X perf "$TMP/nest.py" 3 "$TMP/pid" 2>"$TMP/err"
 rc=$?

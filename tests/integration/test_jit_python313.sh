@@ -7,28 +7,10 @@
 # outer named, _start reached, in >= 90% of samples (issue 15).
 . "$(dirname "$0")/../lib.sh"
 require_perf
-py=
-for p in "$HOME"/.pyenv/versions/3.13*/bin/python3 /usr/bin/python3.13; do
-	[ -x "$p" ] && { py=$p; break; }
-done
-[ -n "$py" ] || skip "python 3.13 is not installed (looked in ~/.pyenv/versions/3.13*/bin and /usr/bin)"
+require_python 13
 
-cat >"$TMP/nest.py" <<'PYEOF'
-import os, sys, time
-open(sys.argv[2], "w").write(str(os.getpid()))
-def leaf(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-def middle(n):
-    return leaf(n) + 1
-def outer(t):
-    end = time.time() + t
-    x = 0
-    while time.time() < end:
-        x += middle(3000)
-    return x
+# The nested hot loop (tests/data/python/nest.py: outer -> middle -> leaf).
+{ cat "$ROOT/tests/data/python/nest.py"; cat <<'PYEOF'
 outer(0.01)
 # CPython writes its jitdump through a 4 KiB buffer: code loaded after
 # outer, middle and leaf pushes their records into the file while it runs.
@@ -36,6 +18,7 @@ for i in range(200):
     exec("def f%d():\n    return %d\nf%d()" % (i, i, i))
 outer(float(sys.argv[1]))
 PYEOF
+} >"$TMP/nest.py"
 "$PROWL" record --no-python --stats -o "$TMP/py.folded" -- "$py" -X perf_jit "$TMP/nest.py" 3 "$TMP/pid" 2>"$TMP/err"
 rc=$?
 pid=$(cat "$TMP/pid" 2>/dev/null)

@@ -7,30 +7,13 @@
 # trampolines (the dump's .eh_frame) are test_jit_python313.sh's.
 . "$(dirname "$0")/../lib.sh"
 require_perf
-py=
-for p in "$HOME"/.pyenv/versions/3.13*/bin/python3 /usr/bin/python3.13; do
-	[ -x "$p" ] && { py=$p; break; }
-done
-[ -n "$py" ] || skip "python 3.13 is not installed (looked in ~/.pyenv/versions/3.13*/bin and /usr/bin)"
+require_python 13
 
-cat >"$TMP/nest.py" <<'PYEOF'
-import os, sys, time
-open(sys.argv[2], "w").write(str(os.getpid()))
-def leaf(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-def middle(n):
-    return leaf(n) + 1
-def outer(t):
-    end = time.time() + t
-    x = 0
-    while time.time() < end:
-        x += middle(3000)
-    return x
+# The nested hot loop (tests/data/python/nest.py: outer -> middle -> leaf).
+{ cat "$ROOT/tests/data/python/nest.py"; cat <<'PYEOF'
 outer(float(sys.argv[1]))
 PYEOF
+} >"$TMP/nest.py"
 # Run under prowl, not attached: runtimes buffer the dump (4 KiB at a
 # time) and complete it when they exit, so a live process's newest code is
 # not in the file yet (see README, JIT runtimes).
