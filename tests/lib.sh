@@ -46,33 +46,31 @@ within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 # Succeeds when a >= b.
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
-# Waits until a process has at least N threads (or 5 s pass).
-wait_threads() { # PID N
-	i=0
-	while [ $i -lt 100 ]; do
-		n=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
-		[ "$n" -ge "$2" ] && return 0
-		sleep 0.05; i=$((i + 1))
+# Runs CMD... every 50 ms until it succeeds (0) or 5 s pass (1): the one
+# wait loop of the helpers below.
+wait_until() { # CMD...
+	_w=0
+	while [ $_w -lt 100 ]; do
+		"$@" && return 0
+		sleep 0.05; _w=$((_w + 1))
 	done
 	return 1
 }
+
+# Waits until a process has at least N threads (or 5 s pass).
+has_threads() { [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ge "$2" ]; }
+wait_threads() { wait_until has_threads "$@"; } # PID N
 # Waits (up to 5 s) until the process has a thread named each NAME: a thread
 # exists (wait_threads) before it runs pthread_setname_np, and on a loaded
 # machine that gap is long enough for a test to meet the old name.
-wait_thread_names() { # PID NAME...
-	p=$1; shift
-	i=0
-	while [ $i -lt 100 ]; do
-		names=$(cat /proc/"$p"/task/*/comm 2>/dev/null)
-		ok=1
-		for n in "$@"; do
-			printf '%s\n' "$names" | grep -qx -- "$n" || { ok=0; break; }
-		done
-		[ $ok = 1 ] && return 0
-		sleep 0.05; i=$((i + 1))
+has_thread_names() { # PID NAME...
+	_names=$(cat /proc/"$1"/task/*/comm 2>/dev/null)
+	shift
+	for _n in "$@"; do
+		printf '%s\n' "$_names" | grep -qx -- "$_n" || return 1
 	done
-	return 1
 }
+wait_thread_names() { wait_until has_thread_names "$@"; } # PID NAME...
 # Runs one command line of a table (sh -c, in $TMP, stdin closed) and judges
 # it as a user would: exit status WANT; LINES lines on stderr ("any": any
 # number), matching the ERE PATTERN unless none are wanted; nothing on stdout
@@ -108,44 +106,28 @@ judge_case() { # WANT LINES PATTERN LABEL CMD
 }
 # Prints the pid of a child of PID (whose comm is COMM, when given: a
 # launched command is prowl's fork until it execs), waiting up to 5 s.
-child_of() { # PID [COMM]
-	i=0
-	while [ $i -lt 100 ]; do
-		for c in $(pgrep -P "$1"); do
-			[ -z "${2-}" ] || [ "$(cat "/proc/$c/comm" 2>/dev/null)" = "${2-}" ] && { echo "$c"; return 0; }
-		done
-		sleep 0.05; i=$((i + 1))
+print_child() { # PID [COMM]
+	for _c in $(pgrep -P "$1"); do
+		[ -z "${2-}" ] || [ "$(cat "/proc/$_c/comm" 2>/dev/null)" = "${2-}" ] && { echo "$_c"; return 0; }
 	done
 	return 1
 }
+child_of() { wait_until print_child "$@"; } # PID [COMM]
 # The state letter and tracer of a process, for "the target is unharmed" checks.
 proc_state() { awk '/^State:/ { print $2 }' "/proc/$1/status"; }
 proc_tracer() { awk '/^TracerPid:/ { print $2 }' "/proc/$1/status"; }
 # Waits (up to 5 s) until a process started in the background has exec'd the
 # program whose comm is COMM and mapped the C library: attaching earlier would
 # profile the shell's fork. Returns 1 if that never happened.
-wait_exec() { # PID COMM
-	i=0
-	until [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && grep -q libc "/proc/$1/maps" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || return 1
-		sleep 0.05
-	done
-}
+has_exec() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && grep -q libc "/proc/$1/maps" 2>/dev/null; }
+wait_exec() { wait_until has_exec "$@"; } # PID COMM
 
 # Waits until thread TID of PID sits in futex (a lock or condition wait: the
 # point a script pauses at after it printed READY), or 5 s pass. Without it a
 # look taken right after READY can catch the thread still returning from the
 # print. x86_64: futex is system call 202.
-wait_in_futex() { # PID TID
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(cut -d' ' -f1 "/proc/$1/task/$2/syscall" 2>/dev/null)" = 202 ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
+in_futex() { [ "$(cut -d' ' -f1 "/proc/$1/task/$2/syscall" 2>/dev/null)" = 202 ]; }
+wait_in_futex() { wait_until in_futex "$@"; } # PID TID
 
 # Succeeds when COUNT of TOTAL samples is consistent with a share of at
 # least P (0..1): COUNT >= P*TOTAL - 4 sigma (binomial) - 3. A claim "in
