@@ -316,6 +316,39 @@ static void test_agree_on_folded_text(void **state)
 
 /* One thread: the fold counts only its samples, and the view's thread
  * choice shows exactly those. */
+/* Python functions are rows by name and file: the bodies of two modules
+ * are both "<module>", and stay two rows; native frames still merge by name. */
+static void test_python_rows_by_file(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	char fa[] = "/srv/a.py", fb[] = "/srv/b.py";
+	char *files[2] = { fa, fb };
+	for (int k = 0; k < 2; k++) {
+		struct profile_frame mod = { .name = "<module>", .file = files[k], .line = (uint32_t)(3 + k),
+					     .module = -1, .kind = FRAME_PYTHON };
+		struct profile_frame c = { .name = "fake_leaf", .module = -1, .kind = FRAME_USER,
+					   .address = 0x1000 + (uint64_t)k };
+		uint32_t fr[2] = { profile_frame_intern(p, &mod), profile_frame_intern(p, &c) };
+		uint32_t t = profile_thread_intern(p, 100, 100, "main");
+		profile_add(p, t, profile_node_path(p, fr, 2), (uint64_t)(10 + k));
+	}
+	struct profile *q = profile_fold(p, 0);
+	size_t mods = 0, leaves = 0;
+	for (size_t i = 0; i < q->nframes; i++) {
+		if (!strcmp(q->frames[i].name, "<module>")) {
+			mods++;
+			assert_non_null(q->frames[i].file);
+		}
+		if (!strcmp(q->frames[i].name, "fake_leaf"))
+			leaves++;
+	}
+	assert_int_equal(mods, 2);
+	assert_int_equal(leaves, 1);
+	profile_free(q);
+	profile_free(p);
+}
+
 static void test_fold_one_thread(void **state)
 {
 	(void)state;
@@ -358,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_report_view_writer_agree_by_line),
 		cmocka_unit_test(test_agree_on_folded_text),
 		cmocka_unit_test(test_fold_one_thread),
+		cmocka_unit_test(test_python_rows_by_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -338,6 +338,10 @@ static uint32_t *fold_frames(struct profile *q, const struct profile *p, unsigne
 		if (flags & PROFILE_FOLD_LINES) {
 			g.file = f->file;
 			g.line = f->line;
+		} else if (f->kind == FRAME_PYTHON) {
+			/* A Python function is its name in its file: every module's
+			 * body is "<module>", and many files have a "main". */
+			g.file = f->file;
 		}
 		fmap[i] = profile_frame_intern(q, &g);
 	}
