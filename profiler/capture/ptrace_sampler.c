@@ -852,12 +852,17 @@ static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 		b->win_max_ns = paused;
 	b->win_ticks++;
 	uint64_t el = now - b->win_start_ns;
-	if (el < COST_WINDOW_NS || b->win_ticks < COST_WINDOW_TICKS)
+	if (b->win_ticks < COST_WINDOW_TICKS)
 		return;
 	/* The worst tick of a window is left out: one scheduling hiccup of ours
 	 * (both cores busy) is not the steady cost of sampling. */
 	uint64_t held = b->win_paused_ns - b->win_max_ns;
 	double frac = (double)held / (double)el;
+	/* A window is a quarter of a second, unless the cost is already far over
+	 * the budget: a deep stack held the target 68% of its first window,
+	 * 4% of a 4 s run spent before the first decision. */
+	if (el < COST_WINDOW_NS && frac < 4 * PAUSE_BUDGET)
+		return;
 	/* The period that keeps the measured cost per tick at 80% of the budget,
 	 * as a whole multiple of the asked period (so each sample's weight is whole). */
 	double per_tick = (double)held / (b->win_ticks - 1);
