@@ -122,11 +122,21 @@ proc_tracer() { awk '/^TracerPid:/ { print $2 }' "/proc/$1/status"; }
 has_exec() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && grep -q libc "/proc/$1/maps" 2>/dev/null; }
 wait_exec() { wait_until has_exec "$@"; } # PID COMM
 
-# Waits until thread TID of PID sits in futex (a lock or condition wait: the
-# point a script pauses at after it printed READY), or 5 s pass. Without it a
-# look taken right after READY can catch the thread still returning from the
-# print. x86_64: futex is system call 202.
-in_futex() { [ "$(cut -d' ' -f1 "/proc/$1/task/$2/syscall" 2>/dev/null)" = 202 ]; }
+# Waits until thread TID of PID is parked in futex (a lock or condition wait:
+# the point a script pauses at after it printed READY), or about 15 s pass.
+# Without it a look taken right after READY can catch the thread still
+# returning from the print. In futex is not enough: a Python thread waiting
+# for the GIL inside the print is in futex too (one frame deeper), and gets
+# the GIL within the 5 ms switch interval; parked is the same call, not woken
+# once, for 100 ms. x86_64: futex is system call 202.
+in_futex() { # PID TID
+	_s1=$(cat "/proc/$1/task/$2/syscall" 2>/dev/null)
+	_c1=$(grep '^voluntary_ctxt_switches' "/proc/$1/task/$2/status" 2>/dev/null)
+	[ "${_s1%% *}" = 202 ] || return 1
+	sleep 0.1
+	[ "$(cat "/proc/$1/task/$2/syscall" 2>/dev/null)" = "$_s1" ] &&
+		[ "$(grep '^voluntary_ctxt_switches' "/proc/$1/task/$2/status" 2>/dev/null)" = "$_c1" ]
+}
 wait_in_futex() { wait_until in_futex "$@"; } # PID TID
 
 # Succeeds when COUNT of TOTAL samples is consistent with a share of at
