@@ -510,6 +510,29 @@ static bool py_gil_filter(struct pt_backend *b, struct pt_proc *pr, struct ptrac
 /* Unwinds a thread from regs and emits its sample (or keeps it as the tick's
  * displaced candidate). The thread is held stopped, or blocked in the kernel
  * where its user stack cannot change (sample_blocked). */
+/* A thread whose OS name is its process's (CPython names none of its
+ * threads) gets its threading name, read in this stop, ahead of its sample. */
+static void python_name(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t)
+{
+	/* The main thread may never run (so never be looked at here): the
+	 * session's record of it has its OS name. */
+	const struct target_thread *main = pr->tp ? target_thread(pr->tp, pr->pp.pid, false) : NULL;
+	if (!main || !main->comm[0] || !t->comm[0])
+		return;
+	const char *name = pysample_thread_name(pr->py, t->tid, t->comm, main->comm);
+	if (!name)
+		return;
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_COMM;
+	ev.pid = pr->pp.pid;
+	ev.tid = t->tid;
+	ev.time_ns = now_ns();
+	ev.comm.name = name;
+	ev.comm.python = true;
+	emit(b->s, &ev);
+}
+
 static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_proc *pp, struct ptrace_thread *t,
 			const struct user_regs_struct *rp, uint64_t weight, bool displaced)
 {
@@ -567,6 +590,8 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 	}
 	/* Still stopped (or blocked in D): its Python frames are of the same instant. */
 	bool py = pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0;
+	if (py)
+		python_name(b, pr, t);
 	if (py) {
 		ev.sample.python = &b->py;
 		if (b->py.partial)

@@ -33,6 +33,9 @@ void pysample_free(struct pysample_proc *p)
 	if (!p)
 		return;
 	python_cache_free(p->cache);
+	python_names_release(&p->names);
+	free(p->named);
+	itab_release(&p->named_index);
 	free(p);
 }
 
@@ -269,4 +272,54 @@ bool pysample_command_runs_python(char *const *argv)
 		}
 	}
 	return elf_is_python(path);
+}
+
+static bool named_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct pysample_proc *p = ctx;
+	return p->named[idx].tid == *(const uint32_t *)key;
+}
+
+const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char *os_name, const char *main_name)
+{
+	if (p->state != PYSAMPLE_READY || tid <= 0)
+		return NULL;
+	uint32_t key = (uint32_t)tid;
+	uint64_t h = hash_mix(0, key);
+	uint32_t i = itab_find(&p->named_index, h, named_eq, p, &key);
+	bool fresh = i == ITAB_NONE;
+	if (fresh) {
+		if (p->nnamed >= PY_MAX_THREADS * 4u)
+			return NULL; /* a process churning threads: no early reads past this */
+		xgrow((void **)&p->named, &p->named_cap, p->nnamed + 1, sizeof(*p->named));
+		i = (uint32_t)p->nnamed++;
+		p->named[i].tid = key;
+		p->named[i].name[0] = 0;
+		itab_insert(&p->named_index, h, i);
+	}
+	struct pysample_named *nd = &p->named[i];
+	if (strcmp(os_name, main_name) != 0) {
+		nd->name[0] = 0; /* the OS name is the thread's own: it is what the caller reports */
+		return NULL;
+	}
+	uint64_t now = now_ns();
+	if (fresh || !p->name_reads || now - p->names_ns >= PYSAMPLE_NAME_PERIOD_NS) {
+		struct py_names n;
+		p->names_ns = now;
+		p->name_reads++;
+		if (python_read_names(&p->target, p->read, p->read_ctx, &n) == 0) {
+			python_names_release(&p->names);
+			p->names = n;
+		}
+	}
+	for (size_t j = 0; j < p->names.n; j++) {
+		if (p->names.v[j].tid != key)
+			continue;
+		const char *name = p->names.v[j].name;
+		if (!name[0] || strncmp(nd->name, name, sizeof(nd->name) - 1) == 0)
+			return NULL;
+		snprintf(nd->name, sizeof(nd->name), "%s", name);
+		return nd->name;
+	}
+	return NULL;
 }

@@ -116,7 +116,7 @@ static struct target_thread *thread_record(struct session *s, struct target_proc
 	struct target_thread *th = target_thread(p, tid, false);
 	if (!th) {
 		th = target_thread(p, tid, true);
-		char name[sizeof(th->name)];
+		char name[sizeof(th->comm)];
 		procstat_comm(p->pid, tid, name, sizeof(name));
 		thread_named(s, p, th, name);
 	}
@@ -202,7 +202,12 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 			break;
 		th = target_thread(p, ev->tid, true);
 		th->exited = false;
-		thread_named(s, p, th, ev->comm.name);
+		if (ev->comm.python) {
+			target_thread_set_display_name(th, ev->comm.name);
+			thread_named(s, p, th, NULL);
+		} else {
+			thread_named(s, p, th, ev->comm.name);
+		}
 		break;
 	case SAMPLER_FORK: {
 		p = target_proc(s->target, ev->pid, false);
@@ -211,7 +216,7 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 		struct target_proc *pp = target_proc(s->target, ev->fork.ppid, false);
 		struct target_thread *parent = pp ? target_thread(pp, ev->fork.ptid, false) : NULL;
 		char name[16];
-		snprintf(name, sizeof(name), "%s", parent ? parent->name : "");
+		snprintf(name, sizeof(name), "%s", parent ? parent->comm : "");
 		th = target_thread(p, ev->tid, true);
 		th->exited = false;
 		thread_named(s, p, th, name);
