@@ -303,7 +303,13 @@ const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char 
 		return NULL;
 	}
 	uint64_t now = now_ns();
-	if (fresh || !p->name_reads || now - p->names_ns >= PYSAMPLE_NAME_PERIOD_NS) {
+	size_t at = p->names.n;
+	for (size_t j = 0; j < p->names.n && at == p->names.n; j++)
+		if (p->names.v[j].tid == key)
+			at = j;
+	/* A new thread the last read did not see is read for at once: its
+	 * first samples get its name. */
+	if (!p->name_reads || now - p->names_ns >= PYSAMPLE_NAME_PERIOD_NS || (fresh && at == p->names.n)) {
 		struct py_names n;
 		p->names_ns = now;
 		p->name_reads++;
@@ -311,15 +317,16 @@ const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char 
 			python_names_release(&p->names);
 			p->names = n;
 		}
+		at = p->names.n;
+		for (size_t j = 0; j < p->names.n && at == p->names.n; j++)
+			if (p->names.v[j].tid == key)
+				at = j;
 	}
-	for (size_t j = 0; j < p->names.n; j++) {
-		if (p->names.v[j].tid != key)
-			continue;
-		const char *name = p->names.v[j].name;
-		if (!name[0] || strncmp(nd->name, name, sizeof(nd->name) - 1) == 0)
-			return NULL;
-		snprintf(nd->name, sizeof(nd->name), "%s", name);
-		return nd->name;
-	}
-	return NULL;
+	if (at == p->names.n)
+		return NULL;
+	const char *name = p->names.v[at].name;
+	if (!name[0] || strncmp(nd->name, name, sizeof(nd->name) - 1) == 0)
+		return NULL;
+	snprintf(nd->name, sizeof(nd->name), "%s", name);
+	return nd->name;
 }
