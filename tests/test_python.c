@@ -1004,13 +1004,35 @@ static void check_names(int minor)
 	build_world(&w, minor);
 	add_threading(&w, minor);
 	struct py_names n;
-	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &n), 0);
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), 0);
 	if (n.n != 2)
 		fail_msg("3.%d: %zu names", minor, n.n);
 	assert_int_equal(n.v[0].tid, 4241);
 	assert_string_equal(n.v[0].name, "MainThread");
 	assert_int_equal(n.v[1].tid, 4242);
 	assert_string_equal(n.v[1].name, "wrk-\xce\xbb");
+	python_names_release(&n);
+
+	/* Read again from the places found: the same names in fewer reads;
+	 * a hint that points at the wrong entries still finds them. */
+	struct py_names_hint hint = { 0, 0 };
+	w.m.reads = 0;
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &hint, &n), 0);
+	unsigned cold = w.m.reads;
+	assert_int_equal(hint.modules_ix, 3);
+	assert_int_equal(hint.active_ix, 2);
+	python_names_release(&n);
+	w.m.reads = 0;
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &hint, &n), 0);
+	assert_true(w.m.reads < cold);
+	assert_int_equal(n.n, 2);
+	python_names_release(&n);
+	hint.modules_ix = 1;
+	hint.active_ix = 9;
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &hint, &n), 0);
+	assert_int_equal(n.n, 2);
+	assert_string_equal(n.v[0].name, "MainThread");
+	assert_int_equal(hint.modules_ix, 3);
 	python_names_release(&n);
 
 	/* A corrupt _active (entry count past its table) is refused, and an
@@ -1023,14 +1045,14 @@ static void check_names(int minor)
 	int32_t at = minor <= 10 ? 32 : 24;
 	assert_int_equal(img_read(&w.m, keys + (uint64_t)at, &saved, 8), 0);
 	img_put(&w.m, keys, at, &huge, 8);
-	assert_true(python_read_names(&w.t, img_read, &w.m, &n) < 0);
+	assert_true(python_read_names(&w.t, img_read, &w.m, NULL, &n) < 0);
 	assert_int_equal(n.n, 0);
 	img_put(&w.m, keys, at, &saved, 8);
-	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &n), 0);
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), 0);
 	python_names_release(&n);
 	w.m.hole_start = dict;
 	w.m.hole_end = dict + 48;
-	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &n), -EFAULT);
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), -EFAULT);
 	world_free(&w);
 }
 

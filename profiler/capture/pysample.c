@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "profiler/base/itab.h"
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 struct pysample_proc *pysample_new(pid_t pid)
@@ -280,6 +281,32 @@ static bool named_eq(const void *ctx, uint32_t idx, const void *key)
 	return p->named[idx].tid == *(const uint32_t *)key;
 }
 
+/* Whether the main thread's name is still what exec made it (the file's
+ * basename; a script's when run through "#!"): a program that renamed its
+ * main thread (prctl, setproctitle) chose that name. */
+static bool exec_named(struct pysample_proc *p, const char *comm)
+{
+	if (!p->exec_known) {
+		p->exec_known = true;
+		char path[64], exe[4096];
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)p->pid);
+		ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+		if (n > 0) {
+			exe[n] = 0;
+			snprintf(p->exec_names[0], sizeof(p->exec_names[0]), "%s", base_name(exe));
+		}
+		char *cmd = procstat_cmdline(p->pid);
+		char *word = cmd, *save = NULL;
+		for (int i = 1; i < 3 && (word = strtok_r(i == 1 ? cmd : NULL, " ", &save)); i++)
+			snprintf(p->exec_names[i], sizeof(p->exec_names[i]), "%s", base_name(word));
+		free(cmd);
+	}
+	for (int i = 0; i < 3; i++)
+		if (p->exec_names[i][0] && strncmp(p->exec_names[i], comm, 15) == 0)
+			return true;
+	return false;
+}
+
 const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char *os_name, const char *main_name)
 {
 	if (p->state != PYSAMPLE_READY || tid <= 0)
@@ -298,7 +325,7 @@ const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char 
 		itab_insert(&p->named_index, h, i);
 	}
 	struct pysample_named *nd = &p->named[i];
-	if (strcmp(os_name, main_name) != 0) {
+	if (strcmp(os_name, main_name) != 0 || (tid == p->pid && !exec_named(p, os_name))) {
 		nd->name[0] = 0; /* the OS name is the thread's own: it is what the caller reports */
 		return NULL;
 	}
@@ -313,7 +340,7 @@ const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char 
 		struct py_names n;
 		p->names_ns = now;
 		p->name_reads++;
-		if (python_read_names(&p->target, p->read, p->read_ctx, &n) == 0) {
+		if (python_read_names(&p->target, p->read, p->read_ctx, &p->names_hint, &n) == 0) {
 			python_names_release(&p->names);
 			p->names = n;
 		}

@@ -56,10 +56,15 @@ struct pysample_proc {
 	/* Thread names (pysample_thread_name): the last python_read_names(),
 	 * when it was read, how often, and per thread seen the name last given. */
 	struct py_names names;
+	struct py_names_hint names_hint;
 	uint64_t names_ns, name_reads;
 	struct pysample_named *named;
 	size_t nnamed, named_cap;
 	struct itab named_index; /* tid -> index into named */
+	/* What exec names a main thread (basenames of the executable and of the
+	 * command line's first two words, cut to 15 bytes), read once. */
+	char exec_names[3][16];
+	bool exec_known;
 };
 
 /* A merged stack: elements innermost first, each a native frame (index into
@@ -112,7 +117,9 @@ bool pysample_pid_runs_python(pid_t pid, char *why, size_t len); /* why: a CPyth
 /* In a stop of thread tid (the reader is then valid): the threading.Thread
  * name to give it when its OS name says nothing (os_name equals main_name,
  * the process's main thread's comm: CPython before 3.14 never names its
- * threads) and it differs from the name this last returned for tid; NULL
+ * threads; the main thread itself only while its name is the one exec gave
+ * it, not one the program set) and it differs from the name this last
+ * returned for tid; NULL
  * otherwise (named by the OS, no Python name, or no change). Names are read
  * again at most once a second, and once early for each thread not seen
  * before (a new thread's name is there from its first samples). */

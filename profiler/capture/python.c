@@ -1102,7 +1102,7 @@ size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, s
  * without it, -EFAULT or -EPROTO when the keys object cannot be read or
  * makes no sense. */
 static int keys_scan(const struct walk *w, uint64_t keys, uint64_t values,
-		     bool (*fn)(const struct walk *, void *, uint64_t, uint64_t), void *arg)
+		     bool (*fn)(const struct walk *, void *, uint64_t, uint64_t), void *arg, uint32_t *hint)
 {
 	unsigned char h[40];
 	uint64_t nentries, entries, esize;
@@ -1137,6 +1137,16 @@ static int keys_scan(const struct walk *w, uint64_t keys, uint64_t values,
 	if (nentries > PY_MAX_DICT_ENTRIES)
 		return -EPROTO;
 	uint64_t buf[PY_DICT_CHUNK * 3], vals[PY_DICT_CHUNK];
+	/* The entry that matched last time first: entries keep their place
+	 * until the table is resized, so most lookups take two reads. */
+	if (hint && *hint && *hint <= nentries) {
+		uint64_t i = *hint - 1;
+		if (rd(w, entries + i * esize, buf, esize) == 0 && (!values || rd(w, values + i * 8, vals, 8) == 0)) {
+			uint64_t key = esize == 24 ? buf[1] : buf[0], val = values ? vals[0] : esize == 24 ? buf[2] : buf[1];
+			if (key && val && fn(w, arg, key, val))
+				return 0;
+		}
+	}
 	for (uint64_t i = 0; i < nentries; i += PY_DICT_CHUNK) {
 		size_t k = nentries - i < PY_DICT_CHUNK ? (size_t)(nentries - i) : PY_DICT_CHUNK;
 		if (rd(w, entries + i * esize, buf, k * esize) < 0)
@@ -1148,8 +1158,11 @@ static int keys_scan(const struct walk *w, uint64_t keys, uint64_t values,
 			uint64_t key = esize == 24 ? e[1] : e[0], val = esize == 24 ? e[2] : e[1];
 			if (values)
 				val = vals[j];
-			if (key && val && fn(w, arg, key, val))
+			if (key && val && fn(w, arg, key, val)) {
+				if (hint)
+					*hint = (uint32_t)(i + j + 1);
 				return 0;
+			}
 		}
 	}
 	return -ENOENT;
@@ -1162,12 +1175,12 @@ static uint64_t values_array(const struct walk *w, uint64_t values)
 }
 
 static int dict_scan(const struct walk *w, uint64_t dict, bool (*fn)(const struct walk *, void *, uint64_t, uint64_t),
-		     void *arg)
+		     void *arg, uint32_t *hint)
 {
 	uint64_t kv[2]; /* ma_keys, ma_values */
 	if (!dict || rd(w, dict + 32, kv, sizeof(kv)) < 0)
 		return -EFAULT;
-	return keys_scan(w, kv[0], values_array(w, kv[1]), fn, arg);
+	return keys_scan(w, kv[0], values_array(w, kv[1]), fn, arg, hint);
 }
 
 struct lookup {
@@ -1197,10 +1210,10 @@ static bool lookup_fn(const struct walk *w, void *arg, uint64_t key, uint64_t va
 	return true;
 }
 
-static int dict_get(const struct walk *w, uint64_t dict, const char *name, uint64_t *v)
+static int dict_get(const struct walk *w, uint64_t dict, const char *name, uint64_t *v, uint32_t *hint)
 {
 	struct lookup l = { name, strlen(name), 0 };
-	int rc = dict_scan(w, dict, lookup_fn, &l);
+	int rc = dict_scan(w, dict, lookup_fn, &l, hint);
 	*v = l.value;
 	return rc;
 }
@@ -1246,7 +1259,7 @@ static int attr_get(const struct walk *w, uint64_t obj, const char *name, uint64
 			uint64_t keys;
 			if (!values || rd_ptr(w, type, w->o->ht_cached_keys, &keys) < 0)
 				return -ENOENT;
-			int rc = keys_scan(w, keys, values_array(w, values), lookup_fn, &l);
+			int rc = keys_scan(w, keys, values_array(w, values), lookup_fn, &l, NULL);
 			*v = l.value;
 			return rc;
 		}
@@ -1259,7 +1272,7 @@ static int attr_get(const struct walk *w, uint64_t obj, const char *name, uint64
 		if (rd(w, obj + (uint64_t)off, &dict, 8) < 0)
 			return -EFAULT;
 	}
-	return dict_get(w, dict, name, v);
+	return dict_get(w, dict, name, v, NULL);
 }
 
 /* A small non-negative int (up to 64 bits). */
@@ -1327,8 +1340,12 @@ static bool names_fn(const struct walk *w, void *arg, uint64_t key, uint64_t thr
 	return false;
 }
 
-int python_read_names(const struct python_target *t, py_read_fn read, void *ctx, struct py_names *out)
+int python_read_names(const struct python_target *t, py_read_fn read, void *ctx, struct py_names_hint *hint,
+		      struct py_names *out)
 {
+	struct py_names_hint none = { 0, 0 };
+	if (!hint)
+		hint = &none;
 	struct walk w = { t, &t->off, read, ctx, 0, NULL };
 	const struct py_offsets *o = &t->off;
 	memset(out, 0, sizeof(*out));
@@ -1340,14 +1357,14 @@ int python_read_names(const struct python_target *t, py_read_fn read, void *ctx,
 	}
 	/* sys.modules["threading"].__dict__["_active"]: a program that never
 	 * imported threading has no names to give. */
-	if ((rc = dict_get(&w, modules, "threading", &threading)) < 0 ||
+	if ((rc = dict_get(&w, modules, "threading", &threading, &hint->modules_ix)) < 0 ||
 	    (rc = rd_ptr(&w, threading, MODULE_DICT, &mdict)) < 0 ||
-	    (rc = dict_get(&w, mdict, "_active", &active)) < 0) {
+	    (rc = dict_get(&w, mdict, "_active", &active, &hint->active_ix)) < 0) {
 		errno = -rc;
 		return rc;
 	}
 	struct names_scan ns = { out, 0 };
-	rc = dict_scan(&w, active, names_fn, &ns);
+	rc = dict_scan(&w, active, names_fn, &ns, NULL);
 	if (rc < 0 && rc != -ENOENT) {
 		python_names_release(out);
 		errno = -rc;

@@ -176,13 +176,22 @@ struct py_names {
 	bool truncated; /* more than PY_MAX_THREADS threads */
 };
 
+/* Where threading and its _active were found in their dicts (entry index
+ * + 1, 0 unknown): tried first next time, checked like any entry (most
+ * reads of a process's names then skip the scans of sys.modules and of
+ * threading's globals). */
+struct py_names_hint {
+	uint32_t modules_ix, active_ix;
+};
+
 /* Reads every named thread's name. 0 (possibly with n == 0); -ENOENT when
  * the program has not imported threading; -EFAULT or -EPROTO when what
  * should lead to the names cannot be read or makes no sense (the target's
  * memory is untrusted: dicts and ints are bounded and checked, and an entry
  * that cannot be read is left out). out must be zeroed or released before;
  * release it with python_names_release(). */
-int python_read_names(const struct python_target *t, py_read_fn read, void *ctx, struct py_names *out);
+int python_read_names(const struct python_target *t, py_read_fn read, void *ctx, struct py_names_hint *hint,
+		      struct py_names *out);
 void python_names_release(struct py_names *n);
 
 /* A py_read_fn over process_vm_readv: ctx points to a pid_t. */

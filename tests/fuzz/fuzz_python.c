@@ -71,15 +71,18 @@ static void walk(const struct python_target *t, const struct image *m, struct py
 	}
 	/* thread names: sys.modules -> threading._active -> each Thread's dict */
 	struct py_names names;
-	if (python_read_names(t, image_read, (void *)m, &names) == 0) {
-		if (names.n > PY_MAX_THREADS)
-			abort();
-		for (size_t i = 0; i < names.n; i++)
-			if (!names.v[i].name || !names.v[i].tid || names.v[i].tid > INT32_MAX)
+	struct py_names_hint hint = { m->n ? m->p[0] : 0, m->n > 1 ? m->p[1] : 0 }; /* any hint, checked */
+	for (int pass = 0; pass < 2; pass++) { /* the second with the places the first found */
+		if (python_read_names(t, image_read, (void *)m, &hint, &names) == 0) {
+			if (names.n > PY_MAX_THREADS)
 				abort();
-		python_names_release(&names);
-	} else if (names.n || names.v) {
-		abort(); /* a failed read leaves nothing behind */
+			for (size_t i = 0; i < names.n; i++)
+				if (!names.v[i].name || !names.v[i].tid || names.v[i].tid > INT32_MAX)
+					abort();
+			python_names_release(&names);
+		} else if (names.n || names.v) {
+			abort(); /* a failed read leaves nothing behind */
+		}
 	}
 }
 
