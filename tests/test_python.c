@@ -1015,7 +1015,7 @@ static void check_names(int minor)
 
 	/* Read again from the places found: the same names in fewer reads;
 	 * a hint that points at the wrong entries still finds them. */
-	struct py_names_hint hint = { 0, 0 };
+	struct py_names_hint hint = { 0, 0, 0, 0 };
 	w.m.reads = 0;
 	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &hint, &n), 0);
 	unsigned cold = w.m.reads;

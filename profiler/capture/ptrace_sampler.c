@@ -507,9 +507,6 @@ static bool py_gil_filter(struct pt_backend *b, struct pt_proc *pr, struct ptrac
 	return true;
 }
 
-/* Unwinds a thread from regs and emits its sample (or keeps it as the tick's
- * displaced candidate). The thread is held stopped, or blocked in the kernel
- * where its user stack cannot change (sample_blocked). */
 /* A thread whose OS name is its process's (CPython names none of its
  * threads) gets its threading name, read in this stop, ahead of its sample. */
 static void python_name(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t)
@@ -533,6 +530,9 @@ static void python_name(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 	emit(b->s, &ev);
 }
 
+/* Unwinds a thread from regs and emits its sample (or keeps it as the tick's
+ * displaced candidate). The thread is held stopped, or blocked in the kernel
+ * where its user stack cannot change (sample_blocked). */
 static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_proc *pp, struct ptrace_thread *t,
 			const struct user_regs_struct *rp, uint64_t weight, bool displaced)
 {
@@ -590,9 +590,8 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 	}
 	/* Still stopped (or blocked in D): its Python frames are of the same instant. */
 	bool py = pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0;
-	if (py)
-		python_name(b, pr, t);
 	if (py) {
+		python_name(b, pr, t);
 		ev.sample.python = &b->py;
 		if (b->py.partial)
 			ev.sample.flags |= SAMPLE_PARTIAL;

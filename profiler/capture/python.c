@@ -1219,7 +1219,7 @@ static int dict_get(const struct walk *w, uint64_t dict, const char *name, uint6
 }
 
 /* An attribute held in an instance's dict (or its 3.11+ split/inline values). */
-static int attr_get(const struct walk *w, uint64_t obj, const char *name, uint64_t *v)
+static int attr_get(const struct walk *w, uint64_t obj, const char *name, uint64_t *v, uint32_t *hint)
 {
 	uint64_t type, flags, dict = 0, values = 0;
 	*v = 0;
@@ -1259,7 +1259,7 @@ static int attr_get(const struct walk *w, uint64_t obj, const char *name, uint64
 			uint64_t keys;
 			if (!values || rd_ptr(w, type, w->o->ht_cached_keys, &keys) < 0)
 				return -ENOENT;
-			int rc = keys_scan(w, keys, values_array(w, values), lookup_fn, &l, NULL);
+			int rc = keys_scan(w, keys, values_array(w, values), lookup_fn, &l, hint);
 			*v = l.value;
 			return rc;
 		}
@@ -1272,7 +1272,7 @@ static int attr_get(const struct walk *w, uint64_t obj, const char *name, uint64
 		if (rd(w, obj + (uint64_t)off, &dict, 8) < 0)
 			return -EFAULT;
 	}
-	return dict_get(w, dict, name, v, NULL);
+	return dict_get(w, dict, name, v, hint);
 }
 
 /* A small non-negative int (up to 64 bits). */
@@ -1306,6 +1306,7 @@ static int read_long(const struct walk *w, uint64_t addr, uint64_t *v)
 struct names_scan {
 	struct py_names *out;
 	size_t cap;
+	struct py_names_hint *hint;
 };
 
 /* One entry of threading._active: ident -> Thread. */
@@ -1318,13 +1319,13 @@ static bool names_fn(const struct walk *w, void *arg, uint64_t key, uint64_t thr
 		return true;
 	}
 	uint64_t ident, name_obj, native = 0, tid = 0;
-	if (read_long(w, key, &ident) < 0 || attr_get(w, thread, "_name", &name_obj) < 0)
+	if (read_long(w, key, &ident) < 0 || attr_get(w, thread, "_name", &name_obj, &ns->hint->name_ix) < 0)
 		return false;
 	char *name = read_str(w, name_obj);
 	if (!name)
 		return false;
 	/* _native_id (3.8+) is the tid; before, glibc's struct pthread has it. */
-	if (w->t->minor >= 8 && attr_get(w, thread, "_native_id", &native) == 0 && read_long(w, native, &tid) == 0 &&
+	if (w->t->minor >= 8 && attr_get(w, thread, "_native_id", &native, &ns->hint->native_ix) == 0 && read_long(w, native, &tid) == 0 &&
 	    tid > 0 && tid <= INT_MAX) {
 		/* tid as read */
 	} else {
@@ -1343,7 +1344,7 @@ static bool names_fn(const struct walk *w, void *arg, uint64_t key, uint64_t thr
 int python_read_names(const struct python_target *t, py_read_fn read, void *ctx, struct py_names_hint *hint,
 		      struct py_names *out)
 {
-	struct py_names_hint none = { 0, 0 };
+	struct py_names_hint none = { 0, 0, 0, 0 };
 	if (!hint)
 		hint = &none;
 	struct walk w = { t, &t->off, read, ctx, 0, NULL };
@@ -1363,7 +1364,7 @@ int python_read_names(const struct python_target *t, py_read_fn read, void *ctx,
 		errno = -rc;
 		return rc;
 	}
-	struct names_scan ns = { out, 0 };
+	struct names_scan ns = { out, 0, hint };
 	rc = dict_scan(&w, active, names_fn, &ns, NULL);
 	if (rc < 0 && rc != -ENOENT) {
 		python_names_release(out);

@@ -176,12 +176,12 @@ struct py_names {
 	bool truncated; /* more than PY_MAX_THREADS threads */
 };
 
-/* Where threading and its _active were found in their dicts (entry index
- * + 1, 0 unknown): tried first next time, checked like any entry (most
- * reads of a process's names then skip the scans of sys.modules and of
- * threading's globals). */
+/* Where threading, its _active and a Thread's _name and _native_id were
+ * found in their dicts (entry index + 1, 0 unknown): tried first next time,
+ * checked like any entry (Threads share their keys, or fill their dicts in
+ * the same order: one hint serves every thread). */
 struct py_names_hint {
-	uint32_t modules_ix, active_ix;
+	uint32_t modules_ix, active_ix, name_ix, native_ix;
 };
 
 /* Reads every named thread's name. 0 (possibly with n == 0); -ENOENT when

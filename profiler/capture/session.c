@@ -95,7 +95,9 @@ static void thread_named(struct session *s, struct target_proc *p, struct target
 {
 	if (name)
 		target_thread_set_name(th, name);
-	th->excluded = !name_wanted(s, th->name) || !tid_wanted(s, p->pid, th->tid);
+	/* --thread matches a Python thread's name or its OS name. */
+	bool named = name_wanted(s, th->name) || (strcmp(th->name, th->comm) != 0 && name_wanted(s, th->comm));
+	th->excluded = !named || !tid_wanted(s, p->pid, th->tid);
 }
 
 /* Adds pid to the processes to attach (once); whole: all its threads. */

@@ -71,7 +71,9 @@ static void walk(const struct python_target *t, const struct image *m, struct py
 	}
 	/* thread names: sys.modules -> threading._active -> each Thread's dict */
 	struct py_names names;
-	struct py_names_hint hint = { m->n ? m->p[0] : 0, m->n > 1 ? m->p[1] : 0 }; /* any hint, checked */
+	struct py_names_hint hint = { 0, 0, 0, 0 }; /* any hint, checked */
+	if (m->n >= 4)
+		hint = (struct py_names_hint){ m->p[0], m->p[1], m->p[2], m->p[3] };
 	for (int pass = 0; pass < 2; pass++) { /* the second with the places the first found */
 		if (python_read_names(t, image_read, (void *)m, &hint, &names) == 0) {
 			if (names.n > PY_MAX_THREADS)

@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	python_cache_free(cache);
 	/* The threads' names (threading), read in the same stop: their cost. */
 	struct py_names names;
-	struct py_names_hint hint = { 0, 0 };
+	struct py_names_hint hint = { 0, 0, 0, 0 };
 	unsigned long wreads = nreads;
 	nreads = 0;
 	uint64_t n0 = now_ns();
