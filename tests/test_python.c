@@ -259,6 +259,8 @@ static void test_tables_present(void **state)
 /* ---- the walker over a fake image ---- */
 
 #define IMG_BASE 0x100000ull
+#define FAKE_STR_TYPE 0x7000ull /* what ob_type says of a str, an int (compared, never read) */
+#define FAKE_INT_TYPE 0x7100ull
 #define IMG_SIZE (1u << 20)
 
 struct img {
@@ -322,6 +324,7 @@ static uint64_t mk_str(struct img *m, const void *chars, size_t n, int kind)
 	uint32_t st = (uint32_t)kind << 2 | 1u << 5 | (ascii ? 1u << 6 : 0) | 1u << 7;
 	img_put(m, a, o->uni_length, &len, 8);
 	img_put(m, a, o->uni_state, &st, 4);
+	img_ptr(m, a, o->ob_type, FAKE_STR_TYPE);
 	img_put(m, a, (int32_t)hdr, chars, n * (size_t)kind);
 	return a;
 }
@@ -919,6 +922,7 @@ static uint64_t mk_long(struct img *m, int minor, uint64_t v)
 	uint64_t size = minor >= 12 ? (n << 3 | (v ? 0 : 1)) : n;
 	img_ptr(m, a, 16, size);
 	img_put(m, a, 24, d, sizeof(d));
+	img_ptr(m, a, m->o->ob_type, FAKE_INT_TYPE);
 	return a;
 }
 
@@ -963,8 +967,9 @@ static uint64_t mk_thread(struct img *m, int minor, const char *name, uint64_t i
 }
 
 /* The world's interpreter gets sys.modules with threading, whose _active
- * holds MainThread (tid 4241) and "wrk-λ" (4242, its dict materialized). */
-static void add_threading(struct world *w, int minor)
+ * holds MainThread (tid 4241) and "wrk-λ" (4242, its dict materialized).
+ * Returns the address of the second name. */
+static uint64_t add_threading(struct world *w, int minor)
 {
 	struct img *m = &w->m;
 	uint64_t pth[2];
@@ -996,13 +1001,14 @@ static void add_threading(struct world *w, int minor)
 		img_ptr(m, values + (minor >= 13 ? 8 : 0), 0, name2);
 	else
 		img_ptr(m, keys, (int32_t)(40 + 16 + 16), name2); /* entry 0's value (hash, key, value) */
+	return name2;
 }
 
 static void check_names(int minor)
 {
 	struct world w;
 	build_world(&w, minor);
-	add_threading(&w, minor);
+	uint64_t name2 = add_threading(&w, minor);
 	struct py_names n;
 	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), 0);
 	if (n.n != 2)
@@ -1034,6 +1040,15 @@ static void check_names(int minor)
 	assert_string_equal(n.v[0].name, "MainThread");
 	assert_int_equal(hint.modules_ix, 3);
 	python_names_release(&n);
+
+	/* A _name that is not a str (its type another's): that thread is
+	 * left out, the other kept. */
+	img_ptr(&w.m, name2, w.m.o->ob_type, FAKE_INT_TYPE);
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), 0);
+	assert_int_equal(n.n, 1);
+	assert_string_equal(n.v[0].name, "MainThread");
+	python_names_release(&n);
+	img_ptr(&w.m, name2, w.m.o->ob_type, FAKE_STR_TYPE);
 
 	/* A corrupt _active (entry count past its table) is refused, and an
 	 * unreadable sys.modules gives an error: never a wild read. */

@@ -1187,6 +1187,7 @@ struct lookup {
 	const char *name;
 	size_t len;
 	uint64_t value;
+	uint64_t key; /* the matching key (a str) */
 };
 
 /* Whether the object at key is the ASCII str l->name: one read (a compact
@@ -1207,15 +1208,31 @@ static bool lookup_fn(const struct walk *w, void *arg, uint64_t key, uint64_t va
 	if (!(state >> 5 & 1) || !(state >> 6 & 1) || length != (int64_t)l->len || memcmp(b + hlen, l->name, l->len))
 		return false;
 	l->value = value;
+	l->key = key;
 	return true;
+}
+
+static int dict_get_key(const struct walk *w, uint64_t dict, const char *name, uint64_t *v, uint32_t *hint,
+			uint64_t *key)
+{
+	struct lookup l = { name, strlen(name), 0, 0 };
+	int rc = dict_scan(w, dict, lookup_fn, &l, hint);
+	*v = l.value;
+	if (key)
+		*key = l.key;
+	return rc;
 }
 
 static int dict_get(const struct walk *w, uint64_t dict, const char *name, uint64_t *v, uint32_t *hint)
 {
-	struct lookup l = { name, strlen(name), 0 };
-	int rc = dict_scan(w, dict, lookup_fn, &l, hint);
-	*v = l.value;
-	return rc;
+	return dict_get_key(w, dict, name, v, hint, NULL);
+}
+
+/* Whether the object at a has type type (its ob_type read). */
+static bool has_type(const struct walk *w, uint64_t a, uint64_t type)
+{
+	uint64_t t;
+	return type && rd_ptr(w, a, w->o->ob_type, &t) == 0 && t == type;
 }
 
 /* An attribute held in an instance's dict (or its 3.11+ split/inline values). */
@@ -1255,7 +1272,7 @@ static int attr_get(const struct walk *w, uint64_t obj, const char *name, uint64
 		if ((dict | values) & 7)
 			return -EPROTO;
 		if (!dict) {
-			struct lookup l = { name, strlen(name), 0 };
+			struct lookup l = { name, strlen(name), 0, 0 };
 			uint64_t keys;
 			if (!values || rd_ptr(w, type, w->o->ht_cached_keys, &keys) < 0)
 				return -ENOENT;
@@ -1307,6 +1324,7 @@ struct names_scan {
 	struct py_names *out;
 	size_t cap;
 	struct py_names_hint *hint;
+	uint64_t str_type; /* type(a key found by name): _name must be one too */
 };
 
 /* One entry of threading._active: ident -> Thread. */
@@ -1318,15 +1336,17 @@ static bool names_fn(const struct walk *w, void *arg, uint64_t key, uint64_t thr
 		out->truncated = true;
 		return true;
 	}
-	uint64_t ident, name_obj, native = 0, tid = 0;
-	if (read_long(w, key, &ident) < 0 || attr_get(w, thread, "_name", &name_obj, &ns->hint->name_ix) < 0)
+	uint64_t ident, name_obj, native = 0, tid = 0, int_type;
+	if (read_long(w, key, &ident) < 0 || rd_ptr(w, key, w->o->ob_type, &int_type) < 0 ||
+	    attr_get(w, thread, "_name", &name_obj, &ns->hint->name_ix) < 0 || !has_type(w, name_obj, ns->str_type))
 		return false;
 	char *name = read_str(w, name_obj);
 	if (!name)
 		return false;
-	/* _native_id (3.8+) is the tid; before, glibc's struct pthread has it. */
-	if (w->t->minor >= 8 && attr_get(w, thread, "_native_id", &native, &ns->hint->native_ix) == 0 && read_long(w, native, &tid) == 0 &&
-	    tid > 0 && tid <= INT_MAX) {
+	/* _native_id (3.8+) is the tid (an int like the ident: None before the
+	 * thread runs); before, glibc's struct pthread has it. */
+	if (w->t->minor >= 8 && attr_get(w, thread, "_native_id", &native, &ns->hint->native_ix) == 0 &&
+	    has_type(w, native, int_type) && read_long(w, native, &tid) == 0 && tid > 0 && tid <= INT_MAX) {
 		/* tid as read */
 	} else {
 		uint32_t t32 = 0;
@@ -1350,7 +1370,7 @@ int python_read_names(const struct python_target *t, py_read_fn read, void *ctx,
 	struct walk w = { t, &t->off, read, ctx, 0, NULL };
 	const struct py_offsets *o = &t->off;
 	memset(out, 0, sizeof(*out));
-	uint64_t interp = 0, modules, threading, mdict, active;
+	uint64_t interp = 0, modules, threading, mdict, active, active_key;
 	int rc = t->minor == 6 ? rd(&w, t->interp_head, &interp, 8) : rd_ptr(&w, t->runtime, o->rt_interp_head, &interp);
 	if (rc < 0 || !interp || rd_ptr(&w, interp, o->is_modules, &modules) < 0) {
 		errno = EFAULT;
@@ -1360,11 +1380,15 @@ int python_read_names(const struct python_target *t, py_read_fn read, void *ctx,
 	 * imported threading has no names to give. */
 	if ((rc = dict_get(&w, modules, "threading", &threading, &hint->modules_ix)) < 0 ||
 	    (rc = rd_ptr(&w, threading, MODULE_DICT, &mdict)) < 0 ||
-	    (rc = dict_get(&w, mdict, "_active", &active, &hint->active_ix)) < 0) {
+	    (rc = dict_get_key(&w, mdict, "_active", &active, &hint->active_ix, &active_key)) < 0) {
 		errno = -rc;
 		return rc;
 	}
-	struct names_scan ns = { out, 0, hint };
+	struct names_scan ns = { out, 0, hint, 0 };
+	if (rd_ptr(&w, active_key, o->ob_type, &ns.str_type) < 0) {
+		errno = EFAULT;
+		return -EFAULT;
+	}
 	rc = dict_scan(&w, active, names_fn, &ns, NULL);
 	if (rc < 0 && rc != -ENOENT) {
 		python_names_release(out);

@@ -77,6 +77,7 @@ def names_seed(minor):
     head = seed(minor)
     img = bytearray(head[2:]) + bytearray(0x2000)
     top = [0x3800 + BASE]
+    str_type, int_type = 0x7000, 0x7100  # compared, never read
 
     def alloc(n):
         a = top[0]
@@ -93,6 +94,7 @@ def names_seed(minor):
         a = alloc(o["uni_ascii_size"] + len(s) + 1)
         put(a, o["uni_length"], "<q", len(s))
         put(a, o["uni_state"], "<I", 1 << 2 | 1 << 5 | 1 << 6 | 1 << 7)
+        ptr(a, o["ob_type"], str_type)
         img[a - BASE + o["uni_ascii_size"]:a - BASE + o["uni_ascii_size"] + len(s)] = s
         return a
 
@@ -103,6 +105,7 @@ def names_seed(minor):
         put(a, 16, "<Q", n << 3 if minor >= 12 else n)
         put(a, 24, "<I", digits[0])
         put(a, 28, "<I", digits[1])
+        ptr(a, o["ob_type"], int_type)
         return a
 
     def keys(kind, items, with_values=True):
