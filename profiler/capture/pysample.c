@@ -307,6 +307,23 @@ static bool exec_named(struct pysample_proc *p, const char *comm)
 	return false;
 }
 
+/* Drops a UTF-8 sequence left incomplete at the end of s (a name cut to
+ * fit), so that what is shown stays valid UTF-8. */
+static void utf8_cut(char *s)
+{
+	size_t n = strlen(s), i = n, cont = 0;
+	while (i > 0 && cont < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		cont++;
+	}
+	if (i == 0 || cont >= 4)
+		return;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t want = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+	if (lead >= 0xc0 && cont < want)
+		s[i - 1] = 0;
+}
+
 const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char *os_name, const char *main_name)
 {
 	if (p->state != PYSAMPLE_READY || tid <= 0)
@@ -355,5 +372,6 @@ const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char 
 	if (!name[0] || strncmp(nd->name, name, sizeof(nd->name) - 1) == 0)
 		return NULL;
 	snprintf(nd->name, sizeof(nd->name), "%s", name);
+	utf8_cut(nd->name);
 	return nd->name;
 }
