@@ -509,7 +509,7 @@ static bool py_gil_filter(struct pt_backend *b, struct pt_proc *pr, struct ptrac
 
 /* A thread whose OS name is its process's (CPython names none of its
  * threads) gets its threading name, read in this stop, ahead of its sample. */
-static void python_name(struct pt_backend *b, struct pt_proc *pr, struct ptrace_thread *t)
+static void python_name(struct sampler *s, struct pt_proc *pr, struct ptrace_thread *t)
 {
 	/* The main thread may never run (so never be looked at here): the
 	 * session's record of it has its OS name. */
@@ -527,7 +527,7 @@ static void python_name(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 	ev.time_ns = now_ns();
 	ev.comm.name = name;
 	ev.comm.python = true;
-	emit(b->s, &ev);
+	emit(s, &ev);
 }
 
 /* Unwinds a thread from regs and emits its sample (or keeps it as the tick's
@@ -591,7 +591,7 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 	/* Still stopped (or blocked in D): its Python frames are of the same instant. */
 	bool py = pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0;
 	if (py) {
-		python_name(b, pr, t);
+		python_name(s, pr, t);
 		ev.sample.python = &b->py;
 		if (b->py.partial)
 			ev.sample.flags |= SAMPLE_PARTIAL;
@@ -731,7 +731,16 @@ static bool thread_wanted(struct sampler *s, struct pt_proc *pr, struct ptrace_t
 		t->comm[n] = 0;
 		emit_comm(s, pr->pp.pid, t->tid, comm, false);
 	}
-	return !s->env.thread_wanted || s->env.thread_wanted(s->env.ctx, pr->pp.pid, t->tid);
+	if (!s->env.thread_wanted || s->env.thread_wanted(s->env.ctx, pr->pp.pid, t->tid))
+		return true;
+	/* --thread may name a Python thread, whose name is read in its
+	 * stops, which the filter would never let come: read it now
+	 * (outside a stop, fresh pages), then ask again. */
+	if (!pr->py || pr->py->state != PYSAMPLE_READY)
+		return false;
+	ptrace_mem_reset(pr->mem);
+	python_name(s, pr, t);
+	return s->env.thread_wanted(s->env.ctx, pr->pp.pid, t->tid);
 }
 
 /* Samples one process; returns the ns during which one of its threads was held. */

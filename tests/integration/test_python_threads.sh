@@ -5,7 +5,8 @@
 # its threading name: "MainThread (PID)", "alpha (TID)", "beta (TID)", each
 # holding its own spinning function, all of that function's samples under
 # it; a thread that named itself with prctl keeps its OS name ("osname");
-# `dump` calls each thread the same; --no-python keeps the OS names. The truth (each thread's tid, name and
+# `dump` calls each thread the same; --no-python keeps the OS names;
+# --thread '^alpha$' records alpha alone. The truth (each thread's tid, name and
 # function) is what the script itself wrote. Every pyenv CPython 3.6-3.13
 # and Debian's python3.11; one skip line names what is missing
 # (PROWL_NO_SKIP=1 makes that a failure).
@@ -49,8 +50,9 @@ run() { # PY OUT [prowl options...]
 	until grep -q READY "$TMP/py.out" 2>/dev/null; do
 		i=$((i + 1)); [ $i -lt 300 ] || fail "$py never printed READY"; sleep 0.05
 	done
-	"$PROWL" dump -p "$pid" "$@" >"$TMP/dump.txt" 2>"$TMP/dump.err" || { cat "$TMP/dump.err"; fail "$py: dump $* failed"; }
-	"$PROWL" record --threads -d "$SECS" -o "$out" -p "$pid" "$@" >/dev/null 2>"$TMP/rec.err" ||
+	# shellcheck disable=SC2086
+	"$PROWL" dump -p "$pid" ${DUMPOPT:-} >"$TMP/dump.txt" 2>"$TMP/dump.err" || { cat "$TMP/dump.err"; fail "$py: dump failed"; }
+	"$PROWL" record --threads -d "${D:-$SECS}" -o "$out" -p "$pid" "$@" >/dev/null 2>"$TMP/rec.err" ||
 		{ cat "$TMP/rec.err"; fail "$py: record $* failed"; }
 	wait "$pid"
 }
@@ -77,7 +79,7 @@ for py in $interps; do
 	# The OS-named thread's name is not a threading one.
 	grep -q '^Thread-[0-9]' "$TMP/t.folded" && fail "$py: the thread named by prctl got its threading name"
 	# --no-python: the OS names, the process's for the threads CPython started.
-	run "$py" "$TMP/n.folded" --no-python
+	DUMPOPT=--no-python run "$py" "$TMP/n.folded" --no-python
 	while read -r tid name func; do
 		[ "$name" = osname ] || name=$comm
 		mine=$(grep -c "^$name ($tid);" "$TMP/n.folded")
@@ -86,6 +88,13 @@ for py in $interps; do
 			{ grep '^thread' "$TMP/dump.txt"; fail "$py: dump --no-python does not call thread $tid '$name'"; }
 	done <"$TMP/truth"
 	grep -Eq '^(alpha|beta|MainThread) ' "$TMP/n.folded" && fail "$py --no-python: a root has a threading name"
+	# --thread picks a thread by its Python name (its OS name, the
+	# process's, would let it never be sampled, so never named).
+	D=1 run "$py" "$TMP/f.folded" --thread '^alpha$'
+	ta=$(sed -n 's/^\([0-9]*\) alpha .*/\1/p' "$TMP/truth")
+	fa=$(under "$TMP/f.folded" "alpha ($ta)" spin_alpha)
+	[ "$fa" -ge "$MIN" ] && [ "$(cut -d';' -f1 "$TMP/f.folded" | sort -u)" = "alpha ($ta)" ] ||
+		{ cut -d';' -f1 "$TMP/f.folded" | sort | uniq -c; fail "$py --thread '^alpha$': not alpha's samples alone ($fa)"; }
 	checked=$((checked + 1))
 done
 [ "$checked" -gt 0 ] || skip "no CPython found (pyenv 3.6-3.13, /usr/bin/python3.11)"
