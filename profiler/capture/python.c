@@ -1084,7 +1084,7 @@ size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, s
 
 /* ---- thread names (threading.Thread._name) ---- */
 
-#define PY_MAX_DICT_ENTRIES (1u << 16) /* entries of one dict scanned */
+#define PY_MAX_DICT_ENTRIES (1u << 14) /* entries of one dict scanned (sys.modules: hundreds) */
 #define PY_DICT_CHUNK 64              /* entries read per system call */
 #define TPF_INLINE_VALUES (1ul << 2)  /* 3.13 */
 #define TPF_MANAGED_DICT (1ul << 4)   /* 3.11+ */
@@ -1325,6 +1325,7 @@ struct names_scan {
 	size_t cap;
 	struct py_names_hint *hint;
 	uint64_t str_type; /* type(a key found by name): _name must be one too */
+	size_t seen;       /* entries of _active looked at: bounded apart from names found */
 };
 
 /* One entry of threading._active: ident -> Thread. */
@@ -1332,7 +1333,7 @@ static bool names_fn(const struct walk *w, void *arg, uint64_t key, uint64_t thr
 {
 	struct names_scan *ns = arg;
 	struct py_names *out = ns->out;
-	if (out->n >= PY_MAX_THREADS) {
+	if (out->n >= PY_MAX_THREADS || ++ns->seen > 2 * PY_MAX_THREADS) {
 		out->truncated = true;
 		return true;
 	}
@@ -1384,7 +1385,7 @@ int python_read_names(const struct python_target *t, py_read_fn read, void *ctx,
 		errno = -rc;
 		return rc;
 	}
-	struct names_scan ns = { out, 0, hint, 0 };
+	struct names_scan ns = { out, 0, hint, 0, 0 };
 	if (rd_ptr(&w, active_key, o->ob_type, &ns.str_type) < 0) {
 		errno = EFAULT;
 		return -EFAULT;
