@@ -177,6 +177,7 @@ static void make_debug_block(uint8_t *b, uint64_t version, uint64_t free_threade
 	put64(b, 40, (uint64_t)o->rt_interp_head);
 	put64(b, 64, (uint64_t)o->is_next);
 	put64(b, 72, (uint64_t)o->is_tstate_head);
+	put64(b, 88, (uint64_t)o->is_modules);
 	put64(b, 112, (uint64_t)o->is_gil_ptr);
 	put64(b, 120, 5000); /* interp->_gil */
 	put64(b, 136, 5000 + (uint64_t)o->gil_locked);
@@ -258,6 +259,8 @@ static void test_tables_present(void **state)
 /* ---- the walker over a fake image ---- */
 
 #define IMG_BASE 0x100000ull
+#define FAKE_STR_TYPE 0x7000ull /* what ob_type says of a str, an int (compared, never read) */
+#define FAKE_INT_TYPE 0x7100ull
 #define IMG_SIZE (1u << 20)
 
 struct img {
@@ -321,6 +324,7 @@ static uint64_t mk_str(struct img *m, const void *chars, size_t n, int kind)
 	uint32_t st = (uint32_t)kind << 2 | 1u << 5 | (ascii ? 1u << 6 : 0) | 1u << 7;
 	img_put(m, a, o->uni_length, &len, 8);
 	img_put(m, a, o->uni_state, &st, 4);
+	img_ptr(m, a, o->ob_type, FAKE_STR_TYPE);
 	img_put(m, a, (int32_t)hdr, chars, n * (size_t)kind);
 	return a;
 }
@@ -854,6 +858,226 @@ static void test_target_refuses(void **state)
 
 /* ---- merging with native stacks ---- */
 
+/* ---- thread names: threading._active through sys.modules ---- */
+
+/* A dict keys object of n entries (keys[i] -> vals[i], vals NULL for a
+ * split table whose values live apart); kind 0 general, 1 unicode, 2 split
+ * (3.11+; older versions have one layout). */
+static uint64_t mk_keys(struct img *m, int minor, int kind, size_t n, const uint64_t *keys, const uint64_t *vals)
+{
+	size_t size = 16; /* 1-byte indices: the reader never uses them */
+	assert_true(n <= 10);
+	if (minor <= 10) {
+		uint64_t k = img_alloc(m, 40 + size + n * 24);
+		int64_t hdr[5] = { 1, (int64_t)size, 0, (int64_t)(size * 2 / 3 - n), (int64_t)n };
+		img_put(m, k, 0, hdr, sizeof(hdr));
+		for (size_t i = 0; i < n; i++) {
+			uint64_t e[3] = { 0x1234 + i, keys[i], vals ? vals[i] : 0 };
+			img_put(m, k, (int32_t)(40 + size + i * 24), e, sizeof(e));
+		}
+		return k;
+	}
+	size_t esize = kind == 0 ? 24 : 16;
+	uint64_t k = img_alloc(m, 32 + size + n * esize);
+	uint8_t b[32] = { 1 };
+	int64_t nent = (int64_t)n;
+	b[8] = 4; /* log2 size */
+	b[9] = 4; /* log2 index bytes */
+	b[10] = (uint8_t)kind;
+	memcpy(b + 24, &nent, 8);
+	img_put(m, k, 0, b, sizeof(b));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t e[3] = { 0x1234 + i, keys[i], vals ? vals[i] : 0 };
+		img_put(m, k, (int32_t)(32 + size + i * esize), kind == 0 ? e : e + 1, esize);
+	}
+	return k;
+}
+
+/* A values array (3.13: after its 4-byte header and padding). */
+static uint64_t mk_values(struct img *m, int minor, size_t n, const uint64_t *vals)
+{
+	size_t pre = minor >= 13 ? 8 : 0;
+	uint64_t a = img_alloc(m, pre + n * 8);
+	if (pre) {
+		uint8_t hdr[4] = { (uint8_t)n, (uint8_t)n, 1, 1 };
+		img_put(m, a, 0, hdr, 4);
+	}
+	img_put(m, a, (int32_t)pre, vals, n * 8);
+	return a;
+}
+
+static uint64_t mk_dict(struct img *m, uint64_t keys, uint64_t values)
+{
+	uint64_t d = img_alloc(m, 48);
+	img_ptr(m, d, 32, keys);
+	img_ptr(m, d, 40, values);
+	return d;
+}
+
+static uint64_t mk_long(struct img *m, int minor, uint64_t v)
+{
+	uint64_t a = img_alloc(m, 40);
+	uint32_t d[3] = { (uint32_t)(v & 0x3fffffff), (uint32_t)(v >> 30 & 0x3fffffff), (uint32_t)(v >> 60) };
+	uint64_t n = d[2] ? 3 : d[1] ? 2 : d[0] ? 1 : 0;
+	uint64_t size = minor >= 12 ? (n << 3 | (v ? 0 : 1)) : n;
+	img_ptr(m, a, 16, size);
+	img_put(m, a, 24, d, sizeof(d));
+	img_ptr(m, a, m->o->ob_type, FAKE_INT_TYPE);
+	return a;
+}
+
+/* A threading.Thread instance holding _name, _ident and (3.8+) _native_id
+ * the way 3.MINOR keeps an instance's attributes: a dict at tp_dictoffset
+ * (up to 3.10), split values before the object (3.11, 3.12: tagged) or
+ * inline after it (3.13); materialized: a dict at the managed pointer. */
+static uint64_t mk_thread(struct img *m, int minor, const char *name, uint64_t ident, uint32_t tid, bool materialized)
+{
+	uint64_t keys[3] = { mk_ascii(m, "_name"), mk_ascii(m, "_ident"), mk_ascii(m, "_native_id") };
+	uint64_t vals[3] = { mk_str(m, name, strlen(name), 1), mk_long(m, minor, ident), mk_long(m, minor, tid) };
+	size_t n = minor >= 8 ? 3 : 2;
+	uint64_t type = img_alloc(m, 1024);
+	uint64_t obj = img_alloc(m, 128) + 32; /* room for the pre-header and inline values */
+	img_ptr(m, obj, 8, type);
+	if (minor <= 10) {
+		int64_t off = 16;
+		img_ptr(m, type, 168, 1ul << 9);
+		img_put(m, type, 288, &off, 8);
+		img_ptr(m, obj, 16, mk_dict(m, mk_keys(m, minor, 1, n, keys, vals), 0));
+		return obj;
+	}
+	img_ptr(m, type, 168, 1ul << 9 | 1ul << 4 | (minor >= 13 ? 1ul << 2 : 0));
+	int64_t basic = 16;
+	img_put(m, type, 32, &basic, 8);
+	uint64_t shared = mk_keys(m, minor, 2, n, keys, NULL);
+	img_ptr(m, type, m->o->ht_cached_keys, shared);
+	if (materialized) {
+		img_ptr(m, obj - 24, 0, mk_dict(m, shared, mk_values(m, minor, n, vals)));
+	} else if (minor == 11) {
+		img_ptr(m, obj - 32, 0, mk_values(m, minor, n, vals));
+	} else if (minor == 12) {
+		img_ptr(m, obj - 24, 0, mk_values(m, minor, n, vals) - 1);
+	} else {
+		/* inline: the values follow the object's basic size */
+		uint64_t inl = obj + 16;
+		uint8_t hdr[4] = { (uint8_t)n, (uint8_t)n, 1, 1 };
+		img_put(m, inl, 0, hdr, 4);
+		img_put(m, inl, 8, vals, n * 8);
+	}
+	return obj;
+}
+
+/* The world's interpreter gets sys.modules with threading, whose _active
+ * holds MainThread (tid 4241) and "wrk-λ" (4242, its dict materialized).
+ * Returns the address of the second name. */
+static uint64_t add_threading(struct world *w, int minor)
+{
+	struct img *m = &w->m;
+	uint64_t pth[2];
+	uint32_t tids[2] = { 4241, 4242 };
+	for (int i = 0; i < 2; i++) { /* glibc's struct pthread: the ident */
+		pth[i] = img_alloc(m, PY_GLIBC_PTHREAD_TID + 8);
+		img_put(m, pth[i], PY_GLIBC_PTHREAD_TID, &tids[i], 4);
+	}
+	uint64_t th[2] = { mk_thread(m, minor, "MainThread", pth[0], 4241, false),
+			   mk_thread(m, minor, "wrk-\xce\xbb", pth[1], 4242, true) };
+	/* The name as UTF-8 bytes is not a latin-1 str: make it one. */
+	const uint16_t wl[] = { 'w', 'r', 'k', '-', 0x3bb };
+	uint64_t name2 = mk_str(m, wl, 5, 2);
+	uint64_t k[2] = { mk_long(m, minor, pth[0]), mk_long(m, minor, pth[1]) };
+	uint64_t active = mk_dict(m, mk_keys(m, minor, 0, 2, k, th), 0);
+	uint64_t mk[3] = { mk_ascii(m, "_shutdown"), mk_ascii(m, "_active"), mk_ascii(m, "_limbo") };
+	uint64_t mv[3] = { 1 + IMG_BASE, active, 2 + IMG_BASE };
+	uint64_t module = img_alloc(m, 32);
+	img_ptr(m, module, 16, mk_dict(m, mk_keys(m, minor, 1, 3, mk, mv), 0));
+	uint64_t sk[3] = { mk_ascii(m, "sys"), mk_ascii(m, "threadingx"), mk_ascii(m, "threading") };
+	uint64_t sv[3] = { IMG_BASE + 64, IMG_BASE + 128, module };
+	img_ptr(m, w->interp, m->o->is_modules, mk_dict(m, mk_keys(m, minor, 1, 3, sk, sv), 0));
+	/* Point the second thread's _name at the UCS-2 string. */
+	uint64_t obj = th[1], dict, keys, values;
+	assert_int_equal(img_read(m, obj + (minor <= 10 ? 16 : (uint64_t)-24), &dict, 8), 0);
+	assert_int_equal(img_read(m, dict + 32, &keys, 8), 0);
+	assert_int_equal(img_read(m, dict + 40, &values, 8), 0);
+	if (values)
+		img_ptr(m, values + (minor >= 13 ? 8 : 0), 0, name2);
+	else
+		img_ptr(m, keys, (int32_t)(40 + 16 + 16), name2); /* entry 0's value (hash, key, value) */
+	return name2;
+}
+
+static void check_names(int minor)
+{
+	struct world w;
+	build_world(&w, minor);
+	uint64_t name2 = add_threading(&w, minor);
+	struct py_names n;
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), 0);
+	if (n.n != 2)
+		fail_msg("3.%d: %zu names", minor, n.n);
+	assert_int_equal(n.v[0].tid, 4241);
+	assert_string_equal(n.v[0].name, "MainThread");
+	assert_int_equal(n.v[1].tid, 4242);
+	assert_string_equal(n.v[1].name, "wrk-\xce\xbb");
+	python_names_release(&n);
+
+	/* Read again from the places found: the same names in fewer reads;
+	 * a hint that points at the wrong entries still finds them. */
+	struct py_names_hint hint = { 0, 0, 0, 0 };
+	w.m.reads = 0;
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &hint, &n), 0);
+	unsigned cold = w.m.reads;
+	assert_int_equal(hint.modules_ix, 3);
+	assert_int_equal(hint.active_ix, 2);
+	python_names_release(&n);
+	w.m.reads = 0;
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &hint, &n), 0);
+	assert_true(w.m.reads < cold);
+	assert_int_equal(n.n, 2);
+	python_names_release(&n);
+	hint.modules_ix = 1;
+	hint.active_ix = 9;
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, &hint, &n), 0);
+	assert_int_equal(n.n, 2);
+	assert_string_equal(n.v[0].name, "MainThread");
+	assert_int_equal(hint.modules_ix, 3);
+	python_names_release(&n);
+
+	/* A _name that is not a str (its type another's): that thread is
+	 * left out, the other kept. */
+	img_ptr(&w.m, name2, w.m.o->ob_type, FAKE_INT_TYPE);
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), 0);
+	assert_int_equal(n.n, 1);
+	assert_string_equal(n.v[0].name, "MainThread");
+	python_names_release(&n);
+	img_ptr(&w.m, name2, w.m.o->ob_type, FAKE_STR_TYPE);
+
+	/* A corrupt _active (entry count past its table) is refused, and an
+	 * unreadable sys.modules gives an error: never a wild read. */
+	uint64_t dict, keys;
+	assert_int_equal(img_read(&w.m, w.interp + (uint64_t)w.m.o->is_modules, &dict, 8), 0);
+	assert_int_equal(img_read(&w.m, dict + 32, &keys, 8), 0);
+	int64_t huge = 1 << 30;
+	int64_t saved;
+	int32_t at = minor <= 10 ? 32 : 24;
+	assert_int_equal(img_read(&w.m, keys + (uint64_t)at, &saved, 8), 0);
+	img_put(&w.m, keys, at, &huge, 8);
+	assert_true(python_read_names(&w.t, img_read, &w.m, NULL, &n) < 0);
+	assert_int_equal(n.n, 0);
+	img_put(&w.m, keys, at, &saved, 8);
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), 0);
+	python_names_release(&n);
+	w.m.hole_start = dict;
+	w.m.hole_end = dict + 48;
+	assert_int_equal(python_read_names(&w.t, img_read, &w.m, NULL, &n), -EFAULT);
+	world_free(&w);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	for (int minor = 6; minor <= 13; minor++)
+		check_names(minor);
+}
+
 static struct py_frame mkpf(const char *name, bool entry)
 {
 	struct py_frame f = { 0 };
@@ -981,6 +1205,7 @@ int main(void)
 		cmocka_unit_test(test_walk_cycle_bounded),
 		cmocka_unit_test(test_walk_unreadable),
 		cmocka_unit_test(test_walk_bad_strings),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_target_refuses),
 		cmocka_unit_test(test_merge),
 	};

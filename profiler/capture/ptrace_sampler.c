@@ -522,6 +522,29 @@ static bool py_gil_filter(struct pt_backend *b, struct pt_proc *pr, struct ptrac
 	return true;
 }
 
+/* A thread whose OS name is its process's (CPython names none of its
+ * threads) gets its threading name, read in this stop, ahead of its sample. */
+static void python_name(struct sampler *s, struct pt_proc *pr, struct ptrace_thread *t)
+{
+	/* The main thread may never run (so never be looked at here): the
+	 * session's record of it has its OS name. */
+	const struct target_thread *main = pr->tp ? target_thread(pr->tp, pr->pp.pid, false) : NULL;
+	if (!main || !main->comm[0] || !t->comm[0])
+		return;
+	const char *name = pysample_thread_name(pr->py, t->tid, t->comm, main->comm);
+	if (!name)
+		return;
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_COMM;
+	ev.pid = pr->pp.pid;
+	ev.tid = t->tid;
+	ev.time_ns = now_ns();
+	ev.comm.name = name;
+	ev.comm.python = true;
+	emit(s, &ev);
+}
+
 /* Unwinds a thread from regs and emits its sample (or keeps it as the tick's
  * displaced candidate). The thread is held stopped, or blocked in the kernel
  * where its user stack cannot change (sample_blocked). */
@@ -586,6 +609,7 @@ static void sample_regs(struct pt_backend *b, struct pt_proc *pr, struct ptrace_
 	/* Still stopped (or blocked in D): its Python frames are of the same instant. */
 	bool py = pr->py && pysample_read(pr->py, t->tid, b->ips, (size_t)n, &b->py) == 0;
 	if (py) {
+		python_name(s, pr, t);
 		ev.sample.python = &b->py;
 		if (b->py.partial)
 			ev.sample.flags |= SAMPLE_PARTIAL;
@@ -750,7 +774,16 @@ static bool thread_wanted(struct sampler *s, struct pt_proc *pr, struct ptrace_t
 		t->comm[n] = 0;
 		emit_comm(s, pr->pp.pid, t->tid, comm, false);
 	}
-	return !s->env.thread_wanted || s->env.thread_wanted(s->env.ctx, pr->pp.pid, t->tid);
+	if (!s->env.thread_wanted || s->env.thread_wanted(s->env.ctx, pr->pp.pid, t->tid))
+		return true;
+	/* --thread may name a Python thread, whose name is read in its
+	 * stops, which the filter would never let come: read it now
+	 * (outside a stop, fresh pages), then ask again. */
+	if (!pr->py || pr->py->state != PYSAMPLE_READY)
+		return false;
+	ptrace_mem_reset(pr->mem);
+	python_name(s, pr, t);
+	return s->env.thread_wanted(s->env.ctx, pr->pp.pid, t->tid);
 }
 
 /* Samples one process; returns the ns during which one of its threads was held. */

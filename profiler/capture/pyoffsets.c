@@ -23,6 +23,7 @@ static const struct py_offsets py36 = {
 	.co_linetable = 112, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
 	.bytes_sval = 32, .ob_type = 8, .rt_gil = -1, .gil_size = -1,
+	.is_modules = 16, .ht_cached_keys = 856,
 };
 
 static const struct py_offsets py37 = {
@@ -34,6 +35,7 @@ static const struct py_offsets py37 = {
 	.co_linetable = 112, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
 	.bytes_sval = 32, .ob_type = 8, .rt_gil = 1264, .gil_size = 208,
+	.is_modules = 40, .ht_cached_keys = 856,
 };
 
 static const struct py_offsets py38 = {
@@ -45,6 +47,7 @@ static const struct py_offsets py38 = {
 	.co_linetable = 120, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
 	.bytes_sval = 32, .ob_type = 8, .rt_gil = 1152, .gil_size = 208,
+	.is_modules = 56, .ht_cached_keys = 872,
 };
 
 static const struct py_offsets py39 = {
@@ -56,6 +59,7 @@ static const struct py_offsets py39 = {
 	.co_linetable = 120, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
 	.bytes_sval = 32, .ob_type = 8, .rt_gil = 352, .gil_size = 208,
+	.is_modules = 856, .ht_cached_keys = 864,
 };
 
 static const struct py_offsets py310 = {
@@ -67,6 +71,7 @@ static const struct py_offsets py310 = {
 	.co_linetable = 120, .co_code_adaptive = -1, .co_firsttraceable = -1, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
 	.bytes_sval = 32, .ob_type = 8, .rt_gil = 352, .gil_size = 208,
+	.is_modules = 856, .ht_cached_keys = 872,
 };
 
 static const struct py_offsets py311 = {
@@ -78,6 +83,7 @@ static const struct py_offsets py311 = {
 	.co_linetable = 136, .co_code_adaptive = 184, .co_firsttraceable = 168, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72, .bytes_size = 16,
 	.bytes_sval = 32, .ob_type = 8, .rt_gil = 360, .gil_size = 208,
+	.is_modules = 888, .ht_cached_keys = 872,
 };
 
 static const struct py_offsets py312 = {
@@ -89,6 +95,7 @@ static const struct py_offsets py312 = {
 	.co_linetable = 136, .co_code_adaptive = 192, .co_firsttraceable = 176, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 40, .uni_compact_size = 56, .bytes_size = 16,
 	.bytes_sval = 32, .ob_type = 8, .rt_gil = -1, .gil_size = 208,
+	.is_modules = 944, .ht_cached_keys = 880,
 };
 
 static const struct py_offsets py313 = {
@@ -100,6 +107,7 @@ static const struct py_offsets py313 = {
 	.co_linetable = 136, .co_code_adaptive = 200, .co_firsttraceable = 184, .uni_length = 16,
 	.uni_state = 32, .uni_ascii_size = 40, .uni_compact_size = 56, .bytes_size = 16,
 	.bytes_sval = 32, .ob_type = 8, .rt_gil = -1, .gil_size = 208,
+	.is_modules = 7656, .ht_cached_keys = 880,
 };
 
 static const struct py_offsets *const tables[] = { &py36, &py37, &py38, &py39, &py310, &py311, &py312, &py313 };
@@ -118,7 +126,7 @@ const struct py_offsets *pyoffsets_table(int major, int minor)
 enum {
 	DBG_VERSION = 8, DBG_FREE_THREADED = 16,
 	DBG_RT_INTERP_HEAD = 40,
-	DBG_IS_NEXT = 64, DBG_IS_THREADS_HEAD = 72, DBG_IS_CEVAL_GIL = 112, DBG_IS_GIL_STATE = 120,
+	DBG_IS_NEXT = 64, DBG_IS_THREADS_HEAD = 72, DBG_IS_MODULES = 88, DBG_IS_CEVAL_GIL = 112, DBG_IS_GIL_STATE = 120,
 	DBG_IS_GIL_LOCKED = 136, DBG_IS_GIL_HOLDER = 144,
 	DBG_TS_NEXT = 168, DBG_TS_CURRENT_FRAME = 184, DBG_TS_THREAD_ID = 192, DBG_TS_NATIVE_TID = 200,
 	DBG_FR_PREVIOUS = 232, DBG_FR_EXECUTABLE = 240, DBG_FR_INSTR_PTR = 248, DBG_FR_OWNER = 264,
@@ -165,7 +173,7 @@ int pyoffsets_from_debug(const void *buf, size_t len, struct py_offsets *out, ui
 	 * block must not turn into reads far from the object. */
 	struct { int32_t *dst; unsigned at; } f[] = {
 		{ &out->rt_interp_head, DBG_RT_INTERP_HEAD }, { &out->is_next, DBG_IS_NEXT },
-		{ &out->is_tstate_head, DBG_IS_THREADS_HEAD }, { &out->is_gil_ptr, DBG_IS_CEVAL_GIL },
+		{ &out->is_tstate_head, DBG_IS_THREADS_HEAD }, { &out->is_modules, DBG_IS_MODULES }, { &out->is_gil_ptr, DBG_IS_CEVAL_GIL },
 		{ &out->ts_next, DBG_TS_NEXT }, { &out->ts_frame, DBG_TS_CURRENT_FRAME },
 		{ &out->ts_thread_id, DBG_TS_THREAD_ID }, { &out->ts_native_thread_id, DBG_TS_NATIVE_TID },
 		{ &out->fr_previous, DBG_FR_PREVIOUS }, { &out->fr_code, DBG_FR_EXECUTABLE },

@@ -50,6 +50,10 @@ struct py_offsets {
 	 * _PyRuntimeState (3.7-3.11; 3.12+ through is_gil_ptr; 3.6 keeps static
 	 * variables, found by their symbols) and its size. */
 	int32_t rt_gil, gil_size;
+	/* Thread names: PyInterpreterState's modules dict (sys.modules; 3.12+
+	 * interp->imports.modules) and PyHeapTypeObject.ht_cached_keys (the
+	 * shared keys of a class's instances' split or inline values, 3.11+). */
+	int32_t is_modules, ht_cached_keys;
 };
 
 /* Owners of a 3.11+ _PyInterpreterFrame (Include/internal/pycore_frame.h);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "profiler/base/itab.h"
+#include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
 struct pysample_proc *pysample_new(pid_t pid)
@@ -33,6 +34,9 @@ void pysample_free(struct pysample_proc *p)
 	if (!p)
 		return;
 	python_cache_free(p->cache);
+	python_names_release(&p->names);
+	free(p->named);
+	itab_release(&p->named_index);
 	free(p);
 }
 
@@ -269,4 +273,105 @@ bool pysample_command_runs_python(char *const *argv)
 		}
 	}
 	return elf_is_python(path);
+}
+
+static bool named_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct pysample_proc *p = ctx;
+	return p->named[idx].tid == *(const uint32_t *)key;
+}
+
+/* Whether the main thread's name is still what exec made it (the file's
+ * basename; a script's when run through "#!"): a program that renamed its
+ * main thread (prctl, setproctitle) chose that name. */
+static bool exec_named(struct pysample_proc *p, const char *comm)
+{
+	if (!p->exec_known) {
+		p->exec_known = true;
+		char path[64], exe[4096];
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)p->pid);
+		ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+		if (n > 0) {
+			exe[n] = 0;
+			snprintf(p->exec_names[0], sizeof(p->exec_names[0]), "%s", base_name(exe));
+		}
+		char *cmd = procstat_cmdline(p->pid);
+		char *word = cmd, *save = NULL;
+		for (int i = 1; i < 3 && (word = strtok_r(i == 1 ? cmd : NULL, " ", &save)); i++)
+			snprintf(p->exec_names[i], sizeof(p->exec_names[i]), "%s", base_name(word));
+		free(cmd);
+	}
+	for (int i = 0; i < 3; i++)
+		if (p->exec_names[i][0] && strncmp(p->exec_names[i], comm, 15) == 0)
+			return true;
+	return false;
+}
+
+/* Drops a UTF-8 sequence left incomplete at the end of s (a name cut to
+ * fit), so that what is shown stays valid UTF-8. */
+static void utf8_cut(char *s)
+{
+	size_t n = strlen(s), i = n, cont = 0;
+	while (i > 0 && cont < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		cont++;
+	}
+	if (i == 0 || cont >= 4)
+		return;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t want = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+	if (lead >= 0xc0 && cont < want)
+		s[i - 1] = 0;
+}
+
+const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char *os_name, const char *main_name)
+{
+	if (p->state != PYSAMPLE_READY || tid <= 0)
+		return NULL;
+	uint32_t key = (uint32_t)tid;
+	uint64_t h = hash_mix(0, key);
+	uint32_t i = itab_find(&p->named_index, h, named_eq, p, &key);
+	bool fresh = i == ITAB_NONE;
+	if (fresh) {
+		if (p->nnamed >= PY_MAX_THREADS * 4u)
+			return NULL; /* a process churning threads: no early reads past this */
+		xgrow((void **)&p->named, &p->named_cap, p->nnamed + 1, sizeof(*p->named));
+		i = (uint32_t)p->nnamed++;
+		p->named[i].tid = key;
+		p->named[i].name[0] = 0;
+		itab_insert(&p->named_index, h, i);
+	}
+	struct pysample_named *nd = &p->named[i];
+	if (strcmp(os_name, main_name) != 0 || (tid == p->pid && !exec_named(p, os_name))) {
+		nd->name[0] = 0; /* the OS name is the thread's own: it is what the caller reports */
+		return NULL;
+	}
+	uint64_t now = now_ns();
+	size_t at = p->names.n;
+	for (size_t j = 0; j < p->names.n && at == p->names.n; j++)
+		if (p->names.v[j].tid == key)
+			at = j;
+	/* A new thread the last read did not see is read for at once: its
+	 * first samples get its name. */
+	if (!p->name_reads || now - p->names_ns >= PYSAMPLE_NAME_PERIOD_NS || (fresh && at == p->names.n)) {
+		struct py_names n;
+		p->names_ns = now;
+		p->name_reads++;
+		if (python_read_names(&p->target, p->read, p->read_ctx, &p->names_hint, &n) == 0) {
+			python_names_release(&p->names);
+			p->names = n;
+		}
+		at = p->names.n;
+		for (size_t j = 0; j < p->names.n && at == p->names.n; j++)
+			if (p->names.v[j].tid == key)
+				at = j;
+	}
+	if (at == p->names.n)
+		return NULL;
+	const char *name = p->names.v[at].name;
+	if (!name[0] || strncmp(nd->name, name, sizeof(nd->name) - 1) == 0)
+		return NULL;
+	snprintf(nd->name, sizeof(nd->name), "%s", name);
+	utf8_cut(nd->name);
+	return nd->name;
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "profiler/base/itab.h"
 #include "profiler/capture/maps.h"
 #include "profiler/capture/python.h"
 
@@ -29,6 +30,11 @@ enum pysample_state {
 	PYSAMPLE_UNKNOWN = 0, /* not looked yet, or no interpreter mapped so far */
 	PYSAMPLE_READY,       /* a supported CPython: samples get Python frames */
 	PYSAMPLE_UNSUPPORTED, /* a CPython prowl cannot read: message says which */
+};
+
+struct pysample_named {
+	uint32_t tid;
+	char name[64]; /* the Python name last returned, "" none */
 };
 
 struct pysample_proc {
@@ -47,6 +53,18 @@ struct pysample_proc {
 	bool gil_tried;
 	py_read_fn read;      /* how the target's memory is read in a stop (default: process_vm_readv) */
 	void *read_ctx;
+	/* Thread names (pysample_thread_name): the last python_read_names(),
+	 * when it was read, how often, and per thread seen the name last given. */
+	struct py_names names;
+	struct py_names_hint names_hint;
+	uint64_t names_ns, name_reads;
+	struct pysample_named *named;
+	size_t nnamed, named_cap;
+	struct itab named_index; /* tid -> index into named */
+	/* What exec names a main thread (basenames of the executable and of the
+	 * command line's first two words, cut to 15 bytes), read once. */
+	char exec_names[3][16];
+	bool exec_known;
 };
 
 /* A merged stack: elements innermost first, each a native frame (index into
@@ -95,6 +113,18 @@ bool pysample_gil_wait(struct pysample_proc *p, long nr, uint64_t uaddr);
  * the ptrace backend before anything runs; false when unsure. */
 bool pysample_command_runs_python(char *const *argv);
 bool pysample_pid_runs_python(pid_t pid, char *why, size_t len); /* why: a CPython it cannot read, or "" */
+
+/* In a stop of thread tid (the reader is then valid): the threading.Thread
+ * name to give it when its OS name says nothing (os_name equals main_name,
+ * the process's main thread's comm: CPython before 3.14 never names its
+ * threads; the main thread itself only while its name is the one exec gave
+ * it, not one the program set) and it differs from the name this last
+ * returned for tid; NULL
+ * otherwise (named by the OS, no Python name, or no change). Names are read
+ * again at most once a second, and once early for each thread not seen
+ * before (a new thread's name is there from its first samples). */
+#define PYSAMPLE_NAME_PERIOD_NS 1000000000ull
+const char *pysample_thread_name(struct pysample_proc *p, pid_t tid, const char *os_name, const char *main_name);
 
 /* Moves src into dst (dst released first); src is left empty. */
 void pysample_move(struct py_sample *dst, struct py_sample *src);

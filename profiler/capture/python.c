@@ -1081,3 +1081,328 @@ size_t python_merge(const bool *is_eval, size_t n, const struct py_thread *th, s
 	free(start);
 	return k;
 }
+
+/* ---- thread names (threading.Thread._name) ---- */
+
+#define PY_MAX_DICT_ENTRIES (1u << 14) /* entries of one dict scanned (sys.modules: hundreds) */
+#define PY_DICT_CHUNK 64              /* entries read per system call */
+#define TPF_INLINE_VALUES (1ul << 2)  /* 3.13 */
+#define TPF_MANAGED_DICT (1ul << 4)   /* 3.11+ */
+#define TPF_HEAPTYPE (1ul << 9)
+#define TP_BASICSIZE 32               /* PyTypeObject offsets, the same 3.6-3.13 on x86-64 */
+#define TP_FLAGS 168
+#define TP_DICTOFFSET 288
+#define MODULE_DICT 16                /* PyModuleObject.md_dict */
+#define LONG_SIZE 16                  /* PyLongObject: ob_size (<= 3.11) or lv_tag (3.12+) */
+#define LONG_DIGITS 24
+
+/* Calls fn(arg, key, value) for each live entry of a dict's keys object
+ * (values: the split or inline values array, 0 for a combined table) until
+ * it returns true. 0 when fn returned true, -ENOENT when the scan ended
+ * without it, -EFAULT or -EPROTO when the keys object cannot be read or
+ * makes no sense. */
+static int keys_scan(const struct walk *w, uint64_t keys, uint64_t values,
+		     bool (*fn)(const struct walk *, void *, uint64_t, uint64_t), void *arg, uint32_t *hint)
+{
+	unsigned char h[40];
+	uint64_t nentries, entries, esize;
+	if (w->t->minor <= 10) {
+		/* dk_refcnt, dk_size, dk_lookup, dk_usable, dk_nentries, dk_indices[] */
+		int64_t size, n;
+		if (rd(w, keys, h, 40) < 0)
+			return -EFAULT;
+		memcpy(&size, h + 8, 8);
+		memcpy(&n, h + 32, 8);
+		if (size < 8 || size > (1 << 24) || (size & (size - 1)) || n < 0 || n > size)
+			return -EPROTO;
+		uint64_t ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffLL ? 4 : 8;
+		entries = keys + 40 + (uint64_t)size * ix;
+		nentries = (uint64_t)n;
+		esize = 24; /* hash, key, value */
+	} else {
+		/* dk_refcnt, dk_log2_size, dk_log2_index_bytes, dk_kind, dk_version,
+		 * dk_usable, dk_nentries, dk_indices[] */
+		int64_t n;
+		if (rd(w, keys, h, 32) < 0)
+			return -EFAULT;
+		unsigned log2 = h[8], log2ix = h[9], kind = h[10];
+		memcpy(&n, h + 24, 8);
+		if (log2 < 3 || log2 > 24 || log2ix < log2 || log2ix > log2 + 3 || kind > 2 || n < 0 ||
+		    n > (1 << log2))
+			return -EPROTO;
+		entries = keys + 32 + (1ull << log2ix);
+		nentries = (uint64_t)n;
+		esize = kind == 0 ? 24 : 16; /* general: hash, key, value; unicode/split: key, value */
+	}
+	if (nentries > PY_MAX_DICT_ENTRIES)
+		return -EPROTO;
+	uint64_t buf[PY_DICT_CHUNK * 3], vals[PY_DICT_CHUNK];
+	/* The entry that matched last time first: entries keep their place
+	 * until the table is resized, so most lookups take two reads. */
+	if (hint && *hint && *hint <= nentries) {
+		uint64_t i = *hint - 1;
+		if (rd(w, entries + i * esize, buf, esize) == 0 && (!values || rd(w, values + i * 8, vals, 8) == 0)) {
+			uint64_t key = esize == 24 ? buf[1] : buf[0], val = values ? vals[0] : esize == 24 ? buf[2] : buf[1];
+			if (key && val && fn(w, arg, key, val))
+				return 0;
+		}
+	}
+	for (uint64_t i = 0; i < nentries; i += PY_DICT_CHUNK) {
+		size_t k = nentries - i < PY_DICT_CHUNK ? (size_t)(nentries - i) : PY_DICT_CHUNK;
+		if (rd(w, entries + i * esize, buf, k * esize) < 0)
+			return -EFAULT;
+		if (values && rd(w, values + i * 8, vals, k * 8) < 0)
+			return -EFAULT;
+		for (size_t j = 0; j < k; j++) {
+			const uint64_t *e = (const uint64_t *)((const unsigned char *)buf + j * esize);
+			uint64_t key = esize == 24 ? e[1] : e[0], val = esize == 24 ? e[2] : e[1];
+			if (values)
+				val = vals[j];
+			if (key && val && fn(w, arg, key, val)) {
+				if (hint)
+					*hint = (uint32_t)(i + j + 1);
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+/* 3.13's PyDictValues opens with capacity, size, embedded, valid. */
+static uint64_t values_array(const struct walk *w, uint64_t values)
+{
+	return values && w->t->minor >= 13 ? values + 8 : values;
+}
+
+static int dict_scan(const struct walk *w, uint64_t dict, bool (*fn)(const struct walk *, void *, uint64_t, uint64_t),
+		     void *arg, uint32_t *hint)
+{
+	uint64_t kv[2]; /* ma_keys, ma_values */
+	if (!dict || rd(w, dict + 32, kv, sizeof(kv)) < 0)
+		return -EFAULT;
+	return keys_scan(w, kv[0], values_array(w, kv[1]), fn, arg, hint);
+}
+
+struct lookup {
+	const char *name;
+	size_t len;
+	uint64_t value;
+	uint64_t key; /* the matching key (a str) */
+};
+
+/* Whether the object at key is the ASCII str l->name: one read (a compact
+ * ASCII string's characters follow its header). */
+static bool lookup_fn(const struct walk *w, void *arg, uint64_t key, uint64_t value)
+{
+	struct lookup *l = arg;
+	const struct py_offsets *o = w->o;
+	unsigned char b[160];
+	size_t hlen = (size_t)o->uni_ascii_size;
+	if (hlen + l->len > sizeof(b) || o->uni_state + 4 > (int32_t)hlen || o->uni_length + 8 > (int32_t)hlen ||
+	    rd(w, key, b, hlen + l->len) < 0)
+		return false;
+	uint32_t state;
+	int64_t length;
+	memcpy(&state, b + o->uni_state, 4);
+	memcpy(&length, b + o->uni_length, 8);
+	if (!(state >> 5 & 1) || !(state >> 6 & 1) || length != (int64_t)l->len || memcmp(b + hlen, l->name, l->len))
+		return false;
+	l->value = value;
+	l->key = key;
+	return true;
+}
+
+static int dict_get_key(const struct walk *w, uint64_t dict, const char *name, uint64_t *v, uint32_t *hint,
+			uint64_t *key)
+{
+	struct lookup l = { name, strlen(name), 0, 0 };
+	int rc = dict_scan(w, dict, lookup_fn, &l, hint);
+	*v = l.value;
+	if (key)
+		*key = l.key;
+	return rc;
+}
+
+static int dict_get(const struct walk *w, uint64_t dict, const char *name, uint64_t *v, uint32_t *hint)
+{
+	return dict_get_key(w, dict, name, v, hint, NULL);
+}
+
+/* Whether the object at a has type type (its ob_type read). */
+static bool has_type(const struct walk *w, uint64_t a, uint64_t type)
+{
+	uint64_t t;
+	return type && rd_ptr(w, a, w->o->ob_type, &t) == 0 && t == type;
+}
+
+/* An attribute held in an instance's dict (or its 3.11+ split/inline values). */
+static int attr_get(const struct walk *w, uint64_t obj, const char *name, uint64_t *v, uint32_t *hint)
+{
+	uint64_t type, flags, dict = 0, values = 0;
+	*v = 0;
+	if (!obj || obj < 32 || rd(w, obj + 8, &type, 8) < 0 || rd(w, type + TP_FLAGS, &flags, 8) < 0)
+		return -EFAULT;
+	int minor = w->t->minor;
+	if (minor >= 11 && (flags & TPF_MANAGED_DICT)) {
+		if (!(flags & TPF_HEAPTYPE))
+			return -EPROTO;
+		uint64_t pre[2]; /* 3.11: values, dict; 3.12: -, dict-or-values; 3.13: -, dict */
+		if (rd(w, obj - 32, pre, sizeof(pre)) < 0)
+			return -EFAULT;
+		if (minor == 11) {
+			dict = pre[1];
+			values = dict ? 0 : pre[0];
+		} else if (minor == 12) {
+			if (pre[1] & 1) /* tagged: the values' address less one */
+				values = pre[1] + 1;
+			else
+				dict = pre[1];
+		} else {
+			dict = pre[1];
+			if (!dict && (flags & TPF_INLINE_VALUES)) {
+				int64_t basic;
+				unsigned char hdr[4];
+				if (rd(w, type + TP_BASICSIZE, &basic, 8) < 0 || basic < 16 || basic > 4096)
+					return -EPROTO;
+				values = obj + (uint64_t)basic;
+				if (rd(w, values, hdr, 4) < 0 || !hdr[3]) /* not valid: the dict holds them */
+					return -ENOENT;
+			}
+		}
+		if ((dict | values) & 7)
+			return -EPROTO;
+		if (!dict) {
+			struct lookup l = { name, strlen(name), 0, 0 };
+			uint64_t keys;
+			if (!values || rd_ptr(w, type, w->o->ht_cached_keys, &keys) < 0)
+				return -ENOENT;
+			int rc = keys_scan(w, keys, values_array(w, values), lookup_fn, &l, hint);
+			*v = l.value;
+			return rc;
+		}
+	} else {
+		int64_t off;
+		if (rd(w, type + TP_DICTOFFSET, &off, 8) < 0)
+			return -EFAULT;
+		if (off <= 0 || off > 4096) /* none, or after a variable-size part: not a Thread */
+			return -EPROTO;
+		if (rd(w, obj + (uint64_t)off, &dict, 8) < 0)
+			return -EFAULT;
+	}
+	return dict_get(w, dict, name, v, hint);
+}
+
+/* A small non-negative int (up to 64 bits). */
+static int read_long(const struct walk *w, uint64_t addr, uint64_t *v)
+{
+	unsigned char b[LONG_DIGITS + 12];
+	uint64_t n;
+	if (rd(w, addr, b, sizeof(b)) < 0)
+		return -EFAULT;
+	if (w->t->minor <= 11) {
+		int64_t size;
+		memcpy(&size, b + LONG_SIZE, 8);
+		if (size < 0 || size > 3)
+			return -EPROTO;
+		n = (uint64_t)size;
+	} else {
+		uint64_t tag;
+		memcpy(&tag, b + LONG_SIZE, 8);
+		if ((tag & 3) == 2 || tag >> 3 > 3) /* negative, or too big */
+			return -EPROTO;
+		n = tag >> 3;
+	}
+	uint32_t d[3] = { 0, 0, 0 };
+	memcpy(d, b + LONG_DIGITS, n * 4);
+	if (d[0] >> 30 || d[1] >> 30 || d[2] >> 4)
+		return -EPROTO;
+	*v = (uint64_t)d[0] | (uint64_t)d[1] << 30 | (uint64_t)d[2] << 60;
+	return 0;
+}
+
+struct names_scan {
+	struct py_names *out;
+	size_t cap;
+	struct py_names_hint *hint;
+	uint64_t str_type; /* type(a key found by name): _name must be one too */
+	size_t seen;       /* entries of _active looked at: bounded apart from names found */
+};
+
+/* One entry of threading._active: ident -> Thread. */
+static bool names_fn(const struct walk *w, void *arg, uint64_t key, uint64_t thread)
+{
+	struct names_scan *ns = arg;
+	struct py_names *out = ns->out;
+	if (out->n >= PY_MAX_THREADS || ++ns->seen > 2 * PY_MAX_THREADS) {
+		out->truncated = true;
+		return true;
+	}
+	uint64_t ident, name_obj, native = 0, tid = 0, int_type;
+	if (read_long(w, key, &ident) < 0 || rd_ptr(w, key, w->o->ob_type, &int_type) < 0 ||
+	    attr_get(w, thread, "_name", &name_obj, &ns->hint->name_ix) < 0 || !has_type(w, name_obj, ns->str_type))
+		return false;
+	char *name = read_str(w, name_obj);
+	if (!name)
+		return false;
+	/* _native_id (3.8+) is the tid (an int like the ident: None before the
+	 * thread runs); before, glibc's struct pthread has it. */
+	if (w->t->minor >= 8 && attr_get(w, thread, "_native_id", &native, &ns->hint->native_ix) == 0 &&
+	    has_type(w, native, int_type) && read_long(w, native, &tid) == 0 && tid > 0 && tid <= INT_MAX) {
+		/* tid as read */
+	} else {
+		uint32_t t32 = 0;
+		tid = ident && rd(w, ident + PY_GLIBC_PTHREAD_TID, &t32, 4) == 0 && t32 > 0 && t32 <= INT_MAX ? t32 : 0;
+	}
+	if (!tid) {
+		free(name);
+		return false;
+	}
+	xgrow((void **)&out->v, &ns->cap, out->n + 1, sizeof(*out->v));
+	out->v[out->n++] = (struct py_thread_name){ .tid = (uint32_t)tid, .ident = ident, .name = name };
+	return false;
+}
+
+int python_read_names(const struct python_target *t, py_read_fn read, void *ctx, struct py_names_hint *hint,
+		      struct py_names *out)
+{
+	struct py_names_hint none = { 0, 0, 0, 0 };
+	if (!hint)
+		hint = &none;
+	struct walk w = { t, &t->off, read, ctx, 0, NULL };
+	const struct py_offsets *o = &t->off;
+	memset(out, 0, sizeof(*out));
+	uint64_t interp = 0, modules, threading, mdict, active, active_key;
+	int rc = t->minor == 6 ? rd(&w, t->interp_head, &interp, 8) : rd_ptr(&w, t->runtime, o->rt_interp_head, &interp);
+	if (rc < 0 || !interp || rd_ptr(&w, interp, o->is_modules, &modules) < 0) {
+		errno = EFAULT;
+		return -EFAULT;
+	}
+	/* sys.modules["threading"].__dict__["_active"]: a program that never
+	 * imported threading has no names to give. */
+	if ((rc = dict_get(&w, modules, "threading", &threading, &hint->modules_ix)) < 0 ||
+	    (rc = rd_ptr(&w, threading, MODULE_DICT, &mdict)) < 0 ||
+	    (rc = dict_get_key(&w, mdict, "_active", &active, &hint->active_ix, &active_key)) < 0) {
+		errno = -rc;
+		return rc;
+	}
+	struct names_scan ns = { out, 0, hint, 0, 0 };
+	if (rd_ptr(&w, active_key, o->ob_type, &ns.str_type) < 0) {
+		errno = EFAULT;
+		return -EFAULT;
+	}
+	rc = dict_scan(&w, active, names_fn, &ns, NULL);
+	if (rc < 0 && rc != -ENOENT) {
+		python_names_release(out);
+		errno = -rc;
+		return rc;
+	}
+	return 0;
+}
+
+void python_names_release(struct py_names *n)
+{
+	for (size_t i = 0; i < n->n; i++)
+		free(n->v[i].name);
+	free(n->v);
+	memset(n, 0, sizeof(*n));
+}

@@ -160,6 +160,40 @@ bool python_is_eval_pc(const struct python_target *t, uint64_t pc);
  * known for this target). */
 int python_gil_range(const struct python_target *t, py_read_fn read, void *ctx, uint64_t *start, uint64_t *end);
 
+/* Thread names: what threading.Thread objects call their threads
+ * (threading._active, found through the main interpreter's sys.modules;
+ * each Thread's _name, and its tid from _native_id in 3.8+ or through
+ * glibc's struct pthread at its ident before). */
+struct py_thread_name {
+	uint32_t tid;
+	uint64_t ident; /* threading.get_ident(): the pthread_t */
+	char *name;     /* UTF-8, at most PY_MAX_NAME characters */
+};
+
+struct py_names {
+	struct py_thread_name *v;
+	size_t n;
+	bool truncated; /* more than PY_MAX_THREADS threads */
+};
+
+/* Where threading, its _active and a Thread's _name and _native_id were
+ * found in their dicts (entry index + 1, 0 unknown): tried first next time,
+ * checked like any entry (Threads share their keys, or fill their dicts in
+ * the same order: one hint serves every thread). */
+struct py_names_hint {
+	uint32_t modules_ix, active_ix, name_ix, native_ix;
+};
+
+/* Reads every named thread's name. 0 (possibly with n == 0); -ENOENT when
+ * the program has not imported threading; -EFAULT or -EPROTO when what
+ * should lead to the names cannot be read or makes no sense (the target's
+ * memory is untrusted: dicts and ints are bounded and checked, and an entry
+ * that cannot be read is left out). out must be zeroed or released before;
+ * release it with python_names_release(). */
+int python_read_names(const struct python_target *t, py_read_fn read, void *ctx, struct py_names_hint *hint,
+		      struct py_names *out);
+void python_names_release(struct py_names *n);
+
 /* A py_read_fn over process_vm_readv: ctx points to a pid_t. */
 int python_read_pid(void *ctx, uint64_t addr, void *buf, size_t len);
 

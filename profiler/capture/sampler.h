@@ -112,6 +112,9 @@ struct sampler_event {
 		struct {
 			const char *name;
 			bool exec;
+			/* name is the thread's Python (threading) name, given
+			 * where its OS name says nothing; the OS name stays. */
+			bool python;
 		} comm;
 		struct {
 			pid_t ppid, ptid;

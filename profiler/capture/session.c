@@ -105,7 +105,9 @@ static void thread_named(struct session *s, struct target_proc *p, struct target
 {
 	if (name)
 		target_thread_set_name(th, name);
-	th->excluded = !name_wanted(s, th->name) || !tid_wanted(s, p->pid, th->tid) || !proc_wanted(s, p, th);
+	/* --thread matches a Python thread's name or its OS name. */
+	bool named = name_wanted(s, th->name) || (strcmp(th->name, th->comm) != 0 && name_wanted(s, th->comm));
+	th->excluded = !named || !tid_wanted(s, p->pid, th->tid) || !proc_wanted(s, p, th);
 }
 
 /* --comm and --uid (the whole machine): a process's name is its main
@@ -118,7 +120,7 @@ static bool proc_wanted(struct session *s, struct target_proc *p, const struct t
 		return true;
 	if (s->have_comm_re) {
 		const struct target_thread *leader = th->tid == p->pid ? th : target_thread(p, p->pid, false);
-		const char *name = leader && leader->name[0] ? leader->name : th->name;
+		const char *name = leader && leader->comm[0] ? leader->comm : th->comm;
 		if (regexec(&s->comm_re, name, 0, NULL, 0) != 0)
 			return false;
 	}
@@ -167,7 +169,7 @@ static struct target_thread *thread_record(struct session *s, struct target_proc
 	struct target_thread *th = target_thread(p, tid, false);
 	if (!th) {
 		th = target_thread(p, tid, true);
-		char name[sizeof(th->name)];
+		char name[sizeof(th->comm)];
 		procstat_comm(p->pid, tid, name, sizeof(name));
 		thread_named(s, p, th, name);
 	}
@@ -269,9 +271,14 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 			break;
 		th = target_thread(p, ev->tid, true);
 		th->exited = false;
-		thread_named(s, p, th, ev->comm.name);
-		if (ev->tid == ev->pid)
-			proc_renamed(s, p);
+		if (ev->comm.python) {
+			target_thread_set_display_name(th, ev->comm.name);
+			thread_named(s, p, th, NULL);
+		} else {
+			thread_named(s, p, th, ev->comm.name);
+			if (ev->tid == ev->pid)
+				proc_renamed(s, p);
+		}
 		break;
 	case SAMPLER_FORK: {
 		p = target_proc(s->target, ev->pid, false);
@@ -285,7 +292,7 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 			p->uid_known = true;
 		}
 		char name[16];
-		snprintf(name, sizeof(name), "%s", parent ? parent->name : "");
+		snprintf(name, sizeof(name), "%s", parent ? parent->comm : "");
 		th = target_thread(p, ev->tid, true);
 		th->exited = false;
 		thread_named(s, p, th, name);

@@ -43,6 +43,9 @@ const char *snapshot_process_name(struct target *t, pid_t pid)
 {
 	struct target_proc *tp = target_proc(t, pid, false);
 	struct target_thread *leader = tp ? target_thread(tp, pid, false) : NULL;
+	/* The OS name: a Python main thread's shown name is "MainThread". */
+	if (leader && leader->comm[0])
+		return leader->comm;
 	if (leader && leader->name[0])
 		return leader->name;
 	/* The leader's record is missing (attached late, or gone): any thread's. */

@@ -19,6 +19,7 @@ struct shot_ctx {
 	uint64_t *buf;
 	size_t max;
 	struct pysample_proc *python;
+	char main_comm[16]; /* the process's name: a thread named so gets its Python name */
 };
 
 static struct stackshot_thread *thread_get(struct stackshot *ss, pid_t tid, bool add)
@@ -132,8 +133,12 @@ static void on_stop(struct ptrace_proc *pp, struct ptrace_thread *t, void *arg)
 	st->pcs = xmalloc(((size_t)n + 1) * sizeof(*st->pcs));
 	memcpy(st->pcs, c->buf, (size_t)n * sizeof(*st->pcs));
 	/* Still stopped: the Python half is of the same instant. */
-	if (c->python && c->python->state == PYSAMPLE_READY)
-		pysample_read(c->python, t->tid, st->pcs, st->npcs, &st->py);
+	if (c->python && c->python->state == PYSAMPLE_READY &&
+	    pysample_read(c->python, t->tid, st->pcs, st->npcs, &st->py) == 0 && c->main_comm[0]) {
+		const char *name = pysample_thread_name(c->python, t->tid, st->name, c->main_comm);
+		if (name)
+			snprintf(st->name, sizeof(st->name), "%s", name);
+	}
 }
 
 static int fail(struct stackshot *ss, int r)
@@ -238,6 +243,8 @@ int stackshot_take(const struct capture_opts *o, struct stackshot **out, char **
 	struct shot_ctx c = { ss, unwinder_new(ss->target->modules, depth), xmalloc(sizeof(struct ptrace_mem)),
 			      xmalloc(depth * sizeof(uint64_t)), depth, ss->python };
 	ptrace_mem_init(c.mem, pid);
+	if (procstat_comm(pid, pid, c.main_comm, sizeof(c.main_comm)) != 0)
+		c.main_comm[0] = 0;
 	ptrace_proc_collect(&pp, STACKSHOT_WAIT_NS, on_stop, &c);
 	ptrace_proc_detach(&pp);
 	ptrace_proc_release(&pp);

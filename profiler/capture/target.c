@@ -167,15 +167,21 @@ struct target_thread *target_thread(struct target_proc *p, pid_t tid, bool add)
 
 void target_thread_set_name(struct target_thread *th, const char *name)
 {
+	snprintf(th->comm, sizeof(th->comm), "%s", name ? name : "");
+	size_t n = strlen(th->comm);
+	if (n && th->comm[n - 1] == '\n')
+		th->comm[n - 1] = 0;
+	memcpy(th->name, th->comm, sizeof(th->comm));
+}
+
+void target_thread_set_display_name(struct target_thread *th, const char *name)
+{
 	snprintf(th->name, sizeof(th->name), "%s", name ? name : "");
-	size_t n = strlen(th->name);
-	if (n && th->name[n - 1] == '\n')
-		th->name[n - 1] = 0;
 }
 
 static void read_thread_name(pid_t pid, struct target_thread *th)
 {
-	char name[sizeof(th->name)];
+	char name[sizeof(th->comm)];
 	if (procstat_comm(pid, th->tid, name, sizeof(name)) == 0)
 		target_thread_set_name(th, name);
 }

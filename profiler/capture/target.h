@@ -19,7 +19,8 @@
 
 struct target_thread {
 	pid_t tid;
-	char name[16];  /* comm */
+	char name[64];  /* what profiles call it: comm, or a Python thread's threading name */
+	char comm[16];  /* the OS name (comm) */
 	bool exited;
 	bool excluded;  /* --thread REGEX did not match (the session's; backends ask env.thread_wanted) */
 };
@@ -98,8 +99,11 @@ struct target_thread *target_thread(struct target_proc *p, pid_t tid, bool add);
 /* Rescans /proc/PID/task; newly found threads are added with their names. Returns
  * how many were new, or -errno (-ESRCH when the process is gone). */
 int target_scan_threads(struct target_proc *p);
-/* Sets a thread's name (truncated to 15 bytes). */
+/* Sets a thread's OS name, comm and name both (truncated to 15 bytes). */
 void target_thread_set_name(struct target_thread *th, const char *name);
+/* Sets the name profiles show alone (a Python thread's threading name,
+ * truncated to 63 bytes); comm keeps the OS name. */
+void target_thread_set_display_name(struct target_thread *th, const char *name);
 size_t target_live_threads(const struct target *t);
 
 /* Reaps the launched child if it exited (non-blocking): true once it has.

@@ -12,6 +12,8 @@
 #     --no-python --backend ptrace`, median of BENCH_ROUNDS (default 3),
 #     alternating; also per second less the time it waited for a CPU (the
 #     machine's other load); with py-spy installed, under `py-spy record`.
+#  3. one read of a 4-thread script's thread names (threading's), first and
+#     later, beside one walk of its frames (tests/helpers/pystack).
 # Timings on a shared machine are noisy: the table says what was measured,
 # never a pass/fail.
 set -u
@@ -113,4 +115,29 @@ done
 echo "   (final Hz: the rate the 5% pause budget settled on for the Python-aware run; held %: the share of"
 echo "   the run the target had a thread stopped)"
 [ -n "$have_pyspy" ] || echo "   py-spy is not installed (not in Debian's archive): no comparison"
+
+echo
+echo "3. thread names (threading's, read at most once a second per process): one read of the names of"
+echo "   tests/data/python/threads.py's 4 threads, the first (scanning sys.modules and threading's globals)"
+echo "   and a later one (from where the first found them), beside one walk of every thread's frames"
+PYSTACK=${PYSTACK:-${BUILD:-$(dirname "$PROWL")}/tests/helpers/pystack}
+if [ -x "$PYSTACK" ]; then
+	printf '   %-40s %18s %18s %18s\n' python "first: reads us" "later: reads us" "walk: reads us"
+	for py in $pythons; do
+		rm -f "$TMP/th.out"
+		"$py" "$ROOT/tests/data/python/threads.py" 3 "$TMP/th.truth" >"$TMP/th.out" &
+		TPID=$!
+		i=0
+		until grep -q READY "$TMP/th.out" 2>/dev/null || [ $i -ge 200 ]; do i=$((i + 1)); sleep 0.05; done
+		"$PYSTACK" "$TPID" 2>"$TMP/th.err" >/dev/null
+		kill -9 "$TPID" 2>/dev/null; wait "$TPID" 2>/dev/null; TPID=""
+		nl=$(grep '^names:' "$TMP/th.err") wl=$(grep '^walk:' "$TMP/th.err")
+		printf '   %-40s %18s %18s %18s\n' "$py" \
+			"$(echo "$nl" | sed -n 's/.*first read: \([0-9]*\) reads, \([0-9]*\) us.*/\1 \2/p')" \
+			"$(echo "$nl" | sed -n 's/^names: [0-9]* threads, \([0-9]*\) reads, \([0-9]*\) us.*/\1 \2/p')" \
+			"$(echo "$wl" | sed -n 's/.*frames, \([0-9]*\) reads.*, \([0-9]*\) us.*/\1 \2/p')"
+	done
+else
+	echo "   $PYSTACK not built (make $PYSTACK): skipped"
+fi
 exit 0

@@ -10,7 +10,8 @@
  *           second byte picks.
  * Each walked thread is then merged with a native stack made of the image's
  * first bytes (python_merge), whose output must index real frames; the GIL's
- * place (python_gil_range) is looked up too. The merge's own properties are
+ * place (python_gil_range) is looked up too, and the threads' names
+ * (python_read_names: dicts, ints and instance attributes of every layout). The merge's own properties are
  * fuzzed by fuzz_pymerge.
  * Every walk must end (bounded), free what it made and never read outside
  * the image but through the callback.
@@ -67,6 +68,23 @@ static void walk(const struct python_target *t, const struct image *m, struct py
 					abort();
 		}
 		python_stacks_release(&s);
+	}
+	/* thread names: sys.modules -> threading._active -> each Thread's dict */
+	struct py_names names;
+	struct py_names_hint hint = { 0, 0, 0, 0 }; /* any hint, checked */
+	if (m->n >= 4)
+		hint = (struct py_names_hint){ m->p[0], m->p[1], m->p[2], m->p[3] };
+	for (int pass = 0; pass < 2; pass++) { /* the second with the places the first found */
+		if (python_read_names(t, image_read, (void *)m, &hint, &names) == 0) {
+			if (names.n > PY_MAX_THREADS)
+				abort();
+			for (size_t i = 0; i < names.n; i++)
+				if (!names.v[i].name || !names.v[i].tid || names.v[i].tid > INT32_MAX)
+					abort();
+			python_names_release(&names);
+		} else if (names.n || names.v) {
+			abort(); /* a failed read leaves nothing behind */
+		}
 	}
 }
 

@@ -71,6 +71,9 @@ static const struct spec specs[] = {
 	{ F(ob_type), 6, 13, "_object.ob_type" },
 	{ F(rt_gil), 7, 11, "_PyRuntimeState.ceval.gil" },
 	{ F(gil_size), 7, 13, "sizeof:_gil_runtime_state" },
+	{ F(is_modules), 6, 11, "_is.modules" },
+	{ F(is_modules), 12, 13, "_is.imports.modules" },
+	{ F(ht_cached_keys), 6, 13, "_heaptypeobject.ht_cached_keys" },
 };
 static const char *const all_fields[] = {
 	"rt_interp_head", "rt_gil_tstate", "is_next", "is_tstate_head", "is_gil_ptr", "gil_locked",
@@ -78,7 +81,7 @@ static const char *const all_fields[] = {
 	"fr_previous", "fr_code", "fr_lasti", "fr_is_entry", "fr_owner", "co_filename", "co_name",
 	"co_qualname", "co_firstlineno", "co_linetable", "co_code_adaptive", "co_firsttraceable",
 	"uni_length", "uni_state", "uni_ascii_size", "uni_compact_size", "bytes_size", "bytes_sval",
-	"ob_type", "rt_gil", "gil_size",
+	"ob_type", "rt_gil", "gil_size", "is_modules", "ht_cached_keys",
 };
 
 static Dwarf *dw;

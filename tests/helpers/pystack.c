@@ -9,7 +9,8 @@
  * target changes under the walker, which must come back every time.
  * stdout: one line per frame, innermost first, threads in list order:
  *   TID<TAB>co_name<TAB>qualname<TAB>file<TAB>line<TAB>entry|-
- * stderr: "python 3.X.Y MODULE", "walk: ... reads, N us" and "gil: TID|none|unknown". Exit 0, 1 on a
+ * stderr: "python 3.X.Y MODULE", "walk: ... reads, N us", "names: N threads, R reads, U us (first read: ...)" (then
+ * "name: TID NAME" each; threading's names) and "gil: TID|none|unknown". Exit 0, 1 on a
  * walk error, 2 when no supported CPython was found (the reason on stderr).
  */
 #include <dirent.h>
@@ -123,8 +124,36 @@ int main(int argc, char **argv)
 		t1 = now_ns();
 	}
 	python_cache_free(cache);
+	/* The threads' names (threading), read in the same stop: their cost. */
+	struct py_names names;
+	struct py_names_hint hint = { 0, 0, 0, 0 };
+	unsigned long wreads = nreads;
+	nreads = 0;
+	uint64_t n0 = now_ns();
+	int nrc = python_read_names(&t, counting_read, &pid, &hint, &names);
+	uint64_t n1 = now_ns();
+	unsigned long name_reads1 = nreads;
+	uint64_t first_us = (n1 - n0) / 1000;
+	if (nrc == 0) { /* again, from where the first found threading and _active */
+		python_names_release(&names);
+		nreads = 0;
+		n0 = now_ns();
+		nrc = python_read_names(&t, counting_read, &pid, &hint, &names);
+		n1 = now_ns();
+	}
+	unsigned long name_reads = nreads;
+	nreads = wreads;
 	for (int i = 0; i < ntids; i++)
 		ptrace(PTRACE_DETACH, tids[i], 0, 0);
+	if (nrc == 0) {
+		fprintf(stderr, "names: %zu threads, %lu reads, %llu us (first read: %lu reads, %llu us)\n", names.n,
+			name_reads, (unsigned long long)((n1 - n0) / 1000), name_reads1, (unsigned long long)first_us);
+		for (size_t i = 0; i < names.n; i++)
+			fprintf(stderr, "name: %u %s\n", names.v[i].tid, names.v[i].name);
+		python_names_release(&names);
+	} else {
+		fprintf(stderr, "names: none (%s)\n", strerror(-nrc));
+	}
 	if (rc < 0) {
 		fprintf(stderr, "pystack: cannot read the interpreter list\n");
 		return 1;
