@@ -66,6 +66,7 @@ enum format format_by_path(const char *path)
 		{ ".pb", FORMAT_PPROF },
 		{ ".perf-script", FORMAT_PERF_SCRIPT },
 		{ ".perfscript", FORMAT_PERF_SCRIPT },
+		{ ".report", FORMAT_REPORT },
 	};
 	if (!path)
 		return FORMAT_NONE;

@@ -61,7 +61,7 @@ int cmd_report(int argc, char **argv)
 	enum format f;
 	struct strbuf err;
 	strbuf_init(&err);
-	if (opts_output_format(&out, FORMAT_REPORT, FORMAT_REPORT, &f, &err)) {
+	if (opts_output_format(&out, FORMAT_REPORT, FORMAT_NONE, &f, &err)) {
 		opts_error(&report_cmd, "%s", err.buf);
 		strbuf_release(&err);
 		return EX_USAGE;

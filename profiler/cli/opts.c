@@ -468,7 +468,7 @@ int opts_output_format(const struct output_opts *out, enum format dflt, enum for
 	if (*f != FORMAT_NONE)
 		return 0;
 	strbuf_addf(err,
-		    "cannot tell the format of '%s' from its name (name it .svg .folded .txt .json .pb.gz .perf-script, "
+		    "cannot tell the format of '%s' from its name (name it .svg .folded .txt .json .pb.gz .perf-script .report, "
 		    "or give -f %s)",
 		    out->path, format_list);
 	return OPTS_USAGE;

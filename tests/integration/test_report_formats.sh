@@ -62,8 +62,12 @@ fi
 cmp -s "$TMP/stdout.folded" "$TMP/p.folded" || fail "-o - did not write the folded stacks"
 "$PROWL" convert "$TMP/p.folded" -f svg -o "$TMP/forced.txt" || fail "convert -f svg"
 head -c 5 "$TMP/forced.txt" | grep -q '<?xml' || fail "-f svg did not override the .txt extension"
-"$PROWL" report "$TMP/p.folded" -o "$TMP/report.out" || fail "report -o FILE"
-cmp -s "$TMP/report.out" "$TMP/r.folded" 2>/dev/null || grep -q '^top functions by self' "$TMP/report.out" || fail "report -o FILE"
+"$PROWL" report "$TMP/p.folded" -o "$TMP/top.report" || fail "report -o FILE"
+grep -q '^top functions by self' "$TMP/top.report" || fail "report -o FILE.report: not a report"
+# A name that says no format is refused, as in every command (issue 13).
+"$PROWL" report "$TMP/p.folded" -o "$TMP/report.out" 2>"$TMP/err" && fail "report -o report.out was accepted"
+[ ! -e "$TMP/report.out" ] || fail "report -o report.out wrote a file"
+grep -q "^prowl report: cannot tell the format of '.*report.out' from its name" "$TMP/err" || fail "report -o report.out: $(cat "$TMP/err")"
 
 # Errors: the exit code, one line on stderr, nothing on stdout.
 check() { # WANT_RC DESCRIPTION CMD...
@@ -90,4 +94,13 @@ check 73 "convert into a missing folder" "$PROWL" convert "$TMP/p.folded" -o "$T
 check 64 "diff with one profile" "$PROWL" diff "$TMP/p.folded"
 check 64 "diff to a pprof" "$PROWL" diff "$TMP/p.folded" "$TMP/p.folded" -o "$TMP/d.pb.gz"
 check 66 "diff with a missing profile" "$PROWL" diff "$TMP/p.folded" "$TMP/none" -o "$TMP/d.svg"
+
+# record --report --top N prints N rows in each table (issue 13), the same
+# tables as report --top N of the file it wrote.
+rows() { awk -v t="$2" '$0 ~ "^top functions by " t { on = 1; getline; next } on && NF == 0 { on = 0 } on { n++ } END { print n + 0 }' "$1"; }
+"$PROWL" record -q --report --top 2 -o "$TMP/r2.folded" -- "$SAMPLES/cpu" 0.5 >"$TMP/r2.txt" || fail "record --report --top 2"
+[ "$(rows "$TMP/r2.txt" self)" = 2 ] && [ "$(rows "$TMP/r2.txt" total)" = 2 ] ||
+	fail "record --report --top 2 did not print 2 rows a table: $(cat "$TMP/r2.txt")"
+"$PROWL" report --top 2 "$TMP/r2.folded" >"$TMP/r2b.txt" || fail "report --top 2"
+[ "$(rows "$TMP/r2b.txt" self)" = 2 ] || fail "report --top 2 did not print 2 rows: $(cat "$TMP/r2b.txt")"
 exit 0
