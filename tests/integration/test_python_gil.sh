@@ -46,7 +46,8 @@ run() { # PY OUT ERR TRUTH [prowl options...]
 	py=$1 out=$2 err=$3 truth=$4
 	shift 4
 	rm -f "$TMP/py.out" "$truth"
-	bg "$py" "$SCRIPT" $((SECS + 2)) "$truth" >"$TMP/py.out"
+	# A long run that SIGUSR1 ends once the recording is over.
+	bg "$py" "$SCRIPT" $((SECS + 60)) "$truth" >"$TMP/py.out"
 	pid=$BG
 	i=0
 	until grep -q READY "$TMP/py.out" 2>/dev/null; do
@@ -54,6 +55,7 @@ run() { # PY OUT ERR TRUTH [prowl options...]
 	done
 	"$PROWL" record --mode wall --stats -d "$SECS" -o "$out" -p "$pid" "$@" >/dev/null 2>"$err" ||
 		{ cat "$err"; fail "$py: record $* failed"; }
+	kill -USR1 "$pid"
 	wait "$pid"
 }
 
