@@ -4,7 +4,8 @@
  * read their rows from here, so a row means the same everywhere:
  *
  *  - a row is a frame of the folded profile: frames merged by function (name,
- *    kind, module, inlined or not) or, with FOLD_LINES, by function and
+ *    kind, module, inlined or not; a Python function also by its file, as
+ *    every module's body is "<module>") or, with FOLD_LINES, by function and
  *    file:line (profile_fold() does the merging);
  *  - an inlined frame is a row of its own (marked inlined), apart from the
  *    out-of-line copy of the same function;
