@@ -38,6 +38,7 @@ struct ptrace_thread {
 	uint64_t last_sample_ns; /* the caller's scratch: when it was last sampled */
 	uint64_t runs;     /* the caller's scratch: CPU arrivals counted before the interrupt */
 	bool on_our_cpu;   /* the caller's scratch: it was queued on the CPU the caller ran on */
+	unsigned hold_off; /* the caller's scratch: ticks to leave it alone (a fork we cut) */
 	bool detach_after; /* set by a collect callback: detach it there instead of resuming */
 	/* The caller's scratch (cpu mode weights): the thread's CPU time at the
 	 * last look, the part of a period not yet given to a sample, and whether
