@@ -53,6 +53,11 @@ run() { # PY OUT ERR TRUTH [prowl options...]
 	until grep -q READY "$TMP/py.out" 2>/dev/null; do
 		i=$((i + 1)); [ $i -lt 300 ] || fail "$py never printed READY"; sleep 0.05
 	done
+	# After READY the main thread still runs join()'s own bytecode, and
+	# holds the GIL while it does (on a loaded machine, for as long as a
+	# few hand-overs take): --gil rightly keeps those samples. Record once
+	# it is parked in the lock.
+	wait_in_futex "$pid" "$pid" || fail "$py: the main thread never parked in join()"
 	"$PROWL" record --mode wall --stats -d "$SECS" -o "$out" -p "$pid" "$@" >/dev/null 2>"$err" ||
 		{ cat "$err"; fail "$py: record $* failed"; }
 	kill -USR1 "$pid"
