@@ -2,6 +2,7 @@
  * stack through the remote accessors, as it would a sample's. */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,6 +136,80 @@ static void test_unwinds_own_stack_to_the_end(void **state)
 	unwinder_free(u);
 	maps_free(m);
 	module_set_free(ms);
+}
+
+/* Unwinds regs/copy twice, with the fast path and with libunwind alone:
+ * the same frames and the same flags. Returns the frame count. */
+static int unwind_both_ways(uint64_t *ips, unsigned *flags, uint64_t *fast_frames)
+{
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, getpid());
+	assert_int_equal(maps_load(m), 0);
+	struct unwind_mem mem = { copy_read, &copy };
+	struct unwinder *fast = unwinder_new(ms, 256), *slow = unwinder_new(ms, 256);
+	unwinder_set_fast(slow, false);
+	uint64_t other[256];
+	unsigned oflags = 99;
+	int n = unwind_dwarf(fast, m, &regs, &mem, ips, 256, flags);
+	assert_int_equal(unwind_dwarf(slow, m, &regs, &mem, other, 256, &oflags), n);
+	assert_int_equal(*flags, oflags);
+	assert_memory_equal(ips, other, (size_t)n * sizeof(*ips));
+	assert_int_equal(unwinder_fast_frames(slow), 0);
+	*fast_frames = unwinder_fast_frames(fast);
+	unwinder_free(fast);
+	unwinder_free(slow);
+	maps_free(m);
+	module_set_free(ms);
+	return n;
+}
+
+static void test_fast_path_agrees_with_libunwind(void **state)
+{
+	(void)state;
+	capture(DEPTH, 256 * 1024);
+	uint64_t ips[256], fast;
+	unsigned flags;
+	int n = unwind_both_ways(ips, &flags, &fast);
+	assert_int_equal(flags, 0);
+	for (int d = 0; d <= DEPTH; d++)
+		assert_int_equal(ips[1 + d], ret_addr[d]);
+	/* The plain frames of this file were the fast path's. */
+	assert_true(fast >= DEPTH + 1);
+	free(copy.data);
+}
+
+static volatile int in_handler;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	capture(2, 256 * 1024);
+	in_handler = 1;
+}
+
+/* Through a signal frame: the fast path hands the sigreturn trampoline to
+ * libunwind, and the frames past it are the same either way. */
+static void test_fast_path_through_a_signal_frame(void **state)
+{
+	(void)state;
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	in_handler = 0;
+	raise(SIGUSR1);
+	sigaction(SIGUSR1, &old, NULL);
+	assert_true(in_handler);
+	uint64_t ips[256], fast;
+	unsigned flags;
+	int n = unwind_both_ways(ips, &flags, &fast);
+	assert_int_equal(flags, 0);
+	/* capture's three levels, the handler, then the trampoline (pc + 1). */
+	for (int d = 0; d <= 2; d++)
+		assert_int_equal(ips[1 + d], ret_addr[d]);
+	assert_true(n > 6);
+	assert_true(fast >= 3);
+	free(copy.data);
 }
 
 static void test_short_copy_is_truncated(void **state)
@@ -546,6 +621,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unwinds_own_stack_to_the_end),
+		cmocka_unit_test(test_fast_path_agrees_with_libunwind),
+		cmocka_unit_test(test_fast_path_through_a_signal_frame),
 		cmocka_unit_test(test_short_copy_is_truncated),
 		cmocka_unit_test(test_garbage_registers),
 		cmocka_unit_test(test_frame_pointer_walk),

@@ -463,9 +463,8 @@ int maps_resolve(const struct maps *m, uint64_t addr, struct module **mod, uint6
 	return 0;
 }
 
-static int maps_read_file_do(const struct maps *m, uint64_t addr, void *buf, size_t len)
+static int entry_read_file(const struct map_entry *e, uint64_t addr, void *buf, size_t len)
 {
-	const struct map_entry *e = maps_find(m, addr);
 	if (!e || !e->module || (e->prot & MAPS_PROT_WRITE) || len > e->end - addr)
 		return -EFAULT;
 	module_load(e->module);
@@ -474,7 +473,10 @@ static int maps_read_file_do(const struct maps *m, uint64_t addr, void *buf, siz
 	uint64_t off = addr - e->start + e->pgoff;
 	if (off > e->module->image_len || len > e->module->image_len - off)
 		return -EFAULT;
-	memcpy(buf, e->module->image + off, len);
+	if (len == 8) /* the unwinder's word: a move, not a call */
+		memcpy(buf, e->module->image + off, 8);
+	else
+		memcpy(buf, e->module->image + off, len);
 	return 0;
 }
 
@@ -515,5 +517,16 @@ int maps_parse(struct maps *m, const char *text)
 
 int maps_read_file(const struct maps *m, uint64_t addr, void *buf, size_t len)
 {
-	return maps_errno(maps_read_file_do(m, addr, buf, len));
+	return maps_errno(entry_read_file(maps_find(m, addr), addr, buf, len));
+}
+
+int maps_read_file_hint(const struct maps *m, const struct map_entry **hint, uint64_t addr, void *buf, size_t len)
+{
+	const struct map_entry *e = *hint;
+	if (!e || addr < e->start || addr >= e->end) {
+		e = maps_find(m, addr);
+		if (e)
+			*hint = e;
+	}
+	return maps_errno(entry_read_file(e, addr, buf, len));
 }

@@ -124,5 +124,11 @@ int maps_resolve(const struct maps *m, uint64_t addr, struct module **mod, uint6
 /* Reads len bytes at target address addr from the file behind the mapping
  * (for read-only code and unwind tables); returns 0 or -EFAULT. */
 int maps_read_file(const struct maps *m, uint64_t addr, void *buf, size_t len);
+/* The same, remembering in *hint (NULL at first) the mapping the last read
+ * used: the unwinder's thousands of small reads of one module's unwind
+ * tables skip the search. *hint points into m and is good until m changes
+ * (maps_add, maps_load, maps_copy, maps_clear): keep it no longer than one
+ * unwinding. */
+int maps_read_file_hint(const struct maps *m, const struct map_entry **hint, uint64_t addr, void *buf, size_t len);
 
 #endif

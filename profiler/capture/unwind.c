@@ -42,6 +42,37 @@ struct mod_unwind {
 	Dwarf *dw, *dw_debug;
 	Elf *elf, *elf_debug;
 	int fd, fd_debug;
+	/* The fast path (fast_step): the .eh_frame CFI, read by libdw from the
+	 * module's image, and the rules compiled from it, one per looked-up
+	 * address (a direct-mapped table of FAST_RULES, made on first use). */
+	bool fast_tried;
+	Elf *fast_elf;
+	Dwarf_CFI *fast_cfi;
+	struct fast_rule *rules;
+};
+
+/*
+ * A CFI row in the plain shape compilers emit on x86-64: the CFA is rsp or
+ * rbp plus a constant, and each callee-saved register and the return
+ * address is either kept or saved at CFA plus a constant. Such a row is a
+ * few numbers, and one step with it is a few reads of the copied stack, no
+ * call into libdw or libunwind. Rows of any other shape (expressions, signal
+ * frames, registers saved in registers) are FR_OTHER: libunwind takes them.
+ */
+enum { FR_EMPTY, FR_OK, FR_END, FR_OTHER };
+#define FAST_RULES_BITS 12
+#define FAST_RULES (1u << FAST_RULES_BITS)
+#define FAST_NSAVED 7 /* rbx rbp r12 r13 r14 r15, then the return address */
+static const uint8_t fast_saved_reg[FAST_NSAVED] = { UNWIND_REG_RBX, UNWIND_REG_RBP, UNWIND_REG_R12,
+						     UNWIND_REG_R13, UNWIND_REG_R14, UNWIND_REG_R15,
+						     UNWIND_REG_RIP };
+struct fast_rule {
+	uint64_t key;    /* the vaddr looked up, plus one (0: an empty slot) */
+	int32_t cfa_off;
+	uint8_t kind;    /* FR_* */
+	uint8_t cfa_reg; /* UNWIND_REG_RSP or UNWIND_REG_RBP */
+	uint8_t saved;   /* bit i: fast_saved_reg[i] is at CFA + off[i] */
+	int16_t off[FAST_NSAVED];
 };
 
 /* What the bytes at a code address were found to be (cached per process:
@@ -73,6 +104,8 @@ struct unwinder {
 	struct proc_as *spaces;
 	size_t nspaces, cap;
 	unw_accessors_t acc;
+	bool no_fast;         /* unwinder_set_fast(u, false) */
+	uint64_t fast_frames; /* frames the fast path found */
 };
 
 /* State of one unwind, the accessors' arg. */
@@ -90,6 +123,7 @@ struct uctx {
 	 * bytes are served from there (they are not in the target). */
 	bool jit_cfi;
 	struct jitdump_unwind jit;
+	const struct map_entry *file_hint; /* maps_read_file_hint's memory, this unwinding only */
 };
 
 static void mod_unwind_free(void *p)
@@ -109,6 +143,11 @@ static void mod_unwind_free(void *p)
 		close(mu->fd);
 	if (mu->fd_debug >= 0)
 		close(mu->fd_debug);
+	if (mu->fast_cfi)
+		dwarf_cfi_end(mu->fast_cfi);
+	if (mu->fast_elf)
+		elf_end(mu->fast_elf);
+	free(mu->rules);
 	free(mu);
 }
 
@@ -471,6 +510,112 @@ out:
 	return rv;
 }
 
+/* The module's .eh_frame CFI for the fast path, opened by libdw on the
+ * image prowl already maps. Only a little-endian ELF64: libelf converts a
+ * file of the other byte order in place, and the image is read-only. */
+static Dwarf_CFI *fast_cfi(const struct module *m, struct mod_unwind *mu)
+{
+	if (mu->fast_tried)
+		return mu->fast_cfi;
+	mu->fast_tried = true;
+	if (!m->image || m->image_len < EI_NIDENT || m->image[EI_CLASS] != ELFCLASS64 ||
+	    m->image[EI_DATA] != ELFDATA2LSB)
+		return NULL;
+	elf_version(EV_CURRENT);
+	mu->fast_elf = elf_memory((char *)m->image, m->image_len);
+	if (mu->fast_elf)
+		mu->fast_cfi = dwarf_getcfi_elf(mu->fast_elf);
+	if (mu->fast_cfi)
+		mu->rules = xcalloc(FAST_RULES, sizeof(*mu->rules));
+	return mu->fast_cfi;
+}
+
+/* Compiles the CFI row at vaddr into *r: FR_OK when it has the plain
+ * shape, FR_END for the outermost frame, FR_OTHER else. */
+static void fast_compile(Dwarf_CFI *cfi, uint64_t vaddr, struct fast_rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->key = vaddr + 1;
+	r->kind = FR_OTHER;
+	Dwarf_Frame *fr = NULL;
+	if (dwarf_cfi_addrframe(cfi, vaddr, &fr) || !fr)
+		return;
+	bool signal = false;
+	Dwarf_Op *ops, mem[3];
+	size_t nops;
+	int ra = dwarf_frame_info(fr, NULL, NULL, &signal);
+	if (ra != UNWIND_REG_RIP || signal || dwarf_frame_cfa(fr, &ops, &nops) || nops != 1 ||
+	    ops[0].atom != DW_OP_bregx || (ops[0].number != UNWIND_REG_RSP && ops[0].number != UNWIND_REG_RBP) ||
+	    (int64_t)ops[0].number2 != (int32_t)ops[0].number2)
+		goto out;
+	r->cfa_reg = (uint8_t)ops[0].number;
+	r->cfa_off = (int32_t)ops[0].number2;
+	for (unsigned i = 0; i < FAST_NSAVED; i++) {
+		if (dwarf_frame_register(fr, fast_saved_reg[i], mem, &ops, &nops))
+			goto out;
+		if (!nops) {
+			if (fast_saved_reg[i] != UNWIND_REG_RIP)
+				continue; /* kept, or not recoverable: the callee's value stays */
+			if (ops == mem)
+				r->kind = FR_END; /* the return address is undefined */
+			goto out;
+		}
+		/* "saved at CFA + k", as libdw spells it */
+		int64_t off;
+		if (nops == 1 && ops[0].atom == DW_OP_call_frame_cfa)
+			off = 0;
+		else if (nops == 2 && ops[0].atom == DW_OP_call_frame_cfa && ops[1].atom == DW_OP_plus_uconst)
+			off = (int64_t)ops[1].number;
+		else
+			goto out;
+		if (off != (int16_t)off)
+			goto out;
+		r->saved |= (uint8_t)(1u << i);
+		r->off[i] = (int16_t)off;
+	}
+	r->kind = FR_OK;
+out:
+	free(fr);
+}
+
+/* One step by a compiled row: 1 stepped (*out the caller's registers), 0
+ * the outermost frame, -1 not taken here (code without a module or an
+ * .eh_frame_hdr, a row of another shape, a read that failed). */
+static int fast_step(struct uctx *c, const struct unwind_regs *r, bool leaf, struct unwind_regs *out)
+{
+	/* A return address may be one past its function: look up the call. */
+	uint64_t pc = r->r[UNWIND_REG_RIP] - (leaf ? 0 : 1), vaddr;
+	const struct map_entry *e = maps_find(c->maps, pc);
+	if (!e || !e->module || (e->module->kind != MODULE_FILE && e->module->kind != MODULE_VDSO))
+		return -1;
+	struct module *m = e->module;
+	struct mod_unwind *mu = mod_unwind_get(m);
+	if (!mu->have_table || !module_offset_to_vaddr(m, pc - e->start + e->pgoff, &vaddr))
+		return -1;
+	Dwarf_CFI *cfi = fast_cfi(m, mu);
+	if (!cfi)
+		return -1;
+	struct fast_rule *fr = &mu->rules[(vaddr * 0x9E3779B97F4A7C15ull) >> (64 - FAST_RULES_BITS)];
+	if (fr->key != vaddr + 1)
+		fast_compile(cfi, vaddr, fr);
+	if (fr->kind == FR_END)
+		return 0;
+	if (fr->kind != FR_OK)
+		return -1;
+	uint64_t cfa = r->r[fr->cfa_reg] + (uint64_t)(int64_t)fr->cfa_off;
+	*out = *r;
+	for (unsigned i = 0; i < FAST_NSAVED; i++) {
+		if (!(fr->saved & (1u << i)))
+			continue;
+		uint64_t v;
+		if (read_word(c, cfa + (uint64_t)(int64_t)fr->off[i], &v))
+			return -1;
+		out->r[fast_saved_reg[i]] = v;
+	}
+	out->r[UNWIND_REG_RSP] = cfa;
+	return 1;
+}
+
 /* Opens the process's jitdump once its marker mapping was seen: the file
  * is the target's (tfile rules: inside its root, regular, its owner's). */
 static void jit_open(struct uctx *c)
@@ -620,7 +765,7 @@ static int read_word(struct uctx *c, uint64_t addr, void *buf)
 	/* Code and unwind tables: from the file, no syscall; then the module
 	 * being unwound by its bias (its rodata mapping may be unknown to us:
 	 * perf reports only executable mappings). */
-	if (!maps_read_file(c->maps, addr, buf, 8) || read_module_vaddr(c, addr, buf, 8))
+	if (!maps_read_file_hint(c->maps, &c->file_hint, addr, buf, 8) || read_module_vaddr(c, addr, buf, 8))
 		return 0;
 	if (!near_stack) {
 		int r = c->mem->read(c->mem->ctx, addr, buf, 8);
@@ -694,6 +839,16 @@ struct unwinder *unwinder_new(struct module_set *ms, unsigned max_depth)
 	u->acc.resume = acc_resume;
 	u->acc.get_proc_name = acc_get_proc_name;
 	return u;
+}
+
+void unwinder_set_fast(struct unwinder *u, bool on)
+{
+	u->no_fast = !on;
+}
+
+uint64_t unwinder_fast_frames(const struct unwinder *u)
+{
+	return u->fast_frames;
 }
 
 static void space_release(struct proc_as *p)
@@ -943,14 +1098,66 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 	 * a CFI step computed where libunwind had no table. */
 	struct unwind_regs cur_regs = *regs;
 	struct uctx c = { .maps = maps, .regs = &cur_regs, .mem = mem, .pa = pa };
-	unw_cursor_t cur;
-	if (unw_init_remote(&cur, pa->as, &c) < 0) {
-		*flags = UNWIND_PARTIAL;
-		return 1;
-	}
 	uint64_t last_sp = regs->r[UNWIND_REG_RSP], last_ip = ips[0];
 	bool complete = false, leaf = true, after_signal = false;
 	unsigned steps = 0;
+	/* The fast path first: frames with plain CFI rows (fast_step). The
+	 * first frame it does not take goes to libunwind with the registers
+	 * reached. Its checks are the loop's below. */
+	while (n < max && !u->no_fast) {
+		struct unwind_regs next;
+		int s = fast_step(&c, &cur_regs, leaf, &next);
+		if (s < 0)
+			break;
+		if (s == 0) {
+			complete = true;
+			goto done;
+		}
+		uint64_t ip = next.r[UNWIND_REG_RIP], sp = next.r[UNWIND_REG_RSP];
+		if (!ip) {
+			complete = true;
+			goto done;
+		}
+		if (sp < last_sp || (sp == last_sp && ip == last_ip))
+			goto done;
+		if (!unwind_is_code(maps, ip - 1)) {
+			c.refused = true;
+			goto done;
+		}
+		/* A return into the sigreturn trampoline: libunwind takes the
+		 * signal frame (its pc, as the loop below, plus one). */
+		bool sig = is_sigreturn(&c, ip);
+		cur_regs = next;
+		leaf = false;
+		ips[n++] = ip + (sig ? 1 : 0);
+		u->fast_frames++;
+		last_sp = sp;
+		last_ip = ip;
+		if (sig) {
+			after_signal = true;
+			break;
+		}
+	}
+	if (n >= max)
+		goto done;
+	/* libunwind starts a cursor as at a leaf, looking its row up at the pc
+	 * itself; for a frame reached by a return, the row is the call's: hand
+	 * it the address inside the call when it will look in a module's table
+	 * (the sigreturn trampoline's address is exact, and libunwind knows it
+	 * by its bytes; code without a table goes to the steps below, which
+	 * take the return address as it is). */
+	if (!leaf && !is_sigreturn(&c, last_ip)) {
+		const struct map_entry *e = maps_find(maps, last_ip - 1);
+		if (e && e->module && mod_unwind_get(e->module)->have_table) {
+			cur_regs.r[UNWIND_REG_RIP] = last_ip - 1;
+			last_ip--;
+		}
+	}
+	unw_cursor_t cur;
+	if (unw_init_remote(&cur, pa->as, &c) < 0) {
+		*flags = UNWIND_PARTIAL;
+		return (int)n;
+	}
 	while (n < max) {
 		c.noinfo = false;
 		unw_cursor_t before = cur; /* a cursor is plain data: this keeps the frame */
@@ -1029,6 +1236,7 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 		last_sp = sp;
 		last_ip = ip;
 	}
+done:
 	if (!complete && n < max && !c.hit_range) {
 		/* The outermost frame is where processes start (_start, ld.so's
 		 * _dl_start_user): nothing is missing above it. */

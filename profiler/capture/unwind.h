@@ -88,6 +88,14 @@ size_t unwind_check(const struct maps *maps, const uint64_t *ips, size_t n, unsi
  * executable or of the dynamic loader (_start, _dl_start_user). A stack
  * ending there is whole, not partial. */
 bool unwind_is_root(struct module *m, uint64_t vaddr);
+/* The fast path (on by default): frames whose CFI row has the plain shape
+ * (CFA = rsp or rbp + k, registers saved at CFA + k) are stepped by rows
+ * compiled once per address and kept per module, without libunwind; the
+ * first other frame and the rest of the stack go through libunwind. Off,
+ * every frame goes through libunwind (tests and benchmarks compare the
+ * two). unwinder_fast_frames counts the frames the fast path found. */
+void unwinder_set_fast(struct unwinder *u, bool on);
+uint64_t unwinder_fast_frames(const struct unwinder *u);
 /* Drops what is cached for this process (its maps changed wholesale, or it exited). */
 void unwinder_forget(struct unwinder *u, struct maps *maps);
 
