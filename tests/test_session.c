@@ -148,15 +148,13 @@ static void fake_close(struct sampler *s)
 	(void)s;
 }
 
-static const struct sampler_ops fake_ops = {
-	.name = "fake",
-	.open = fake_open,
-	.start = fake_start,
-	.fds = fake_fds,
-	.poll = fake_poll,
-	.stop = fake_stop,
-	.close = fake_close,
-};
+/* The fake backends differ only in what their first poll emits. */
+#define FAKE_OPS(poll_fn)                                                                               \
+	{                                                                                               \
+		.name = "fake", .open = fake_open, .start = fake_start, .fds = fake_fds, .poll = poll_fn, \
+		.stop = fake_stop, .close = fake_close,                                                 \
+	}
+static const struct sampler_ops fake_ops = FAKE_OPS(fake_poll);
 
 /* A CPython thread's sample: Python frames merged into the native stack
  * (pysample.h), innermost first: fake_leaf, handler, <module>, fake_caller. */
@@ -187,15 +185,7 @@ static int py_poll(struct sampler *s)
 	return 0;
 }
 
-static const struct sampler_ops py_ops = {
-	.name = "fake",
-	.open = fake_open,
-	.start = fake_start,
-	.fds = fake_fds,
-	.poll = py_poll,
-	.stop = fake_stop,
-	.close = fake_close,
-};
+static const struct sampler_ops py_ops = FAKE_OPS(py_poll);
 
 /* Samples taken in the kernel without --kernel (SAMPLE_IN_KERNEL, no
  * kernel frames), and the backend's word that the kernel hid itself. */
@@ -222,15 +212,7 @@ static int kernel_poll(struct sampler *s)
 	return 0;
 }
 
-static const struct sampler_ops kernel_ops = {
-	.name = "fake",
-	.open = fake_open,
-	.start = fake_start,
-	.fds = fake_fds,
-	.poll = kernel_poll,
-	.stop = fake_stop,
-	.close = fake_close,
-};
+static const struct sampler_ops kernel_ops = FAKE_OPS(kernel_poll);
 
 static int start_child(void **state)
 {

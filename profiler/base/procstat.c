@@ -13,21 +13,32 @@
 #include "profiler/base/procstat.h"
 #include "profiler/base/util.h"
 
+/* Reads a small /proc file into buf, NUL-terminated: its length, or -errno
+ * (errno set): -ENOENT when it is gone or reads empty, -ESRCH when its
+ * thread dies during the read. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	ssize_t n = read(fd, buf, size - 1);
+	int e = errno;
+	close(fd);
+	if (n <= 0) {
+		errno = n < 0 ? e : ENOENT;
+		return -errno;
+	}
+	buf[n] = 0;
+	return n;
+}
+
 int procstat_read(pid_t pid, pid_t tid, struct procstat *st)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	int e = errno;
-	close(fd);
-	if (n <= 0) {
-		errno = n < 0 ? e : ENOENT; /* ESRCH while the thread dies */
-		return -errno;
-	}
-	buf[n] = 0;
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
 	char *open_paren = strchr(buf, '(');
 	char *close_paren = strrchr(buf, ')');
 	if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ') {
@@ -79,17 +90,9 @@ int procstat_sched(pid_t pid, pid_t tid, uint64_t *run_ns, uint64_t *runs)
 {
 	char path[64], buf[128];
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	int e = errno;
-	close(fd);
-	if (n <= 0) {
-		errno = n < 0 ? e : ENOENT;
-		return -errno;
-	}
-	buf[n] = 0;
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
 	/* "run_ns wait_ns timeslices" */
 	unsigned long long run, wait, slices;
 	if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) != 3) {
@@ -253,17 +256,9 @@ int procstat_process_cpu(pid_t pid, struct procstat_cpu *c)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	int e = errno;
-	close(fd);
-	if (n <= 0) {
-		errno = n < 0 ? e : ENOENT;
-		return -errno;
-	}
-	buf[n] = 0;
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
 	/* After the last ')': the name may hold anything. Fields 14-17. */
 	const char *p = strrchr(buf, ')');
 	unsigned long long ut, st, cut, cst;

@@ -44,7 +44,10 @@ run() { # PY OUT [prowl options...]
 	py=$1 out=$2
 	shift 2
 	rm -f "$TMP/py.out" "$TMP/truth"
-	bg "$py" "$SCRIPT" $((SECS + 1)) "$TMP/truth" >"$TMP/py.out"
+	# Long enough to outlast attaching on a loaded machine (the dump, then
+	# record's attach, took over a second there and the script ended inside
+	# the recording); ended once the recording is over.
+	bg "$py" "$SCRIPT" $((SECS + 60)) "$TMP/truth" >"$TMP/py.out"
 	pid=$BG
 	i=0
 	until grep -q READY "$TMP/py.out" 2>/dev/null; do
@@ -54,6 +57,7 @@ run() { # PY OUT [prowl options...]
 	"$PROWL" dump -p "$pid" ${DUMPOPT:-} >"$TMP/dump.txt" 2>"$TMP/dump.err" || { cat "$TMP/dump.err"; fail "$py: dump failed"; }
 	"$PROWL" record --threads -d "${D:-$SECS}" -o "$out" -p "$pid" "$@" >/dev/null 2>"$TMP/rec.err" ||
 		{ cat "$TMP/rec.err"; fail "$py: record $* failed"; }
+	kill "$pid"
 	wait "$pid"
 }
 
