@@ -3,8 +3,11 @@
 # attached with -p to one started with no flag) gives merged Python + native
 # stacks: tests/data/python/split.py runs nested functions whose leaf time
 # splits about 60/40 (it measures the split itself). The Python leaf shares
-# are within 10 points of that truth, the Python callers (<module>, outer,
-# middle) are present in >= 90% of the samples, fewer than 1% of samples had
+# are within 10 points of that truth (more when the machine is so busy that
+# fewer than about 200 independent looks fell in the leaves: 3.5 standard
+# deviations of their count), the Python callers (<module>, outer,
+# middle) are present in >= 90% of the samples (of a launched one, those of
+# the script's run: not the interpreter's start-up), fewer than 1% of samples had
 # Python and native halves that did not match, and prowl says it used the
 # ptrace backend for it. --backend perf says it records native stacks only;
 # --no-python gives native stacks; a CPython prowl does not read (2.7) one
@@ -27,21 +30,45 @@ done
 if [ -x /usr/bin/python3.11 ]; then interps="$interps /usr/bin/python3.11"; else missing="$missing /usr/bin/python3.11"; fi
 if [ -n "$missing" ] && [ "${PROWL_NO_SKIP:-0}" = 1 ]; then fail "missing interpreters:$missing"; fi
 
-# check FOLDED ERRFILE TRUTHFILE LABEL
+# The samples taken while the interpreter ran the script's file (its native
+# frames, there whether or not the Python frames were read): not its
+# start-up (pymain_init, site's imports) nor its finalization. A launched
+# CPython spends a fixed CPU time in those, 60-90 ms for a 3.11 whose
+# site-packages import certifi, and the share they take of a run grows as
+# load shrinks the CPU the script gets in its 4 s (3.11's callers in 586 of
+# 668 samples of a loaded run). A launched run's callers' share is of these.
+RUN=';(_PyRun_SimpleFileObject|PyRun_SimpleFileExFlags)(_\[i\])?;'
+
+# check FOLDED ERRFILE TRUTHFILE LABEL [launched]
 check() {
 	total=$(folded_total "$1")
+	# Attached after READY, everything recorded is the script's loop: all
+	# count there, so that a stack cut short of the script's frames does too.
+	run=$total
+	[ "${5:-}" = launched ] && run=$(folded_count "$1" "$RUN")
 	a=$(folded_count "$1" ';leaf_a( |;)')
 	b=$(folded_count "$1" ';leaf_b( |;)')
 	callers=$(folded_count "$1" ';<module>;(.*;)?outer;(.*;)?middle(;| )')
 	truth=$(sed -n 's/^TRUTH //p' "$3")
 	[ -n "$truth" ] || fail "$4: the script wrote no truth"
 	leaves=$((a + b))
-	# 10 points is over 3 standard deviations of a share from 200 samples.
 	[ "$leaves" -ge 200 ] || { cat "$2"; fail "$4: only $leaves samples in the leaves (of $total)"; }
 	share=$(pct "$a" "$leaves")
-	info "$4: leaf_a ${share}% of $leaves leaf samples (truth ${truth}%), callers in $callers of $total"
-	within "$share" "$truth" 10 || fail "$4: leaf_a share ${share}% is not within 10 points of ${truth}%"
-	at_least "$(pct "$callers" "$total")" 90 || fail "$4: the Python callers are in only $callers of $total samples"
+	# The tolerance is of independent looks, not of samples: the ptrace
+	# backend looks less often when the machine is busy (a stop costs
+	# milliseconds then) and weights each look by the CPU time the thread
+	# used since the last, so under load a few dozen looks stood for
+	# hundreds of samples (3.8: 72.3% against a truth of 58.9%). 3.5
+	# standard deviations of the share from the looks that fell in the
+	# leaves, and never under 10 points (over 3 deviations from 200).
+	looks=$(sed -n 's/.*ptrace cost:.* samples \([0-9]*\) .*/\1/p' "$2")
+	[ -n "$looks" ] || { cat "$2"; fail "$4: no ptrace cost line (record --stats)"; }
+	tol=$(awk -v l="$looks" -v n="$leaves" -v t="$total" -v p="$truth" 'BEGIN {
+		e = l * n / t; if (e < 1) e = 1; p /= 100
+		d = 350 * sqrt(p * (1 - p) / e); printf "%.1f\n", (d > 10 ? d : 10) }')
+	info "$4: leaf_a ${share}% of $leaves leaf samples from $looks looks (truth ${truth}%, tolerance $tol points), callers in $callers of $run samples of the script's run ($total in all)"
+	within "$share" "$truth" "$tol" || fail "$4: leaf_a share ${share}% is not within $tol points of ${truth}%"
+	at_least "$(pct "$callers" "$run")" 90 || fail "$4: the Python callers are in only $callers of the $run samples of the script's run"
 	grep -q "using the ptrace backend: the target runs python" "$2" || { cat "$2"; fail "$4: no line about the backend"; }
 	mism=$(sed -n 's/.*python_mismatched_pct \([0-9.]*\).*/\1/p' "$2")
 	[ -n "$mism" ] || { cat "$2"; fail "$4: no python figures after the summary (record --stats)"; }
@@ -60,7 +87,7 @@ for py in $interps; do
 	# Launched.
 	"$PROWL" record --stats -o "$TMP/l.folded" -- "$py" "$SCRIPT" "$SECS" "$TMP/truth_l" >/dev/null 2>"$TMP/l.err" ||
 		{ cat "$TMP/l.err"; fail "$py: record of the launched script failed"; }
-	check "$TMP/l.folded" "$TMP/l.err" "$TMP/truth_l" "$py launched"
+	check "$TMP/l.folded" "$TMP/l.err" "$TMP/truth_l" "$py launched" launched
 	# Attached to a running one.
 	rm -f "$TMP/py.out"
 	bg "$py" "$SCRIPT" $((SECS + 2)) "$TMP/truth_p" >"$TMP/py.out"
