@@ -151,6 +151,23 @@ unwind_stats() { # STDERR_FILE
 	sed -n 's/.*unwinding: \([0-9]*\) refused.*fp \([0-9]*\) trampoline \([0-9]*\) jitdump \([0-9]*\); \([0-9]*\) frames.*/\1 \2 \3 \4 \5/p' "$1" | tail -n 1
 }
 
+# start_python PY ARGS...: starts a Python script in the background, its
+# stdout in $TMP/py.out and stderr in $TMP/py.err, and waits (15 s at most)
+# until it printed READY; its pid in $pid. Fails saying why when it exits or
+# never gets there.
+start_python() {
+	rm -f "$TMP/py.out" "$TMP/py.err"
+	bg "$@" >"$TMP/py.out" 2>"$TMP/py.err"
+	pid=$BG
+	_w=0
+	until grep -q READY "$TMP/py.out" 2>/dev/null; do
+		kill -0 "$pid" 2>/dev/null || { cat "$TMP/py.err"; fail "$1 exited before READY"; }
+		_w=$((_w + 1))
+		[ $_w -lt 300 ] || fail "$1 never printed READY"
+		sleep 0.05
+	done
+}
+
 # require_python MINOR: the CPython 3.MINOR to test with (pyenv's, else
 # Debian's) in $py; skips saying where it looked when there is none.
 require_python() {

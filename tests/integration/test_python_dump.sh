@@ -40,15 +40,7 @@ for py in $interps; do
 	info "== $py"
 	out=$TMP/expected.txt
 	rm -f "$out"
-	bg "$py" "$SCRIPT" "$out" >"$TMP/py.out" 2>"$TMP/py.err"
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py.out" 2>/dev/null; do
-		kill -0 "$pid" 2>/dev/null || { cat "$TMP/py.err"; fail "$py exited before READY"; }
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "$py never printed READY"
-		sleep 0.05
-	done
+	start_python "$py" "$SCRIPT" "$out"
 	wait_in_futex "$pid" "$pid" || fail "$py: the main thread never blocked after READY"
 	"$PROWL" dump -p "$pid" >"$TMP/dump.txt" 2>"$TMP/dump.err" || { cat "$TMP/dump.err"; fail "$py: dump failed"; }
 	"$PROWL" dump --json -p "$pid" >"$TMP/dump.json" 2>>"$TMP/dump.err" || fail "$py: dump --json failed"
@@ -94,12 +86,7 @@ done
 # An interpreter prowl does not read: one line, native stacks.
 py2=$(ls -d "$PYENV"/2.7.*/bin/python2.7 2>/dev/null | head -n 1)
 if [ -n "$py2" ]; then
-	bg "$py2" -c "import time; print('READY'); import sys; sys.stdout.flush(); time.sleep(60)" >"$TMP/py2.out" 2>&1
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py2.out" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 200 ] || fail "python2.7 never printed READY"; sleep 0.05
-	done
+	start_python "$py2" -c "import time; print('READY'); import sys; sys.stdout.flush(); time.sleep(60)"
 	"$PROWL" dump -p "$pid" >"$TMP/dump2.txt" 2>"$TMP/dump2.err" || fail "dump of python 2.7 failed"
 	kill -9 "$pid" 2>/dev/null
 	[ "$(wc -l <"$TMP/dump2.err")" -eq 1 ] || { cat "$TMP/dump2.err"; fail "python 2.7: expected one line"; }

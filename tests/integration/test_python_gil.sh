@@ -45,14 +45,9 @@ bound() { awk -v p="$1" -v n="$2" 'BEGIN { p /= 100; if (n < 1) n = 1; printf "%
 run() { # PY OUT ERR TRUTH [prowl options...]
 	py=$1 out=$2 err=$3 truth=$4
 	shift 4
-	rm -f "$TMP/py.out" "$truth"
+	rm -f "$truth"
 	# A long run that SIGUSR1 ends once the recording is over.
-	bg "$py" "$SCRIPT" $((SECS + 60)) "$truth" >"$TMP/py.out"
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py.out" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || fail "$py never printed READY"; sleep 0.05
-	done
+	start_python "$py" "$SCRIPT" $((SECS + 60)) "$truth"
 	# After READY the main thread still runs join()'s own bytecode, and
 	# holds the GIL while it does (on a loaded machine, for as long as a
 	# few hand-overs take): --gil rightly keeps those samples. Record once

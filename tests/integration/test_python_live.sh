@@ -20,15 +20,7 @@ if [ -x /usr/bin/python3.11 ]; then interps="$interps /usr/bin/python3.11"; else
 
 checked=0
 for py in $interps; do
-	bg "$py" "$SCRIPT" >"$TMP/py.out" 2>"$TMP/py.err"
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py.out" 2>/dev/null; do
-		kill -0 "$pid" 2>/dev/null || { cat "$TMP/py.err"; fail "$py exited before READY"; }
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "$py never printed READY"
-		sleep 0.05
-	done
+	start_python "$py" "$SCRIPT"
 	"$PYSTACK" --live 400 "$pid" >"$TMP/live.out" 2>"$TMP/live.err" ||
 		{ cat "$TMP/live.err"; fail "pystack --live failed on $py"; }
 	info "$py: $(cat "$TMP/live.out")"

@@ -89,13 +89,7 @@ for py in $interps; do
 		{ cat "$TMP/l.err"; fail "$py: record of the launched script failed"; }
 	check "$TMP/l.folded" "$TMP/l.err" "$TMP/truth_l" "$py launched" launched
 	# Attached to a running one.
-	rm -f "$TMP/py.out"
-	bg "$py" "$SCRIPT" $((SECS + 2)) "$TMP/truth_p" >"$TMP/py.out"
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py.out" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || fail "$py never printed READY"; sleep 0.05
-	done
+	start_python "$py" "$SCRIPT" $((SECS + 2)) "$TMP/truth_p"
 	"$PROWL" record --stats -d "$SECS" -o "$TMP/p.folded" -p "$pid" >/dev/null 2>"$TMP/p.err" ||
 		{ cat "$TMP/p.err"; fail "$py: record -p failed"; }
 	wait "$pid"
@@ -120,12 +114,7 @@ fi
 # either backend.
 py2=$(ls -d "$PYENV"/2.7.*/bin/python2.7 2>/dev/null | head -n 1)
 if [ -n "$py2" ]; then
-	bg "$py2" -c "import time; print('READY'); import sys; sys.stdout.flush(); time.sleep(60)" >"$TMP/py2.out" 2>&1
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py2.out" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 200 ] || fail "python2.7 never printed READY"; sleep 0.05
-	done
+	start_python "$py2" -c "import time; print('READY'); import sys; sys.stdout.flush(); time.sleep(60)"
 	for mode in cpu wall; do
 		"$PROWL" record --mode $mode -d 1 -o "$TMP/z.folded" -p "$pid" >/dev/null 2>"$TMP/z.err" || { cat "$TMP/z.err"; fail "record of python 2.7 failed"; }
 		n=$(grep -c "python 2.7 .*not supported: native stacks only" "$TMP/z.err")

@@ -44,15 +44,7 @@ for py in $interps; do
 	info "== $py"
 	out=$TMP/expected.txt
 	rm -f "$out"
-	bg "$py" "$SCRIPT" "$out" >"$TMP/py.out" 2>"$TMP/py.err"
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py.out" 2>/dev/null; do
-		kill -0 "$pid" 2>/dev/null || { cat "$TMP/py.err"; fail "$py exited before READY"; }
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "$py never printed READY"
-		sleep 0.05
-	done
+	start_python "$py" "$SCRIPT" "$out"
 	wait_in_futex "$pid" "$pid" || fail "$py: the main thread never blocked after READY"
 	spin_tid=$(sed -n 's/^READY //p' "$TMP/py.out")
 	"$PYSTACK" "$pid" >"$TMP/got.txt" 2>"$TMP/got.err" || { cat "$TMP/got.err"; fail "pystack failed on $py"; }

@@ -43,16 +43,11 @@ anywhere() { # FOLDED FUNC
 run() { # PY OUT [prowl options...]
 	py=$1 out=$2
 	shift 2
-	rm -f "$TMP/py.out" "$TMP/truth"
+	rm -f "$TMP/truth"
 	# Long enough to outlast attaching on a loaded machine (the dump, then
 	# record's attach, took over a second there and the script ended inside
 	# the recording); ended once the recording is over.
-	bg "$py" "$SCRIPT" $((SECS + 60)) "$TMP/truth" >"$TMP/py.out"
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py.out" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || fail "$py never printed READY"; sleep 0.05
-	done
+	start_python "$py" "$SCRIPT" $((SECS + 60)) "$TMP/truth"
 	# shellcheck disable=SC2086
 	"$PROWL" dump -p "$pid" ${DUMPOPT:-} >"$TMP/dump.txt" 2>"$TMP/dump.err" || { cat "$TMP/dump.err"; fail "$py: dump failed"; }
 	"$PROWL" record --threads -d "${D:-$SECS}" -o "$out" -p "$pid" "$@" >/dev/null 2>"$TMP/rec.err" ||

@@ -29,13 +29,7 @@ if [ -n "$missing" ] && [ "${PROWL_NO_SKIP:-0}" = 1 ]; then fail "missing interp
 checked=0
 for py in $interps; do
 	# Runs well past the 3 s of the view (killed after it).
-	rm -f "$TMP/py.out"
-	bg "$py" "$SCRIPT" 60 "$TMP/truth" >"$TMP/py.out"
-	pid=$BG
-	i=0
-	until grep -q READY "$TMP/py.out" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || fail "$py never printed READY"; sleep 0.05
-	done
+	start_python "$py" "$SCRIPT" 60 "$TMP/truth"
 	"$PROWL" top --batch -n 3 --top 1000 -p "$pid" >"$TMP/top.txt" 2>"$TMP/top.err" ||
 		[ -s "$TMP/top.txt" ] || { cat "$TMP/top.err"; fail "$py: prowl top failed"; }
 	kill -0 "$pid" 2>/dev/null || { cat "$TMP/top.err"; fail "$py: the script ended before top did"; }
