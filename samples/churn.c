@@ -1,15 +1,17 @@
 /* churn: threads come and go continuously (thousands per second). main keeps
  * IN_FLIGHT threads alive, joining the oldest and starting a new one; each
  * thread, named "churn", runs churn_thread -> churn_work (a small spin,
- * about 20 us) and exits. Usage: churn [SECONDS [IN_FLIGHT]] (defaults 5 s,
- * 4). */
+ * about 20 us, WORK times over) and exits. Usage: churn [SECONDS [IN_FLIGHT
+ * [WORK]]] (defaults 5 s, 4, 1). */
 #include "common.h"
 
-#define USAGE "churn [SECONDS [IN_FLIGHT]]"
+#define USAGE "churn [SECONDS [IN_FLIGHT [WORK]]]"
+
+static unsigned long work = 1;
 
 NOINLINE static uint64_t churn_work(uint64_t acc)
 {
-	for (unsigned i = 0; i < SPIN_ITERS / 8; i++) {
+	for (unsigned long i = 0; i < SPIN_ITERS / 8 * work; i++) {
 		acc = acc * 6364136223846793005ULL + 1442695040888963407ULL;
 		__asm__ volatile("" : "+r"(acc));
 	}
@@ -27,6 +29,7 @@ int main(int argc, char **argv)
 {
 	double seconds = sample_seconds(argc, argv, 5, USAGE);
 	long n = sample_arg_long(argc, argv, 2, 4, 1, 256, USAGE);
+	work = (unsigned long)sample_arg_long(argc, argv, 3, 1, 1, 1000, USAGE);
 	pthread_t t[256];
 	uintptr_t made = 0;
 
