@@ -1145,8 +1145,9 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 	 * it the address inside the call when it will look in a module's table
 	 * (the sigreturn trampoline's address is exact, and libunwind knows it
 	 * by its bytes; code without a table goes to the steps below, which
-	 * take the return address as it is). */
-	if (!leaf && !is_sigreturn(&c, last_ip)) {
+	 * take the return address as it is). after_signal: the fast loop stopped
+	 * at the trampoline, already read by is_sigreturn. */
+	if (!leaf && !after_signal) {
 		const struct map_entry *e = maps_find(maps, last_ip - 1);
 		if (e && e->module && mod_unwind_get(e->module)->have_table) {
 			cur_regs.r[UNWIND_REG_RIP] = last_ip - 1;
