@@ -277,6 +277,8 @@ const char *offcpu_state_name(enum sample_state st, int nr, char *buf, size_t le
 		return "[child wait]";
 	case SAMPLE_STATE_RUNNABLE:
 		return "[runnable]";
+	case SAMPLE_STATE_EXEC:
+		return "[exec]";
 	case SAMPLE_STATE_SYSCALL: {
 		const char *name = offcpu_syscall_name(nr);
 		if (!buf || !len)

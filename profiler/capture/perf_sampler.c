@@ -57,6 +57,9 @@ struct ring_head {
 	unsigned char *scratch; /* a copy of h when it wraps around the end */
 };
 
+/* Processes exec'ing at once whose kernel half is told apart (in_exec). */
+#define EXEC_PENDING_MAX 32
+
 struct perf_state {
 	int ncpus;
 	struct perf_ring *rings; /* per CPU; fd -1 until the first event of that CPU */
@@ -75,6 +78,11 @@ struct perf_state {
 	size_t ncpu_pids;
 	struct perf_wall *wall; /* --mode wall: the blocked-thread reader, else NULL */
 	bool system_wide; /* -a: one event per CPU for every process (open_system_wide) */
+	/* Processes between their exec's COMM record and the first sample of
+	 * the new program's code: a sample there is the kernel's half of
+	 * execve (exec_half). A few at a time; the oldest is forgotten first. */
+	pid_t in_exec[EXEC_PENDING_MAX];
+	size_t nin_exec;
 };
 
 static int perf_wall_open(struct sampler *s);
@@ -743,6 +751,49 @@ static uint64_t rd_u64(struct reader *r)
 	return v;
 }
 
+/* An exec's COMM record: the process runs the kernel's half of execve
+ * until its new program's code is seen in a sample. */
+static void exec_begin(struct perf_state *ps, pid_t pid)
+{
+	for (size_t i = 0; i < ps->nin_exec; i++)
+		if (ps->in_exec[i] == pid)
+			return;
+	if (ps->nin_exec == EXEC_PENDING_MAX) {
+		/* Forgetting one only makes a sample of its exec look partial. */
+		memmove(ps->in_exec, ps->in_exec + 1, (EXEC_PENDING_MAX - 1) * sizeof(pid_t));
+		ps->nin_exec--;
+	}
+	ps->in_exec[ps->nin_exec++] = pid;
+}
+
+static void exec_end(struct perf_state *ps, pid_t pid)
+{
+	for (size_t i = 0; i < ps->nin_exec; i++)
+		if (ps->in_exec[i] == pid) {
+			memmove(ps->in_exec + i, ps->in_exec + i + 1, (ps->nin_exec - i - 1) * sizeof(pid_t));
+			ps->nin_exec--;
+			return;
+		}
+}
+
+/* Is this sample, of a process that exec'd, still in the kernel's half of
+ * the execve? Then its user registers are the old program's, whose memory
+ * is gone: their pc lies in no mapping of the new program. The first pc
+ * that does ends the exec. */
+static bool exec_half(struct perf_state *ps, const struct target_proc *p, uint64_t user_pc)
+{
+	size_t i;
+	for (i = 0; i < ps->nin_exec && ps->in_exec[i] != p->pid; i++)
+		;
+	if (i == ps->nin_exec)
+		return false;
+	if (user_pc && maps_find(p->maps, user_pc)) {
+		exec_end(ps, p->pid);
+		return false;
+	}
+	return true;
+}
+
 static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 {
 	struct perf_state *ps = s->priv;
@@ -768,6 +819,8 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 	sm->weight = 1;
 	size_t nuser = 0, nkernel = 0;
 	unsigned flags = 0;
+	uint64_t user_pc = 0;
+	bool in_exec = false;
 	const struct capture_opts *o = s->env.opts;
 	if (ps->attr.sample_type & PERF_SAMPLE_CALLCHAIN) {
 		uint64_t nr = rd_u64(&r);
@@ -785,6 +838,8 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 			else if (ctx == (uint64_t)PERF_CONTEXT_USER && nuser < ps->max_frames)
 				ps->user[nuser++] = a;
 		}
+		if (!ps->dwarf && nuser)
+			user_pc = ps->user[0];
 		if (!ps->dwarf && nr >= ps->attr.sample_max_stack)
 			flags |= SAMPLE_TRUNCATED;
 		if (!ps->dwarf && nuser) {
@@ -823,6 +878,7 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 			return; /* a kernel thread, or a malformed record */
 		if (!abi)
 			goto emit; /* the whole machine: a kernel thread is named below */
+		user_pc = regs.r[UNWIND_REG_RIP];
 		struct unwind_mem um = { stack_read, &mem };
 		unsigned uf = 0;
 		int n = unwind_dwarf(s->env.unwinder, p->maps, &regs, &um, ps->user, ps->max_frames, &uf);
@@ -838,6 +894,14 @@ static void handle_sample(struct sampler *s, const struct perf_event_header *h)
 	 * asked for (the samples are there only where the kernel shows itself). */
 	if (!o->kernel && (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
 		flags |= SAMPLE_IN_KERNEL;
+	/* The kernel's half of execve has no user stack: its time is the
+	 * exec's (an [exec] leaf, or the kernel frames with --kernel), whole,
+	 * not an [unknown] partial stack. */
+	if (ps->nin_exec && exec_half(ps, p, user_pc)) {
+		in_exec = true;
+		nuser = 0;
+		flags = 0;
+	}
 emit:
 	if (ps->system_wide && !nuser && !nkernel && ip >= 0xffff800000000000ull) {
 		/* A kernel thread has no user stack: its time is its kernel
@@ -845,7 +909,7 @@ emit:
 		ps->kernel[0] = ip;
 		nkernel = 1;
 	}
-	if (!nuser && !nkernel)
+	if (!nuser && !nkernel && !in_exec)
 		return;
 	sm->user = ps->user;
 	sm->nuser = nuser;
@@ -854,6 +918,8 @@ emit:
 	sm->flags = flags;
 	if (ps->wall)
 		perf_wall_note_cpu(s, sm);
+	if (in_exec && !nkernel)
+		sm->state = SAMPLE_STATE_EXEC;
 	s->env.emit(s->env.ctx, &ev);
 }
 
@@ -926,6 +992,7 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 		if (ev.comm.exec && ps->wall)
 			perf_wall_exec(s, ev.pid);
 		if (ev.comm.exec && ev.pid == ev.tid) {
+			exec_begin(ps, ev.pid);
 			/* A new program: the old mappings are gone. MMAP2 records follow;
 			 * /proc covers what was mapped before we read them. */
 			if (s->env.unwinder)
@@ -949,11 +1016,11 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 			if (ev.pid != ev.fork.ppid) {
 				if (!target_proc(t, ev.fork.ppid, false) || !s->env.opts->children)
 					return;
+				/* Records are applied in time order: at its fork the
+				 * child has its parent's address space. /proc, read
+				 * now, may show a program it exec'd since. */
 				struct target_proc *np = target_proc(t, ev.pid, true);
-				if (maps_load(np->maps)) {
-					/* Gone already or unreadable: start from the parent's. */
-					maps_copy(np->maps, target_proc(t, ev.fork.ppid, false)->maps);
-				}
+				maps_copy(np->maps, target_proc(t, ev.fork.ppid, false)->maps);
 			} else if (!target_proc(t, ev.pid, false)) {
 				return;
 			}
@@ -961,6 +1028,8 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 			ev.kind = SAMPLER_EXIT;
 			if (!target_proc(t, ev.pid, false))
 				return;
+			if (ev.pid == ev.tid)
+				exec_end(ps, ev.pid);
 		}
 		break;
 	}

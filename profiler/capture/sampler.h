@@ -60,6 +60,9 @@ enum sample_state {
 	SAMPLE_STATE_CHILD,      /* wait4, waitid, vfork */
 	SAMPLE_STATE_RUNNABLE,   /* off the CPU without waiting: ready, waiting for a CPU */
 	SAMPLE_STATE_SYSCALL,    /* another call: sampler_sample.syscall names it */
+	/* Any mode: the kernel's half of execve, after the old program's memory
+	 * is gone and before the new one's first instruction: no user stack. */
+	SAMPLE_STATE_EXEC,
 };
 
 /* Flags of a sample. */
