@@ -133,6 +133,15 @@ static void test_whole_machine_roots(void **state)
 		cc1 += p->counts[i].count;
 	}
 	assert_int_equal(cc1, 95);
+	/* A task sampled past its exit (pid -1 from the kernel) has one root. */
+	struct aggregate *a2 = aggregate_new();
+	add_stack(a2, -1, -1, 0x4000, 3);
+	struct profile *p2 = profile_new();
+	snapshot_fill(p2, a2, r, t);
+	assert_int_equal(p2->ncounts, 1);
+	assert_string_equal(root_of(p2, 0), "[exiting tasks]");
+	profile_free(p2);
+	aggregate_free(a2);
 	struct profile *q = profile_fold(p, PROFILE_FOLD_THREADS);
 	int seen = 0;
 	for (size_t i = 0; i < q->ncounts; i++) {

@@ -110,7 +110,11 @@ static uint32_t *snapshot_machine_roots(struct profile *p, const struct aggregat
 {
 	uint32_t *proot = xmalloc((a->nthreads + 1) * sizeof(*proot));
 	for (size_t i = 0; i < a->nthreads; i++) {
-		char *label = xasprintf("%s (%d)", snapshot_process_name(t, a->threads[i].pid), (int)a->threads[i].pid);
+		/* pid -1: the kernel could not name the task, which was past its
+		 * exit (its pid released) when sampled: busy time of no process. */
+		char *label = a->threads[i].pid < 0 ? xstrdup("[exiting tasks]")
+						    : xasprintf("%s (%d)", snapshot_process_name(t, a->threads[i].pid),
+								(int)a->threads[i].pid);
 		proot[i] = profile_frame_named(p, label, FRAME_PROCESS);
 		free(label);
 	}
