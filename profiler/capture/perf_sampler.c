@@ -549,6 +549,8 @@ static struct target_proc *system_sample_proc(struct sampler *s, pid_t pid, pid_
 	return system_learn(s, pid, time);
 }
 
+static void exec_end(struct perf_state *ps, pid_t pid);
+
 /* FORK and EXIT of any task, and the first record of a pid not seen yet.
  * True when the record was handled here. */
 static bool system_record(struct sampler *s, const struct perf_event_header *h, uint64_t time)
@@ -580,6 +582,9 @@ static bool system_record(struct sampler *s, const struct perf_event_header *h, 
 		ev.kind = SAMPLER_EXIT;
 		emit_ev(s, &ev);
 		if (ev.pid == ev.tid) {
+			/* An exec still pending must not outlive its process: the
+			 * pid, used again, would start with its samples as [exec]. */
+			exec_end(s->priv, ev.pid);
 			/* Its samples are aggregated: the mappings are not needed any
 			 * more, and a machine runs many short processes. */
 			if (s->env.unwinder)
