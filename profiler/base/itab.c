@@ -17,7 +17,7 @@ static void slot_put(struct itab *t, uint64_t h, uint32_t v)
 	while (t->idx[i] != ITAB_NONE)
 		i = (i + 1) & m;
 	t->idx[i] = v;
-	t->hash[i] = h;
+	t->hash[i] = (uint32_t)h;
 	t->n++;
 }
 
@@ -42,7 +42,7 @@ uint32_t itab_find(const struct itab *t, uint64_t h, itab_eq_fn eq, const void *
 		return ITAB_NONE;
 	size_t m = t->cap - 1, i = h & m;
 	while (t->idx[i] != ITAB_NONE) {
-		if (t->hash[i] == h && eq(ctx, t->idx[i], key))
+		if (t->hash[i] == (uint32_t)h && eq(ctx, t->idx[i], key))
 			return t->idx[i];
 		i = (i + 1) & m;
 	}
@@ -62,7 +62,7 @@ static size_t slot_of(const struct itab *t, uint64_t h, uint32_t v)
 		return SIZE_MAX;
 	size_t m = t->cap - 1, i = h & m;
 	while (t->idx[i] != ITAB_NONE) {
-		if (t->idx[i] == v && t->hash[i] == h)
+		if (t->idx[i] == v && t->hash[i] == (uint32_t)h)
 			return i;
 		i = (i + 1) & m;
 	}

@@ -22,7 +22,9 @@
 
 struct itab {
 	uint32_t *idx;  /* ITAB_NONE in empty slots */
-	uint64_t *hash;
+	uint32_t *hash; /* the hash's low 32 bits: they place a slot in any
+			 * table of up to 2^32 slots, and a slot is 8 bytes,
+			 * not 12 (a whole machine's call tree has a million) */
 	size_t cap;     /* 0 or a power of two */
 	size_t n;
 };
