@@ -35,6 +35,7 @@ struct session {
 	const struct capture_opts *opts;
 	struct target *target;
 	struct unwinder *unwinder;
+	bool profiled_last;   /* session_profile(SESSION_PROFILE_LAST) was made */
 	struct sampler sampler;
 	bool sampler_open;
 	struct aggregate *agg;
@@ -1041,6 +1042,10 @@ static void session_name_pids(struct session *s, struct profile *p)
 
 struct profile *session_profile(struct session *s, unsigned flags)
 {
+	if (s->profiled_last) {
+		errno = EINVAL;
+		return NULL;
+	}
 	struct profile *p = profile_new();
 	struct aggregate *a = s->agg;
 	const struct capture_opts *o = s->opts;
@@ -1065,6 +1070,8 @@ struct profile *session_profile(struct session *s, unsigned flags)
 	p->meta.partial = s->partial;
 	p->meta.truncated = s->truncated;
 
+	if (flags & SESSION_PROFILE_LAST)
+		unwinder_trim(s->unwinder);
 	if (!s->res)
 		s->res = resolve_new();
 	/* Nobody reads the signalfd while symbolizing: the resolver asks for a
@@ -1073,6 +1080,12 @@ struct profile *session_profile(struct session *s, unsigned flags)
 	resolve_begin(s->res, stop_cancel, s);
 	snapshot_fill_seq(p, a, s->seq, s->res, s->target);
 	s->unsymbolized = resolve_end(s->res);
+	if (flags & SESSION_PROFILE_LAST) {
+		/* The profile holds copies of every name. */
+		resolve_free(s->res);
+		s->res = NULL;
+		s->profiled_last = true;
+	}
 	if (flags & SESSION_PROFILE_RESET)
 		aggregate_reset_counts(a);
 	return p;

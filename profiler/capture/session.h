@@ -68,6 +68,12 @@ struct session_stats {
 /* session_profile() flags. */
 enum {
 	SESSION_PROFILE_RESET = 1, /* start counting afresh after this snapshot (windows for top) */
+	/* The last profile of a stopped session (record's): the unwinder's
+	 * caches are dropped before it is built and the resolver (symbol
+	 * tables, Python names) after, so the writer that follows does not
+	 * hold them too. No profile can follow: a later call gives NULL,
+	 * errno EINVAL. */
+	SESSION_PROFILE_LAST = 2,
 };
 
 struct session;
@@ -86,8 +92,9 @@ int session_start(struct session *s, char **errmsg);
  * processes what is ready; extra_fd < 0 for none. Returns enum session_event
  * bits, or -errno. */
 int session_poll(struct session *s, int timeout_ms, int extra_fd);
-/* A symbolized snapshot of what was aggregated so far (caller frees). Cheap
- * enough to call once a second: only addresses not seen before are looked up. */
+/* A symbolized snapshot of what was aggregated so far (caller frees), NULL
+ * (errno EINVAL) after a SESSION_PROFILE_LAST one. Cheap enough to call once
+ * a second: only addresses not seen before are looked up. */
 struct profile *session_profile(struct session *s, unsigned flags);
 void session_stats(struct session *s, struct session_stats *st);
 /* The stop signal (SIGINT, SIGTERM or SIGHUP) that arrived and waits unread

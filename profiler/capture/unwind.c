@@ -875,6 +875,23 @@ void unwinder_free(struct unwinder *u)
 	free(u);
 }
 
+void unwinder_trim(struct unwinder *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->nspaces; i++)
+		space_release(&u->spaces[i]);
+	u->nspaces = 0;
+	for (size_t i = 0; i < module_set_count(u->ms); i++) {
+		struct module *m = module_set_at(u->ms, i);
+		if (m->unwind_data && m->unwind_free == mod_unwind_free) {
+			mod_unwind_free(m->unwind_data);
+			m->unwind_data = NULL;
+			m->unwind_free = NULL;
+		}
+	}
+}
+
 static struct proc_as *space_for(struct unwinder *u, struct maps *maps)
 {
 	for (size_t i = 0; i < u->nspaces; i++) {

@@ -98,5 +98,10 @@ void unwinder_set_fast(struct unwinder *u, bool on);
 uint64_t unwinder_fast_frames(const struct unwinder *u);
 /* Drops what is cached for this process (its maps changed wholesale, or it exited). */
 void unwinder_forget(struct unwinder *u, struct maps *maps);
+/* Drops everything cached: every process's libunwind state and every
+ * module's CFI, compiled rows and ELF handles. The unwinder stays usable
+ * and loads them again when asked; for a session that has stopped sampling
+ * and now only symbolizes and writes. */
+void unwinder_trim(struct unwinder *u);
 
 #endif

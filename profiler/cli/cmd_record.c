@@ -62,9 +62,11 @@ static bool stop_requested(void *arg)
 
 /* The output is opened before the profile is symbolized, so a name that
  * cannot take it is known before that work. A stop signal while waiting or
- * writing gives -EINTR (nothing written, the old file kept). */
+ * writing gives -EINTR (nothing written, the old file kept). last: the
+ * final write, after which the session makes no profile (a SIGUSR1
+ * snapshot is not: its interruption is not reported either). */
 static int write_profile(struct session *s, const char *path, enum format f, const struct write_opts *w,
-			 bool private_mode, bool quiet_interrupt, struct profile **out)
+			 bool private_mode, bool last, struct profile **out)
 {
 	struct atomic_opts ao = { .private_mode = private_mode, .cancelled = stop_requested, .cancel_arg = s };
 	struct strbuf why;
@@ -74,7 +76,7 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 	int r = atomic_open(path, &ao, &af, &why);
 	if (r == 0) {
 		bool replaces = atomic_replaces(af);
-		p = session_profile(s, 0);
+		p = session_profile(s, last ? SESSION_PROFILE_LAST : 0);
 		r = profile_write_file(af, p, f, w);
 		strbuf_reset(&why);
 		if (r == -EINTR)
@@ -86,7 +88,7 @@ static int write_profile(struct session *s, const char *path, enum format f, con
 	const char *name = strcmp(path, "-") ? path : "stdout";
 	if (r == -EINTR) {
 		/* A SIGUSR1 snapshot cut short by a stop signal: the final write follows. */
-		if (!quiet_interrupt)
+		if (last)
 			opts_error(&record_cmd, "%s not written: %s", name, why.buf);
 	} else if (r < 0 && !strcmp(path, "-"))
 		opts_error(&record_cmd, "cannot write the profile to stdout: %s", why.buf);
@@ -261,7 +263,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 		if (ev & SESSION_USR1) {
-			if (write_profile(s, path, fmt, wp, private_mode, true, NULL) == 0 && !quiet) {
+			if (write_profile(s, path, fmt, wp, private_mode, false, NULL) == 0 && !quiet) {
 				struct session_stats st;
 				session_stats(s, &st);
 				fprintf(stderr, "prowl record: wrote %s (%llu sample%s so far)\n", path,
@@ -296,7 +298,7 @@ int cmd_record(int argc, char **argv)
 	progress_clear(&prog);
 	session_stop(s);
 	struct profile *p = NULL;
-	int wr = write_profile(s, path, fmt, wp, private_mode, false, &p);
+	int wr = write_profile(s, path, fmt, wp, private_mode, true, &p);
 	struct session_stats st;
 	session_stats(s, &st);
 	if (!quiet) {
