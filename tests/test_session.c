@@ -428,6 +428,19 @@ static void test_python_frames_merged(void **state)
 	assert_true(seen);
 	profile_free(p);
 	session_stop(s);
+	/* record's last profile: the same stacks, and its names outlive the
+	 * resolver it releases (ASan would see a name read after that); no
+	 * profile can follow it. */
+	p = session_profile(s, SESSION_PROFILE_LAST);
+	assert_non_null(p);
+	assert_int_equal(count_path(p, path, 4, NULL), 3);
+	for (size_t i = 0; i < p->nframes; i++)
+		if (!strcmp(p->frames[i].name, "Handler.get"))
+			assert_string_equal(p->frames[i].file, "/srv/app.py");
+	errno = 0;
+	assert_null(session_profile(s, 0));
+	assert_int_equal(errno, EINVAL);
+	profile_free(p);
 	session_free(s);
 }
 
