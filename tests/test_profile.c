@@ -111,6 +111,52 @@ static void test_merge_subtracts_and_clamps(void **state)
 	profile_free(c);
 }
 
+/* A trimmed profile (top's history) reads the same, and adding to it
+ * finds what it holds instead of adding it twice. */
+static void test_trim_keeps_it_whole(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	uint32_t t1 = profile_thread_intern(p, 10, 10, "main");
+	profile_thread_intern(p, 10, 11, "worker");
+	struct profile_module m = { .path = "/bin/x", .build_id = "ab" };
+	int32_t mod = profile_module_intern(p, &m);
+	const char *s1[] = { "main", "a", "b" };
+	const char *s2[] = { "main", "a", "c" };
+	uint32_t n1 = stack_of(p, s1, 3), n2 = stack_of(p, s2, 3);
+	profile_add(p, t1, n1, 5);
+	profile_add(p, t1, n2, 3);
+	size_t nframes = p->nframes, nnodes = p->nnodes;
+	profile_trim(p);
+	assert_int_equal(p->cap_nodes, nnodes);
+	assert_int_equal(p->cap_frames, nframes);
+	uint32_t out[8];
+	assert_int_equal(profile_node_frames(p, n2, out, 8), 3);
+	assert_string_equal(p->frames[out[2]].name, "c");
+	/* Everything interned again is found, not added. */
+	assert_int_equal(stack_of(p, s1, 3), n1);
+	assert_int_equal(p->nframes, nframes);
+	assert_int_equal(p->nnodes, nnodes);
+	assert_int_equal(profile_thread_intern(p, 10, 11, NULL), 1);
+	assert_int_equal(p->nthreads, 2);
+	assert_int_equal(profile_module_intern(p, &m), mod);
+	profile_add(p, t1, n1, 2);
+	assert_int_equal(p->ncounts, 2);
+	assert_int_equal(p->total, 10);
+	/* A trimmed profile subtracted from its copy leaves nothing. */
+	struct profile *q = profile_copy(p);
+	profile_trim(p);
+	profile_merge(q, p, -1);
+	assert_int_equal(q->total, 0);
+	/* And new entries still go in. */
+	const char *s3[] = { "main", "d" };
+	uint32_t n3 = stack_of(p, s3, 2);
+	assert_int_equal(p->nnodes, nnodes + 1);
+	assert_int_equal(stack_of(p, s3, 2), n3);
+	profile_free(q);
+	profile_free(p);
+}
+
 static void test_strbuf(void **state)
 {
 	(void)state;
@@ -192,6 +238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_by_command),
 		cmocka_unit_test(test_intern_dedups),
+		cmocka_unit_test(test_trim_keeps_it_whole),
 		cmocka_unit_test(test_paths_and_counts),
 		cmocka_unit_test(test_fold_merges_addresses_and_roots_threads),
 		cmocka_unit_test(test_merge_subtracts_and_clamps),

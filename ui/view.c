@@ -106,10 +106,12 @@ static void history_drop(struct view *v, size_t i)
 /* How many snapshots like p the history may hold: HISTORY_MAX, fewer when
  * they are big (a profile of a million call paths is tens of megabytes),
  * so that the history stays within HISTORY_BUDGET; at least 4 (a coarse
- * window beats none). The size is estimated from the tables' lengths. */
+ * window beats none). The size is estimated from the tables' lengths, as
+ * trimmed (profile_trim): a frame is 48 bytes and its strings, a node 8, a
+ * count 16. */
 static size_t history_cap(const struct profile *p)
 {
-	size_t bytes = p->nframes * 128 + p->nnodes * 24 + p->ncounts * 32 + p->nthreads * 64 + 4096;
+	size_t bytes = p->nframes * 128 + p->nnodes * 8 + p->ncounts * 16 + p->nthreads * 64 + 4096;
 	size_t n = HISTORY_BUDGET / bytes;
 	return n < 4 ? 4 : n > HISTORY_MAX - 1 ? HISTORY_MAX - 1 : n;
 }
@@ -160,6 +162,10 @@ static void history_push(struct view *v, struct snap *s)
 
 void view_update(struct view *v, struct profile *snap, uint64_t now_ns)
 {
+	/* Snapshots are only read from here on (windows subtract them from a
+	 * copy), and the history keeps a dozen: without their interning
+	 * tables they take about half the memory. */
+	profile_trim(snap);
 	struct snap *s = snap_new(snap, now_ns);
 	vd_snap_unref(v->d.latest);
 	v->d.latest = s;

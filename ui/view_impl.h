@@ -121,7 +121,7 @@ struct keydef {
  * most a sixth more than asked, plus a refresh), back to the longest window
  * the keys offer: some 25 at a 1 s delay, 45 at 0.1 s; a cap below that. */
 #define HISTORY_MAX 48
-#define HISTORY_BUDGET ((size_t)256 << 20) /* bytes of snapshots kept for windows, about */
+#define HISTORY_BUDGET ((size_t)128 << 20) /* bytes of snapshots kept for windows, about */
 #define HISTORY_SPAN_S 60 /* the longest window of the w key (view_keys.c) */
 
 /* Snapshots and windows of time (view.c): what is on display. */

@@ -25,10 +25,11 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+static void index_free(struct profile *p);
+
 struct profile *profile_new(void)
 {
 	struct profile *p = xcalloc(1, sizeof(*p));
-	p->index = xcalloc(1, sizeof(*p->index));
 	xgrow((void **)&p->nodes, &p->cap_nodes, 1, sizeof(*p->nodes));
 	p->nodes[0].parent = PROFILE_ROOT;
 	p->nodes[0].frame = PROFILE_NONE;
@@ -67,14 +68,7 @@ void profile_free(struct profile *p)
 	free(p->counts);
 	seq_free(p->seq);
 	meta_release(&p->meta);
-	if (p->index) {
-		itab_release(&p->index->frames);
-		itab_release(&p->index->modules);
-		itab_release(&p->index->threads);
-		itab_release(&p->index->nodes);
-		itab_release(&p->index->counts);
-		free(p->index);
-	}
+	index_free(p);
 	free(p);
 }
 
@@ -107,13 +101,87 @@ static bool frame_eq(const void *ctx, uint32_t idx, const void *key)
 	       str_eq(a->file, b->file);
 }
 
+static uint64_t module_hash(const struct profile_module *m)
+{
+	return hash_str(m->build_id, hash_str(m->path, 7));
+}
+
+static uint64_t thread_hash(int32_t pid, int32_t tid)
+{
+	return hash_mix(hash_mix(3, (uint32_t)pid), (uint32_t)tid);
+}
+
+static uint64_t node_hash(uint32_t parent, uint32_t frame)
+{
+	return hash_mix(hash_mix(11, parent), frame);
+}
+
+static uint64_t count_hash(uint32_t thread, uint32_t node)
+{
+	return hash_mix(hash_mix(13, thread), node);
+}
+
+/* The interning tables: a new profile has none until something is
+ * interned, and profile_trim drops them; then they are built again from
+ * the arrays, whose entries are distinct by construction. */
+static struct profile_index *index_of(struct profile *p)
+{
+	if (p->index)
+		return p->index;
+	struct profile_index *x = xcalloc(1, sizeof(*x));
+	for (size_t i = 0; i < p->nframes; i++)
+		itab_insert(&x->frames, frame_hash(&p->frames[i]), (uint32_t)i);
+	for (size_t i = 0; i < p->nmodules; i++)
+		itab_insert(&x->modules, module_hash(&p->modules[i]), (uint32_t)i);
+	for (size_t i = 0; i < p->nthreads; i++)
+		itab_insert(&x->threads, thread_hash(p->threads[i].pid, p->threads[i].tid), (uint32_t)i);
+	for (size_t i = 1; i < p->nnodes; i++) /* the root is no one's child */
+		itab_insert(&x->nodes, node_hash(p->nodes[i].parent, p->nodes[i].frame), (uint32_t)i);
+	for (size_t i = 0; i < p->ncounts; i++)
+		itab_insert(&x->counts, count_hash(p->counts[i].thread, p->counts[i].node), (uint32_t)i);
+	p->index = x;
+	return x;
+}
+
+static void index_free(struct profile *p)
+{
+	if (!p->index)
+		return;
+	itab_release(&p->index->frames);
+	itab_release(&p->index->modules);
+	itab_release(&p->index->threads);
+	itab_release(&p->index->nodes);
+	itab_release(&p->index->counts);
+	free(p->index);
+	p->index = NULL;
+}
+
+/* Shrinks a vector of n elements to n (it stays non-NULL when it was). */
+static void fit(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (*v && n && n < *cap) {
+		*v = xrealloc(*v, n * size);
+		*cap = n;
+	}
+}
+
+void profile_trim(struct profile *p)
+{
+	index_free(p);
+	fit((void **)&p->frames, &p->cap_frames, p->nframes, sizeof(*p->frames));
+	fit((void **)&p->modules, &p->cap_modules, p->nmodules, sizeof(*p->modules));
+	fit((void **)&p->threads, &p->cap_threads, p->nthreads, sizeof(*p->threads));
+	fit((void **)&p->nodes, &p->cap_nodes, p->nnodes, sizeof(*p->nodes));
+	fit((void **)&p->counts, &p->cap_counts, p->ncounts, sizeof(*p->counts));
+}
+
 uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
 {
 	struct profile_frame key = *f;
 	if (!key.name)
 		key.name = "[unknown]";
 	uint64_t h = frame_hash(&key);
-	uint32_t i = itab_find(&p->index->frames, h, frame_eq, p, &key);
+	uint32_t i = itab_find(&index_of(p)->frames, h, frame_eq, p, &key);
 	if (i != EMPTY)
 		return i;
 	xgrow((void **)&p->frames, &p->cap_frames, p->nframes + 1, sizeof(*p->frames));
@@ -123,7 +191,7 @@ uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
 	n->system_name = dup_or_null(key.system_name);
 	n->file = dup_or_null(key.file);
 	i = (uint32_t)p->nframes++;
-	itab_insert(&p->index->frames, h, i);
+	itab_insert(&index_of(p)->frames, h, i);
 	return i;
 }
 
@@ -142,8 +210,8 @@ static bool module_eq(const void *ctx, uint32_t idx, const void *key)
 
 int32_t profile_module_intern(struct profile *p, const struct profile_module *m)
 {
-	uint64_t h = hash_str(m->build_id, hash_str(m->path, 7));
-	uint32_t i = itab_find(&p->index->modules, h, module_eq, p, m);
+	uint64_t h = module_hash(m);
+	uint32_t i = itab_find(&index_of(p)->modules, h, module_eq, p, m);
 	if (i != EMPTY)
 		return (int32_t)i;
 	xgrow((void **)&p->modules, &p->cap_modules, p->nmodules + 1, sizeof(*p->modules));
@@ -152,7 +220,7 @@ int32_t profile_module_intern(struct profile *p, const struct profile_module *m)
 	n->path = xstrdup(m->path ? m->path : "[unknown]");
 	n->build_id = dup_or_null(m->build_id);
 	i = (uint32_t)p->nmodules++;
-	itab_insert(&p->index->modules, h, i);
+	itab_insert(&index_of(p)->modules, h, i);
 	return (int32_t)i;
 }
 
@@ -170,8 +238,8 @@ static bool thread_eq(const void *ctx, uint32_t idx, const void *key)
 uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, const char *name)
 {
 	struct thread_key k = { pid, tid };
-	uint64_t h = hash_mix(hash_mix(3, (uint32_t)pid), (uint32_t)tid);
-	uint32_t i = itab_find(&p->index->threads, h, thread_eq, p, &k);
+	uint64_t h = thread_hash(pid, tid);
+	uint32_t i = itab_find(&index_of(p)->threads, h, thread_eq, p, &k);
 	if (i != EMPTY) {
 		if (name && strcmp(name, p->threads[i].name) != 0)
 			profile_set_str(&p->threads[i].name, name);
@@ -184,7 +252,7 @@ uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, cons
 	t->name = xstrdup(name ? name : "");
 	t->samples = 0;
 	i = (uint32_t)p->nthreads++;
-	itab_insert(&p->index->threads, h, i);
+	itab_insert(&index_of(p)->threads, h, i);
 	return i;
 }
 
@@ -198,14 +266,14 @@ static bool node_eq(const void *ctx, uint32_t idx, const void *key)
 uint32_t profile_node_child(struct profile *p, uint32_t parent, uint32_t frame)
 {
 	struct profile_node k = { parent, frame };
-	uint64_t h = hash_mix(hash_mix(11, parent), frame);
-	uint32_t i = itab_find(&p->index->nodes, h, node_eq, p, &k);
+	uint64_t h = node_hash(parent, frame);
+	uint32_t i = itab_find(&index_of(p)->nodes, h, node_eq, p, &k);
 	if (i != EMPTY)
 		return i;
 	xgrow((void **)&p->nodes, &p->cap_nodes, p->nnodes + 1, sizeof(*p->nodes));
 	p->nodes[p->nnodes] = k;
 	i = (uint32_t)p->nnodes++;
-	itab_insert(&p->index->nodes, h, i);
+	itab_insert(&index_of(p)->nodes, h, i);
 	return i;
 }
 
@@ -231,13 +299,13 @@ static bool count_eq(const void *ctx, uint32_t idx, const void *key)
 void profile_add(struct profile *p, uint32_t thread, uint32_t node, uint64_t count)
 {
 	struct count_key k = { thread, node };
-	uint64_t h = hash_mix(hash_mix(13, thread), node);
-	uint32_t i = itab_find(&p->index->counts, h, count_eq, p, &k);
+	uint64_t h = count_hash(thread, node);
+	uint32_t i = itab_find(&index_of(p)->counts, h, count_eq, p, &k);
 	if (i == EMPTY) {
 		xgrow((void **)&p->counts, &p->cap_counts, p->ncounts + 1, sizeof(*p->counts));
 		p->counts[p->ncounts] = (struct profile_count){ thread, node, 0 };
 		i = (uint32_t)p->ncounts++;
-		itab_insert(&p->index->counts, h, i);
+		itab_insert(&index_of(p)->counts, h, i);
 	}
 	/* Counts from files can be anything: the total saturates instead of
 	 * wrapping, and since every count and every thread's sum is part of the
@@ -474,8 +542,8 @@ void profile_merge(struct profile *dst, const struct profile *src, int sign)
 		/* Subtract, clamping at zero, and keep the totals in step. */
 		profile_add(dst, t, nmap[c->node], 0);
 		struct count_key k = { t, nmap[c->node] };
-		uint64_t h = hash_mix(hash_mix(13, t), nmap[c->node]);
-		uint32_t j = itab_find(&dst->index->counts, h, count_eq, dst, &k);
+		uint64_t h = count_hash(t, nmap[c->node]);
+		uint32_t j = itab_find(&index_of(dst)->counts, h, count_eq, dst, &k);
 		uint64_t sub = c->count < dst->counts[j].count ? c->count : dst->counts[j].count;
 		dst->counts[j].count -= sub;
 		dst->total -= sub;

@@ -101,7 +101,7 @@ struct profile {
 	size_t ncounts;
 	uint64_t total; /* sum of all counts */
 	struct profile_meta meta;
-	struct profile_index *index; /* private: interning tables */
+	struct profile_index *index; /* private: interning tables (NULL until needed) */
 	/* The samples in time order (profiler/model/seq.h), in this profile's
 	 * nodes and threads, or NULL: kept only when the output asked for it
 	 * (speedscope, perf script). Owned; copies and folds do not carry it. */
@@ -111,6 +111,10 @@ struct profile {
 
 struct profile *profile_new(void);
 void profile_free(struct profile *p);
+/* For a profile that will be read, not added to (top's history): frees its
+ * interning tables and its arrays' unused room, about half of a big one.
+ * Adding to it later still works: the tables are built again first. */
+void profile_trim(struct profile *p);
 
 /* Sets a metadata string (copied; NULL clears). field points into p->meta. */
 void profile_set_str(char **field, const char *value);
