@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -1070,8 +1071,13 @@ struct profile *session_profile(struct session *s, unsigned flags)
 	p->meta.partial = s->partial;
 	p->meta.truncated = s->truncated;
 
-	if (flags & SESSION_PROFILE_LAST)
+	if (flags & SESSION_PROFILE_LAST) {
 		unwinder_trim(s->unwinder);
+		/* Freed chunks amid the heap stay resident until reused: hand
+		 * their pages back now, so the profile's peak does not depend on
+		 * how the heap happened to be cut. */
+		malloc_trim(0);
+	}
 	if (!s->res)
 		s->res = resolve_new();
 	/* Nobody reads the signalfd while symbolizing: the resolver asks for a
@@ -1085,6 +1091,7 @@ struct profile *session_profile(struct session *s, unsigned flags)
 		resolve_free(s->res);
 		s->res = NULL;
 		s->profiled_last = true;
+		malloc_trim(0);
 	}
 	if (flags & SESSION_PROFILE_RESET)
 		aggregate_reset_counts(a);
