@@ -263,8 +263,7 @@ static void symtab_finish(struct symtab *t)
 	qsort(t->e, t->n, sizeof(*t->e), symcmp);
 	/* The table is read-only from now: give back what growing by
 	 * doubling left unused (kallsyms' 122,000 symbols left 4 MB). */
-	t->e = xrealloc(t->e, t->n * sizeof(*t->e));
-	t->cap = t->n;
+	xfit((void **)&t->e, &t->cap, t->n, sizeof(*t->e));
 	t->maxend = xmalloc(t->n * sizeof(*t->maxend));
 	t->prev_sizeless = xmalloc(t->n * sizeof(*t->prev_sizeless));
 	uint64_t m = 0;

@@ -51,6 +51,14 @@ void xgrow(void **p, size_t *cap, size_t need, size_t elem)
 	*cap = c;
 }
 
+void xfit(void **p, size_t *cap, size_t n, size_t elem)
+{
+	if (*p && n && n < *cap) {
+		*p = xrealloc(*p, n * elem);
+		*cap = n;
+	}
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));

@@ -19,6 +19,9 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 /* Grows *p (of *cap elements of size elem) so that it holds at least need. */
 void xgrow(void **p, size_t *cap, size_t need, size_t elem);
+/* The other way: a vector of n elements (n > 0) gives back its unused room,
+ * for one that will not grow again; *cap becomes n. */
+void xfit(void **p, size_t *cap, size_t n, size_t elem);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

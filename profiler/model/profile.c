@@ -156,23 +156,14 @@ static void index_free(struct profile *p)
 	p->index = NULL;
 }
 
-/* Shrinks a vector of n elements to n (it stays non-NULL when it was). */
-static void fit(void **v, size_t *cap, size_t n, size_t size)
-{
-	if (*v && n && n < *cap) {
-		*v = xrealloc(*v, n * size);
-		*cap = n;
-	}
-}
-
 void profile_trim(struct profile *p)
 {
 	index_free(p);
-	fit((void **)&p->frames, &p->cap_frames, p->nframes, sizeof(*p->frames));
-	fit((void **)&p->modules, &p->cap_modules, p->nmodules, sizeof(*p->modules));
-	fit((void **)&p->threads, &p->cap_threads, p->nthreads, sizeof(*p->threads));
-	fit((void **)&p->nodes, &p->cap_nodes, p->nnodes, sizeof(*p->nodes));
-	fit((void **)&p->counts, &p->cap_counts, p->ncounts, sizeof(*p->counts));
+	xfit((void **)&p->frames, &p->cap_frames, p->nframes, sizeof(*p->frames));
+	xfit((void **)&p->modules, &p->cap_modules, p->nmodules, sizeof(*p->modules));
+	xfit((void **)&p->threads, &p->cap_threads, p->nthreads, sizeof(*p->threads));
+	xfit((void **)&p->nodes, &p->cap_nodes, p->nnodes, sizeof(*p->nodes));
+	xfit((void **)&p->counts, &p->cap_counts, p->ncounts, sizeof(*p->counts));
 }
 
 uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
