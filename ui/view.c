@@ -107,7 +107,7 @@ static void history_drop(struct view *v, size_t i)
  * they are big (a profile of a million call paths is tens of megabytes),
  * so that the history stays within HISTORY_BUDGET; at least 4 (a coarse
  * window beats none). The size is estimated from the tables' lengths, as
- * trimmed (profile_trim): a frame is 48 bytes and its strings, a node 8, a
+ * trimmed (profile_trim): a frame is 56 bytes and its strings, a node 8, a
  * count 16. */
 static size_t history_cap(const struct profile *p)
 {
