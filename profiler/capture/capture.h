@@ -62,7 +62,7 @@ struct capture_opts {
 	bool children_set;     /* --children or --no-children was given */
 	enum capture_backend backend; /* --backend auto|perf|ptrace */
 	enum capture_mode mode;       /* --mode cpu|wall */
-	unsigned max_depth;    /* --max-depth frames per stack (user + kernel) */
+	unsigned max_depth;    /* --max-depth: frames walked per stack, inlined calls not counted */
 	bool no_python;        /* --no-python: raw native stacks of a CPython process */
 	unsigned max_stacks;   /* --max-stacks distinct call paths kept (see CAPTURE_DEFAULT_MAX_STACKS) */
 	bool sequence;         /* keep the samples' time order (profiler/model/seq.h): set by the

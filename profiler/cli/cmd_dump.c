@@ -155,7 +155,7 @@ int cmd_dump(int argc, char **argv)
 		OPTS_CAP_('p', "pid", &co, "PID", "the process to look at", CAPTURE_OPT_PID, 0),
 		OPTS_CAP_(0, "thread", &co, "REGEX", "only threads whose name matches (POSIX extended regex)",
 			  CAPTURE_OPT_THREAD, 0),
-		OPTS_CAP_(0, "max-depth", &co, "N", "frames kept per stack (default 512)", CAPTURE_OPT_MAX_DEPTH, 0),
+		OPTS_CAP_(0, "max-depth", &co, "N", "frames walked per stack; inlined calls not counted (default 512)", CAPTURE_OPT_MAX_DEPTH, 0),
 		OPTS_CAP_(0, "no-python", &co, NULL, "raw native stacks of a CPython process (no Python frames)",
 			  CAPTURE_OPT_NO_PYTHON, OPT_NOARG),
 		OPT_GROUP("output options"),

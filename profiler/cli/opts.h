@@ -151,7 +151,7 @@ int opts_capture_cb(const struct opt *o, const char *arg, struct strbuf *err);
 	OPTS_CAP_(0, "no-children", co, NULL, "only the launched command's own process (its children's CPU is then counted)", CAPTURE_OPT_NO_CHILDREN, OPT_NOARG), \
 	OPTS_CAP_(0, "backend", co, "NAME", "auto (default: perf, else ptrace), perf or ptrace", CAPTURE_OPT_BACKEND, 0), \
 	OPTS_CAP_(0, "mode", co, "MODE", "cpu (default: on-CPU samples) or wall (every thread, with its state)", CAPTURE_OPT_MODE, 0), \
-	OPTS_CAP_(0, "max-depth", co, "N", "frames kept per stack (default 512)", CAPTURE_OPT_MAX_DEPTH, 0), \
+	OPTS_CAP_(0, "max-depth", co, "N", "frames walked per stack; inlined calls not counted (default 512)", CAPTURE_OPT_MAX_DEPTH, 0), \
 	OPTS_CAP_(0, "no-python", co, NULL, "raw native stacks of a CPython process (no Python frames)", CAPTURE_OPT_NO_PYTHON, OPT_NOARG), \
 	OPTS_CAP_(0, "max-stacks", co, "N", "distinct call paths kept (default 1000000); past it new stacks end in [stack limit]", CAPTURE_OPT_MAX_STACKS, 0), \
 	OPTS_CAP_(0, "gil", co, NULL, "CPython: only samples of the thread holding the GIL (ptrace backend)", CAPTURE_OPT_GIL, OPT_NOARG)
