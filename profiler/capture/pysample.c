@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "profiler/base/itab.h"
@@ -273,6 +274,38 @@ bool pysample_command_runs_python(char *const *argv)
 		}
 	}
 	return elf_is_python(path);
+}
+
+bool pysample_exe_runs_python(struct pysample_exe_cache *c, pid_t pid, char *name, size_t len)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &st))
+		return false; /* gone, or not ours to see */
+	size_t n = sizeof(c->seen) / sizeof(c->seen[0]);
+	bool yes = false, known = false;
+	for (size_t i = 0; i < n && !known; i++)
+		if (c->seen[i].ino == (uint64_t)st.st_ino && c->seen[i].dev == (uint64_t)st.st_dev) {
+			known = true;
+			yes = c->seen[i].python;
+		}
+	if (!known) {
+		/* Through the link: the file itself even where its path does not
+		 * resolve here (another mount namespace, deleted). */
+		yes = elf_is_python(path);
+		c->seen[c->next % n].dev = (uint64_t)st.st_dev;
+		c->seen[c->next % n].ino = (uint64_t)st.st_ino;
+		c->seen[c->next % n].python = yes;
+		c->next++;
+	}
+	if (yes && len) {
+		char exe[PATH_MAX];
+		ssize_t r = readlink(path, exe, sizeof(exe) - 1);
+		exe[r > 0 ? r : 0] = 0;
+		snprintf(name, len, "%s", r > 0 ? base_name(exe) : "python");
+	}
+	return yes;
 }
 
 static bool named_eq(const void *ctx, uint32_t idx, const void *key)

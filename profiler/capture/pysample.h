@@ -113,6 +113,19 @@ bool pysample_gil_wait(struct pysample_proc *p, long nr, uint64_t uaddr);
  * the ptrace backend before anything runs; false when unsure. */
 bool pysample_command_runs_python(char *const *argv);
 bool pysample_pid_runs_python(pid_t pid, char *why, size_t len); /* why: a CPython it cannot read, or "" */
+/* Whether the file a process runs (/proc/PID/exe, read when it is asked:
+ * just after an exec) is such a CPython ELF; if so its name (the file's
+ * basename) in name[len]. A cache of the files checked (device and inode)
+ * keeps a build's thousand compilers to one check per binary; the caller
+ * owns it, zeroed at first. */
+struct pysample_exe_cache {
+	struct {
+		uint64_t dev, ino;
+		bool python;
+	} seen[32];
+	unsigned next;
+};
+bool pysample_exe_runs_python(struct pysample_exe_cache *c, pid_t pid, char *name, size_t len);
 
 /* In a stop of thread tid (the reader is then valid): the threading.Thread
  * name to give it when its OS name says nothing (os_name equals main_name,

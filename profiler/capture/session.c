@@ -69,6 +69,12 @@ struct session {
 	regex_t comm_re;
 	bool have_comm_re;
 	uint64_t idle;
+	/* The perf backend chosen for a target that ran no CPython at the start:
+	 * an exec into one (a launcher script, pyenv's shims) is said once. */
+	struct {
+		bool on, said;
+		struct pysample_exe_cache cache;
+	} pywatch;
 };
 
 static void note(struct session *s, const char *msg)
@@ -258,6 +264,22 @@ static void add_sample(struct session *s, const struct sampler_sample *sm)
 	s->step_jit += sm->flags & SAMPLE_STEP_JIT ? w : 0;
 }
 
+/* The backend was chosen from what the target ran at the start; a process
+ * of it that execs CPython later (pyenv's python3 is bash, then env, then
+ * the interpreter) has its native stacks only. Said once, with what to do. */
+static void exec_python_note(struct session *s, pid_t pid)
+{
+	char exe[256];
+	if (!s->pywatch.on || s->pywatch.said || !pysample_exe_runs_python(&s->pywatch.cache, pid, exe, sizeof(exe)))
+		return;
+	s->pywatch.said = true;
+	char *line = xasprintf("process %d became a CPython (%s) by exec, after the start: its Python frames "
+			       "are not read (give the interpreter's own path, e.g. what `pyenv which python3` "
+			       "prints, or attach with -p once it runs)", (int)pid, exe);
+	note(s, line);
+	free(line);
+}
+
 static void on_event(void *ctx, const struct sampler_event *ev)
 {
 	struct session *s = ctx;
@@ -271,6 +293,8 @@ static void on_event(void *ctx, const struct sampler_event *ev)
 		p = target_proc(s->target, ev->pid, false);
 		if (!p)
 			break;
+		if (ev->comm.exec && ev->pid == ev->tid)
+			exec_python_note(s, ev->pid);
 		th = target_thread(p, ev->tid, true);
 		th->exited = false;
 		if (ev->comm.python) {
@@ -429,6 +453,7 @@ static int choose_backend(struct session *s, char **errmsg)
 		/* A CPython prowl cannot read: said once (ptrace says it itself). */
 		note(s, why);
 		note(s, s->sampler.err);
+		s->pywatch.on = !o->no_python && o->backend == CAPTURE_BACKEND_AUTO && !why[0];
 		return 0;
 	}
 	snprintf(perf_err, sizeof(perf_err), "%s", s->sampler.err[0] ? s->sampler.err : errstr(-r));
