@@ -186,6 +186,7 @@ static bool handle_status(struct ptrace_proc *p, pid_t tid, int status)
 		t->group_stop = is_stop_signal(sig);
 		break;
 	case PTRACE_EVENT_CLONE: {
+		p->clones++;
 		unsigned long msg = 0;
 		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && msg) {
 			thread_add(p, (pid_t)msg, PT_NEW);

@@ -61,6 +61,7 @@ struct ptrace_proc {
 	uint64_t stop_wait_ns; /* total time spent waiting for interrupt-stops */
 	uint64_t late;     /* interrupts whose stop did not come within the deadline */
 	uint64_t held_ns;  /* total time threads spent held by collect (seen stopped to resumed) */
+	uint64_t clones;   /* threads it created (each a clone-event stop of the creator, and the new one's first stop) */
 	unsigned long opts; /* PTRACE_O_* given to PTRACE_SEIZE */
 	/* With PTRACE_PROC_FOLLOW_FORKS: processes forked since the caller last
 	 * took them (each already traced, its first stop pending), and the

@@ -80,7 +80,7 @@ struct pt_backend {
 	bool started, detached;
 	uint64_t warned_ns;    /* the period we last told the user about */
 	/* Cost figures of processes already gone and freed (see procs_reap). */
-	uint64_t gone_stops, gone_held_ns, gone_wait_ns, gone_late;
+	uint64_t gone_stops, gone_held_ns, gone_wait_ns, gone_late, gone_clones;
 	/* Cost control. */
 	uint64_t win_start_ns, win_paused_ns, win_max_ns;
 	unsigned win_ticks;
@@ -108,6 +108,7 @@ struct pt_backend {
 	unsigned cpu_win_ticks;
 	uint64_t restarted;    /* calls our stop cut short with EINTR, set to run again (ptrace_thread_restart_cut) */
 	uint64_t slow_warned_ns; /* the tick interval we last said the rate fell to */
+	bool churn_said;         /* the thread-creation cost line was given */
 };
 
 static uint64_t tick_for_freq(unsigned freq)
@@ -217,6 +218,7 @@ static void procs_reap(struct pt_backend *b)
 		b->gone_held_ns += pr->pp.held_ns;
 		b->gone_wait_ns += pr->pp.stop_wait_ns;
 		b->gone_late += pr->pp.late;
+		b->gone_clones += pr->pp.clones;
 		if (pr->py) {
 			b->gone_py_merged += pr->py->merged;
 			b->gone_py_mismatched += pr->py->mismatched;
@@ -974,6 +976,44 @@ static void slow_ticks(struct pt_backend *b, uint64_t now)
 	b->slow_warned_ns = gap;
 }
 
+static uint64_t clones_total(const struct pt_backend *b)
+{
+	uint64_t n = b->gone_clones;
+	for (size_t i = 0; i < b->nprocs; i++)
+		n += b->procs[i]->pp.clones;
+	return n;
+}
+
+/* Tracing follows every new thread (PTRACE_O_TRACECLONE): the creator stops
+ * at its clone and the new thread at its start, each until we resume it. A
+ * thread a request costs the target that much per request (measured: a
+ * Python loop of start-and-join ran at half its rate, prowl at 10 Hz), which
+ * no pause budget covers. Said once, when a second of the run averaged
+ * CHURN_NOTE_RATE new threads or more. */
+#define CHURN_NOTE_RATE 100
+static void churn_note(struct pt_backend *b, uint64_t now)
+{
+	uint64_t el = now - b->run_start_ns;
+	if (b->churn_said || el < 1000000000ull)
+		return;
+	uint64_t n = clones_total(b);
+	double rate = (double)n * 1e9 / (double)el;
+	if (rate < CHURN_NOTE_RATE)
+		return;
+	b->churn_said = true;
+	char line[320];
+	snprintf(line, sizeof(line),
+		 "the target starts %.0f threads a second: under ptrace each new thread stops the one creating it "
+		 "until prowl resumes both, which slows thread creation (--backend perf stops nothing, with native "
+		 "stacks only)", rate);
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_NOTE;
+	ev.time_ns = now;
+	ev.note = line;
+	emit(b->s, &ev);
+}
+
 static uint64_t thread_cpu_now(void)
 {
 	struct timespec ts;
@@ -1163,6 +1203,7 @@ static int ptrace_tick(struct sampler *s)
 	}
 	cost_control(b, paused, end);
 	slow_ticks(b, end);
+	churn_note(b, end);
 	return 0;
 }
 
@@ -1187,6 +1228,8 @@ static void note_stats(struct sampler *s, struct pt_backend *b)
 		el ? 100.0 * held / el : 0.0, (unsigned long long)late, 1e9 / (double)b->tick_ns, el / 1e9,
 		(unsigned long long)b->not_running, (unsigned long long)b->displaced, (unsigned long long)b->blocked,
 		(unsigned long long)b->restarted);
+	size_t len0 = strlen(s->stats);
+	snprintf(s->stats + len0, sizeof(s->stats) - len0, " clones %llu", (unsigned long long)clones_total(b));
 	if (b->off) {
 		struct offcpu_stats st;
 		offcpu_stats(b->off, &st);

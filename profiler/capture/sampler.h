@@ -158,7 +158,7 @@ struct sampler {
 	uint64_t tick_ns;  /* >0: the session calls ops->tick at this period */
 	bool reaps;        /* the backend waits for its tracees (ptrace): the session must not */
 	char err[256];     /* reason of the last failure, for messages ("" if none) */
-	char stats[512];   /* after stop: the backend's cost figures as "name value" pairs, or "" */
+	char stats[768];   /* after stop: the backend's cost figures as "name value" pairs, or "" */
 	/* The kernel hides time spent in it from this user (perf_event_paranoid):
 	 * system calls and page faults are not sampled at all. After stop,
 	 * kernel_unseen_ns is the system time of the attached processes during

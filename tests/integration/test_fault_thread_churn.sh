@@ -17,12 +17,20 @@
 # thread inherits its own cpu-clock counter, and a thread that runs 20 us
 # never reaches the 1 ms sampling period (perf record gets the same: 1
 # sample in 2 s while churn burns 1.5 s of CPU); so for perf only the
-# absence of harm and errors is asserted.
+# absence of harm and errors is asserted. Each new thread stops its creator
+# under ptrace: that run says so in one line (the rate and --backend perf),
+# perf's says nothing, nor does ptrace on a target whose threads stay.
 . "$(dirname "$0")/../lib.sh"
 require_perf
 require_ptrace
 # A thread's stack starts at clone (start, work, exit); main's reaches main.
 ours_re='^(churn|main) \([0-9]+\);(__clone3?|.*;main)(;| )'
+churn_said() { grep -c 'threads a second: under ptrace each new thread stops the one creating it' "$1"; }
+said_once() { # WHAT ERRFILE BACKEND
+	n=$(churn_said "$2") want=1
+	[ "$3" = perf ] && want=0
+	[ "$n" = $want ] || fail "$1: the thread-creation cost said $n times, not $want: $(cat "$2")"
+}
 check() { # WHAT FILE BACKEND
 	total=$(folded_total "$2")
 	ours=$(folded_count "$2" "$ours_re")
@@ -44,6 +52,7 @@ for b in perf ptrace; do
 	rc=$?
 	cat "$TMP/err"
 	[ $rc = 0 ] || fail "$b launched: prowl exited $rc (the target's status, or prowl's)"
+	said_once "$b launched" "$TMP/err" $b
 	check "$b launched" "$TMP/$b-launch.folded" $b
 
 	# 3 s attached (the run ends 2 s after it): under ASan a 1.5 s attach
@@ -55,6 +64,7 @@ for b in perf ptrace; do
 	rc=$?
 	cat "$TMP/err"
 	[ $rc = 0 ] || fail "$b attached: prowl exited $rc"
+	said_once "$b attached" "$TMP/err" $b
 	st=$(proc_state $t) tr=$(proc_tracer $t)
 	case "$st" in t|T) fail "$b attached: target left in state $st" ;; esac
 	[ "${tr:-0}" = 0 ] || fail "$b attached: target still traced by $tr"
@@ -63,4 +73,9 @@ for b in perf ptrace; do
 	[ $trc = 0 ] || fail "$b attached: the target exited $trc"
 	check "$b attached" "$TMP/$b-attach.folded" $b
 done
+# Threads that stay: nothing to say.
+"$PROWL" record --backend ptrace -o "$TMP/steady.folded" -- "$SAMPLES/threads" 2 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] || fail "steady threads: prowl exited $rc: $(cat "$TMP/err")"
+[ "$(churn_said "$TMP/err")" = 0 ] || fail "steady threads: the thread-creation cost was said: $(cat "$TMP/err")"
 echo "thread churn, launched and attached, perf and ptrace: no error, many threads profiled"
