@@ -256,11 +256,20 @@ static int symcmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+static bool symtab_sorted(const struct symtab *t)
+{
+	for (size_t i = 1; i < t->n; i++)
+		if (symcmp(&t->e[i - 1], &t->e[i]) > 0)
+			return false;
+	return true;
+}
+
 static void symtab_finish(struct symtab *t)
 {
 	if (!t->n)
 		return;
-	qsort(t->e, t->n, sizeof(*t->e), symcmp);
+	if (!symtab_sorted(t))
+		qsort(t->e, t->n, sizeof(*t->e), symcmp);
 	/* The table is read-only from now: give back what growing by
 	 * doubling left unused (kallsyms' 122,000 symbols left 4 MB). */
 	xfit((void **)&t->e, &t->cap, t->n, sizeof(*t->e));
@@ -520,30 +529,80 @@ static void load_elf(struct sym_module *m, const struct sym_source *src)
 	load_symbols(m);
 }
 
-static void load_kallsyms(struct sym_module *m)
+/* One line of /proc/kallsyms, "ADDR TYPE NAME[\t[MODULE]]", in [p, end)
+ * (no newline): its address, type and name (up to a blank). false for a
+ * line of another shape. By hand: sscanf cost as much as the kernel's own
+ * formatting of the 122,000 lines. */
+static bool kallsyms_line(const char *p, const char *end, uint64_t *addr, char *type, const char **name, size_t *len)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
-	if (!f)
-		return;
-	char line[512];
-	uint32_t idx = 0;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long a;
-		char type;
-		int off = 0;
-		if (sscanf(line, "%llx %c %n", &a, &type, &off) < 2 || !off)
-			continue;
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-			continue;
-		char *nm = line + off;
-		nm[strcspn(nm, " \t\n")] = 0;
-		if (!*nm || !a) /* all zero when kptr_restrict hides them */
-			continue;
-		symtab_add(m, &m->glob, a, 0, nm, strlen(nm), 1, idx++, type == 'T' ? 3 : 2);
+	uint64_t a = 0;
+	const char *q = p;
+	for (; q < end && q - p < 16; q++) {
+		unsigned c = (unsigned char)*q, d = c - '0' < 10 ? c - '0' : (c | 0x20) - 'a' < 6 ? (c | 0x20) - 'a' + 10 : 16;
+		if (d == 16)
+			break;
+		a = a << 4 | d;
 	}
-	fclose(f);
-	/* kallsyms has no sizes: each symbol ends where the next begins. */
-	qsort(m->glob.e, m->glob.n, sizeof(*m->glob.e), symcmp);
+	if (q == p || end - q < 4 || q[0] != ' ' || q[2] != ' ')
+		return false;
+	*addr = a;
+	*type = q[1];
+	*name = q + 3;
+	const char *e = *name;
+	while (e < end && *e != ' ' && *e != '\t')
+		e++;
+	*len = (size_t)(e - *name);
+	return *len > 0;
+}
+
+/* The kernel's text symbols: /proc/kallsyms, or the file of that format a
+ * test gives. Read in large pieces, each whole line parsed where it lies. */
+static void load_kallsyms(struct sym_module *m, const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	size_t cap = 1 << 16, have = 0;
+	char *buf = xmalloc(cap);
+	uint32_t idx = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, cap - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		bool eof = r <= 0;
+		have += eof ? 0 : (size_t)r;
+		const char *p = buf, *end = buf + have;
+		for (;;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			if (!nl && !(eof && p < end))
+				break;
+			const char *le = nl ? nl : end;
+			uint64_t a;
+			char type;
+			const char *nm;
+			size_t len;
+			/* All zero when kptr_restrict hides them: nothing to place. */
+			if (kallsyms_line(p, le, &a, &type, &nm, &len) && a &&
+			    (type == 't' || type == 'T' || type == 'w' || type == 'W'))
+				symtab_add(m, &m->glob, a, 0, nm, len, 1, idx++, type == 'T' ? 3 : 2);
+			p = nl ? nl + 1 : end;
+		}
+		if (eof)
+			break;
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+		if (have == cap) { /* a line longer than the buffer: not kallsyms' */
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+	}
+	free(buf);
+	close(fd);
+	/* kallsyms has no sizes: each symbol ends where the next begins. The
+	 * kernel lists its own text in order (modules after it, each in order):
+	 * sorted already but for the modules. */
+	if (!symtab_sorted(&m->glob))
+		qsort(m->glob.e, m->glob.n, sizeof(*m->glob.e), symcmp);
 	uint64_t next = 0;
 	for (size_t i = m->glob.n; i-- > 0;) {
 		struct syment *e = &m->glob.e[i];
@@ -750,7 +809,7 @@ struct sym_module *symbolizer_module(struct symbolizer *s, const struct sym_sour
 	if (src->build_id && src->build_id_len)
 		m->build_id = hex_of(src->build_id, src->build_id_len);
 	if (src->kind == SYM_KERNEL)
-		load_kallsyms(m);
+		load_kallsyms(m, src->path && src->path[0] == '/' ? src->path : "/proc/kallsyms");
 	else if (src->kind == SYM_JIT)
 		load_jit(m, src);
 	else

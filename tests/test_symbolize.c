@@ -343,6 +343,60 @@ static void test_kernel_symbols(void **state)
 	symbolizer_free(s);
 }
 
+/* A file in /proc/kallsyms' format (what a kernel source with an absolute
+ * path reads): text symbols only, each to the next one's address, modules'
+ * out of order sorted, lines of other shapes and hidden (zero) addresses
+ * skipped, a name longer than the read buffer survived, the last line
+ * without its newline kept. */
+static void test_kallsyms_format(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/prowl-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("ffffffff81000000 T _stext\n"
+	      "ffffffff81000010 t early_fn\n"
+	      "ffffffff81000100 T main_fn\n"
+	      "not a symbol line\n"
+	      "ffffffff81000180 x\n"
+	      "ffffffff81000200 D data_sym\n"
+	      "0000000000000000 T hidden_fn\n"
+	      "ffffffff81000300 W weak_fn\n"
+	      "ffffffffc0002000 t mod_b_fn\t[mod_b]\n"
+	      "ffffffffc0001000 t mod_a_fn\t[mod_a]\n", f);
+	fputs("ffffffff81000400 T ", f);
+	for (int i = 0; i < 70000; i++)
+		fputc('L', f);
+	fputs("\nffffffffc0001100 T mod_a_end\t[mod_a]", f);
+	assert_int_equal(fclose(f), 0);
+
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_source src = { .kind = SYM_KERNEL, .path = path };
+	struct sym_module *m = symbolizer_module(s, &src);
+	struct sym_frame fr[4];
+	static const struct {
+		uint64_t addr;
+		const char *name;
+	} want[] = {
+		{ 0xffffffff81000011, "early_fn" }, { 0xffffffff81000150, "main_fn" },
+		/* data_sym is not text: main_fn runs on to weak_fn */
+		{ 0xffffffff81000250, "main_fn" },   { 0xffffffff81000301, "weak_fn" },
+		{ 0xffffffffc0001050, "mod_a_fn" },  { 0xffffffffc0001101, "mod_a_end" },
+		{ 0xffffffffc0002001, "mod_b_fn" },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(sym_lookup(m, want[i].addr, fr, 4), 1);
+		assert_string_equal(fr[0].function, want[i].name);
+	}
+	/* The long name is kept whole, and ends at the next symbol. */
+	assert_int_equal(sym_lookup(m, 0xffffffff81000401, fr, 4), 1);
+	assert_int_equal(strlen(fr[0].function), 70000);
+	symbolizer_free(s);
+	unlink(path);
+}
+
 /* Damaged copies of this binary: truncated, and with bytes flipped across
  * the file. Lookups may find less, never crash. */
 static void test_damaged_copies(void **state)
@@ -899,6 +953,7 @@ int main(void)
 		cmocka_unit_test(test_vdso_from_memory),
 		cmocka_unit_test(test_jit_map),
 		cmocka_unit_test(test_kernel_symbols),
+		cmocka_unit_test(test_kallsyms_format),
 		cmocka_unit_test(test_damaged_copies),
 		cmocka_unit_test(test_tfile_in_root),
 		cmocka_unit_test(test_debug_file_build_id_checked),
