@@ -78,6 +78,7 @@ struct perf_state {
 	size_t ncpu_pids;
 	struct perf_wall *wall; /* --mode wall: the blocked-thread reader, else NULL */
 	bool system_wide; /* -a: one event per CPU for every process (open_system_wide) */
+	bool records_lost; /* a LOST record came: some MMAP2 may be missing */
 	/* Processes between their exec's COMM record and the first sample of
 	 * the new program's code: a sample there is the kernel's half of
 	 * execve (exec_half). A few at a time; the oldest is forgotten first. */
@@ -998,11 +999,16 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 			perf_wall_exec(s, ev.pid);
 		if (ev.comm.exec && ev.pid == ev.tid) {
 			exec_begin(ps, ev.pid);
-			/* A new program: the old mappings are gone. MMAP2 records follow;
-			 * /proc covers what was mapped before we read them. */
+			/* A new program: the old mappings are gone. The kernel names
+			 * the task (this record) before it maps the program, its
+			 * interpreter and the vDSO, so MMAP2 records of each follow,
+			 * applied in time order. /proc is read only where they may
+			 * not all come: followed processes (events opened while they
+			 * ran) and after lost records. Under -a a build execs
+			 * thousands of times: the read was a tenth of prowl's CPU. */
 			if (s->env.unwinder)
 				unwinder_forget(s->env.unwinder, p->maps);
-			if (maps_load(p->maps))
+			if ((ps->system_wide && !ps->records_lost) || maps_load(p->maps))
 				maps_clear(p->maps);
 		}
 		break;
@@ -1041,6 +1047,7 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 	case PERF_RECORD_LOST: {
 		if (len < 16)
 			return;
+		ps->records_lost = true;
 		uint64_t v[2];
 		memcpy(v, b, 16);
 		ev.kind = SAMPLER_LOST;
