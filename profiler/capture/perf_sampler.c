@@ -1002,10 +1002,11 @@ static void handle_record(struct sampler *s, const struct perf_event_header *h, 
 			/* A new program: the old mappings are gone. The kernel names
 			 * the task (this record) before it maps the program, its
 			 * interpreter and the vDSO, so MMAP2 records of each follow,
-			 * applied in time order. /proc is read only where they may
-			 * not all come: followed processes (events opened while they
-			 * ran) and after lost records. Under -a a build execs
-			 * thousands of times: the read was a tenth of prowl's CPU. */
+			 * applied in time order. Under -a, where a build execs
+			 * thousands of times (the read was a fifth of record -a's
+			 * CPU), /proc is read only after a LOST record, when some
+			 * may be missing; for the few processes followed otherwise
+			 * it still covers what they mapped before we read them. */
 			if (s->env.unwinder)
 				unwinder_forget(s->env.unwinder, p->maps);
 			if ((ps->system_wide && !ps->records_lost) || maps_load(p->maps))

@@ -122,6 +122,17 @@ static void emit(struct sampler *s, const struct sampler_event *ev)
 		s->env.emit(s->env.ctx, ev);
 }
 
+/* One line the user should see now (SAMPLER_NOTE). */
+static void note_line(struct sampler *s, uint64_t now, const char *line)
+{
+	struct sampler_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = SAMPLER_NOTE;
+	ev.time_ns = now;
+	ev.note = line;
+	emit(s, &ev);
+}
+
 static void emit_simple(struct sampler *s, enum sampler_event_kind kind, pid_t pid, pid_t tid)
 {
 	struct sampler_event ev;
@@ -804,12 +815,7 @@ static uint64_t sample_proc(struct pt_backend *b, struct pt_proc *pr)
 	size_t asked = 0;
 	maps_refresh(pr, false);
 	if (pr->py && pysample_detect(pr->py, pr->tp->maps) && pr->py->state == PYSAMPLE_UNSUPPORTED) {
-		struct sampler_event ev;
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = SAMPLER_NOTE;
-		ev.time_ns = now_ns();
-		ev.note = pr->py->message;
-		emit(s, &ev);
+		note_line(s, now_ns(), pr->py->message);
 	}
 	for (size_t i = 0; i < pp->nthreads; i++) {
 		struct ptrace_thread *t = &pp->threads[i];
@@ -926,12 +932,7 @@ static void cost_control(struct pt_backend *b, uint64_t paused, uint64_t now)
 			snprintf(line, sizeof(line),
 				 "ptrace stops held the target %.1f%% of the time at %.0f Hz; lowering the rate to %.0f Hz to stay under %.0f%% (perf_event costs far less where it is allowed)",
 				 100 * frac, 1e9 / (double)old, 1e9 / (double)b->tick_ns, 100 * PAUSE_BUDGET);
-			struct sampler_event ev;
-			memset(&ev, 0, sizeof(ev));
-			ev.kind = SAMPLER_NOTE;
-			ev.time_ns = now;
-			ev.note = line;
-			emit(b->s, &ev);
+			note_line(b->s, now, line);
 			b->warned_ns = b->tick_ns;
 		}
 	} else if (frac < PAUSE_BUDGET / 2 && k * b->base_tick_ns < old) {
@@ -967,12 +968,7 @@ static void slow_ticks(struct pt_backend *b, uint64_t now)
 		 "ptrace sampling fell to %.*f Hz (asked %.0f Hz): one look at %zu thread%s takes %.1f ms (a /proc read each, a stop of each running one); perf_event costs far less where it is allowed",
 		 gap > 1000000000ull ? 2 : 0, 1e9 / (double)gap, 1e9 / (double)b->base_tick_ns, threads, threads == 1 ? "" : "s",
 		 (double)b->tick_busy_ns / 1e6 / (double)b->ticks);
-	struct sampler_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = SAMPLER_NOTE;
-	ev.time_ns = now;
-	ev.note = line;
-	emit(b->s, &ev);
+	note_line(b->s, now, line);
 	b->slow_warned_ns = gap;
 }
 
@@ -1006,12 +1002,7 @@ static void churn_note(struct pt_backend *b, uint64_t now)
 		 "the target starts %.0f threads a second: under ptrace each new thread stops the one creating it "
 		 "until prowl resumes both, which slows thread creation (--backend perf stops nothing, with native "
 		 "stacks only)", rate);
-	struct sampler_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = SAMPLER_NOTE;
-	ev.time_ns = now;
-	ev.note = line;
-	emit(b->s, &ev);
+	note_line(b->s, now, line);
 }
 
 static uint64_t thread_cpu_now(void)
