@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +17,11 @@
 #include "profiler/capture/snapshot.h"
 #include "profiler/capture/target.h"
 #include "profiler/model/profile.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void add_thread(struct target *t, pid_t pid, pid_t tid, const char *name)
 {
@@ -182,6 +189,104 @@ static void test_modules_share_by_build_id(void **state)
 	module_set_free(ms);
 }
 
+/* A profile's samples as sorted lines "pid/tid root;...;leaf count": what
+ * a user reads, whatever the order frames and nodes were numbered in. */
+static char *lines_of(const struct profile *p)
+{
+	char **v = calloc(p->ncounts + 1, sizeof(*v));
+	size_t n = 0, len = 1;
+	for (size_t i = 0; i < p->ncounts; i++) {
+		const struct profile_count *c = &p->counts[i];
+		if (!c->count)
+			continue;
+		char buf[1024];
+		int k = snprintf(buf, sizeof(buf), "%d/%d ", p->threads[c->thread].pid, p->threads[c->thread].tid);
+		uint32_t out[16];
+		size_t d = profile_node_frames(p, c->node, out, 16);
+		for (size_t j = 0; j < d && j < 16; j++) {
+			const struct profile_frame *f = &p->frames[out[j]];
+			k += snprintf(buf + k, sizeof(buf) - (size_t)k, "%s%s@%s", j ? ";" : "", f->name,
+				      f->module >= 0 ? p->modules[f->module].path : "-");
+		}
+		snprintf(buf + k, sizeof(buf) - (size_t)k, " %llu", (unsigned long long)c->count);
+		v[n] = strdup(buf);
+		len += strlen(buf) + 1;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	char *s = calloc(1, len);
+	for (size_t i = 0; i < n; i++) {
+		strcat(s, v[i]);
+		strcat(s, "\n");
+		free(v[i]);
+	}
+	free(v);
+	return s;
+}
+
+/* top's refreshes: an image kept between snapshots names only the new
+ * stacks, and each profile it hands out reads as a snapshot made from
+ * scratch would: after new stacks, a new process, a process renamed (an
+ * exec), counts reset, and stacks in a module. */
+static void test_image_matches_one_shot(void **state)
+{
+	(void)state;
+	char self[4096];
+	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(sn > 0);
+	self[sn] = 0;
+	struct target *t = target_new();
+	t->whole_machine = true;
+	struct aggregate *a = aggregate_new();
+	struct resolver *r = resolve_new();
+	struct snapshot_image *im = snapshot_image_new();
+	struct module *mod = module_set_get(t->modules, self, 1, 1, MODULE_FILE, NULL);
+	add_thread(t, 10, 10, "make");
+	add_thread(t, 20, 20, "cc1");
+	for (int round = 0; round < 4; round++) {
+		switch (round) {
+		case 0:
+			add_stack(a, 10, 10, 0x2000, 3);
+			add_stack(a, 20, 20, 0x2000, 7);
+			break;
+		case 1: /* a deeper stack under a known one, a new thread */
+			add_thread(t, 20, 21, "helper");
+			add_stack(a, 20, 21, 0x3000, 2);
+			add_stack(a, 20, 20, 0x2000, 1);
+			break;
+		case 2: { /* a new process; make execs into sh; stacks in a module */
+			add_thread(t, 30, 30, "as");
+			target_thread_set_name(target_thread(target_proc(t, 10, false), 10, false), "sh");
+			add_stack(a, 30, 30, 0x5000, 4);
+			struct agg_frame f[3] = { { mod, 0x1010, AGG_USER }, { mod, 0x1000, AGG_USER }, { NULL, 0x1000, AGG_USER } };
+			aggregate_add(a, aggregate_thread(a, 10, 10), f, 3, 6);
+			break;
+		}
+		case 3: /* top's reset: counts go, nodes stay */
+			aggregate_reset_counts(a);
+			add_stack(a, 30, 30, 0x6000, 1);
+			break;
+		}
+		struct profile *fresh = profile_new();
+		snapshot_fill(fresh, a, r, t);
+		struct profile *got = snapshot_image_take(im, a, r, t);
+		char *want_s = lines_of(fresh), *got_s = lines_of(got);
+		assert_string_equal(got_s, want_s);
+		assert_int_equal(got->total, fresh->total);
+		assert_true(strlen(want_s) > 0);
+		if (round == 2)
+			assert_non_null(strstr(got_s, " sh (10)@-;"));
+		free(want_s);
+		free(got_s);
+		profile_free(got);
+		profile_free(fresh);
+	}
+	snapshot_image_free(im);
+	resolve_free(r);
+	aggregate_free(a);
+	target_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_several_processes_are_roots),
 		cmocka_unit_test(test_whole_machine_roots),
 		cmocka_unit_test(test_modules_share_by_build_id),
+		cmocka_unit_test(test_image_matches_one_shot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

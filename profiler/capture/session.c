@@ -57,6 +57,7 @@ struct session {
 	uint64_t samples, lost, partial, truncated, throttled;
 	uint64_t refused, step_fp, step_tramp, step_jit, nonexec;
 	struct resolver *res; /* created with the first snapshot */
+	struct snapshot_image *image; /* what the snapshots named so far (top's refreshes) */
 	uint64_t unsymbolized; /* in the last snapshot */
 	int stop_taken;        /* a stop signal taken while symbolizing, for session_poll */
 	struct strbuf notes;
@@ -907,6 +908,7 @@ void session_free(struct session *s)
 		regfree(&s->thread_re);
 	if (s->have_comm_re)
 		regfree(&s->comm_re);
+	snapshot_image_free(s->image);
 	resolve_free(s->res);
 	unwinder_free(s->unwinder);
 	target_free(s->target);
@@ -1109,8 +1111,27 @@ struct profile *session_profile(struct session *s, unsigned flags)
 	 * stop signal between addresses, and what is left after one is written
 	 * as module+offset. */
 	resolve_begin(s->res, stop_cancel, s);
-	snapshot_fill_seq(p, a, s->seq, s->res, s->target);
+	if (!(flags & SESSION_PROFILE_LAST) && !s->seq) {
+		/* A snapshot of many (top): only the stacks new since the last
+		 * are named, the rest is copied from the image. */
+		if (!s->image)
+			s->image = snapshot_image_new();
+		struct profile *q = snapshot_image_take(s->image, a, s->res, s->target);
+		q->meta = p->meta; /* the strings move with it */
+		memset(&p->meta, 0, sizeof(p->meta));
+		profile_free(p);
+		p = q;
+	} else {
+		snapshot_image_free(s->image);
+		s->image = NULL;
+		snapshot_fill_seq(p, a, s->seq, s->res, s->target);
+	}
 	s->unsymbolized = resolve_end(s->res);
+	if (s->unsymbolized) {
+		/* Fallback names of a run cut short are not to stay. */
+		snapshot_image_free(s->image);
+		s->image = NULL;
+	}
 	if (flags & SESSION_PROFILE_LAST) {
 		/* The profile holds copies of every name. */
 		resolve_free(s->res);

@@ -6,8 +6,9 @@
  * and its thread (pid, tid, name from the target). Used by the session for
  * record and top, and by tests that drive a backend without a session.
  *
- * Memory: nothing is kept; the profile's strings are its own copies. Cannot
- * fail except out of memory (fatal).
+ * Memory: snapshot_fill keeps nothing; the profile's strings are its own
+ * copies. An image (below) keeps what it names until freed. Cannot fail
+ * except out of memory (fatal).
  */
 #ifndef PROWL_SNAPSHOT_H
 #define PROWL_SNAPSHOT_H
@@ -29,5 +30,21 @@ void snapshot_fill(struct profile *p, const struct aggregate *a, struct resolver
 struct seq;
 void snapshot_fill_seq(struct profile *p, const struct aggregate *a, const struct seq *sq, struct resolver *r,
 		       struct target *t);
+
+
+/* An image kept between snapshots of one capture (top's refreshes): the
+ * aggregate only grows (nodes keep their numbers), so each snapshot names
+ * and interns only the nodes added since the last one, and hands out a copy
+ * of the image with the aggregate's counts. The image holds one profile's
+ * frames and nodes; it must be used with one aggregate, resolver and target
+ * throughout (free it to start again: after a resolver run was cut short,
+ * since names left as fallbacks are not to stay). */
+struct snapshot_image;
+struct snapshot_image *snapshot_image_new(void);
+void snapshot_image_free(struct snapshot_image *im);
+/* A new profile, as snapshot_fill would fill an empty one (meta left to the
+ * caller; no time order). Caller frees it. */
+struct profile *snapshot_image_take(struct snapshot_image *im, const struct aggregate *a, struct resolver *r,
+				    struct target *t);
 
 #endif

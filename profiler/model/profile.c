@@ -6,9 +6,13 @@
 
 #include "profiler/base/util.h"
 
-/* Interning tables: the shared itab over indices into the profile's arrays. */
+/* Interning tables: the shared itab over indices into the profile's arrays,
+ * one per array, each built on its first use (a copy that only gets counts
+ * added never hashes its frames and nodes). */
+enum index_table { IX_FRAMES, IX_MODULES, IX_THREADS, IX_NODES, IX_COUNTS, IX_N };
 struct profile_index {
-	struct itab frames, modules, threads, nodes, counts;
+	struct itab t[IX_N];
+	bool built[IX_N];
 };
 
 #define EMPTY ITAB_NONE
@@ -121,37 +125,51 @@ static uint64_t count_hash(uint32_t thread, uint32_t node)
 	return hash_mix(hash_mix(13, thread), node);
 }
 
-/* The interning tables: a new profile has none until something is
- * interned, and profile_trim drops them; then they are built again from
- * the arrays, whose entries are distinct by construction. */
-static struct profile_index *index_of(struct profile *p)
+/* An interning table: a new profile has none until something is interned,
+ * and profile_trim drops them; then it is built again from its array, whose
+ * entries are distinct by construction. */
+static struct itab *index_of(struct profile *p, enum index_table which)
 {
-	if (p->index)
-		return p->index;
-	struct profile_index *x = xcalloc(1, sizeof(*x));
-	for (size_t i = 0; i < p->nframes; i++)
-		itab_insert(&x->frames, frame_hash(&p->frames[i]), (uint32_t)i);
-	for (size_t i = 0; i < p->nmodules; i++)
-		itab_insert(&x->modules, module_hash(&p->modules[i]), (uint32_t)i);
-	for (size_t i = 0; i < p->nthreads; i++)
-		itab_insert(&x->threads, thread_hash(p->threads[i].pid, p->threads[i].tid), (uint32_t)i);
-	for (size_t i = 1; i < p->nnodes; i++) /* the root is no one's child */
-		itab_insert(&x->nodes, node_hash(p->nodes[i].parent, p->nodes[i].frame), (uint32_t)i);
-	for (size_t i = 0; i < p->ncounts; i++)
-		itab_insert(&x->counts, count_hash(p->counts[i].thread, p->counts[i].node), (uint32_t)i);
-	p->index = x;
-	return x;
+	if (!p->index)
+		p->index = xcalloc(1, sizeof(*p->index));
+	struct profile_index *x = p->index;
+	struct itab *t = &x->t[which];
+	if (x->built[which])
+		return t;
+	x->built[which] = true;
+	switch (which) {
+	case IX_FRAMES:
+		for (size_t i = 0; i < p->nframes; i++)
+			itab_insert(t, frame_hash(&p->frames[i]), (uint32_t)i);
+		break;
+	case IX_MODULES:
+		for (size_t i = 0; i < p->nmodules; i++)
+			itab_insert(t, module_hash(&p->modules[i]), (uint32_t)i);
+		break;
+	case IX_THREADS:
+		for (size_t i = 0; i < p->nthreads; i++)
+			itab_insert(t, thread_hash(p->threads[i].pid, p->threads[i].tid), (uint32_t)i);
+		break;
+	case IX_NODES:
+		for (size_t i = 1; i < p->nnodes; i++) /* the root is no one's child */
+			itab_insert(t, node_hash(p->nodes[i].parent, p->nodes[i].frame), (uint32_t)i);
+		break;
+	case IX_COUNTS:
+		for (size_t i = 0; i < p->ncounts; i++)
+			itab_insert(t, count_hash(p->counts[i].thread, p->counts[i].node), (uint32_t)i);
+		break;
+	case IX_N:
+		break;
+	}
+	return t;
 }
 
 static void index_free(struct profile *p)
 {
 	if (!p->index)
 		return;
-	itab_release(&p->index->frames);
-	itab_release(&p->index->modules);
-	itab_release(&p->index->threads);
-	itab_release(&p->index->nodes);
-	itab_release(&p->index->counts);
+	for (int i = 0; i < IX_N; i++)
+		itab_release(&p->index->t[i]);
 	free(p->index);
 	p->index = NULL;
 }
@@ -172,7 +190,7 @@ uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
 	if (!key.name)
 		key.name = "[unknown]";
 	uint64_t h = frame_hash(&key);
-	uint32_t i = itab_find(&index_of(p)->frames, h, frame_eq, p, &key);
+	uint32_t i = itab_find(index_of(p, IX_FRAMES), h, frame_eq, p, &key);
 	if (i != EMPTY)
 		return i;
 	xgrow((void **)&p->frames, &p->cap_frames, p->nframes + 1, sizeof(*p->frames));
@@ -182,7 +200,7 @@ uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
 	n->system_name = dup_or_null(key.system_name);
 	n->file = dup_or_null(key.file);
 	i = (uint32_t)p->nframes++;
-	itab_insert(&index_of(p)->frames, h, i);
+	itab_insert(index_of(p, IX_FRAMES), h, i);
 	return i;
 }
 
@@ -202,7 +220,7 @@ static bool module_eq(const void *ctx, uint32_t idx, const void *key)
 int32_t profile_module_intern(struct profile *p, const struct profile_module *m)
 {
 	uint64_t h = module_hash(m);
-	uint32_t i = itab_find(&index_of(p)->modules, h, module_eq, p, m);
+	uint32_t i = itab_find(index_of(p, IX_MODULES), h, module_eq, p, m);
 	if (i != EMPTY)
 		return (int32_t)i;
 	xgrow((void **)&p->modules, &p->cap_modules, p->nmodules + 1, sizeof(*p->modules));
@@ -211,7 +229,7 @@ int32_t profile_module_intern(struct profile *p, const struct profile_module *m)
 	n->path = xstrdup(m->path ? m->path : "[unknown]");
 	n->build_id = dup_or_null(m->build_id);
 	i = (uint32_t)p->nmodules++;
-	itab_insert(&index_of(p)->modules, h, i);
+	itab_insert(index_of(p, IX_MODULES), h, i);
 	return (int32_t)i;
 }
 
@@ -230,7 +248,7 @@ uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, cons
 {
 	struct thread_key k = { pid, tid };
 	uint64_t h = thread_hash(pid, tid);
-	uint32_t i = itab_find(&index_of(p)->threads, h, thread_eq, p, &k);
+	uint32_t i = itab_find(index_of(p, IX_THREADS), h, thread_eq, p, &k);
 	if (i != EMPTY) {
 		if (name && strcmp(name, p->threads[i].name) != 0)
 			profile_set_str(&p->threads[i].name, name);
@@ -243,7 +261,7 @@ uint32_t profile_thread_intern(struct profile *p, int32_t pid, int32_t tid, cons
 	t->name = xstrdup(name ? name : "");
 	t->samples = 0;
 	i = (uint32_t)p->nthreads++;
-	itab_insert(&index_of(p)->threads, h, i);
+	itab_insert(index_of(p, IX_THREADS), h, i);
 	return i;
 }
 
@@ -258,13 +276,13 @@ uint32_t profile_node_child(struct profile *p, uint32_t parent, uint32_t frame)
 {
 	struct profile_node k = { parent, frame };
 	uint64_t h = node_hash(parent, frame);
-	uint32_t i = itab_find(&index_of(p)->nodes, h, node_eq, p, &k);
+	uint32_t i = itab_find(index_of(p, IX_NODES), h, node_eq, p, &k);
 	if (i != EMPTY)
 		return i;
 	xgrow((void **)&p->nodes, &p->cap_nodes, p->nnodes + 1, sizeof(*p->nodes));
 	p->nodes[p->nnodes] = k;
 	i = (uint32_t)p->nnodes++;
-	itab_insert(&index_of(p)->nodes, h, i);
+	itab_insert(index_of(p, IX_NODES), h, i);
 	return i;
 }
 
@@ -291,12 +309,12 @@ void profile_add(struct profile *p, uint32_t thread, uint32_t node, uint64_t cou
 {
 	struct count_key k = { thread, node };
 	uint64_t h = count_hash(thread, node);
-	uint32_t i = itab_find(&index_of(p)->counts, h, count_eq, p, &k);
+	uint32_t i = itab_find(index_of(p, IX_COUNTS), h, count_eq, p, &k);
 	if (i == EMPTY) {
 		xgrow((void **)&p->counts, &p->cap_counts, p->ncounts + 1, sizeof(*p->counts));
 		p->counts[p->ncounts] = (struct profile_count){ thread, node, 0 };
 		i = (uint32_t)p->ncounts++;
-		itab_insert(&index_of(p)->counts, h, i);
+		itab_insert(index_of(p, IX_COUNTS), h, i);
 	}
 	/* Counts from files can be anything: the total saturates instead of
 	 * wrapping, and since every count and every thread's sum is part of the
@@ -498,10 +516,42 @@ struct profile *profile_by_command(const struct profile *p)
 	return q;
 }
 
+/* Entry for entry: the profile's arrays are distinct by construction, so
+ * interning them again (as a merge into an empty profile would) gives the
+ * same indices at the cost of hashing every frame and node; top copies a
+ * whole machine's profile at each refresh. The copy has no tables yet. */
 struct profile *profile_copy(const struct profile *p)
 {
-	struct profile *q = profile_new();
-	profile_merge(q, p, +1);
+	struct profile *q = xcalloc(1, sizeof(*q));
+	q->nframes = q->cap_frames = p->nframes;
+	q->frames = xmalloc((p->nframes + 1) * sizeof(*q->frames));
+	for (size_t i = 0; i < p->nframes; i++) {
+		q->frames[i] = p->frames[i];
+		q->frames[i].name = xstrdup(p->frames[i].name ? p->frames[i].name : "[unknown]");
+		q->frames[i].system_name = dup_or_null(p->frames[i].system_name);
+		q->frames[i].file = dup_or_null(p->frames[i].file);
+	}
+	q->nmodules = q->cap_modules = p->nmodules;
+	q->modules = xmalloc((p->nmodules + 1) * sizeof(*q->modules));
+	for (size_t i = 0; i < p->nmodules; i++) {
+		q->modules[i] = p->modules[i];
+		q->modules[i].path = xstrdup(p->modules[i].path ? p->modules[i].path : "[unknown]");
+		q->modules[i].build_id = dup_or_null(p->modules[i].build_id);
+	}
+	q->nthreads = q->cap_threads = p->nthreads;
+	q->threads = xmalloc((p->nthreads + 1) * sizeof(*q->threads));
+	for (size_t i = 0; i < p->nthreads; i++) {
+		q->threads[i] = p->threads[i];
+		q->threads[i].name = xstrdup(p->threads[i].name ? p->threads[i].name : "");
+	}
+	q->nnodes = q->cap_nodes = p->nnodes;
+	q->nodes = xmalloc(p->nnodes * sizeof(*q->nodes));
+	memcpy(q->nodes, p->nodes, p->nnodes * sizeof(*q->nodes));
+	q->ncounts = q->cap_counts = p->ncounts;
+	q->counts = xmalloc((p->ncounts + 1) * sizeof(*q->counts));
+	if (p->ncounts)
+		memcpy(q->counts, p->counts, p->ncounts * sizeof(*q->counts));
+	q->total = p->total;
 	meta_copy(&q->meta, &p->meta);
 	return q;
 }
@@ -534,7 +584,7 @@ void profile_merge(struct profile *dst, const struct profile *src, int sign)
 		profile_add(dst, t, nmap[c->node], 0);
 		struct count_key k = { t, nmap[c->node] };
 		uint64_t h = count_hash(t, nmap[c->node]);
-		uint32_t j = itab_find(&index_of(dst)->counts, h, count_eq, dst, &k);
+		uint32_t j = itab_find(index_of(dst, IX_COUNTS), h, count_eq, dst, &k);
 		uint64_t sub = c->count < dst->counts[j].count ? c->count : dst->counts[j].count;
 		dst->counts[j].count -= sub;
 		dst->total -= sub;
