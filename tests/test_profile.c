@@ -233,6 +233,111 @@ static void test_by_command(void **state)
 	profile_free(p);
 }
 
+/* A sample at addresses: "fn@addr" frames of one file, so a fold merges them. */
+static void add_at(struct profile *p, uint32_t thread, const char *const *names, const uint64_t *addrs, size_t n,
+		   uint64_t count)
+{
+	uint32_t frames[16];
+	for (size_t i = 0; i < n; i++) {
+		struct profile_frame f = { .name = (char *)names[i], .file = "x.c", .line = (uint32_t)addrs[i] % 7 + 1,
+					   .module = 0, .address = addrs[i] };
+		frames[i] = profile_frame_intern(p, &f);
+	}
+	profile_add(p, thread, profile_node_path(p, frames, n), count);
+}
+
+/* Equal entry for entry: same frames, nodes, counts, threads and modules in
+ * the same order. */
+static void assert_same_profile(const struct profile *a, const struct profile *b)
+{
+	assert_int_equal(a->nframes, b->nframes);
+	for (size_t i = 0; i < a->nframes; i++) {
+		assert_string_equal(a->frames[i].name, b->frames[i].name);
+		assert_int_equal(a->frames[i].line, b->frames[i].line);
+		assert_int_equal(a->frames[i].module, b->frames[i].module);
+	}
+	assert_int_equal(a->nnodes, b->nnodes);
+	assert_memory_equal(a->nodes, b->nodes, a->nnodes * sizeof(*a->nodes));
+	assert_int_equal(a->ncounts, b->ncounts);
+	if (a->ncounts)
+		assert_memory_equal(a->counts, b->counts, a->ncounts * sizeof(*a->counts));
+	assert_int_equal(a->total, b->total);
+	assert_int_equal(a->nthreads, b->nthreads);
+	for (size_t i = 0; i < a->nthreads; i++) {
+		assert_string_equal(a->threads[i].name, b->threads[i].name);
+		assert_int_equal(a->threads[i].samples, b->threads[i].samples);
+	}
+	assert_int_equal(a->nmodules, b->nmodules);
+}
+
+/* The live view's fold, kept between refreshes: each profile of a lineage
+ * (a growing image's copies, as top's snapshots) folds to what a fold from
+ * scratch gives, and so do profiles it must not trust. */
+static void test_fold_cached_matches_fold(void **state)
+{
+	(void)state;
+	static const char *const s1[] = { "main", "f", "g" }, *const s2[] = { "main", "f", "h" };
+	static const uint64_t a1[] = { 0x10, 0x20, 0x30 }, a2[] = { 0x10, 0x24, 0x40 }, a3[] = { 0x11, 0x21, 0x31 };
+	struct profile *img = profile_new();
+	struct profile_module m = { .path = "/bin/x" };
+	profile_module_intern(img, &m);
+	uint32_t t = profile_thread_intern(img, 5, 5, "x");
+	uint64_t id = profile_lineage_new();
+	/* one cache per flags: a cache follows one fold (the view's), and
+	 * other flags start it again */
+	struct profile_fold_cache *cs[2] = { profile_fold_cache_new(), profile_fold_cache_new() }, *c = cs[0];
+	for (int round = 0; round < 3; round++) {
+		if (round == 0)
+			add_at(img, t, s1, a1, 3, 0);
+		if (round == 1) {
+			add_at(img, t, s2, a2, 3, 0); /* f at another address: one row */
+			profile_thread_intern(img, 5, 6, "y");
+		}
+		if (round == 2)
+			add_at(img, 1, s1, a3, 3, 0);
+		struct profile *snap = profile_copy(img);
+		profile_stamp(snap, id);
+		profile_add(snap, t, snap->nnodes - 1, 3 + (uint64_t)round);
+		profile_add(snap, t, 3, 2);
+		for (unsigned flags = 0; flags <= PROFILE_FOLD_LINES; flags += PROFILE_FOLD_LINES) {
+			uint32_t fm1[32], fm2[32];
+			struct profile *want = profile_fold_map(snap, flags, fm1);
+			struct profile *got = profile_fold_cached(cs[flags ? 1 : 0], snap, flags, fm2);
+			assert_same_profile(got, want);
+			assert_memory_equal(fm1, fm2, snap->nframes * sizeof(*fm1));
+			profile_free(want);
+			profile_free(got);
+		}
+		profile_free(snap);
+	}
+	/* Added past its stamp (a window's subtraction may intern): not trusted. */
+	struct profile *snap = profile_copy(img);
+	profile_stamp(snap, id);
+	static const char *const s3[] = { "main", "k" };
+	static const uint64_t a4[] = { 0x10, 0x50 };
+	add_at(snap, t, s3, a4, 2, 4);
+	struct profile *want = profile_fold_map(snap, 0, NULL), *got = profile_fold_cached(c, snap, 0, NULL);
+	assert_same_profile(got, want);
+	profile_free(want);
+	profile_free(got);
+	/* Another lineage with a shorter past: folded from scratch. */
+	struct profile *other = profile_new();
+	profile_module_intern(other, &m);
+	add_at(other, profile_thread_intern(other, 9, 9, "z"), s3, a4, 2, 1);
+	profile_stamp(other, profile_lineage_new());
+	want = profile_fold_map(other, 0, NULL);
+	got = profile_fold_cached(c, other, 0, NULL);
+	assert_same_profile(got, want);
+	assert_int_equal(got->total, 1);
+	profile_free(want);
+	profile_free(got);
+	profile_free(other);
+	profile_free(snap);
+	profile_fold_cache_free(cs[0]);
+	profile_fold_cache_free(cs[1]);
+	profile_free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_merge_subtracts_and_clamps),
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_ptrmap),
+		cmocka_unit_test(test_fold_cached_matches_fold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -337,6 +337,11 @@ static void test_tree_recursion_counts_once(void **state)
 	view_key(v, VIEW_KEY_ENTER);
 	view_key(v, '*');
 	assert_int_equal(view_nrows(v), 4); /* fib, fib, other, fib */
+	/* the tree's top: fib once, from its outermost call only (the inner
+	 * calls' subtrees are inside it already) */
+	r = first_row(v);
+	assert_non_null(strstr(r, "fib"));
+	assert_non_null(strstr(r, "100.0"));
 	view_free(v);
 }
 

@@ -189,6 +189,7 @@ struct view *view_new(const struct view_opts *o)
 	strbuf_init(&v->m.filter);
 	vm_trie_init(&v->m.tree, 0);
 	vm_trie_init(&v->m.an.trie, 0);
+	v->m.fcache = profile_fold_cache_new();
 	return v;
 }
 
@@ -202,6 +203,7 @@ void view_free(struct view *v)
 	for (size_t i = 0; i < v->d.nhistory; i++)
 		vd_snap_unref(v->d.history[i]);
 	vm_analysis_release(&v->m.an);
+	profile_fold_cache_free(v->m.fcache);
 	vm_trie_release(&v->m.tree);
 	for (size_t i = 0; i < v->m.nthreads; i++)
 		free(v->m.threads[i].name);

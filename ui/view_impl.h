@@ -141,6 +141,7 @@ struct view_data {
 /* Rows, filter, sort and the tree on the model's fold (view_model.c). */
 struct view_model {
 	struct analysis an;
+	struct profile_fold_cache *fcache; /* the fold's, kept between refreshes */
 	bool lines;
 	int thread_tid;        /* -1 = all threads */
 	int thread_pid;

@@ -244,6 +244,40 @@ static void analysis_processes(struct view_model *m, struct analysis *a)
 	itab_release(&idx);
 }
 
+/* Marks each node whose function no ancestor runs (recursion is counted
+ * once): one walk down the child lists, counting the functions on the path
+ * (walking up from every node costs its depth; a whole machine's trie has
+ * hundreds of thousands of nodes). */
+static void trie_mark_first(struct vtrie *t, size_t nfuncs)
+{
+	struct vnode *n = t->n;
+	uint32_t *on = xcalloc(nfuncs + 1, sizeof(*on));
+	uint32_t i = n[0].child;
+	while (i != NO_NODE) {
+		uint32_t f = n[i].func < nfuncs ? n[i].func : (uint32_t)nfuncs;
+		n[i].first = on[f] == 0;
+		on[f]++;
+		if (n[i].child != NO_NODE) {
+			i = n[i].child;
+			continue;
+		}
+		/* Leave i, and its parents while they have no next sibling. */
+		for (;;) {
+			on[n[i].func < nfuncs ? n[i].func : nfuncs]--;
+			if (n[i].sibling != NO_NODE) {
+				i = n[i].sibling;
+				break;
+			}
+			i = n[i].parent;
+			if (i == 0) {
+				i = NO_NODE;
+				break;
+			}
+		}
+	}
+	free(on);
+}
+
 /* Rows and the call trie from the model's fold: the numbers `prowl report`
  * prints for the same profile, restricted to the thread shown. */
 static void analysis_build(struct view_model *m, const struct profile *src)
@@ -261,6 +295,7 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 		.pids = m->sel_pids,
 		.npids = m->nsel_pids,
 		.hot_lines = true,
+		.cache = m->fcache,
 	};
 	fold_init(&a->fold, src, &fo);
 	a->folded = true;
@@ -285,6 +320,7 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 	}
 	analysis_processes(m, a);
 	/* The trie mirrors the fold's nodes (parents come before children). */
+	xgrow((void **)&a->trie.n, &a->trie.cap, p->nnodes, sizeof(*a->trie.n));
 	for (size_t i = 1; i < p->nnodes; i++) {
 		uint32_t f = p->nodes[i].frame;
 		uint32_t n = vtrie_append(&a->trie, p->nodes[i].parent, f, a->funcs[f].hash);
@@ -293,13 +329,7 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 	}
 	a->trie.n[0].own = a->fold.self[0];
 	a->trie.n[0].total = a->fold.total[0];
-	struct vnode *n = a->trie.n;
-	for (size_t i = 1; i < a->trie.nn; i++) {
-		uint32_t f = n[i].func, up = n[i].parent;
-		while (up != 0 && n[up].func != f)
-			up = n[up].parent;
-		n[i].first = up == 0;
-	}
+	trie_mark_first(&a->trie, p->nframes);
 }
 
 /* The location column of a function, made on first use: most rows are never shown. */

@@ -60,6 +60,7 @@ const char *snapshot_process_name(struct target *t, pid_t pid)
  * kept between snapshots names only the nodes added since the last one. */
 struct snapshot_image {
 	struct profile *p; /* frames, modules, threads and nodes; no counts */
+	uint64_t lineage;  /* the copies' stamp: they grow as p does */
 	bool owned;        /* p is the image's (else the caller's, snapshot_fill) */
 	uint32_t *nmap;    /* aggregate node -> node of p */
 	size_t nmapped, cap_nmap;
@@ -150,6 +151,7 @@ struct snapshot_image *snapshot_image_new(void)
 	struct snapshot_image *im = xcalloc(1, sizeof(*im));
 	im->p = profile_new();
 	im->owned = true;
+	im->lineage = profile_lineage_new();
 	return im;
 }
 
@@ -291,6 +293,7 @@ struct profile *snapshot_image_take(struct snapshot_image *im, const struct aggr
 	uint32_t *proot = image_roots(im->p, a, t);
 	uint32_t *cn = image_count_nodes(im, a, proot);
 	struct profile *q = profile_copy(im->p);
+	profile_stamp(q, im->lineage); /* the image only ever adds */
 	add_counts(q, a, tmap, cn);
 	free(cn);
 	free(proot);

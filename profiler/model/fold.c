@@ -120,7 +120,7 @@ void fold_init(struct fold *s, const struct profile *src, const struct fold_opts
 			find_hot_lines(s, src, NULL);
 	} else {
 		uint32_t *fmap = xmalloc((src->nframes + 1) * sizeof(*fmap));
-		s->p = profile_fold_map(src, o->flags, fmap);
+		s->p = profile_fold_cached(o->cache, src, o->flags, fmap);
 		attach_sources(s, src, fmap);
 		if (o->hot_lines)
 			find_hot_lines(s, src, fmap);

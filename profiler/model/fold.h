@@ -37,6 +37,8 @@ struct fold_opts {
 	bool private;     /* always fold into a copy the caller may add nodes to */
 	bool hot_lines;   /* also find each row's most sampled source frame (fold_hot_frame);
 			   * src must then outlive the fold */
+	struct profile_fold_cache *cache; /* NULL, or a cache kept between folds of one
+					   * growing lineage (profile_fold_cached; borrowed) */
 };
 
 struct fold {

@@ -392,10 +392,9 @@ struct profile *profile_fold(const struct profile *p, unsigned flags)
 
 /* The frame of q each frame of p folds into (PROFILE_NONE: dropped); q gets
  * the ones it lacks. */
-static uint32_t *fold_frames(struct profile *q, const struct profile *p, unsigned flags)
+static void fold_frames_from(struct profile *q, const struct profile *p, unsigned flags, size_t from, uint32_t *fmap)
 {
-	uint32_t *fmap = xmalloc((p->nframes + 1) * sizeof(*fmap));
-	for (size_t i = 0; i < p->nframes; i++) {
+	for (size_t i = from; i < p->nframes; i++) {
 		const struct profile_frame *f = &p->frames[i];
 		if ((flags & PROFILE_FOLD_NO_INLINE) && f->inlined) {
 			fmap[i] = PROFILE_NONE;
@@ -422,6 +421,12 @@ static uint32_t *fold_frames(struct profile *q, const struct profile *p, unsigne
 		}
 		fmap[i] = profile_frame_intern(q, &g);
 	}
+}
+
+static uint32_t *fold_frames(struct profile *q, const struct profile *p, unsigned flags)
+{
+	uint32_t *fmap = xmalloc((p->nframes + 1) * sizeof(*fmap));
+	fold_frames_from(q, p, flags, 0, fmap);
 	return fmap;
 }
 
@@ -464,6 +469,105 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
 	if (fmap_out)
 		memcpy(fmap_out, fmap, p->nframes * sizeof(*fmap));
 	free(fmap);
+	return q;
+}
+
+static void copy_frames(struct profile *q, const struct profile *p)
+{
+	q->nframes = q->cap_frames = p->nframes;
+	q->frames = xmalloc((p->nframes + 1) * sizeof(*q->frames));
+	for (size_t i = 0; i < p->nframes; i++) {
+		q->frames[i] = p->frames[i];
+		q->frames[i].name = xstrdup(p->frames[i].name ? p->frames[i].name : "[unknown]");
+		q->frames[i].system_name = dup_or_null(p->frames[i].system_name);
+		q->frames[i].file = dup_or_null(p->frames[i].file);
+	}
+}
+
+static void copy_nodes(struct profile *q, const struct profile *p)
+{
+	free(q->nodes);
+	q->nnodes = q->cap_nodes = p->nnodes;
+	q->nodes = xmalloc(p->nnodes * sizeof(*q->nodes));
+	memcpy(q->nodes, p->nodes, p->nnodes * sizeof(*q->nodes));
+}
+
+uint64_t profile_lineage_new(void)
+{
+	static uint64_t last;
+	return ++last;
+}
+
+void profile_stamp(struct profile *p, uint64_t id)
+{
+	p->lineage.id = id;
+	p->lineage.nframes = p->nframes;
+	p->lineage.nnodes = p->nnodes;
+}
+
+struct profile_fold_cache {
+	uint64_t id; /* the lineage folded, 0: none yet */
+	unsigned flags;
+	struct profile *q; /* the fold's frames and nodes so far (modules, threads, counts: none) */
+	uint32_t *fmap, *nmap; /* per frame and node of the lineage folded so far */
+	size_t nf, nn, cap_f, cap_n;
+};
+
+struct profile_fold_cache *profile_fold_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct profile_fold_cache));
+}
+
+void profile_fold_cache_free(struct profile_fold_cache *c)
+{
+	if (!c)
+		return;
+	profile_free(c->q);
+	free(c->fmap);
+	free(c->nmap);
+	free(c);
+}
+
+struct profile *profile_fold_cached(struct profile_fold_cache *c, const struct profile *p, unsigned flags,
+				    uint32_t *fmap_out)
+{
+	/* Something added past the stamp (a window's subtraction can intern)
+	 * may differ from what the lineage added there: fold it all. */
+	if (!c || !p->lineage.id || (flags & PROFILE_FOLD_THREADS) || p->nframes != p->lineage.nframes ||
+	    p->nnodes != p->lineage.nnodes)
+		return profile_fold_map(p, flags, fmap_out);
+	if (c->id != p->lineage.id || c->flags != flags || p->nframes < c->nf || p->nnodes < c->nn || !c->q) {
+		profile_free(c->q);
+		c->q = profile_new();
+		c->id = p->lineage.id;
+		c->flags = flags;
+		c->nf = 0;
+		c->nn = 1;
+		xgrow((void **)&c->nmap, &c->cap_n, 1, sizeof(*c->nmap));
+		c->nmap[0] = PROFILE_ROOT;
+	}
+	/* Only what the lineage added since the last fold; module indices
+	 * are p's (a fold keeps them), so they need no map. */
+	xgrow((void **)&c->fmap, &c->cap_f, p->nframes + 1, sizeof(*c->fmap));
+	fold_frames_from(c->q, p, flags, c->nf, c->fmap);
+	c->nf = p->nframes;
+	xgrow((void **)&c->nmap, &c->cap_n, p->nnodes, sizeof(*c->nmap));
+	for (size_t i = c->nn; i < p->nnodes; i++) {
+		uint32_t parent = c->nmap[p->nodes[i].parent];
+		uint32_t f = c->fmap[p->nodes[i].frame];
+		c->nmap[i] = f == PROFILE_NONE ? parent : profile_node_child(c->q, parent, f);
+	}
+	c->nn = p->nnodes;
+	/* The same profile profile_fold_map makes: p's modules and threads,
+	 * the fold's frames and nodes in the order they came, p's counts. */
+	struct profile *q = profile_new();
+	copy_frame_of_reference(q, p);
+	copy_frames(q, c->q);
+	copy_nodes(q, c->q);
+	for (size_t i = 0; i < p->ncounts; i++)
+		profile_add(q, p->counts[i].thread, c->nmap[p->counts[i].node], p->counts[i].count);
+	if (fmap_out)
+		memcpy(fmap_out, c->fmap, p->nframes * sizeof(*c->fmap));
 	return q;
 }
 
@@ -523,14 +627,7 @@ struct profile *profile_by_command(const struct profile *p)
 struct profile *profile_copy(const struct profile *p)
 {
 	struct profile *q = xcalloc(1, sizeof(*q));
-	q->nframes = q->cap_frames = p->nframes;
-	q->frames = xmalloc((p->nframes + 1) * sizeof(*q->frames));
-	for (size_t i = 0; i < p->nframes; i++) {
-		q->frames[i] = p->frames[i];
-		q->frames[i].name = xstrdup(p->frames[i].name ? p->frames[i].name : "[unknown]");
-		q->frames[i].system_name = dup_or_null(p->frames[i].system_name);
-		q->frames[i].file = dup_or_null(p->frames[i].file);
-	}
+	copy_frames(q, p);
 	q->nmodules = q->cap_modules = p->nmodules;
 	q->modules = xmalloc((p->nmodules + 1) * sizeof(*q->modules));
 	for (size_t i = 0; i < p->nmodules; i++) {
@@ -544,14 +641,13 @@ struct profile *profile_copy(const struct profile *p)
 		q->threads[i] = p->threads[i];
 		q->threads[i].name = xstrdup(p->threads[i].name ? p->threads[i].name : "");
 	}
-	q->nnodes = q->cap_nodes = p->nnodes;
-	q->nodes = xmalloc(p->nnodes * sizeof(*q->nodes));
-	memcpy(q->nodes, p->nodes, p->nnodes * sizeof(*q->nodes));
+	copy_nodes(q, p);
 	q->ncounts = q->cap_counts = p->ncounts;
 	q->counts = xmalloc((p->ncounts + 1) * sizeof(*q->counts));
 	if (p->ncounts)
 		memcpy(q->counts, p->counts, p->ncounts * sizeof(*q->counts));
 	q->total = p->total;
+	q->lineage = p->lineage;
 	meta_copy(&q->meta, &p->meta);
 	return q;
 }

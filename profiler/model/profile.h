@@ -106,6 +106,14 @@ struct profile {
 	 * nodes and threads, or NULL: kept only when the output asked for it
 	 * (speedscope, perf script). Owned; copies and folds do not carry it. */
 	struct seq *seq;
+	/* The first lineage.nframes frames and lineage.nnodes nodes are those of
+	 * every profile stamped with the same nonzero id (copies of one growing
+	 * image: top's snapshots), so a fold of one extends to the next
+	 * (profile_fold_cached). Copies keep it; 0: none. */
+	struct {
+		uint64_t id;
+		size_t nframes, nnodes;
+	} lineage;
 	size_t cap_frames, cap_modules, cap_threads, cap_nodes, cap_counts;
 };
 
@@ -154,6 +162,21 @@ struct profile *profile_fold(const struct profile *p, unsigned flags);
  * each frame of p (PROFILE_NONE for a dropped one). */
 struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32_t *fmap);
 
+/* Lineages (see struct profile): a new id, and p stamped with it at its
+ * present size. Whoever stamps promises that frames and nodes are only ever
+ * added after those of an earlier stamp of the same id. */
+uint64_t profile_lineage_new(void);
+void profile_stamp(struct profile *p, uint64_t id);
+/* A fold kept between folds of one lineage (the live view's): folding a
+ * stamped profile (nothing added past its stamp) of the lineage folded last,
+ * by the same flags (without PROFILE_FOLD_THREADS), folds only the frames and
+ * nodes added since; anything else is folded whole. The result is the one
+ * profile_fold_map gives. The cache holds the fold's frames and nodes. */
+struct profile_fold_cache;
+struct profile_fold_cache *profile_fold_cache_new(void);
+void profile_fold_cache_free(struct profile_fold_cache *c);
+struct profile *profile_fold_cached(struct profile_fold_cache *c, const struct profile *p, unsigned flags,
+				    uint32_t *fmap_out);
 /* The node of q, a fold of p by flags (without PROFILE_FOLD_THREADS), that
  * each node of p became (p->nnodes entries; caller frees). For writers that
  * follow p's samples (p->seq) through a fold. */
