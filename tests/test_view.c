@@ -652,6 +652,95 @@ static void test_window_shows_the_past_at_once(void **state)
 	view_free(v);
 }
 
+/* top's snapshots: stamped copies of one growing image (a new function each
+ * second). The view keeps older ones thin (counts only) and subtracts them
+ * by index: windows and a reset show what they show with whole snapshots. */
+static struct profile *image_seconds(struct profile *img, uint64_t id, unsigned upto)
+{
+	char stack[32];
+	for (unsigned i = 1; i <= upto; i++) {
+		snprintf(stack, sizeof(stack), "main;s%03u", i);
+		add(img, 100, stack, 0);
+	}
+	struct profile *p = profile_copy(img);
+	profile_stamp(p, id);
+	p->meta.period_ns = 1000000;
+	for (unsigned i = 1; i <= upto; i++) {
+		snprintf(stack, sizeof(stack), "main;s%03u", i);
+		add(p, 100, stack, 100);
+	}
+	assert_int_equal(p->nnodes, p->lineage.nnodes); /* nothing added past the stamp */
+	return p;
+}
+
+static void test_window_of_thin_snapshots(void **state)
+{
+	(void)state;
+	struct view_opts o = { .delay = 1.0 };
+	struct view *v = view_new(&o);
+	struct profile *img = profile_new();
+	uint64_t id = profile_lineage_new();
+	unsigned oldest, n;
+	for (unsigned t = 1; t <= 120; t++)
+		view_update(v, image_seconds(img, id, t), (uint64_t)t * SEC);
+	shown_seconds(v, &oldest, &n);
+	assert_int_equal(n, 120);
+	const unsigned steps[] = { 5, 10, 30, 60 };
+	for (size_t i = 0; i < 4; i++) {
+		view_key(v, 'w');
+		shown_seconds(v, &oldest, &n);
+		assert_true(n >= steps[i]);
+		if (n > steps[i] + (steps[i] + 5) / 6 + 1)
+			fail_msg("window %u shows %u seconds", steps[i], n);
+		assert_int_equal(oldest, 120 - n + 1);
+	}
+	view_key(v, 'w'); /* the whole run */
+	/* a reset, then three more seconds: those only, after the reset's
+	 * snapshot went thin in the history */
+	view_key(v, 'r');
+	for (unsigned t = 121; t <= 123; t++)
+		view_update(v, image_seconds(img, id, t), (uint64_t)t * SEC);
+	shown_seconds(v, &oldest, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(oldest, 121);
+	view_free(v);
+	profile_free(img);
+}
+
+/* Thin and subtracted by index, or whole and merged: the same profile. */
+static void test_subtract_lineage_matches_merge(void **state)
+{
+	(void)state;
+	struct profile *img = profile_new();
+	uint64_t id = profile_lineage_new();
+	struct profile *old = image_seconds(img, id, 3), *old2 = profile_copy(old);
+	add(old, 101, "main;s001", 50); /* a thread and a count of its own, within the stamp's nodes */
+	struct profile *cur = image_seconds(img, id, 5);
+	struct profile *a = profile_copy(cur), *b = profile_copy(cur);
+	profile_merge(a, old2, -1);
+	profile_thin(old2);
+	assert_true(old2->thin);
+	assert_int_equal(old2->nnodes, 0);
+	assert_true(profile_subtract_lineage(b, old2));
+	assert_int_equal(a->total, b->total);
+	assert_int_equal(a->total, 200); /* s004 and s005 */
+	assert_int_equal(a->ncounts, b->ncounts);
+	assert_memory_equal(a->counts, b->counts, a->ncounts * sizeof(*a->counts));
+	/* past its stamp (a thread added after), or another lineage: refused */
+	assert_false(profile_subtract_lineage(b, old));
+	struct profile *other = profile_copy(cur);
+	profile_stamp(other, profile_lineage_new());
+	assert_false(profile_subtract_lineage(b, other));
+	assert_int_equal(b->total, 200);
+	profile_free(other);
+	profile_free(a);
+	profile_free(b);
+	profile_free(cur);
+	profile_free(old);
+	profile_free(old2);
+	profile_free(img);
+}
+
 static void test_batch_text(void **state)
 {
 	(void)state;
@@ -867,6 +956,8 @@ int main(void)
 		cmocka_unit_test(test_freeze_keeps_display),
 		cmocka_unit_test(test_reset_and_window),
 		cmocka_unit_test(test_window_shows_the_past_at_once),
+		cmocka_unit_test(test_window_of_thin_snapshots),
+		cmocka_unit_test(test_subtract_lineage_matches_merge),
 		cmocka_unit_test(test_header_command_padding),
 		cmocka_unit_test(test_scrolling_keeps_selection_visible),
 		cmocka_unit_test(test_help_keybar_and_actions),

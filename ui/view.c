@@ -82,10 +82,17 @@ void vd_recompute(struct view *v)
 			v->d.disp = v->d.latest->p;
 			v->d.disp_snap = vd_snap_ref(v->d.latest);
 		}
+	} else if (base->p->thin && base->p->lineage.id != v->d.latest->p->lineage.id) {
+		/* A thin snapshot of an older lineage (the capture named its
+		 * stacks again from scratch) cannot be subtracted: the whole run. */
+		v->d.disp = v->d.latest->p;
+		v->d.disp_snap = vd_snap_ref(v->d.latest);
+		base = NULL;
 	} else {
 		v->d.disp = profile_copy(v->d.latest->p);
 		v->d.disp_owned = true;
-		profile_merge(v->d.disp, base->p, -1);
+		if (!profile_subtract_lineage(v->d.disp, base->p))
+			profile_merge(v->d.disp, base->p, -1);
 	}
 	if (base)
 		v->d.disp_time = v->d.latest->t - base->t;
@@ -112,6 +119,8 @@ static void history_drop(struct view *v, size_t i)
 static size_t history_cap(const struct profile *p)
 {
 	size_t bytes = p->nframes * 128 + p->nnodes * 8 + p->ncounts * 16 + p->nthreads * 64 + 4096;
+	if (p->lineage.id) /* kept thin (view_update) */
+		bytes = p->ncounts * 16 + p->nthreads * 64 + 4096;
 	size_t n = HISTORY_BUDGET / bytes;
 	return n < 4 ? 4 : n > HISTORY_MAX - 1 ? HISTORY_MAX - 1 : n;
 }
@@ -172,6 +181,14 @@ void view_update(struct view *v, struct profile *snap, uint64_t now_ns)
 	history_push(v, s);
 	if (!v->d.frozen)
 		vd_recompute(v);
+	/* Snapshots of one lineage (top's) share their frames and nodes with
+	 * the latest: the older ones keep only their counts, which is all a
+	 * window or a reset subtracts. Not the one on display. */
+	for (size_t i = 0; i < v->d.nhistory; i++) {
+		struct snap *h = v->d.history[i];
+		if (h != s && h != v->d.disp_snap && h->p->lineage.id && h->p->lineage.id == s->p->lineage.id)
+			profile_thin(h->p);
+	}
 }
 
 struct view *view_new(const struct view_opts *o)

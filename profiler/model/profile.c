@@ -503,6 +503,7 @@ void profile_stamp(struct profile *p, uint64_t id)
 	p->lineage.id = id;
 	p->lineage.nframes = p->nframes;
 	p->lineage.nnodes = p->nnodes;
+	p->lineage.nthreads = p->nthreads;
 }
 
 struct profile_fold_cache {
@@ -652,6 +653,32 @@ struct profile *profile_copy(const struct profile *p)
 	return q;
 }
 
+/* src's counts added into dst (sign < 0: subtracted, clamped at zero, the
+ * totals kept in step), threads and nodes through tmap and nmap (NULL: the
+ * same index in dst). */
+static void merge_counts(struct profile *dst, const struct profile *src, const uint32_t *tmap, const uint32_t *nmap,
+			 int sign)
+{
+	for (size_t i = 0; i < src->ncounts; i++) {
+		const struct profile_count *c = &src->counts[i];
+		uint32_t t = tmap && c->thread < src->nthreads ? tmap[c->thread] : c->thread;
+		uint32_t node = nmap ? nmap[c->node] : c->node;
+		if (sign >= 0) {
+			profile_add(dst, t, node, c->count);
+			continue;
+		}
+		profile_add(dst, t, node, 0);
+		struct count_key k = { t, node };
+		uint64_t h = count_hash(t, node);
+		uint32_t j = itab_find(index_of(dst, IX_COUNTS), h, count_eq, dst, &k);
+		uint64_t sub = c->count < dst->counts[j].count ? c->count : dst->counts[j].count;
+		dst->counts[j].count -= sub;
+		dst->total -= sub;
+		if (t < dst->nthreads)
+			dst->threads[t].samples -= sub < dst->threads[t].samples ? sub : dst->threads[t].samples;
+	}
+}
+
 void profile_merge(struct profile *dst, const struct profile *src, int sign)
 {
 	int32_t *mmap = xmalloc((src->nmodules + 1) * sizeof(*mmap));
@@ -669,26 +696,48 @@ void profile_merge(struct profile *dst, const struct profile *src, int sign)
 		tmap[i] = profile_thread_intern(dst, src->threads[i].pid, src->threads[i].tid,
 						src->threads[i].name);
 	uint32_t *nmap = map_nodes(dst, src, fmap);
-	for (size_t i = 0; i < src->ncounts; i++) {
-		const struct profile_count *c = &src->counts[i];
-		uint32_t t = c->thread < src->nthreads ? tmap[c->thread] : c->thread;
-		if (sign >= 0) {
-			profile_add(dst, t, nmap[c->node], c->count);
-			continue;
-		}
-		/* Subtract, clamping at zero, and keep the totals in step. */
-		profile_add(dst, t, nmap[c->node], 0);
-		struct count_key k = { t, nmap[c->node] };
-		uint64_t h = count_hash(t, nmap[c->node]);
-		uint32_t j = itab_find(index_of(dst, IX_COUNTS), h, count_eq, dst, &k);
-		uint64_t sub = c->count < dst->counts[j].count ? c->count : dst->counts[j].count;
-		dst->counts[j].count -= sub;
-		dst->total -= sub;
-		if (t < dst->nthreads)
-			dst->threads[t].samples -= sub < dst->threads[t].samples ? sub : dst->threads[t].samples;
-	}
+	merge_counts(dst, src, tmap, nmap, sign);
 	free(nmap);
 	free(tmap);
 	free(fmap);
 	free(mmap);
+}
+
+void profile_thin(struct profile *p)
+{
+	if (!p->lineage.id || p->thin)
+		return;
+	for (size_t i = 0; i < p->nframes; i++) {
+		free(p->frames[i].name);
+		free(p->frames[i].system_name);
+		free(p->frames[i].file);
+	}
+	for (size_t i = 0; i < p->nmodules; i++) {
+		free(p->modules[i].path);
+		free(p->modules[i].build_id);
+	}
+	free(p->frames);
+	free(p->modules);
+	free(p->nodes);
+	p->frames = NULL;
+	p->modules = NULL;
+	p->nodes = NULL;
+	p->nframes = p->nmodules = p->nnodes = 0;
+	p->cap_frames = p->cap_modules = p->cap_nodes = 0;
+	index_free(p);
+	seq_free(p->seq);
+	p->seq = NULL;
+	p->thin = true;
+}
+
+bool profile_subtract_lineage(struct profile *dst, const struct profile *src)
+{
+	if (!src->lineage.id || src->lineage.id != dst->lineage.id || src->lineage.nnodes > dst->lineage.nnodes ||
+	    src->lineage.nthreads > dst->lineage.nthreads)
+		return false;
+	for (size_t i = 0; i < src->ncounts; i++)
+		if (src->counts[i].thread >= src->lineage.nthreads || src->counts[i].node >= src->lineage.nnodes)
+			return false; /* added past its stamp: indices of its own */
+	merge_counts(dst, src, NULL, NULL, -1);
+	return true;
 }

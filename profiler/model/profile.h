@@ -106,14 +106,19 @@ struct profile {
 	 * nodes and threads, or NULL: kept only when the output asked for it
 	 * (speedscope, perf script). Owned; copies and folds do not carry it. */
 	struct seq *seq;
-	/* The first lineage.nframes frames and lineage.nnodes nodes are those of
-	 * every profile stamped with the same nonzero id (copies of one growing
-	 * image: top's snapshots), so a fold of one extends to the next
-	 * (profile_fold_cached). Copies keep it; 0: none. */
+	/* The first lineage.nframes frames, nnodes nodes and nthreads threads
+	 * are those of every profile stamped with the same nonzero id (copies
+	 * of one growing image: top's snapshots), so a fold of one extends to
+	 * the next (profile_fold_cached) and counts subtract by index
+	 * (profile_subtract_lineage). Copies keep it; 0: none. */
 	struct {
 		uint64_t id;
-		size_t nframes, nnodes;
+		size_t nframes, nnodes, nthreads;
 	} lineage;
+	/* profile_thin() dropped its frames, modules and nodes: only its counts,
+	 * threads and totals are left, to subtract from a newer profile of its
+	 * lineage. Nothing else may read it. */
+	bool thin;
 	size_t cap_frames, cap_modules, cap_threads, cap_nodes, cap_counts;
 };
 
@@ -167,6 +172,14 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
  * added after those of an earlier stamp of the same id. */
 uint64_t profile_lineage_new(void);
 void profile_stamp(struct profile *p, uint64_t id);
+/* Drops what p shares with the newer profiles of its lineage (frames,
+ * modules, nodes): top's history keeps a dozen snapshots for windows of
+ * time, and their counts are all a window needs. No-op without a lineage. */
+void profile_thin(struct profile *p);
+/* dst minus src (clamped at zero, as profile_merge with sign -1) by index:
+ * src (thin or not) a profile of dst's lineage, no newer than dst's stamp.
+ * Returns false, dst untouched, when src is not. */
+bool profile_subtract_lineage(struct profile *dst, const struct profile *src);
 /* A fold kept between folds of one lineage (the live view's): folding a
  * stamped profile (nothing added past its stamp) of the lineage folded last,
  * by the same flags (without PROFILE_FOLD_THREADS), folds only the frames and
