@@ -325,6 +325,59 @@ static bool mapped_path(const char *what, char *out, size_t len)
 	return found;
 }
 
+/* Where ld.so's own stack begins (its mapping at file offset 0). */
+static uint64_t mapped_base(const char *what)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[1024];
+	uint64_t base = 0;
+	while (f && !base && fgets(line, sizeof(line), f)) {
+		unsigned long s, e, off;
+		char *p = strchr(line, '/');
+		if (p && strstr(p, what) && sscanf(line, "%lx-%lx %*s %lx", &s, &e, &off) == 3 && off == 0)
+			base = s;
+	}
+	if (f)
+		fclose(f);
+	return base;
+}
+
+/* A sample of a process that is starting: in ld.so's _dl_start_user, after
+ * _start's call to _dl_start, where ld.so has no CFI. The fast path ends
+ * it there, whole, as libunwind alone does (slower): nothing is handed on. */
+static void test_fast_path_ends_at_the_loader_start(void **state)
+{
+	(void)state;
+	char path[1024];
+	assert_true(mapped_path("/ld-linux", path, sizeof(path)));
+	uint64_t base = mapped_base("/ld-linux");
+	assert_true(base != 0);
+	capture(0, 4096); /* any stack: nothing above the root is read */
+	memset(&regs, 0, sizeof(regs));
+	regs.r[UNWIND_REG_RSP] = copy.sp;
+	regs.r[UNWIND_REG_RIP] = base + elf_entry(path) + 8;
+	struct module_set *ms = module_set_new();
+	struct maps *m = maps_new(ms, getpid());
+	assert_int_equal(maps_load(m), 0);
+	struct unwind_mem mem = { copy_read, &copy };
+	struct unwinder *fast = unwinder_new(ms, 256), *slow = unwinder_new(ms, 256);
+	unwinder_set_fast(slow, false);
+	uint64_t ips[8], other[8];
+	unsigned flags = 99, oflags = 99;
+	assert_int_equal(unwind_dwarf(fast, m, &regs, &mem, ips, 8, &flags), 1);
+	assert_int_equal(unwind_dwarf(slow, m, &regs, &mem, other, 8, &oflags), 1);
+	assert_int_equal(flags, 0); /* whole, not partial */
+	assert_int_equal(oflags, 0);
+	assert_int_equal(ips[0], other[0]);
+	assert_int_equal(unwinder_slow_unwinds(fast), 0);
+	assert_int_equal(unwinder_slow_unwinds(slow), 1);
+	unwinder_free(fast);
+	unwinder_free(slow);
+	maps_free(m);
+	module_set_free(ms);
+	free(copy.data);
+}
+
 /* Where a stack may end and still be whole: the function at the entry point
  * of an executable and of the dynamic loader (_start; ld.so's _start, then
  * _dl_start_user after its call to _dl_start), nowhere else. */
@@ -628,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_registers),
 		cmocka_unit_test(test_frame_pointer_walk),
 		cmocka_unit_test(test_root_rule),
+		cmocka_unit_test(test_fast_path_ends_at_the_loader_start),
 		cmocka_unit_test(test_return_addresses_must_be_code),
 		cmocka_unit_test(test_trampoline_then_frame_pointer),
 		cmocka_unit_test(test_jit_code_stepped_by_its_jitdump),

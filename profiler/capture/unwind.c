@@ -106,6 +106,7 @@ struct unwinder {
 	unw_accessors_t acc;
 	bool no_fast;         /* unwinder_set_fast(u, false) */
 	uint64_t fast_frames; /* frames the fast path found */
+	uint64_t slow_unwinds; /* unwinds handed on to libunwind */
 };
 
 /* State of one unwind, the accessors' arg. */
@@ -600,8 +601,11 @@ static int fast_step(struct uctx *c, const struct unwind_regs *r, bool leaf, str
 		fast_compile(cfi, vaddr, fr);
 	if (fr->kind == FR_END)
 		return 0;
+	/* ld.so's _start and _dl_start_user have no CFI at all, and a sample
+	 * of every process that starts has them at its root: the root window
+	 * says nothing is above (libunwind would only get there slower). */
 	if (fr->kind != FR_OK)
-		return -1;
+		return vaddr >= mu->root_lo && vaddr < mu->root_hi ? 0 : -1;
 	uint64_t cfa = r->r[fr->cfa_reg] + (uint64_t)(int64_t)fr->cfa_off;
 	*out = *r;
 	for (unsigned i = 0; i < FAST_NSAVED; i++) {
@@ -849,6 +853,11 @@ void unwinder_set_fast(struct unwinder *u, bool on)
 uint64_t unwinder_fast_frames(const struct unwinder *u)
 {
 	return u->fast_frames;
+}
+
+uint64_t unwinder_slow_unwinds(const struct unwinder *u)
+{
+	return u->slow_unwinds;
 }
 
 static void space_release(struct proc_as *p)
@@ -1188,6 +1197,7 @@ static int unwind_dwarf_do(struct unwinder *u, struct maps *maps, const struct u
 		}
 	}
 	unw_cursor_t cur;
+	u->slow_unwinds++;
 	if (unw_init_remote(&cur, pa->as, &c) < 0) {
 		*flags = UNWIND_PARTIAL;
 		return (int)n;

@@ -93,9 +93,11 @@ bool unwind_is_root(struct module *m, uint64_t vaddr);
  * compiled once per address and kept per module, without libunwind; the
  * first other frame and the rest of the stack go through libunwind. Off,
  * every frame goes through libunwind (tests and benchmarks compare the
- * two). unwinder_fast_frames counts the frames the fast path found. */
+ * two). unwinder_fast_frames counts the frames the fast path found,
+ * unwinder_slow_unwinds the unwinds libunwind took on from it. */
 void unwinder_set_fast(struct unwinder *u, bool on);
 uint64_t unwinder_fast_frames(const struct unwinder *u);
+uint64_t unwinder_slow_unwinds(const struct unwinder *u);
 /* Drops what is cached for this process (its maps changed wholesale, or it exited). */
 void unwinder_forget(struct unwinder *u, struct maps *maps);
 /* Drops everything cached: every process's libunwind state and every
