@@ -74,7 +74,9 @@ struct analysis {
 	struct vfunc *funcs; /* per frame of fold.p */
 	size_t nfuncs;
 	struct itab ids;   /* hash -> funcs index */
-	struct vtrie trie; /* fold.p's nodes, same indices, with child lists */
+	struct vtrie trie; /* fold.p's nodes, same indices, with child lists: read it
+			    * through vm_analysis_trie(), which makes it on first use */
+	bool trie_built;
 	uint64_t total;
 };
 
@@ -226,6 +228,8 @@ void vm_tree_open(struct view_model *m, uint64_t id);
 void vm_tree_expand_all(struct view_model *m, uint32_t node);
 void vm_threads_refresh(struct view_model *m, const struct profile *p);
 void vm_reanalyze(struct view_model *m, const struct profile *disp);
+/* The fold's call trie (made on first use after each analysis). */
+const struct vtrie *vm_analysis_trie(struct view_model *m);
 void vm_thread_select(struct view_model *m, const struct profile *disp, long idx);
 /* idx -1: all processes, else an index into m->procs. */
 void vm_proc_select(struct view_model *m, const struct profile *disp, long idx);

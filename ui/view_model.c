@@ -319,6 +319,20 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 			itab_insert(&a->ids, vf->hash, (uint32_t)i);
 	}
 	analysis_processes(m, a);
+}
+
+/* The call trie of the fold, made when a tree or the flame graph first
+ * asks after a refresh: the table (top's default) never reads it, and a
+ * whole machine's has hundreds of thousands of nodes. */
+const struct vtrie *vm_analysis_trie(struct view_model *m)
+{
+	struct analysis *a = &m->an;
+	if (a->trie_built)
+		return &a->trie;
+	a->trie_built = true;
+	if (!a->folded)
+		return &a->trie;
+	const struct profile *p = a->fold.p;
 	/* The trie mirrors the fold's nodes (parents come before children). */
 	xgrow((void **)&a->trie.n, &a->trie.cap, p->nnodes, sizeof(*a->trie.n));
 	for (size_t i = 1; i < p->nnodes; i++) {
@@ -330,6 +344,7 @@ static void analysis_build(struct view_model *m, const struct profile *src)
 	a->trie.n[0].own = a->fold.self[0];
 	a->trie.n[0].total = a->fold.total[0];
 	trie_mark_first(&a->trie, p->nframes);
+	return &a->trie;
 }
 
 /* The location column of a function, made on first use: most rows are never shown. */
@@ -463,7 +478,7 @@ void vm_expanded_set(struct view_model *m, uint64_t path, bool on)
 /* Copies the subtree of trie node src below tree node dst (callees). */
 void vm_tree_add_callees(struct view_model *m, uint32_t src, uint32_t dst)
 {
-	const struct vtrie *t = &m->an.trie;
+	const struct vtrie *t = vm_analysis_trie(m);
 	uint32_t *stack = NULL;
 	size_t cap = 0, n = 0;
 	xgrow((void **)&stack, &cap, 2, sizeof(*stack));
@@ -494,7 +509,7 @@ void vm_tree_build(struct view_model *m)
 	if (f == NO_NODE)
 		return;
 	uint32_t top = vm_trie_child(&m->tree, 0, f, m->an.funcs[f].hash);
-	const struct vtrie *t = &m->an.trie;
+	const struct vtrie *t = vm_analysis_trie(m);
 	for (size_t i = 1; i < t->nn; i++) {
 		if (t->n[i].func != f || !t->n[i].first || !t->n[i].total)
 			continue;

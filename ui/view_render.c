@@ -463,7 +463,7 @@ static void flame_children(struct view *v, struct view_screen *s, uint32_t node,
 
 static void render_flame(struct view *v, struct view_screen *s, int row0, int nrows)
 {
-	const struct vtrie *t = v->m.tree_id ? &v->m.tree : &v->m.an.trie;
+	const struct vtrie *t = v->m.tree_id ? &v->m.tree : vm_analysis_trie(&v->m);
 	uint32_t root = v->m.tree_id ? 1 : 0;
 	if (t->nn <= root || !t->n[root].total) {
 		put(s, row0 + 1, 2, "nothing to draw: no samples (Esc: back)", s->width, VS_DIM);
