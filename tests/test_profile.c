@@ -338,6 +338,38 @@ static void test_fold_cached_matches_fold(void **state)
 	profile_free(img);
 }
 
+/* A pool of names shared by copies: a copy outlives its original, and
+ * names added later to either stay valid until the last one goes (ASan
+ * checks the rest). */
+static void test_pooled_copies_share_names(void **state)
+{
+	(void)state;
+	struct profile *img = profile_new();
+	profile_pool_strings(img);
+	struct profile_module m = { .path = "/bin/x", .build_id = "ab" };
+	profile_module_intern(img, &m);
+	static const char *const s1[] = { "main", "f" };
+	static const uint64_t a1[] = { 0x10, 0x20 };
+	add_at(img, profile_thread_intern(img, 1, 1, "x"), s1, a1, 2, 1);
+	struct profile *c1 = profile_copy(img);
+	assert_ptr_equal(c1->frames[0].name, img->frames[0].name); /* shared, not copied */
+	static const char *const s2[] = { "main", "g" };
+	add_at(img, 0, s2, a1, 2, 1);
+	struct profile *c2 = profile_copy(img);
+	profile_free(img);
+	add_at(c1, 0, s2, a1, 2, 1); /* a copy may intern too */
+	assert_string_equal(c2->frames[c2->nframes - 1].name, "g");
+	assert_string_equal(c2->modules[0].path, "/bin/x");
+	profile_stamp(c2, profile_lineage_new());
+	profile_thin(c2);
+	assert_string_equal(c1->frames[c1->nframes - 1].name, "g");
+	struct profile *folded = profile_fold(c1, 0);
+	assert_int_equal(folded->total, 2);
+	profile_free(folded);
+	profile_free(c2);
+	profile_free(c1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_ptrmap),
 		cmocka_unit_test(test_fold_cached_matches_fold),
+		cmocka_unit_test(test_pooled_copies_share_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

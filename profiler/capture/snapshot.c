@@ -150,6 +150,7 @@ struct snapshot_image *snapshot_image_new(void)
 {
 	struct snapshot_image *im = xcalloc(1, sizeof(*im));
 	im->p = profile_new();
+	profile_pool_strings(im->p); /* each snapshot is a copy: its names are shared */
 	im->owned = true;
 	im->lineage = profile_lineage_new();
 	return im;

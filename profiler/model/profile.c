@@ -29,6 +29,86 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* Strings of frames and modules kept together, for profiles that share
+ * them (profile_pool_strings): chunks that never move, freed with the last
+ * profile holding the pool. */
+struct pool_chunk {
+	struct pool_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+struct profile_pool {
+	unsigned refs;
+	struct pool_chunk *chunks;
+};
+
+#define POOL_CHUNK (64u << 10)
+
+static char *pool_dup(struct profile_pool *pl, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct pool_chunk *c = pl->chunks;
+	if (!c || c->size - c->used < n) {
+		size_t size = n > POOL_CHUNK ? n : POOL_CHUNK;
+		c = xmalloc(sizeof(*c) + size);
+		c->size = size;
+		c->used = 0;
+		c->next = pl->chunks;
+		pl->chunks = c;
+	}
+	char *d = c->data + c->used;
+	memcpy(d, s, n);
+	c->used += n;
+	return d;
+}
+
+static void pool_unref(struct profile_pool *pl)
+{
+	if (!pl || --pl->refs)
+		return;
+	for (struct pool_chunk *c = pl->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(pl);
+}
+
+/* A frame's or module's string, in p's pool when it has one. */
+static char *str_dup(struct profile *p, const char *s)
+{
+	if (!s)
+		return NULL;
+	return p->pool ? pool_dup(p->pool, s) : xstrdup(s);
+}
+
+/* Frees the frames' and modules' strings (nothing when the pool has them). */
+static void free_strings(struct profile *p)
+{
+	if (p->pool) {
+		pool_unref(p->pool);
+		p->pool = NULL;
+		return;
+	}
+	for (size_t i = 0; i < p->nframes; i++) {
+		free(p->frames[i].name);
+		free(p->frames[i].system_name);
+		free(p->frames[i].file);
+	}
+	for (size_t i = 0; i < p->nmodules; i++) {
+		free(p->modules[i].path);
+		free(p->modules[i].build_id);
+	}
+}
+
+void profile_pool_strings(struct profile *p)
+{
+	if (p->pool || p->nframes || p->nmodules)
+		return;
+	p->pool = xcalloc(1, sizeof(*p->pool));
+	p->pool->refs = 1;
+}
+
 static void index_free(struct profile *p);
 
 struct profile *profile_new(void)
@@ -54,15 +134,7 @@ void profile_free(struct profile *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nframes; i++) {
-		free(p->frames[i].name);
-		free(p->frames[i].system_name);
-		free(p->frames[i].file);
-	}
-	for (size_t i = 0; i < p->nmodules; i++) {
-		free(p->modules[i].path);
-		free(p->modules[i].build_id);
-	}
+	free_strings(p);
 	for (size_t i = 0; i < p->nthreads; i++)
 		free(p->threads[i].name);
 	free(p->frames);
@@ -196,9 +268,9 @@ uint32_t profile_frame_intern(struct profile *p, const struct profile_frame *f)
 	xgrow((void **)&p->frames, &p->cap_frames, p->nframes + 1, sizeof(*p->frames));
 	struct profile_frame *n = &p->frames[p->nframes];
 	*n = key;
-	n->name = xstrdup(key.name);
-	n->system_name = dup_or_null(key.system_name);
-	n->file = dup_or_null(key.file);
+	n->name = str_dup(p, key.name);
+	n->system_name = str_dup(p, key.system_name);
+	n->file = str_dup(p, key.file);
 	i = (uint32_t)p->nframes++;
 	itab_insert(index_of(p, IX_FRAMES), h, i);
 	return i;
@@ -226,8 +298,8 @@ int32_t profile_module_intern(struct profile *p, const struct profile_module *m)
 	xgrow((void **)&p->modules, &p->cap_modules, p->nmodules + 1, sizeof(*p->modules));
 	struct profile_module *n = &p->modules[p->nmodules];
 	*n = *m;
-	n->path = xstrdup(m->path ? m->path : "[unknown]");
-	n->build_id = dup_or_null(m->build_id);
+	n->path = str_dup(p, m->path ? m->path : "[unknown]");
+	n->build_id = str_dup(p, m->build_id);
 	i = (uint32_t)p->nmodules++;
 	itab_insert(index_of(p, IX_MODULES), h, i);
 	return (int32_t)i;
@@ -472,15 +544,19 @@ struct profile *profile_fold_map(const struct profile *p, unsigned flags, uint32
 	return q;
 }
 
+/* p's frames into q, which has none (their strings shared when q holds p's pool). */
 static void copy_frames(struct profile *q, const struct profile *p)
 {
 	q->nframes = q->cap_frames = p->nframes;
 	q->frames = xmalloc((p->nframes + 1) * sizeof(*q->frames));
+	if (p->nframes)
+		memcpy(q->frames, p->frames, p->nframes * sizeof(*q->frames));
+	if (q->pool && q->pool == p->pool)
+		return;
 	for (size_t i = 0; i < p->nframes; i++) {
-		q->frames[i] = p->frames[i];
-		q->frames[i].name = xstrdup(p->frames[i].name ? p->frames[i].name : "[unknown]");
-		q->frames[i].system_name = dup_or_null(p->frames[i].system_name);
-		q->frames[i].file = dup_or_null(p->frames[i].file);
+		q->frames[i].name = str_dup(q, p->frames[i].name ? p->frames[i].name : "[unknown]");
+		q->frames[i].system_name = str_dup(q, p->frames[i].system_name);
+		q->frames[i].file = str_dup(q, p->frames[i].file);
 	}
 }
 
@@ -628,11 +704,17 @@ struct profile *profile_by_command(const struct profile *p)
 struct profile *profile_copy(const struct profile *p)
 {
 	struct profile *q = xcalloc(1, sizeof(*q));
+	if (p->pool) { /* the strings are shared, never changed: nothing to copy */
+		q->pool = p->pool;
+		q->pool->refs++;
+	}
 	copy_frames(q, p);
 	q->nmodules = q->cap_modules = p->nmodules;
 	q->modules = xmalloc((p->nmodules + 1) * sizeof(*q->modules));
 	for (size_t i = 0; i < p->nmodules; i++) {
 		q->modules[i] = p->modules[i];
+		if (q->pool)
+			continue;
 		q->modules[i].path = xstrdup(p->modules[i].path ? p->modules[i].path : "[unknown]");
 		q->modules[i].build_id = dup_or_null(p->modules[i].build_id);
 	}
@@ -707,15 +789,7 @@ void profile_thin(struct profile *p)
 {
 	if (!p->lineage.id || p->thin)
 		return;
-	for (size_t i = 0; i < p->nframes; i++) {
-		free(p->frames[i].name);
-		free(p->frames[i].system_name);
-		free(p->frames[i].file);
-	}
-	for (size_t i = 0; i < p->nmodules; i++) {
-		free(p->modules[i].path);
-		free(p->modules[i].build_id);
-	}
+	free_strings(p);
 	free(p->frames);
 	free(p->modules);
 	free(p->nodes);

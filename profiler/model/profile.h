@@ -119,6 +119,11 @@ struct profile {
 	 * threads and totals are left, to subtract from a newer profile of its
 	 * lineage. Nothing else may read it. */
 	bool thin;
+	/* NULL: every frame and module string is its own allocation. Else they
+	 * live in this pool, shared by reference with copies (profile_copy) and
+	 * freed with the last profile holding it (top's snapshots are copies of
+	 * one image: their names are never copied). Private. */
+	struct profile_pool *pool;
 	size_t cap_frames, cap_modules, cap_threads, cap_nodes, cap_counts;
 };
 
@@ -128,6 +133,10 @@ void profile_free(struct profile *p);
  * interning tables and its arrays' unused room, about half of a big one.
  * Adding to it later still works: the tables are built again first. */
 void profile_trim(struct profile *p);
+
+/* From now on p keeps its frames' and modules' strings in a pool its copies
+ * share (for an empty profile copied often: top's image). */
+void profile_pool_strings(struct profile *p);
 
 /* Sets a metadata string (copied; NULL clears). field points into p->meta. */
 void profile_set_str(char **field, const char *value);
