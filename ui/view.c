@@ -311,9 +311,9 @@ size_t view_nrows(const struct view *v)
 	}
 }
 
-const char *view_row_process(const struct view *v, size_t i)
+const char *view_row_process(struct view *v, size_t i)
 {
-	return i < v->m.nrows ? v->m.an.funcs[v->m.rows[i]].proc : NULL;
+	return i < v->m.nrows ? vm_proc_of(&v->m, v->m.rows[i]) : NULL;
 }
 
 const char *view_selected(const struct view *v)

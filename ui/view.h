@@ -154,7 +154,7 @@ const char *view_selected(const struct view *v);
 /* The process column of table row i (the process with most of that
  * function's own samples, "name (pid)", "+N" when others have some too), or
  * NULL when the profile holds one process. */
-const char *view_row_process(const struct view *v, size_t i);
+const char *view_row_process(struct view *v, size_t i);
 /* Rows of the current list (table rows after the filter, tree rows, threads). */
 size_t view_nrows(const struct view *v);
 bool view_frozen(const struct view *v);

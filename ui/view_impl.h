@@ -60,7 +60,11 @@ struct vfunc {
 	uint64_t own, total;
 	bool inlined;
 	uint8_t kind;  /* enum frame_kind: process and thread roots are no rows */
-	char *proc;    /* the process column (several processes), or NULL */
+	char *proc;    /* the process column (several processes), or NULL: made when
+			* first shown (vm_proc_of) from the three below */
+	bool has_proc;
+	int32_t proc_pid;     /* the process with most own samples (a command index when grouped) */
+	uint32_t proc_others; /* how many other processes run it */
 };
 
 static inline const char *row_label(const struct vfunc *f)
@@ -228,6 +232,8 @@ void vm_tree_open(struct view_model *m, uint64_t id);
 void vm_tree_expand_all(struct view_model *m, uint32_t node);
 void vm_threads_refresh(struct view_model *m, const struct profile *p);
 void vm_reanalyze(struct view_model *m, const struct profile *disp);
+/* A function's process column, or NULL (made on first use). */
+const char *vm_proc_of(struct view_model *m, uint32_t fi);
 /* The fold's call trie (made on first use after each analysis). */
 const struct vtrie *vm_analysis_trie(struct view_model *m);
 void vm_thread_select(struct view_model *m, const struct profile *disp, long idx);

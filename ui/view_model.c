@@ -229,13 +229,9 @@ static void analysis_processes(struct view_model *m, struct analysis *a)
 	for (size_t f = 0; f < p->nframes && f < a->nfuncs; f++) {
 		if (!best[f])
 			continue;
-		if (m->by_command) {
-			const char *cmd = (size_t)bpid[f] < m->ncmds ? m->cmds[bpid[f]].name : "?";
-			a->funcs[f].proc = others[f] ? xasprintf("%s +%u", cmd, others[f]) : xstrdup(cmd);
-		} else if (others[f])
-			a->funcs[f].proc = xasprintf("%s (%d) +%u", proc_name(m, bpid[f]), (int)bpid[f], others[f]);
-		else
-			a->funcs[f].proc = xasprintf("%s (%d)", proc_name(m, bpid[f]), (int)bpid[f]);
+		a->funcs[f].has_proc = true;
+		a->funcs[f].proc_pid = bpid[f];
+		a->funcs[f].proc_others = others[f];
 	}
 	free(best);
 	free(bpid);
@@ -345,6 +341,25 @@ const struct vtrie *vm_analysis_trie(struct view_model *m)
 	a->trie.n[0].total = a->fold.total[0];
 	trie_mark_first(&a->trie, p->nframes);
 	return &a->trie;
+}
+
+/* The process column of a function (NULL: none), made on first use as the
+ * location is: a whole machine has thousands of functions, a screen shows 40. */
+const char *vm_proc_of(struct view_model *m, uint32_t fi)
+{
+	struct vfunc *f = &m->an.funcs[fi];
+	if (f->proc || !f->has_proc)
+		return f->proc;
+	int32_t pid = f->proc_pid;
+	if (m->by_command) {
+		const char *cmd = (size_t)pid < m->ncmds ? m->cmds[pid].name : "?";
+		f->proc = f->proc_others ? xasprintf("%s +%u", cmd, f->proc_others) : xstrdup(cmd);
+	} else if (f->proc_others) {
+		f->proc = xasprintf("%s (%d) +%u", proc_name(m, pid), (int)pid, f->proc_others);
+	} else {
+		f->proc = xasprintf("%s (%d)", proc_name(m, pid), (int)pid);
+	}
+	return f->proc;
 }
 
 /* The location column of a function, made on first use: most rows are never shown. */

@@ -275,7 +275,7 @@ static void set_procw(struct view *v, size_t top, size_t n)
 {
 	v->u.procw = 0;
 	for (size_t i = top; i < top + n && i < v->m.nrows; i++) {
-		const char *pr = v->m.an.funcs[v->m.rows[i]].proc;
+		const char *pr = vm_proc_of(&v->m, v->m.rows[i]);
 		int w = pr ? (int)strlen(pr) + 1 : 0;
 		if (w > v->u.procw)
 			v->u.procw = w;
@@ -333,8 +333,10 @@ static void table_row(struct view *v, struct view_screen *s, int row, uint32_t f
 	fmt_time(buf, sizeof(buf), f->total, period);
 	put_cell(s, row, 24, buf, 8, true, VS_NORMAL);
 	put_cell(s, row, 34, row_label(f), namew, false, VS_NORMAL);
-	if (v->u.procw)
-		put_cell(s, row, 35 + namew, f->proc ? f->proc : "", v->u.procw - 1, false, VS_NORMAL);
+	if (v->u.procw) {
+		const char *pr = vm_proc_of(&v->m, fi);
+		put_cell(s, row, 35 + namew, pr ? pr : "", v->u.procw - 1, false, VS_NORMAL);
+	}
 	put_cell(s, row, 35 + namew + v->u.procw, loc, s->width - 35 - namew - v->u.procw, false, VS_DIM);
 	if (selected)
 		line_style(s, row, 0, s->width, VS_SELECTED);

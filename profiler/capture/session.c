@@ -60,6 +60,7 @@ struct session {
 	struct snapshot_image *image; /* what the snapshots named so far (top's refreshes) */
 	uint64_t unsymbolized; /* in the last snapshot */
 	int stop_taken;        /* a stop signal taken while symbolizing, for session_poll */
+	uint64_t stop_checked; /* when stop_cancel last looked (now_ns) */
 	struct strbuf notes;
 	size_t notes_shown; /* bytes of notes session_new_notes() handed out */
 	char err[512];
@@ -1047,9 +1048,20 @@ void session_stats(struct session *s, struct session_stats *st)
 	session_stats_machine(s, st);
 }
 
+/* Asked before each address not yet named: a system call each time was a
+ * fiftieth of top's CPU, so at most one every STOP_CHECK_NS (a stop still
+ * takes effect within a few milliseconds plus one lookup). */
+#define STOP_CHECK_NS 2000000ull
 static bool stop_cancel(void *arg)
 {
-	return take_stop(arg) != 0;
+	struct session *s = arg;
+	uint64_t now = now_ns();
+	if (s->stop_taken)
+		return true;
+	if (now - s->stop_checked < STOP_CHECK_NS)
+		return false;
+	s->stop_checked = now;
+	return take_stop(s) != 0;
 }
 
 /* Several -p: every process in the headers, "cmd (pid N); cmd (pid M)",
