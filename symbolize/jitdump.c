@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "profiler/base/arena.h"
 #include "profiler/base/itab.h"
 #include "profiler/base/util.h"
 #include "symbolize/tfile.h"
@@ -41,11 +42,6 @@ struct seg {
 	uint32_t code;
 };
 
-struct block {
-	struct block *next;
-	size_t used, cap;
-	unsigned char data[];
-};
 
 /* What the last DEBUG_INFO and UNWINDING_INFO records said, for the next load. */
 struct pending {
@@ -66,7 +62,7 @@ struct jitdump {
 	struct seg *segs;
 	size_t nsegs;
 	uint64_t segs_moves;  /* moves when segs were built */
-	struct block *mem;
+	struct arena mem;
 	/* carried between updates */
 	struct pending pd;
 	struct itab by_index; /* code_index -> load, for moves */
@@ -74,31 +70,6 @@ struct jitdump {
 	bool have_header;
 	bool dead;            /* a bad size: nothing after it can be trusted */
 };
-
-static void *jd_alloc(struct jitdump *jd, size_t n)
-{
-	n = (n + 7) & ~(size_t)7;
-	struct block *b = jd->mem;
-	if (!b || b->cap - b->used < n) {
-		size_t cap = n > 65536 ? n : 65536;
-		b = xmalloc(sizeof(*b) + cap);
-		b->cap = cap;
-		b->used = 0;
-		b->next = jd->mem;
-		jd->mem = b;
-	}
-	void *p = b->data + b->used;
-	b->used += n;
-	return p;
-}
-
-static char *jd_strdup(struct jitdump *jd, const char *s, size_t n)
-{
-	char *p = jd_alloc(jd, n + 1);
-	memcpy(p, s, n);
-	p[n] = 0;
-	return p;
-}
 
 struct rd {
 	const unsigned char *p;
@@ -178,7 +149,7 @@ static void rec_load(struct jitdump *jd, const struct rd *r, size_t off, size_t 
 	c->vma = vma;
 	c->index = index;
 	c->load_time = ts;
-	c->name = jd_strdup(jd, (const char *)r->p + off + LOAD_FIXED, (size_t)nl);
+	c->name = arena_strndup(&jd->mem, (const char *)r->p + off + LOAD_FIXED, (size_t)nl);
 	if (pd->have_debug) {
 		if (pd->debug_addr != addr)
 			jd->st.orphans++;
@@ -261,7 +232,7 @@ static void rec_debug(struct jitdump *jd, const struct rd *r, size_t off, size_t
 		jd->st.bad++;
 		return;
 	}
-	struct jitdump_line *lines = count ? jd_alloc(jd, (size_t)count * sizeof(*lines)) : NULL;
+	struct jitdump_line *lines = count ? arena_alloc(&jd->mem, (size_t)count * sizeof(*lines)) : NULL;
 	size_t p = off + DEBUG_FIXED;
 	const char *prev = NULL;
 	for (uint64_t i = 0; i < count; i++) {
@@ -283,7 +254,7 @@ static void rec_debug(struct jitdump *jd, const struct rd *r, size_t off, size_t
 		if (nl == 1 && (unsigned char)nm[0] == 0xff)
 			l->file = prev;
 		else
-			l->file = prev = jd_strdup(jd, nm, (size_t)nl);
+			l->file = prev = arena_strndup(&jd->mem, nm, (size_t)nl);
 		p += 16 + (size_t)nl + 1;
 	}
 	if (count)
@@ -311,7 +282,7 @@ static void rec_unwind(struct jitdump *jd, const struct rd *r, size_t off, size_
 	}
 	if (pd->have_unwind)
 		jd->st.orphans++;
-	unsigned char *bytes = usize ? jd_alloc(jd, (size_t)usize) : NULL;
+	unsigned char *bytes = usize ? arena_alloc(&jd->mem, (size_t)usize) : NULL;
 	if (usize)
 		memcpy(bytes, r->p + off + UNWIND_FIXED, (size_t)usize);
 	pd->have_unwind = true;
@@ -573,11 +544,7 @@ void jitdump_free(struct jitdump *jd)
 {
 	if (!jd)
 		return;
-	while (jd->mem) {
-		struct block *b = jd->mem;
-		jd->mem = b->next;
-		free(b);
-	}
+	arena_release(&jd->mem);
 	free(jd->v);
 	free(jd->segs);
 	itab_release(&jd->by_index);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "profiler/base/arena.h"
 #include "profiler/base/util.h"
 #include "symbolize/debugfile.h"
 #include "symbolize/dwarfidx.h"
@@ -47,11 +48,6 @@ struct secrange {
 	uint32_t shndx;
 };
 
-struct arena_block {
-	struct arena_block *next;
-	size_t used, cap;
-	char data[];
-};
 
 struct cache_entry {
 	uint64_t addr;
@@ -82,7 +78,7 @@ struct sym_module {
 	struct fde_table fde;       /* read on the first address no symbol names */
 	int fde_state;              /* 0 not read yet, 1 read, -1 none */
 	struct jitdump *jd;         /* SYM_JIT: the process's jit-PID.dump, when it has one */
-	struct arena_block *arena;
+	struct arena arena;
 	struct cache_entry **cache; /* in lookup order; entries live in the arena */
 	size_t ncache, cap_cache;
 	struct itab cache_idx;      /* address -> cache index */
@@ -106,31 +102,6 @@ struct symbolizer {
 	struct sym_proc *procs;
 };
 
-static void *arena_alloc(struct sym_module *m, size_t n)
-{
-	n = (n + 7) & ~(size_t)7;
-	struct arena_block *b = m->arena;
-	if (!b || b->cap - b->used < n) {
-		size_t cap = n > 65536 ? n : 65536;
-		b = xmalloc(sizeof(*b) + cap);
-		b->cap = cap;
-		b->used = 0;
-		b->next = m->arena;
-		m->arena = b;
-	}
-	void *p = b->data + b->used;
-	b->used += n;
-	return p;
-}
-
-static const char *arena_strdup(struct sym_module *m, const char *s, size_t n)
-{
-	char *p = arena_alloc(m, n + 1);
-	memcpy(p, s, n);
-	p[n] = 0;
-	return p;
-}
-
 struct symbolizer *symbolizer_new(const struct symbolizer_opts *opts)
 {
 	struct symbolizer *s = xcalloc(1, sizeof(*s));
@@ -152,11 +123,7 @@ static void module_free(struct sym_module *m)
 	if (m->elf)
 		elf_end(m->elf);
 	free(m->image);
-	while (m->arena) {
-		struct arena_block *b = m->arena;
-		m->arena = b->next;
-		free(b);
-	}
+	arena_release(&m->arena);
 	free(m->glob.e);
 	free(m->glob.maxend);
 	free(m->glob.prev_sizeless);
@@ -242,7 +209,7 @@ static void symtab_add(struct sym_module *m, struct symtab *t, uint64_t addr, ui
 	struct syment *e = &t->e[t->n++];
 	e->addr = addr;
 	e->size = size;
-	e->raw = arena_strdup(m, name, len);
+	e->raw = arena_strndup(&m->arena, name, len);
 	e->shndx = shndx;
 	e->idx = idx;
 	e->bind = (unsigned char)bind;
@@ -829,7 +796,7 @@ static const char *demangled(struct sym_module *m, const char *raw)
 	if (out)
 		return out;
 	char *d = sym_demangle(raw);
-	out = d ? arena_strdup(m, d, strlen(d)) : raw;
+	out = d ? arena_strndup(&m->arena, d, strlen(d)) : raw;
 	free(d);
 	ptrmap_put(&m->dem, raw, (void *)out);
 	return out;
@@ -913,7 +880,7 @@ static struct cache_entry *resolve(struct sym_module *m, uint64_t addr)
 			f->function = probe.symbol_demangled;
 		}
 	}
-	struct cache_entry *ce = arena_alloc(m, sizeof(*ce) + (size_t)n * sizeof(struct sym_frame));
+	struct cache_entry *ce = arena_alloc(&m->arena, sizeof(*ce) + (size_t)n * sizeof(struct sym_frame));
 	*ce = probe;
 	ce->n = n;
 	if (n)
@@ -1081,7 +1048,7 @@ const char *sym_lookup_plt(struct sym_module *m, uint64_t addr)
 		if (!sym)
 			return NULL;
 		size_t n = strlen(sym);
-		char *out = arena_alloc(m, n + 5);
+		char *out = arena_alloc(&m->arena, n + 5);
 		memcpy(out, sym, n);
 		memcpy(out + n, "@plt", 5);
 		return out;

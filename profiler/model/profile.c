@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profiler/base/arena.h"
 #include "profiler/base/util.h"
 
 /* Interning tables: the shared itab over indices into the profile's arrays,
@@ -30,47 +31,17 @@ static char *dup_or_null(const char *s)
 }
 
 /* Strings of frames and modules kept together, for profiles that share
- * them (profile_pool_strings): chunks that never move, freed with the last
- * profile holding the pool. */
-struct pool_chunk {
-	struct pool_chunk *next;
-	size_t used, size;
-	char data[];
-};
-
+ * them (profile_pool_strings): freed with the last profile holding them. */
 struct profile_pool {
 	unsigned refs;
-	struct pool_chunk *chunks;
+	struct arena a;
 };
-
-#define POOL_CHUNK (64u << 10)
-
-static char *pool_dup(struct profile_pool *pl, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	struct pool_chunk *c = pl->chunks;
-	if (!c || c->size - c->used < n) {
-		size_t size = n > POOL_CHUNK ? n : POOL_CHUNK;
-		c = xmalloc(sizeof(*c) + size);
-		c->size = size;
-		c->used = 0;
-		c->next = pl->chunks;
-		pl->chunks = c;
-	}
-	char *d = c->data + c->used;
-	memcpy(d, s, n);
-	c->used += n;
-	return d;
-}
 
 static void pool_unref(struct profile_pool *pl)
 {
 	if (!pl || --pl->refs)
 		return;
-	for (struct pool_chunk *c = pl->chunks, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
+	arena_release(&pl->a);
 	free(pl);
 }
 
@@ -79,7 +50,7 @@ static char *str_dup(struct profile *p, const char *s)
 {
 	if (!s)
 		return NULL;
-	return p->pool ? pool_dup(p->pool, s) : xstrdup(s);
+	return p->pool ? arena_strndup(&p->pool->a, s, strlen(s)) : xstrdup(s);
 }
 
 /* Frees the frames' and modules' strings (nothing when the pool has them). */
