@@ -205,8 +205,8 @@ static char *lines_of(const struct profile *p)
 		size_t d = profile_node_frames(p, c->node, out, 16);
 		for (size_t j = 0; j < d && j < 16; j++) {
 			const struct profile_frame *f = &p->frames[out[j]];
-			k += snprintf(buf + k, sizeof(buf) - (size_t)k, "%s%s@%s", j ? ";" : "", f->name,
-				      f->module >= 0 ? p->modules[f->module].path : "-");
+			k += snprintf(buf + k, sizeof(buf) - (size_t)k, "%s%s@%s+%llx", j ? ";" : "", f->name,
+				      f->module >= 0 ? p->modules[f->module].path : "-", (unsigned long long)f->address);
 		}
 		snprintf(buf + k, sizeof(buf) - (size_t)k, " %llu", (unsigned long long)c->count);
 		v[n] = strdup(buf);
@@ -224,10 +224,38 @@ static char *lines_of(const struct profile *p)
 	return s;
 }
 
+/* Where this executable is mapped (its mapping at file offset 0). */
+static uint64_t self_base(void)
+{
+	char self[4096], line[4600];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+	uint64_t base = 0;
+	while (f && !base && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, off;
+		char *path = strchr(line, '/');
+		if (path && sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 && off == 0 &&
+		    !strncmp(path, self, strlen(self)))
+			base = lo;
+	}
+	if (f)
+		fclose(f);
+	assert_true(base != 0);
+	return base;
+}
+
+static bool cancel_always(void *arg)
+{
+	(void)arg;
+	return true;
+}
+
 /* top's refreshes: an image kept between snapshots names only the new
  * stacks, and each profile it hands out reads as a snapshot made from
  * scratch would: after new stacks, a new process, a process renamed (an
- * exec), counts reset, and stacks in a module. */
+ * exec), counts reset, stacks in a module, and a refresh cut short. */
 static void test_image_matches_one_shot(void **state)
 {
 	(void)state;
@@ -243,6 +271,7 @@ static void test_image_matches_one_shot(void **state)
 	struct module *mod = module_set_get(t->modules, self, 1, 1, MODULE_FILE, NULL);
 	add_thread(t, 10, 10, "make");
 	add_thread(t, 20, 20, "cc1");
+	uint64_t lineage = 0;
 	for (int round = 0; round < 4; round++) {
 		switch (round) {
 		case 0:
@@ -258,7 +287,9 @@ static void test_image_matches_one_shot(void **state)
 			add_thread(t, 30, 30, "as");
 			target_thread_set_name(target_thread(target_proc(t, 10, false), 10, false), "sh");
 			add_stack(a, 30, 30, 0x5000, 4);
-			struct agg_frame f[3] = { { mod, 0x1010, AGG_USER }, { mod, 0x1000, AGG_USER }, { NULL, 0x1000, AGG_USER } };
+			/* in a function with a symbol: a fallback name differs */
+			uint64_t named = (uint64_t)(uintptr_t)&cmp_str - self_base() + 1;
+			struct agg_frame f[3] = { { mod, named, AGG_USER }, { mod, 0x1000, AGG_USER }, { NULL, 0x1000, AGG_USER } };
 			aggregate_add(a, aggregate_thread(a, 10, 10), f, 3, 6);
 			break;
 		}
@@ -267,15 +298,31 @@ static void test_image_matches_one_shot(void **state)
 			add_stack(a, 30, 30, 0x6000, 1);
 			break;
 		}
+		if (round == 2) {
+			/* A refresh cut short by a stop signal: the module is not
+			 * opened, its frames get fallback names; they must not stay. */
+			resolve_begin(r, cancel_always, NULL);
+			struct profile *cut = snapshot_image_take(im, a, r, t);
+			assert_true(resolve_end(r) > 0);
+			lineage = cut->lineage.id;
+			profile_free(cut);
+			snapshot_image_rewind(im);
+		}
 		struct profile *fresh = profile_new();
 		snapshot_fill(fresh, a, r, t);
 		struct profile *got = snapshot_image_take(im, a, r, t);
+		if (!lineage)
+			lineage = got->lineage.id;
+		assert_int_equal(got->lineage.id, lineage); /* one lineage, rewind or not */
+		assert_true(lineage != 0);
 		char *want_s = lines_of(fresh), *got_s = lines_of(got);
 		assert_string_equal(got_s, want_s);
 		assert_int_equal(got->total, fresh->total);
 		assert_true(strlen(want_s) > 0);
-		if (round == 2)
-			assert_non_null(strstr(got_s, " sh (10)@-;"));
+		if (round == 2) {
+			assert_non_null(strstr(got_s, " sh (10)@-+0;"));
+			assert_non_null(strstr(got_s, ";cmp_str@")); /* named, not a fallback */
+		}
 		free(want_s);
 		free(got_s);
 		profile_free(got);

@@ -82,17 +82,25 @@ void vd_recompute(struct view *v)
 			v->d.disp = v->d.latest->p;
 			v->d.disp_snap = vd_snap_ref(v->d.latest);
 		}
-	} else if (base->p->thin && base->p->lineage.id != v->d.latest->p->lineage.id) {
-		/* A thin snapshot of an older lineage (the capture named its
-		 * stacks again from scratch) cannot be subtracted: the whole run. */
-		v->d.disp = v->d.latest->p;
-		v->d.disp_snap = vd_snap_ref(v->d.latest);
-		base = NULL;
 	} else {
-		v->d.disp = profile_copy(v->d.latest->p);
-		v->d.disp_owned = true;
-		if (!profile_subtract_lineage(v->d.disp, base->p))
-			profile_merge(v->d.disp, base->p, -1);
+		struct profile *d = profile_copy(v->d.latest->p);
+		bool done = profile_subtract_lineage(d, base->p);
+		if (!done && !base->p->thin) {
+			profile_merge(d, base->p, -1);
+			done = true;
+		}
+		if (done) {
+			v->d.disp = d;
+			v->d.disp_owned = true;
+		} else {
+			/* A thin snapshot that is not of the latest's lineage
+			 * cannot be subtracted (the session keeps one lineage, so
+			 * this is a safeguard): the whole run. */
+			profile_free(d);
+			v->d.disp = v->d.latest->p;
+			v->d.disp_snap = vd_snap_ref(v->d.latest);
+			base = NULL;
+		}
 	}
 	if (base)
 		v->d.disp_time = v->d.latest->t - base->t;

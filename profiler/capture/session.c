@@ -1056,8 +1056,6 @@ static bool stop_cancel(void *arg)
 {
 	struct session *s = arg;
 	uint64_t now = now_ns();
-	if (s->stop_taken)
-		return true;
 	if (now - s->stop_checked < STOP_CHECK_NS)
 		return false;
 	s->stop_checked = now;
@@ -1139,10 +1137,11 @@ struct profile *session_profile(struct session *s, unsigned flags)
 		snapshot_fill_seq(p, a, s->seq, s->res, s->target);
 	}
 	s->unsymbolized = resolve_end(s->res);
-	if (s->unsymbolized) {
-		/* Fallback names of a run cut short are not to stay. */
-		snapshot_image_free(s->image);
-		s->image = NULL;
+	if (s->unsymbolized && s->image) {
+		/* Fallback names of a run cut short are not to stay: the next
+		 * snapshot names those stacks again (the lineage stays, so the
+		 * view's windows still subtract its older snapshots). */
+		snapshot_image_rewind(s->image);
 	}
 	if (flags & SESSION_PROFILE_LAST) {
 		/* The profile holds copies of every name. */

@@ -36,7 +36,15 @@ static int32_t module_of(struct profile *p, struct resolver *r, struct target *t
 				break;
 			}
 	}
-	return profile_module_intern(p, &pm);
+	int32_t mi = profile_module_intern(p, &pm);
+	/* Interned earlier without its symbols (a run cut short): its
+	 * capabilities now. Only the image's own entry changes. */
+	struct profile_module *dst = &p->modules[mi];
+	dst->has_functions = pm.has_functions;
+	dst->has_filenames = pm.has_filenames;
+	dst->has_line_numbers = pm.has_line_numbers;
+	dst->has_inline_frames = pm.has_inline_frames;
+	return mi;
 }
 
 const char *snapshot_process_name(struct target *t, pid_t pid)
@@ -64,6 +72,7 @@ struct snapshot_image {
 	bool owned;        /* p is the image's (else the caller's, snapshot_fill) */
 	uint32_t *nmap;    /* aggregate node -> node of p */
 	size_t nmapped, cap_nmap;
+	size_t last_from;  /* nmapped before the last take (snapshot_image_rewind) */
 	int32_t *midx;     /* dense module id -> module of p, INT32_MIN: not yet */
 	size_t cap_midx;
 	/* A node put under a root frame (a process's): root, node -> out. */
@@ -286,9 +295,22 @@ void snapshot_fill_seq(struct profile *p, const struct aggregate *a, const struc
 	image_release(&im);
 }
 
+void snapshot_image_rewind(struct snapshot_image *im)
+{
+	/* Nodes are appended, never changed: those of the stacks named again
+	 * are new, the fallback ones stay behind with no count. */
+	if (im->last_from && im->last_from < im->nmapped)
+		im->nmapped = im->last_from;
+	/* A module first met in that run was interned without its symbols'
+	 * capabilities: look it up again. */
+	for (size_t i = 0; i < im->cap_midx; i++)
+		im->midx[i] = INT32_MIN;
+}
+
 struct profile *snapshot_image_take(struct snapshot_image *im, const struct aggregate *a, struct resolver *r,
 				    struct target *t)
 {
+	im->last_from = im->nmapped ? im->nmapped : 1;
 	uint32_t *tmap = image_threads(im->p, a, t);
 	image_extend(im, a, r, t);
 	uint32_t *proot = image_roots(im->p, a, t);

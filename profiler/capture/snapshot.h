@@ -37,8 +37,7 @@ void snapshot_fill_seq(struct profile *p, const struct aggregate *a, const struc
  * and interns only the nodes added since the last one, and hands out a copy
  * of the image with the aggregate's counts. The image holds one profile's
  * frames and nodes; it must be used with one aggregate, resolver and target
- * throughout (free it to start again: after a resolver run was cut short,
- * since names left as fallbacks are not to stay). */
+ * throughout. */
 struct snapshot_image;
 struct snapshot_image *snapshot_image_new(void);
 void snapshot_image_free(struct snapshot_image *im);
@@ -46,5 +45,9 @@ void snapshot_image_free(struct snapshot_image *im);
  * caller; no time order). Caller frees it. */
 struct profile *snapshot_image_take(struct snapshot_image *im, const struct aggregate *a, struct resolver *r,
 				    struct target *t);
+/* After a take whose resolver run was cut short (resolve_end() > 0): the
+ * stacks that take named are named again by the next one, so fallback
+ * names do not stay. The lineage stays. */
+void snapshot_image_rewind(struct snapshot_image *im);
 
 #endif

@@ -702,6 +702,7 @@ struct profile *profile_copy(const struct profile *p)
 		memcpy(q->counts, p->counts, p->ncounts * sizeof(*q->counts));
 	q->total = p->total;
 	q->lineage = p->lineage;
+	q->thin = p->thin; /* a copy of a thin one is as thin */
 	meta_copy(&q->meta, &p->meta);
 	return q;
 }
@@ -734,6 +735,10 @@ static void merge_counts(struct profile *dst, const struct profile *src, const u
 
 void profile_merge(struct profile *dst, const struct profile *src, int sign)
 {
+	/* A thin profile has no nodes to map (profile_subtract_lineage is its
+	 * one reader), and a thin one takes nothing. */
+	if (src->thin || dst->thin)
+		return;
 	int32_t *mmap = xmalloc((src->nmodules + 1) * sizeof(*mmap));
 	for (size_t i = 0; i < src->nmodules; i++)
 		mmap[i] = profile_module_intern(dst, &src->modules[i]);
@@ -777,7 +782,7 @@ void profile_thin(struct profile *p)
 
 bool profile_subtract_lineage(struct profile *dst, const struct profile *src)
 {
-	if (!src->lineage.id || src->lineage.id != dst->lineage.id || src->lineage.nnodes > dst->lineage.nnodes ||
+	if (dst->thin || !src->lineage.id || src->lineage.id != dst->lineage.id || src->lineage.nnodes > dst->lineage.nnodes ||
 	    src->lineage.nthreads > dst->lineage.nthreads)
 		return false;
 	for (size_t i = 0; i < src->ncounts; i++)

@@ -106,10 +106,11 @@ struct profile {
 	 * nodes and threads, or NULL: kept only when the output asked for it
 	 * (speedscope, perf script). Owned; copies and folds do not carry it. */
 	struct seq *seq;
-	/* The first lineage.nframes frames, nnodes nodes and nthreads threads
-	 * are those of every profile stamped with the same nonzero id (copies
-	 * of one growing image: top's snapshots), so a fold of one extends to
-	 * the next (profile_fold_cached) and counts subtract by index
+	/* The first lineage.nframes frames and nnodes nodes are those of every
+	 * profile stamped with the same nonzero id (copies of one growing image:
+	 * top's snapshots), and its first nthreads threads are the same (pid,
+	 * tid) at the same index (a thread's name may change), so a fold of one
+	 * extends to the next (profile_fold_cached) and counts subtract by index
 	 * (profile_subtract_lineage). Copies keep it; 0: none. */
 	struct {
 		uint64_t id;
@@ -122,7 +123,8 @@ struct profile {
 	/* NULL: every frame and module string is its own allocation. Else they
 	 * live in this pool, shared by reference with copies (profile_copy) and
 	 * freed with the last profile holding it (top's snapshots are copies of
-	 * one image: their names are never copied). Private. */
+	 * one image: their names are never copied). A name a copy interns goes
+	 * to the pool too, and lives as long as the pool. Private. */
 	struct profile_pool *pool;
 	size_t cap_frames, cap_modules, cap_threads, cap_nodes, cap_counts;
 };
