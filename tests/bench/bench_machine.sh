@@ -10,7 +10,10 @@
 # one core) and peak RSS, with prowl's as a ratio of perf's. Goal (issue
 # 17): prowl's CPU at most half of perf's, its peak memory at most a quarter.
 # perf record's figure is perf's alone, not `perf report`'s later work;
-# prowl record's includes symbolizing and writing its profile.
+# prowl record's includes symbolizing and writing its profile. perf top
+# drops the samples it reads later than its refresh delay (its title's
+# "drop:"); prowl top drops none, so the table also gives each top's count
+# of samples kept and its CPU per thousand of them.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROWL=${PROWL:-$ROOT/prowl}
@@ -72,19 +75,34 @@ if command -v perf >/dev/null 2>&1; then
 	rm -f "$TMP/perf.data"
 fi
 
-set -- $(timed timeout -s INT "$SECS" "$PROWL" top --batch --delay 1 --top 20)
+/usr/bin/time -f '%U %S %M' -o "$TMP/time" timeout -s INT "$SECS" "$PROWL" top --batch --delay 1 --top 20 \
+	>"$TMP/top.out" 2>"$TMP/err"
+set -- $(tail -n 1 "$TMP/time" | awk '{ printf "%.2f %d\n", $1 + $2, $3 }')
 pt2_cpu=$1 pt2_rss=$2
 row "prowl top --batch (no target)" "$pt2_cpu" "$pt2_rss"
+# Its last header: "samples N (R/s)  lost P%": every sample it was sent, less the lost.
+pt2_kept=$(sed -n 's/^samples \([0-9]*\) .*/\1/p' "$TMP/top.out" | tail -n 1)
+pt2_lost=$(sed -n 's/^samples [0-9]* ([0-9]*\/s)  lost \([0-9.]*%\).*/\1/p' "$TMP/top.out" | tail -n 1)
+echo "  (kept ${pt2_kept:-?} samples, lost ${pt2_lost:-?})"
 if command -v perf >/dev/null 2>&1 && command -v tmux >/dev/null 2>&1; then
 	# perf top wants a terminal: a tmux pane, timed inside it.
 	tmux -L "$SOCK" new-session -d -s perf -x 160 -y 45 \
 		"/usr/bin/time -f '%U %S %M' -o $TMP/ptime timeout -k 5 -s INT $SECS perf top -g --call-graph dwarf -F 999 -d 1; touch $TMP/pdone"
+	# Its title line, read just before it ends: "Samples: 8K of event ...
+	# lost: 0/0 drop: 1756/42842". The second drop figure is the run's
+	# total: samples perf top threw away unread because they were older
+	# than its refresh delay when it got to them. Samples is what it kept.
+	sleep $((SECS - 2))
+	tmux -L "$SOCK" capture-pane -p -t perf >"$TMP/ppane" 2>/dev/null
 	i=0
 	while [ ! -e "$TMP/pdone" ] && [ $i -lt $((SECS * 10 + 300)) ]; do sleep 0.1; i=$((i + 1)); done
 	if [ -s "$TMP/ptime" ]; then
 		set -- $(tail -n 1 "$TMP/ptime" | awk '{ printf "%.2f %d\n", $1 + $2, $3 }')
 		pt_cpu=$1 pt_rss=$2
 		row "perf top -g --call-graph dwarf -d 1" "$pt_cpu" "$pt_rss"
+		pt_kept=$(sed -n 's/.*Samples: \([0-9.]*K*\) of event.*/\1/p' "$TMP/ppane" | head -n 1)
+		pt_drop=$(sed -n 's/.*drop: [0-9]*\/\([0-9]*\).*/\1/p' "$TMP/ppane" | head -n 1)
+		echo "  (kept ${pt_kept:-?} samples, dropped ${pt_drop:-?} unread: its title line)"
 	fi
 fi
 if [ -n "$pf_cpu" ]; then
@@ -95,5 +113,14 @@ fi
 if [ -n "$pt_cpu" ]; then
 	echo "prowl top / perf top: CPU $(awk -v a="$pt2_cpu" -v b="$pt_cpu" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x," \
 		"peak RSS $(awk -v a="$pt2_rss" -v b="$pt_rss" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x (goal <= 0.5 and <= 0.25)"
+	# perf top keeps only what it reads within its delay; prowl top keeps
+	# every sample. CPU per thousand samples kept compares the same work.
+	k=$(echo "${pt_kept:-}" | awk '/K$/ { sub(/K$/, ""); print $0 * 1000; next } /^[0-9.]+$/ { print $0 + 0 }')
+	if [ -n "$k" ] && [ -n "${pt2_kept:-}" ] && [ "$pt2_kept" -gt 0 ]; then
+		echo "CPU per 1000 samples kept: prowl top $(awk -v c="$pt2_cpu" -v n="$pt2_kept" 'BEGIN { printf "%.3f", 1000 * c / n }') s," \
+			"perf top $(awk -v c="$pt_cpu" -v n="$k" 'BEGIN { printf "%.3f", n ? 1000 * c / n : 0 }') s" \
+			"($(awk -v a="$pt2_cpu" -v n="$pt2_kept" -v b="$pt_cpu" -v m="$k" 'BEGIN { printf "%.2f", (b && m) ? (a / n) / (b / m) : 0 }')x;" \
+			"perf top's count is its title's, rounded to the thousand)"
+	fi
 fi
 exit 0
