@@ -92,7 +92,7 @@ if command -v perf >/dev/null 2>&1 && command -v tmux >/dev/null 2>&1; then
 	# lost: 0/0 drop: 1756/42842". The second drop figure is the run's
 	# total: samples perf top threw away unread because they were older
 	# than its refresh delay when it got to them. Samples is what it kept.
-	sleep $((SECS - 2))
+	sleep $((SECS > 2 ? SECS - 2 : 1))
 	tmux -L "$SOCK" capture-pane -p -t perf >"$TMP/ppane" 2>/dev/null
 	i=0
 	while [ ! -e "$TMP/pdone" ] && [ $i -lt $((SECS * 10 + 300)) ]; do sleep 0.1; i=$((i + 1)); done
