@@ -42,7 +42,6 @@ struct seg {
 	uint32_t code;
 };
 
-
 /* What the last DEBUG_INFO and UNWINDING_INFO records said, for the next load. */
 struct pending {
 	bool have_debug;

@@ -48,7 +48,6 @@ struct secrange {
 	uint32_t shndx;
 };
 
-
 struct cache_entry {
 	uint64_t addr;
 	struct sym_lookup_info info;
