@@ -1,5 +1,6 @@
 /* Unit tests for profiler/perf_ring.c: a fake ring written the way the kernel
- * writes it (head moves forward, records wrap at the end of the buffer). */
+ * writes it (head moves forward, records wrap at the end of the buffer), and
+ * the records a busy reader holds in memory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +171,114 @@ static void test_bad_size_ends_batch(void **state)
 	free(f);
 }
 
+/* Room the kernel has left: it drops what does not fit (a LOST record). */
+static uint64_t kernel_room(const struct fake *f)
+{
+	return RING_SIZE - (f->meta.data_head - f->meta.data_tail);
+}
+
+static void write_n(struct fake *f, int n, unsigned char first_fill)
+{
+	for (int i = 0; i < n; i++) {
+		assert_true(kernel_room(f) >= 40);
+		kernel_write(f, 9, 40, (unsigned char)(first_fill + i));
+	}
+}
+
+static void read_fills(struct fake *f, unsigned char first, int n)
+{
+	unsigned char scratch[PERF_RING_SCRATCH];
+	for (int i = 0; i < n; i++)
+		check_record(perf_ring_next(&f->ring, scratch), 9, 40, (unsigned char)(first + i));
+}
+
+/* A busy reader: once more than a quarter of the ring is unread, all of it
+ * is moved into memory (whole records, the one wrapping the end too) and the
+ * kernel gets the room back. The next batch reads the moved records first,
+ * then the ring's, in the order they were written. */
+static void test_hold_makes_room_and_keeps_order(void **state)
+{
+	(void)state;
+	struct fake *f = calloc(1, sizeof(*f));
+	fake_init(f, RING_SIZE - 72); /* the second record wraps around */
+	unsigned char scratch[PERF_RING_SCRATCH];
+	write_n(f, 5, 1); /* 200 of 256 bytes */
+	assert_int_equal(kernel_room(f), 56);
+	assert_int_equal(perf_ring_hold(&f->ring, scratch), 200);
+	assert_int_equal(f->meta.data_tail, RING_SIZE - 72 + 200);
+	assert_int_equal(kernel_room(f), RING_SIZE);
+	write_n(f, 6, 6); /* would not have fit without the hold */
+	assert_int_equal(perf_ring_begin(&f->ring), 440);
+	read_fills(f, 1, 11);
+	assert_null(perf_ring_next(&f->ring, scratch));
+	perf_ring_end(&f->ring);
+	assert_int_equal(f->meta.data_tail, RING_SIZE - 72 + 440);
+	assert_null(f->ring.held); /* all read: the memory is given back */
+	assert_int_equal(perf_ring_begin(&f->ring), 0);
+	perf_ring_end(&f->ring);
+	perf_ring_unmap(&f->ring);
+	free(f);
+}
+
+static void test_hold_below_a_quarter_moves_nothing(void **state)
+{
+	(void)state;
+	struct fake *f = calloc(1, sizeof(*f));
+	fake_init(f, 0);
+	unsigned char scratch[PERF_RING_SCRATCH];
+	write_n(f, 1, 1); /* 40 bytes: under a quarter */
+	assert_int_equal(perf_ring_hold(&f->ring, scratch), 0);
+	assert_int_equal(f->meta.data_tail, 0);
+	assert_null(f->ring.held);
+	assert_int_equal(perf_ring_begin(&f->ring), 40);
+	read_fills(f, 1, 1);
+	perf_ring_end(&f->ring);
+	perf_ring_unmap(&f->ring);
+	free(f);
+}
+
+/* The drain leaves a record unread (newer than the other rings') by putting
+ * both positions back; a later hold adds behind records still held. */
+static void test_held_records_put_back_and_held_again(void **state)
+{
+	(void)state;
+	struct fake *f = calloc(1, sizeof(*f));
+	fake_init(f, 0);
+	unsigned char scratch[PERF_RING_SCRATCH];
+	write_n(f, 5, 1);
+	assert_int_equal(perf_ring_hold(&f->ring, scratch), 200); /* 1-5 held */
+	perf_ring_begin(&f->ring);
+	read_fills(f, 1, 1);
+	uint64_t pos = f->ring.pos;
+	size_t held_pos = f->ring.held_pos;
+	read_fills(f, 2, 1);
+	f->ring.pos = pos; /* record 2 not applied: put back */
+	f->ring.held_pos = held_pos;
+	perf_ring_end(&f->ring);
+	assert_int_equal(f->meta.data_tail, 200); /* the ring was not read */
+	assert_int_equal(f->ring.held_len, 160); /* 2-5 */
+	write_n(f, 3, 6);
+	assert_int_equal(perf_ring_hold(&f->ring, scratch), 120); /* 6-8 held behind 2-5 */
+	write_n(f, 1, 9); /* 9 stays in the ring */
+	assert_int_equal(perf_ring_begin(&f->ring), 320);
+	read_fills(f, 2, 7);
+	/* Put back at a ring record once every held one is read. */
+	pos = f->ring.pos;
+	held_pos = f->ring.held_pos;
+	read_fills(f, 9, 1);
+	f->ring.pos = pos;
+	f->ring.held_pos = held_pos;
+	perf_ring_end(&f->ring);
+	assert_null(f->ring.held);
+	assert_int_equal(f->meta.data_tail, 320);
+	assert_int_equal(perf_ring_begin(&f->ring), 40);
+	read_fills(f, 9, 1);
+	assert_null(perf_ring_next(&f->ring, scratch));
+	perf_ring_end(&f->ring);
+	perf_ring_unmap(&f->ring);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +288,9 @@ int main(void)
 		cmocka_unit_test(test_header_split_across_the_end),
 		cmocka_unit_test(test_many_laps),
 		cmocka_unit_test(test_bad_size_ends_batch),
+		cmocka_unit_test(test_hold_makes_room_and_keeps_order),
+		cmocka_unit_test(test_hold_below_a_quarter_moves_nothing),
+		cmocka_unit_test(test_held_records_put_back_and_held_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

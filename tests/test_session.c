@@ -214,6 +214,19 @@ static int kernel_poll(struct sampler *s)
 
 static const struct sampler_ops kernel_ops = FAKE_OPS(kernel_poll);
 
+/* A backend whose rings can fill while nobody polls: counts the holds. */
+static int holds;
+static void counting_hold(struct sampler *s)
+{
+	(void)s;
+	holds++;
+}
+
+static const struct sampler_ops hold_ops = {
+	.name = "fake", .open = fake_open, .start = fake_start, .fds = fake_fds, .poll = fake_poll,
+	.hold = counting_hold, .stop = fake_stop, .close = fake_close,
+};
+
 static int start_child(void **state)
 {
 	(void)state;
@@ -398,6 +411,34 @@ static void test_stop_signal_while_symbolizing(void **state)
 	session_free(s);
 }
 
+/* Naming a snapshot's new stacks (nobody polls then) keeps the backend's
+ * rings from overflowing: the first address to name asks for a hold, and
+ * the last profile, named after the capture stopped, asks for none. */
+static void test_rings_held_while_naming(void **state)
+{
+	(void)state;
+	struct capture_opts co;
+	pid_t pids[1];
+	fake_opts(&co, pids);
+	struct session *s = fake_session(&co, &hold_ops);
+	holds = 0;
+	assert_int_equal(session_start(s, NULL), 0);
+	assert_true(session_poll(s, 0, -1) >= 0);
+	assert_int_equal(holds, 0); /* not while polling */
+	struct profile *p = session_profile(s, 0);
+	const char *cpu_path[] = { "fake_caller", "fake_leaf" };
+	assert_int_equal(count_path(p, cpu_path, 2, NULL), 8); /* no thread filter: "other" too */
+	profile_free(p);
+	assert_true(holds >= 1);
+	int before = holds;
+	assert_int_equal(session_stop(s), 0);
+	p = session_profile(s, SESSION_PROFILE_LAST);
+	assert_int_equal(count_path(p, cpu_path, 2, NULL), 8);
+	profile_free(p);
+	assert_int_equal(holds, before);
+	session_free(s);
+}
+
 /* Python frames of a sample become FRAME_PYTHON frames (name, file, line)
  * in their place between the native ones. */
 static void test_python_frames_merged(void **state)
@@ -539,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_extra_fd_hangup),
 		cmocka_unit_test(test_stop_signal_while_symbolizing),
 		cmocka_unit_test(test_python_frames_merged),
+		cmocka_unit_test(test_rings_held_while_naming),
 		cmocka_unit_test(test_errors_are_one_line),
 		cmocka_unit_test(test_bad_elf_fails_start_with_errno),
 		cmocka_unit_test(test_kernel_leaf),

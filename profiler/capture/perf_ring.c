@@ -1,9 +1,12 @@
 #include "profiler/capture/perf_ring.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "profiler/base/util.h"
 
 static int perf_ring_map_do(struct perf_ring *r, int fd, size_t data_pages)
 {
@@ -29,6 +32,7 @@ void perf_ring_unmap(struct perf_ring *r)
 {
 	if (r->base)
 		munmap(r->base, r->map_len);
+	free(r->held);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 }
@@ -51,11 +55,32 @@ uint64_t perf_ring_begin(struct perf_ring *r)
 	r->head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
 	if (r->head - r->pos > r->size) /* should not happen; resynchronise */
 		r->pos = r->head;
-	return r->head - r->pos;
+	return r->head - r->pos + (r->held_len - r->held_pos);
+}
+
+/* The next held record (they were whole and well formed when moved). */
+static const struct perf_event_header *held_next(struct perf_ring *r, void *scratch)
+{
+	struct perf_event_header h;
+	size_t avail = r->held_len - r->held_pos;
+	memcpy(&h, r->held + r->held_pos, sizeof(h));
+	if (h.size < sizeof(h) || h.size > avail) { /* cannot happen: drop them */
+		r->held_pos = r->held_len;
+		return NULL;
+	}
+	const struct perf_event_header *rec = (const void *)(r->held + r->held_pos);
+	if (r->held_pos & 7) { /* as in the ring: aligned, or a copy */
+		memcpy(scratch, rec, h.size);
+		rec = scratch;
+	}
+	r->held_pos += h.size;
+	return rec;
 }
 
 const struct perf_event_header *perf_ring_next(struct perf_ring *r, void *scratch)
 {
+	if (r->held_len - r->held_pos >= sizeof(struct perf_event_header))
+		return held_next(r, scratch);
 	uint64_t avail = r->head - r->pos;
 	if (avail < sizeof(struct perf_event_header))
 		return NULL;
@@ -95,6 +120,42 @@ void perf_ring_end(struct perf_ring *r)
 {
 	/* Release: every read of the records happens before the kernel may reuse them. */
 	__atomic_store_n(&r->meta->data_tail, r->pos, __ATOMIC_RELEASE);
+	if (!r->held_pos)
+		return;
+	if (r->held_pos >= r->held_len) {
+		/* A hold is rare (a long refresh): do not keep its megabytes. */
+		free(r->held);
+		r->held = NULL;
+		r->held_len = r->held_cap = 0;
+	} else {
+		memmove(r->held, r->held + r->held_pos, r->held_len - r->held_pos);
+		r->held_len -= r->held_pos;
+	}
+	r->held_pos = 0;
+}
+
+uint64_t perf_ring_hold(struct perf_ring *r, void *scratch)
+{
+	r->head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+	if (r->head - r->pos > r->size)
+		r->pos = r->head;
+	if (r->head - r->pos <= r->size / 4)
+		return 0;
+	uint64_t moved = 0;
+	/* Read the ring only: the held records stay where they are. */
+	size_t keep_pos = r->held_pos;
+	r->held_pos = r->held_len;
+	const struct perf_event_header *h;
+	while ((h = perf_ring_next(r, scratch))) {
+		xgrow((void **)&r->held, &r->held_cap, r->held_len + h->size, 1);
+		memcpy(r->held + r->held_len, h, h->size);
+		r->held_len += h->size;
+		r->held_pos = r->held_len;
+		moved += h->size;
+	}
+	r->held_pos = keep_pos;
+	__atomic_store_n(&r->meta->data_tail, r->pos, __ATOMIC_RELEASE);
+	return moved;
 }
 
 /* The public entry points: the negative errno returned is also in errno. */

@@ -175,6 +175,11 @@ struct sampler_ops {
 	size_t (*fds)(struct sampler *s, int *fds, size_t max);
 	int (*poll)(struct sampler *s);
 	int (*tick)(struct sampler *s); /* may be NULL */
+	/* Called every few milliseconds while the caller cannot poll (naming a
+	 * snapshot's stacks): keeps the kernel's buffers from overflowing by
+	 * moving what they hold into memory, which the next poll applies first.
+	 * May be NULL (a backend that cannot overflow, or cannot wait). */
+	void (*hold)(struct sampler *s);
 	int (*stop)(struct sampler *s);
 	void (*close)(struct sampler *s);
 };

@@ -1050,7 +1050,8 @@ void session_stats(struct session *s, struct session_stats *st)
 
 /* Asked before each address not yet named: a system call each time was a
  * fiftieth of top's CPU, so at most one every STOP_CHECK_NS (a stop still
- * takes effect within a few milliseconds plus one lookup). */
+ * takes effect within a few milliseconds plus one lookup). The sampler's
+ * rings are kept from overflowing at the same pace. */
 #define STOP_CHECK_NS 2000000ull
 static bool stop_cancel(void *arg)
 {
@@ -1059,6 +1060,10 @@ static bool stop_cancel(void *arg)
 	if (now - s->stop_checked < STOP_CHECK_NS)
 		return false;
 	s->stop_checked = now;
+	/* Nobody polls the sampler meanwhile either: the first refresh of a
+	 * busy machine names for longer than a ring holds (a quarter second at 999 Hz). */
+	if (s->started && !s->stopped && s->sampler.ops && s->sampler.ops->hold)
+		s->sampler.ops->hold(&s->sampler);
 	return take_stop(s) != 0;
 }
 
