@@ -46,10 +46,14 @@ cp -r "$ROOT/samples" "$TMP/src/"
 LOAD=$!
 sleep 2
 
+# A GNU time file ('%U %S %M') as "user+sys_seconds peak_rss_kb".
+cpu_rss() {
+	tail -n 1 "$1" | awk '{ printf "%.2f %d\n", $1 + $2, $3 }'
+}
 # Runs a command under GNU time: "user+sys_seconds peak_rss_kb".
 timed() {
 	/usr/bin/time -f '%U %S %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err"
-	tail -n 1 "$TMP/time" | awk '{ printf "%.2f %d\n", $1 + $2, $3 }'
+	cpu_rss "$TMP/time"
 }
 row() { # NAME CPU_S RSS_KB
 	printf "%-44s %8.2f s %6.1f%% %9.1f MB\n" "$1" "$2" "$(awk -v c="$2" -v s="$SECS" 'BEGIN { print 100 * c / s }')" \
@@ -89,7 +93,7 @@ tops() { # HZ
 	hz=$1 pt_cpu="" pt_kept=""
 	/usr/bin/time -f '%U %S %M' -o "$TMP/time" timeout -s INT "$SECS" "$PROWL" top --batch --delay 1 --top 20 -F "$hz" \
 		>"$TMP/top.out" 2>"$TMP/err"
-	set -- $(tail -n 1 "$TMP/time" | awk '{ printf "%.2f %d\n", $1 + $2, $3 }')
+	set -- $(cpu_rss "$TMP/time")
 	pt2_cpu=$1 pt2_rss=$2
 	row "prowl top --batch (no target) -F $hz" "$pt2_cpu" "$pt2_rss"
 	# Its last header: "samples N (R/s)  lost P%": every sample it was sent, less the lost.
@@ -111,7 +115,7 @@ tops() { # HZ
 	while [ ! -e "$TMP/pdone" ] && [ $i -lt $((SECS * 10 + 300)) ]; do sleep 0.1; i=$((i + 1)); done
 	tmux -L "$SOCK" kill-server 2>/dev/null
 	[ -s "$TMP/ptime" ] || return 0
-	set -- $(tail -n 1 "$TMP/ptime" | awk '{ printf "%.2f %d\n", $1 + $2, $3 }')
+	set -- $(cpu_rss "$TMP/ptime")
 	pt_cpu=$1 pt_rss=$2
 	row "perf top -g --call-graph dwarf -d 1 -F $hz" "$pt_cpu" "$pt_rss"
 	pt_kept=$(sed -n 's/.*Samples: \([0-9.]*K*\) of event.*/\1/p' "$TMP/ppane" | head -n 1)
