@@ -204,7 +204,7 @@ static void test_hold_makes_room_and_keeps_order(void **state)
 	unsigned char scratch[PERF_RING_SCRATCH];
 	write_n(f, 5, 1); /* 200 of 256 bytes */
 	assert_int_equal(kernel_room(f), 56);
-	assert_int_equal(perf_ring_hold(&f->ring, scratch), 200);
+	assert_int_equal(perf_ring_hold(&f->ring, scratch, NULL, NULL), 200);
 	assert_int_equal(f->meta.data_tail, RING_SIZE - 72 + 200);
 	assert_int_equal(kernel_room(f), RING_SIZE);
 	write_n(f, 6, 6); /* would not have fit without the hold */
@@ -227,7 +227,7 @@ static void test_hold_below_a_quarter_moves_nothing(void **state)
 	fake_init(f, 0);
 	unsigned char scratch[PERF_RING_SCRATCH];
 	write_n(f, 1, 1); /* 40 bytes: under a quarter */
-	assert_int_equal(perf_ring_hold(&f->ring, scratch), 0);
+	assert_int_equal(perf_ring_hold(&f->ring, scratch, NULL, NULL), 0);
 	assert_int_equal(f->meta.data_tail, 0);
 	assert_null(f->ring.held);
 	assert_int_equal(perf_ring_begin(&f->ring), 40);
@@ -246,7 +246,7 @@ static void test_held_records_put_back_and_held_again(void **state)
 	fake_init(f, 0);
 	unsigned char scratch[PERF_RING_SCRATCH];
 	write_n(f, 5, 1);
-	assert_int_equal(perf_ring_hold(&f->ring, scratch), 200); /* 1-5 held */
+	assert_int_equal(perf_ring_hold(&f->ring, scratch, NULL, NULL), 200); /* 1-5 held */
 	perf_ring_begin(&f->ring);
 	read_fills(f, 1, 1);
 	uint64_t pos = f->ring.pos;
@@ -258,7 +258,7 @@ static void test_held_records_put_back_and_held_again(void **state)
 	assert_int_equal(f->meta.data_tail, 200); /* the ring was not read */
 	assert_int_equal(f->ring.held_len, 160); /* 2-5 */
 	write_n(f, 3, 6);
-	assert_int_equal(perf_ring_hold(&f->ring, scratch), 120); /* 6-8 held behind 2-5 */
+	assert_int_equal(perf_ring_hold(&f->ring, scratch, NULL, NULL), 120); /* 6-8 held behind 2-5 */
 	write_n(f, 1, 9); /* 9 stays in the ring */
 	assert_int_equal(perf_ring_begin(&f->ring), 320);
 	read_fills(f, 2, 7);
@@ -279,6 +279,48 @@ static void test_held_records_put_back_and_held_again(void **state)
 	free(f);
 }
 
+/* What the sampler's trim does, on the fake's records: keep 24 bytes. */
+static uint16_t trim_to_24(struct perf_event_header *h, void *ctx)
+{
+	(*(int *)ctx)++;
+	h->size = 24;
+	return 24;
+}
+
+static uint16_t trim_broken(struct perf_event_header *h, void *ctx)
+{
+	(void)ctx;
+	h->size = 16;
+	return 48; /* longer than the record: not to be believed */
+}
+
+/* Each held record goes through the trim, and what is read back is the
+ * trimmed record; a trim that breaks its contract leaves records whole. */
+static void test_hold_trims_what_it_holds(void **state)
+{
+	(void)state;
+	struct fake *f = calloc(1, sizeof(*f));
+	fake_init(f, RING_SIZE - 72);
+	unsigned char scratch[PERF_RING_SCRATCH];
+	write_n(f, 5, 1);
+	int calls = 0;
+	assert_int_equal(perf_ring_hold(&f->ring, scratch, trim_to_24, &calls), 200);
+	assert_int_equal(calls, 5);
+	assert_int_equal(f->ring.held_len, 5 * 24);
+	write_n(f, 5, 6);
+	assert_int_equal(perf_ring_hold(&f->ring, scratch, trim_broken, NULL), 200);
+	assert_int_equal(f->ring.held_len, 5 * 24 + 5 * 40);
+	assert_int_equal(perf_ring_begin(&f->ring), 320);
+	for (int i = 0; i < 5; i++)
+		check_record(perf_ring_next(&f->ring, scratch), 9, 24, (unsigned char)(1 + i));
+	read_fills(f, 6, 5);
+	assert_null(perf_ring_next(&f->ring, scratch));
+	perf_ring_end(&f->ring);
+	assert_null(f->ring.held);
+	perf_ring_unmap(&f->ring);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_hold_makes_room_and_keeps_order),
 		cmocka_unit_test(test_hold_below_a_quarter_moves_nothing),
 		cmocka_unit_test(test_held_records_put_back_and_held_again),
+		cmocka_unit_test(test_hold_trims_what_it_holds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,12 @@
 #include "profiler/capture/perf_ring.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "profiler/base/util.h"
 
 static int perf_ring_map_do(struct perf_ring *r, int fd, size_t data_pages)
 {
@@ -28,11 +28,43 @@ static int perf_ring_map_do(struct perf_ring *r, int fd, size_t data_pages)
 	return 0;
 }
 
+/* The held records live in a mapping of their own, not in malloc's heap:
+ * when malloc frees a block of megabytes it had mapped, glibc raises its
+ * mmap threshold to that size, and the profile's big arrays then come from
+ * the heap, where they stay resident. Measured on top's 30 s bench: peak
+ * RSS 8-13 MB higher with the held records in malloc'd memory. */
+static void held_reserve(struct perf_ring *r, size_t need)
+{
+	if (need <= r->held_cap)
+		return;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t cap = r->held_cap ? r->held_cap : 256 * 1024;
+	while (cap < need)
+		cap *= 2;
+	cap = (cap + page - 1) & ~(page - 1);
+	void *p = r->held ? mremap(r->held, r->held_cap, cap, MREMAP_MAYMOVE)
+			  : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) { /* as xmalloc: out of memory is fatal */
+		fprintf(stderr, "prowl: out of memory (asked for %zu bytes)\n", cap);
+		exit(70);
+	}
+	r->held = p;
+	r->held_cap = cap;
+}
+
+static void held_free(struct perf_ring *r)
+{
+	if (r->held)
+		munmap(r->held, r->held_cap);
+	r->held = NULL;
+	r->held_len = r->held_cap = r->held_pos = 0;
+}
+
 void perf_ring_unmap(struct perf_ring *r)
 {
 	if (r->base)
 		munmap(r->base, r->map_len);
-	free(r->held);
+	held_free(r);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 }
@@ -124,17 +156,15 @@ void perf_ring_end(struct perf_ring *r)
 		return;
 	if (r->held_pos >= r->held_len) {
 		/* A hold is rare (a long refresh): do not keep its megabytes. */
-		free(r->held);
-		r->held = NULL;
-		r->held_len = r->held_cap = 0;
-	} else {
-		memmove(r->held, r->held + r->held_pos, r->held_len - r->held_pos);
-		r->held_len -= r->held_pos;
+		held_free(r);
+		return;
 	}
+	memmove(r->held, r->held + r->held_pos, r->held_len - r->held_pos);
+	r->held_len -= r->held_pos;
 	r->held_pos = 0;
 }
 
-uint64_t perf_ring_hold(struct perf_ring *r, void *scratch)
+uint64_t perf_ring_hold(struct perf_ring *r, void *scratch, perf_ring_trim_fn trim, void *ctx)
 {
 	r->head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
 	if (r->head - r->pos > r->size)
@@ -147,9 +177,15 @@ uint64_t perf_ring_hold(struct perf_ring *r, void *scratch)
 	r->held_pos = r->held_len;
 	const struct perf_event_header *h;
 	while ((h = perf_ring_next(r, scratch))) {
-		xgrow((void **)&r->held, &r->held_cap, r->held_len + h->size, 1);
-		memcpy(r->held + r->held_len, h, h->size);
-		r->held_len += h->size;
+		held_reserve(r, r->held_len + h->size);
+		struct perf_event_header *c = (void *)(r->held + r->held_len);
+		memcpy(c, h, h->size);
+		size_t n = trim ? trim(c, ctx) : h->size;
+		if (n < sizeof(*c) || n > h->size || (n & 7) != (h->size & 7) || c->size != n) {
+			memcpy(c, h, h->size); /* a trim that broke its contract: keep it whole */
+			n = h->size;
+		}
+		r->held_len += n;
 		r->held_pos = r->held_len;
 		moved += h->size;
 	}

@@ -9,7 +9,8 @@
  * is busy elsewhere (top naming a refresh's new stacks), what the kernel
  * wrote is moved out before the ring fills, and the next batch reads those
  * records first, then the ring's: nothing lost, the order kept. The held
- * records are the ring's own (malloc'd, freed by perf_ring_unmap).
+ * records are the ring's own (a mapping of their own, freed when all are
+ * read or by perf_ring_unmap).
  */
 #ifndef PROWL_PERF_RING_H
 #define PROWL_PERF_RING_H
@@ -52,12 +53,16 @@ const struct perf_event_header *perf_ring_next(struct perf_ring *r, void *scratc
  * held records read. A record returned by perf_ring_next is valid until
  * then. */
 void perf_ring_end(struct perf_ring *r);
+/* Shortens a record, in place, as it is held (its header's size too), and
+ * returns its new size: a multiple of 8, at most the old one. */
+typedef uint16_t (*perf_ring_trim_fn)(struct perf_event_header *rec, void *ctx);
+
 /* Outside a batch (not between begin and end): when more than a quarter of
- * the ring is unread, moves all of it (whole records, in order) into memory
- * and gives the room back to the kernel, so the next hold may come as late
- * as a whole ring's time. Returns the bytes moved. Out of memory is fatal
- * (xmalloc), as everywhere in prowl. */
-uint64_t perf_ring_hold(struct perf_ring *r, void *scratch);
+ * the ring is unread, moves all of it (whole records, in order, each passed
+ * to trim when not NULL) into memory and gives the room back to the kernel,
+ * so the next hold may come as late as a whole ring's time. Returns the ring
+ * bytes moved. Out of memory is fatal, as xmalloc's is everywhere in prowl. */
+uint64_t perf_ring_hold(struct perf_ring *r, void *scratch, perf_ring_trim_fn trim, void *ctx);
 
 #define PERF_RING_SCRATCH 65536
 

@@ -23,6 +23,7 @@
 
 #include "profiler/capture/offcpu.h"
 #include "profiler/capture/perf_ring.h"
+#include "profiler/capture/perf_sample.h"
 #include "profiler/capture/sampler.h"
 #include "profiler/base/errstr.h"
 #include "profiler/base/itab.h"
@@ -1138,6 +1139,16 @@ static int perf_sampler_poll(struct sampler *s)
  * names for longer than a ring holds: a quarter second of full stack copies at
  * 999 Hz): rings more than a quarter full are moved into memory, to be
  * applied by the next poll. */
+/* A held sample keeps only the stack bytes the kernel filled: a 16 KB copy
+ * is mostly unused, and holding is for the time a refresh takes. */
+static uint16_t hold_trim(struct perf_event_header *h, void *ctx)
+{
+	struct perf_state *ps = ctx;
+	if (!ps->dwarf)
+		return h->size;
+	return perf_sample_trim_stack(h, ps->attr.sample_type, (unsigned)__builtin_popcountll(REGS_MASK));
+}
+
 static void perf_sampler_hold(struct sampler *s)
 {
 	struct perf_state *ps = s->priv;
@@ -1145,7 +1156,7 @@ static void perf_sampler_hold(struct sampler *s)
 		return;
 	for (int i = 0; i < ps->ncpus; i++)
 		if (ps->rings[i].fd >= 0 && ps->heads[i].scratch)
-			perf_ring_hold(&ps->rings[i], ps->heads[i].scratch);
+			perf_ring_hold(&ps->rings[i], ps->heads[i].scratch, hold_trim, ps);
 }
 
 static int perf_sampler_stop(struct sampler *s)

@@ -11,7 +11,7 @@
  * whatever the address-space layout. Besides the ops, it touches only
  * perf_state's per-CPU rings and heads[].scratch (what open_thread() sets
  * up for a ring). The third byte picks DWARF or
- * frame-pointer mode and --kernel.
+ * frame-pointer mode, --kernel, and a hold before the drain.
  */
 // fuzz-includes: profiler/capture/perf_sampler.c
 #include "profiler/capture/perf_sampler.c"
@@ -145,12 +145,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	ps->heads[0].scratch = xmalloc(PERF_RING_SCRATCH);
 
 	uint64_t e0 = events, s0 = samples;
+	/* Held first (top's refresh): records moved out of the ring, samples'
+	 * stack copies trimmed, then read before the ring's. */
+	if (mode & 4)
+		s.ops->hold(&s);
 	s.ops->poll(&s);
 	s.ops->stop(&s);
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz_perf_record: %llu events, %llu samples, last depth %zu\n",
 			(unsigned long long)(events - e0), (unsigned long long)(samples - s0), last_depth);
-	ps->rings[0].fd = -1; /* not a real mapping: nothing to unmap */
+	perf_ring_unmap(&ps->rings[0]); /* a memory ring: frees only what it held */
 	s.ops->close(&s);
 
 	free(ring);
