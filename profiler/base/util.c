@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-static void oom(size_t n)
+void xoom(size_t n)
 {
 	fprintf(stderr, "prowl: out of memory (asked for %zu bytes)\n", n);
 	exit(70);
@@ -15,7 +15,7 @@ void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		oom(n);
+		xoom(n);
 	return p;
 }
 
@@ -23,7 +23,7 @@ void *xcalloc(size_t nmemb, size_t size)
 {
 	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
 	if (!p)
-		oom(nmemb * size);
+		xoom(nmemb * size);
 	return p;
 }
 
@@ -31,7 +31,7 @@ void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q)
-		oom(n);
+		xoom(n);
 	return q;
 }
 
@@ -44,7 +44,7 @@ void xgrow(void **p, size_t *cap, size_t need, size_t elem)
 		c = 8;
 	while (c < need) {
 		if (c > SIZE_MAX / 2 / elem)
-			oom(SIZE_MAX);
+			xoom(SIZE_MAX);
 		c *= 2;
 	}
 	*p = xrealloc(*p, c * elem);

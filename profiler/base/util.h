@@ -14,6 +14,9 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Says "out of memory (asked for n bytes)" and exits 70: what every x*
+ * allocator does on failure, for memory prowl gets elsewhere (mmap). */
+void xoom(size_t n) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);

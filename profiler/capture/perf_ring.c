@@ -1,12 +1,11 @@
 #include "profiler/capture/perf_ring.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "profiler/base/util.h"
 
 static int perf_ring_map_do(struct perf_ring *r, int fd, size_t data_pages)
 {
@@ -44,10 +43,8 @@ static void held_reserve(struct perf_ring *r, size_t need)
 	cap = (cap + page - 1) & ~(page - 1);
 	void *p = r->held ? mremap(r->held, r->held_cap, cap, MREMAP_MAYMOVE)
 			  : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) { /* as xmalloc: out of memory is fatal */
-		fprintf(stderr, "prowl: out of memory (asked for %zu bytes)\n", cap);
-		exit(70);
-	}
+	if (p == MAP_FAILED)
+		xoom(cap); /* as xmalloc */
 	r->held = p;
 	r->held_cap = cap;
 }
@@ -166,10 +163,8 @@ void perf_ring_end(struct perf_ring *r)
 
 uint64_t perf_ring_hold(struct perf_ring *r, void *scratch, perf_ring_trim_fn trim, void *ctx)
 {
-	r->head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
-	if (r->head - r->pos > r->size)
-		r->pos = r->head;
-	if (r->head - r->pos <= r->size / 4)
+	perf_ring_begin(r);
+	if (r->head - r->pos <= r->size / 4) /* the ring's own bytes, not the held */
 		return 0;
 	uint64_t moved = 0;
 	/* Read the ring only: the held records stay where they are. */
@@ -190,7 +185,7 @@ uint64_t perf_ring_hold(struct perf_ring *r, void *scratch, perf_ring_trim_fn tr
 		moved += h->size;
 	}
 	r->held_pos = keep_pos;
-	__atomic_store_n(&r->meta->data_tail, r->pos, __ATOMIC_RELEASE);
+	perf_ring_end(r); /* gives the room back; no held record was read */
 	return moved;
 }
 

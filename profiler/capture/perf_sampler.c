@@ -1135,10 +1135,6 @@ static int perf_sampler_poll(struct sampler *s)
 	return drain(s, mono_now() - 1000000);
 }
 
-/* While the caller is busy elsewhere (top's first refresh on a busy machine
- * names for longer than a ring holds: a quarter second of full stack copies at
- * 999 Hz): rings more than a quarter full are moved into memory, to be
- * applied by the next poll. */
 /* A held sample keeps only the stack bytes the kernel filled: a 16 KB copy
  * is mostly unused, and holding is for the time a refresh takes. */
 static uint16_t hold_trim(struct perf_event_header *h, void *ctx)
@@ -1149,6 +1145,10 @@ static uint16_t hold_trim(struct perf_event_header *h, void *ctx)
 	return perf_sample_trim_stack(h, ps->attr.sample_type, (unsigned)__builtin_popcountll(REGS_MASK));
 }
 
+/* While the caller is busy elsewhere (top's first refresh on a busy machine
+ * names for longer than a ring holds: a quarter second of full stack copies at
+ * 999 Hz): rings more than a quarter full are moved into memory, to be
+ * applied by the next poll. */
 static void perf_sampler_hold(struct sampler *s)
 {
 	struct perf_state *ps = s->priv;
